@@ -1,0 +1,30 @@
+package dev.hybridcdn.schemas.serde;
+
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Turns events into bytes and back. The one seam for wire formats: {@link SingleObjectCodec}
+ * (Avro single-object encoding, the default) today; a Confluent-wire-format codec backed by a
+ * schema registry can implement the same interface later.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface EventCodec {
+  /**
+   * Encodes one event.
+   *
+   * @param topic the topic it is written to (a registry-backed codec registers per subject)
+   * @throws IllegalArgumentException if the event's type is not a known event type
+   */
+  byte[] encode(String topic, SpecificRecord event);
+
+  /**
+   * Decodes one event into the current generated class of its type, whatever released schema
+   * version wrote it.
+   *
+   * @param topic the topic it was read from, used only in error messages
+   * @throws EventDecodingException if the bytes are not a valid event (no marker, unknown schema
+   *     fingerprint, truncated or corrupt body)
+   */
+  SpecificRecord decode(String topic, byte[] data);
+}

@@ -1,0 +1,73 @@
+package dev.hybridcdn.schemas.topics;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one idempotent function that creates every topic of the registry; shared by every app. */
+public final class TopicAdmin {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+  private TopicAdmin() {}
+
+  /**
+   * Creates every topic of the registry that does not exist yet; existing topics are left as they
+   * are. Safe to call from every app at start and any number of times.
+   *
+   * @param replicationFactor 1 for a single broker; {@code min(3, brokers)} in production
+   * @return names of the topics this call created (empty when all existed)
+   * @throws IllegalStateException when the broker does not answer within {@code timeout}
+   */
+  public static Set<String> ensureTopics(Admin admin, TopicRegistry registry, short replicationFactor,
+      Duration timeout) {
+    try {
+      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (CdnTopic topic : CdnTopic.values()) {
+        if (!existing.contains(registry.name(topic))) {
+          missing.add(registry.newTopic(topic, replicationFactor));
+        }
+      }
+      Set<String> created = new java.util.TreeSet<>();
+      for (var entry : admin.createTopics(missing).values().entrySet()) {
+        try {
+          entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          created.add(entry.getKey());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) { // another app won the race: fine
+            throw new IllegalStateException("could not create topic " + entry.getKey(), e.getCause());
+          }
+        }
+      }
+      if (!created.isEmpty()) {
+        LOG.info("created topics {}", created);
+      }
+      return created;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Kafka did not answer within " + timeout + " while creating topics", e);
+    }
+  }
+
+  /** Same as {@link #ensureTopics(Admin, TopicRegistry, short, Duration)} with its own admin client. */
+  public static Set<String> ensureTopics(String bootstrapServers, TopicRegistry registry,
+      short replicationFactor, Duration timeout) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()))) {
+      return ensureTopics(admin, registry, replicationFactor, timeout);
+    }
+  }
+}

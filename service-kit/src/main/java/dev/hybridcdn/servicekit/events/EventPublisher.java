@@ -1,0 +1,171 @@
+package dev.hybridcdn.servicekit.events;
+
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fire-and-forget event producer for request paths: {@link #publish} never blocks and never
+ * throws. Events go into a bounded in-memory buffer drained by one background thread into a Kafka
+ * producer whose delivery timeout is long, so events made while the broker is away are delivered
+ * when it returns. When the buffer is full the event is dropped and counted in
+ * {@code cdn_events_dropped_total} (ARCHITECTURE.md, "Processes, ports and metrics").
+ *
+ * <p>Encoding happens on the caller's thread (a few microseconds), so a record that cannot be
+ * encoded fails loudly where it was made instead of inside the drain thread.
+ */
+public final class EventPublisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+  /** Default buffer of events waiting for the producer. */
+  public static final int DEFAULT_BUFFER_EVENTS = 50_000;
+
+  private record Pending(String topic, String key, byte[] value) {}
+
+  private final TopicRegistry topics;
+  private final Producer<String, byte[]> producer;
+  private final BlockingQueue<Pending> buffer;
+  private final Counter dropped;
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final Thread drain;
+  private volatile boolean closing;
+
+  /**
+   * @param bootstrapServers Kafka bootstrap servers
+   * @param clientId producer client id (service and instance, e.g. {@code edge-eu-west-1})
+   * @param bufferEvents events buffered before dropping starts
+   * @param metrics registry receiving {@code cdn_events_dropped_total}
+   */
+  public EventPublisher(String bootstrapServers, String clientId, TopicRegistry topics, int bufferEvents,
+      MeterRegistry metrics) {
+    this(new KafkaProducer<>(producerConfig(bootstrapServers, clientId), new StringSerializer(),
+        new ByteArraySerializer()), topics, bufferEvents, metrics);
+  }
+
+  /** With a given producer (tests). The publisher owns and closes it. */
+  public EventPublisher(Producer<String, byte[]> producer, TopicRegistry topics, int bufferEvents,
+      MeterRegistry metrics) {
+    this.topics = topics;
+    this.producer = producer;
+    this.buffer = new ArrayBlockingQueue<>(bufferEvents);
+    this.dropped = Counter.builder("cdn.events.dropped")
+        .description("events dropped because the publish buffer was full").register(metrics);
+    this.drain = new Thread(this::drainLoop, "event-publisher");
+    this.drain.setDaemon(true);
+    this.drain.start();
+  }
+
+  /** Producer settings: idempotent, batched, retrying for as long as a broker may be away. */
+  public static Map<String, Object> producerConfig(String bootstrapServers, String clientId) {
+    Map<String, Object> cfg = new HashMap<>();
+    cfg.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    cfg.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    cfg.put(ProducerConfig.ACKS_CONFIG, "all");
+    cfg.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    cfg.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    cfg.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // Keep retrying while the broker is away; the bounded buffer in front caps memory.
+    cfg.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Duration.ofHours(1).toMillis());
+    cfg.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Duration.ofHours(1).toMillis());
+    cfg.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    return cfg;
+  }
+
+  /**
+   * Queues one event for {@code topic}, keyed by {@code key}. Never blocks, never throws for a
+   * full buffer (the event is dropped and counted).
+   *
+   * @return false when the event was dropped
+   * @throws IllegalArgumentException if the topic does not carry this event type
+   */
+  public boolean publish(CdnTopic topic, String key, SpecificRecord event) {
+    if (!topic.carries(event)) {
+      throw new IllegalArgumentException(topic + " does not carry " + event.getClass().getSimpleName());
+    }
+    String name = topics.name(topic);
+    byte[] value = topics.codec().encode(name, event);
+    if (closing || !buffer.offer(new Pending(name, key, value))) {
+      dropped.increment();
+      return false;
+    }
+    return true;
+  }
+
+  private void drainLoop() {
+    try {
+      while (!closing || !buffer.isEmpty()) {
+        Pending p = buffer.poll(100, TimeUnit.MILLISECONDS);
+        if (p == null) {
+          continue;
+        }
+        // send() blocks only while the producer's own buffer is full or metadata is missing,
+        // which is why it runs here and not on the caller's thread.
+        producer.send(new ProducerRecord<>(p.topic(), p.key(), p.value()), (md, err) -> {
+          if (err == null) {
+            sent.incrementAndGet();
+          } else {
+            failed.incrementAndGet();
+            LOG.warn("event to {} not delivered: {}", p.topic(), err.toString());
+          }
+        });
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("event publisher stopped", e);
+    }
+  }
+
+  /** Events acknowledged by the broker. */
+  public long sent() {
+    return sent.get();
+  }
+
+  /** Events the producer gave up on. */
+  public long failed() {
+    return failed.get();
+  }
+
+  /** Events waiting in the buffer. */
+  public int buffered() {
+    return buffer.size();
+  }
+
+  /** Events dropped because the buffer was full. */
+  public long droppedCount() {
+    return (long) dropped.count();
+  }
+
+  /** Sends what is buffered (waiting up to {@code timeout}) and closes the producer. */
+  public void close(Duration timeout) {
+    closing = true;
+    try {
+      drain.join(timeout.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close(timeout);
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(5));
+  }
+}
