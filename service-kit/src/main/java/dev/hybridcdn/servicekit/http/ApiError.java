@@ -90,6 +90,17 @@ public final class ApiError extends RuntimeException {
     };
   }
 
+  /**
+   * Makes every error of {@code router} the envelope: handler failures, and the router's own 404
+   * (no route matched) and 405 (method not allowed), which bypass failure handlers in Vert.x.
+   */
+  public static void install(io.vertx.ext.web.Router router) {
+    io.vertx.core.Handler<RoutingContext> handler = failureHandler();
+    router.route().failureHandler(handler);
+    router.errorHandler(404, handler);
+    router.errorHandler(405, handler);
+  }
+
   private static ApiError forStatus(int status) {
     return switch (status) {
       case 404 -> notFound("not_found", "no such resource");
