@@ -1,0 +1,153 @@
+package dev.hybridcdn.origin;
+
+import dev.hybridcdn.origin.http.OriginRoutes;
+import dev.hybridcdn.origin.http.SegmentCache;
+import dev.hybridcdn.origin.store.OriginStore;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The origin HTTP server (port 8081 by default): read API over the songs in PostgreSQL with a
+ * hot-segment memory cache. {@link #start} migrates the schema, so a server can start on an empty
+ * database. Re-ingests committed by any process invalidate cached segments of that song through
+ * PostgreSQL {@code LISTEN/NOTIFY} ({@link OriginStore#CHANGED_CHANNEL}).
+ *
+ * <pre>{@code
+ * try (OriginServer origin = OriginServer.start(OriginConfig.from(Env.system()))) {
+ *   int port = origin.port();
+ * }
+ * }</pre>
+ */
+public final class OriginServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OriginServer.class);
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final OriginStore store;
+  private final PgSubscriber subscriber;
+  private final HttpServer server;
+  private final Metrics metrics;
+  private final SegmentCache cache;
+
+  private OriginServer(Vertx vertx, boolean ownsVertx, OriginStore store, PgSubscriber subscriber, HttpServer server,
+      Metrics metrics, SegmentCache cache) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.store = store;
+    this.subscriber = subscriber;
+    this.server = server;
+    this.metrics = metrics;
+    this.cache = cache;
+  }
+
+  /** {@link #start(Vertx, OriginConfig)} on a Vert.x instance of its own, closed by {@link #close()}. */
+  public static OriginServer start(OriginConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return start(vertx, config, true);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Connects to PostgreSQL, migrates the schema, and listens on {@code config.httpPort()} (0 =
+   * a free port). Blocking, bounded by about ten times {@link OriginConfig#dbTimeout()}.
+   *
+   * @throws IllegalStateException naming PostgreSQL or the port when the server cannot start
+   */
+  public static OriginServer start(Vertx vertx, OriginConfig config) {
+    return start(vertx, config, false);
+  }
+
+  private static OriginServer start(Vertx vertx, OriginConfig config, boolean ownsVertx) {
+    OriginStore store = new OriginStore(vertx, config);
+    PgSubscriber subscriber = null;
+    Duration bound = config.dbTimeout().multipliedBy(10);
+    try {
+      await(store.migrate(), bound, "origin could not start: PostgreSQL at " + store.where());
+      Metrics metrics = new Metrics();
+      SegmentCache cache = new SegmentCache(store, config.cacheBytes());
+      subscriber = PgSubscriber.subscriber(vertx, OriginStore.connectOptions(config))
+          .reconnectPolicy(retries -> 1000L);
+      subscriber.channel(OriginStore.CHANGED_CHANNEL).handler(songId -> {
+        LOG.info("song {} changed; dropping its cached segments", songId);
+        cache.invalidateSong(songId);
+      });
+      await(subscriber.connect(), bound, "origin could not start: LISTEN on PostgreSQL at " + store.where());
+      OriginRoutes routes = new OriginRoutes(vertx, store, cache, metrics);
+      HttpServer server = await(vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+              .requestHandler(routes.router()).listen(config.httpPort()), bound,
+          "origin could not listen on HTTP port " + config.httpPort());
+      LOG.info("origin listening on port {} (PostgreSQL {})", server.actualPort(), store.where());
+      return new OriginServer(vertx, ownsVertx, store, subscriber, server, metrics, cache);
+    } catch (RuntimeException e) {
+      if (subscriber != null) {
+        subscriber.close();
+      }
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The HTTP port actually bound. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** {@code http://127.0.0.1:<port>}. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public SegmentCache cache() {
+    return cache;
+  }
+
+  private static <T> T await(Future<T> f, Duration timeout, String what) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(what + ": no answer within " + timeout.toMillis() + " ms", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(what + ": interrupted", e);
+    }
+  }
+
+  /** Stops listening, closes PostgreSQL connections and (when owned) Vert.x. Idempotent. */
+  @Override
+  public void close() {
+    Future<?> f = server.close().eventually(() -> subscriber.close()).eventually(() -> {
+      store.close();
+      return Future.succeededFuture();
+    });
+    if (ownsVertx) {
+      f = f.eventually(() -> vertx.close());
+    }
+    try {
+      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("origin did not close cleanly: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package dev.hybridcdn.origin.http;
+
+import dev.hybridcdn.origin.store.OriginStore;
+import dev.hybridcdn.origin.store.StoreUnavailableException;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The origin's read API (ARCHITECTURE.md "HTTP APIs", README "HTTP shapes"):
+ * <ul>
+ *   <li>{@code GET /songs}: {@code {"songs":[{"songId","title","durationMs","renditions":["64k",...]}]}}</li>
+ *   <li>{@code GET /songs/{songId}}: the manifest ({@link dev.hybridcdn.origin.manifest.Manifest#toJson()})</li>
+ *   <li>{@code GET /hls/{songId}/master.m3u8}, {@code GET /hls/{songId}/{rendition}/playlist.m3u8}:
+ *       {@code application/vnd.apple.mpegurl}</li>
+ *   <li>{@code GET /segments/{songId}/{rendition}/{file}}: {@code video/mp2t}, ETag = quoted SHA-256,
+ *       immutable Cache-Control, single byte ranges (206, 416), {@code If-None-Match} (304)</li>
+ *   <li>{@code GET /ping}, {@code GET /health} (PostgreSQL), {@code GET /metrics}</li>
+ * </ul>
+ * Errors: 400 for invalid ids or paths ({@code ..}, encoded slashes, over-long), 404 unknown,
+ * 503 {@code storage_unavailable} when PostgreSQL does not answer in time; all as {@link ApiError}.
+ */
+public final class OriginRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(OriginRoutes.class);
+  public static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
+  public static final String SEGMENT_TYPE = "video/mp2t";
+  /** Segments never change under a given id and hash, so caches may keep them for a year. */
+  public static final String IMMUTABLE = "public, max-age=31536000, immutable";
+  private static final int MAX_PATH = 300;
+
+  private final Vertx vertx;
+  private final OriginStore store;
+  private final SegmentCache cache;
+  private final Metrics metrics;
+  private final Health health;
+  private final Counter segmentRequests;
+  private final Counter bytesServed;
+
+  public OriginRoutes(Vertx vertx, OriginStore store, SegmentCache cache, Metrics metrics) {
+    this.vertx = vertx;
+    this.store = store;
+    this.cache = cache;
+    this.metrics = metrics;
+    this.segmentRequests = Counter.builder("cdn.origin.segment.requests")
+        .description("segment requests answered by the origin").register(metrics.registry());
+    this.bytesServed = Counter.builder("cdn.origin.bytes.served")
+        .description("segment body bytes sent by the origin").baseUnit("bytes").register(metrics.registry());
+    this.health = new Health().required("postgresql", () -> store.ping()
+        .map(x -> Health.Check.up("PostgreSQL at " + store.where() + " answers")));
+  }
+
+  public Router router() {
+    Router router = Router.router(vertx);
+    router.route().handler(this::rejectUnsafePaths);
+    router.get("/ping").handler(this::ping);
+    router.get("/health").handler(health::handle);
+    router.get("/metrics").handler(metrics::handle);
+    router.get("/songs").handler(this::songs);
+    router.get("/songs/:songId").handler(this::manifest);
+    router.get("/hls/:songId/master.m3u8").handler(this::master);
+    router.get("/hls/:songId/:rendition/playlist.m3u8").handler(this::mediaPlaylist);
+    router.route("/segments/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::segment);
+    router.route().last().handler(ctx -> ctx.fail(ApiError.notFound("not_found", "no such resource: " + ctx.request().path())));
+    router.route().failureHandler(this::failure);
+    return router;
+  }
+
+  /**
+   * The router normalises paths (it resolves {@code ..} and decodes), so the raw path is checked
+   * first: no dot segments, no encoded slash or backslash, bounded length.
+   */
+  private void rejectUnsafePaths(RoutingContext ctx) {
+    String raw = ctx.request().path();
+    if (raw == null) {
+      ctx.fail(ApiError.badRequest("invalid_path", "no path"));
+      return;
+    }
+    String lower = raw.toLowerCase(Locale.ROOT);
+    if (raw.length() > MAX_PATH) {
+      ctx.fail(new ApiError(400, "invalid_path", "path longer than " + MAX_PATH + " characters"));
+    } else if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || raw.contains("\\")
+        || raw.contains("/../") || raw.endsWith("/..") || raw.contains("/./") || raw.endsWith("/.")
+        || raw.contains("//")) {
+      ctx.fail(new ApiError(400, "invalid_path", "path with dot segments or encoded separators: " + clip(raw)));
+    } else {
+      ctx.next();
+    }
+  }
+
+  private void ping(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "application/json").end("{\"status\":\"ok\",\"service\":\"origin\"}");
+  }
+
+  private void songs(RoutingContext ctx) {
+    store.songs().onSuccess(list -> {
+      JsonArray songs = new JsonArray();
+      for (OriginStore.SongSummary s : list) {
+        songs.add(new JsonObject().put("songId", s.songId()).put("title", s.title()).put("durationMs", s.durationMs())
+            .put("renditions", new JsonArray(s.renditions())));
+      }
+      json(ctx, new JsonObject().put("songs", songs));
+    }).onFailure(ctx::fail);
+  }
+
+  private void manifest(RoutingContext ctx) {
+    String songId = songId(ctx);
+    store.manifest(songId).onSuccess(m -> json(ctx, m.orElseThrow(() -> unknownSong(songId)).toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  private void master(RoutingContext ctx) {
+    String songId = songId(ctx);
+    playlist(ctx, store.playlist(songId, "master"), () -> unknownSong(songId));
+  }
+
+  private void mediaPlaylist(RoutingContext ctx) {
+    String songId = songId(ctx);
+    String rendition = ctx.pathParam("rendition");
+    if (!Ids.isRendition(rendition)) {
+      throw ApiError.badRequest("invalid_rendition", "rendition must be <kbps>k, e.g. 128k: " + clip(rendition));
+    }
+    playlist(ctx, store.playlist(songId, rendition), () -> ApiError.notFound("unknown_rendition",
+        "no rendition " + rendition + " of song " + songId));
+  }
+
+  private void playlist(RoutingContext ctx, Future<Optional<String>> body, java.util.function.Supplier<ApiError> missing) {
+    body.onSuccess(text -> {
+      if (text.isEmpty()) {
+        ctx.fail(missing.get());
+        return;
+      }
+      // Playlists change on re-ingest, so caches revalidate them (segments are immutable instead).
+      ctx.response().putHeader("Content-Type", PLAYLIST_TYPE).putHeader("Cache-Control", "no-cache")
+          .end(text.get());
+    }).onFailure(ctx::fail);
+  }
+
+  private void segment(RoutingContext ctx) {
+    segmentRequests.increment();
+    String raw = ctx.request().path();
+    String idText = raw.startsWith("/segments/") ? raw.substring("/segments/".length()) : "";
+    Ids.SegmentId id = Ids.SegmentId.parse(idText).orElseThrow(() -> ApiError.badRequest("invalid_segment_id",
+        "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00000.ts: " + clip(idText)));
+    cache.get(id, vertx.getOrCreateContext()).onSuccess(found -> {
+      if (found.isEmpty()) {
+        ctx.fail(ApiError.notFound("unknown_segment", "no segment " + id));
+        return;
+      }
+      sendSegment(ctx, found.get());
+    }).onFailure(ctx::fail);
+  }
+
+  private void sendSegment(RoutingContext ctx, OriginStore.SegmentData seg) {
+    HttpServerResponse res = ctx.response();
+    String etag = "\"" + seg.sha256() + "\"";
+    long length = seg.data().length();
+    res.putHeader("Content-Type", SEGMENT_TYPE).putHeader("ETag", etag).putHeader("Cache-Control", IMMUTABLE)
+        .putHeader("Accept-Ranges", "bytes");
+    String inm = ctx.request().getHeader("If-None-Match");
+    if (inm != null && (inm.contains(etag) || inm.strip().equals("*"))) {
+      res.setStatusCode(304).end();
+      return;
+    }
+    boolean head = ctx.request().method() == HttpMethod.HEAD;
+    ByteRange.Parsed parsed = ByteRange.parse(ctx.request().getHeader("Range"), length);
+    if (parsed instanceof ByteRange.Unsatisfiable) {
+      res.putHeader("Content-Range", "bytes */" + length);
+      ctx.fail(new ApiError(416, "range_not_satisfiable", "range " + clip(ctx.request().getHeader("Range"))
+          + " is outside the segment's " + length + " bytes"));
+      return;
+    }
+    Buffer body = seg.data();
+    if (parsed instanceof ByteRange.Partial p) {
+      ByteRange r = p.range();
+      res.setStatusCode(206).putHeader("Content-Range", r.contentRange(length));
+      body = seg.data().slice((int) r.start(), (int) r.end() + 1);
+    }
+    res.putHeader("Content-Length", Long.toString(body.length()));
+    if (head) {
+      res.end();
+    } else {
+      bytesServed.increment(body.length());
+      res.end(body);
+    }
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof StoreUnavailableException) {
+      LOG.warn("{} {}: {}", ctx.request().method(), ctx.request().path(), failure.getMessage());
+      ctx.response().putHeader("Retry-After", "5");
+      new ApiError(503, "storage_unavailable", "PostgreSQL does not answer; try again later").send(ctx);
+      return;
+    }
+    ApiError.failureHandler().handle(ctx);
+  }
+
+  private static String songId(RoutingContext ctx) {
+    String songId = ctx.pathParam("songId");
+    if (!Ids.isSongId(songId)) {
+      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern() + ": " + clip(songId));
+    }
+    return songId;
+  }
+
+  private static ApiError unknownSong(String songId) {
+    return ApiError.notFound("unknown_song", "no song " + songId);
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  private static String clip(String s) {
+    if (s == null) {
+      return "(none)";
+    }
+    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+  }
+
+  /** Requests counted in {@code cdn_origin_segment_requests_total}. */
+  public double segmentRequests() {
+    return segmentRequests.count();
+  }
+
+}

@@ -1,0 +1,52 @@
+package dev.hybridcdn.origin.http;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.hybridcdn.origin.store.OriginStore;
+import dev.hybridcdn.schemas.Ids;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Hot segments in memory: a Caffeine cache bounded by total segment bytes (W-TinyLFU eviction,
+ * Caffeine's default). Concurrent misses of one segment share one PostgreSQL read (the cache holds
+ * the pending future). Unknown segments and failed reads are not cached.
+ */
+public final class SegmentCache {
+  private final OriginStore store;
+  private final AsyncCache<String, OriginStore.SegmentData> cache;
+
+  /** @param maxBytes bound on cached segment bytes; 0 disables caching */
+  public SegmentCache(OriginStore store, long maxBytes) {
+    this.store = store;
+    this.cache = maxBytes <= 0 ? null : Caffeine.newBuilder().maximumWeight(maxBytes)
+        .weigher((String k, OriginStore.SegmentData v) -> (int) Math.min(Integer.MAX_VALUE, v.data().length() + 200L))
+        .buildAsync();
+  }
+
+  /** The segment, from memory or PostgreSQL; empty when unknown. Completes on {@code context}. */
+  public Future<Optional<OriginStore.SegmentData>> get(Ids.SegmentId id, Context context) {
+    if (cache == null) {
+      return store.segment(id.songId(), id.rendition(), id.file());
+    }
+    CompletableFuture<OriginStore.SegmentData> cf = cache.get(id.toString(), (key, executor) ->
+        store.segment(id.songId(), id.rendition(), id.file()).map(o -> o.orElse(null))
+            .toCompletionStage().toCompletableFuture());
+    return Future.fromCompletionStage(cf, context).map(Optional::ofNullable);
+  }
+
+  /** Drops every cached segment of {@code songId} (after a re-ingest). */
+  public void invalidateSong(String songId) {
+    if (cache != null) {
+      String prefix = songId + "/";
+      cache.synchronous().asMap().keySet().removeIf(k -> k.startsWith(prefix));
+    }
+  }
+
+  /** Cached segments (for tests and metrics). */
+  public long size() {
+    return cache == null ? 0 : cache.synchronous().estimatedSize();
+  }
+}

@@ -1,0 +1,313 @@
+package dev.hybridcdn.origin.ingest;
+
+import dev.hybridcdn.origin.OriginConfig;
+import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
+import dev.hybridcdn.origin.manifest.Manifest;
+import dev.hybridcdn.origin.store.OriginStore;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.SongPublished;
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.schemas.topics.TopicAdmin;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.events.EventPublisher;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingests an audio file (anything FFmpeg decodes) as an HLS rendition ladder: ffprobe, one ffmpeg
+ * run for all renditions, SHA-256 of every segment, one PostgreSQL transaction replacing the song,
+ * then {@code SongPublished} to {@code cdn.catalog} keyed by song id, acknowledged by the broker.
+ *
+ * <p>Blocking; call it from a worker or main thread, never from a Vert.x event loop. One instance
+ * may run ingests from several threads.
+ *
+ * <pre>{@code
+ * try (Ingester ingester = Ingester.start(OriginConfig.from(Env.system()))) {
+ *   IngestResult r = ingester.ingest(Path.of("song.mp3"), "demo", "Demo");
+ * }
+ * }</pre>
+ */
+public final class Ingester implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Ingester.class);
+
+  private final OriginConfig config;
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final OriginStore store;
+  private final HlsTranscoder transcoder;
+  private final TopicRegistry topics;
+  private final KafkaProducer<String, byte[]> producer;
+
+  private Ingester(OriginConfig config, Vertx vertx, boolean ownsVertx, OriginStore store, HlsTranscoder transcoder,
+      KafkaProducer<String, byte[]> producer) {
+    this.config = config;
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.store = store;
+    this.transcoder = transcoder;
+    this.topics = config.common().topics();
+    this.producer = producer;
+  }
+
+  /** {@link #start(Vertx, OriginConfig)} with a Vert.x instance of its own, closed by {@link #close()}. */
+  public static Ingester start(OriginConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return start(vertx, config, true);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Locates FFmpeg, connects to PostgreSQL and migrates the schema, creates the Kafka topics when
+   * missing and opens the producer. Blocking.
+   *
+   * @throws IllegalStateException with the reason when FFmpeg, PostgreSQL or Kafka is not usable
+   */
+  public static Ingester start(Vertx vertx, OriginConfig config) {
+    return start(vertx, config, false);
+  }
+
+  private static Ingester start(Vertx vertx, OriginConfig config, boolean ownsVertx) {
+    FFmpegTools tools = FFmpegTools.locate(config.ffmpegPath(), config.ffprobePath());
+    OriginStore store = new OriginStore(vertx, config);
+    KafkaProducer<String, byte[]> producer = null;
+    try {
+      await(store.migrate(), config.dbTimeout().multipliedBy(10), "migrate the schema in PostgreSQL at " + store.where());
+      TopicRegistry topics = config.common().topics();
+      TopicAdmin.ensureTopics(config.common().kafkaBootstrapServers(), topics, (short) 1, config.publishTimeout());
+      Map<String, Object> producerConfig = EventPublisher.producerConfig(config.common().kafkaBootstrapServers(),
+          "origin-ingest");
+      int publishMs = (int) config.publishTimeout().toMillis();
+      producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, publishMs);
+      producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, publishMs);
+      producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(publishMs, 10_000));
+      producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+      producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+      producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+      return new Ingester(config, vertx, ownsVertx, store, new HlsTranscoder(tools), producer);
+    } catch (RuntimeException e) {
+      store.close();
+      if (producer != null) {
+        producer.close(Duration.ZERO);
+      }
+      throw e instanceof IllegalStateException ? e : new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** {@link #ingest(Path, String, String, HlsTranscoder.Progress)} without progress. */
+  public IngestResult ingest(Path file, String songId, String title) {
+    return ingest(file, songId, title, HlsTranscoder.Progress.NONE);
+  }
+
+  /**
+   * Ingests {@code file} as song {@code songId}, replacing what that id had.
+   *
+   * @param title title; null or blank means the song id
+   * @param progress receives transcode progress (ms of audio done of total)
+   * @return the manifest as stored and published, with timings
+   * @throws IllegalArgumentException for an invalid song id (nothing done)
+   * @throws IngestException when the file is missing, empty or not decodable (message names the
+   *     file and FFmpeg's reason), when PostgreSQL fails (nothing stored), or when Kafka does not
+   *     acknowledge the event ({@link IngestException#stored()} true)
+   */
+  public IngestResult ingest(Path file, String songId, String title, HlsTranscoder.Progress progress) {
+    if (!Ids.isSongId(songId)) {
+      throw new IllegalArgumentException("invalid song id '" + songId + "': expected " + Ids.SONG_ID.pattern());
+    }
+    String songTitle = title == null || title.isBlank() ? songId : title.strip();
+    if (!Files.isRegularFile(file)) {
+      throw new IngestException("cannot ingest " + file + ": no such file", null);
+    }
+    try {
+      if (Files.size(file) == 0) {
+        throw new IngestException("cannot ingest " + file + ": the file is empty", null);
+      }
+    } catch (IOException e) {
+      throw new IngestException("cannot ingest " + file + ": " + e.getMessage(), e);
+    }
+    long t0 = System.nanoTime();
+    long durationMs = transcoder.probeDurationMs(file);
+    Path work;
+    try {
+      work = Files.createTempDirectory("origin-ingest-" + songId + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary directory", e);
+    }
+    try {
+      long t1 = System.nanoTime();
+      transcoder.transcode(file, work, config.renditions(), config.segmentSeconds(), durationMs, progress);
+      long transcodeMs = (System.nanoTime() - t1) / 1_000_000;
+      OriginStore.SongContent content = collect(work, songId, songTitle, durationMs, file);
+      try {
+        await(store.replaceSong(content), Duration.ofMinutes(5), "store song " + songId);
+      } catch (RuntimeException e) {
+        throw new IngestException("cannot ingest " + file + ": storing song " + songId + " in PostgreSQL at "
+            + store.where() + " failed: " + e.getMessage(), e);
+      }
+      publish(content.manifest(), file);
+      long totalMs = (System.nanoTime() - t0) / 1_000_000;
+      LOG.info("ingested {} as {} ({} ms of audio, {} renditions) in {} ms", file, songId, durationMs,
+          config.renditions().size(), totalMs);
+      return new IngestResult(content.manifest(), transcodeMs, totalMs);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private OriginStore.SongContent collect(Path work, String songId, String title, long durationMs, Path file) {
+    List<Manifest.Rendition> renditions = new ArrayList<>();
+    Map<String, String> mediaPlaylists = new LinkedHashMap<>();
+    Map<String, List<Buffer>> bytes = new LinkedHashMap<>();
+    try {
+      for (String name : config.renditions()) {
+        Path dir = work.resolve(name);
+        MediaPlaylist playlist = MediaPlaylist.parse(Files.readString(dir.resolve("playlist.m3u8")));
+        if (playlist.entries().isEmpty()) {
+          throw new IngestException("cannot ingest " + file + ": ffmpeg wrote no segments for " + name, null);
+        }
+        List<Manifest.Segment> segments = new ArrayList<>();
+        List<Buffer> data = new ArrayList<>();
+        int index = 0;
+        for (MediaPlaylist.Entry entry : playlist.entries()) {
+          String segFile = entry.file().substring(entry.file().lastIndexOf('/') + 1);
+          String segmentId = songId + "/" + name + "/" + segFile;
+          if (Ids.SegmentId.parse(segmentId).isEmpty()) {
+            throw new IngestException("cannot ingest " + file + ": unexpected segment name " + segFile, null);
+          }
+          byte[] b = Files.readAllBytes(dir.resolve(segFile));
+          segments.add(new Manifest.Segment(segmentId, index++, entry.durationMs(), b.length, sha256(b)));
+          data.add(Buffer.buffer(b));
+        }
+        renditions.add(new Manifest.Rendition(name, Ids.bitrateKbps(name), Manifest.AAC_LC, segments));
+        mediaPlaylists.put(name, playlist.withAbsoluteSegmentPaths(songId, name));
+        bytes.put(name, data);
+      }
+    } catch (IOException e) {
+      throw new IngestException("cannot ingest " + file + ": reading FFmpeg's output failed: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IngestException("cannot ingest " + file + ": FFmpeg wrote an unreadable playlist: " + e.getMessage(), e);
+    }
+    Manifest manifest = new Manifest(songId, title, durationMs, renditions);
+    return new OriginStore.SongContent(manifest, masterPlaylist(manifest), mediaPlaylists, bytes);
+  }
+
+  /**
+   * The master playlist (RFC 8216 section 4.3.4.2): one variant per rendition, relative URI
+   * {@code <rendition>/playlist.m3u8}; BANDWIDTH is the peak segment bit rate and
+   * AVERAGE-BANDWIDTH the mean over the rendition, both measured from the stored segments in bit/s.
+   */
+  static String masterPlaylist(Manifest manifest) {
+    StringBuilder out = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    for (Manifest.Rendition r : manifest.renditions()) {
+      long peak = 0;
+      for (Manifest.Segment s : r.segments()) {
+        if (s.durationMs() > 0) {
+          peak = Math.max(peak, s.bytes() * 8_000 / s.durationMs());
+        }
+      }
+      long average = r.durationMs() > 0 ? r.bytes() * 8_000 / r.durationMs() : peak;
+      out.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(Math.max(peak, average)).append(",AVERAGE-BANDWIDTH=")
+          .append(average).append(",CODECS=\"").append(r.codec()).append("\"\n")
+          .append(r.name()).append("/playlist.m3u8\n");
+    }
+    return out.toString();
+  }
+
+  private void publish(Manifest manifest, Path file) {
+    SongPublished event = manifest.toSongPublished(System.currentTimeMillis());
+    String topic = topics.name(CdnTopic.CATALOG);
+    byte[] value = topics.codec().encode(topic, event);
+    try {
+      producer.send(new ProducerRecord<>(topic, manifest.songId(), value))
+          .get(config.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IngestException("ingested " + file + " as " + manifest.songId() + " but SongPublished was not "
+          + "acknowledged by Kafka at " + config.common().kafkaBootstrapServers() + ": " + cause, cause, true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IngestException("interrupted while publishing SongPublished for " + manifest.songId(), e, true);
+    } catch (RuntimeException e) {
+      throw new IngestException("ingested " + file + " as " + manifest.songId() + " but SongPublished could not be "
+          + "sent: " + e, e, true);
+    }
+  }
+
+  /** FFmpeg in use. */
+  public FFmpegTools tools() {
+    return transcoder.tools();
+  }
+
+  /** The store this ingester writes to (shared pool). */
+  public OriginStore store() {
+    return store;
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JVM", e);
+    }
+  }
+
+  static <T> T await(Future<T> f, Duration timeout, String what) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("could not " + what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("could not " + what + ": no answer within " + timeout.toMillis() + " ms", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while trying to " + what, e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", dir, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+    store.close();
+    if (ownsVertx) {
+      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null)
+          .join();
+    }
+  }
+}

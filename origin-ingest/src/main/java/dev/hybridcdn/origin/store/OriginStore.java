@@ -1,0 +1,282 @@
+package dev.hybridcdn.origin.store;
+
+import dev.hybridcdn.origin.OriginConfig;
+import dev.hybridcdn.origin.manifest.Manifest;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The origin's PostgreSQL storage through vertx-pg-client: songs, renditions, playlists and
+ * segment bytes ({@code bytea}). Tables are prefixed {@code origin_} so the origin can share a
+ * database with other services. Every read is bounded by {@link OriginConfig#dbTimeout()}: a
+ * PostgreSQL that is down or hangs fails the future with {@link StoreUnavailableException}.
+ *
+ * <p>Schema ({@link #migrate()}, version in {@code origin_schema_version}):
+ * <pre>
+ * origin_songs(song_id PK, title, duration_ms, ingested_at)
+ * origin_renditions(song_id, name, bitrate_kbps, codec, position)          PK (song_id, name)
+ * origin_playlists(song_id, name, body)       name = 'master' or a rendition; PK (song_id, name)
+ * origin_segments(song_id, rendition, idx, file, duration_ms, bytes, sha256, data bytea)
+ *                                              PK (song_id, rendition, idx), UNIQUE (song_id, rendition, file)
+ * </pre>
+ */
+public final class OriginStore implements AutoCloseable {
+  /** NOTIFY channel carrying the song id of every committed (re-)ingest, for cache invalidation. */
+  public static final String CHANGED_CHANNEL = "origin_song_changed";
+
+  private static final List<String> MIGRATIONS = List.of(
+      // v1
+      """
+      CREATE TABLE origin_songs (
+        song_id text PRIMARY KEY,
+        title text NOT NULL,
+        duration_ms bigint NOT NULL,
+        ingested_at timestamptz NOT NULL DEFAULT now());
+      CREATE TABLE origin_renditions (
+        song_id text NOT NULL REFERENCES origin_songs(song_id) ON DELETE CASCADE,
+        name text NOT NULL,
+        bitrate_kbps int NOT NULL,
+        codec text NOT NULL,
+        position int NOT NULL,
+        PRIMARY KEY (song_id, name));
+      CREATE TABLE origin_playlists (
+        song_id text NOT NULL REFERENCES origin_songs(song_id) ON DELETE CASCADE,
+        name text NOT NULL,
+        body text NOT NULL,
+        PRIMARY KEY (song_id, name));
+      CREATE TABLE origin_segments (
+        song_id text NOT NULL,
+        rendition text NOT NULL,
+        idx int NOT NULL,
+        file text NOT NULL,
+        duration_ms bigint NOT NULL,
+        bytes bigint NOT NULL,
+        sha256 text NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (song_id, rendition, idx),
+        UNIQUE (song_id, rendition, file),
+        FOREIGN KEY (song_id, rendition) REFERENCES origin_renditions(song_id, name) ON DELETE CASCADE);
+      """);
+
+  /** A segment's bytes and identity. */
+  public record SegmentData(Buffer data, String sha256) {}
+
+  /** One line of {@code GET /songs}. */
+  public record SongSummary(String songId, String title, long durationMs, List<String> renditions) {}
+
+  /** Everything one ingest stores. */
+  public record SongContent(Manifest manifest, String masterPlaylist, Map<String, String> mediaPlaylists,
+      Map<String, List<Buffer>> segmentBytes) {}
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final OriginConfig config;
+  private final long timeoutMs;
+
+  public OriginStore(Vertx vertx, OriginConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.timeoutMs = config.dbTimeout().toMillis();
+    NetClientOptions net = new NetClientOptions().setConnectTimeout((int) timeoutMs);
+    this.pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.dbPoolSize())
+            .setConnectionTimeout((int) timeoutMs).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setMaxWaitQueueSize(10_000).setName("origin-pg"))
+        .with(net).connectingTo(connectOptions(config)).using(vertx).build();
+  }
+
+  /** Connection settings from the libpq variables of the config. */
+  public static PgConnectOptions connectOptions(OriginConfig config) {
+    return new PgConnectOptions().setHost(config.pgHost()).setPort(config.pgPort())
+        .setDatabase(config.pgDatabase()).setUser(config.pgUser()).setPassword(config.pgPassword())
+        .setCachePreparedStatements(true);
+  }
+
+  /** {@code host:port/database}, for messages. */
+  public String where() {
+    return config.pgHost() + ":" + config.pgPort() + "/" + config.pgDatabase();
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /**
+   * Creates or upgrades the schema to the newest version. Safe to run from several processes at
+   * once (a transaction-scoped advisory lock serialises them).
+   */
+  public Future<Integer> migrate() {
+    return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(7720081)").execute()
+        .compose(x -> conn.query("CREATE TABLE IF NOT EXISTS origin_schema_version (version int PRIMARY KEY, "
+            + "applied_at timestamptz NOT NULL DEFAULT now())").execute())
+        .compose(x -> conn.query("SELECT coalesce(max(version), 0) AS v FROM origin_schema_version").execute())
+        .compose(rows -> applyFrom(conn, rows.iterator().next().getInteger("v"))));
+  }
+
+  private Future<Integer> applyFrom(SqlConnection conn, int current) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int v = current + 1; v <= MIGRATIONS.size(); v++) {
+      int version = v;
+      chain = chain.compose(x -> conn.query(MIGRATIONS.get(version - 1)).execute())
+          .compose(x -> conn.preparedQuery("INSERT INTO origin_schema_version(version) VALUES ($1)")
+              .execute(Tuple.of(version)))
+          .mapEmpty();
+    }
+    return chain.map(x -> MIGRATIONS.size());
+  }
+
+  /**
+   * Replaces the song in one transaction: deletes what the song id had, inserts the new song,
+   * renditions, playlists and segments, and notifies {@link #CHANGED_CHANNEL}. Either everything
+   * commits or nothing changes. Concurrent ingests of one song id are serialised.
+   */
+  public Future<Void> replaceSong(SongContent content) {
+    Manifest m = content.manifest();
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .execute(Tuple.of("origin-song:" + m.songId()))
+        .compose(x -> conn.preparedQuery("DELETE FROM origin_songs WHERE song_id = $1").execute(Tuple.of(m.songId())))
+        .compose(x -> conn.preparedQuery("INSERT INTO origin_songs(song_id, title, duration_ms) VALUES ($1, $2, $3)")
+            .execute(Tuple.of(m.songId(), m.title(), m.durationMs())))
+        .compose(x -> {
+          List<Tuple> rs = new ArrayList<>();
+          List<Tuple> pls = new ArrayList<>();
+          pls.add(Tuple.of(m.songId(), "master", content.masterPlaylist()));
+          int pos = 0;
+          for (Manifest.Rendition r : m.renditions()) {
+            rs.add(Tuple.of(m.songId(), r.name(), r.bitrateKbps(), r.codec(), pos++));
+            pls.add(Tuple.of(m.songId(), r.name(), content.mediaPlaylists().get(r.name())));
+          }
+          return conn.preparedQuery("INSERT INTO origin_renditions(song_id, name, bitrate_kbps, codec, position) "
+                  + "VALUES ($1, $2, $3, $4, $5)").executeBatch(rs)
+              .compose(y -> conn.preparedQuery("INSERT INTO origin_playlists(song_id, name, body) VALUES ($1, $2, $3)")
+                  .executeBatch(pls));
+        })
+        .compose(x -> {
+          Future<Void> chain = Future.succeededFuture();
+          for (Manifest.Rendition r : m.renditions()) {
+            List<Buffer> bytes = content.segmentBytes().get(r.name());
+            List<Tuple> segs = new ArrayList<>();
+            for (Manifest.Segment s : r.segments()) {
+              String file = s.segmentId().substring(s.segmentId().lastIndexOf('/') + 1);
+              segs.add(Tuple.tuple(List.of(m.songId(), r.name(), s.index(), file, s.durationMs(), s.bytes(),
+                  s.sha256(), bytes.get(s.index()))));
+            }
+            chain = chain.compose(y -> conn.preparedQuery("INSERT INTO origin_segments(song_id, rendition, idx, file, "
+                + "duration_ms, bytes, sha256, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)").executeBatch(segs)
+                .mapEmpty());
+          }
+          return chain;
+        })
+        .compose(x -> conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANGED_CHANNEL, m.songId())))
+        .mapEmpty());
+  }
+
+  /** A segment's bytes, or empty when the song, rendition or file is unknown. */
+  public Future<Optional<SegmentData>> segment(String songId, String rendition, String file) {
+    return bounded(pool.preparedQuery("SELECT data, sha256 FROM origin_segments WHERE song_id = $1 AND rendition = $2 "
+            + "AND file = $3").execute(Tuple.of(songId, rendition, file))
+        .map(rows -> rows.size() == 0 ? Optional.<SegmentData>empty()
+            : Optional.of(new SegmentData(rows.iterator().next().getBuffer("data"),
+                rows.iterator().next().getString("sha256")))));
+  }
+
+  /** A playlist body ({@code master} or a rendition name), or empty. */
+  public Future<Optional<String>> playlist(String songId, String name) {
+    return bounded(pool.preparedQuery("SELECT body FROM origin_playlists WHERE song_id = $1 AND name = $2")
+        .execute(Tuple.of(songId, name))
+        .map(rows -> rows.size() == 0 ? Optional.<String>empty() : Optional.of(rows.iterator().next().getString("body"))));
+  }
+
+  /** Every song, ordered by song id. */
+  public Future<List<SongSummary>> songs() {
+    return bounded(pool.query("SELECT s.song_id, s.title, s.duration_ms, "
+            + "array_agg(r.name ORDER BY r.position) AS renditions FROM origin_songs s "
+            + "LEFT JOIN origin_renditions r ON r.song_id = s.song_id GROUP BY s.song_id ORDER BY s.song_id").execute()
+        .map(rows -> {
+          List<SongSummary> out = new ArrayList<>();
+          for (Row row : rows) {
+            String[] names = row.getArrayOfStrings("renditions");
+            List<String> rs = new ArrayList<>();
+            if (names != null) {
+              for (String n : names) {
+                if (n != null) {
+                  rs.add(n);
+                }
+              }
+            }
+            out.add(new SongSummary(row.getString("song_id"), row.getString("title"), row.getLong("duration_ms"), rs));
+          }
+          return out;
+        }));
+  }
+
+  /** The manifest of a song (segment metadata, no bytes), or empty. */
+  public Future<Optional<Manifest>> manifest(String songId) {
+    return bounded(pool.withConnection(conn -> conn.preparedQuery(
+            "SELECT title, duration_ms FROM origin_songs WHERE song_id = $1").execute(Tuple.of(songId))
+        .compose(songRows -> {
+          if (songRows.size() == 0) {
+            return Future.succeededFuture(Optional.<Manifest>empty());
+          }
+          Row song = songRows.iterator().next();
+          return conn.preparedQuery("SELECT r.name, r.bitrate_kbps, r.codec, s.idx, s.file, s.duration_ms, s.bytes, "
+                  + "s.sha256 FROM origin_renditions r LEFT JOIN origin_segments s "
+                  + "ON s.song_id = r.song_id AND s.rendition = r.name WHERE r.song_id = $1 ORDER BY r.position, s.idx")
+              .execute(Tuple.of(songId))
+              .map(rows -> {
+                Map<String, List<Manifest.Segment>> segs = new LinkedHashMap<>();
+                Map<String, Row> heads = new LinkedHashMap<>();
+                for (Row row : rows) {
+                  String name = row.getString("name");
+                  heads.putIfAbsent(name, row);
+                  List<Manifest.Segment> list = segs.computeIfAbsent(name, k -> new ArrayList<>());
+                  if (row.getString("file") != null) {
+                    list.add(new Manifest.Segment(songId + "/" + name + "/" + row.getString("file"),
+                        row.getInteger("idx"), row.getLong("duration_ms"), row.getLong("bytes"),
+                        row.getString("sha256")));
+                  }
+                }
+                List<Manifest.Rendition> renditions = new ArrayList<>();
+                heads.forEach((name, head) -> renditions.add(new Manifest.Rendition(name,
+                    head.getInteger("bitrate_kbps"), head.getString("codec"), segs.get(name))));
+                return Optional.of(new Manifest(songId, song.getString("title"), song.getLong("duration_ms"),
+                    renditions));
+              });
+        })));
+  }
+
+  /** {@code SELECT 1}, bounded; fails when PostgreSQL does not answer. */
+  public Future<Void> ping() {
+    return bounded(pool.query("SELECT 1").execute().mapEmpty());
+  }
+
+  /** Bounds a read by the configured timeout and marks storage failures as such. */
+  private <T> Future<T> bounded(Future<T> f) {
+    return f.timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(new StoreUnavailableException(
+            "PostgreSQL at " + where() + " did not answer: " + e.getMessage(), e)));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}
