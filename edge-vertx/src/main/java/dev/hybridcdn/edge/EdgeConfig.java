@@ -1,0 +1,144 @@
+package dev.hybridcdn.edge;
+
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.config.CommonConfig;
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Everything an edge reads from its environment, once, at start ({@link #from(Env)}). A bad value
+ * throws {@link ConfigException} naming the variable.
+ *
+ * @param edgeId {@code EDGE_ID}, default {@code edge-1}; {@code [A-Za-z0-9._-]{1,64}}
+ * @param region {@code REGION}, default {@code local}
+ * @param httpPort {@code HTTP_PORT}, default 8082; 0 picks a free port ({@link EdgeServer#port()})
+ * @param originUrl {@code ORIGIN_URL}, default {@code http://127.0.0.1:8081}, no trailing slash
+ * @param originTimeout {@code EDGE_ORIGIN_TIMEOUT_MS}, default 5000 ms: bound on one origin request
+ *     (connect plus response); past it an uncached segment answers 504
+ * @param redisUrl {@code REDIS_URL}, default {@code redis://127.0.0.1:6379}
+ * @param redisKeyPrefix {@code EDGE_REDIS_KEY_PREFIX}, default {@code cdn:edge:<edgeId>:}; every
+ *     Redis key of this edge starts with it
+ * @param redisTtl {@code EDGE_REDIS_TTL_MS}, default 3,600,000 ms: a hot-tier entry expires after
+ *     this long without a hit (each hit renews it)
+ * @param redisBudgetBytes {@code EDGE_REDIS_BUDGET_BYTES}, default 268,435,456 (256 MiB): segment
+ *     bytes this edge keeps in Redis; past it least-recently-used entries are evicted
+ * @param redisTimeout {@code EDGE_REDIS_TIMEOUT_MS}, default 500 ms: bound on one Redis command
+ * @param pg PostgreSQL connection ({@code PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD}, libpq's names
+ *     and defaults: 127.0.0.1, 5432, postgres, postgres, empty)
+ * @param pgBudgetBytes {@code EDGE_PG_BUDGET_BYTES}, default 2,147,483,648 (2 GiB): segment bytes
+ *     this edge keeps in PostgreSQL; past it least-recently-used rows are deleted
+ * @param pgTimeout {@code EDGE_PG_TIMEOUT_MS}, default 2000 ms: bound on one PostgreSQL query
+ * @param manifestTtl {@code EDGE_MANIFEST_TTL_MS}, default 30,000 ms: how long a song list, manifest
+ *     or playlist from the origin is served before it is fetched again (a stale copy is still served
+ *     while the origin is down)
+ * @param flightWait {@code EDGE_FLIGHT_WAIT_MS}, default 10,000 ms: bound on how long a request waits
+ *     for a fetch of the same segment already under way
+ * @param eventLoops {@code EDGE_EVENT_LOOPS}, default the number of CPUs: HTTP server instances
+ * @param eventBufferEvents {@code EDGE_EVENT_BUFFER}, default 50,000 events waiting for Kafka before
+ *     new ones are dropped (and counted in {@code cdn_events_dropped_total})
+ * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
+ */
+public record EdgeConfig(
+    String edgeId,
+    String region,
+    int httpPort,
+    String originUrl,
+    Duration originTimeout,
+    String redisUrl,
+    String redisKeyPrefix,
+    Duration redisTtl,
+    long redisBudgetBytes,
+    Duration redisTimeout,
+    PgConfig pg,
+    long pgBudgetBytes,
+    Duration pgTimeout,
+    Duration manifestTtl,
+    Duration flightWait,
+    int eventLoops,
+    int eventBufferEvents,
+    CommonConfig common) {
+
+  public static final int DEFAULT_HTTP_PORT = 8082;
+  public static final String DEFAULT_ORIGIN_URL = "http://127.0.0.1:8081";
+  public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+  public static final long DEFAULT_REDIS_BUDGET_BYTES = 256L << 20;
+  public static final long DEFAULT_PG_BUDGET_BYTES = 2L << 30;
+
+  /**
+   * PostgreSQL connection, libpq's variable names.
+   *
+   * @param host {@code PGHOST}, default 127.0.0.1
+   * @param port {@code PGPORT}, default 5432
+   * @param database {@code PGDATABASE}, default postgres
+   * @param user {@code PGUSER}, default postgres
+   * @param password {@code PGPASSWORD}, default empty
+   */
+  public record PgConfig(String host, int port, String database, String user, String password) {
+    @Override
+    public String toString() {
+      return user + "@" + host + ":" + port + "/" + database;
+    }
+  }
+
+  /**
+   * Reads and validates every variable.
+   *
+   * @throws ConfigException naming the first invalid variable
+   */
+  public static EdgeConfig from(Env env) {
+    String edgeId = env.string("EDGE_ID", "edge-1", Ids::isNodeId, "an edge id of [A-Za-z0-9._-]{1,64}");
+    String region = env.string("REGION", "local", Ids::isRegion, "a region such as eu-west ([a-z0-9-], up to 32)");
+    int port = env.port("HTTP_PORT", DEFAULT_HTTP_PORT);
+    String origin = env.httpUrl("ORIGIN_URL", DEFAULT_ORIGIN_URL);
+    Duration originTimeout = env.millis("EDGE_ORIGIN_TIMEOUT_MS", Duration.ofSeconds(5), Duration.ofMillis(50),
+        Duration.ofMinutes(5));
+    String redisUrl = env.string("REDIS_URL", DEFAULT_REDIS_URL, EdgeConfig::isRedisUrl,
+        "a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379");
+    String keyPrefix = env.string("EDGE_REDIS_KEY_PREFIX", "cdn:edge:" + edgeId + ":",
+        s -> s.length() <= 200 && s.chars().noneMatch(c -> c <= ' ' || c == '*' || c == '?' || c == '['),
+        "a Redis key prefix without spaces or glob characters, up to 200 characters");
+    Duration redisTtl = env.millis("EDGE_REDIS_TTL_MS", Duration.ofHours(1), Duration.ofMillis(100),
+        Duration.ofDays(30));
+    long redisBudget = env.longValue("EDGE_REDIS_BUDGET_BYTES", DEFAULT_REDIS_BUDGET_BYTES, 1, Long.MAX_VALUE / 2);
+    Duration redisTimeout = env.millis("EDGE_REDIS_TIMEOUT_MS", Duration.ofMillis(500), Duration.ofMillis(10),
+        Duration.ofMinutes(1));
+    PgConfig pg = new PgConfig(
+        env.string("PGHOST", "127.0.0.1", s -> s.matches("[A-Za-z0-9._:\\[\\]/-]{1,255}"), "a host name or address"),
+        env.port("PGPORT", 5432),
+        env.string("PGDATABASE", "postgres", s -> s.matches("[A-Za-z0-9_$-]{1,63}"), "a database name"),
+        env.string("PGUSER", "postgres", s -> s.matches("[A-Za-z0-9_.@$-]{1,63}"), "a user name"),
+        env.string("PGPASSWORD", ""));
+    if (pg.port() == 0) {
+      throw new ConfigException("PGPORT", "0", "a TCP port from 1 to 65535");
+    }
+    long pgBudget = env.longValue("EDGE_PG_BUDGET_BYTES", DEFAULT_PG_BUDGET_BYTES, 1, Long.MAX_VALUE / 2);
+    Duration pgTimeout = env.millis("EDGE_PG_TIMEOUT_MS", Duration.ofSeconds(2), Duration.ofMillis(10),
+        Duration.ofMinutes(1));
+    Duration manifestTtl = env.millis("EDGE_MANIFEST_TTL_MS", Duration.ofSeconds(30), Duration.ZERO,
+        Duration.ofDays(1));
+    Duration flightWait = env.millis("EDGE_FLIGHT_WAIT_MS", Duration.ofSeconds(10), Duration.ofMillis(10),
+        Duration.ofMinutes(5));
+    int loops = env.integer("EDGE_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256);
+    int buffer = env.integer("EDGE_EVENT_BUFFER", 50_000, 1, 10_000_000);
+    return new EdgeConfig(edgeId, region, port, origin, originTimeout, redisUrl, keyPrefix, redisTtl, redisBudget,
+        redisTimeout, pg, pgBudget, pgTimeout, manifestTtl, flightWait, loops, buffer, CommonConfig.from(env));
+  }
+
+  private static boolean isRedisUrl(String s) {
+    try {
+      URI uri = new URI(s);
+      return ("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
+  }
+
+  /** This config with another HTTP port (e.g. the one actually bound). */
+  public EdgeConfig withHttpPort(int port) {
+    return new EdgeConfig(edgeId, region, port, originUrl, originTimeout, redisUrl, redisKeyPrefix, redisTtl,
+        redisBudgetBytes, redisTimeout, pg, pgBudgetBytes, pgTimeout, manifestTtl, flightWait, eventLoops,
+        eventBufferEvents, common);
+  }
+}

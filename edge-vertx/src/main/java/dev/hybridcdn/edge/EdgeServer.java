@@ -1,0 +1,262 @@
+package dev.hybridcdn.edge;
+
+import dev.hybridcdn.edge.cache.PgCacheTier;
+import dev.hybridcdn.edge.cache.RedisHotTier;
+import dev.hybridcdn.edge.cache.SegmentService;
+import dev.hybridcdn.edge.http.EdgeApi;
+import dev.hybridcdn.edge.origin.OriginClient;
+import dev.hybridcdn.edge.origin.OriginDocuments;
+import dev.hybridcdn.schemas.topics.TopicAdmin;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running edge: HTTP API on {@link #port()}, Redis hot tier, PostgreSQL cache tier, origin
+ * client, EdgeServed events to {@code cdn.edge-events}. The in-JVM start API (README "In-JVM start
+ * API of every service"): {@link #start(EdgeConfig)} or {@link #start(Vertx, EdgeConfig)}, both
+ * blocking until the HTTP port is bound, then {@link #close()}.
+ *
+ * <p>Only the HTTP port must be available to start: Redis, PostgreSQL, the origin and Kafka may be
+ * down at start and are used when they come up ({@code /health} says which is missing). The
+ * topics are created in the background as soon as a broker answers.
+ */
+public final class EdgeServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final EdgeConfig config;
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final Metrics metrics = new Metrics();
+  private final EventPublisher events;
+  private final RedisHotTier hot;
+  private final PgCacheTier db;
+  private final OriginClient origin;
+  private final SegmentService segments;
+  private final Admin kafkaAdmin;
+  private final Thread topicCreator;
+  private final List<String> deployments = new ArrayList<>();
+  private volatile boolean closed;
+  private int port;
+
+  private EdgeServer(Vertx vertx, boolean ownsVertx, EdgeConfig config) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.config = config;
+    TopicRegistry topics = config.common().topics();
+    this.events = new EventPublisher(config.common().kafkaBootstrapServers(), "edge-" + config.edgeId(), topics,
+        config.eventBufferEvents(), metrics.registry());
+    int pool = Math.max(4, config.eventLoops() * 2);
+    this.hot = new RedisHotTier(vertx, config.redisUrl(), config.redisKeyPrefix(), config.redisTtl(),
+        config.redisBudgetBytes(), config.redisTimeout(), pool);
+    this.db = new PgCacheTier(vertx, config.pg(), config.edgeId(), config.pgBudgetBytes(), config.pgTimeout(), pool);
+    this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout());
+    OriginDocuments documents = new OriginDocuments(origin, config.manifestTtl());
+    this.segments = new SegmentService(vertx, hot, db, origin, documents, config.flightWait(), metrics.registry());
+    this.kafkaAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
+    Health health = new Health()
+        .optional("redis", () -> hot.ping().map(ok -> Health.Check.up(config.redisUrl()))
+            .otherwise(e -> Health.Check.down("redis: " + e.getMessage())))
+        .optional("postgres", () -> db.ping().map(ok -> Health.Check.up(config.pg().toString()))
+            .otherwise(e -> Health.Check.down("postgres: " + e.getMessage())))
+        .optional("origin", () -> origin.ping().map(ok -> Health.Check.up(config.originUrl()))
+            .otherwise(e -> Health.Check.down("origin: " + e.getMessage())))
+        .optional("kafka", this::kafkaCheck);
+    EdgeApi api = new EdgeApi(config, segments, documents, events, metrics, health);
+    this.topicCreator = new Thread(() -> createTopics(topics), "edge-topic-creator");
+    this.topicCreator.setDaemon(true);
+    this.apiHolder = api;
+  }
+
+  private final EdgeApi apiHolder;
+
+  /** Starts an edge on its own Vert.x instance (closed by {@link #close()}); blocks until bound. */
+  public static EdgeServer start(EdgeConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return start(vertx, config, true);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts an edge on a shared Vert.x instance (left open by {@link #close()}); blocks until bound.
+   * Call from a thread that is not a Vert.x event loop.
+   *
+   * @throws IllegalStateException when the HTTP port cannot be bound within 30 s
+   */
+  public static EdgeServer start(Vertx vertx, EdgeConfig config) {
+    return start(vertx, config, false);
+  }
+
+  private static EdgeServer start(Vertx vertx, EdgeConfig config, boolean ownsVertx) {
+    EdgeServer server = new EdgeServer(vertx, ownsVertx, config);
+    try {
+      server.listen();
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private void listen() {
+    // Several event loops serve one port; with HTTP_PORT=0 pick a free port first so all share it.
+    int wanted = config.httpPort() == 0 ? freePort() : config.httpPort();
+    HttpServerOptions options = new HttpServerOptions().setPort(wanted).setHost("0.0.0.0").setTcpNoDelay(true)
+        .setCompressionSupported(false);
+    try {
+      String id = vertx.deployVerticle(() -> new HttpVerticle(apiHolder, options),
+          new DeploymentOptions().setInstances(config.eventLoops())).await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      deployments.add(id);
+    } catch (Exception e) {
+      throw new IllegalStateException("edge " + config.edgeId() + " could not listen on port " + wanted + ": "
+          + e.getMessage(), e);
+    }
+    port = wanted;
+    topicCreator.start();
+    LOG.info("edge {} ({}) listening on {} with {} event loops; origin {}, redis {}, postgres {}, kafka {}",
+        config.edgeId(), config.region(), port, config.eventLoops(), config.originUrl(), config.redisUrl(),
+        config.pg(), config.common().kafkaBootstrapServers());
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Future<Health.Check> kafkaCheck() {
+    return vertx.executeBlocking(() -> {
+      try {
+        int nodes = kafkaAdmin.describeCluster().nodes().get(2, TimeUnit.SECONDS).size();
+        String detail = config.common().kafkaBootstrapServers() + ", " + nodes + " broker(s), " + events.buffered()
+            + " event(s) buffered";
+        return nodes > 0 ? Health.Check.up(detail) : Health.Check.down("kafka: no broker");
+      } catch (Exception e) {
+        return Health.Check.down("kafka: no broker answered at " + config.common().kafkaBootstrapServers() + "; "
+            + events.buffered() + " event(s) buffered");
+      }
+    }, false);
+  }
+
+  private void createTopics(TopicRegistry topics) {
+    while (!closed) {
+      try {
+        int brokers = kafkaAdmin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
+        TopicAdmin.ensureTopics(kafkaAdmin, topics, (short) Math.max(1, Math.min(3, brokers)), Duration.ofSeconds(10));
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        if (closed) {
+          return;
+        }
+        LOG.warn("topics not created yet (Kafka at {}): {}; retrying", config.common().kafkaBootstrapServers(),
+            e.getMessage());
+        try {
+          Thread.sleep(5_000);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** The bound HTTP port. */
+  public int port() {
+    return port;
+  }
+
+  public EdgeConfig config() {
+    return config;
+  }
+
+  /** The Micrometer registry behind {@code /metrics}. */
+  public io.micrometer.core.instrument.MeterRegistry metrics() {
+    return metrics.registry();
+  }
+
+  /** Segment fetches from the origin so far (also {@code cdn_edge_origin_fetches_total}). */
+  public long originFetches() {
+    return segments.originFetches();
+  }
+
+  /** The event publisher (sent, buffered, dropped counts). */
+  public EventPublisher events() {
+    return events;
+  }
+
+  /** Stops serving, flushes buffered events (up to 5 s) and closes every client. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (String id : deployments) {
+      await(vertx.undeploy(id), "undeploy HTTP");
+    }
+    topicCreator.interrupt();
+    events.close(Duration.ofSeconds(5));
+    kafkaAdmin.close(Duration.ofSeconds(2));
+    await(hot.close(), "close redis");
+    await(db.close(), "close postgres");
+    await(origin.close(), "close origin client");
+    if (ownsVertx) {
+      await(vertx.close(), "close vertx");
+    }
+    LOG.info("edge {} stopped", config.edgeId());
+  }
+
+  private static void await(Future<?> f, String what) {
+    try {
+      f.await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("{} failed: {}", what, e.toString());
+    }
+  }
+
+  /** One HTTP server instance on its own event loop; all instances share the port. */
+  private static final class HttpVerticle extends VerticleBase {
+    private final EdgeApi api;
+    private final HttpServerOptions options;
+
+    HttpVerticle(EdgeApi api, HttpServerOptions options) {
+      this.api = api;
+      this.options = options;
+    }
+
+    @Override
+    public Future<?> start() {
+      return vertx.createHttpServer(options).requestHandler(api.router(vertx)).listen();
+    }
+  }
+}

@@ -1,0 +1,209 @@
+package dev.hybridcdn.edge.cache;
+
+import dev.hybridcdn.edge.origin.Manifest;
+import dev.hybridcdn.edge.origin.OriginClient;
+import dev.hybridcdn.edge.origin.OriginDocuments;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.EdgeResult;
+import dev.hybridcdn.servicekit.http.ApiError;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers "the bytes of segment X" through the tiers: Redis hot tier, then the PostgreSQL cache
+ * tier, then the origin. Origin bytes are checked against the size and SHA-256 of the song's
+ * manifest before they are served or cached; a mismatch is refused (502 {@code integrity_failure}),
+ * logged and counted in {@code cdn_edge_integrity_failures_total}.
+ *
+ * <p>One lookup per segment id at a time ({@link SingleFlight}): any number of concurrent requests
+ * for a cold segment cause one origin fetch ({@code cdn_edge_origin_fetches_total}) and get the
+ * same bytes; a request waits for a lookup under way at most {@code flightWait}. A hit in a lower
+ * tier is copied into the tiers above it; the lookup is forgotten only after those writes, so no
+ * request falls between the flight and the caches.
+ *
+ * <p>A tier that fails or times out is skipped (and skipped without trying for a second after a
+ * failure, see {@link DependencyState}), so Redis or PostgreSQL being down costs a tier, not the
+ * request.
+ */
+public final class SegmentService {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentService.class);
+
+  /**
+   * A segment and the tier it came from.
+   *
+   * @param result HIT_MEMORY (Redis), HIT_DB (PostgreSQL) or MISS (origin)
+   */
+  public record Served(CachedSegment segment, EdgeResult result) {}
+
+  private final Vertx vertx;
+  private final RedisHotTier hot;
+  private final PgCacheTier db;
+  private final OriginClient origin;
+  private final OriginDocuments documents;
+  private final long flightWaitMs;
+  private final SingleFlight<String, Served> flights = new SingleFlight<>();
+  private final Counter originFetches;
+  private final Counter integrityFailures;
+
+  public SegmentService(Vertx vertx, RedisHotTier hot, PgCacheTier db, OriginClient origin,
+      OriginDocuments documents, Duration flightWait, MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.hot = hot;
+    this.db = db;
+    this.origin = origin;
+    this.documents = documents;
+    this.flightWaitMs = flightWait.toMillis();
+    this.originFetches = Counter.builder("cdn.edge.origin.fetches")
+        .description("segment fetches from the origin").register(metrics);
+    this.integrityFailures = Counter.builder("cdn.edge.integrity.failures")
+        .description("origin segments refused because size or SHA-256 did not match the manifest")
+        .register(metrics);
+  }
+
+  /**
+   * The segment, completing on the caller's context.
+   *
+   * @return fails with {@link ApiError}: 404 {@code unknown_segment}, 502 {@code integrity_failure} or
+   *     {@code origin_error}, 503 {@code origin_unavailable}, 504 {@code origin_timeout} or
+   *     {@code fetch_timeout}
+   */
+  public Future<Served> serve(Ids.SegmentId id) {
+    String segmentId = id.toString();
+    SingleFlight.Joined<Served> joined = flights.join(segmentId, promise -> lookup(id, promise));
+    Future<Served> shared = joined.result();
+    if (shared.isComplete()) {
+      return shared;
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<Served> local = Promise.promise();
+    // The flight completes on the thread of whichever event loop ran it; come back to ours.
+    shared.onComplete(ar -> context.runOnContext(v -> local.handle(ar)));
+    if (joined.leader()) {
+      return local.future();
+    }
+    return local.future().timeout(flightWaitMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
+        e instanceof ApiError ? e : new ApiError(504, "fetch_timeout",
+            "a fetch of this segment under way did not finish in " + flightWaitMs + " ms", List.of(segmentId))));
+  }
+
+  /** Segment fetches from the origin so far. */
+  public long originFetches() {
+    return (long) originFetches.count();
+  }
+
+  private Future<Void> lookup(Ids.SegmentId id, Promise<Served> promise) {
+    String segmentId = id.toString();
+    Future<CachedSegment> fromHot = hot.state().usable()
+        ? hot.get(segmentId).otherwise(e -> null) : Future.succeededFuture(null);
+    return fromHot.compose(h -> {
+      if (h != null) {
+        promise.complete(new Served(h, EdgeResult.HIT_MEMORY));
+        return Future.<Void>succeededFuture();
+      }
+      Future<CachedSegment> fromDb = db.state().usable()
+          ? db.get(segmentId).otherwise(e -> null) : Future.succeededFuture(null);
+      return fromDb.compose(d -> {
+        if (d != null) {
+          promise.complete(new Served(d, EdgeResult.HIT_DB));
+          return storeHot(d);
+        }
+        return fromOrigin(id).compose(o -> {
+          promise.complete(new Served(o, EdgeResult.MISS));
+          return Future.join(storeHot(o), storeDb(o)).<Void>mapEmpty();
+        });
+      });
+    });
+  }
+
+  private Future<Void> storeHot(CachedSegment segment) {
+    if (!hot.state().usable()) {
+      return Future.succeededFuture();
+    }
+    return hot.put(segment).otherwise(e -> {
+      LOG.debug("not stored in redis: {} ({})", segment.segmentId(), e.toString());
+      return 0L;
+    }).mapEmpty();
+  }
+
+  private Future<Void> storeDb(CachedSegment segment) {
+    if (!db.state().usable()) {
+      return Future.succeededFuture();
+    }
+    return db.put(segment).otherwise(e -> {
+      LOG.debug("not stored in postgres: {} ({})", segment.segmentId(), e.toString());
+      return 0;
+    }).mapEmpty();
+  }
+
+  private Future<CachedSegment> fromOrigin(Ids.SegmentId id) {
+    String segmentId = id.toString();
+    return documents.manifest(id.songId())
+        .recover(e -> Future.failedFuture(e instanceof ApiError api && api.status() == 404
+            ? unknown(segmentId) : e))
+        .compose(manifest -> {
+          Manifest.SegmentInfo info = manifest.segment(segmentId);
+          if (info == null) {
+            return Future.failedFuture(unknown(segmentId));
+          }
+          originFetches.increment();
+          return origin.get("/segments/" + segmentId).compose(answer -> {
+            if (answer.status() == 404) {
+              return Future.failedFuture(unknown(segmentId));
+            }
+            if (answer.status() != 200) {
+              return Future.failedFuture(new ApiError(502, "origin_error",
+                  "the origin answered " + answer.status() + " for the segment", List.of(segmentId)));
+            }
+            return verify(segmentId, info, answer.body());
+          });
+        });
+  }
+
+  private Future<CachedSegment> verify(String segmentId, Manifest.SegmentInfo info, Buffer body) {
+    String actual = sha256(body);
+    if (body.length() != info.bytes() || !actual.equals(info.sha256())) {
+      integrityFailures.increment();
+      LOG.error("integrity failure: origin sent {} bytes with sha256 {} for {}; the manifest says {} bytes, {}",
+          body.length(), actual, segmentId, info.bytes(), info.sha256());
+      // The manifest may be older than the segment (a song published again): read it afresh next time.
+      documents.forget("/songs/" + id(segmentId));
+      return Future.failedFuture(new ApiError(502, "integrity_failure",
+          "the origin's bytes do not match the manifest's SHA-256; not served, not cached",
+          List.of(segmentId, "expected " + info.sha256() + " (" + info.bytes() + " bytes)",
+              "received " + actual + " (" + body.length() + " bytes)")));
+    }
+    return Future.succeededFuture(new CachedSegment(segmentId, body, info.sha256()));
+  }
+
+  private static String id(String segmentId) {
+    return segmentId.substring(0, segmentId.indexOf('/'));
+  }
+
+  private static ApiError unknown(String segmentId) {
+    return ApiError.notFound("unknown_segment", "no segment " + segmentId);
+  }
+
+  /** Lowercase hex SHA-256 of the buffer's bytes. */
+  public static String sha256(Buffer bytes) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(bytes.getBytes());
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

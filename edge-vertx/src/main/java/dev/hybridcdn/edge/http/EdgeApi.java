@@ -1,0 +1,224 @@
+package dev.hybridcdn.edge.http;
+
+import dev.hybridcdn.edge.EdgeConfig;
+import dev.hybridcdn.edge.cache.CachedSegment;
+import dev.hybridcdn.edge.cache.SegmentService;
+import dev.hybridcdn.edge.origin.OriginDocuments;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.EdgeResult;
+import dev.hybridcdn.schemas.events.EdgeServed;
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The edge's HTTP API, the origin's read API (ARCHITECTURE.md "HTTP APIs", README "HTTP shapes"):
+ * <ul>
+ *   <li>{@code GET /songs}, {@code GET /songs/{songId}}: from the origin, cached ({@link OriginDocuments});</li>
+ *   <li>{@code GET /hls/{songId}/master.m3u8}, {@code GET /hls/{songId}/{rendition}/playlist.m3u8}:
+ *       the origin's playlists unchanged;</li>
+ *   <li>{@code GET /segments/{segmentId}}: bytes ({@code video/mp2t}) with {@code Content-Length},
+ *       {@code ETag} (the SHA-256 in quotes), {@code Accept-Ranges}, single {@code Range},
+ *       {@code If-None-Match}, {@code X-Cache: HIT-MEMORY|HIT-DB|MISS}, {@code X-Served-By}; one
+ *       EdgeServed event per answered segment request;</li>
+ *   <li>{@code GET /ping} ({@code {"edgeId","region","ts"}}), {@code /health}, {@code /metrics}.</li>
+ * </ul>
+ * Every answer carries {@code X-Served-By: <edge id>}. Ids are validated with {@link Ids} before
+ * anything else; a path with dot segments or percent-encoding is refused (400) before routing.
+ * Errors use the {@link ApiError} envelope.
+ */
+public final class EdgeApi {
+  private static final Logger LOG = LoggerFactory.getLogger(EdgeApi.class);
+  private static final String SEGMENTS = "/segments/";
+  static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
+  static final String SEGMENT_TYPE = "video/mp2t";
+
+  private final EdgeConfig config;
+  private final SegmentService segments;
+  private final OriginDocuments documents;
+  private final EventPublisher events;
+  private final Metrics metrics;
+  private final Health health;
+  private final Map<EdgeResult, Counter> requests = new EnumMap<>(EdgeResult.class);
+  private final Map<EdgeResult, String> cacheHeader = new EnumMap<>(EdgeResult.class);
+
+  public EdgeApi(EdgeConfig config, SegmentService segments, OriginDocuments documents, EventPublisher events,
+      Metrics metrics, Health health) {
+    this.config = config;
+    this.segments = segments;
+    this.documents = documents;
+    this.events = events;
+    this.metrics = metrics;
+    this.health = health;
+    for (EdgeResult r : EdgeResult.values()) {
+      requests.put(r, Counter.builder("cdn.edge.requests").description("segment requests answered, by tier")
+          .tag("result", r.name().toLowerCase(Locale.ROOT)).register(metrics.registry()));
+      cacheHeader.put(r, r.name().replace('_', '-'));
+    }
+  }
+
+  /** A router with every route; one per HTTP server instance. */
+  public Router router(Vertx vertx) {
+    Router router = Router.router(vertx);
+    router.route().handler(this::guard);
+    router.get("/songs").handler(ctx -> document(ctx, "/songs"));
+    router.get("/songs/:songId").handler(this::manifest);
+    router.get("/hls/:songId/master.m3u8").handler(this::masterPlaylist);
+    router.get("/hls/:songId/:rendition/playlist.m3u8").handler(this::mediaPlaylist);
+    router.route("/segments/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::segment);
+    router.get("/ping").handler(this::ping);
+    router.get("/health").handler(health::handle);
+    router.get("/metrics").handler(metrics::handle);
+    router.route().last().handler(ctx -> ctx.fail(ApiError.notFound("not_found", "no such resource")));
+    router.route().failureHandler(ApiError.failureHandler());
+    return router;
+  }
+
+  // Runs before routing sees a normalised path: "/segments/../x" must be a 400, not a 404 elsewhere.
+  private void guard(RoutingContext ctx) {
+    ctx.response().putHeader("X-Served-By", config.edgeId());
+    String raw = ctx.request().path();
+    if (raw == null || raw.contains("..") || raw.contains("%") || raw.contains("//") || raw.contains("\\")) {
+      throw ApiError.badRequest("invalid_path", "paths may not contain '..', '//', '\\' or percent-encoding");
+    }
+    ctx.next();
+  }
+
+  private void manifest(RoutingContext ctx) {
+    document(ctx, "/songs/" + songId(ctx));
+  }
+
+  private void masterPlaylist(RoutingContext ctx) {
+    document(ctx, "/hls/" + songId(ctx) + "/master.m3u8");
+  }
+
+  private void mediaPlaylist(RoutingContext ctx) {
+    String songId = songId(ctx);
+    String rendition = ctx.pathParam("rendition");
+    if (!Ids.isRendition(rendition)) {
+      throw ApiError.badRequest("invalid_rendition", "rendition must be <bitrate>k, e.g. 128k");
+    }
+    document(ctx, "/hls/" + songId + "/" + rendition + "/playlist.m3u8");
+  }
+
+  private static String songId(RoutingContext ctx) {
+    String songId = ctx.pathParam("songId");
+    if (!Ids.isSongId(songId)) {
+      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern());
+    }
+    return songId;
+  }
+
+  private void document(RoutingContext ctx, String path) {
+    documents.get(path).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      OriginDocuments.Doc doc = ar.result();
+      HttpServerResponse response = ctx.response().setStatusCode(doc.status());
+      if (doc.contentType() != null) {
+        response.putHeader(HttpHeaders.CONTENT_TYPE, doc.contentType());
+      }
+      response.end(doc.body());
+    });
+  }
+
+  private void segment(RoutingContext ctx) {
+    long startNanos = System.nanoTime();
+    String raw = ctx.request().path();
+    Optional<Ids.SegmentId> id = raw.startsWith(SEGMENTS)
+        ? Ids.SegmentId.parse(raw.substring(SEGMENTS.length())) : Optional.empty();
+    if (id.isEmpty()) {
+      throw new ApiError(400, "invalid_segment_id", "segment id must be <songId>/<rendition>/<file>",
+          List.of(raw));
+    }
+    segments.serve(id.get()).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      SegmentService.Served served = ar.result();
+      long bytes = send(ctx, served);
+      requests.get(served.result()).increment();
+      publish(served, bytes, startNanos);
+    });
+  }
+
+  /** Writes the segment (whole, ranged or 304); returns body bytes sent. */
+  private long send(RoutingContext ctx, SegmentService.Served served) {
+    CachedSegment segment = served.segment();
+    String etag = "\"" + segment.sha256() + "\"";
+    HttpServerResponse response = ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, SEGMENT_TYPE)
+        .putHeader(HttpHeaders.ETAG, etag)
+        .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
+        .putHeader("X-Cache", cacheHeader.get(served.result()));
+    String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+    if (ifNoneMatch != null && (ifNoneMatch.contains(etag) || ifNoneMatch.strip().equals("*"))) {
+      response.setStatusCode(304).end();
+      return 0;
+    }
+    Buffer bytes = segment.bytes();
+    int length = bytes.length();
+    ByteRange.Parsed range = ByteRange.parse(ctx.request().getHeader("Range"), length);
+    if (range instanceof ByteRange.Partial partial) {
+      ByteRange r = partial.range();
+      response.setStatusCode(206)
+          .putHeader(HttpHeaders.CONTENT_RANGE, "bytes " + r.first() + "-" + r.last() + "/" + length)
+          .end(bytes.slice((int) r.first(), (int) r.last() + 1));
+      return r.length();
+    }
+    if (range instanceof ByteRange.Unsatisfiable) {
+      response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length).putHeader(HttpHeaders.CONTENT_TYPE,
+          "application/json");
+      response.setStatusCode(416).end(new ApiError(416, "range_not_satisfiable",
+          "the segment has " + length + " bytes").toJson().toBuffer());
+      return 0;
+    }
+    response.end(bytes.slice());
+    return length;
+  }
+
+  private void publish(SegmentService.Served served, long bytes, long startNanos) {
+    try {
+      long now = System.currentTimeMillis();
+      events.publish(CdnTopic.EDGE_EVENTS, config.edgeId(), EdgeServed.newBuilder()
+          .setEdgeId(config.edgeId())
+          .setSegmentId(served.segment().segmentId())
+          .setCacheResult(served.result())
+          .setBytes(bytes)
+          .setLatencyMicros((System.nanoTime() - startNanos) / 1000)
+          .setTs(now)
+          .build());
+    } catch (RuntimeException e) {
+      // The response is out already; an event that cannot be made must not fail the request.
+      LOG.warn("EdgeServed not published for {}: {}", served.segment().segmentId(), e.toString());
+    }
+  }
+
+  private void ping(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("edgeId", config.edgeId()).put("region", config.region())
+            .put("ts", System.currentTimeMillis()).encode());
+  }
+}

@@ -1,0 +1,70 @@
+package dev.hybridcdn.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EdgeConfigTest {
+  @Test
+  void defaultsMatchTheContract() {
+    EdgeConfig c = EdgeConfig.from(new Env(Map.of()));
+    assertThat(c.httpPort()).isEqualTo(8082);
+    assertThat(c.originUrl()).isEqualTo("http://127.0.0.1:8081");
+    assertThat(c.redisUrl()).isEqualTo("redis://127.0.0.1:6379");
+    assertThat(c.redisKeyPrefix()).isEqualTo("cdn:edge:edge-1:");
+    assertThat(c.pg().host()).isEqualTo("127.0.0.1");
+    assertThat(c.pg().port()).isEqualTo(5432);
+    assertThat(c.pg().database()).isEqualTo("postgres");
+    assertThat(c.common().kafkaBootstrapServers()).isEqualTo("127.0.0.1:9092");
+    assertThat(c.common().topicPrefix()).isEqualTo("cdn.");
+  }
+
+  @Test
+  void readsEveryVariable() {
+    EdgeConfig c = EdgeConfig.from(new Env(Map.ofEntries(
+        Map.entry("EDGE_ID", "edge-eu-2"), Map.entry("REGION", "eu-west"), Map.entry("HTTP_PORT", "0"),
+        Map.entry("ORIGIN_URL", "http://origin:9999/"), Map.entry("REDIS_URL", "redis://cache:6380"),
+        Map.entry("EDGE_REDIS_TTL_MS", "60000"), Map.entry("EDGE_REDIS_BUDGET_BYTES", "1000"),
+        Map.entry("EDGE_PG_BUDGET_BYTES", "2000"), Map.entry("EDGE_ORIGIN_TIMEOUT_MS", "700"),
+        Map.entry("PGHOST", "db"), Map.entry("PGPORT", "5433"), Map.entry("PGDATABASE", "cdn"),
+        Map.entry("PGUSER", "edge"), Map.entry("PGPASSWORD", "s3cret"), Map.entry("TOPIC_PREFIX", "t1."))));
+    assertThat(c.edgeId()).isEqualTo("edge-eu-2");
+    assertThat(c.region()).isEqualTo("eu-west");
+    assertThat(c.httpPort()).isZero();
+    assertThat(c.originUrl()).isEqualTo("http://origin:9999");
+    assertThat(c.redisUrl()).isEqualTo("redis://cache:6380");
+    assertThat(c.redisKeyPrefix()).isEqualTo("cdn:edge:edge-eu-2:");
+    assertThat(c.redisTtl()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.redisBudgetBytes()).isEqualTo(1000);
+    assertThat(c.pgBudgetBytes()).isEqualTo(2000);
+    assertThat(c.originTimeout()).isEqualTo(Duration.ofMillis(700));
+    assertThat(c.pg()).isEqualTo(new EdgeConfig.PgConfig("db", 5433, "cdn", "edge", "s3cret"));
+    assertThat(c.pg().toString()).doesNotContain("s3cret");
+    assertThat(c.common().topicPrefix()).isEqualTo("t1.");
+  }
+
+  @Test
+  void invalidValuesNameTheVariable() {
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("HTTP_PORT", "80x"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("HTTP_PORT");
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("EDGE_ID", "../etc"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("EDGE_ID"));
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("REDIS_URL", "http://x:1"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("REDIS_URL"));
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("ORIGIN_URL", "origin:8081"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("ORIGIN_URL"));
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("EDGE_REDIS_BUDGET_BYTES", "0"))))
+        .isInstanceOfSatisfying(ConfigException.class,
+            e -> assertThat(e.variable()).isEqualTo("EDGE_REDIS_BUDGET_BYTES"));
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("PGPORT", "0"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("PGPORT"));
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("EDGE_REDIS_KEY_PREFIX", "a b*"))))
+        .isInstanceOfSatisfying(ConfigException.class,
+            e -> assertThat(e.variable()).isEqualTo("EDGE_REDIS_KEY_PREFIX"));
+  }
+}
