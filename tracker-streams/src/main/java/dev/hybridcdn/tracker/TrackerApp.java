@@ -1,0 +1,234 @@
+package dev.hybridcdn.tracker;
+
+import dev.hybridcdn.schemas.topics.TopicAdmin;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.tracker.http.TrackerHttp;
+import dev.hybridcdn.tracker.index.TrackerStores;
+import dev.hybridcdn.tracker.index.TrackerTopology;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running tracker instance: the HTTP server on {@link #port()} and the Kafka Streams app. The
+ * in-JVM start API every module uses (README, "In-JVM start API of every service").
+ *
+ * <pre>{@code try (TrackerApp tracker = TrackerApp.start(TrackerConfig.from(Env.system()))) { ... }}</pre>
+ */
+public final class TrackerApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TrackerApp.class);
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final HttpServer server;
+  private final TrackerHttp http;
+  private final KafkaStreams streams;
+  private final TrackerConfig config;
+
+  private TrackerApp(Vertx vertx, boolean ownsVertx, HttpServer server, TrackerHttp http, KafkaStreams streams,
+      TrackerConfig config) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.server = server;
+    this.http = http;
+    this.streams = streams;
+    this.config = config;
+  }
+
+  /** Starts with its own Vert.x instance (closed by {@link #close()}). See {@link #start(Vertx, TrackerConfig)}. */
+  public static TrackerApp start(TrackerConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return start(vertx, config, true);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Creates the topics (idempotent), binds the HTTP server, starts Streams and blocks until Streams
+   * is RUNNING or {@code config.startTimeout()} passed. Do not call on a Vert.x event loop.
+   *
+   * @throws IllegalStateException when Kafka does not answer, the port cannot be bound or Streams
+   *     does not reach RUNNING in time (everything started is closed again)
+   */
+  public static TrackerApp start(Vertx vertx, TrackerConfig config) {
+    return start(vertx, config, false);
+  }
+
+  private static TrackerApp start(Vertx vertx, TrackerConfig config, boolean ownsVertx) {
+    Duration timeout = config.startTimeout();
+    ensureTopics(config, timeout);
+    Metrics metrics = new Metrics();
+    AtomicReference<KafkaStreams> ref = new AtomicReference<>();
+    // The port must be known before Streams starts: it is this instance's application.server.
+    HttpServer server;
+    TrackerHttp http;
+    int port;
+    try {
+      server = vertx.createHttpServer();
+      // Requests before the router exists (a few ms) get 503; the handler is swapped after binding.
+      AtomicReference<io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest>> handler =
+          new AtomicReference<>(req -> req.response().setStatusCode(503).putHeader("Retry-After", "1").end());
+      server.requestHandler(req -> handler.get().handle(req));
+      server = server.listen(config.httpPort(), "0.0.0.0").toCompletionStage().toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      port = server.actualPort();
+      HostInfo self = new HostInfo(config.advertisedHost(), port);
+      http = new TrackerHttp(vertx, config.withHttpPort(port), ref::get, self, metrics);
+      handler.set(http.router());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while binding HTTP port " + config.httpPort(), e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("could not bind HTTP port " + config.httpPort() + ": " + e.getMessage(), e);
+    }
+    Counter expirations = Counter.builder("cdn.tracker.expirations").description("peers expired by the reaper")
+        .register(metrics.registry());
+    Counter skipped = Counter.builder("cdn.tracker.skipped.records")
+        .description("decodable records skipped for invalid ids or values").register(metrics.registry());
+    TrackerTopology.Listener listener = new TrackerTopology.Listener() {
+      @Override
+      public void expired(String peerId) {
+        expirations.increment();
+      }
+
+      @Override
+      public void skipped() {
+        skipped.increment();
+      }
+    };
+    KafkaStreams streams = new KafkaStreams(TrackerTopology.buildTopology(config, listener),
+        TrackerTopology.streamsConfig(config, port));
+    ref.set(streams);
+    Gauge.builder("cdn.tracker.live.peers", () -> {
+      try {
+        return streams.store(StoreQueryParameters.fromNameAndType(TrackerStores.PEER_DIRECTORY,
+            QueryableStoreTypes.keyValueStore()).enableStaleStores()).approximateNumEntries();
+      } catch (RuntimeException e) {
+        return Double.NaN;
+      }
+    }).description("announced live peers in the peer directory").register(metrics.registry());
+    CountDownLatch running = new CountDownLatch(1);
+    streams.setStateListener((now, before) -> {
+      LOG.info("streams state {} -> {}", before, now);
+      if (now == KafkaStreams.State.RUNNING) {
+        running.countDown();
+      }
+    });
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread died; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    TrackerApp app = new TrackerApp(vertx, ownsVertx, server, http, streams, config.withHttpPort(port));
+    try {
+      streams.start();
+      if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("Kafka Streams did not reach RUNNING within " + timeout.toMillis()
+            + " ms (state " + streams.state() + ")");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      app.closeParts(false);
+      throw new IllegalStateException("interrupted while starting Kafka Streams", e);
+    } catch (RuntimeException e) {
+      app.closeParts(false);
+      throw e;
+    }
+    LOG.info("tracker {} listening on port {} (application.server {}:{})", config.applicationId(), port,
+        config.advertisedHost(), port);
+    return app;
+  }
+
+  /** Creates the registry's topics and this app's compacted peer directory topic (both idempotent). */
+  static void ensureTopics(TrackerConfig config, Duration timeout) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+        (int) timeout.toMillis()))) {
+      TopicAdmin.ensureTopics(admin, config.topics(), config.replicationFactor(), timeout);
+      NewTopic directory = new NewTopic(TrackerStores.peerDirectoryTopic(config.applicationId()), 1,
+          config.replicationFactor()).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+          TopicConfig.CLEANUP_POLICY_COMPACT));
+      try {
+        admin.createTopics(List.of(directory)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("could not create " + directory.name(), e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while creating topics", e);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("Kafka did not answer within " + timeout, e);
+      }
+    }
+  }
+
+  /** The HTTP port actually bound. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** The config with the bound port. */
+  public TrackerConfig config() {
+    return config;
+  }
+
+  /** The Streams instance (for tests and ops). */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Stops HTTP first, then Streams, then the own Vert.x; logs errors, never throws. */
+  @Override
+  public void close() {
+    closeParts(true);
+  }
+
+  private void closeParts(boolean log) {
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("HTTP server did not close cleanly: {}", e.toString());
+    }
+    http.close();
+    try {
+      if (!streams.close(Duration.ofSeconds(30))) {
+        LOG.warn("Kafka Streams did not close within 30 s");
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Kafka Streams did not close cleanly: {}", e.toString());
+    }
+    if (ownsVertx) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+      }
+    }
+    if (log) {
+      LOG.info("tracker on port {} stopped", server.actualPort());
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.hybridcdn.tracker;
+
+import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.config.CommonConfig;
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Typed configuration of the tracker, read once from the environment at start.
+ *
+ * @param httpPort {@code HTTP_PORT}, default {@value #DEFAULT_HTTP_PORT}; 0 picks a free port
+ * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
+ * @param applicationId {@code TRACKER_APPLICATION_ID}, default {@value #DEFAULT_APPLICATION_ID}:
+ *     the Streams application id (consumer group, internal topic prefix)
+ * @param heartbeatInterval {@code TRACKER_HEARTBEAT_INTERVAL_MS}, H, default 2000 ms: how often peers heartbeat
+ * @param peerTtl {@code TRACKER_PEER_TTL_MS}, default 3 x H: a peer silent this long is expired
+ * @param punctuateInterval {@code TRACKER_PUNCTUATE_INTERVAL_MS}, default min(1000, H/2) ms: how
+ *     often the wall-clock reaper scans for expired peers (so expiry happens within TTL + this)
+ * @param stateDir {@code TRACKER_STATE_DIR}, default {@code <tmp>/cdn-tracker-state}
+ * @param standbyReplicas {@code TRACKER_STANDBY_REPLICAS}, default 1
+ * @param advertisedHost {@code TRACKER_ADVERTISED_HOST}, default {@code 127.0.0.1}: host other
+ *     instances reach this one at; {@code application.server} = host:HTTP port
+ * @param loadWindow {@code TRACKER_LOAD_WINDOW_MS}, default 60000 ms: tumbling window size of the
+ *     per-peer heartbeat and served-bytes counts
+ * @param commitInterval {@code TRACKER_COMMIT_INTERVAL_MS}, default 100 ms (Streams' EOS default)
+ * @param sessionTimeout {@code TRACKER_SESSION_TIMEOUT_MS}, default 45000 ms (consumer default);
+ *     tests use less so a stopped instance's partitions move quickly
+ * @param streamThreads {@code TRACKER_STREAM_THREADS}, default 1
+ * @param rttBucketMs {@code TRACKER_RTT_BUCKET_MS}, default 5 ms: RTTs within the same bucket rank equal
+ * @param loadBucket {@code TRACKER_LOAD_BUCKET}, default 0.25: loads (0..1) within the same bucket rank equal
+ * @param replicationFactor {@code TRACKER_REPLICATION_FACTOR}, default 1: of topics this app creates
+ * @param startTimeout {@code TRACKER_START_TIMEOUT_MS}, default 60000 ms: how long {@code start} waits for RUNNING
+ */
+public record TrackerConfig(int httpPort, CommonConfig common, String applicationId, Duration heartbeatInterval,
+    Duration peerTtl, Duration punctuateInterval, Path stateDir, int standbyReplicas, String advertisedHost,
+    Duration loadWindow, Duration commitInterval, Duration sessionTimeout, int streamThreads, double rttBucketMs,
+    double loadBucket, short replicationFactor, Duration startTimeout) {
+
+  public static final int DEFAULT_HTTP_PORT = 7070;
+  public static final String DEFAULT_APPLICATION_ID = "cdn-tracker";
+  public static final long DEFAULT_HEARTBEAT_MS = 2000;
+
+  public TrackerConfig {
+    if (peerTtl.compareTo(heartbeatInterval) < 0) {
+      throw new ConfigException("TRACKER_PEER_TTL_MS", Long.toString(peerTtl.toMillis()),
+          "at least the heartbeat interval (" + heartbeatInterval.toMillis() + " ms)");
+    }
+  }
+
+  /**
+   * Reads every variable once.
+   *
+   * @throws ConfigException naming the first variable with an invalid value
+   */
+  public static TrackerConfig from(Env env) {
+    int port = env.port("HTTP_PORT", DEFAULT_HTTP_PORT);
+    CommonConfig common = CommonConfig.from(env);
+    String appId = env.string("TRACKER_APPLICATION_ID", DEFAULT_APPLICATION_ID,
+        s -> s.matches("[A-Za-z0-9._-]{1,200}"), "[A-Za-z0-9._-]{1,200}");
+    Duration h = env.millis("TRACKER_HEARTBEAT_INTERVAL_MS", Duration.ofMillis(DEFAULT_HEARTBEAT_MS),
+        Duration.ofMillis(50), Duration.ofMinutes(10));
+    Duration ttl = env.millis("TRACKER_PEER_TTL_MS", h.multipliedBy(3), Duration.ofMillis(50), Duration.ofHours(1));
+    Duration punct = env.millis("TRACKER_PUNCTUATE_INTERVAL_MS",
+        Duration.ofMillis(Math.max(10, Math.min(1000, h.toMillis() / 2))), Duration.ofMillis(10), Duration.ofMinutes(1));
+    Path stateDir = Path.of(env.string("TRACKER_STATE_DIR",
+        Path.of(System.getProperty("java.io.tmpdir"), "cdn-tracker-state").toString()));
+    int standby = env.integer("TRACKER_STANDBY_REPLICAS", 1, 0, 10);
+    String host = env.string("TRACKER_ADVERTISED_HOST", "127.0.0.1",
+        s -> s.matches("[A-Za-z0-9.:\\[\\]-]{1,253}"), "a host name or IP address");
+    Duration window = env.millis("TRACKER_LOAD_WINDOW_MS", Duration.ofMinutes(1), Duration.ofSeconds(1),
+        Duration.ofDays(1));
+    Duration commit = env.millis("TRACKER_COMMIT_INTERVAL_MS", Duration.ofMillis(100), Duration.ofMillis(10),
+        Duration.ofMinutes(5));
+    Duration session = env.millis("TRACKER_SESSION_TIMEOUT_MS", Duration.ofSeconds(45), Duration.ofSeconds(6),
+        Duration.ofMinutes(30));
+    int threads = env.integer("TRACKER_STREAM_THREADS", 1, 1, 64);
+    double rttBucket = env.decimal("TRACKER_RTT_BUCKET_MS", 5.0, 0.001, 10_000);
+    double loadBucket = env.decimal("TRACKER_LOAD_BUCKET", 0.25, 0.001, 1.0);
+    short rf = (short) env.integer("TRACKER_REPLICATION_FACTOR", 1, 1, 5);
+    Duration startTimeout = env.millis("TRACKER_START_TIMEOUT_MS", Duration.ofSeconds(60), Duration.ofSeconds(1),
+        Duration.ofMinutes(30));
+    return new TrackerConfig(port, common, appId, h, ttl, punct, stateDir, standby, host, window, commit, session,
+        threads, rttBucket, loadBucket, rf, startTimeout);
+  }
+
+  /** The topic registry under {@code TOPIC_PREFIX}. */
+  public TopicRegistry topics() {
+    return common.topics();
+  }
+
+  /** A copy with another HTTP port (the port actually bound, for {@code application.server}). */
+  public TrackerConfig withHttpPort(int port) {
+    return new TrackerConfig(port, common, applicationId, heartbeatInterval, peerTtl, punctuateInterval, stateDir,
+        standbyReplicas, advertisedHost, loadWindow, commitInterval, sessionTimeout, streamThreads, rttBucketMs,
+        loadBucket, replicationFactor, startTimeout);
+  }
+}

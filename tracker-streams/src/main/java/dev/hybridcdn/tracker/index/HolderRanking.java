@@ -1,0 +1,102 @@
+package dev.hybridcdn.tracker.index;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Ranks the holders of a segment for one requester, best first (ARCHITECTURE.md, "Request flow
+ * at a peer", step 2):
+ * <ol>
+ *   <li>same region as the requester first;</li>
+ *   <li>lower RTT: the requester's measured RTT to the holder (LinkMeasured), else the holder's
+ *       measured RTT to the requester, else the holder's own mean RTT (PeerHeartbeat.meanRttMs);
+ *       unknown last. RTTs in the same bucket of {@code rttBucketMs} rank equal, so that small
+ *       jitter does not defeat rotation;</li>
+ *   <li>lower load = active uploads / upload slots, in buckets of {@code loadBucket};</li>
+ *   <li>among equally ranked holders, a rotation by {@code turn}: the i-th lookup of a segment
+ *       starts each tie group at its (i mod size)-th member, round-robin as a BitTorrent tracker
+ *       or an index server would spread requests.</li>
+ * </ol>
+ */
+public final class HolderRanking {
+  private final double rttBucketMs;
+  private final double loadBucket;
+
+  /** One ranked holder; {@code rttMs} null when nothing is known, {@code load} 0..1. */
+  public record Ranked(String peerId, String baseUrl, String region, Double rttMs, double load) {}
+
+  /**
+   * @param rttBucketMs width of an RTT bucket, ms (> 0)
+   * @param loadBucket width of a load bucket, 0..1 (> 0)
+   */
+  public HolderRanking(double rttBucketMs, double loadBucket) {
+    this.rttBucketMs = rttBucketMs;
+    this.loadBucket = loadBucket;
+  }
+
+  /**
+   * @param holderIds peers the index lists for the segment
+   * @param directory peer id -> announced live peer, or null (expired, left, never announced)
+   * @param requesterId the requester (first of {@code exclude}), or null
+   * @param region the region to prefer, or null for the requester's region (if known)
+   * @param exclude peers never returned (the requester and peers it already tried)
+   * @param limit at most this many holders (>= 1)
+   * @param turn rotation counter of this segment's lookups
+   * @return at most {@code limit} live holders, best first
+   */
+  public List<Ranked> rank(Collection<String> holderIds, Function<String, PeerState> directory, String requesterId,
+      String region, Set<String> exclude, int limit, long turn) {
+    PeerState requester = requesterId == null ? null : directory.apply(requesterId);
+    String preferred = region != null ? region : requester == null ? null : requester.region();
+    record Candidate(Ranked ranked, int regionRank, long rttRank, long loadRank) {}
+    List<Candidate> candidates = new ArrayList<>();
+    for (String id : holderIds) {
+      if (exclude.contains(id)) {
+        continue;
+      }
+      PeerState h = directory.apply(id);
+      if (h == null || !h.announced()) {
+        continue;
+      }
+      Double rtt = null;
+      if (requester != null) {
+        rtt = requester.links().get(id);
+        if (rtt == null && requesterId != null) {
+          rtt = h.links().get(requesterId);
+        }
+      }
+      if (rtt == null) {
+        rtt = h.meanRttMs();
+      }
+      double load = h.load();
+      candidates.add(new Candidate(new Ranked(id, h.baseUrl(), h.region(), rtt, load),
+          preferred == null || preferred.equals(h.region()) ? 0 : 1,
+          rtt == null ? Long.MAX_VALUE : (long) Math.floor(rtt / rttBucketMs),
+          (long) Math.floor(load / loadBucket + 1e-9)));
+    }
+    // Peer id as the last key makes tie groups deterministic before rotation.
+    candidates.sort(Comparator.comparingInt(Candidate::regionRank).thenComparingLong(Candidate::rttRank)
+        .thenComparingLong(Candidate::loadRank).thenComparing(c -> c.ranked().peerId()));
+    List<Ranked> out = new ArrayList<>(Math.min(limit, candidates.size()));
+    int i = 0;
+    while (i < candidates.size() && out.size() < limit) {
+      Candidate first = candidates.get(i);
+      int j = i + 1;
+      while (j < candidates.size() && candidates.get(j).regionRank() == first.regionRank()
+          && candidates.get(j).rttRank() == first.rttRank() && candidates.get(j).loadRank() == first.loadRank()) {
+        j++;
+      }
+      int size = j - i;
+      int start = (int) Math.floorMod(turn, (long) size);
+      for (int k = 0; k < size && out.size() < limit; k++) {
+        out.add(candidates.get(i + (start + k) % size).ranked());
+      }
+      i = j;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,298 @@
+package dev.hybridcdn.tracker.index;
+
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.deadletter.DeadLetters;
+import dev.hybridcdn.schemas.events.LinkMeasured;
+import dev.hybridcdn.schemas.events.NodeKind;
+import dev.hybridcdn.schemas.events.PeerExpired;
+import dev.hybridcdn.schemas.events.PeerHeartbeat;
+import dev.hybridcdn.schemas.events.PeerJoined;
+import dev.hybridcdn.schemas.events.PeerLeft;
+import dev.hybridcdn.schemas.events.SegmentCached;
+import dev.hybridcdn.schemas.events.SegmentEvicted;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-peer half of the tracker, keyed by peer id (co-partitioned {@code cdn.peer-events},
+ * {@code cdn.segment-events}, {@code cdn.link-events}): liveness, holdings, load windows, and the
+ * wall-clock reaper. It forwards three kinds of output, told apart by type: {@link IndexChange}
+ * (re-keyed by segment id into the segment index), {@link DirectoryChange} (the global peer
+ * directory) and {@link PeerExpired} (to {@code cdn.peer-expirations}).
+ *
+ * <p>Liveness is judged by the tracker's wall clock at processing time ({@code lastSeenMs}), not
+ * the peer's clock, so skewed peer clocks cannot keep a dead peer alive; the reaper runs every
+ * punctuation interval as a WALL_CLOCK_TIME punctuator, so expiry happens without any input.
+ */
+final class PeerProcessor implements Processor<String, SpecificRecord, String, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerProcessor.class);
+
+  /** A holder added to ({@code bytes >= 0}) or removed from ({@code bytes < 0}) a segment. */
+  record IndexChange(String segmentId, String peerId, long bytes) {
+    static final char ADD = '+';
+    static final char REMOVE = '-';
+
+    /** Wire form on the repartition topic: {@code +peerId:bytes} or {@code -peerId}. */
+    String encode() {
+      return bytes >= 0 ? ADD + peerId + ":" + bytes : REMOVE + peerId;
+    }
+  }
+
+  /** A peer directory update; {@code state == null} removes the peer. */
+  record DirectoryChange(String peerId, PeerState state) {}
+
+  private final Duration ttl;
+  private final Duration punctuateInterval;
+  private final long windowMs;
+  private final TrackerTopology.Listener listener;
+  private ProcessorContext<String, Object> context;
+  private KeyValueStore<String, PeerState> peers;
+  private KeyValueStore<String, Long> holdings;
+  private WindowStore<String, LoadWindow> windows;
+
+  PeerProcessor(Duration ttl, Duration punctuateInterval, Duration window, TrackerTopology.Listener listener) {
+    this.ttl = ttl;
+    this.punctuateInterval = punctuateInterval;
+    this.windowMs = window.toMillis();
+    this.listener = listener;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    peers = context.getStateStore(TrackerStores.PEERS);
+    holdings = context.getStateStore(TrackerStores.PEER_HOLDINGS);
+    windows = context.getStateStore(TrackerStores.PEER_LOAD_WINDOWS);
+    context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::reap);
+  }
+
+  @Override
+  public void process(Record<String, SpecificRecord> record) {
+    SpecificRecord event = record.value();
+    if (event == null) {
+      return; // a tombstone carries nothing
+    }
+    long now = context.currentSystemTimeMs();
+    if (event instanceof PeerJoined e) {
+      joined(e, now, record);
+    } else if (event instanceof PeerHeartbeat e) {
+      heartbeat(e, now, record);
+    } else if (event instanceof PeerLeft e) {
+      if (valid(Ids.isNodeId(e.getPeerId()), "peer id", e.getPeerId(), record)) {
+        PeerState s = peers.get(e.getPeerId());
+        if (s != null) {
+          remove(s, now);
+          LOG.debug("peer {} left: {}", e.getPeerId(), e.getReason());
+        }
+      }
+    } else if (event instanceof SegmentCached e) {
+      cached(e, now, record);
+    } else if (event instanceof SegmentEvicted e) {
+      evicted(e, record);
+    } else if (event instanceof LinkMeasured e) {
+      link(e, record);
+    } else {
+      skip("unexpected event type " + event.getClass().getSimpleName(), record);
+    }
+  }
+
+  private void joined(PeerJoined e, long now, Record<String, SpecificRecord> r) {
+    if (!valid(Ids.isNodeId(e.getPeerId()), "peer id", e.getPeerId(), r)
+        || !valid(Ids.isRegion(e.getRegion()), "region", e.getRegion(), r)
+        || !valid(isHttpUrl(e.getBaseUrl()), "baseUrl", e.getBaseUrl(), r)
+        || !valid(e.getUploadSlots() >= 0, "uploadSlots", Integer.toString(e.getUploadSlots()), r)) {
+      return;
+    }
+    PeerState old = peers.get(e.getPeerId());
+    int held = 0;
+    if (old != null && old.announced()) {
+      // A second announce without leave is a restarted peer: a new session whose holdings it re-announces.
+      clearHoldings(e.getPeerId());
+    } else if (old != null) {
+      held = old.heldSegments(); // segment events that arrived before the announce stay
+    }
+    PeerState s = new PeerState(e.getPeerId(), true, e.getRegion(), e.getBaseUrl(), e.getUploadSlots(),
+        e.getCacheCapacityBytes(), e.getTs(), e.getTs(), now, 0, null, 0, 0, 0, 0, held,
+        old == null ? java.util.Map.of() : old.links());
+    peers.put(e.getPeerId(), s);
+    context.forward(r.withKey(e.getPeerId()).withValue(new DirectoryChange(e.getPeerId(), s)));
+  }
+
+  private void heartbeat(PeerHeartbeat e, long now, Record<String, SpecificRecord> r) {
+    if (!valid(Ids.isNodeId(e.getPeerId()), "peer id", e.getPeerId(), r)) {
+      return;
+    }
+    PeerState old = peers.get(e.getPeerId());
+    if (old == null || !old.announced()) {
+      // Not announced (or expired): without region and base URL it cannot be ranked; it re-announces.
+      LOG.debug("heartbeat of unannounced peer {} at {} ignored", e.getPeerId(), where(r));
+      return;
+    }
+    long served = e.getUploadedBytes() >= old.uploadedBytes() ? e.getUploadedBytes() - old.uploadedBytes()
+        : Math.max(0, e.getUploadedBytes()); // counter restarted
+    long windowStart = Math.floorDiv(e.getTs(), windowMs) * windowMs;
+    LoadWindow w = windows.fetch(e.getPeerId(), windowStart);
+    windows.put(e.getPeerId(), (w == null ? new LoadWindow(0, 0) : w).add(1, served), windowStart);
+    PeerState s = new PeerState(old.peerId(), true, old.region(), old.baseUrl(), old.uploadSlots(),
+        old.cacheCapacityBytes(), old.joinedTs(), e.getTs(), now, Math.max(0, e.getActiveUploads()), e.getMeanRttMs(),
+        e.getUploadedBytes(), e.getDownloadedBytes(), e.getCachedSegments(), e.getCachedBytes(), old.heldSegments(),
+        old.links());
+    peers.put(s.peerId(), s);
+    if (old.activeUploads() != s.activeUploads() || !Objects.equals(old.meanRttMs(), s.meanRttMs())) {
+      context.forward(r.withKey(s.peerId()).withValue(new DirectoryChange(s.peerId(), s)));
+    }
+  }
+
+  private void cached(SegmentCached e, long now, Record<String, SpecificRecord> r) {
+    if (!valid(Ids.isNodeId(e.getPeerId()), "peer id", e.getPeerId(), r)
+        || !valid(Ids.SegmentId.parse(e.getSegmentId()).isPresent(), "segment id", e.getSegmentId(), r)) {
+      return;
+    }
+    PeerState s = peers.get(e.getPeerId());
+    if (s == null) {
+      s = PeerState.pending(e.getPeerId(), now);
+    }
+    String key = TrackerStores.composite(e.getPeerId(), e.getSegmentId());
+    if (holdings.get(key) == null) {
+      holdings.put(key, Math.max(0, e.getBytes()));
+      s = s.withHeld(s.heldSegments() + 1);
+      context.forward(r.withKey(e.getSegmentId())
+          .withValue(new IndexChange(e.getSegmentId(), e.getPeerId(), Math.max(0, e.getBytes()))));
+    }
+    peers.put(e.getPeerId(), s.withLastSeen(now));
+  }
+
+  private void evicted(SegmentEvicted e, Record<String, SpecificRecord> r) {
+    if (!valid(Ids.isNodeId(e.getPeerId()), "peer id", e.getPeerId(), r)
+        || !valid(Ids.SegmentId.parse(e.getSegmentId()).isPresent(), "segment id", e.getSegmentId(), r)) {
+      return;
+    }
+    String key = TrackerStores.composite(e.getPeerId(), e.getSegmentId());
+    if (holdings.delete(key) != null) {
+      context.forward(r.withKey(e.getSegmentId()).withValue(new IndexChange(e.getSegmentId(), e.getPeerId(), -1)));
+      PeerState s = peers.get(e.getPeerId());
+      if (s != null) {
+        peers.put(s.peerId(), s.withHeld(Math.max(0, s.heldSegments() - 1)));
+      }
+    }
+  }
+
+  private void link(LinkMeasured e, Record<String, SpecificRecord> r) {
+    if (!valid(Ids.isNodeId(e.getFromId()), "fromId", e.getFromId(), r)
+        || !valid(Ids.isNodeId(e.getToId()), "toId", e.getToId(), r)
+        || !valid(e.getRttMs() >= 0 && Double.isFinite(e.getRttMs()), "rttMs", Double.toString(e.getRttMs()), r)) {
+      return;
+    }
+    if (e.getToKind() == NodeKind.EDGE) {
+      return; // the tracker ranks peers; edge RTTs are the topology's business
+    }
+    PeerState s = peers.get(e.getFromId());
+    if (s == null || !s.announced()) {
+      return;
+    }
+    PeerState updated = s.withLink(e.getToId(), e.getRttMs());
+    peers.put(s.peerId(), updated);
+    context.forward(r.withKey(s.peerId()).withValue(new DirectoryChange(s.peerId(), updated)));
+  }
+
+  /** The reaper: every peer not seen for the TTL is removed and announced expired. */
+  private void reap(long now) {
+    List<PeerState> expired = new ArrayList<>();
+    try (KeyValueIterator<String, PeerState> it = peers.all()) {
+      while (it.hasNext()) {
+        PeerState s = it.next().value;
+        if (now - s.lastSeenMs() >= ttl.toMillis()) {
+          expired.add(s);
+        }
+      }
+    }
+    for (PeerState s : expired) {
+      remove(s, now);
+      long lastSeen = s.announced() ? Math.max(s.lastEventTs(), 0) : s.lastSeenMs();
+      context.forward(new Record<>(s.peerId(), (Object) new PeerExpired(s.peerId(), lastSeen, now), now));
+      listener.expired(s.peerId());
+      LOG.info("peer {} expired: silent for {} ms (TTL {} ms), {} segments dropped", s.peerId(),
+          now - s.lastSeenMs(), ttl.toMillis(), s.heldSegments());
+    }
+  }
+
+  private void remove(PeerState s, long now) {
+    clearHoldings(s.peerId());
+    peers.delete(s.peerId());
+    if (s.announced()) {
+      context.forward(new Record<>(s.peerId(), (Object) new DirectoryChange(s.peerId(), null), now));
+    }
+  }
+
+  private void clearHoldings(String peerId) {
+    List<KeyValue<String, Long>> held = new ArrayList<>();
+    try (KeyValueIterator<String, Long> it = holdings.prefixScan(peerId + TrackerStores.SEP,
+        new org.apache.kafka.common.serialization.StringSerializer())) {
+      while (it.hasNext()) {
+        held.add(it.next());
+      }
+    }
+    long ts = context.currentSystemTimeMs();
+    for (KeyValue<String, Long> kv : held) {
+      holdings.delete(kv.key);
+      String segmentId = TrackerStores.second(kv.key);
+      context.forward(new Record<>(segmentId, (Object) new IndexChange(segmentId, peerId, -1), ts));
+    }
+  }
+
+  private boolean valid(boolean ok, String what, String value, Record<String, SpecificRecord> r) {
+    if (!ok) {
+      skip("invalid " + what + " '" + value + "'", r);
+    }
+    return ok;
+  }
+
+  private void skip(String why, Record<String, SpecificRecord> r) {
+    LOG.warn("skipped record at {}: {}", where(r), why);
+    listener.skipped();
+  }
+
+  private String where(Record<String, SpecificRecord> r) {
+    return context.recordMetadata().map(m -> DeadLetters.where(m.topic(), m.partition(), m.offset()))
+        .orElse("(punctuation)");
+  }
+
+  static boolean isHttpUrl(String s) {
+    if (s == null || s.length() > 2048) {
+      return false;
+    }
+    try {
+      java.net.URI uri = new java.net.URI(s);
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
+  }
+
+  /** Reads a peer's load windows [from, to] (epoch ms of window starts), oldest first. */
+  static List<KeyValue<Long, LoadWindow>> windows(org.apache.kafka.streams.state.ReadOnlyWindowStore<String, LoadWindow> store,
+      String peerId, long fromMs, long toMs) {
+    List<KeyValue<Long, LoadWindow>> out = new ArrayList<>();
+    try (WindowStoreIterator<LoadWindow> it = store.fetch(peerId, java.time.Instant.ofEpochMilli(fromMs),
+        java.time.Instant.ofEpochMilli(toMs))) {
+      while (it.hasNext()) {
+        out.add(it.next());
+      }
+    }
+    return out;
+  }
+}

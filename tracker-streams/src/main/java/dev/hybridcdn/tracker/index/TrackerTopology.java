@@ -1,0 +1,152 @@
+package dev.hybridcdn.tracker.index;
+
+import dev.hybridcdn.schemas.deadletter.StreamsDeadLetterHandler;
+import dev.hybridcdn.schemas.events.PeerExpired;
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.tracker.TrackerConfig;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The tracker's Kafka Streams topology and settings, apart from {@code main} so tests drive the
+ * production topology.
+ *
+ * <pre>
+ * cdn.peer-events ─┐
+ * cdn.segment-events ─┼─ merge ─ tracker-peer-liveness [tracker-peers, tracker-peer-holdings,
+ * cdn.link-events ─┘                         tracker-peer-load-windows; wall-clock reaper]
+ *      ├─ IndexChange ─ repartition tracker-holdings-by-segment ─ tracker-segment-index
+ *      │                                  [tracker-segment-holders, tracker-segment-holder-counts]
+ *      ├─ DirectoryChange ─ &lt;app&gt;-tracker-peer-directory (compacted) ─ global tracker-peer-directory
+ *      └─ PeerExpired ─ cdn.peer-expirations
+ * </pre>
+ */
+public final class TrackerTopology {
+  private TrackerTopology() {}
+
+  /** Callbacks from stream threads, e.g. for metrics; must be thread-safe and fast. */
+  public interface Listener {
+    /** A peer was expired by the reaper. */
+    default void expired(String peerId) {}
+
+    /** A decodable record was skipped for invalid content (logged with topic/partition/offset). */
+    default void skipped() {}
+
+    Listener NONE = new Listener() {};
+  }
+
+  /** The topology with no listener. */
+  public static Topology buildTopology(TrackerConfig config) {
+    return buildTopology(config, Listener.NONE);
+  }
+
+  /**
+   * Builds the topology described in the class comment; every store, processor and internal
+   * topic is named from {@link TrackerStores}.
+   */
+  public static Topology buildTopology(TrackerConfig config, Listener listener) {
+    TopicRegistry topics = config.topics();
+    Serde<String> keys = topics.keySerde();
+    Serde<SpecificRecord> events = topics.valueSerde();
+    StreamsBuilder builder = new StreamsBuilder();
+
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.PEERS),
+        Serdes.String(), PeerState.serde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.PEER_HOLDINGS),
+        Serdes.String(), Serdes.Long()));
+    Duration window = config.loadWindow();
+    // Keep the last 10 windows (at least an hour) queryable.
+    Duration retention = window.multipliedBy(10).compareTo(Duration.ofHours(1)) < 0 ? Duration.ofHours(1)
+        : window.multipliedBy(10);
+    builder.addStateStore(Stores.windowStoreBuilder(
+        Stores.persistentWindowStore(TrackerStores.PEER_LOAD_WINDOWS, retention, window, false),
+        Serdes.String(), LoadWindow.serde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.SEGMENT_HOLDERS),
+        Serdes.String(), Serdes.Long()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(TrackerStores.SEGMENT_HOLDER_COUNTS), Serdes.String(), Serdes.Integer()));
+
+    KStream<String, SpecificRecord> peerEvents = builder.stream(topics.name(CdnTopic.PEER_EVENTS),
+        Consumed.with(keys, events).withName(TrackerStores.PEER_EVENTS_SOURCE));
+    KStream<String, SpecificRecord> segmentEvents = builder.stream(topics.name(CdnTopic.SEGMENT_EVENTS),
+        Consumed.with(keys, events).withName(TrackerStores.SEGMENT_EVENTS_SOURCE));
+    KStream<String, SpecificRecord> linkEvents = builder.stream(topics.name(CdnTopic.LINK_EVENTS),
+        Consumed.with(keys, events).withName(TrackerStores.LINK_EVENTS_SOURCE));
+
+    KStream<String, Object> out = peerEvents
+        .merge(segmentEvents, Named.as(TrackerStores.MERGE_PEER_SEGMENT))
+        .merge(linkEvents, Named.as(TrackerStores.MERGE_LINKS))
+        .process(() -> new PeerProcessor(config.peerTtl(), config.punctuateInterval(), window, listener),
+            Named.as(TrackerStores.PEER_PROCESSOR), TrackerStores.PEERS, TrackerStores.PEER_HOLDINGS,
+            TrackerStores.PEER_LOAD_WINDOWS);
+
+    out.filter((k, v) -> v instanceof PeerProcessor.IndexChange, Named.as(TrackerStores.INDEX_CHANGES))
+        .mapValues(v -> ((PeerProcessor.IndexChange) v).encode(), Named.as(TrackerStores.INDEX_CHANGE_VALUES))
+        .repartition(Repartitioned.<String, String>as(TrackerStores.HOLDINGS_BY_SEGMENT)
+            .withKeySerde(Serdes.String()).withValueSerde(Serdes.String()))
+        .process(SegmentIndexProcessor::new, Named.as(TrackerStores.SEGMENT_INDEX_PROCESSOR),
+            TrackerStores.SEGMENT_HOLDERS, TrackerStores.SEGMENT_HOLDER_COUNTS);
+
+    String directoryTopic = TrackerStores.peerDirectoryTopic(config.applicationId());
+    out.filter((k, v) -> v instanceof PeerProcessor.DirectoryChange, Named.as(TrackerStores.DIRECTORY_CHANGES))
+        .mapValues(v -> ((PeerProcessor.DirectoryChange) v).state(), Named.as(TrackerStores.DIRECTORY_CHANGE_VALUES))
+        .to(directoryTopic, Produced.with(Serdes.String(), PeerState.serde()).withName(TrackerStores.DIRECTORY_SINK));
+
+    out.filter((k, v) -> v instanceof PeerExpired, Named.as(TrackerStores.EXPIRATIONS))
+        .mapValues(v -> (SpecificRecord) v, Named.as(TrackerStores.EXPIRATION_VALUES))
+        .to(topics.name(CdnTopic.PEER_EXPIRATIONS), Produced.with(keys, events)
+            .withName(TrackerStores.EXPIRATIONS_SINK));
+
+    builder.globalTable(directoryTopic, Consumed.with(Serdes.String(), PeerState.serde())
+            .withName(TrackerStores.PEER_DIRECTORY_SOURCE),
+        Materialized.<String, PeerState>as(Stores.inMemoryKeyValueStore(TrackerStores.PEER_DIRECTORY))
+            .withKeySerde(Serdes.String()).withValueSerde(PeerState.serde()));
+    return builder.build();
+  }
+
+  /**
+   * Streams settings: exactly-once v2, the dead-letter handler for undecodable records, the
+   * {@code application.server} other instances forward queries to, standby replicas, and the
+   * commit/session timings from the config.
+   *
+   * @param httpPort the port this instance's HTTP server actually listens on
+   */
+  public static Properties streamsConfig(TrackerConfig config, int httpPort) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.common().kafkaBootstrapServers());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsDeadLetterHandler.class.getName());
+    p.put(StreamsDeadLetterHandler.DEAD_LETTER_TOPIC_CONFIG, config.topics().name(CdnTopic.DEAD_LETTERS));
+    p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedHost() + ":" + httpPort);
+    p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().resolve(config.applicationId() + "-" + httpPort).toString());
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+        (int) config.sessionTimeout().toMillis());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+        (int) Math.max(500, config.sessionTimeout().toMillis() / 5));
+    // Standbys are queryable stale while a task moves; keep them close behind.
+    p.put(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, 10_000L);
+    return p;
+  }
+}
