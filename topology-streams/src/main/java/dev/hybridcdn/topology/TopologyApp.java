@@ -1,0 +1,211 @@
+package dev.hybridcdn.topology;
+
+import dev.hybridcdn.schemas.topics.TopicAdmin;
+import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.topology.graph.PeerGraph;
+import dev.hybridcdn.topology.http.TopologyHttp;
+import dev.hybridcdn.topology.stream.GraphTopology;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running topology-streams instance: the Streams app feeding this instance's {@link PeerGraph}
+ * and the HTTP API over it. The in-JVM start API shared by every service (README, "In-JVM start API").
+ *
+ * <pre>{@code
+ * TopologyApp app = TopologyApp.start(TopologyConfig.from(Env.system()));
+ * int port = app.port();
+ * app.close();
+ * }</pre>
+ */
+public final class TopologyApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TopologyApp.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final KafkaStreams streams;
+  private final PeerGraph graph;
+  private final TopologyHttp http;
+  private final HttpServer server;
+
+  private TopologyApp(Vertx vertx, boolean ownsVertx, KafkaStreams streams, PeerGraph graph, TopologyHttp http,
+      HttpServer server) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.streams = streams;
+    this.graph = graph;
+    this.http = http;
+    this.server = server;
+  }
+
+  /** Starts with its own Vert.x instance (closed by {@link #close()}). See {@link #start(Vertx, TopologyConfig)}. */
+  public static TopologyApp start(TopologyConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return start(vertx, config, true);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Creates the topics (registry topics and the graph-changes topic; idempotent), starts Streams,
+   * waits until it is RUNNING (the global graph store restored into the graph), then listens on
+   * {@code config.httpPort()} (0: a free port). Blocks the caller; do not call on an event loop.
+   *
+   * @throws IllegalStateException when Kafka does not answer, Streams is not RUNNING within
+   *     {@code config.startTimeout()}, or the port cannot be bound; everything started is closed
+   */
+  public static TopologyApp start(Vertx vertx, TopologyConfig config) {
+    return start(vertx, config, false);
+  }
+
+  private static TopologyApp start(Vertx vertx, TopologyConfig config, boolean ownsVertx) {
+    ensureTopics(config);
+    Metrics metrics = new Metrics();
+    PeerGraph graph = new PeerGraph();
+    Topology topology = GraphTopology.buildTopology(config, graph, metrics.registry());
+    KafkaStreams streams = new KafkaStreams(topology, GraphTopology.streamsConfig(config));
+    CompletableFuture<Void> running = new CompletableFuture<>();
+    streams.setStateListener((now, before) -> {
+      LOG.info("streams {} -> {}", before, now);
+      if (now == KafkaStreams.State.RUNNING) {
+        running.complete(null);
+      } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+        running.completeExceptionally(new IllegalStateException("Kafka Streams went " + now + " while starting"));
+      }
+    });
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread failed; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    TopologyHttp http = null;
+    try {
+      streams.start();
+      running.get(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      Health health = new Health().required("kafka-streams", () -> {
+        KafkaStreams.State state = streams.state();
+        return Future.succeededFuture(state == KafkaStreams.State.RUNNING
+            ? Health.Check.up("RUNNING; graph " + graph.nodeCount() + " nodes, " + graph.linkCount() + " links")
+            : Health.Check.down(state.name()));
+      });
+      http = new TopologyHttp(vertx, graph, metrics, health);
+      HttpServer server = vertx.createHttpServer().requestHandler(http.router());
+      server.listen(config.httpPort(), "0.0.0.0").toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+      LOG.info("topology {} up: http port {}, graph {} nodes / {} links", config.instanceId(), server.actualPort(),
+          graph.nodeCount(), graph.linkCount());
+      return new TopologyApp(vertx, ownsVertx, streams, graph, http, server);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      abort(streams, http);
+      throw new IllegalStateException("interrupted while starting topology-streams", e);
+    } catch (TimeoutException e) {
+      abort(streams, http);
+      throw new IllegalStateException("Kafka Streams was not RUNNING within " + config.startTimeout().toMillis()
+          + " ms (state " + streams.state() + ")", e);
+    } catch (ExecutionException e) {
+      abort(streams, http);
+      throw new IllegalStateException("topology-streams did not start: " + e.getCause().getMessage(), e.getCause());
+    } catch (RuntimeException e) {
+      abort(streams, http);
+      throw e;
+    }
+  }
+
+  private static void abort(KafkaStreams streams, TopologyHttp http) {
+    if (http != null) {
+      http.close();
+    }
+    streams.close(CLOSE_TIMEOUT);
+  }
+
+  /**
+   * Registry topics via {@link TopicAdmin#ensureTopics}, plus this app's compacted, single-partition
+   * graph-changes topic.
+   */
+  static void ensureTopics(TopologyConfig config) {
+    Duration timeout = Duration.ofSeconds(30);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+        (int) timeout.toMillis()))) {
+      TopicAdmin.ensureTopics(admin, config.topics(), config.replicationFactor(), timeout);
+      NewTopic changes = new NewTopic(config.graphChangesTopic(), 1, config.replicationFactor())
+          .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      try {
+        admin.createTopics(List.of(changes)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("created topic {}", config.graphChangesTopic());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("could not create topic " + config.graphChangesTopic(), e.getCause());
+        }
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("Kafka did not answer within " + timeout + " creating "
+            + config.graphChangesTopic(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while creating topics", e);
+      }
+    }
+  }
+
+  /** The HTTP port actually bound. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** This instance's graph (read it; it is updated by the Streams global thread). */
+  public PeerGraph graph() {
+    return graph;
+  }
+
+  public KafkaStreams.State streamsState() {
+    return streams.state();
+  }
+
+  /** Closes HTTP first (no new queries), then Streams, then Vert.x when this app created it. */
+  @Override
+  public void close() {
+    http.close();
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("HTTP server did not close cleanly: {}", e.toString());
+    }
+    if (!streams.close(CLOSE_TIMEOUT)) {
+      LOG.warn("Kafka Streams did not close within {} ms", CLOSE_TIMEOUT.toMillis());
+    }
+    if (ownsVertx) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+      }
+    }
+  }
+}
