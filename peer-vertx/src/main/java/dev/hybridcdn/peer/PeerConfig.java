@@ -1,0 +1,119 @@
+package dev.hybridcdn.peer;
+
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.config.CommonConfig;
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings of one peer, read once from the environment ({@link #from(Env)}). Durations are in
+ * milliseconds (variables end in {@code _MS}), sizes in bytes.
+ *
+ * @param peerId {@code PEER_ID}, {@code [A-Za-z0-9._-]{1,64}}; default {@code peer-<HTTP_PORT>}
+ * @param region {@code REGION}, default {@code local}
+ * @param httpPort {@code HTTP_PORT}, default 9000; 0 picks a free port
+ * @param bindHost {@code BIND_HOST}, default {@code 0.0.0.0}
+ * @param advertisedHost {@code ADVERTISED_HOST}: host other peers reach this peer at, default {@code 127.0.0.1}
+ * @param edgeUrls {@code EDGE_URLS}, comma-separated, default {@code http://127.0.0.1:8082}
+ * @param trackerUrl {@code TRACKER_URL}, default {@code http://127.0.0.1:7070}
+ * @param p2pEnabled {@code P2P_ENABLED}, default true; false = edge only, no tracker lookups (the demo's baseline)
+ * @param cacheBytes {@code CACHE_BYTES}, byte budget of the segment cache, default 256 MiB
+ * @param uploadSlots {@code UPLOAD_SLOTS}, regular upload slots, default 4
+ * @param optimisticSlots {@code OPTIMISTIC_SLOTS}, 0 or 1, default 1
+ * @param peerTimeout {@code PEER_TIMEOUT_MS}, per attempt at one holder, default 500
+ * @param p2pBudget {@code P2P_BUDGET_MS}, total time a player request may spend on the tracker and peers before the edge is asked, default 1500
+ * @param trackerTimeout {@code TRACKER_TIMEOUT_MS}, default 300
+ * @param edgeTimeout {@code EDGE_TIMEOUT_MS}, per attempt at one edge, default 5000
+ * @param penalty {@code PENALTY_MS}, how long a holder that sent wrong bytes is not asked again, default 60000
+ * @param heartbeat {@code HEARTBEAT_MS}, PeerHeartbeat period H, default 2000
+ * @param probeInterval {@code PROBE_MS}, /ping probe period for neighbours and edges, default 5000
+ * @param readAhead {@code READ_AHEAD}, segments fetched in the background after segment n, default 3
+ * @param maxDownloads {@code MAX_DOWNLOADS}, concurrent fetches a peer runs; read-ahead stops beyond it, default 4
+ * @param rechoke {@code RECHOKE_MS}, period of recomputing the regular (unchoked) slots, default 10000 (BitTorrent's)
+ * @param optimisticRotation {@code OPTIMISTIC_ROTATE_MS}, optimistic unchoke rotation, default 30000 (BitTorrent's)
+ * @param manifestTtl {@code MANIFEST_TTL_MS}, how long a fetched manifest is reused, default 60000
+ * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
+ */
+public record PeerConfig(String peerId, String region, int httpPort, String bindHost, String advertisedHost,
+    List<String> edgeUrls, String trackerUrl, boolean p2pEnabled, long cacheBytes, int uploadSlots,
+    int optimisticSlots, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
+    Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, int maxDownloads,
+    Duration rechoke, Duration optimisticRotation, Duration manifestTtl, CommonConfig common) {
+
+  public static final int DEFAULT_HTTP_PORT = 9000;
+  public static final String DEFAULT_TRACKER_URL = "http://127.0.0.1:7070";
+  public static final String DEFAULT_EDGE_URLS = "http://127.0.0.1:8082";
+  public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
+  public static final int DEFAULT_UPLOAD_SLOTS = 4;
+  public static final int DEFAULT_READ_AHEAD = 3;
+  public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(2000);
+
+  public PeerConfig {
+    if (!Ids.isNodeId(peerId)) {
+      throw new ConfigException("PEER_ID", peerId, "[A-Za-z0-9._-]{1,64}");
+    }
+    if (!Ids.isRegion(region)) {
+      throw new ConfigException("REGION", region, "a region such as eu-west ([a-z0-9][a-z0-9-]{0,31})");
+    }
+    if (edgeUrls.isEmpty()) {
+      throw new ConfigException("EDGE_URLS", "", "at least one edge URL");
+    }
+    edgeUrls = List.copyOf(edgeUrls);
+  }
+
+  /** Reads every variable above; throws {@link ConfigException} naming the first bad one. */
+  public static PeerConfig from(Env env) {
+    int port = env.port("HTTP_PORT", DEFAULT_HTTP_PORT);
+    String defaultId = port == 0 ? "peer-" + Long.toHexString(System.nanoTime() & 0xffffffL) : "peer-" + port;
+    String id = env.string("PEER_ID", defaultId, Ids::isNodeId, "[A-Za-z0-9._-]{1,64}");
+    String region = env.string("REGION", "local", Ids::isRegion, "a region such as eu-west");
+    String bind = env.string("BIND_HOST", "0.0.0.0", s -> s.matches("[A-Za-z0-9.:-]+"), "a host name or address");
+    String advertised = env.string("ADVERTISED_HOST", "127.0.0.1", s -> s.matches("[A-Za-z0-9.-]+"),
+        "a host name or IPv4 address");
+    List<String> edges = env.httpUrls("EDGE_URLS", DEFAULT_EDGE_URLS);
+    if (edges.isEmpty()) {
+      throw new ConfigException("EDGE_URLS", env.raw("EDGE_URLS"), "at least one http:// URL");
+    }
+    Duration min = Duration.ofMillis(1);
+    return new PeerConfig(id, region, port, bind, advertised, edges,
+        env.httpUrl("TRACKER_URL", DEFAULT_TRACKER_URL),
+        env.bool("P2P_ENABLED", true),
+        env.longValue("CACHE_BYTES", DEFAULT_CACHE_BYTES, 1024, Long.MAX_VALUE),
+        env.integer("UPLOAD_SLOTS", DEFAULT_UPLOAD_SLOTS, 1, 1000),
+        env.integer("OPTIMISTIC_SLOTS", 1, 0, 1),
+        env.millis("PEER_TIMEOUT_MS", Duration.ofMillis(500), min, Duration.ofMinutes(1)),
+        env.millis("P2P_BUDGET_MS", Duration.ofMillis(1500), min, Duration.ofMinutes(1)),
+        env.millis("TRACKER_TIMEOUT_MS", Duration.ofMillis(300), min, Duration.ofMinutes(1)),
+        env.millis("EDGE_TIMEOUT_MS", Duration.ofMillis(5000), min, Duration.ofMinutes(5)),
+        env.millis("PENALTY_MS", Duration.ofMillis(60_000), Duration.ZERO, Duration.ofDays(1)),
+        env.millis("HEARTBEAT_MS", DEFAULT_HEARTBEAT, Duration.ofMillis(50), Duration.ofMinutes(10)),
+        env.millis("PROBE_MS", Duration.ofMillis(5000), Duration.ofMillis(50), Duration.ofMinutes(10)),
+        env.integer("READ_AHEAD", DEFAULT_READ_AHEAD, 0, 100),
+        env.integer("MAX_DOWNLOADS", 4, 1, 1000),
+        env.millis("RECHOKE_MS", Duration.ofMillis(10_000), Duration.ofMillis(10), Duration.ofHours(1)),
+        env.millis("OPTIMISTIC_ROTATE_MS", Duration.ofMillis(30_000), Duration.ofMillis(10), Duration.ofHours(1)),
+        env.millis("MANIFEST_TTL_MS", Duration.ofMillis(60_000), Duration.ZERO, Duration.ofDays(1)),
+        CommonConfig.from(env));
+  }
+
+  /** The same settings for another identity (host mode: one template, N peers). */
+  public PeerConfig withIdentity(String newId, String newRegion, int newPort) {
+    return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrl, p2pEnabled,
+        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
+        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, common);
+  }
+
+  /** With P2P switched on or off (the demo's {@code --baseline} runs with it off). */
+  public PeerConfig withP2p(boolean enabled) {
+    return new PeerConfig(peerId, region, httpPort, bindHost, advertisedHost, edgeUrls, trackerUrl, enabled,
+        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
+        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, common);
+  }
+
+  /** Regular plus optimistic slots: the figure announced in PeerJoined. */
+  public int totalUploadSlots() {
+    return uploadSlots + optimisticSlots;
+  }
+}

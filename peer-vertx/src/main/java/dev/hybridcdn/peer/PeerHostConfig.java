@@ -1,0 +1,71 @@
+package dev.hybridcdn.peer;
+
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * N peers in one JVM (host mode). Peer {@code i} (0-based) gets id {@code <prefix><i+1>}, port
+ * {@code firstPort + i} (or a free port when {@code firstPort} is 0) and region
+ * {@code regions[i % regions.size()]} (round-robin). With {@code PEER_COUNT=1} and {@code PEER_ID}
+ * set, the one peer keeps {@code PEER_ID}.
+ *
+ * @param peerCount {@code PEER_COUNT}, default 1
+ * @param firstPort {@code HTTP_PORT}, default 9000; 0 = a free port for every peer
+ * @param idPrefix {@code PEER_ID_PREFIX}, default {@code peer-}
+ * @param regions {@code REGIONS}, comma-separated, default the value of {@code REGION}
+ * @param template every other setting ({@link PeerConfig#from(Env)})
+ * @param topicsTimeout {@code TOPICS_TIMEOUT_MS}: how long start waits for Kafka to make sure the
+ *     topics exist, default 10000; 0 skips it. Past it the host starts anyway (events stay buffered).
+ */
+public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
+    PeerConfig template, Duration topicsTimeout) {
+
+  public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
+
+  public PeerHostConfig {
+    if (peerCount < 0) {
+      throw new ConfigException("PEER_COUNT", String.valueOf(peerCount), "0 or more");
+    }
+    regions = List.copyOf(regions);
+    if (regions.isEmpty()) {
+      throw new ConfigException("REGIONS", "", "at least one region");
+    }
+  }
+
+  public static PeerHostConfig from(Env env) {
+    PeerConfig template = PeerConfig.from(env);
+    int count = env.integer("PEER_COUNT", 1, 0, 10_000);
+    String prefix = env.string("PEER_ID_PREFIX", "peer-", s -> s.matches("[A-Za-z0-9._-]{1,50}"),
+        "[A-Za-z0-9._-]{1,50}");
+    List<String> regions = new ArrayList<>();
+    for (String r : env.string("REGIONS", template.region()).split(",")) {
+      if (!r.isBlank()) {
+        if (!Ids.isRegion(r.strip())) {
+          throw new ConfigException("REGIONS", env.raw("REGIONS"), "comma-separated regions such as eu-west,us-east");
+        }
+        regions.add(r.strip());
+      }
+    }
+    if (count > 1 && template.httpPort() != 0 && template.httpPort() + count - 1 > 65535) {
+      throw new ConfigException("PEER_COUNT", String.valueOf(count), "a count that fits above HTTP_PORT");
+    }
+    return new PeerHostConfig(count, template.httpPort(), prefix, regions, template,
+        env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)));
+  }
+
+  /** A host of {@code count} peers built from one template, e.g. for tests and the swarm simulation. */
+  public static PeerHostConfig of(int count, String idPrefix, List<String> regions, PeerConfig template) {
+    return new PeerHostConfig(count, template.httpPort(), idPrefix, regions, template, DEFAULT_TOPICS_TIMEOUT);
+  }
+
+  /** The config of peer {@code index} (0-based). */
+  public PeerConfig peer(int index) {
+    String id = peerCount == 1 && index == 0 ? template.peerId() : idPrefix + (index + 1);
+    int port = firstPort == 0 ? 0 : firstPort + index;
+    return template.withIdentity(id, regions.get(index % regions.size()), port);
+  }
+}

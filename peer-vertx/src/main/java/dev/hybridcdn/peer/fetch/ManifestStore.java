@@ -1,0 +1,89 @@
+package dev.hybridcdn.peer.fetch;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.ext.web.client.WebClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Manifests fetched from edges ({@code GET {edge}/songs/{songId}}), kept for a TTL and shared by
+ * every peer of a host (one copy per song per JVM). Concurrent requests for one song share one
+ * fetch. Edges are tried in the order the caller gives (lowest RTT first).
+ */
+public final class ManifestStore {
+  private record Entry(Future<Manifest> manifest, long expiresAtMs) {}
+
+  private final WebClient client;
+  private final long ttlMs;
+  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+  /** @param ttlMs how long a manifest is reused, ms */
+  public ManifestStore(WebClient client, long ttlMs) {
+    this.client = client;
+    this.ttlMs = ttlMs;
+  }
+
+  /**
+   * The song's manifest.
+   *
+   * @param edgeUrls edges to ask, in order
+   * @param timeoutMs bound per edge, ms
+   * @return fails with {@link SourceFailure} ({@code notFound()} when an edge answered 404)
+   */
+  public Future<Manifest> get(String songId, List<String> edgeUrls, long timeoutMs) {
+    long now = System.currentTimeMillis();
+    Entry e = entries.get(songId);
+    if (e != null && (now < e.expiresAtMs() || !e.manifest().isComplete())) {
+      return e.manifest();
+    }
+    Promise<Manifest> promise = Promise.promise();
+    Entry mine = new Entry(promise.future(), now + ttlMs);
+    Entry raced = e == null ? entries.putIfAbsent(songId, mine)
+        : (entries.replace(songId, e, mine) ? null : entries.get(songId));
+    if (raced != null) {
+      return raced.manifest();
+    }
+    fetch(songId, edgeUrls, 0, timeoutMs, new ArrayList<>()).onComplete(ar -> {
+      if (ar.failed()) {
+        entries.remove(songId, mine);
+      }
+      promise.handle(ar);
+    });
+    return promise.future();
+  }
+
+  /** Drops a cached manifest (e.g. after a song was retired). */
+  public void invalidate(String songId) {
+    entries.remove(songId);
+  }
+
+  public int size() {
+    return entries.size();
+  }
+
+  private Future<Manifest> fetch(String songId, List<String> edges, int i, long timeoutMs, List<String> tried) {
+    if (i >= edges.size()) {
+      return Future.failedFuture(new SourceFailure("no edge answered the manifest of " + songId, tried, false));
+    }
+    String edge = edges.get(i);
+    return Http.get(client, edge + "/songs/" + songId, timeoutMs, null, null).transform(ar -> {
+      if (ar.succeeded() && ar.result().statusCode() == 200) {
+        try {
+          return Future.succeededFuture(Manifest.parse(ar.result().bodyAsJsonObject()));
+        } catch (RuntimeException bad) {
+          tried.add("edge " + edge + ": bad manifest (" + bad.getMessage() + ")");
+          return fetch(songId, edges, i + 1, timeoutMs, tried);
+        }
+      }
+      if (ar.succeeded() && ar.result().statusCode() == 404) {
+        tried.add("edge " + edge + ": 404");
+        return Future.failedFuture(new SourceFailure("unknown song " + songId, tried, true));
+      }
+      tried.add("edge " + edge + ": " + (ar.succeeded() ? String.valueOf(ar.result().statusCode())
+          : Http.reason(ar.cause(), timeoutMs)));
+      return fetch(songId, edges, i + 1, timeoutMs, tried);
+    });
+  }
+}

@@ -1,0 +1,256 @@
+package dev.hybridcdn.peer.fetch;
+
+import dev.hybridcdn.peer.PeerConfig;
+import dev.hybridcdn.peer.cache.CachedSegment;
+import dev.hybridcdn.peer.cache.SegmentCache;
+import dev.hybridcdn.peer.probe.Link;
+import dev.hybridcdn.peer.probe.LinkTable;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.Tier;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fetch pipeline for a segment missing from the cache (ARCHITECTURE.md, "Request flow at a
+ * peer"):
+ * <ol>
+ *   <li>tracker lookup (skipped when P2P is off);</li>
+ *   <li>each holder in the tracker's order, skipping penalised ones, with a per-attempt timeout
+ *       ({@code PEER_TIMEOUT_MS}); a timeout, 404, 503, any other status or bytes whose SHA-256
+ *       differs from the manifest move on to the next; wrong bytes penalise the holder for
+ *       {@code PENALTY_MS}, are logged and counted;</li>
+ *   <li>the tracker and peers together never take longer than {@code P2P_BUDGET_MS}: past it the
+ *       edge is asked;</li>
+ *   <li>edges by lowest smoothed RTT ({@code EDGE_TIMEOUT_MS} each); an edge's {@code X-Cache: MISS}
+ *       makes the tier ORIGIN (2 hops);</li>
+ *   <li>the verified bytes go into the cache (SegmentCached).</li>
+ * </ol>
+ * Concurrent calls for one segment share one fetch (single flight).
+ */
+public final class SegmentFetcher {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentFetcher.class);
+  /** Header a peer sends when it asks another peer; its value is the requester's peer id. */
+  public static final String PEER_REQUEST_HEADER = "X-CDN-Peer-Request";
+
+  /**
+   * A fetched and verified segment.
+   *
+   * @param sourceId the holder's peer id or the edge's id
+   * @param hops 1 from a peer or an edge hit, 2 when the edge went to the origin
+   * @param attempts sources tried, including the one that answered
+   */
+  public record Fetched(CachedSegment segment, Tier tier, String sourceId, int hops, int attempts) {}
+
+  /** Told of integrity failures (the peer counts them). */
+  public interface IntegrityListener {
+    void wrongBytes(String holderId, String segmentId, String expectedSha, String gotSha);
+  }
+
+  private final PeerConfig config;
+  private final WebClient client;
+  private final TrackerClient tracker;
+  private final LinkTable links;
+  private final Penalties penalties;
+  private final SegmentCache cache;
+  private final IntegrityListener integrity;
+  private final PeerUploadsToUs reciprocity;
+  private final ConcurrentHashMap<String, Future<Fetched>> inFlight = new ConcurrentHashMap<>();
+  private final AtomicLong downloadedBytes = new AtomicLong();
+
+  /** Told how many bytes a holder uploaded to us (tit-for-tat ranking of upload slots). */
+  public interface PeerUploadsToUs {
+    void received(String peerId, long bytes);
+  }
+
+  public SegmentFetcher(PeerConfig config, WebClient client, TrackerClient tracker, LinkTable links,
+      Penalties penalties, SegmentCache cache, IntegrityListener integrity, PeerUploadsToUs reciprocity) {
+    this.config = config;
+    this.client = client;
+    this.tracker = tracker;
+    this.links = links;
+    this.penalties = penalties;
+    this.cache = cache;
+    this.integrity = integrity;
+    this.reciprocity = reciprocity;
+  }
+
+  /**
+   * Fetches, verifies and caches one segment; joins a fetch already under way for it.
+   *
+   * @return fails with {@link SourceFailure} naming every source tried
+   */
+  public Future<Fetched> fetch(Manifest.SegmentInfo info) {
+    Future<Fetched> running = inFlight.get(info.segmentId());
+    if (running != null) {
+      return running;
+    }
+    io.vertx.core.Promise<Fetched> promise = io.vertx.core.Promise.promise();
+    Future<Fetched> existing = inFlight.putIfAbsent(info.segmentId(), promise.future());
+    if (existing != null) {
+      return existing;
+    }
+    run(info).onComplete(ar -> {
+      inFlight.remove(info.segmentId());
+      if (ar.succeeded()) {
+        cache.put(ar.result().segment());
+      }
+      promise.handle(ar);
+    });
+    return promise.future();
+  }
+
+  /** Fetches under way (the download limit read-ahead respects). */
+  public int inFlight() {
+    return inFlight.size();
+  }
+
+  public boolean isFetching(String segmentId) {
+    return inFlight.containsKey(segmentId);
+  }
+
+  /** Bytes received from peers and edges since start. */
+  public long downloadedBytes() {
+    return downloadedBytes.get();
+  }
+
+  private Future<Fetched> run(Manifest.SegmentInfo info) {
+    Trail tried = new Trail();
+    long deadline = System.currentTimeMillis() + config.p2pBudget().toMillis();
+    Future<Fetched> p2p;
+    if (config.p2pEnabled()) {
+      long trackerBound = Math.min(config.trackerTimeout().toMillis(), config.p2pBudget().toMillis());
+      p2p = tracker.lookup(info.segmentId(), config.region(), config.peerId(), trackerBound)
+          .compose(holders -> {
+            if (holders.isEmpty()) {
+              tried.note("tracker: no holders");
+            }
+            for (TrackerClient.Holder h : holders) {
+              links.neighbour(h.peerId(), h.baseUrl(), h.region());
+            }
+            return tryHolders(info, holders, 0, deadline, tried);
+          });
+    } else {
+      p2p = Future.succeededFuture(null);
+    }
+    return p2p.compose(got -> got != null ? Future.succeededFuture(got)
+        : tryEdges(info, links.edgesByRtt(), 0, tried));
+  }
+
+  private Future<Fetched> tryHolders(Manifest.SegmentInfo info, List<TrackerClient.Holder> holders, int i,
+      long deadline, Trail tried) {
+    long now = System.currentTimeMillis();
+    if (i >= holders.size()) {
+      return Future.succeededFuture(null);
+    }
+    if (now >= deadline) {
+      tried.note("peers: budget of " + config.p2pBudget().toMillis() + " ms spent");
+      return Future.succeededFuture(null);
+    }
+    TrackerClient.Holder h = holders.get(i);
+    if (penalties.isPenalised(h.peerId(), now)) {
+      tried.note("peer " + h.peerId() + ": skipped, penalised for wrong bytes");
+      return tryHolders(info, holders, i + 1, deadline, tried);
+    }
+    long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
+    String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
+    return Http.get(client, h.baseUrl() + "/segments/" + info.segmentId(), bound, PEER_REQUEST_HEADER,
+        config.peerId()).transform(ar -> {
+          if (ar.failed()) {
+            tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
+            return tryHolders(info, holders, i + 1, deadline, tried);
+          }
+          HttpResponse<Buffer> resp = ar.result();
+          if (resp.statusCode() != 200 || resp.body() == null) {
+            tried.attempt(label + ": " + resp.statusCode());
+            return tryHolders(info, holders, i + 1, deadline, tried);
+          }
+          Buffer body = resp.body();
+          downloadedBytes.addAndGet(body.length());
+          String sha = sha256(body);
+          if (!sha.equals(info.sha256())) {
+            penalties.penalise(h.peerId(), System.currentTimeMillis());
+            LOG.warn("holder {} sent wrong bytes for {} (sha256 {} instead of {}); not asked again for {} ms",
+                h.peerId(), info.segmentId(), sha, info.sha256(), config.penalty().toMillis());
+            integrity.wrongBytes(h.peerId(), info.segmentId(), info.sha256(), sha);
+            tried.attempt(label + ": sha256 mismatch");
+            return tryHolders(info, holders, i + 1, deadline, tried);
+          }
+          reciprocity.received(h.peerId(), body.length());
+          tried.attempt(label + ": 200");
+          return Future.succeededFuture(new Fetched(new CachedSegment(info.segmentId(), body, sha), Tier.PEER,
+              h.peerId(), 1, tried.attempts));
+        });
+  }
+
+  private Future<Fetched> tryEdges(Manifest.SegmentInfo info, List<Link> edges, int i, Trail tried) {
+    if (i >= edges.size()) {
+      return Future.failedFuture(new SourceFailure("every source of " + info.segmentId() + " failed", tried.tried, false));
+    }
+    Link edge = edges.get(i);
+    long bound = config.edgeTimeout().toMillis();
+    String label = "edge " + edge.id() + " (" + edge.url() + ")";
+    return Http.get(client, edge.url() + "/segments/" + info.segmentId(), bound, null, null).transform(ar -> {
+      if (ar.failed()) {
+        tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
+        return tryEdges(info, edges, i + 1, tried);
+      }
+      HttpResponse<Buffer> resp = ar.result();
+      if (resp.statusCode() != 200 || resp.body() == null) {
+        tried.attempt(label + ": " + resp.statusCode());
+        return tryEdges(info, edges, i + 1, tried);
+      }
+      Buffer body = resp.body();
+      downloadedBytes.addAndGet(body.length());
+      String sha = sha256(body);
+      if (!sha.equals(info.sha256())) {
+        LOG.warn("edge {} sent wrong bytes for {} (sha256 {} instead of {})", edge.id(), info.segmentId(), sha,
+            info.sha256());
+        tried.attempt(label + ": sha256 mismatch");
+        return tryEdges(info, edges, i + 1, tried);
+      }
+      String servedBy = resp.getHeader("X-Served-By");
+      String sourceId = Ids.isNodeId(servedBy) ? servedBy : edge.id();
+      boolean miss = "MISS".equalsIgnoreCase(resp.getHeader("X-Cache"));
+      tried.attempt(label + ": 200");
+      return Future.succeededFuture(new Fetched(new CachedSegment(info.segmentId(), body, sha),
+          miss ? Tier.ORIGIN : Tier.EDGE, sourceId, miss ? 2 : 1, tried.attempts));
+    });
+  }
+
+  /** What one fetch tried: every source with its outcome, and how many were actually asked. */
+  private static final class Trail {
+    final List<String> tried = new ArrayList<>();
+    int attempts;
+
+    void attempt(String outcome) {
+      tried.add(outcome);
+      attempts++;
+    }
+
+    void note(String outcome) {
+      tried.add(outcome);
+    }
+  }
+
+  /** Lower-case hex SHA-256 of the buffer's bytes. */
+  public static String sha256(Buffer bytes) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(bytes.getBytes());
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.hybridcdn.peer.host;
+
+import dev.hybridcdn.peer.PeerConfig;
+import dev.hybridcdn.peer.PeerHostConfig;
+import dev.hybridcdn.peer.fetch.ManifestStore;
+import dev.hybridcdn.schemas.topics.TopicAdmin;
+import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs N peers in one JVM (host mode, and the ordinary way to run one peer): all share one Vert.x,
+ * one WebClient, one {@link EventPublisher} and one metrics registry; each has its own id, port,
+ * cache and region. The start methods block until every peer listens.
+ *
+ * <pre>{@code
+ * try (PeerHost host = PeerHost.start(PeerHostConfig.from(Env.system()))) {
+ *   HostedPeer p = host.peers().get(0);   // p.baseUrl() -> http://127.0.0.1:9000
+ * }
+ * }</pre>
+ *
+ * Churn: {@link #startPeer(PeerConfig)} adds a peer; {@link #stopPeer(String, boolean)} removes one,
+ * cleanly (PeerLeft, the tracker drops it at once) or as a crash (no PeerLeft, no more heartbeats;
+ * the tracker reaps it after its TTL).
+ */
+public final class PeerHost implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerHost.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final PeerHostConfig config;
+  private final Shared shared;
+  private final Map<String, PeerNode> peers = new ConcurrentHashMap<>();
+  private final Map<String, String> deployments = new ConcurrentHashMap<>();
+  private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private PeerHost(Vertx vertx, boolean ownsVertx, PeerHostConfig config) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.config = config;
+    PeerConfig t = config.template();
+    Metrics metrics = new Metrics();
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setUserAgent("hybrid-cdn-peer")
+        .setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
+        new PoolOptions().setHttp1MaxSize(16)); // connections per holder or edge
+    EventPublisher publisher = new EventPublisher(t.common().kafkaBootstrapServers(), "peer-host-" + t.peerId(),
+        t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
+    this.shared = new Shared(vertx, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()));
+  }
+
+  /** Starts the host on its own Vert.x (closed by {@link #close()}). Blocks until all peers listen. */
+  public static PeerHost start(PeerHostConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return startOn(vertx, true, config);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /** Starts the host on a shared Vert.x (left open by {@link #close()}). Blocks until all peers listen. */
+  public static PeerHost start(Vertx vertx, PeerHostConfig config) {
+    return startOn(vertx, false, config);
+  }
+
+  private static PeerHost startOn(Vertx vertx, boolean owns, PeerHostConfig config) {
+    ensureTopics(config.template(), config.topicsTimeout());
+    PeerHost host = new PeerHost(vertx, owns, config);
+    try {
+      List<Future<?>> starting = new ArrayList<>();
+      for (int i = 0; i < config.peerCount(); i++) {
+        starting.add(host.deploy(config.peer(i)));
+      }
+      await(Future.all(starting), START_TIMEOUT);
+      return host;
+    } catch (RuntimeException e) {
+      host.close();
+      throw e;
+    }
+  }
+
+  private static void ensureTopics(PeerConfig t, Duration timeout) {
+    if (timeout.isZero()) {
+      return;
+    }
+    try {
+      TopicAdmin.ensureTopics(t.common().kafkaBootstrapServers(), t.common().topics(), (short) 1, timeout);
+    } catch (RuntimeException e) {
+      // Events are buffered and delivered when the broker returns; players must not wait for it.
+      LOG.warn("could not make sure the topics exist ({}); starting anyway, events stay buffered", e.toString());
+    }
+  }
+
+  /** Starts one more peer (churn). Blocks until it listens. */
+  public HostedPeer startPeer(PeerConfig peerConfig) {
+    if (closed) {
+      throw new IllegalStateException("host is closed");
+    }
+    if (peers.containsKey(peerConfig.peerId())) {
+      throw new IllegalArgumentException("peer " + peerConfig.peerId() + " already runs in this host");
+    }
+    await(deploy(peerConfig), START_TIMEOUT);
+    return peers.get(peerConfig.peerId());
+  }
+
+  private Future<?> deploy(PeerConfig peerConfig) {
+    PeerNode node = new PeerNode(peerConfig, shared);
+    if (peers.putIfAbsent(peerConfig.peerId(), node) != null) {
+      return Future.failedFuture(new IllegalArgumentException("duplicate peer id " + peerConfig.peerId()));
+    }
+    order.add(peerConfig.peerId());
+    return vertx.deployVerticle(node).onSuccess(id -> deployments.put(peerConfig.peerId(), id))
+        .onFailure(e -> {
+          peers.remove(peerConfig.peerId());
+          order.remove(peerConfig.peerId());
+        });
+  }
+
+  /**
+   * Stops one peer.
+   *
+   * @param clean true: PeerLeft is published (clean shutdown); false: a crash, nothing more is
+   *     published by that peer and it simply stops answering
+   * @throws IllegalArgumentException for an unknown peer id
+   */
+  public void stopPeer(String peerId, boolean clean) {
+    PeerNode node = peers.remove(peerId);
+    if (node == null) {
+      throw new IllegalArgumentException("no peer " + peerId + " in this host");
+    }
+    order.remove(peerId);
+    node.beforeStop(clean);
+    String deployment = deployments.remove(peerId);
+    if (deployment != null) {
+      await(vertx.undeploy(deployment), Duration.ofSeconds(10));
+    }
+  }
+
+  /** Running peers in start order. */
+  public List<HostedPeer> peers() {
+    List<HostedPeer> list = new ArrayList<>();
+    for (String id : order) {
+      PeerNode n = peers.get(id);
+      if (n != null) {
+        list.add(n);
+      }
+    }
+    return list;
+  }
+
+  /** The running peer with this id, or null. */
+  public PeerNode peer(String peerId) {
+    return peers.get(peerId);
+  }
+
+  /** Port of the first peer (a one-peer host's port). */
+  public int port() {
+    List<HostedPeer> list = peers();
+    return list.isEmpty() ? -1 : list.get(0).port();
+  }
+
+  public PeerHostConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The shared event publisher (its counters: sent, dropped, buffered). */
+  public EventPublisher publisher() {
+    return shared.publisher();
+  }
+
+  /** The shared Prometheus registry. */
+  public Metrics metrics() {
+    return shared.metrics();
+  }
+
+  /**
+   * Stops every peer cleanly (PeerLeft each), flushes buffered events (up to 5 s), closes the
+   * WebClient, and the Vert.x when the host owns it.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (String id : List.copyOf(order)) {
+      try {
+        stopPeer(id, true);
+      } catch (RuntimeException e) {
+        LOG.warn("stopping peer {} failed: {}", id, e.toString());
+      }
+    }
+    shared.publisher().close(Duration.ofSeconds(5));
+    shared.client().close();
+    if (ownsVertx) {
+      try {
+        await(vertx.close(), Duration.ofSeconds(10));
+      } catch (RuntimeException e) {
+        LOG.warn("closing Vert.x failed: {}", e.toString());
+      }
+    }
+  }
+
+  private static <T> T await(Future<T> f, Duration timeout) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      throw c instanceof RuntimeException r ? r : new IllegalStateException(c.getMessage(), c);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("not done within " + timeout, e);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.hybridcdn.peer.http;
+
+import dev.hybridcdn.schemas.events.Tier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One peer's counters in the host's Prometheus registry, each tagged {@code peer=<id>}:
+ * {@code cdn_peer_player_requests_total{source}}, {@code cdn_peer_player_bytes_total{source}}
+ * (source = local|peer|edge|origin), {@code cdn_peer_uploads_total},
+ * {@code cdn_peer_upload_rejections_total}, {@code cdn_peer_integrity_failures_total}.
+ */
+public final class PeerMeters {
+  private final MeterRegistry registry;
+  private final Map<Tier, Counter> requests = new EnumMap<>(Tier.class);
+  private final Map<Tier, Counter> bytes = new EnumMap<>(Tier.class);
+  private final Counter uploads;
+  private final Counter rejections;
+  private final Counter integrityFailures;
+
+  public PeerMeters(MeterRegistry registry, String peerId) {
+    this.registry = registry;
+    for (Tier t : Tier.values()) {
+      String source = t.name().toLowerCase(Locale.ROOT);
+      requests.put(t, Counter.builder("cdn.peer.player.requests").tag("source", source).tag("peer", peerId)
+          .description("player segment requests answered, by where the bytes came from").register(registry));
+      bytes.put(t, Counter.builder("cdn.peer.player.bytes").tag("source", source).tag("peer", peerId)
+          .baseUnit("bytes").description("segment bytes sent to players, by source").register(registry));
+    }
+    uploads = Counter.builder("cdn.peer.uploads").tag("peer", peerId)
+        .description("segments uploaded to other peers").register(registry);
+    rejections = Counter.builder("cdn.peer.upload.rejections").tag("peer", peerId)
+        .description("peer requests refused with 503 because the upload slots were busy").register(registry);
+    integrityFailures = Counter.builder("cdn.peer.integrity.failures").tag("peer", peerId)
+        .description("segments from other peers whose SHA-256 did not match the manifest").register(registry);
+  }
+
+  public void delivered(Tier tier, long byteCount) {
+    requests.get(tier).increment();
+    bytes.get(tier).increment(byteCount);
+  }
+
+  public void uploaded() {
+    uploads.increment();
+  }
+
+  public void rejected() {
+    rejections.increment();
+  }
+
+  public void integrityFailure() {
+    integrityFailures.increment();
+  }
+
+  public double integrityFailures() {
+    return integrityFailures.count();
+  }
+
+  /** Player requests answered from {@code tier}. */
+  public double requests(Tier tier) {
+    return requests.get(tier).count();
+  }
+
+  /** Removes this peer's meters (peer stopped). */
+  public void remove() {
+    requests.values().forEach(registry::remove);
+    bytes.values().forEach(registry::remove);
+    registry.remove(uploads);
+    registry.remove(rejections);
+    registry.remove(integrityFailures);
+  }
+}

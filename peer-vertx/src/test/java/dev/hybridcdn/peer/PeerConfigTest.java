@@ -1,0 +1,52 @@
+package dev.hybridcdn.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PeerConfigTest {
+  @Test
+  void defaults() {
+    PeerConfig c = PeerConfig.from(new Env(Map.of()));
+    assertThat(c.httpPort()).isEqualTo(9000);
+    assertThat(c.peerId()).isEqualTo("peer-9000");
+    assertThat(c.trackerUrl()).isEqualTo("http://127.0.0.1:7070");
+    assertThat(c.edgeUrls()).containsExactly("http://127.0.0.1:8082");
+    assertThat(c.uploadSlots()).isEqualTo(4);
+    assertThat(c.optimisticSlots()).isEqualTo(1);
+    assertThat(c.heartbeat().toMillis()).isEqualTo(2000);
+    assertThat(c.readAhead()).isEqualTo(3);
+    assertThat(c.p2pEnabled()).isTrue();
+    assertThat(c.common().topicPrefix()).isEqualTo("cdn.");
+  }
+
+  @Test
+  void badValuesNameTheVariable() {
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("PEER_ID", "a/b"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("PEER_ID");
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("EDGE_URLS", "ftp://x"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("EDGE_URLS");
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("P2P_BUDGET_MS", "-1"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("P2P_BUDGET_MS");
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("P2P_ENABLED", "maybe"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("P2P_ENABLED");
+    assertThatThrownBy(() -> PeerHostConfig.from(new Env(Map.of("REGIONS", "eu-west,US EAST"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("REGIONS");
+  }
+
+  @Test
+  void hostAssignsIdsPortsAndRegionsRoundRobin() {
+    PeerHostConfig h = PeerHostConfig.from(new Env(Map.of("PEER_COUNT", "3", "HTTP_PORT", "9100",
+        "REGIONS", "eu-west,us-east")));
+    assertThat(List.of(h.peer(0).peerId(), h.peer(1).peerId(), h.peer(2).peerId()))
+        .containsExactly("peer-1", "peer-2", "peer-3");
+    assertThat(List.of(h.peer(0).httpPort(), h.peer(2).httpPort())).containsExactly(9100, 9102);
+    assertThat(List.of(h.peer(0).region(), h.peer(1).region(), h.peer(2).region()))
+        .containsExactly("eu-west", "us-east", "eu-west");
+  }
+}

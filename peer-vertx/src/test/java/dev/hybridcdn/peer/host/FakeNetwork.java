@@ -1,0 +1,185 @@
+package dev.hybridcdn.peer.host;
+
+import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * In-process stand-ins for an edge, a tracker and misbehaving holders, for the fast pipeline
+ * tests (*Test). The *IT tests run the real services instead.
+ */
+final class FakeNetwork implements AutoCloseable {
+  static final String SONG = "demo";
+  static final int SEGMENTS = 6;
+  static final int SEGMENT_BYTES = 20_000;
+
+  final Vertx vertx;
+  final Map<String, Buffer> segments = new ConcurrentHashMap<>();
+  final Map<String, AtomicInteger> edgeRequests = new ConcurrentHashMap<>();
+  final Map<String, List<JsonObject>> holders = new ConcurrentHashMap<>();
+  final AtomicInteger trackerLookups = new AtomicInteger();
+  final AtomicInteger badHolderRequests = new AtomicInteger();
+  final AtomicInteger hangingHolderRequests = new AtomicInteger();
+  /** Segments the edge answers 500 for. */
+  final java.util.Set<String> broken = ConcurrentHashMap.newKeySet();
+  private final List<HttpServer> servers = new ArrayList<>();
+  int edgePort;
+  int trackerPort;
+  int badHolderPort;
+  int hangingHolderPort;
+
+  FakeNetwork(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    Random random = new Random(42);
+    for (int i = 0; i < SEGMENTS; i++) {
+      byte[] b = new byte[SEGMENT_BYTES];
+      random.nextBytes(b);
+      segments.put(segmentId(i), Buffer.buffer(b));
+    }
+    edgePort = listen(edgeRouter());
+    trackerPort = listen(trackerRouter());
+    badHolderPort = listen(badHolderRouter());
+    hangingHolderPort = listen(hangingRouter());
+  }
+
+  static String segmentId(int i) {
+    return String.format("%s/64k/seg%05d.ts", SONG, i);
+  }
+
+  String edgeUrl() {
+    return "http://127.0.0.1:" + edgePort;
+  }
+
+  String trackerUrl() {
+    return "http://127.0.0.1:" + trackerPort;
+  }
+
+  /** The tracker will answer these holders (best first) for the segment. */
+  void holders(String segmentId, JsonObject... list) {
+    holders.put(segmentId, List.of(list));
+  }
+
+  static JsonObject holder(String peerId, String baseUrl) {
+    return new JsonObject().put("peerId", peerId).put("baseUrl", baseUrl).put("region", "local")
+        .putNull("rttMs").put("load", 0.0);
+  }
+
+  JsonObject badHolder() {
+    return holder("bad-holder", "http://127.0.0.1:" + badHolderPort);
+  }
+
+  JsonObject hangingHolder() {
+    return holder("hanging-holder", "http://127.0.0.1:" + hangingHolderPort);
+  }
+
+  int edgeRequests(String segmentId) {
+    AtomicInteger n = edgeRequests.get(segmentId);
+    return n == null ? 0 : n.get();
+  }
+
+  private Router edgeRouter() {
+    Router r = Router.router(vertx);
+    r.get("/ping").handler(ctx -> ctx.response().putHeader("X-Served-By", "edge-t")
+        .end(new JsonObject().put("edgeId", "edge-t").put("region", "local").encode()));
+    r.get("/songs/:songId").handler(ctx -> {
+      if (!SONG.equals(ctx.pathParam("songId"))) {
+        ctx.response().setStatusCode(404).end("{\"error\":\"unknown_song\",\"message\":\"no\",\"details\":[]}");
+        return;
+      }
+      JsonArray segs = new JsonArray();
+      for (int i = 0; i < SEGMENTS; i++) {
+        segs.add(new JsonObject().put("segmentId", segmentId(i)).put("index", i).put("durationMs", 10_000)
+            .put("bytes", SEGMENT_BYTES).put("sha256", SegmentFetcher.sha256(segments.get(segmentId(i)))));
+      }
+      ctx.json(new JsonObject().put("songId", SONG).put("title", "Demo").put("durationMs", 60_000)
+          .put("renditions", new JsonArray().add(new JsonObject().put("name", "64k").put("bitrateKbps", 64)
+              .put("codec", "mp4a.40.2").put("playlist", "/hls/demo/64k/playlist.m3u8").put("segments", segs))));
+    });
+    r.get("/hls/demo/master.m3u8").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/vnd.apple.mpegurl")
+        .end("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\"\n64k/playlist.m3u8\n"));
+    r.get("/hls/demo/64k/playlist.m3u8").handler(ctx -> {
+      StringBuilder b = new StringBuilder("#EXTM3U\n#EXT-X-TARGETDURATION:10\n");
+      for (int i = 0; i < SEGMENTS; i++) {
+        b.append("#EXTINF:10.0,\n/segments/").append(segmentId(i)).append('\n');
+      }
+      ctx.response().end(b.append("#EXT-X-ENDLIST\n").toString());
+    });
+    r.get("/hls/*").handler(ctx -> ctx.response().setStatusCode(404).end());
+    r.get("/segments/*").handler(ctx -> {
+      String id = ctx.request().path().substring("/segments/".length());
+      int n = edgeRequests.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+      Buffer b = segments.get(id);
+      if (broken.contains(id)) {
+        ctx.response().setStatusCode(500).end();
+      } else if (b == null) {
+        ctx.response().setStatusCode(404).end();
+      } else {
+        ctx.response().putHeader("X-Cache", n == 1 ? "MISS" : "HIT-MEMORY").putHeader("X-Served-By", "edge-t")
+            .putHeader("Content-Type", "video/mp2t").end(b);
+      }
+    });
+    return r;
+  }
+
+  private Router trackerRouter() {
+    Router r = Router.router(vertx);
+    r.get("/segments/*").handler(ctx -> {
+      trackerLookups.incrementAndGet();
+      String path = ctx.request().path();
+      String id = path.substring("/segments/".length(), path.length() - "/peers".length());
+      List<JsonObject> list = holders.get(id);
+      if (list == null) {
+        ctx.response().setStatusCode(404).end();
+        return;
+      }
+      String exclude = ctx.request().getParam("exclude");
+      JsonArray out = new JsonArray();
+      list.stream().filter(h -> !h.getString("peerId").equals(exclude)).forEach(out::add);
+      ctx.json(new JsonObject().put("segmentId", id).put("holders", out));
+    });
+    return r;
+  }
+
+  private Router badHolderRouter() {
+    Router r = Router.router(vertx);
+    r.get("/segments/*").handler(ctx -> {
+      badHolderRequests.incrementAndGet();
+      byte[] junk = new byte[SEGMENT_BYTES];
+      ctx.response().putHeader("Content-Type", "video/mp2t").end(Buffer.buffer(junk));
+    });
+    r.get("/ping").handler(ctx -> ctx.response().end("{}"));
+    return r;
+  }
+
+  private Router hangingRouter() {
+    Router r = Router.router(vertx);
+    r.route().handler(ctx -> hangingHolderRequests.incrementAndGet()); // never answers
+    return r;
+  }
+
+  private int listen(Router router) throws Exception {
+    HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    servers.add(s);
+    return s.actualPort();
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (HttpServer s : servers) {
+      s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,302 @@
+package dev.hybridcdn.peer.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hybridcdn.peer.PeerConfig;
+import dev.hybridcdn.peer.PeerHostConfig;
+import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.schemas.events.Tier;
+import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.testkit.Await;
+import dev.hybridcdn.testkit.LocalPorts;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fetch pipeline of real peers (one host, real HTTP on loopback) against in-process stand-ins
+ * for the edge, the tracker and misbehaving holders. Kafka is absent on purpose: events stay
+ * buffered and players must not notice.
+ */
+class PeerPipelineTest {
+  static Vertx vertx;
+  static FakeNetwork net;
+  static PeerHost host;
+  static WebClient http;
+  static HostedPeer p1;
+  static HostedPeer p2;
+  static HostedPeer p3;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    net = new FakeNetwork(vertx);
+    http = WebClient.create(vertx);
+    PeerHostConfig cfg = PeerHostConfig.from(new Env(Map.ofEntries(
+        Map.entry("PEER_COUNT", "3"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
+        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URL", net.trackerUrl()),
+        Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
+        Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "300"), Map.entry("P2P_BUDGET_MS", "1000"),
+        Map.entry("EDGE_TIMEOUT_MS", "3000"))));
+    host = PeerHost.start(vertx, cfg);
+    p1 = host.peers().get(0);
+    p2 = host.peers().get(1);
+    p3 = host.peers().get(2);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (host != null) {
+      host.close();
+    }
+    net.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  static HttpResponse<Buffer> get(HostedPeer peer, String path) throws Exception {
+    return get(peer, path, null);
+  }
+
+  static HttpResponse<Buffer> get(HostedPeer peer, String path, String requester) throws Exception {
+    var req = http.getAbs(peer.baseUrl() + path);
+    if (requester != null) {
+      req.putHeader(SegmentFetcher.PEER_REQUEST_HEADER, requester);
+    }
+    return req.send().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  static String sha(int segment) {
+    return SegmentFetcher.sha256(net.segments.get(FakeNetwork.segmentId(segment)));
+  }
+
+  static JsonObject holderOf(HostedPeer p) {
+    return FakeNetwork.holder(p.id(), p.baseUrl());
+  }
+
+  @Test
+  void firstPlayerGoesThroughTheEdgeToOriginThenAnotherPeerGetsItFromThatPeer() throws Exception {
+    String seg = FakeNetwork.segmentId(0);
+    HttpResponse<Buffer> a = get(p1, "/segments/" + seg);
+    assertThat(a.statusCode()).isEqualTo(200);
+    assertThat(a.getHeader("X-CDN-Source")).isEqualTo("origin"); // the edge said MISS
+    assertThat(a.getHeader("X-CDN-Hops")).isEqualTo("2");
+    assertThat(a.getHeader("X-CDN-Edge")).isEqualTo("edge-t");
+    assertThat(SegmentFetcher.sha256(a.body())).isEqualTo(sha(0));
+
+    net.holders(seg, holderOf(p1));
+    HttpResponse<Buffer> b = get(p2, "/segments/" + seg);
+    assertThat(b.statusCode()).isEqualTo(200);
+    assertThat(b.getHeader("X-CDN-Source")).isEqualTo("peer");
+    assertThat(b.getHeader("X-CDN-Peer")).isEqualTo(p1.id());
+    assertThat(b.getHeader("X-CDN-Hops")).isEqualTo("1");
+    assertThat(SegmentFetcher.sha256(b.body())).isEqualTo(sha(0));
+    assertThat(net.edgeRequests(seg)).isEqualTo(1);
+
+    HttpResponse<Buffer> again = get(p2, "/segments/" + seg);
+    assertThat(again.getHeader("X-CDN-Source")).isEqualTo("local");
+    assertThat(again.getHeader("X-CDN-Hops")).isEqualTo("0");
+    assertThat(host.peer(p2.id()).meters().requests(Tier.PEER)).isEqualTo(1.0);
+    assertThat(host.peer(p1.id()).uploadSlots().uploads()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void corruptHolderIsDetectedPenalisedAndBypassed() throws Exception {
+    String seg1 = FakeNetwork.segmentId(1);
+    assertThat(get(p1, "/segments/" + seg1).statusCode()).isEqualTo(200);
+    net.holders(seg1, net.badHolder(), holderOf(p1));
+    int before = net.badHolderRequests.get();
+
+    HttpResponse<Buffer> r = get(p3, "/segments/" + seg1);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.getHeader("X-CDN-Source")).isEqualTo("peer");
+    assertThat(r.getHeader("X-CDN-Peer")).isEqualTo(p1.id());
+    assertThat(r.getHeader("X-CDN-Attempts")).isEqualTo("2");
+    assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(1));
+    assertThat(net.badHolderRequests.get()).isEqualTo(before + 1);
+    assertThat(host.peer(p3.id()).meters().integrityFailures()).isEqualTo(1.0);
+
+    // Penalised: not asked again for another segment it claims to hold.
+    String seg3 = FakeNetwork.segmentId(3);
+    net.holders(seg3, net.badHolder());
+    HttpResponse<Buffer> r3 = get(p3, "/segments/" + seg3);
+    assertThat(r3.statusCode()).isEqualTo(200);
+    assertThat(SegmentFetcher.sha256(r3.body())).isEqualTo(sha(3));
+    assertThat(r3.getHeader("X-CDN-Source")).isIn("edge", "origin");
+    assertThat(net.badHolderRequests.get()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void hangingHolderIsBypassedWithinThePerAttemptTimeout() throws Exception {
+    String seg = FakeNetwork.segmentId(2);
+    net.holders(seg, net.hangingHolder());
+    long start = System.nanoTime();
+    HttpResponse<Buffer> r = get(p2, "/segments/" + seg);
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.getHeader("X-CDN-Source")).isIn("edge", "origin");
+    assertThat(r.getHeader("X-CDN-Attempts")).isEqualTo("2");
+    assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(2));
+    assertThat(net.hangingHolderRequests.get()).isGreaterThanOrEqualTo(1);
+    // 300 ms per attempt, 1000 ms peer budget: the player is never held on the peer much longer
+    assertThat(ms).isLessThan(2500);
+  }
+
+  @Test
+  void withUploadSlotsFullAPeerRequestGets503AndTheRequesterMovesOn() throws Exception {
+    String seg = FakeNetwork.segmentId(4);
+    assertThat(get(p1, "/segments/" + seg).statusCode()).isEqualTo(200);
+    UploadSlots slots = host.peer(p1.id()).uploadSlots();
+    List<UploadSlots.Grant> held = new ArrayList<>();
+    try {
+      // Hold every slot as concurrent uploads would: unchoked requesters, then the optimistic one.
+      List<String> requesters = new ArrayList<>(List.of("x1", "x2", "x3", "x4", "x5", "x6"));
+      requesters.addAll(slots.unchokedPeers());
+      if (slots.optimisticPeer() != null) {
+        requesters.add(slots.optimisticPeer());
+      }
+      for (String other : requesters) {
+        slots.tryAcquire(other, System.currentTimeMillis()).ifPresent(held::add);
+      }
+      assertThat(slots.active()).isEqualTo(slots.capacity());
+      HttpResponse<Buffer> direct = get(p1, "/segments/" + seg, "someone");
+      assertThat(direct.statusCode()).isEqualTo(503);
+      assertThat(direct.getHeader("Retry-After")).isEqualTo("1");
+      assertThat(direct.bodyAsJsonObject().getString("error")).isEqualTo("upload_slots_full");
+
+      net.holders(seg, holderOf(p1));
+      HttpResponse<Buffer> viaPeer = get(p3, "/segments/" + seg);
+      assertThat(viaPeer.statusCode()).isEqualTo(200);
+      assertThat(viaPeer.getHeader("X-CDN-Source")).isIn("edge", "origin");
+      assertThat(viaPeer.getHeader("X-CDN-Attempts")).isEqualTo("2");
+    } finally {
+      held.forEach(slots::release);
+    }
+  }
+
+  @Test
+  void concurrentPlayerRequestsShareOneFetch() throws Exception {
+    String seg = FakeNetwork.segmentId(5);
+    int before = net.edgeRequests(seg);
+    List<Future<HttpResponse<Buffer>>> all = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      all.add(http.getAbs(p2.baseUrl() + "/segments/" + seg).send());
+    }
+    Future.all(all).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    for (var f : all) {
+      assertThat(f.result().statusCode()).isEqualTo(200);
+      assertThat(SegmentFetcher.sha256(f.result().body())).isEqualTo(sha(5));
+    }
+    assertThat(net.edgeRequests(seg) - before).isEqualTo(1);
+  }
+
+  @Test
+  void badInputIsRejectedAndAllSourcesFailedNamesWhatWasTried() throws Exception {
+    HttpResponse<Buffer> bad = get(p1, "/segments/demo/64k/..%2Fetc");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsJsonObject().getString("error")).isEqualTo("invalid_segment_id");
+    assertThat(get(p1, "/segments/Demo!/64k/seg00000.ts").statusCode()).isEqualTo(400);
+    assertThat(get(p1, "/hls/NOPE!/master.m3u8").statusCode()).isEqualTo(400);
+    assertThat(get(p1, "/segments/demo/64k/seg00000.ts", "bad id!").statusCode()).isEqualTo(400);
+
+    HttpResponse<Buffer> unknownSong = get(p1, "/segments/nosuchsong/64k/seg00000.ts");
+    assertThat(unknownSong.statusCode()).isEqualTo(404);
+    assertThat(unknownSong.bodyAsJsonObject().getString("error")).isEqualTo("unknown_song");
+    HttpResponse<Buffer> unknownSeg = get(p1, "/segments/demo/64k/seg09999.ts");
+    assertThat(unknownSeg.statusCode()).isEqualTo(404);
+    assertThat(unknownSeg.bodyAsJsonObject().getString("error")).isEqualTo("unknown_segment");
+    assertThat(get(p1, "/hls/nosuchsong/master.m3u8").statusCode()).isEqualTo(404);
+
+    HttpResponse<Buffer> notCached = get(p2, "/segments/" + FakeNetwork.segmentId(3), "peer-x");
+    // peer requests never trigger a fetch
+    assertThat(notCached.statusCode()).isIn(200, 404);
+
+    String seg = "demo/64k/seg00003.ts";
+    HostedPeer fresh = host.startPeer(host.config().template().withIdentity("fresh", "local", 0));
+    try {
+      net.broken.add(seg);
+      net.holders(seg, net.hangingHolder());
+      HttpResponse<Buffer> failed = get(fresh, "/segments/" + seg);
+      assertThat(failed.statusCode()).isEqualTo(502);
+      JsonObject body = failed.bodyAsJsonObject();
+      assertThat(body.getString("error")).isEqualTo("all_sources_failed");
+      assertThat(body.getJsonArray("details").encode()).contains("hanging-holder").contains("timeout")
+          .contains("edge").contains("500");
+    } finally {
+      net.broken.remove(seg);
+      host.stopPeer("fresh", true);
+    }
+  }
+
+  @Test
+  void playlistsComeFromTheEdgeAndPointBackAtThePeer() throws Exception {
+    HttpResponse<Buffer> master = get(p1, "/hls/demo/master.m3u8");
+    assertThat(master.statusCode()).isEqualTo(200);
+    assertThat(master.getHeader("Content-Type")).isEqualTo("application/vnd.apple.mpegurl");
+    assertThat(master.bodyAsString()).contains("64k/playlist.m3u8");
+    HttpResponse<Buffer> media = get(p1, "/hls/demo/64k/playlist.m3u8");
+    assertThat(media.bodyAsString()).contains("/segments/demo/64k/seg00000.ts").contains("#EXT-X-ENDLIST");
+  }
+
+  @Test
+  void readAheadFetchesTheNextSegmentsInTheBackground() {
+    PeerConfig cfg = new PeerConfig("reader", "local", 0, "127.0.0.1", "127.0.0.1", List.of(net.edgeUrl()),
+        net.trackerUrl(), true, 10_000_000, 4, 1, Duration.ofMillis(300), Duration.ofMillis(1000),
+        Duration.ofMillis(300), Duration.ofMillis(3000), Duration.ofMinutes(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(5), 2, 4, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1),
+        host.config().template().common());
+    HostedPeer reader = host.startPeer(cfg);
+    try {
+      HttpResponse<Buffer> r = get(reader, "/segments/" + FakeNetwork.segmentId(0));
+      assertThat(r.statusCode()).isEqualTo(200);
+      var cache = host.peer("reader").cache();
+      Await.until(Duration.ofSeconds(10), "segments 1 and 2 read ahead",
+          () -> cache.contains(FakeNetwork.segmentId(1)) && cache.contains(FakeNetwork.segmentId(2)));
+      assertThat(cache.contains(FakeNetwork.segmentId(3))).isFalse();
+      HttpResponse<Buffer> next = get(reader, "/segments/" + FakeNetwork.segmentId(1));
+      assertThat(next.getHeader("X-CDN-Source")).isEqualTo("local");
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      host.stopPeer("reader", true);
+    }
+  }
+
+  @Test
+  void withP2pOffTheTrackerIsNeverAsked() throws Exception {
+    HostedPeer baseline = host.startPeer(host.config().template().withIdentity("baseline", "local", 0)
+        .withP2p(false));
+    try {
+      int lookups = net.trackerLookups.get();
+      net.holders(FakeNetwork.segmentId(0), holderOf(p1));
+      HttpResponse<Buffer> r = get(baseline, "/segments/" + FakeNetwork.segmentId(0));
+      assertThat(r.getHeader("X-CDN-Source")).isIn("edge", "origin");
+      assertThat(net.trackerLookups.get()).isEqualTo(lookups);
+    } finally {
+      host.stopPeer("baseline", false);
+    }
+  }
+
+  @Test
+  void statusAndPingDescribeThePeer() throws Exception {
+    JsonObject status = get(p1, "/status").bodyAsJsonObject();
+    assertThat(status.getString("peerId")).isEqualTo(p1.id());
+    assertThat(status.getJsonObject("uploads").getInteger("slots")).isEqualTo(5);
+    assertThat(get(p1, "/ping").bodyAsJsonObject().getString("id")).isEqualTo(p1.id());
+    assertThat(get(p1, "/metrics").bodyAsString()).contains("cdn_peer_player_requests_total");
+    assertThat(get(p1, "/nope").statusCode()).isEqualTo(404);
+    Optional.ofNullable(status.getJsonArray("links")).ifPresent(l -> assertThat(l.size()).isGreaterThanOrEqualTo(1));
+  }
+}
