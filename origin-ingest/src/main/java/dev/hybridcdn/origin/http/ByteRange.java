@@ -67,8 +67,8 @@ public record ByteRange(long start, long end) {
       }
       long start = Long.parseLong(a);
       long end = b.isEmpty() ? length - 1 : Long.parseLong(b);
-      if (end < start) {
-        return new Full();
+      if (!b.isEmpty() && end < start) {
+        return new Full(); // invalid range-spec: ignored
       }
       if (start >= length) {
         return new Unsatisfiable();

@@ -60,7 +60,7 @@ public final class OriginRoutes {
     this.segmentRequests = Counter.builder("cdn.origin.segment.requests")
         .description("segment requests answered by the origin").register(metrics.registry());
     this.bytesServed = Counter.builder("cdn.origin.bytes.served")
-        .description("segment body bytes sent by the origin").baseUnit("bytes").register(metrics.registry());
+        .description("segment body bytes sent by the origin").register(metrics.registry());
     this.health = new Health().required("postgresql", () -> store.ping()
         .map(x -> Health.Check.up("PostgreSQL at " + store.where() + " answers")));
   }
@@ -120,8 +120,13 @@ public final class OriginRoutes {
 
   private void manifest(RoutingContext ctx) {
     String songId = songId(ctx);
-    store.manifest(songId).onSuccess(m -> json(ctx, m.orElseThrow(() -> unknownSong(songId)).toJson()))
-        .onFailure(ctx::fail);
+    store.manifest(songId).onSuccess(m -> {
+      if (m.isEmpty()) {
+        ctx.fail(unknownSong(songId));
+      } else {
+        json(ctx, m.get().toJson());
+      }
+    }).onFailure(ctx::fail);
   }
 
   private void master(RoutingContext ctx) {

@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 public final class HlsTranscoder {
   /** Lines of FFmpeg's stderr kept for error messages. */
   private static final int ERROR_LINES = 8;
+  /** Output sample rate of every rendition, Hz. */
+  public static final int SAMPLE_RATE_HZ = 44_100;
 
   /** Receives progress: {@code doneMs} of {@code totalMs} audio transcoded (all renditions at once). */
   @FunctionalInterface
@@ -91,7 +93,9 @@ public final class HlsTranscoder {
     for (int i = 0; i < renditions.size(); i++) {
       args.addAll(List.of("-map", "0:a:0"));
     }
-    args.addAll(List.of("-c:a", "aac", "-vn", "-sn", "-dn"));
+    // 44.1 kHz out: FFmpeg's AAC encoder caps the bit rate at 6144 bits per channel per 1024-sample
+    // frame, so at a low source rate (8 kHz: 48 kb/s) every rendition of the ladder would be alike.
+    args.addAll(List.of("-c:a", "aac", "-ar", Integer.toString(SAMPLE_RATE_HZ), "-vn", "-sn", "-dn"));
     for (int i = 0; i < renditions.size(); i++) {
       String name = renditions.get(i);
       args.addAll(List.of("-b:a:" + i, Ids.bitrateKbps(name) + "k"));

@@ -1,0 +1,56 @@
+package dev.hybridcdn.origin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OriginConfigTest {
+  @Test
+  void defaults() {
+    OriginConfig c = OriginConfig.from(new Env(Map.of()));
+    assertThat(c.httpPort()).isEqualTo(8081);
+    assertThat(c.pgHost()).isEqualTo("127.0.0.1");
+    assertThat(c.pgPort()).isEqualTo(5432);
+    assertThat(c.pgDatabase()).isEqualTo("postgres");
+    assertThat(c.pgUser()).isEqualTo("postgres");
+    assertThat(c.pgPassword()).isEmpty();
+    assertThat(c.renditions()).containsExactly("64k", "128k", "192k");
+    assertThat(c.segmentSeconds()).isEqualTo(10);
+    assertThat(c.cacheBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(c.ffmpegPath()).isNull();
+    assertThat(c.dbTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(c.common().topicPrefix()).isEqualTo("cdn.");
+  }
+
+  @Test
+  void readsTheLadderAndLibpqVariables() {
+    OriginConfig c = OriginConfig.from(new Env(Map.of("HTTP_PORT", "0", "PGHOST", "db.local", "PGPORT", "6543",
+        "PGDATABASE", "cdn", "PGUSER", "origin", "PGPASSWORD", "secret", "ORIGIN_RENDITIONS", "32k, 96k",
+        "ORIGIN_SEGMENT_SECONDS", "6", "TOPIC_PREFIX", "test.")));
+    assertThat(c.httpPort()).isZero();
+    assertThat(List.of(c.pgHost(), c.pgDatabase(), c.pgUser(), c.pgPassword()))
+        .containsExactly("db.local", "cdn", "origin", "secret");
+    assertThat(c.pgPort()).isEqualTo(6543);
+    assertThat(c.renditions()).containsExactly("32k", "96k");
+    assertThat(c.segmentSeconds()).isEqualTo(6);
+    assertThat(c.common().topicPrefix()).isEqualTo("test.");
+  }
+
+  @Test
+  void invalidValuesNameTheVariable() {
+    for (var bad : List.of(Map.of("HTTP_PORT", "80000"), Map.of("ORIGIN_RENDITIONS", "64k,fast"),
+        Map.of("ORIGIN_RENDITIONS", "64k,64k"), Map.of("ORIGIN_RENDITIONS", "4k"),
+        Map.of("ORIGIN_SEGMENT_SECONDS", "0"), Map.of("FFMPEG_PATH", "/no/such/ffmpeg"),
+        Map.of("ORIGIN_CACHE_BYTES", "-1"), Map.of("PGPORT", "x"))) {
+      String variable = bad.keySet().iterator().next();
+      assertThatThrownBy(() -> OriginConfig.from(new Env(bad))).as(variable).isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith(variable + "=");
+    }
+  }
+}
