@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>One lookup per segment id at a time ({@link SingleFlight}): any number of concurrent requests
  * for a cold segment cause one origin fetch ({@code cdn_edge_origin_fetches_total}) and get the
  * same bytes; a request waits for a lookup under way at most {@code flightWait}. A hit in a lower
- * tier is copied into the tiers above it; the lookup is forgotten only after those writes, so no
- * request falls between the flight and the caches.
+ * tier is copied into the tiers above it; the lookup is forgotten only once a tier holds the bytes,
+ * so no request falls between the flight and the caches.
  *
  * <p>A tier that fails or times out is skipped (and skipped without trying for a second after a
  * failure, see {@link DependencyState}), so Redis or PostgreSQL being down costs a tier, not the
@@ -118,24 +118,29 @@ public final class SegmentService {
       return fromDb.compose(d -> {
         if (d != null) {
           promise.complete(new Served(d, EdgeResult.HIT_DB));
-          return storeHot(d);
+          return storeHot(d).<Void>mapEmpty();
         }
-        return fromOrigin(id).compose(o -> {
+        // The MISS is answered once Redis holds the bytes (one round trip, bounded), so the next
+        // request is a HIT-MEMORY; the PostgreSQL copy is written after. Without Redis, the flight
+        // lasts until PostgreSQL holds them, so no request in between goes to the origin again.
+        return fromOrigin(id).compose(o -> storeHot(o).compose(inRedis -> {
           promise.complete(new Served(o, EdgeResult.MISS));
-          return Future.join(storeHot(o), storeDb(o)).<Void>mapEmpty();
-        });
+          Future<Void> inDb = storeDb(o);
+          return inRedis ? Future.<Void>succeededFuture() : inDb;
+        }));
       });
     });
   }
 
-  private Future<Void> storeHot(CachedSegment segment) {
+  /** True when Redis now holds the segment. */
+  private Future<Boolean> storeHot(CachedSegment segment) {
     if (!hot.state().usable()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     }
-    return hot.put(segment).otherwise(e -> {
+    return hot.put(segment).map(evicted -> evicted >= 0).otherwise(e -> {
       LOG.debug("not stored in redis: {} ({})", segment.segmentId(), e.toString());
-      return 0L;
-    }).mapEmpty();
+      return false;
+    });
   }
 
   private Future<Void> storeDb(CachedSegment segment) {
