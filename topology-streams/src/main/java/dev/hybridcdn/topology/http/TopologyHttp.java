@@ -6,7 +6,6 @@ import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.topology.graph.GraphChange;
 import dev.hybridcdn.topology.graph.PathMetric;
-import dev.hybridcdn.topology.graph.PathResult;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import dev.hybridcdn.topology.graph.UnknownNodeException;
 import io.micrometer.core.instrument.Counter;
@@ -107,10 +106,16 @@ public final class TopologyHttp {
         .orElseThrow(() -> ApiError.badRequest("invalid_metric", "metric must be hops or rtt, was '" + clip(metricText) + "'"));
     Timer timer = metric == PathMetric.HOPS ? hopsQueries : rttQueries;
     vertx.executeBlocking(() -> timer.recordCallable(() -> graph.path(from, to, metric)), false)
-        .onSuccess(found -> json(ctx, GraphJson.path(found.orElseThrow(() -> new ApiError(404, "no_path",
-            "no path from " + from + " to " + to + ": no chain of measured links joins them")))
-            .encode()))
-        .onFailure(e -> ctx.fail(e instanceof UnknownNodeException u ? unknownNode(u.nodeId()) : e));
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ar.cause() instanceof UnknownNodeException u ? unknownNode(u.nodeId()) : ar.cause());
+          } else if (ar.result().isEmpty()) {
+            ctx.fail(new ApiError(404, "no_path", "no path from " + from + " to " + to
+                + ": no chain of measured links joins them"));
+          } else {
+            json(ctx, GraphJson.path(ar.result().get()).encode());
+          }
+        });
   }
 
   private void topology(RoutingContext ctx) {
