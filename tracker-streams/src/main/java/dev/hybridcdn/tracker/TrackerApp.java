@@ -182,6 +182,40 @@ public final class TrackerApp implements AutoCloseable {
       } catch (java.util.concurrent.TimeoutException e) {
         throw new IllegalStateException("Kafka did not answer within " + timeout, e);
       }
+      List<String> names = new java.util.ArrayList<>(config.topics().allNames());
+      names.add(directory.name());
+      awaitTopics(admin, names, timeout);
+    }
+  }
+
+  /**
+   * Waits until every topic is described with its partitions: a just-created topic is not yet
+   * known to every client, and Streams fails a global store whose topic has no partitions yet.
+   */
+  private static void awaitTopics(Admin admin, List<String> names, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        var described = admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (described.values().stream().allMatch(d -> !d.partitions().isEmpty()
+            && d.partitions().stream().allMatch(p -> p.leader() != null))) {
+          return;
+        }
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        LOG.debug("topics not visible yet: {}", e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for topics", e);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + names + " not visible within " + timeout);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for topics", e);
+      }
     }
   }
 
@@ -214,7 +248,9 @@ public final class TrackerApp implements AutoCloseable {
     }
     http.close();
     try {
-      if (!streams.close(Duration.ofSeconds(30))) {
+      // Leaving the group moves this instance's tasks to the others at once, not after the session timeout.
+      if (!streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
+          .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP))) {
         LOG.warn("Kafka Streams did not close within 30 s");
       }
     } catch (RuntimeException e) {

@@ -66,6 +66,8 @@ public final class TrackerHttp {
   private static final int LOAD_WINDOWS_SHOWN = 10;
   private static final int MAX_ROTATION_KEYS = 200_000;
   private static final long FORWARD_TIMEOUT_MS = 3000;
+  /** Partitions of every tracker store: those of the peer-keyed topics (the repartition topic inherits them). */
+  private static final int PARTITIONS = dev.hybridcdn.schemas.topics.CdnTopic.PEER_PARTITIONS;
 
   private final Vertx vertx;
   private final TrackerConfig config;
@@ -279,6 +281,12 @@ public final class TrackerHttp {
     } catch (InvalidStateStoreException e) {
       LOG.debug("store not queryable (partition {}, stale {}): {}", partition, stale, e.getMessage());
       return false;
+    } catch (ApiError e) {
+      if (stale && e.status() == 404) {
+        return false; // a lagging copy may not know the key yet: 503 rather than a wrong 404
+      }
+      e.send(ctx);
+      return true;
     }
     if (stale) {
       staleAnswers.increment();
@@ -352,14 +360,34 @@ public final class TrackerHttp {
     json(ctx, 200, localContentJson());
   }
 
+  /** {@code {"partitions":{"<p>":{"peers":[...]}}}}: per partition this instance actively owns, its peers. */
   private JsonObject localPeersJson() {
-    return new JsonObject().put("peers", LocalQueries.peers(store(TrackerStores.PEERS, null, false)));
+    JsonObject parts = new JsonObject();
+    for (int p = 0; p < PARTITIONS; p++) {
+      try {
+        parts.put(Integer.toString(p), new JsonObject().put("peers",
+            LocalQueries.peers(this.<PeerState>store(TrackerStores.PEERS, p, false))));
+      } catch (InvalidStateStoreException e) {
+        // not active here
+      }
+    }
+    return new JsonObject().put("partitions", parts);
   }
 
+  /** {@code {"partitions":{"<p>":{"counts":{segmentId: holders}}}}} per partition this instance actively owns. */
   private JsonObject localContentJson() {
-    JsonObject counts = new JsonObject();
-    LocalQueries.holderCounts(store(TrackerStores.SEGMENT_HOLDER_COUNTS, null, false)).forEach(counts::put);
-    return new JsonObject().put("counts", counts);
+    JsonObject parts = new JsonObject();
+    for (int p = 0; p < PARTITIONS; p++) {
+      try {
+        JsonObject counts = new JsonObject();
+        LocalQueries.holderCounts(this.<Integer>store(TrackerStores.SEGMENT_HOLDER_COUNTS, p, false))
+            .forEach(counts::put);
+        parts.put(Integer.toString(p), new JsonObject().put("counts", counts));
+      } catch (InvalidStateStoreException e) {
+        // not active here
+      }
+    }
+    return new JsonObject().put("partitions", parts);
   }
 
   /**
@@ -374,10 +402,8 @@ public final class TrackerHttp {
       return Future.failedFuture("not running");
     }
     List<Future<JsonObject>> parts = new ArrayList<>();
-    boolean selfIncluded = false;
-    for (StreamsMetadata m : s.streamsMetadataForStore(storeName)) {
+    for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
       if (m.hostInfo().equals(self)) {
-        selfIncluded = true;
         try {
           parts.add(Future.succeededFuture(local.get()));
         } catch (InvalidStateStoreException e) {
@@ -398,8 +424,18 @@ public final class TrackerHttp {
         unavailable(ctx, "an instance did not answer: " + ar.cause().getMessage());
         return Future.failedFuture(ar.cause());
       }
-      List<JsonObject> out = new ArrayList<>();
-      parts.forEach(f -> out.add(f.result()));
+      // Keep each partition once; an incomplete cover (ownership moved between metadata and
+      // query) is a 503, never a partial list.
+      Map<Integer, JsonObject> byPartition = new TreeMap<>();
+      for (Future<JsonObject> f : parts) {
+        f.result().getJsonObject("partitions", new JsonObject())
+            .forEach(e -> byPartition.putIfAbsent(Integer.parseInt(e.getKey()), (JsonObject) e.getValue()));
+      }
+      if (byPartition.size() < PARTITIONS) {
+        unavailable(ctx, "partitions are moving between instances; retry shortly");
+        return Future.failedFuture("incomplete");
+      }
+      List<JsonObject> out = new ArrayList<>(byPartition.values());
       return Future.succeededFuture(out);
     });
   }

@@ -1,0 +1,121 @@
+package dev.hybridcdn.tracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hybridcdn.testkit.Await;
+import dev.hybridcdn.testkit.KafkaBrokerExtension;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two instances of the tracker in one JVM (same application id, different {@code application.server}):
+ * every key is answered correctly through either; with one stopped, the other answers every key.
+ */
+class TrackerScaleOutIT {
+  @RegisterExtension
+  static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @TempDir
+  Path stateDir;
+
+  private static final int PEERS = 12;
+  private static final int SEGMENTS = 30;
+
+  @Test
+  void anyInstanceAnswersAnyKeyAndTheSurvivorAnswersAllAfterRebalance() {
+    try (TrackerFixture fx = new TrackerFixture(KAFKA.bootstrapServers(), KAFKA.uniquePrefix("tracker-scale"))) {
+      // Long TTL: this test is about ownership, not expiry.
+      Map<String, String> extra = Map.of("TRACKER_PEER_TTL_MS", "600000", "TRACKER_STANDBY_REPLICAS", "1");
+      TrackerApp a = TrackerApp.start(fx.config(stateDir.resolve("a"), extra));
+      TrackerApp b = null;
+      try {
+        b = TrackerApp.start(fx.config(stateDir.resolve("b"), extra));
+        TrackerApp bb = b;
+        // Expected index: segment i is held by peers i % PEERS and (i + 5) % PEERS.
+        Map<String, Set<String>> expected = new HashMap<>();
+        for (int p = 0; p < PEERS; p++) {
+          fx.join("sx-peer-" + p, p % 2 == 0 ? "eu-west" : "us-east");
+        }
+        for (int i = 0; i < SEGMENTS; i++) {
+          String seg = String.format("song-%d/128k/seg%05d.ts", i % 3, i);
+          for (int p : List.of(i % PEERS, (i + 5) % PEERS)) {
+            fx.cache("sx-peer-" + p, seg);
+            expected.computeIfAbsent(seg, k -> new TreeSet<>()).add("sx-peer-" + p);
+          }
+        }
+        fx.producer.flush();
+        Await.until(Duration.ofSeconds(60), "both instances RUNNING with partitions of their own", () ->
+            a.streams().state() == KafkaStreams.State.RUNNING && bb.streams().state() == KafkaStreams.State.RUNNING
+                && !active(fx, a).isEmpty() && !active(fx, bb).isEmpty());
+        for (TrackerApp via : List.of(a, b)) {
+          Await.until(Duration.ofSeconds(60), "every key through instance " + via.port(),
+              () -> allKeysCorrect(fx, via, expected));
+        }
+        // Keys really are split: each instance owns some partitions, so some answers were forwarded.
+        assertThat(fx.get(a.port(), "/stats").body().getLong("forwardedQueries")
+            + fx.get(b.port(), "/stats").body().getLong("forwardedQueries")).isPositive();
+
+        b.close();
+        b = null;
+        Await.until(Duration.ofSeconds(60), "the survivor answers every key after the rebalance",
+            () -> allKeysCorrect(fx, a, expected));
+        assertThat(fx.get(a.port(), "/health").status()).isEqualTo(200);
+      } finally {
+        if (b != null) {
+          b.close();
+        }
+        a.close();
+      }
+    }
+  }
+
+  private static List<Object> active(TrackerFixture fx, TrackerApp app) {
+    var stats = fx.get(app.port(), "/stats");
+    return stats.status() == 200 ? stats.body().getJsonArray("activePartitions").getList() : List.of();
+  }
+
+  /** Every segment's holders, every peer, /peers and /content, exactly as produced. */
+  private static boolean allKeysCorrect(TrackerFixture fx, TrackerApp via, Map<String, Set<String>> expected) {
+    for (var e : expected.entrySet()) {
+      var a = fx.get(via.port(), "/segments/" + e.getKey() + "/peers?limit=50");
+      if (a.status() != 200) {
+        return false;
+      }
+      Set<String> holders = a.body().getJsonArray("holders").stream().map(o -> ((JsonObject) o).getString("peerId"))
+          .collect(Collectors.toCollection(TreeSet::new));
+      // A wrong (non-empty but different) answer is a failure, not something to wait out.
+      assertThat(holders).as("holders of %s via %d", e.getKey(), via.port()).isEqualTo(e.getValue());
+    }
+    for (int p = 0; p < PEERS; p++) {
+      var peer = fx.get(via.port(), "/peers/sx-peer-" + p);
+      if (peer.status() != 200) {
+        return false;
+      }
+      assertThat(peer.body().getString("peerId")).isEqualTo("sx-peer-" + p);
+    }
+    var peers = fx.get(via.port(), "/peers");
+    if (peers.status() != 200) {
+      return false;
+    }
+    List<String> ids = new ArrayList<>();
+    peers.body().getJsonArray("peers").forEach(o -> ids.add(((JsonObject) o).getString("peerId")));
+    assertThat(ids).hasSize(PEERS);
+    var content = fx.get(via.port(), "/content");
+    if (content.status() != 200) {
+      return false;
+    }
+    assertThat(content.body().getInteger("segmentCount")).isEqualTo(expected.size());
+    return true;
+  }
+}
