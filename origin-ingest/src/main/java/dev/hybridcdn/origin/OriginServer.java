@@ -139,9 +139,14 @@ public final class OriginServer implements AutoCloseable {
       store.close();
       return Future.succeededFuture();
     });
+    awaitQuietly(f);
     if (ownsVertx) {
-      f = f.eventually(() -> vertx.close());
+      // Awaited apart: a continuation chained on a closing Vert.x would never run.
+      awaitQuietly(vertx.close());
     }
+  }
+
+  private static void awaitQuietly(Future<?> f) {
     try {
       f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

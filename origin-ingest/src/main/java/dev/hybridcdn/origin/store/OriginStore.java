@@ -121,8 +121,11 @@ public final class OriginStore implements AutoCloseable {
    */
   public Future<Integer> migrate() {
     return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(7720081)").execute()
-        .compose(x -> conn.query("CREATE TABLE IF NOT EXISTS origin_schema_version (version int PRIMARY KEY, "
-            + "applied_at timestamptz NOT NULL DEFAULT now())").execute())
+        // Checked first rather than CREATE ... IF NOT EXISTS, whose NOTICE the client logs as a warning.
+        .compose(x -> conn.query("SELECT to_regclass('origin_schema_version') IS NOT NULL AS present").execute())
+        .compose(rows -> rows.iterator().next().getBoolean("present") ? Future.succeededFuture()
+            : conn.query("CREATE TABLE origin_schema_version (version int PRIMARY KEY, "
+                + "applied_at timestamptz NOT NULL DEFAULT now())").execute().mapEmpty())
         .compose(x -> conn.query("SELECT coalesce(max(version), 0) AS v FROM origin_schema_version").execute())
         .compose(rows -> applyFrom(conn, rows.iterator().next().getInteger("v"))));
   }
