@@ -1,0 +1,220 @@
+package dev.hybridcdn.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.testkit.Await;
+import dev.hybridcdn.testkit.KafkaBrokerExtension;
+import dev.hybridcdn.testkit.LocalPorts;
+import dev.hybridcdn.testkit.PostgresExtension;
+import dev.hybridcdn.testkit.RedisExtension;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Each dependency taken away from a running edge and given back: Redis, PostgreSQL and the origin
+ * sit behind TCP forwarders the test cuts and restores; the edge is never restarted.
+ */
+class EdgeDegradationIT {
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
+  @RegisterExtension static final RedisExtension REDIS = new RedisExtension();
+
+  static OriginFixture fixture;
+  static TcpProxy redisLink;
+  static TcpProxy pgLink;
+  static TcpProxy originLink;
+  static EdgeServer edge;
+  static String base;
+  static List<JsonObject> segments;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fixture = OriginFixture.start(PG, KAFKA);
+    redisLink = new TcpProxy(RedisExtension.port());
+    pgLink = new TcpProxy(PG.port());
+    originLink = new TcpProxy(fixture.origin.port());
+    Map<String, String> env = fixture.edgeEnv("edge-deg", REDIS);
+    env.put("REDIS_URL", "redis://127.0.0.1:" + redisLink.port());
+    env.put("PGPORT", Integer.toString(pgLink.port()));
+    env.put("ORIGIN_URL", "http://127.0.0.1:" + originLink.port());
+    env.put("EDGE_REDIS_TIMEOUT_MS", "300");
+    env.put("EDGE_PG_TIMEOUT_MS", "1000");
+    env.put("EDGE_ORIGIN_TIMEOUT_MS", "2000");
+    env.put("EDGE_MANIFEST_TTL_MS", "0"); // always ask the origin, so "origin down" exercises the stale copy
+    edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
+    base = "http://127.0.0.1:" + edge.port();
+    segments = fixture.segments("128k");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {edge, fixture, redisLink, pgLink, originLink}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  void redisDownServesFromPostgresAndOriginThenRecovers() throws Exception {
+    String id = segments.get(0).getString("segmentId");
+    redisLink.stop();
+    try {
+      assertThat(xCache(id)).isEqualTo("MISS");
+      awaitRow(id);
+      assertThat(xCache(id)).isEqualTo("HIT-DB");
+      JsonObject health = health();
+      assertThat(health.getString("status")).isEqualTo("DEGRADED");
+      assertThat(health.getJsonObject("checks").getJsonObject("redis").getString("status")).isEqualTo("DOWN");
+    } finally {
+      redisLink.start();
+    }
+    // Back without a restart: the next hits are copied into Redis and served from it.
+    Await.until(Duration.ofSeconds(15), "HIT-MEMORY once Redis is back", () -> "HIT-MEMORY".equals(quietXCache(id)));
+    assertThat(health().getJsonObject("checks").getJsonObject("redis").getString("status")).isEqualTo("UP");
+  }
+
+  @Test
+  void postgresDownServesFromRedisAndOriginThenRecovers() throws Exception {
+    String id = segments.get(1).getString("segmentId");
+    pgLink.stop();
+    try {
+      assertThat(xCache(id)).isEqualTo("MISS");
+      assertThat(xCache(id)).isEqualTo("HIT-MEMORY");
+      JsonObject health = health();
+      assertThat(health.getString("status")).isEqualTo("DEGRADED");
+      assertThat(health.getJsonObject("checks").getJsonObject("postgres").getString("status")).isEqualTo("DOWN");
+    } finally {
+      pgLink.start();
+    }
+    String next = segments.get(2).getString("segmentId");
+    Await.until(Duration.ofSeconds(15), "PostgreSQL healthy again",
+        () -> "UP".equals(quietHealth().getJsonObject("checks").getJsonObject("postgres").getString("status")));
+    assertThat(xCache(next)).isEqualTo("MISS");
+    awaitRow(next); // new segments reach PostgreSQL again
+  }
+
+  @Test
+  void originDownStillServesEverythingCachedAndRefusesTheRestQuickly() throws Exception {
+    String cached = segments.get(3).getString("segmentId");
+    String uncached = segments.get(4).getString("segmentId");
+    String playlist = base + "/hls/coffee/128k/playlist.m3u8";
+    assertThat(xCache(cached)).isEqualTo("MISS");
+    String playlistText = Http.text(playlist);
+    originLink.stop();
+    try {
+      assertThat(xCache(cached)).isEqualTo("HIT-MEMORY");
+      HttpResponse<byte[]> p = Http.get(playlist);
+      assertThat(p.statusCode()).isEqualTo(200);
+      assertThat(new String(p.body())).isEqualTo(playlistText);
+
+      long t0 = System.nanoTime();
+      HttpResponse<byte[]> r = Http.get(base + "/segments/" + uncached);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(r.statusCode()).isIn(503, 504);
+      assertThat(new JsonObject(new String(r.body())).getString("error")).startsWith("origin_");
+      assertThat(ms).as("bounded by the origin timeout (2000 ms)").isLessThan(5_000);
+      assertThat(health().getJsonObject("checks").getJsonObject("origin").getString("status")).isEqualTo("DOWN");
+    } finally {
+      originLink.start();
+    }
+    Await.until(Duration.ofSeconds(15), "the uncached segment once the origin is back",
+        () -> "MISS".equals(quietXCache(uncached)));
+  }
+
+  @Test
+  void anOriginThatNeverAnswersGives504WithinTheTimeout() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    HttpServer silent = vertx.createHttpServer().requestHandler(req -> { /* never answers */ })
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Map<String, String> env = fixture.edgeEnv("edge-silent", REDIS);
+    env.put("ORIGIN_URL", "http://127.0.0.1:" + silent.actualPort());
+    env.put("EDGE_ORIGIN_TIMEOUT_MS", "500");
+    try (EdgeServer e = EdgeServer.start(EdgeConfig.from(new Env(env)))) {
+      long t0 = System.nanoTime();
+      HttpResponse<byte[]> r = Http.get("http://127.0.0.1:" + e.port() + "/segments/" + segments.get(5).getString("segmentId"));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(new JsonObject(new String(r.body())).getString("error")).isEqualTo("origin_timeout");
+      assertThat(ms).isLessThan(3_000);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void noKafkaNeitherSlowsNorFailsSegmentsAndOverflowIsCounted() throws Exception {
+    Map<String, String> env = fixture.edgeEnv("edge-nokafka", REDIS);
+    env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead());
+    env.put("EDGE_EVENT_BUFFER", "3");
+    try (EdgeServer e = EdgeServer.start(EdgeConfig.from(new Env(env)))) {
+      String url = "http://127.0.0.1:" + e.port() + "/segments/" + segments.get(0).getString("segmentId");
+      for (int i = 0; i < 10; i++) {
+        long t0 = System.nanoTime();
+        assertThat(Http.get(url).statusCode()).isEqualTo(200);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000);
+      }
+      assertThat(e.events().droppedCount()).isGreaterThan(0);
+      assertThat(Http.text("http://127.0.0.1:" + e.port() + "/metrics")).containsPattern("cdn_events_dropped_total [1-9]");
+      JsonObject health = new JsonObject(Http.text("http://127.0.0.1:" + e.port() + "/health"));
+      assertThat(health.getJsonObject("checks").getJsonObject("kafka").getString("status")).isEqualTo("DOWN");
+    }
+  }
+
+  private static String xCache(String id) throws Exception {
+    HttpResponse<byte[]> r = Http.get(base + "/segments/" + id);
+    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+    assertThat(EdgeServerIT.sha256(r.body())).isEqualTo(segments.stream()
+        .filter(s -> s.getString("segmentId").equals(id)).findFirst().orElseThrow().getString("sha256"));
+    return r.headers().firstValue("X-Cache").orElse("");
+  }
+
+  private static String quietXCache(String id) {
+    try {
+      return xCache(id);
+    } catch (Throwable e) {
+      return null;
+    }
+  }
+
+  private static JsonObject health() throws Exception {
+    return new JsonObject(Http.text(base + "/health"));
+  }
+
+  private static JsonObject quietHealth() {
+    try {
+      return health();
+    } catch (Exception e) {
+      return new JsonObject().put("checks", new JsonObject().put("postgres", new JsonObject()));
+    }
+  }
+
+  private static void awaitRow(String id) {
+    Await.until(Duration.ofSeconds(10), id + " in PostgreSQL", () -> {
+      try (Connection c = PG.connect();
+          PreparedStatement st = c.prepareStatement("SELECT 1 FROM edge_segment_cache WHERE edge_id = ? AND segment_id = ?")) {
+        st.setString(1, "edge-deg");
+        st.setString(2, id);
+        try (ResultSet rs = st.executeQuery()) {
+          return rs.next();
+        }
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+}
