@@ -1,5 +1,6 @@
 package dev.hybridcdn.topology;
 
+import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
@@ -166,6 +167,44 @@ public final class TopologyApp implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while creating topics", e);
+      }
+      awaitPartitions(admin, config, timeout);
+    }
+  }
+
+  /**
+   * Waits until the broker reports partitions for every topic this app reads or writes: a topic
+   * just created may not be in the metadata yet, and the global store fails to initialise on a
+   * topic without partitions.
+   */
+  private static void awaitPartitions(Admin admin, TopologyConfig config, Duration timeout) {
+    List<String> names = List.of(config.graphChangesTopic(), config.topics().name(CdnTopic.LINK_EVENTS),
+        config.topics().name(CdnTopic.PEER_EVENTS), config.topics().name(CdnTopic.PEER_EXPIRATIONS),
+        config.topics().name(CdnTopic.DEAD_LETTERS));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        var described = admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (described.values().stream().allMatch(d -> !d.partitions().isEmpty()
+            && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        LOG.debug("topics not described yet: {}", e.getCause().toString());
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("Kafka did not describe " + names + " within " + timeout, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for topics", e);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + names + " have no partition leaders after " + timeout);
+      }
+      try {
+        Thread.sleep(100); // metadata propagation after creation; bounded by the deadline above
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for topics", e);
       }
     }
   }
