@@ -188,7 +188,7 @@ public final class SegmentFetcher {
           }
           reciprocity.received(h.peerId(), body.length());
           tried.attempt(label + ": 200");
-          return Future.succeededFuture(new Fetched(new CachedSegment(info.segmentId(), body, sha), Tier.PEER,
+          return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha), Tier.PEER,
               h.peerId(), 1, tried.attempts));
         });
   }
@@ -223,7 +223,7 @@ public final class SegmentFetcher {
       String sourceId = Ids.isNodeId(servedBy) ? servedBy : edge.id();
       boolean miss = "MISS".equalsIgnoreCase(resp.getHeader("X-Cache"));
       tried.attempt(label + ": 200");
-      return Future.succeededFuture(new Fetched(new CachedSegment(info.segmentId(), body, sha),
+      return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha),
           miss ? Tier.ORIGIN : Tier.EDGE, sourceId, miss ? 2 : 1, tried.attempts));
     });
   }

@@ -242,8 +242,10 @@ public final class PeerHttp {
     CachedSegment hit = cache.get(segmentId);
     if (hit != null) {
       answer(ctx, id, hit, Tier.LOCAL, config.peerId(), 0, 1, startNs);
-      manifests.get(id.songId(), edgeUrls(), config.edgeTimeout().toMillis())
-          .onSuccess(m -> readAhead(m, segmentId));
+      if (config.readAhead() > 0) {
+        manifests.get(id.songId(), edgeUrls(), config.edgeTimeout().toMillis())
+            .onSuccess(m -> readAhead(m, segmentId));
+      }
       return;
     }
     manifests.get(id.songId(), edgeUrls(), config.edgeTimeout().toMillis()).compose(m -> {
