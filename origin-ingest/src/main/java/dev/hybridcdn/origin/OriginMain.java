@@ -32,6 +32,10 @@ public final class OriginMain implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
 
   public static void main(String[] args) {
+    // Kafka clients log their whole configuration at INFO; keep the command's output readable.
+    if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
+    }
     CommandLine cli = new CommandLine(new OriginMain());
     cli.setExitCodeExceptionMapper(e -> e instanceof ConfigException ? EXIT_CONFIG : EXIT_FAILURE);
     System.exit(cli.execute(args));
