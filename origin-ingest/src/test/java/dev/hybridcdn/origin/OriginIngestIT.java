@@ -315,11 +315,11 @@ class OriginIngestIT {
   @Test
   void reIngestIsIdempotent() throws Exception {
     Map<String, String> before = storedHashes();
-    long rowsBefore = count("SELECT count(*) FROM origin_segments");
+    long rowsBefore = count("SELECT count(*) FROM origin_segments WHERE song_id = '" + SONG_ID + "'");
     IngestResult again = ingester.ingest(SONG, SONG_ID, "Morning Coffee");
     assertThat(again.manifest()).isEqualTo(first.manifest());
     assertThat(storedHashes()).isEqualTo(before);
-    assertThat(count("SELECT count(*) FROM origin_segments")).isEqualTo(rowsBefore);
+    assertThat(count("SELECT count(*) FROM origin_segments WHERE song_id = '" + SONG_ID + "'")).isEqualTo(rowsBefore);
     assertThat(count("SELECT count(*) FROM origin_songs WHERE song_id = '" + SONG_ID + "'")).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM origin_playlists WHERE song_id = '" + SONG_ID + "'")).isEqualTo(4);
   }
@@ -351,6 +351,42 @@ class OriginIngestIT {
     assertThat(catalogEndOffsets()).isEqualTo(offsetsBefore);
   }
 
+  @Test
+  void reIngestWithOtherAudioReplacesTheSongAndItsCachedSegments(@TempDir Path dir) throws Exception {
+    Path low = tone(dir, 440, "low.wav");
+    Path high = tone(dir, 880, "high.flac");
+    Manifest before = ingester.ingest(low, "tone", "Tone").manifest();
+    Manifest.Segment seg = before.rendition("64k").segments().get(0);
+    assertThat(sha256(get("/segments/" + seg.segmentId(), Map.of()).body())).isEqualTo(seg.sha256()); // now cached
+
+    Manifest after = ingester.ingest(high, "tone", "Tone, an octave up").manifest();
+    String newHash = after.rendition("64k").segments().get(0).sha256();
+    assertThat(newHash).isNotEqualTo(seg.sha256());
+    Await.until(Duration.ofSeconds(10), "the origin serving the re-ingested segment", () -> {
+      try {
+        HttpResponse<byte[]> res = get("/segments/" + seg.segmentId(), Map.of());
+        return res.headers().firstValue("ETag").orElse("").equals("\"" + newHash + "\"")
+            && sha256(res.body()).equals(newHash);
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    JsonObject manifest = new JsonObject(new String(get("/songs/tone", Map.of()).body(), StandardCharsets.UTF_8));
+    assertThat(manifest).isEqualTo(after.toJson());
+    assertThat(manifest.getString("title")).isEqualTo("Tone, an octave up");
+  }
+
+  /** A 12 s sine tone made by the real FFmpeg (lavfi), as WAV or FLAC by extension. */
+  private static Path tone(Path dir, int hz, String name) throws Exception {
+    Path out = dir.resolve(name);
+    Process p = FFmpegTools.locate(null, null).ffmpeg(List.of("-nostdin", "-v", "error", "-f", "lavfi", "-i",
+        "sine=frequency=" + hz + ":duration=12", "-ar", "44100", out.toString())).redirectErrorStream(true).start();
+    String msg = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(msg).isZero();
+    return out;
+  }
+
   // --- helpers
 
   private static Map<String, String> hashesOf(Manifest m) {
@@ -359,10 +395,12 @@ class OriginIngestIT {
     return out;
   }
 
+  /** Segment id -> SHA-256 of the class's song as stored in PostgreSQL. */
   private static Map<String, String> storedHashes() throws Exception {
     Map<String, String> out = new java.util.TreeMap<>();
     try (Connection c = PG.connect(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT song_id, rendition, file, sha256 FROM origin_segments")) {
+        ResultSet rs = st.executeQuery("SELECT song_id, rendition, file, sha256 FROM origin_segments WHERE song_id = '"
+            + SONG_ID + "'")) {
       while (rs.next()) {
         out.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3), rs.getString(4));
       }

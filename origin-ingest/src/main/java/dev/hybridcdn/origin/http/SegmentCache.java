@@ -15,25 +15,43 @@ import java.util.concurrent.CompletableFuture;
  * the pending future). Unknown segments and failed reads are not cached.
  */
 public final class SegmentCache {
-  private final OriginStore store;
+  /** Reads one segment from storage; empty when unknown. */
+  @FunctionalInterface
+  public interface Loader {
+    Future<Optional<OriginStore.SegmentData>> load(Ids.SegmentId id);
+  }
+
+  /** Bytes charged per entry on top of the segment (key, hash, object headers). */
+  static final long ENTRY_OVERHEAD_BYTES = 200;
+
+  private final Loader loader;
   private final AsyncCache<String, OriginStore.SegmentData> cache;
 
   /** @param maxBytes bound on cached segment bytes; 0 disables caching */
   public SegmentCache(OriginStore store, long maxBytes) {
-    this.store = store;
-    this.cache = maxBytes <= 0 ? null : Caffeine.newBuilder().maximumWeight(maxBytes)
-        .weigher((String k, OriginStore.SegmentData v) -> (int) Math.min(Integer.MAX_VALUE, v.data().length() + 200L))
+    this(id -> store.segment(id.songId(), id.rendition(), id.file()), maxBytes);
+  }
+
+  /**
+   * @param loader reads a segment on a miss
+   * @param maxBytes bound on cached bytes (segment bytes plus {@value #ENTRY_OVERHEAD_BYTES} per
+   *     entry); 0 disables caching
+   */
+  public SegmentCache(Loader loader, long maxBytes) {
+    this.loader = loader;
+    // Maintenance (eviction) on the calling thread: cheap, and no hop off the event loop.
+    this.cache = maxBytes <= 0 ? null : Caffeine.newBuilder().executor(Runnable::run).maximumWeight(maxBytes)
+        .weigher((String k, OriginStore.SegmentData v) -> (int) Math.min(Integer.MAX_VALUE, v.data().length() + ENTRY_OVERHEAD_BYTES))
         .buildAsync();
   }
 
   /** The segment, from memory or PostgreSQL; empty when unknown. Completes on {@code context}. */
   public Future<Optional<OriginStore.SegmentData>> get(Ids.SegmentId id, Context context) {
     if (cache == null) {
-      return store.segment(id.songId(), id.rendition(), id.file());
+      return loader.load(id);
     }
     CompletableFuture<OriginStore.SegmentData> cf = cache.get(id.toString(), (key, executor) ->
-        store.segment(id.songId(), id.rendition(), id.file()).map(o -> o.orElse(null))
-            .toCompletionStage().toCompletableFuture());
+        loader.load(id).map(o -> o.orElse(null)).toCompletionStage().toCompletableFuture());
     return Future.fromCompletionStage(cf, context).map(Optional::ofNullable);
   }
 
@@ -45,8 +63,15 @@ public final class SegmentCache {
     }
   }
 
-  /** Cached segments (for tests and metrics). */
+  /** Cached segments (for tests and metrics); Caffeine's estimate, exact after {@link #cleanUp()}. */
   public long size() {
     return cache == null ? 0 : cache.synchronous().estimatedSize();
+  }
+
+  /** Runs pending evictions now (Caffeine does them asynchronously). */
+  public void cleanUp() {
+    if (cache != null) {
+      cache.synchronous().cleanUp();
+    }
   }
 }
