@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -105,12 +106,7 @@ public final class TopologyApp implements AutoCloseable {
     try {
       streams.start();
       running.get(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      Health health = new Health().required("kafka-streams", () -> {
-        KafkaStreams.State state = streams.state();
-        return Future.succeededFuture(state == KafkaStreams.State.RUNNING
-            ? Health.Check.up("RUNNING; graph " + graph.nodeCount() + " nodes, " + graph.linkCount() + " links")
-            : Health.Check.down(state.name()));
-      });
+      Health health = new Health().required("kafka-streams", () -> Future.succeededFuture(streamsCheck(streams, graph)));
       http = new TopologyHttp(vertx, graph, metrics, health);
       HttpServer server = vertx.createHttpServer().requestHandler(http.router());
       server.listen(config.httpPort(), "0.0.0.0").toCompletionStage().toCompletableFuture()
@@ -135,11 +131,43 @@ public final class TopologyApp implements AutoCloseable {
     }
   }
 
+  /**
+   * UP when RUNNING, and also when REBALANCING: this app reaches REBALANCING only after its first
+   * RUNNING, the global graph store is loaded by then and path queries are answered from it, so
+   * taking every instance out of service whenever one joins or leaves would help no one. DOWN
+   * before the first RUNNING and in PENDING_SHUTDOWN, NOT_RUNNING, ERROR.
+   */
+  static Health.Check streamsCheck(KafkaStreams streams, PeerGraph graph) {
+    KafkaStreams.State state = streams.state();
+    String detail = state + "; graph " + graph.nodeCount() + " nodes, " + graph.linkCount() + " links";
+    return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING
+        ? Health.Check.up(detail) : Health.Check.down(detail);
+  }
+
+  /**
+   * The production Streams topology with a fresh graph (for TopologyTestDriver); see
+   * {@link GraphTopology#buildTopology(TopologyConfig, PeerGraph, io.micrometer.core.instrument.MeterRegistry)}
+   * to pass the graph and meters.
+   */
+  public static Topology buildTopology(TopologyConfig config) {
+    return GraphTopology.buildTopology(config);
+  }
+
   private static void abort(KafkaStreams streams, TopologyHttp http) {
     if (http != null) {
       http.close();
     }
-    streams.close(CLOSE_TIMEOUT);
+    streams.close(leaveGroup());
+  }
+
+  /**
+   * A closed instance leaves the consumer group at once, so its partitions move to the others
+   * now rather than after the session timeout (45 s by default; Streams stays in the group on
+   * close unless told otherwise).
+   */
+  private static CloseOptions leaveGroup() {
+    return CloseOptions.timeout(CLOSE_TIMEOUT)
+        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
   }
 
   /**
@@ -223,7 +251,7 @@ public final class TopologyApp implements AutoCloseable {
     return streams.state();
   }
 
-  /** Closes HTTP first (no new queries), then Streams, then Vert.x when this app created it. */
+  /** Closes HTTP first (no new queries), then Streams (leaving the group), then Vert.x when this app created it. */
   @Override
   public void close() {
     http.close();
@@ -234,7 +262,7 @@ public final class TopologyApp implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       LOG.warn("HTTP server did not close cleanly: {}", e.toString());
     }
-    if (!streams.close(CLOSE_TIMEOUT)) {
+    if (!streams.close(leaveGroup())) {
       LOG.warn("Kafka Streams did not close within {} ms", CLOSE_TIMEOUT.toMillis());
     }
     if (ownsVertx) {
