@@ -81,7 +81,7 @@ class OriginStorageDownIT {
     env.put("PGDATABASE", PG.database());
     env.put("PGUSER", PG.user());
     env.put("PGPASSWORD", PG.password());
-    env.put("ORIGIN_DB_TIMEOUT_MS", "1000");
+    env.put("ORIGIN_DB_TIMEOUT_MS", "2500"); // generous: the test machine is shared and loaded
     return OriginConfig.from(new Env(env));
   }
 
@@ -94,11 +94,11 @@ class OriginStorageDownIT {
       open.forEach(NetSocket::close);
       for (String path : new String[] {"/songs", "/songs/demo", "/hls/demo/master.m3u8",
           "/segments/demo/128k/seg00000.ts"}) {
-        HttpResponse<String> res = assertTimeoutPreemptively(Duration.ofSeconds(8), () -> get(origin, path), path);
+        HttpResponse<String> res = assertTimeoutPreemptively(Duration.ofSeconds(12), () -> get(origin, path), path);
         assertThat(res.statusCode()).as(path).isEqualTo(503);
         assertThat(new JsonObject(res.body()).getString("error")).as(path).isEqualTo("storage_unavailable");
       }
-      HttpResponse<String> health = assertTimeoutPreemptively(Duration.ofSeconds(8), () -> get(origin, "/health"));
+      HttpResponse<String> health = assertTimeoutPreemptively(Duration.ofSeconds(12), () -> get(origin, "/health"));
       assertThat(health.statusCode()).isEqualTo(503);
       assertThat(new JsonObject(health.body()).getJsonObject("checks").getJsonObject("postgresql").getString("status"))
           .isEqualTo("DOWN");

@@ -24,8 +24,11 @@ public final class SegmentCache {
   /** Bytes charged per entry on top of the segment (key, hash, object headers). */
   static final long ENTRY_OVERHEAD_BYTES = 200;
 
+  /** Outcome of one storage read; failures travel as values so the cache does not log them. */
+  private record Loaded(OriginStore.SegmentData data, Throwable error) {}
+
   private final Loader loader;
-  private final AsyncCache<String, OriginStore.SegmentData> cache;
+  private final AsyncCache<String, Loaded> cache;
 
   /** @param maxBytes bound on cached segment bytes; 0 disables caching */
   public SegmentCache(OriginStore store, long maxBytes) {
@@ -41,18 +44,31 @@ public final class SegmentCache {
     this.loader = loader;
     // Maintenance (eviction) on the calling thread: cheap, and no hop off the event loop.
     this.cache = maxBytes <= 0 ? null : Caffeine.newBuilder().executor(Runnable::run).maximumWeight(maxBytes)
-        .weigher((String k, OriginStore.SegmentData v) -> (int) Math.min(Integer.MAX_VALUE, v.data().length() + ENTRY_OVERHEAD_BYTES))
+        .weigher((String k, Loaded v) -> (int) Math.min(Integer.MAX_VALUE,
+            (v.data() == null ? 0 : v.data().data().length()) + ENTRY_OVERHEAD_BYTES))
         .buildAsync();
   }
 
-  /** The segment, from memory or PostgreSQL; empty when unknown. Completes on {@code context}. */
+  /**
+   * The segment, from memory or storage; empty when unknown; failed when storage failed (every
+   * request waiting on that read gets the failure). Completes on {@code context}.
+   */
   public Future<Optional<OriginStore.SegmentData>> get(Ids.SegmentId id, Context context) {
     if (cache == null) {
       return loader.load(id);
     }
-    CompletableFuture<OriginStore.SegmentData> cf = cache.get(id.toString(), (key, executor) ->
-        loader.load(id).map(o -> o.orElse(null)).toCompletionStage().toCompletableFuture());
-    return Future.fromCompletionStage(cf, context).map(Optional::ofNullable);
+    String key = id.toString();
+    CompletableFuture<Loaded> cf = cache.get(key, (k, executor) -> loader.load(id)
+        .map(o -> new Loaded(o.orElse(null), null))
+        .otherwise(e -> new Loaded(null, e))
+        .toCompletionStage().toCompletableFuture());
+    return Future.fromCompletionStage(cf, context).compose(loaded -> {
+      if (loaded.data() == null) {
+        cache.asMap().remove(key, cf); // unknown or failed: ask storage again next time
+      }
+      return loaded.error() != null ? Future.failedFuture(loaded.error())
+          : Future.succeededFuture(Optional.ofNullable(loaded.data()));
+    });
   }
 
   /** Drops every cached segment of {@code songId} (after a re-ingest). */
