@@ -3,6 +3,8 @@ package dev.hybridcdn.peer.host;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.fetch.ManifestStore;
+import dev.hybridcdn.schemas.events.PeerLeft;
+import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.metrics.Metrics;
@@ -57,6 +59,9 @@ public final class PeerHost implements AutoCloseable {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setUserAgent("hybrid-cdn-peer")
         .setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(16)); // connections per holder or edge
+    // Load the Avro codec (schema history, fingerprints) here rather than on a peer's event loop.
+    t.common().topics().codec().encode(t.common().topics().name(CdnTopic.PEER_EVENTS),
+        PeerLeft.newBuilder().setPeerId(t.peerId()).setTs(0).setReason("warm-up").build());
     EventPublisher publisher = new EventPublisher(t.common().kafkaBootstrapServers(), "peer-host-" + t.peerId(),
         t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
     this.shared = new Shared(vertx, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()));
