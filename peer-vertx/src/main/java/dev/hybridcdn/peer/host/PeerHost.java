@@ -58,7 +58,7 @@ public final class PeerHost implements AutoCloseable {
     Metrics metrics = new Metrics();
     WebClient client = WebClient.create(vertx, new WebClientOptions().setUserAgent("hybrid-cdn-peer")
         .setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
-        new PoolOptions().setHttp1MaxSize(16)); // connections per holder or edge
+        new PoolOptions().setHttp1MaxSize(32)); // connections per holder or edge, shared by the host
     // Load the Avro codec (schema history, fingerprints) here rather than on a peer's event loop.
     t.common().topics().codec().encode(t.common().topics().name(CdnTopic.PEER_EVENTS),
         PeerLeft.newBuilder().setPeerId(t.peerId()).setTs(0).setReason("warm-up").build());
