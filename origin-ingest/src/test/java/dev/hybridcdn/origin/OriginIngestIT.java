@@ -235,6 +235,7 @@ class OriginIngestIT {
     HttpResponse<byte[]> past = get("/segments/" + seg.segmentId(), Map.of("Range", "bytes=" + full.length + "-"));
     assertThat(past.statusCode()).isEqualTo(416);
     assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */" + full.length);
+    assertThat(past.headers().firstValue("Cache-Control")).isEmpty();
     assertThat(new JsonObject(new String(past.body(), StandardCharsets.UTF_8)).getString("error"))
         .isEqualTo("range_not_satisfiable");
   }

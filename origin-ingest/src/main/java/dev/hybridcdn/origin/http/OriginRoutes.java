@@ -175,21 +175,21 @@ public final class OriginRoutes {
     HttpServerResponse res = ctx.response();
     String etag = "\"" + seg.sha256() + "\"";
     long length = seg.data().length();
-    res.putHeader("Content-Type", SEGMENT_TYPE).putHeader("ETag", etag).putHeader("Cache-Control", IMMUTABLE)
-        .putHeader("Accept-Ranges", "bytes");
     String inm = ctx.request().getHeader("If-None-Match");
     if (inm != null && (inm.contains(etag) || inm.strip().equals("*"))) {
-      res.setStatusCode(304).end();
+      res.setStatusCode(304).putHeader("ETag", etag).putHeader("Cache-Control", IMMUTABLE).end();
       return;
     }
-    boolean head = ctx.request().method() == HttpMethod.HEAD;
     ByteRange.Parsed parsed = ByteRange.parse(ctx.request().getHeader("Range"), length);
     if (parsed instanceof ByteRange.Unsatisfiable) {
+      // No ETag or immutable Cache-Control here: an error must not be cached as the segment.
       res.putHeader("Content-Range", "bytes */" + length);
       ctx.fail(new ApiError(416, "range_not_satisfiable", "range " + clip(ctx.request().getHeader("Range"))
           + " is outside the segment's " + length + " bytes"));
       return;
     }
+    res.putHeader("Content-Type", SEGMENT_TYPE).putHeader("ETag", etag).putHeader("Cache-Control", IMMUTABLE)
+        .putHeader("Accept-Ranges", "bytes");
     Buffer body = seg.data();
     if (parsed instanceof ByteRange.Partial p) {
       ByteRange r = p.range();
@@ -197,7 +197,7 @@ public final class OriginRoutes {
       body = seg.data().slice((int) r.start(), (int) r.end() + 1);
     }
     res.putHeader("Content-Length", Long.toString(body.length()));
-    if (head) {
+    if (ctx.request().method() == HttpMethod.HEAD) {
       res.end();
     } else {
       bytesServed.increment(body.length());
