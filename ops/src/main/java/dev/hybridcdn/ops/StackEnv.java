@@ -1,0 +1,76 @@
+package dev.hybridcdn.ops;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where the {@code cdn} commands find a running stack: the process environment first, then
+ * {@code .cdn/stack.env} under the repository root, which {@code cdn up} writes (one
+ * {@code NAME=value} per line: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code PG*}, {@code ORIGIN_URL},
+ * {@code TRACKER_URL}, ...) and deletes when it stops.
+ */
+public final class StackEnv {
+  private StackEnv() {}
+
+  /** The repository root: {@code CDN_HOME} (set by the {@code cdn} script), else the working directory. */
+  public static Path home() {
+    String h = System.getenv("CDN_HOME");
+    return Path.of(h == null || h.isBlank() ? "." : h).toAbsolutePath().normalize();
+  }
+
+  /** {@code <home>/.cdn/stack.env}. */
+  public static Path file() {
+    return home().resolve(".cdn").resolve("stack.env");
+  }
+
+  /** The stack file's variables overlaid by the process environment. */
+  public static Map<String, String> load() {
+    Map<String, String> vars = new LinkedHashMap<>(read(file()));
+    vars.putAll(System.getenv());
+    return vars;
+  }
+
+  static Map<String, String> read(Path file) {
+    Map<String, String> vars = new LinkedHashMap<>();
+    if (!Files.isRegularFile(file)) {
+      return vars;
+    }
+    try {
+      for (String line : Files.readAllLines(file)) {
+        int eq = line.indexOf('=');
+        if (eq > 0 && !line.startsWith("#")) {
+          vars.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+        }
+      }
+      return vars;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /** Writes the stack file (sorted, {@code NAME=value} lines). */
+  public static void write(Map<String, String> vars) {
+    StringBuilder text = new StringBuilder("# written by ./cdn up; removed when it stops\n");
+    new TreeMap<>(vars).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+    try {
+      Files.createDirectories(file().getParent());
+      Files.writeString(file(), text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file(), e);
+    }
+  }
+
+  /** Deletes the stack file. */
+  public static void clear() {
+    try {
+      Files.deleteIfExists(file());
+    } catch (IOException e) {
+      // nothing to do: a stale file names servers that no longer answer
+    }
+  }
+}

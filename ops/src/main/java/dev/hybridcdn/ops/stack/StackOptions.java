@@ -1,0 +1,23 @@
+package dev.hybridcdn.ops.stack;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How a local stack is laid out.
+ *
+ * @param dataDir data of the embedded servers and Streams state
+ * @param defaultPorts true: the default ports of ARCHITECTURE.md (origin 8081, edges 8082/8083,
+ *     tracker 7070, topology 8090, peers from 9000), as {@code cdn up} uses; false: free ports
+ * @param regions regions of the edges and peers (edge {@code i} and peer {@code i} get
+ *     {@code regions[i % n]})
+ * @param topicPrefix topic name prefix, default {@code cdn.}
+ * @param peerCacheBytes byte budget of each peer's segment cache
+ */
+public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
+    long peerCacheBytes) {
+  /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache). */
+  public static StackOptions of(Path dataDir, boolean defaultPorts) {
+    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20);
+  }
+}

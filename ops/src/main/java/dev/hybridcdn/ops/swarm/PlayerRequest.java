@@ -1,0 +1,27 @@
+package dev.hybridcdn.ops.swarm;
+
+/**
+ * One HTTP request of a simulated player, as the player saw it.
+ *
+ * @param player player index
+ * @param peerId the peer the player was attached to
+ * @param kind master playlist, media playlist or segment
+ * @param url the URL requested
+ * @param status HTTP status, 0 when no answer came (timeout, connection refused)
+ * @param source {@code X-CDN-Source} of a segment answer ({@code local|peer|edge|origin}), else null
+ * @param bytes body bytes received
+ * @param latencyMicros from sending the request to the last body byte, microseconds
+ * @param ts epoch ms when the answer (or the error) came
+ * @param error why it failed, null when it succeeded
+ */
+public record PlayerRequest(int player, String peerId, Kind kind, String url, int status, String source, long bytes,
+    long latencyMicros, long ts, String error) {
+
+  /** What was requested. */
+  public enum Kind { MASTER, PLAYLIST, SEGMENT }
+
+  /** True when the request failed (not 200, no answer, or a segment without X-CDN-Source). */
+  public boolean failed() {
+    return error != null;
+  }
+}

@@ -1,0 +1,355 @@
+package dev.hybridcdn.ops.swarm;
+
+import dev.hybridcdn.ops.report.DeliveryAnalysis;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A swarm of simulated HLS players. Each player picks songs by a Zipf law, attaches to a peer,
+ * fetches the master playlist, one media playlist and its segments through that peer, paced at
+ * real time divided by the speed-up (segment {@code n} is requested when playback reaches it),
+ * and records each request's outcome ({@link PlayerRequest}). With a {@link Churn}, peers join,
+ * leave cleanly and crash while the players run.
+ *
+ * <p>Players run on their own Vert.x instance, so their timings are those of an HTTP client
+ * outside the services.
+ */
+public final class Swarm implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Swarm.class);
+  private static final Set<String> TIERS = Set.of("local", "peer", "edge", "origin");
+
+  /**
+   * What a run produced.
+   *
+   * @param requests every player request, in completion order
+   * @param wallTime from the first player's start to the last one's end
+   * @param joins peers started by churn
+   * @param cleanLeaves peers stopped cleanly by churn
+   * @param crashes peers crashed by churn
+   */
+  public record Result(List<PlayerRequest> requests, Duration wallTime, int joins, int cleanLeaves, int crashes) {
+    /** The players' view as an analysis (source {@code players}): segments by tier, failures. */
+    public DeliveryAnalysis analysis() {
+      DeliveryAnalysis a = new DeliveryAnalysis("players", true);
+      for (PlayerRequest r : requests) {
+        if (r.failed()) {
+          a.failure(r.ts());
+        } else if (r.kind() == PlayerRequest.Kind.SEGMENT) {
+          a.delivery(r.source(), segmentId(r.url()), r.bytes(), r.latencyMicros(), -1, null, r.ts());
+        }
+      }
+      return a;
+    }
+
+    /** Failed requests. */
+    public List<PlayerRequest> failures() {
+      return requests.stream().filter(PlayerRequest::failed).toList();
+    }
+  }
+
+  private final Vertx vertx;
+  private final WebClient client;
+  private final String catalogUrl;
+  private final PeerDirectory peers;
+  private final Churn churn;
+  private final SwarmOptions options;
+  private final List<PlayerRequest> requests = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicLong segmentsDone = new AtomicLong();
+  private final AtomicLong bytesDone = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicInteger playersDone = new AtomicInteger();
+  private final AtomicBoolean stopped = new AtomicBoolean();
+  private final AtomicInteger joins = new AtomicInteger();
+  private final AtomicInteger cleanLeaves = new AtomicInteger();
+  private final AtomicInteger crashes = new AtomicInteger();
+
+  /**
+   * @param catalogUrl origin or edge base URL whose {@code GET /songs} lists the songs to play
+   * @param peers the peers players attach to (updated by churn)
+   * @param churn null for no churn
+   */
+  public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options) {
+    this.vertx = Vertx.vertx();
+    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
+        .setConnectTimeout((int) options.requestTimeout().toMillis()).setIdleTimeout(30)
+        .setUserAgent("cdn-swarm-player"), new PoolOptions().setHttp1MaxSize(Math.max(8, options.players())));
+    this.catalogUrl = catalogUrl;
+    this.peers = peers;
+    this.churn = churn;
+    this.options = options;
+  }
+
+  /** Segments answered so far (progress). */
+  public long segmentsDone() {
+    return segmentsDone.get();
+  }
+
+  /** Segment bytes received so far. */
+  public long bytesDone() {
+    return bytesDone.get();
+  }
+
+  /** Failed requests so far. */
+  public long failedSoFar() {
+    return failed.get();
+  }
+
+  /** Players that finished. */
+  public int playersDone() {
+    return playersDone.get();
+  }
+
+  /**
+   * Runs every player to its end (or the deadline) and returns what they saw; blocks.
+   *
+   * @throws IllegalStateException when the catalogue cannot be read or is empty
+   */
+  public Result run() throws InterruptedException {
+    List<String> songs = catalog();
+    Zipf zipf = new Zipf(songs.size(), options.zipfExponent());
+    long t0 = System.nanoTime();
+    CountDownLatch done = new CountDownLatch(options.players());
+    Random master = new Random(options.seed());
+    for (int i = 0; i < options.players(); i++) {
+      Random random = new Random(master.nextLong());
+      long startMs = options.players() == 1 ? 0
+          : options.ramp().toMillis() * i / (options.players() - 1);
+      int player = i;
+      vertx.setTimer(Math.max(1, startMs), id -> playSongs(player, random, songs, zipf, 0)
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              LOG.warn("player {} stopped: {}", player, ar.cause().toString());
+            }
+            playersDone.incrementAndGet();
+            done.countDown();
+          }));
+    }
+    Thread churner = churn != null && options.churnPerMinute() > 0 ? startChurn(done) : null;
+    boolean finished = done.await(options.deadline().toMillis(), TimeUnit.MILLISECONDS);
+    stopped.set(true);
+    if (!finished) {
+      LOG.warn("swarm deadline of {} s reached with {} players still playing", options.deadline().toSeconds(),
+          done.getCount());
+    }
+    if (churner != null) {
+      churner.join(60_000);
+    }
+    Duration wall = Duration.ofNanos(System.nanoTime() - t0);
+    List<PlayerRequest> copy;
+    synchronized (requests) {
+      copy = List.copyOf(requests);
+    }
+    return new Result(copy, wall, joins.get(), cleanLeaves.get(), crashes.get());
+  }
+
+  private List<String> catalog() {
+    try {
+      HttpResponse<Buffer> r = client.getAbs(catalogUrl + "/songs").timeout(options.requestTimeout().toMillis())
+          .send().await();
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("GET " + catalogUrl + "/songs answered " + r.statusCode() + ": " + r.bodyAsString());
+      }
+      JsonArray list = r.bodyAsJsonObject().getJsonArray("songs");
+      List<String> songs = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        songs.add(list.getJsonObject(i).getString("songId"));
+      }
+      if (songs.isEmpty()) {
+        throw new IllegalStateException("the catalogue at " + catalogUrl + "/songs is empty: ingest a song first");
+      }
+      Collections.sort(songs);
+      return songs;
+    } catch (IllegalStateException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("could not read the catalogue at " + catalogUrl + "/songs: " + e, e);
+    }
+  }
+
+  private Future<Void> playSongs(int player, Random random, List<String> songs, Zipf zipf, int played) {
+    if (played >= options.songsPerPlayer() || stopped.get()) {
+      return Future.succeededFuture();
+    }
+    String song = songs.get(zipf.sample(random));
+    PeerRef peer = peers.attach(random);
+    return playSong(player, random, peer, song)
+        .eventually(() -> {
+          peers.detach(peer.peerId());
+          return Future.succeededFuture();
+        })
+        .compose(v -> playSongs(player, random, songs, zipf, played + 1),
+            err -> playSongs(player, random, songs, zipf, played + 1));
+  }
+
+  private Future<Void> playSong(int player, Random random, PeerRef peer, String song) {
+    String masterUrl = peer.baseUrl() + "/hls/" + song + "/master.m3u8";
+    return fetch(player, peer, PlayerRequest.Kind.MASTER, masterUrl).compose(master -> {
+      List<HlsPlaylist.Variant> variants = HlsPlaylist.variants(masterUrl, master.bodyAsString());
+      HlsPlaylist.Variant variant = pick(variants, random);
+      return fetch(player, peer, PlayerRequest.Kind.PLAYLIST, variant.uri()).compose(media -> {
+        List<HlsPlaylist.Segment> segments = HlsPlaylist.segments(variant.uri(), media.bodyAsString());
+        if (options.maxSegmentsPerSong() > 0 && segments.size() > options.maxSegmentsPerSong()) {
+          segments = segments.subList(0, options.maxSegmentsPerSong());
+        }
+        return playSegments(player, peer, segments, 0, System.nanoTime(), 0);
+      });
+    });
+  }
+
+  private HlsPlaylist.Variant pick(List<HlsPlaylist.Variant> variants, Random random) {
+    int choice = random.nextInt(variants.size()); // drawn always, so runs with and without a fixed rendition stay aligned
+    if (options.rendition() != null) {
+      for (HlsPlaylist.Variant v : variants) {
+        if (v.uri().contains("/" + options.rendition() + "/")) {
+          return v;
+        }
+      }
+    }
+    return variants.get(choice);
+  }
+
+  /** Segment n is requested when playback of segments 0..n-1 (sped up) would have ended. */
+  private Future<Void> playSegments(int player, PeerRef peer, List<HlsPlaylist.Segment> segments, int n,
+      long songStartNanos, long playedMs) {
+    if (n >= segments.size() || stopped.get()) {
+      return Future.succeededFuture();
+    }
+    HlsPlaylist.Segment s = segments.get(n);
+    long dueNanos = songStartNanos + (long) (playedMs * 1_000_000 / options.speedup());
+    long waitMs = (dueNanos - System.nanoTime()) / 1_000_000;
+    Promise<Void> due = Promise.promise();
+    if (waitMs >= 1) {
+      vertx.setTimer(waitMs, id -> due.complete());
+    } else {
+      due.complete();
+    }
+    return due.future()
+        .compose(v -> fetch(player, peer, PlayerRequest.Kind.SEGMENT, s.uri()))
+        .compose(r -> playSegments(player, peer, segments, n + 1, songStartNanos, playedMs + s.durationMs()));
+  }
+
+  private Future<HttpResponse<Buffer>> fetch(int player, PeerRef peer, PlayerRequest.Kind kind, String url) {
+    long t0 = System.nanoTime();
+    return client.getAbs(url).timeout(options.requestTimeout().toMillis()).send()
+        .transform(ar -> {
+          long micros = (System.nanoTime() - t0) / 1000;
+          long now = System.currentTimeMillis();
+          if (ar.failed()) {
+            record(new PlayerRequest(player, peer.peerId(), kind, url, 0, null, 0, micros, now,
+                ar.cause().toString()));
+            return Future.failedFuture(ar.cause());
+          }
+          HttpResponse<Buffer> r = ar.result();
+          long bytes = r.body() == null ? 0 : r.body().length();
+          String source = r.getHeader("X-CDN-Source");
+          String error = null;
+          if (r.statusCode() != 200) {
+            error = "HTTP " + r.statusCode() + ": " + abbreviate(r.bodyAsString());
+          } else if (kind == PlayerRequest.Kind.SEGMENT
+              && (source == null || !TIERS.contains(source.toLowerCase(Locale.ROOT)))) {
+            error = "segment answer without a valid X-CDN-Source header: " + source;
+          }
+          record(new PlayerRequest(player, peer.peerId(), kind, url, r.statusCode(),
+              source == null ? null : source.toLowerCase(Locale.ROOT), bytes, micros, now, error));
+          return error == null ? Future.succeededFuture(r) : Future.failedFuture(error);
+        });
+  }
+
+  private void record(PlayerRequest r) {
+    requests.add(r);
+    if (r.failed()) {
+      failed.incrementAndGet();
+      LOG.warn("player {} via {}: {} {} failed: {}", r.player(), r.peerId(), r.kind(), r.url(), r.error());
+    } else if (r.kind() == PlayerRequest.Kind.SEGMENT) {
+      segmentsDone.incrementAndGet();
+      bytesDone.addAndGet(r.bytes());
+    }
+  }
+
+  private Thread startChurn(CountDownLatch done) {
+    Random random = new Random(options.seed() ^ 0x5DEECE66DL);
+    long periodMs = (long) (60_000 / options.churnPerMinute());
+    Thread t = new Thread(() -> {
+      try {
+        // One step per period until every player is done; a step under way always completes, so
+        // the counts match what happened to the peers.
+        while (!stopped.get() && !done.await(periodMs, TimeUnit.MILLISECONDS)) {
+          churnOnce(random);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "swarm-churn");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** One churn step: a leave (clean or crash, of a peer no player uses) or a join, each with even odds. */
+  private void churnOnce(Random random) {
+    boolean leave = random.nextBoolean();
+    try {
+      if (leave) {
+        var victim = peers.reserveIdle(random, options.minLivePeers());
+        if (victim.isPresent()) {
+          boolean crash = random.nextDouble() < options.crashShare();
+          churn.leave(victim.get().peerId(), !crash);
+          peers.remove(victim.get().peerId());
+          (crash ? crashes : cleanLeaves).incrementAndGet();
+          LOG.info("churn: {} {}", victim.get().peerId(), crash ? "crashed" : "left cleanly");
+          return;
+        }
+      }
+      PeerRef joined = churn.join();
+      peers.add(joined);
+      joins.incrementAndGet();
+      LOG.info("churn: {} joined in {}", joined.peerId(), joined.region());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.warn("churn step failed: {}", e.toString());
+    }
+  }
+
+  /** {@code demo/128k/seg00003.ts} of {@code http://host:port/segments/demo/128k/seg00003.ts}. */
+  static String segmentId(String url) {
+    int i = url.indexOf("/segments/");
+    return i < 0 ? url : url.substring(i + "/segments/".length());
+  }
+
+  private static String abbreviate(String s) {
+    if (s == null) {
+      return "";
+    }
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+
+  @Override
+  public void close() {
+    stopped.set(true);
+    client.close();
+    vertx.close().await();
+  }
+}

@@ -1,0 +1,79 @@
+package dev.hybridcdn.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hybridcdn.ops.bench.BenchRunner;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class CdnTest {
+  private static String[] captured(Supplier<Integer> run) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int code = run.get();
+      return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void helpListsEveryCommandOnOneLineEach() {
+    String[] r = captured(() -> Cdn.run("--help"));
+    assertThat(r[0]).isEqualTo("0");
+    List<String> commandLines = Arrays.stream(r[1].substring(r[1].indexOf("Commands:")).split("\n")).skip(1)
+        .filter(l -> !l.isBlank()).toList();
+    assertThat(commandLines).extracting(l -> l.strip().split("\\s+")[0])
+        .containsExactly("demo", "up", "ingest", "swarm", "replay", "events", "bench");
+  }
+
+  @Test
+  void invalidUsageExitsTwoWithAMessageNamingTheProblem() {
+    String[] r = captured(() -> Cdn.run("ingest", "media/x.mp3", "--song", "Bad Id"));
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("--song");
+    r = captured(() -> Cdn.run("replay", "--from", "yesterday"));
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("--from");
+    r = captured(() -> Cdn.run("replay", "--bootstrap", "not a host"));
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("KAFKA_BOOTSTRAP_SERVERS");
+    r = captured(() -> Cdn.run("demo", "--peers", "0"));
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("--peers");
+  }
+
+  @Test
+  void timesAreIsoInstantsOrDurationsAgo() {
+    assertThat(Cdn.instant("--from", "2026-01-31T10:00:00Z")).isEqualTo(Instant.parse("2026-01-31T10:00:00Z"));
+    Instant fifteenMinutesAgo = Cdn.instant("--from", "15m");
+    assertThat(Duration.between(fifteenMinutesAgo, Instant.now()).toSeconds()).isBetween(899L, 905L);
+    assertThat(Cdn.instant("--to", "2d")).isBefore(Instant.now().minus(Duration.ofHours(47)));
+    assertThatThrownBy(() -> Cdn.instant("--to", "soon")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--to");
+  }
+
+  @Test
+  void benchFindsTheBenchmarkRunnersOnTheClassPath() {
+    assertThat(BenchRunner.list()).contains("dev.hybridcdn.ops.bench.AnalysisBench");
+    String[] r = captured(() -> Cdn.run("bench", "AnalysisBench", "2000", "1"));
+    assertThat(r[0]).isEqualTo("0");
+    assertThat(r[1]).contains("events/s");
+    r = captured(() -> Cdn.run("bench", "NoSuchBench"));
+    assertThat(r[0]).isEqualTo("2");
+  }
+}

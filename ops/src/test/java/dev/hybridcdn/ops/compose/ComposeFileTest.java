@@ -1,0 +1,232 @@
+package dev.hybridcdn.ops.compose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import dev.hybridcdn.edge.EdgeConfig;
+import dev.hybridcdn.origin.OriginConfig;
+import dev.hybridcdn.peer.PeerHostConfig;
+import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.topology.TopologyConfig;
+import dev.hybridcdn.tracker.TrackerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Docker cannot run on the development machines, so this checks {@code docker-compose.yml}
+ * against the code: every variable a service sets is one its module reads (found in the module's
+ * {@code *Config.java} sources and service-kit's {@code CommonConfig}), every value passes the
+ * module's own {@code XConfig.from(Env)}, ports and health checks match {@code HTTP_PORT} and the
+ * defaults of ARCHITECTURE.md, and service URLs point at services that exist on the right port.
+ */
+class ComposeFileTest {
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+  private static final Pattern VAR_LITERAL = Pattern.compile("\"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,})\"");
+  private static final Pattern SHELL_ASSIGN = Pattern.compile("\\b([A-Z][A-Z0-9_]+)=");
+
+  private static Map<String, Map<String, Object>> services;
+
+  /** Service module of each compose service built from this repository, and its config parser. */
+  private static final Map<String, String> MODULE = Map.of(
+      "origin", "origin-ingest", "ingest", "origin-ingest", "edge-1", "edge-vertx", "edge-2", "edge-vertx",
+      "tracker-1", "tracker-streams", "tracker-2", "tracker-streams", "topology", "topology-streams",
+      "peer", "peer-vertx");
+  private static final Map<String, Function<Env, Object>> PARSER = Map.of(
+      "origin-ingest", OriginConfig::from, "edge-vertx", EdgeConfig::from, "tracker-streams", TrackerConfig::from,
+      "topology-streams", TopologyConfig::from, "peer-vertx", PeerHostConfig::from);
+  /** ARCHITECTURE.md, "Processes, ports and metrics". */
+  private static final Map<String, Integer> DEFAULT_PORT = Map.of("origin", 8081, "edge-1", 8082, "edge-2", 8083,
+      "tracker-1", 7070, "tracker-2", 7071, "topology", 8090, "peer", 9000);
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void load() throws IOException {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    Map<String, Object> compose = new Yaml(options).load(Files.readString(ROOT.resolve("docker-compose.yml")));
+    services = (Map<String, Map<String, Object>>) compose.get("services");
+  }
+
+  @Test
+  void hasEveryServiceOfTheArchitecture() {
+    assertThat(services.keySet()).contains("kafka", "postgres", "redis", "origin", "ingest", "edge-1", "edge-2",
+        "tracker-1", "tracker-2", "topology", "peer");
+    assertThat(image("kafka")).startsWith("apache/kafka:");
+    assertThat(env("kafka").get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller"); // KRaft, no ZooKeeper
+    assertThat(MODULE.keySet()).allSatisfy(s -> assertThat(build(s)).as("build args of %s", s)
+        .containsEntry("MODULE", MODULE.get(s)));
+  }
+
+  @Test
+  void everyVariableIsOneTheModuleReads() throws IOException {
+    for (String service : MODULE.keySet()) {
+      Set<String> read = variablesRead(MODULE.get(service));
+      Set<String> set = new TreeSet<>(env(service).keySet());
+      set.addAll(shellAssignments(service));
+      assertThat(read).as("variables %s reads", MODULE.get(service)).containsAll(set);
+    }
+  }
+
+  @Test
+  void everyServiceHasTheVariablesOfTheArchitecture() {
+    for (String service : MODULE.keySet()) {
+      assertThat(env(service)).as(service).containsKeys("KAFKA_BOOTSTRAP_SERVERS", "TOPIC_PREFIX");
+    }
+    for (String service : List.of("origin", "ingest", "edge-1", "edge-2")) {
+      assertThat(env(service)).as(service).containsKeys("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD");
+    }
+    for (String service : List.of("edge-1", "edge-2")) {
+      assertThat(env(service)).as(service).containsKeys("EDGE_ID", "REGION", "ORIGIN_URL", "REDIS_URL", "HTTP_PORT");
+    }
+    assertThat(env("peer")).containsKeys("EDGE_URLS", "TRACKER_URL", "REGION", "HTTP_PORT");
+    assertThat(shellAssignments("peer")).contains("PEER_ID", "ADVERTISED_HOST"); // unique per replica
+    assertThat(env("edge-1").get("EDGE_ID")).isNotEqualTo(env("edge-2").get("EDGE_ID"));
+    assertThat(env("edge-1").get("REGION")).isNotEqualTo(env("edge-2").get("REGION"));
+  }
+
+  @Test
+  void valuesPassEachModulesOwnConfigParser() {
+    for (String service : MODULE.keySet()) {
+      Map<String, String> env = new HashMap<>(env(service));
+      // What the peer's entrypoint sets from the container's hostname and address.
+      if (service.equals("peer")) {
+        env.put("PEER_ID", "peer-0a1b2c3d4e5f");
+        env.put("ADVERTISED_HOST", "172.18.0.9");
+      }
+      assertThatCode(() -> PARSER.get(MODULE.get(service)).apply(new Env(env)))
+          .as("%s config from its compose environment", service).doesNotThrowAnyException();
+    }
+  }
+
+  @Test
+  void portsMatchHttpPortHealthChecksAndArchitectureDefaults() {
+    DEFAULT_PORT.forEach((service, port) -> {
+      assertThat(env(service).get("HTTP_PORT")).as("%s HTTP_PORT", service).isEqualTo(port.toString());
+      assertThat(containerPorts(service)).as("%s published ports", service).contains(port);
+      assertThat(healthCheck(service)).as("%s health check", service).contains("http://localhost:" + port + "/health");
+    });
+    assertThat(containerPorts("kafka")).contains(9092);
+    assertThat(healthCheck("postgres")).contains("pg_isready");
+    assertThat(healthCheck("redis")).contains("ping");
+    assertThat(services.keySet()).allSatisfy(s -> {
+      if (!s.equals("ingest")) {
+        assertThat(services.get(s)).as("%s has a health check", s).containsKey("healthcheck");
+      }
+    });
+  }
+
+  @Test
+  void urlsPointAtServicesOnTheirPorts() {
+    for (String service : MODULE.keySet()) {
+      Map<String, String> env = env(service);
+      assertThat(env.get("KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("kafka:9092");
+      if (env.containsKey("PGHOST")) {
+        assertThat(services).containsKey(env.get("PGHOST"));
+        assertThat(env.get("PGPORT")).isEqualTo("5432");
+        assertThat(env.get("PGPASSWORD")).isEqualTo(env("postgres").get("POSTGRES_PASSWORD"));
+        assertThat(env.get("PGDATABASE")).isEqualTo(env("postgres").get("POSTGRES_DB"));
+      }
+      for (String var : List.of("ORIGIN_URL", "TRACKER_URL", "EDGE_URLS", "REDIS_URL")) {
+        if (env.containsKey(var)) {
+          for (String url : env.get(var).split(",")) {
+            URI uri = URI.create(url.strip());
+            assertThat(services).as("%s of %s", var, service).containsKey(uri.getHost());
+            if (!var.equals("REDIS_URL")) {
+              assertThat(env(uri.getHost()).get("HTTP_PORT")).as("%s of %s", var, service)
+                  .isEqualTo(Integer.toString(uri.getPort()));
+            } else {
+              assertThat(uri.getPort()).isEqualTo(6379);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Variable names in the module's {@code *Config.java} sources and service-kit's CommonConfig. */
+  static Set<String> variablesRead(String module) throws IOException {
+    Set<String> names = new TreeSet<>();
+    for (Path dir : List.of(ROOT.resolve(module).resolve("src/main/java"), ROOT.resolve("service-kit/src/main/java"))) {
+      assertThat(dir).as("sources of %s", module).isDirectory();
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path f : files.filter(p -> p.getFileName().toString().endsWith("Config.java")).toList()) {
+          if (f.startsWith(ROOT.resolve("service-kit")) && !f.getFileName().toString().equals("CommonConfig.java")) {
+            continue;
+          }
+          Matcher m = VAR_LITERAL.matcher(Files.readString(f));
+          while (m.find()) {
+            names.add(m.group(1));
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> env(String service) {
+    Object e = services.get(service).get("environment");
+    Map<String, String> out = new LinkedHashMap<>();
+    if (e instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> out.put(k.toString(), v == null ? "" : v.toString()));
+    }
+    return out;
+  }
+
+  private static Set<String> shellAssignments(String service) {
+    Set<String> out = new TreeSet<>();
+    Object command = services.get(service).get("command");
+    if (command != null) {
+      Matcher m = SHELL_ASSIGN.matcher(command.toString());
+      while (m.find()) {
+        out.add(m.group(1));
+      }
+    }
+    return out;
+  }
+
+  private static String image(String service) {
+    return String.valueOf(services.get(service).get("image"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> build(String service) {
+    Map<String, Object> build = (Map<String, Object>) services.get(service).get("build");
+    assertThat(build).as("%s build", service).isNotNull();
+    assertThat(ROOT.resolve(build.get("dockerfile").toString())).isRegularFile();
+    return (Map<String, Object>) build.get("args");
+  }
+
+  /** Container side of every {@code ports} entry ({@code "9000-9049:9000"} gives 9000). */
+  @SuppressWarnings("unchecked")
+  private static Set<Integer> containerPorts(String service) {
+    Set<Integer> out = new TreeSet<>();
+    for (Object p : (List<Object>) services.get(service).getOrDefault("ports", List.of())) {
+      String s = p.toString();
+      out.add(Integer.parseInt(s.substring(s.lastIndexOf(':') + 1)));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String healthCheck(String service) {
+    Map<String, Object> hc = (Map<String, Object>) services.get(service).get("healthcheck");
+    return hc == null ? "" : String.valueOf(hc.get("test"));
+  }
+}
