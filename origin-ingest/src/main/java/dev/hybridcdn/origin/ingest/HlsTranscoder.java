@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs FFmpeg: ffprobe for the duration (and to reject undecodable input early), then one ffmpeg
@@ -33,10 +35,20 @@ public final class HlsTranscoder {
     void update(long doneMs, long totalMs);
   }
 
+  /** Default bound on one ffmpeg/ffprobe run. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
+
   private final FFmpegTools tools;
+  private final Duration timeout;
 
   public HlsTranscoder(FFmpegTools tools) {
+    this(tools, DEFAULT_TIMEOUT);
+  }
+
+  /** @param timeout bound on one ffmpeg or ffprobe run; past it the process is killed and the ingest fails */
+  public HlsTranscoder(FFmpegTools tools, Duration timeout) {
     this.tools = tools;
+    this.timeout = timeout;
   }
 
   public FFmpegTools tools() {
@@ -125,15 +137,31 @@ public final class HlsTranscoder {
     }
   }
 
-  private record Result(int exit, List<String> stdout, Deque<String> stderr) {
+  private record Result(int exit, List<String> stdout, Deque<String> stderr, boolean timedOut, Duration timeout) {
     String errors() {
+      if (timedOut) {
+        return "did not finish within " + timeout.toMillis() + " ms and was stopped";
+      }
       return stderr.isEmpty() ? "(no message)" : String.join(" | ", stderr);
     }
   }
 
-  private static Result run(ProcessBuilder pb, java.util.function.Consumer<String> onLine) {
+  private Result run(ProcessBuilder pb, java.util.function.Consumer<String> onLine) {
     try {
       Process p = pb.start();
+      AtomicBoolean timedOut = new AtomicBoolean();
+      Thread watchdog = new Thread(() -> {
+        try {
+          if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            timedOut.set(true);
+            p.destroyForcibly();
+          }
+        } catch (InterruptedException e) {
+          p.destroyForcibly();
+        }
+      }, "ffmpeg-watchdog");
+      watchdog.setDaemon(true);
+      watchdog.start();
       Deque<String> stderr = new ArrayDeque<>();
       Thread errReader = new Thread(() -> {
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
@@ -168,7 +196,7 @@ public final class HlsTranscoder {
       int exit = p.waitFor();
       errReader.join(TimeUnit.SECONDS.toMillis(10));
       synchronized (stderr) {
-        return new Result(exit, stdout, new ArrayDeque<>(stderr));
+        return new Result(exit, stdout, new ArrayDeque<>(stderr), timedOut.get(), timeout);
       }
     } catch (IOException e) {
       throw new IngestException("cannot start " + pb.command().get(0) + ": " + e.getMessage(), e);
