@@ -25,6 +25,10 @@ import java.time.Duration;
  * @param redisBudgetBytes {@code EDGE_REDIS_BUDGET_BYTES}, default 268,435,456 (256 MiB): segment
  *     bytes this edge keeps in Redis; past it least-recently-used entries are evicted
  * @param redisTimeout {@code EDGE_REDIS_TIMEOUT_MS}, default 500 ms: bound on one Redis command
+ * @param nearCacheBytes {@code EDGE_NEAR_CACHE_BYTES}, default 67,108,864 (64 MiB): segment bytes
+ *     the edge process keeps in its own memory in front of Redis; 0 turns this near cache off
+ * @param nearCacheTtl {@code EDGE_NEAR_CACHE_TTL_MS}, default 1000 ms: how long a near-cache copy is
+ *     served before Redis is read again
  * @param pg PostgreSQL connection ({@code PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD}, libpq's names
  *     and defaults: 127.0.0.1, 5432, postgres, postgres, empty)
  * @param pgBudgetBytes {@code EDGE_PG_BUDGET_BYTES}, default 2,147,483,648 (2 GiB): segment bytes
@@ -51,6 +55,8 @@ public record EdgeConfig(
     Duration redisTtl,
     long redisBudgetBytes,
     Duration redisTimeout,
+    long nearCacheBytes,
+    Duration nearCacheTtl,
     PgConfig pg,
     long pgBudgetBytes,
     Duration pgTimeout,
@@ -65,6 +71,7 @@ public record EdgeConfig(
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
   public static final long DEFAULT_REDIS_BUDGET_BYTES = 256L << 20;
   public static final long DEFAULT_PG_BUDGET_BYTES = 2L << 30;
+  public static final long DEFAULT_NEAR_CACHE_BYTES = 64L << 20;
 
   /**
    * PostgreSQL connection, libpq's variable names.
@@ -104,6 +111,9 @@ public record EdgeConfig(
     long redisBudget = env.longValue("EDGE_REDIS_BUDGET_BYTES", DEFAULT_REDIS_BUDGET_BYTES, 1, Long.MAX_VALUE / 2);
     Duration redisTimeout = env.millis("EDGE_REDIS_TIMEOUT_MS", Duration.ofMillis(500), Duration.ofMillis(10),
         Duration.ofMinutes(1));
+    long nearBytes = env.longValue("EDGE_NEAR_CACHE_BYTES", DEFAULT_NEAR_CACHE_BYTES, 0, Long.MAX_VALUE / 2);
+    Duration nearTtl = env.millis("EDGE_NEAR_CACHE_TTL_MS", Duration.ofSeconds(1), Duration.ofMillis(1),
+        Duration.ofHours(1));
     PgConfig pg = new PgConfig(
         env.string("PGHOST", "127.0.0.1", s -> s.matches("[A-Za-z0-9._:\\[\\]/-]{1,255}"), "a host name or address"),
         env.port("PGPORT", 5432),
@@ -123,7 +133,7 @@ public record EdgeConfig(
     int loops = env.integer("EDGE_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256);
     int buffer = env.integer("EDGE_EVENT_BUFFER", 50_000, 1, 10_000_000);
     return new EdgeConfig(edgeId, region, port, origin, originTimeout, redisUrl, keyPrefix, redisTtl, redisBudget,
-        redisTimeout, pg, pgBudget, pgTimeout, manifestTtl, flightWait, loops, buffer, CommonConfig.from(env));
+        redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl, flightWait, loops, buffer, CommonConfig.from(env));
   }
 
   private static boolean isRedisUrl(String s) {
@@ -138,7 +148,7 @@ public record EdgeConfig(
   /** This config with another HTTP port (e.g. the one actually bound). */
   public EdgeConfig withHttpPort(int port) {
     return new EdgeConfig(edgeId, region, port, originUrl, originTimeout, redisUrl, redisKeyPrefix, redisTtl,
-        redisBudgetBytes, redisTimeout, pg, pgBudgetBytes, pgTimeout, manifestTtl, flightWait, eventLoops,
+        redisBudgetBytes, redisTimeout, nearCacheBytes, nearCacheTtl, pg, pgBudgetBytes, pgTimeout, manifestTtl, flightWait, eventLoops,
         eventBufferEvents, common);
   }
 }

@@ -1,5 +1,6 @@
 package dev.hybridcdn.edge;
 
+import dev.hybridcdn.edge.cache.NearCache;
 import dev.hybridcdn.edge.cache.PgCacheTier;
 import dev.hybridcdn.edge.cache.RedisHotTier;
 import dev.hybridcdn.edge.cache.SegmentService;
@@ -65,13 +66,14 @@ public final class EdgeServer implements AutoCloseable {
     TopicRegistry topics = config.common().topics();
     this.events = new EventPublisher(config.common().kafkaBootstrapServers(), "edge-" + config.edgeId(), topics,
         config.eventBufferEvents(), metrics.registry());
-    int pool = Math.max(4, config.eventLoops() * 2);
+    int pool = Math.max(16, config.eventLoops() * 8);
     this.hot = new RedisHotTier(vertx, config.redisUrl(), config.redisKeyPrefix(), config.redisTtl(),
         config.redisBudgetBytes(), config.redisTimeout(), pool);
     this.db = new PgCacheTier(vertx, config.pg(), config.edgeId(), config.pgBudgetBytes(), config.pgTimeout(), pool);
     this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout());
     OriginDocuments documents = new OriginDocuments(origin, config.manifestTtl());
-    this.segments = new SegmentService(vertx, hot, db, origin, documents, config.flightWait(), metrics.registry());
+    NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());
+    this.segments = new SegmentService(vertx, near, hot, db, origin, documents, config.flightWait(), metrics.registry());
     this.kafkaAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
         config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));

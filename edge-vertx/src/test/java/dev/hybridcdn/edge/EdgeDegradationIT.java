@@ -54,6 +54,7 @@ class EdgeDegradationIT {
     env.put("EDGE_REDIS_TIMEOUT_MS", "300");
     env.put("EDGE_PG_TIMEOUT_MS", "1000");
     env.put("EDGE_ORIGIN_TIMEOUT_MS", "2000");
+    env.put("EDGE_NEAR_CACHE_BYTES", "0"); // so each answer names the tier Redis or PostgreSQL
     env.put("EDGE_MANIFEST_TTL_MS", "0"); // always ask the origin, so "origin down" exercises the stale copy
     edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
     base = "http://127.0.0.1:" + edge.port();

@@ -76,6 +76,7 @@ final class OriginFixture implements AutoCloseable {
     env.put("TOPIC_PREFIX", topicPrefix);
     env.put("EDGE_EVENT_LOOPS", "2");
     env.put("EDGE_ORIGIN_TIMEOUT_MS", "3000");
+    env.put("EDGE_NEAR_CACHE_TTL_MS", "200");
     return env;
   }
 

@@ -23,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers "the bytes of segment X" through the tiers: Redis hot tier, then the PostgreSQL cache
- * tier, then the origin. Origin bytes are checked against the size and SHA-256 of the song's
+ * Answers "the bytes of segment X" through the tiers: the process's {@link NearCache} and the Redis
+ * hot tier (both {@code HIT-MEMORY}), then the PostgreSQL cache tier ({@code HIT-DB}), then the
+ * origin ({@code MISS}). Origin bytes are checked against the size and SHA-256 of the song's
  * manifest before they are served or cached; a mismatch is refused (502 {@code integrity_failure}),
  * logged and counted in {@code cdn_edge_integrity_failures_total}.
  *
@@ -49,6 +50,7 @@ public final class SegmentService {
   public record Served(CachedSegment segment, EdgeResult result) {}
 
   private final Vertx vertx;
+  private final NearCache near;
   private final RedisHotTier hot;
   private final PgCacheTier db;
   private final OriginClient origin;
@@ -58,9 +60,10 @@ public final class SegmentService {
   private final Counter originFetches;
   private final Counter integrityFailures;
 
-  public SegmentService(Vertx vertx, RedisHotTier hot, PgCacheTier db, OriginClient origin,
+  public SegmentService(Vertx vertx, NearCache near, RedisHotTier hot, PgCacheTier db, OriginClient origin,
       OriginDocuments documents, Duration flightWait, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.near = near;
     this.hot = hot;
     this.db = db;
     this.origin = origin;
@@ -82,19 +85,23 @@ public final class SegmentService {
    */
   public Future<Served> serve(Ids.SegmentId id) {
     String segmentId = id.toString();
+    CachedSegment local = near.get(segmentId);
+    if (local != null) {
+      return Future.succeededFuture(new Served(local, EdgeResult.HIT_MEMORY));
+    }
     SingleFlight.Joined<Served> joined = flights.join(segmentId, promise -> lookup(id, promise));
     Future<Served> shared = joined.result();
     if (shared.isComplete()) {
       return shared;
     }
     Context context = vertx.getOrCreateContext();
-    Promise<Served> local = Promise.promise();
+    Promise<Served> mine = Promise.promise();
     // The flight completes on the thread of whichever event loop ran it; come back to ours.
-    shared.onComplete(ar -> context.runOnContext(v -> local.handle(ar)));
+    shared.onComplete(ar -> context.runOnContext(v -> mine.handle(ar)));
     if (joined.leader()) {
-      return local.future();
+      return mine.future();
     }
-    return local.future().timeout(flightWaitMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
+    return mine.future().timeout(flightWaitMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
         e instanceof ApiError ? e : new ApiError(504, "fetch_timeout",
             "a fetch of this segment under way did not finish in " + flightWaitMs + " ms", List.of(segmentId))));
   }
@@ -110,6 +117,7 @@ public final class SegmentService {
         ? hot.get(segmentId).otherwise(e -> null) : Future.succeededFuture(null);
     return fromHot.compose(h -> {
       if (h != null) {
+        near.put(h);
         promise.complete(new Served(h, EdgeResult.HIT_MEMORY));
         return Future.<Void>succeededFuture();
       }
@@ -117,6 +125,7 @@ public final class SegmentService {
           ? db.get(segmentId).otherwise(e -> null) : Future.succeededFuture(null);
       return fromDb.compose(d -> {
         if (d != null) {
+          near.put(d);
           promise.complete(new Served(d, EdgeResult.HIT_DB));
           return storeHot(d).<Void>mapEmpty();
         }
@@ -124,6 +133,7 @@ public final class SegmentService {
         // request is a HIT-MEMORY; the PostgreSQL copy is written after. Without Redis, the flight
         // lasts until PostgreSQL holds them, so no request in between goes to the origin again.
         return fromOrigin(id).compose(o -> storeHot(o).compose(inRedis -> {
+          near.put(o);
           promise.complete(new Served(o, EdgeResult.MISS));
           Future<Void> inDb = storeDb(o);
           return inRedis ? Future.<Void>succeededFuture() : inDb;

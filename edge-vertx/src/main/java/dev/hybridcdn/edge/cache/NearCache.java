@@ -1,0 +1,66 @@
+package dev.hybridcdn.edge.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+
+/**
+ * The edge process's own copy of its hottest segments, in front of Redis: Redis "client-side
+ * caching" done with a short TTL instead of invalidation messages. Bounded by bytes (Caffeine's
+ * W-TinyLFU eviction, weighted by segment size) and by age: an entry lives {@code ttl} after it was
+ * read from a tier, so a hot segment is read from Redis about once per {@code ttl} per edge (which
+ * also renews its Redis TTL and recency) and a segment dropped from Redis stops being served from
+ * here within {@code ttl}. A near-cache hit is reported as {@code HIT-MEMORY}: the bytes came from
+ * memory, checked against the manifest when they entered the edge.
+ *
+ * <p>Off when the budget is 0 ({@code EDGE_NEAR_CACHE_BYTES=0}): every hit then reads Redis.
+ */
+public final class NearCache {
+  private final Cache<String, CachedSegment> cache;
+
+  /**
+   * @param budgetBytes bound on the bytes held; 0 turns the near cache off
+   * @param ttl how long an entry is served after it was read from a tier
+   */
+  public NearCache(long budgetBytes, Duration ttl) {
+    this.cache = budgetBytes <= 0 ? null : Caffeine.newBuilder()
+        .maximumWeight(budgetBytes)
+        .weigher((String id, CachedSegment s) -> s.size())
+        .expireAfterWrite(ttl)
+        .build();
+  }
+
+  /** The segment, or null when absent, expired or the near cache is off. */
+  public CachedSegment get(String segmentId) {
+    return cache == null ? null : cache.getIfPresent(segmentId);
+  }
+
+  public void put(CachedSegment segment) {
+    if (cache != null) {
+      cache.put(segment.segmentId(), new CachedSegment(segment.segmentId(), offHeap(segment.bytes()),
+          segment.sha256()));
+    }
+  }
+
+  /**
+   * One contiguous off-heap copy, made once per entry: a tier's buffer may be a slice or a
+   * composite of network chunks, and a heap buffer is copied to a direct one on every socket write.
+   * Written as it is, a direct buffer goes to the socket without a copy in the JVM. The memory is
+   * a JDK direct ByteBuffer, freed by the garbage collector once the entry is evicted; the wrapper
+   * is unreleasable so no write can free it under another.
+   */
+  static Buffer offHeap(Buffer bytes) {
+    ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length());
+    direct.put(bytes.getBytes()).flip();
+    return BufferInternal.buffer(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct)));
+  }
+
+  /** Bytes held now (approximate while evictions are pending). */
+  public long bytesHeld() {
+    return cache == null ? 0 : cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+  }
+}
