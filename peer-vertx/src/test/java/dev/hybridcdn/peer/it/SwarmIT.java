@@ -12,10 +12,14 @@ import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.host.HostedPeer;
 import dev.hybridcdn.peer.host.PeerHost;
 import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.schemas.events.LinkMeasured;
+import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
 import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.events.SegmentCached;
+import dev.hybridcdn.schemas.events.SegmentDelivered;
+import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.Env;
@@ -207,6 +211,13 @@ class SwarmIT {
       assertThat(r.getHeader("X-CDN-Peer")).isEqualTo(a.id());
       assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(s.getString("sha256"));
     }
+    // What B did is in the delivery history: one SegmentDelivered per player request, tier PEER.
+    Await.until(Duration.ofSeconds(30), "B's deliveries in Kafka", () -> eventsOf(CdnTopic.DELIVERY_EVENTS, b.id())
+        .stream().filter(e -> e instanceof SegmentDelivered d && d.getTier() == Tier.PEER
+            && d.getSourceId().equals(a.id())).count() == segs.size());
+    // A measured its edge and announced it.
+    Await.until(Duration.ofSeconds(30), "A's LinkMeasured to the edge", () -> eventsOf(CdnTopic.LINK_EVENTS, a.id())
+        .stream().anyMatch(e -> e instanceof LinkMeasured l && l.getToKind() == NodeKind.EDGE && l.getRttMs() > 0));
   }
 
   @Test
@@ -348,10 +359,14 @@ class SwarmIT {
         .first().isInstanceOf(PeerJoined.class);
   }
 
-  /** Every event on {@code peer-events} keyed by {@code peerId}, read from the start of the topic. */
   static List<org.apache.avro.specific.SpecificRecord> peerEventsOf(String peerId) {
+    return eventsOf(CdnTopic.PEER_EVENTS, peerId);
+  }
+
+  /** Every event on {@code cdnTopic} keyed by {@code peerId}, read from the start of the topic. */
+  static List<org.apache.avro.specific.SpecificRecord> eventsOf(CdnTopic cdnTopic, String peerId) {
     CommonConfig cc = CommonConfig.from(new Env(common));
-    String topic = cc.topics().name(CdnTopic.PEER_EVENTS);
+    String topic = cc.topics().name(cdnTopic);
     Map<String, Object> props = Map.of(
         org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cc.kafkaBootstrapServers(),
         org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
