@@ -2,6 +2,8 @@ package dev.hybridcdn.peer.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridcdn.edge.EdgeConfig;
+import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
@@ -77,6 +79,7 @@ class SwarmIT {
   static Vertx vertx;
   static Ingester ingester;
   static OriginServer origin;
+  static EdgeServer edge;
   static String edgeUrl;
   static TrackerApp tracker;
   static TopologyApp topology;
@@ -103,8 +106,15 @@ class SwarmIT {
     origin = OriginServer.start(vertx, originConfig);
     ingester.ingest(SONG, SONG_ID, "Morning Coffee");
 
-    // edge-vertx is not installed yet: peers use the origin, which serves the same read API.
-    edgeUrl = "http://127.0.0.1:" + origin.port();
+    Map<String, String> edgeEnv = new HashMap<>(common);
+    edgeEnv.putAll(pg);
+    edgeEnv.put("HTTP_PORT", "0");
+    edgeEnv.put("EDGE_ID", "edge-it");
+    edgeEnv.put("ORIGIN_URL", "http://127.0.0.1:" + origin.port());
+    edgeEnv.put("REDIS_URL", REDIS.url());
+    edgeEnv.put("EDGE_REDIS_KEY_PREFIX", REDIS.keyPrefix());
+    edge = EdgeServer.start(vertx, EdgeConfig.from(new Env(edgeEnv)));
+    edgeUrl = "http://127.0.0.1:" + edge.port();
 
     Map<String, String> trackerEnv = new HashMap<>(common);
     trackerEnv.put("HTTP_PORT", "0");
@@ -132,7 +142,7 @@ class SwarmIT {
 
   @AfterAll
   static void stopStack() {
-    for (AutoCloseable c : new AutoCloseable[] {host, topology, tracker, origin, ingester}) {
+    for (AutoCloseable c : new AutoCloseable[] {host, topology, tracker, edge, origin, ingester}) {
       try {
         if (c != null) {
           c.close();
@@ -197,7 +207,9 @@ class SwarmIT {
     for (JsonObject s : segs) {
       HttpResponse<Buffer> r = get(a.baseUrl() + "/segments/" + s.getString("segmentId"), null);
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.getHeader("X-CDN-Source")).isIn("edge", "origin");
+      assertThat(r.getHeader("X-CDN-Source")).isEqualTo("origin"); // nobody asked the edge before: MISS
+      assertThat(r.getHeader("X-CDN-Edge")).isEqualTo("edge-it");
+      assertThat(r.getHeader("X-CDN-Hops")).isEqualTo("2");
       assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(s.getString("sha256"));
     }
     for (JsonObject s : segs) {
