@@ -32,6 +32,7 @@ public final class PathHttpBench {
     int degree = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
     int connections = args.length > 3 ? Integer.parseInt(args[3]) : 16;
+    int wrkThreads = Math.min(2, connections);
     PeerGraph graph = PathQueryBench.randomGraph(nodes, degree, 42);
     Vertx vertx = Vertx.vertx();
     TopologyHttp http = new TopologyHttp(vertx, graph, new Metrics(),
@@ -52,9 +53,9 @@ public final class PathHttpBench {
             end
             """.formatted(nodes - 1, nodes - 1, metric.wire()), StandardCharsets.UTF_8);
         String url = "http://127.0.0.1:" + server.actualPort();
-        run("wrk", "-t2", "-c" + connections, "-d2s", "-s", script.toString(), url); // warm-up, output dropped below
+        run("wrk", "-t" + wrkThreads, "-c" + connections, "-d2s", "-s", script.toString(), url); // warm-up, output dropped below
         System.out.println("== metric=" + metric.wire() + " ==");
-        System.out.print(run("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
+        System.out.print(run("wrk", "-t" + wrkThreads, "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
             script.toString(), url));
         Files.deleteIfExists(script);
       }
