@@ -49,6 +49,7 @@ class GraphTopologyTest {
   private TopologyConfig config;
   private TopicRegistry topics;
   private PeerGraph graph;
+  private SimpleMeterRegistry meters;
   private TopologyTestDriver driver;
   private TestInputTopic<String, SpecificRecord> links;
   private TestInputTopic<String, SpecificRecord> peers;
@@ -61,7 +62,8 @@ class GraphTopologyTest {
         "TOPOLOGY_LINK_TTL_MS", Long.toString(TTL.toMillis()), "TOPOLOGY_STATE_DIR", stateDir.toString())));
     topics = config.topics();
     graph = new PeerGraph();
-    driver = new TopologyTestDriver(GraphTopology.buildTopology(config, graph, new SimpleMeterRegistry()),
+    meters = new SimpleMeterRegistry();
+    driver = new TopologyTestDriver(GraphTopology.buildTopology(config, graph, meters),
         GraphTopology.streamsConfig(config), T0);
     links = input(CdnTopic.LINK_EVENTS);
     peers = input(CdnTopic.PEER_EVENTS);
@@ -175,6 +177,7 @@ class GraphTopologyTest {
     driver.advanceWallClockTime(Duration.ofSeconds(6));
     assertThat(storeKeys()).isEmpty();
     assertThat(graph.nodeCount()).isZero();
+    assertThat(meters.counter("cdn.topology.links.expired").count()).isEqualTo(2.0);
   }
 
   @Test
@@ -215,6 +218,7 @@ class GraphTopologyTest {
         .isEqualTo(topics.name(CdnTopic.PEER_EVENTS));
     assertThat(storeKeys()).isEmpty();
     assertThat(graph.nodeCount()).isZero();
+    assertThat(meters.counter("cdn.topology.events.rejected").count()).isEqualTo(bad.size() + 2.0);
   }
 
   @Test
