@@ -54,6 +54,7 @@ public final class EdgeServer implements AutoCloseable {
   private final OriginClient origin;
   private final SegmentService segments;
   private final Admin kafkaAdmin;
+  private final EdgeApi api;
   private final Thread topicCreator;
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean closed;
@@ -85,13 +86,10 @@ public final class EdgeServer implements AutoCloseable {
         .optional("origin", () -> origin.ping().map(ok -> Health.Check.up(config.originUrl()))
             .otherwise(e -> Health.Check.down("origin: " + e.getMessage())))
         .optional("kafka", this::kafkaCheck);
-    EdgeApi api = new EdgeApi(config, segments, documents, events, metrics, health);
+    this.api = new EdgeApi(config, segments, documents, events, metrics, health);
     this.topicCreator = new Thread(() -> createTopics(topics), "edge-topic-creator");
     this.topicCreator.setDaemon(true);
-    this.apiHolder = api;
   }
-
-  private final EdgeApi apiHolder;
 
   /** Starts an edge on its own Vert.x instance (closed by {@link #close()}); blocks until bound. */
   public static EdgeServer start(EdgeConfig config) {
@@ -131,7 +129,7 @@ public final class EdgeServer implements AutoCloseable {
     HttpServerOptions options = new HttpServerOptions().setPort(wanted).setHost("0.0.0.0").setTcpNoDelay(true)
         .setCompressionSupported(false);
     try {
-      String id = vertx.deployVerticle(() -> new HttpVerticle(apiHolder, options),
+      String id = vertx.deployVerticle(() -> new HttpVerticle(api, options),
           new DeploymentOptions().setInstances(config.eventLoops())).await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       deployments.add(id);
     } catch (Exception e) {
@@ -168,6 +166,7 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   private void createTopics(TopicRegistry topics) {
+    boolean warned = false;
     while (!closed) {
       try {
         int brokers = kafkaAdmin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
@@ -180,8 +179,11 @@ public final class EdgeServer implements AutoCloseable {
         if (closed) {
           return;
         }
-        LOG.warn("topics not created yet (Kafka at {}): {}; retrying", config.common().kafkaBootstrapServers(),
-            e.getMessage());
+        if (!warned) {
+          LOG.warn("topics not created yet (Kafka at {}): {}; retrying every 5 s, events are buffered meanwhile",
+              config.common().kafkaBootstrapServers(), e.getMessage());
+          warned = true;
+        }
         try {
           Thread.sleep(5_000);
         } catch (InterruptedException ie) {
