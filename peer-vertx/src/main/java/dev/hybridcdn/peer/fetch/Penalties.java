@@ -23,6 +23,17 @@ public final class Penalties {
     }
   }
 
+  /** Peers under penalty now, at most {@code max} (sent to the tracker as extra {@code exclude}s). */
+  public synchronized java.util.List<String> active(long nowMs, int max) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Map.Entry<String, Long> e : until.entrySet()) {
+      if (e.getValue() > nowMs && out.size() < max) {
+        out.add(e.getKey());
+      }
+    }
+    return out;
+  }
+
   public synchronized boolean isPenalised(String peerId, long nowMs) {
     Long t = until.get(peerId);
     if (t == null) {

@@ -130,7 +130,8 @@ public final class SegmentFetcher {
     Future<Fetched> p2p;
     if (config.p2pEnabled()) {
       long trackerBound = Math.min(config.trackerTimeout().toMillis(), config.p2pBudget().toMillis());
-      p2p = tracker.lookup(info.segmentId(), config.region(), config.peerId(), trackerBound)
+      p2p = tracker.lookup(info.segmentId(), config.region(), config.peerId(),
+              penalties.active(System.currentTimeMillis(), 8), trackerBound)
           .compose(holders -> {
             if (holders.isEmpty()) {
               tried.note("tracker: no holders");

@@ -44,8 +44,21 @@ public final class TrackerClient {
    * @return holders best first (never the requester), empty when none or the tracker failed
    */
   public Future<List<Holder>> lookup(String segmentId, String region, String requesterId, long timeoutMs) {
+    return lookup(segmentId, region, requesterId, List.of(), timeoutMs);
+  }
+
+  /**
+   * @param alsoExclude peers not to offer besides the requester (e.g. penalised ones); the
+   *     requester goes first in {@code exclude}, as the tracker ranks by its RTTs
+   */
+  public Future<List<Holder>> lookup(String segmentId, String region, String requesterId, List<String> alsoExclude,
+      long timeoutMs) {
+    StringBuilder exclude = new StringBuilder(requesterId);
+    for (String id : alsoExclude) {
+      exclude.append(',').append(id);
+    }
     String url = trackerUrl + "/segments/" + segmentId + "/peers?region=" + enc(region) + "&exclude="
-        + enc(requesterId) + "&limit=" + LIMIT;
+        + enc(exclude.toString()) + "&limit=" + LIMIT;
     return Http.get(client, url, timeoutMs, null, null).transform(ar -> {
       if (ar.failed()) {
         LOG.debug("tracker lookup of {} failed: {}", segmentId, ar.cause().toString());

@@ -13,6 +13,8 @@ import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkProber;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.http.Health;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -75,7 +77,7 @@ public final class PeerNode extends VerticleBase implements HostedPeer {
   @Override
   public Future<?> start() {
     http = new PeerHttp(config, cache, fetcher, shared.manifests(), links, slots, events, meters, shared.client(),
-        shared.metrics(), this::status);
+        shared.metrics(), this::status, health());
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.bindHost()).setPort(config.httpPort()));
     return server.requestHandler(http.router(vertx)).listen().onSuccess(s -> {
       port = s.actualPort();
@@ -94,6 +96,22 @@ public final class PeerNode extends VerticleBase implements HostedPeer {
   public Future<?> stop() {
     timers.forEach(vertx::cancelTimer);
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /**
+   * {@code /health}: the cache (always UP, with its figures) and the event buffer (DOWN, so the
+   * peer reports DEGRADED, once more than 90% of it waits for Kafka); players are served either way.
+   */
+  private Health health() {
+    return new Health()
+        .optional("cache", () -> Future.succeededFuture(Health.Check.up(cache.size() + " segments, "
+            + cache.usedBytes() + " of " + cache.capacityBytes() + " bytes")))
+        .optional("events", () -> {
+          int buffered = shared.publisher().buffered();
+          String detail = buffered + " events waiting for Kafka, " + shared.publisher().droppedCount() + " dropped";
+          return Future.succeededFuture(buffered > EventPublisher.DEFAULT_BUFFER_EVENTS * 9 / 10
+              ? Health.Check.down(detail) : Health.Check.up(detail));
+        });
   }
 
   private void heartbeat() {

@@ -68,11 +68,12 @@ public final class PeerHttp {
   private final WebClient client;
   private final Metrics metrics;
   private final Supplier<JsonObject> status;
+  private final Health health;
   private final AtomicLong uploadedBytes = new AtomicLong();
 
   public PeerHttp(PeerConfig config, SegmentCache cache, SegmentFetcher fetcher, ManifestStore manifests,
       LinkTable links, UploadSlots slots, PeerEvents events, PeerMeters meters, WebClient client, Metrics metrics,
-      Supplier<JsonObject> status) {
+      Supplier<JsonObject> status, Health health) {
     this.config = config;
     this.cache = cache;
     this.fetcher = fetcher;
@@ -84,6 +85,7 @@ public final class PeerHttp {
     this.client = client;
     this.metrics = metrics;
     this.status = status;
+    this.health = health;
   }
 
   /** The router; body handlers are not needed (every route is a GET). */
@@ -94,8 +96,6 @@ public final class PeerHttp {
     router.get("/segments/*").handler(this::segment);
     router.get("/ping").handler(this::ping);
     router.get("/status").handler(ctx -> json(ctx, status.get()));
-    Health health = new Health().optional("cache", () -> Future.succeededFuture(
-        Health.Check.up(cache.size() + " segments, " + cache.usedBytes() + " bytes")));
     router.get("/health").handler(health::handle);
     router.get("/metrics").handler(metrics::handle);
     router.route().failureHandler(ApiError.failureHandler());
@@ -226,14 +226,14 @@ public final class PeerHttp {
       return;
     }
     ctx.response().putHeader("Content-Type", MP2T).putHeader("ETag", "\"" + seg.sha256() + "\"")
-        .putHeader("X-CDN-Peer", config.peerId())
-        .end(seg.bytes()).onComplete(ar -> {
-          slots.release(grant.get());
-          if (ar.succeeded()) {
-            meters.uploaded();
-            uploadedBytes.addAndGet(seg.size());
-          }
-        });
+        .putHeader("X-CDN-Peer", config.peerId());
+    sendBytes(ctx, seg).onComplete(ar -> {
+      slots.release(grant.get());
+      if (ar.succeeded()) {
+        meters.uploaded();
+        uploadedBytes.addAndGet(ar.result());
+      }
+    });
   }
 
   /** A player asks: cache, then peers, then edges. */
@@ -283,10 +283,36 @@ public final class PeerHttp {
     } else {
       resp.putHeader("X-CDN-Edge", sourceId);
     }
-    resp.end(seg.bytes());
-    meters.delivered(tier, seg.size());
-    events.delivered(UUID.randomUUID().toString(), id.toString(), id.songId(), id.rendition(), tier, sourceId,
-        seg.size(), (System.nanoTime() - startNs) / 1000, hops, attempts);
+    long sent = RangeHeader.length(ctx.request().getHeader("Range"), seg.size());
+    sendBytes(ctx, seg);
+    if (sent >= 0) {
+      meters.delivered(tier, sent);
+      events.delivered(UUID.randomUUID().toString(), id.toString(), id.songId(), id.rendition(), tier, sourceId,
+          sent, (System.nanoTime() - startNs) / 1000, hops, attempts);
+    }
+  }
+
+  /**
+   * Sends the segment, or the one byte range asked for ({@code Range: bytes=a-b}, {@code a-},
+   * {@code -n}: 206 with {@code Content-Range}); an unsatisfiable range gets 416; several ranges
+   * or a malformed header get the whole segment (RFC 9110 allows ignoring Range).
+   *
+   * @return bytes written
+   */
+  private Future<Long> sendBytes(RoutingContext ctx, CachedSegment seg) {
+    var resp = ctx.response().putHeader("Accept-Ranges", "bytes");
+    int len = seg.size();
+    long[] range = RangeHeader.parse(ctx.request().getHeader("Range"), len);
+    if (range == null) {
+      return resp.end(seg.bytes()).map((long) len);
+    }
+    if (range.length == 0) {
+      resp.putHeader("Content-Range", "bytes */" + len);
+      new ApiError(416, "range_not_satisfiable", "segment has " + len + " bytes").send(ctx);
+      return Future.succeededFuture(0L);
+    }
+    resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + len);
+    return resp.end(seg.bytes().slice((int) range[0], (int) range[1] + 1)).map(range[1] - range[0] + 1);
   }
 
   /** Fetches the next k segments of the rendition in the background, within the download limit. */

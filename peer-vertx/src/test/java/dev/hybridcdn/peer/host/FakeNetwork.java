@@ -146,7 +146,8 @@ final class FakeNetwork implements AutoCloseable {
       }
       String exclude = ctx.request().getParam("exclude");
       JsonArray out = new JsonArray();
-      list.stream().filter(h -> !h.getString("peerId").equals(exclude)).forEach(out::add);
+      List<String> excluded = exclude == null ? List.of() : List.of(exclude.split(","));
+      list.stream().filter(h -> !excluded.contains(h.getString("peerId"))).forEach(out::add);
       ctx.json(new JsonObject().put("segmentId", id).put("holders", out));
     });
     return r;

@@ -315,6 +315,21 @@ class PeerPipelineTest {
   }
 
   @Test
+  void aPlayerMayAskForOneByteRange() throws Exception {
+    String seg = FakeNetwork.segmentId(0);
+    Buffer whole = net.segments.get(seg);
+    HttpResponse<Buffer> r = http.getAbs(p1.baseUrl() + "/segments/" + seg).putHeader("Range", "bytes=100-199")
+        .send().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(206);
+    assertThat(r.getHeader("Content-Range")).isEqualTo("bytes 100-199/" + whole.length());
+    assertThat(r.body().getBytes()).isEqualTo(whole.getBuffer(100, 200).getBytes());
+    HttpResponse<Buffer> beyond = http.getAbs(p1.baseUrl() + "/segments/" + seg)
+        .putHeader("Range", "bytes=" + whole.length() + "-").send().toCompletionStage().toCompletableFuture()
+        .get(20, TimeUnit.SECONDS);
+    assertThat(beyond.statusCode()).isEqualTo(416);
+  }
+
+  @Test
   void statusAndPingDescribeThePeer() throws Exception {
     JsonObject status = get(p1, "/status").bodyAsJsonObject();
     assertThat(status.getString("peerId")).isEqualTo(p1.id());
@@ -322,6 +337,8 @@ class PeerPipelineTest {
     assertThat(get(p1, "/ping").bodyAsJsonObject().getString("id")).isEqualTo(p1.id());
     assertThat(get(p1, "/metrics").bodyAsString()).contains("cdn_peer_player_requests_total");
     assertThat(get(p1, "/nope").statusCode()).isEqualTo(404);
+    JsonObject health = get(p1, "/health").bodyAsJsonObject();
+    assertThat(health.getJsonObject("checks").fieldNames()).contains("cache", "events");
     Optional.ofNullable(status.getJsonArray("links")).ifPresent(l -> assertThat(l.size()).isGreaterThanOrEqualTo(1));
   }
 }
