@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,21 +27,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code P lru}: sorted set segment id -> last hit (epoch ms), the recency order;</li>
  *   <li>{@code P sizes}: hash segment id -> bytes; {@code P bytes}: total of those sizes.</li>
  * </ul>
- * A hit is one Lua script (GET, renew TTL, renew recency) and a store is another (SET, account,
- * evict least-recently-used entries while the total exceeds the budget), so each is atomic and one
- * round trip. Entries idle past the TTL are expired by Redis and swept from the index on later
+ * A hit is one pipelined round trip (GET, renew TTL, renew recency); a store is one Lua script
+ * (SET, account, evict least-recently-used entries while the total exceeds the budget), atomic so
+ * concurrent stores of several edges' threads cannot break the accounting. Entries idle past the TTL are expired by Redis and swept from the index on later
  * stores. Every command is bounded by {@code timeout}; failures mark {@link #state()} down.
  */
 public final class RedisHotTier {
-  static final String GET_SCRIPT = """
-      local v = redis.call('GET', KEYS[1])
-      if v then
-        redis.call('PEXPIRE', KEYS[1], ARGV[1])
-        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-      end
-      return v
-      """;
-
   static final String PUT_SCRIPT = """
       local now, ttl, budget, size = tonumber(ARGV[3]), tonumber(ARGV[2]), tonumber(ARGV[5]), tonumber(ARGV[7])
       local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - ttl, 'LIMIT', 0, 100)
@@ -81,7 +73,6 @@ public final class RedisHotTier {
   private final long budgetBytes;
   private final long timeoutMs;
   private final DependencyState state;
-  private final String getSha = sha1(GET_SCRIPT);
   private final String putSha = sha1(PUT_SCRIPT);
 
   /**
@@ -125,9 +116,14 @@ public final class RedisHotTier {
    * @return fails when Redis does not answer within the timeout
    */
   public Future<CachedSegment> get(String segmentId) {
-    return script(getSha, GET_SCRIPT, Request.cmd(Command.EVALSHA).arg(getSha).arg(2).arg(key(segmentId))
-        .arg(prefix + "lru").arg(ttlMs).arg(System.currentTimeMillis()).arg(segmentId))
-        .map(r -> {
+    String key = key(segmentId);
+    // One pipelined round trip, no Lua: a script would copy the value into the Lua VM and back.
+    // ZADD XX only renews a member already in the index, so a miss leaves nothing behind.
+    return batch(List.of(Request.cmd(Command.GET).arg(key),
+        Request.cmd(Command.PEXPIRE).arg(key).arg(ttlMs),
+        Request.cmd(Command.ZADD).arg(prefix + "lru").arg("XX").arg(System.currentTimeMillis()).arg(segmentId)))
+        .map(replies -> {
+          Response r = replies.get(0);
           if (r == null) {
             return null;
           }
@@ -168,6 +164,17 @@ public final class RedisHotTier {
       }
       return Future.failedFuture(e);
     });
+  }
+
+  private Future<List<Response>> batch(List<Request> requests) {
+    return redis.batch(requests).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .andThen(ar -> {
+          if (ar.succeeded()) {
+            state.success();
+          } else {
+            state.failure(ar.cause());
+          }
+        });
   }
 
   private Future<Response> send(Request request) {
