@@ -216,6 +216,12 @@ class EdgeServerIT {
     HttpResponse<byte[]> notModified = Http.get(base + "/segments/" + id, "If-None-Match",
         "\"" + seg.getString("sha256") + "\"");
     assertThat(notModified.statusCode()).isEqualTo(304);
+    HttpResponse<byte[]> head = Http.CLIENT.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(base + "/segments/" + id)).method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+        .build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Length")).hasValue(Integer.toString(whole.length));
+    assertThat(head.body()).isEmpty();
   }
 
   @Test

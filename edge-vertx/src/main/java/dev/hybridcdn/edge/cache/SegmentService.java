@@ -97,7 +97,13 @@ public final class SegmentService {
     Context context = vertx.getOrCreateContext();
     Promise<Served> mine = Promise.promise();
     // The flight completes on the thread of whichever event loop ran it; come back to ours.
-    shared.onComplete(ar -> context.runOnContext(v -> mine.handle(ar)));
+    shared.onComplete(ar -> {
+      if (Vertx.currentContext() == context) {
+        mine.handle(ar);
+      } else {
+        context.runOnContext(v -> mine.handle(ar));
+      }
+    });
     if (joined.leader()) {
       return mine.future();
     }

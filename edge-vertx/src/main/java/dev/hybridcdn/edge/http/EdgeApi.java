@@ -184,9 +184,8 @@ public final class EdgeApi {
     if (range instanceof ByteRange.Partial partial) {
       ByteRange r = partial.range();
       response.setStatusCode(206)
-          .putHeader(HttpHeaders.CONTENT_RANGE, "bytes " + r.first() + "-" + r.last() + "/" + length)
-          .end(bytes.slice((int) r.first(), (int) r.last() + 1));
-      return r.length();
+          .putHeader(HttpHeaders.CONTENT_RANGE, "bytes " + r.first() + "-" + r.last() + "/" + length);
+      return body(ctx, bytes.slice((int) r.first(), (int) r.last() + 1));
     }
     if (range instanceof ByteRange.Unsatisfiable) {
       response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length).putHeader(HttpHeaders.CONTENT_TYPE,
@@ -195,8 +194,17 @@ public final class EdgeApi {
           "the segment has " + length + " bytes").toJson().toBuffer());
       return 0;
     }
-    response.end(bytes.slice());
-    return length;
+    return body(ctx, bytes.slice());
+  }
+
+  // HEAD: the same headers, Content-Length included, and no body.
+  private static long body(RoutingContext ctx, Buffer body) {
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      ctx.response().putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length())).end();
+      return 0;
+    }
+    ctx.response().end(body);
+    return body.length();
   }
 
   private void publish(SegmentService.Served served, long bytes, long startNanos) {

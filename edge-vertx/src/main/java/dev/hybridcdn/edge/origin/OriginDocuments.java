@@ -2,7 +2,10 @@ package dev.hybridcdn.edge.origin;
 
 import dev.hybridcdn.edge.cache.SingleFlight;
 import dev.hybridcdn.servicekit.http.ApiError;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.List;
@@ -52,7 +55,7 @@ public final class OriginDocuments {
     if (cached != null && System.currentTimeMillis() - cached.fetchedAtMs() < ttlMs) {
       return Future.succeededFuture(cached);
     }
-    return flights.join(path, promise -> {
+    Future<Doc> shared = flights.join(path, promise -> {
       Future<Doc> fetched = origin.get(path).compose(answer -> {
         Doc doc = new Doc(answer.status(), answer.contentType(), answer.body(), System.currentTimeMillis());
         if (answer.status() == 200) {
@@ -82,6 +85,19 @@ public final class OriginDocuments {
       fetched.onComplete(promise);
       return fetched;
     }).result();
+    return onCallersContext(shared);
+  }
+
+  // A flight shared by requests on several event loops completes on the thread of the one that
+  // started it; each caller continues on its own context.
+  static <T> Future<T> onCallersContext(Future<T> shared) {
+    Context context = Vertx.currentContext();
+    if (shared.isComplete() || context == null) {
+      return shared;
+    }
+    Promise<T> mine = Promise.promise();
+    shared.onComplete(ar -> context.runOnContext(v -> mine.handle(ar)));
+    return mine.future();
   }
 
   /** Drops the cached copy of {@code path}, so the next request asks the origin. */
