@@ -11,7 +11,7 @@ import java.util.List;
  * N peers in one JVM (host mode). Peer {@code i} (0-based) gets id {@code <prefix><i+1>}, port
  * {@code firstPort + i} (or a free port when {@code firstPort} is 0) and region
  * {@code regions[i % regions.size()]} (round-robin). With {@code PEER_COUNT=1} and {@code PEER_ID}
- * set, the one peer keeps {@code PEER_ID}.
+ * set, the one peer keeps {@code PEER_ID}; without it, it is {@code <prefix>1}.
  *
  * @param peerCount {@code PEER_COUNT}, default 1
  * @param firstPort {@code HTTP_PORT}, default 9000; 0 = a free port for every peer
@@ -49,6 +49,10 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
         }
         regions.add(r.strip());
       }
+    }
+    if (env.raw("PEER_ID") == null) {
+      // no explicit id: the one peer of a one-peer host is <prefix>1 like peer 1 of a larger host
+      template = template.withIdentity(prefix + "1", template.region(), template.httpPort());
     }
     if (count > 1 && template.httpPort() != 0 && template.httpPort() + count - 1 > 65535) {
       throw new ConfigException("PEER_COUNT", String.valueOf(count), "a count that fits above HTTP_PORT");

@@ -49,4 +49,11 @@ class PeerConfigTest {
     assertThat(List.of(h.peer(0).region(), h.peer(1).region(), h.peer(2).region()))
         .containsExactly("eu-west", "us-east", "eu-west");
   }
+
+  @Test
+  void aOnePeerHostKeepsAnExplicitPeerIdElseUsesThePrefix() {
+    assertThat(PeerHostConfig.from(new Env(Map.of("PEER_ID", "box-17"))).peer(0).peerId()).isEqualTo("box-17");
+    assertThat(PeerHostConfig.from(new Env(Map.of("PEER_ID_PREFIX", "demo-peer-"))).peer(0).peerId())
+        .isEqualTo("demo-peer-1");
+  }
 }
