@@ -44,8 +44,10 @@ public final class TextReport {
       Summary.EdgeStats e = s.edge();
       out.append(String.format(Locale.ROOT, "%nEdges: %d requests, hit ratio %.1f%% (memory %d, db %d, miss %d), %s sent%n",
           e.requests(), 100 * e.hitRatio(), e.hitMemory(), e.hitDb(), e.miss(), bytes(e.bytes())));
-      out.append(String.format(Locale.ROOT, "  origin egress to edges %s (misses, read-ahead included): offload by egress %.1f%%%n",
-          bytes(e.missBytes()), s.bytesDelivered() == 0 ? 0.0 : 100.0 * (1 - (double) e.missBytes() / s.bytesDelivered())));
+      out.append(String.format(Locale.ROOT, "  origin egress to edges %s (misses, read-ahead included): origin offload by egress %.1f%%%n",
+          bytes(e.missBytes()), offload(e.missBytes(), s.bytesDelivered())));
+      out.append(String.format(Locale.ROOT, "  edge egress to peers %s: CDN offload (1 - edge egress / bytes delivered) %.1f%%%n",
+          bytes(e.bytes()), offload(e.bytes(), s.bytesDelivered())));
       e.byEdge().forEach((id, n) -> out.append(String.format(Locale.ROOT, "  %-20s %8d requests%n", id, n)));
     }
     if (!s.topUploaders().isEmpty()) {
@@ -89,6 +91,9 @@ public final class TextReport {
     if (cdnOnly.edge() != null && hybrid.edge() != null) {
       row(out, "origin egress (edge misses)", bytes(cdnOnly.edge().missBytes()), bytes(hybrid.edge().missBytes()));
       row(out, "edge egress (to peers)", bytes(cdnOnly.edge().bytes()), bytes(hybrid.edge().bytes()));
+      row(out, "CDN offload (edge egress)", String.format(Locale.ROOT, "%.1f%%", offload(cdnOnly.edge().bytes(),
+          cdnOnly.bytesDelivered())), String.format(Locale.ROOT, "%.1f%%", offload(hybrid.edge().bytes(),
+          hybrid.bytesDelivered())));
     }
     row(out, "peer bytes", bytes(cdnOnly.bytes("peer")), bytes(hybrid.bytes("peer")));
     row(out, "local cache bytes", bytes(cdnOnly.bytes("local")), bytes(hybrid.bytes("local")));
@@ -101,6 +106,11 @@ public final class TextReport {
     row(out, "latency p99 ms", ms(a.p99Ms()), ms(b.p99Ms()));
     row(out, "latency max ms", ms(a.maxMs()), ms(b.maxMs()));
     return out.toString();
+  }
+
+  /** {@code 100 * (1 - part / delivered)}, 0 when nothing was delivered. */
+  private static double offload(long part, long delivered) {
+    return delivered == 0 ? 0.0 : 100.0 * (1 - (double) part / delivered);
   }
 
   private static void row(StringBuilder out, String name, String a, String b) {

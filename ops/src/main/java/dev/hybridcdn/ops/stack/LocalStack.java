@@ -49,6 +49,7 @@ public final class LocalStack implements AutoCloseable {
   public static final int TRACKER_PORT = 7070;
   public static final int TOPOLOGY_PORT = 8090;
   public static final int PEER_PORT = 9000;
+  public static final int KAFKA_PORT = 9092;
 
   private final StackOptions options;
   private final EmbeddedInfra infra;
@@ -56,6 +57,7 @@ public final class LocalStack implements AutoCloseable {
   private CompletableFuture<TrackerApp> tracker;
   private CompletableFuture<TopologyApp> topology;
   private final List<Delivery> deliveries = new ArrayList<>();
+  private PortForwarder kafkaForwarder;
 
   private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin) {
     this.options = options;
@@ -84,6 +86,8 @@ public final class LocalStack implements AutoCloseable {
     try {
       Map<String, String> originEnv = new HashMap<>(baseEnv(options, infra));
       originEnv.put("HTTP_PORT", port(options, ORIGIN_PORT));
+      // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
+      originEnv.put("ORIGIN_DB_TIMEOUT_MS", "15000");
       origin = OriginServer.start(OriginConfig.from(new Env(originEnv)));
     } catch (RuntimeException e) {
       infra.close();
@@ -91,8 +95,24 @@ public final class LocalStack implements AutoCloseable {
     }
     progress.accept("origin listening on :" + origin.port());
     LocalStack stack = new LocalStack(options, infra, origin);
+    if (options.defaultPorts()) {
+      stack.forwardKafka(progress);
+    }
     stack.startApps(progress);
     return stack;
+  }
+
+  /** Answers on 127.0.0.1:9092 for the embedded broker (best effort: skipped when 9092 is taken). */
+  private void forwardKafka(Consumer<String> progress) {
+    String bootstrap = infra.kafkaBootstrapServers();
+    int colon = bootstrap.lastIndexOf(':');
+    try {
+      kafkaForwarder = PortForwarder.start(KAFKA_PORT, bootstrap.substring(0, colon),
+          Integer.parseInt(bootstrap.substring(colon + 1)));
+      progress.accept("Kafka clients can bootstrap through 127.0.0.1:" + KAFKA_PORT);
+    } catch (RuntimeException e) {
+      progress.accept("port " + KAFKA_PORT + " is taken; Kafka stays at " + bootstrap);
+    }
   }
 
   private void startApps(Consumer<String> progress) {
@@ -168,6 +188,9 @@ public final class LocalStack implements AutoCloseable {
    */
   public Map<String, String> env() {
     Map<String, String> env = baseEnv(options, infra);
+    if (kafkaForwarder != null) {
+      env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + KAFKA_PORT);
+    }
     env.put("ORIGIN_URL", originUrl());
     env.put("TRACKER_URL", trackerUrl());
     env.put("TOPOLOGY_URL", topologyUrl());
@@ -207,6 +230,7 @@ public final class LocalStack implements AutoCloseable {
   public OriginConfig originConfig() {
     Map<String, String> env = new HashMap<>(baseEnv(options, infra));
     env.put("HTTP_PORT", Integer.toString(origin.port()));
+    env.put("ORIGIN_DB_TIMEOUT_MS", "15000");
     return OriginConfig.from(new Env(env));
   }
 
@@ -305,6 +329,7 @@ public final class LocalStack implements AutoCloseable {
           env.put("EDGE_EVENT_LOOPS", "2");
           // Bounds for a shared 2-core machine: a busy Redis is slow, not down.
           env.put("EDGE_REDIS_TIMEOUT_MS", "2000");
+          env.put("EDGE_PG_TIMEOUT_MS", "5000");
           edges.add(EdgeServer.start(EdgeConfig.from(new Env(env))));
         }
         Map<String, String> env = new HashMap<>(base);
@@ -399,6 +424,9 @@ public final class LocalStack implements AutoCloseable {
       }
     }).exceptionally(e -> null).join();
     quietly("origin", origin::close);
+    if (kafkaForwarder != null) {
+      kafkaForwarder.close();
+    }
     infra.close();
   }
 
