@@ -57,6 +57,8 @@ public final class PeerHttp {
   private static final Logger LOG = LoggerFactory.getLogger(PeerHttp.class);
   public static final String MPEGURL = "application/vnd.apple.mpegurl";
   public static final String MP2T = "video/mp2t";
+  private static final String EXPOSED_HEADERS =
+      "X-CDN-Source, X-CDN-Peer, X-CDN-Edge, X-CDN-Hops, X-CDN-Attempts, Content-Range, ETag";
 
   private final PeerConfig config;
   private final SegmentCache cache;
@@ -92,6 +94,15 @@ public final class PeerHttp {
   /** The router; body handlers are not needed (every route is a GET). */
   public Router router(Vertx vertx) {
     Router router = Router.router(vertx);
+    // Browser players (hls.js) fetch from pages on other origins: allow reading every answer.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("Access-Control-Allow-Origin", "*")
+          .putHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+      ctx.next();
+    });
+    router.options().handler(ctx -> ctx.response().setStatusCode(204)
+        .putHeader("Access-Control-Allow-Methods", "GET, OPTIONS")
+        .putHeader("Access-Control-Allow-Headers", "Range").putHeader("Access-Control-Max-Age", "86400").end());
     router.get("/hls/:songId/master.m3u8").handler(this::masterPlaylist);
     router.get("/hls/:songId/:rendition/playlist.m3u8").handler(this::mediaPlaylist);
     router.get("/segments/*").handler(this::segment);

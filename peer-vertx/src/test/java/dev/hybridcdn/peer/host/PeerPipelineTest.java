@@ -246,6 +246,7 @@ class PeerPipelineTest {
     assertThat(master.statusCode()).isEqualTo(200);
     assertThat(master.getHeader("Content-Type")).isEqualTo("application/vnd.apple.mpegurl");
     assertThat(master.bodyAsString()).contains("64k/playlist.m3u8");
+    assertThat(master.getHeader("Access-Control-Allow-Origin")).isEqualTo("*"); // hls.js in a browser
     HttpResponse<Buffer> media = get(p1, "/hls/demo/64k/playlist.m3u8");
     assertThat(media.bodyAsString()).contains("/segments/demo/64k/seg00000.ts").contains("#EXT-X-ENDLIST");
   }
