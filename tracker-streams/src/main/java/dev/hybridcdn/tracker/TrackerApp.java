@@ -3,6 +3,7 @@ package dev.hybridcdn.tracker;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.tracker.http.TrackerHttp;
+import dev.hybridcdn.tracker.index.PeerDirectory;
 import dev.hybridcdn.tracker.index.TrackerStores;
 import dev.hybridcdn.tracker.index.TrackerTopology;
 import io.micrometer.core.instrument.Counter;
@@ -22,10 +23,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +80,7 @@ public final class TrackerApp implements AutoCloseable {
     Duration timeout = config.startTimeout();
     ensureTopics(config, timeout);
     Metrics metrics = new Metrics();
+    PeerDirectory directory = new PeerDirectory();
     AtomicReference<KafkaStreams> ref = new AtomicReference<>();
     // The port must be known before Streams starts: it is this instance's application.server.
     HttpServer server;
@@ -96,7 +96,7 @@ public final class TrackerApp implements AutoCloseable {
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       port = server.actualPort();
       HostInfo self = new HostInfo(config.advertisedHost(), port);
-      http = new TrackerHttp(vertx, config.withHttpPort(port), ref::get, self, metrics);
+      http = new TrackerHttp(vertx, config.withHttpPort(port), ref::get, self, metrics, directory);
       handler.set(http.router());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -119,17 +119,10 @@ public final class TrackerApp implements AutoCloseable {
         skipped.increment();
       }
     };
-    KafkaStreams streams = new KafkaStreams(TrackerTopology.buildTopology(config, listener),
+    KafkaStreams streams = new KafkaStreams(TrackerTopology.buildTopology(config, listener, directory),
         TrackerTopology.streamsConfig(config, port));
     ref.set(streams);
-    Gauge.builder("cdn.tracker.live.peers", () -> {
-      try {
-        return streams.store(StoreQueryParameters.fromNameAndType(TrackerStores.PEER_DIRECTORY,
-            QueryableStoreTypes.keyValueStore()).enableStaleStores()).approximateNumEntries();
-      } catch (RuntimeException e) {
-        return Double.NaN;
-      }
-    }).description("announced live peers in the peer directory").register(metrics.registry());
+    Gauge.builder("cdn.tracker.live.peers", directory::size).description("announced live peers in the peer directory").register(metrics.registry());
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener((now, before) -> {
       LOG.info("streams state {} -> {}", before, now);

@@ -60,7 +60,7 @@ class TrackerScaleOutIT {
                 && !active(fx, a).isEmpty() && !active(fx, bb).isEmpty());
         for (TrackerApp via : List.of(a, b)) {
           Await.until(Duration.ofSeconds(60), "every key through instance " + via.port(),
-              () -> allKeysCorrect(fx, via, expected));
+              () -> allKeysCorrect(fx, via, expected, false));
         }
         // Keys really are split: each instance owns some partitions, so some answers were forwarded.
         assertThat(fx.get(a.port(), "/stats").body().getLong("forwardedQueries")
@@ -69,7 +69,7 @@ class TrackerScaleOutIT {
         b.close();
         b = null;
         Await.until(Duration.ofSeconds(60), "the survivor answers every key after the rebalance",
-            () -> allKeysCorrect(fx, a, expected));
+            () -> allKeysCorrect(fx, a, expected, true));
         assertThat(fx.get(a.port(), "/health").status()).isEqualTo(200);
       } finally {
         if (b != null) {
@@ -85,10 +85,21 @@ class TrackerScaleOutIT {
     return stats.status() == 200 ? stats.body().getJsonArray("activePartitions").getList() : List.of();
   }
 
-  /** Every segment's holders, every peer, /peers and /content, exactly as produced. */
-  private static boolean allKeysCorrect(TrackerFixture fx, TrackerApp via, Map<String, Set<String>> expected) {
+  /**
+   * Every segment's holders, every peer, /peers and /content, exactly as produced. Not yet
+   * answerable (503, connection error) means "wait"; a wrong answer fails the test at once, and
+   * with {@code strict} (the data is known to be processed) so does a 404.
+   */
+  private static boolean allKeysCorrect(TrackerFixture fx, TrackerApp via, Map<String, Set<String>> expected,
+      boolean strict) {
     for (var e : expected.entrySet()) {
       var a = fx.get(via.port(), "/segments/" + e.getKey() + "/peers?limit=50");
+      if (strict) {
+        assertThat(a.status()).as("status of %s via %d while rebalancing", e.getKey(), via.port()).isIn(200, 503, -1);
+      }
+      if (a.status() == 503) {
+        assertThat(a.raw().headers().firstValue("Retry-After")).isPresent();
+      }
       if (a.status() != 200) {
         return false;
       }
@@ -99,6 +110,9 @@ class TrackerScaleOutIT {
     }
     for (int p = 0; p < PEERS; p++) {
       var peer = fx.get(via.port(), "/peers/sx-peer-" + p);
+      if (strict) {
+        assertThat(peer.status()).as("status of peer %d while rebalancing", p).isIn(200, 503, -1);
+      }
       if (peer.status() != 200) {
         return false;
       }

@@ -8,6 +8,7 @@ import dev.hybridcdn.tracker.TrackerConfig;
 import dev.hybridcdn.tracker.index.HolderRanking;
 import dev.hybridcdn.tracker.index.LoadWindow;
 import dev.hybridcdn.tracker.index.LocalQueries;
+import dev.hybridcdn.tracker.index.PeerDirectory;
 import dev.hybridcdn.tracker.index.PeerState;
 import dev.hybridcdn.tracker.index.TrackerStores;
 import io.micrometer.core.instrument.Counter;
@@ -76,6 +77,7 @@ public final class TrackerHttp {
   private final Metrics metrics;
   private final WebClient client;
   private final HolderRanking ranking;
+  private final PeerDirectory directory;
   private final Map<String, AtomicLong> turns = new ConcurrentHashMap<>();
   private final Counter lookups;
   private final Counter forwards;
@@ -87,7 +89,8 @@ public final class TrackerHttp {
    * @param self this instance's {@code application.server}
    */
   public TrackerHttp(Vertx vertx, TrackerConfig config, Supplier<KafkaStreams> streams, HostInfo self,
-      Metrics metrics) {
+      Metrics metrics, PeerDirectory directory) {
+    this.directory = directory;
     this.vertx = vertx;
     this.config = config;
     this.streams = streams;
@@ -170,7 +173,6 @@ public final class TrackerHttp {
     int finalLimit = limit;
     byKey(ctx, TrackerStores.SEGMENT_HOLDERS, segmentId, (partition, stale) -> {
       ReadOnlyKeyValueStore<String, Long> holders = store(TrackerStores.SEGMENT_HOLDERS, partition, stale);
-      ReadOnlyKeyValueStore<String, PeerState> directory = globalDirectory();
       List<String> ids = LocalQueries.holders(holders, segmentId);
       var ranked = ranking.rank(ids, directory::get, requester, finalRegion, exclude, finalLimit, turn(segmentId));
       lookups.increment();
@@ -449,7 +451,7 @@ public final class TrackerHttp {
         .put("lookups", (long) lookups.count()).put("forwardedQueries", (long) forwards.count())
         .put("staleAnswers", (long) staleAnswers.count()).put("unavailableAnswers", (long) unavailable.count());
     try {
-      body.put("livePeers", globalDirectory().approximateNumEntries());
+      body.put("livePeers", directory.size());
     } catch (RuntimeException e) {
       body.putNull("livePeers");
     }
@@ -496,11 +498,6 @@ public final class TrackerHttp {
       p = p.withPartition(partition);
     }
     return requireStreams().store(stale ? p.enableStaleStores() : p);
-  }
-
-  private ReadOnlyKeyValueStore<String, PeerState> globalDirectory() {
-    return requireStreams().store(StoreQueryParameters.fromNameAndType(TrackerStores.PEER_DIRECTORY,
-        QueryableStoreTypes.<String, PeerState>keyValueStore()).enableStaleStores());
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

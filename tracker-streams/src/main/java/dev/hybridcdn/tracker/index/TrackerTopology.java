@@ -52,23 +52,28 @@ public final class TrackerTopology {
     Listener NONE = new Listener() {};
   }
 
-  /** The topology with no listener. */
+  /** The topology with no listener and its own peer directory. */
   public static Topology buildTopology(TrackerConfig config) {
-    return buildTopology(config, Listener.NONE);
+    return buildTopology(config, Listener.NONE, new PeerDirectory());
   }
 
   /**
    * Builds the topology described in the class comment; every store, processor and internal
    * topic is named from {@link TrackerStores}.
+   *
+   * @param directory the decoded view of the global peer directory this topology fills (one per
+   *     KafkaStreams instance)
    */
-  public static Topology buildTopology(TrackerConfig config, Listener listener) {
+  public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory) {
     TopicRegistry topics = config.topics();
     Serde<String> keys = topics.keySerde();
     Serde<SpecificRecord> events = topics.valueSerde();
     StreamsBuilder builder = new StreamsBuilder();
 
+    // Caching: a peer's state and a segment's holder count change with every segment event; the
+    // cache folds those writes into one store and changelog write per commit interval.
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.PEERS),
-        Serdes.String(), PeerState.serde()));
+        Serdes.String(), PeerState.serde()).withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.PEER_HOLDINGS),
         Serdes.String(), Serdes.Long()));
     Duration window = config.loadWindow();
@@ -81,7 +86,8 @@ public final class TrackerTopology {
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.SEGMENT_HOLDERS),
         Serdes.String(), Serdes.Long()));
     builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(TrackerStores.SEGMENT_HOLDER_COUNTS), Serdes.String(), Serdes.Integer()));
+        Stores.persistentKeyValueStore(TrackerStores.SEGMENT_HOLDER_COUNTS), Serdes.String(), Serdes.Integer())
+        .withCachingEnabled());
 
     KStream<String, SpecificRecord> peerEvents = builder.stream(topics.name(CdnTopic.PEER_EVENTS),
         Consumed.with(keys, events).withName(TrackerStores.PEER_EVENTS_SOURCE));
@@ -116,8 +122,8 @@ public final class TrackerTopology {
 
     builder.globalTable(directoryTopic, Consumed.with(Serdes.String(), PeerState.serde())
             .withName(TrackerStores.PEER_DIRECTORY_SOURCE),
-        Materialized.<String, PeerState>as(Stores.inMemoryKeyValueStore(TrackerStores.PEER_DIRECTORY))
-            .withKeySerde(Serdes.String()).withValueSerde(PeerState.serde()));
+        Materialized.<String, PeerState>as(directory.supplier())
+            .withKeySerde(Serdes.String()).withValueSerde(PeerState.serde()).withCachingDisabled());
     return builder.build();
   }
 

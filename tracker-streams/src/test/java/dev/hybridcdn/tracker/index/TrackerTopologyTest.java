@@ -53,6 +53,7 @@ class TrackerTopologyTest {
   private TestInputTopic<byte[], byte[]> rawPeerEvents;
   private TestOutputTopic<String, SpecificRecord> expirations;
   private final AtomicInteger expiredCount = new AtomicInteger();
+  private final PeerDirectory peerDirectory = new PeerDirectory();
   private final AtomicInteger skippedCount = new AtomicInteger();
   private Path stateDir;
 
@@ -75,7 +76,8 @@ class TrackerTopologyTest {
         skippedCount.incrementAndGet();
       }
     };
-    driver = new TopologyTestDriver(TrackerTopology.buildTopology(config, listener), props, Instant.ofEpochMilli(T0));
+    driver = new TopologyTestDriver(TrackerTopology.buildTopology(config, listener, peerDirectory), props,
+        Instant.ofEpochMilli(T0));
     topics = config.topics();
     Serde<SpecificRecord> serde = topics.valueSerde();
     peerEvents = driver.createInputTopic(topics.name(CdnTopic.PEER_EVENTS), new StringSerializer(), serde.serializer());
@@ -146,7 +148,7 @@ class TrackerTopologyTest {
 
   private List<String> lookup(String segment, String requester, String region) {
     HolderRanking ranking = new HolderRanking(config.rttBucketMs(), config.loadBucket());
-    return ranking.rank(LocalQueries.holders(index(), segment), directory()::get, requester, region,
+    return ranking.rank(LocalQueries.holders(index(), segment), peerDirectory::get, requester, region,
         requester == null ? Set.of() : Set.of(requester), 10, turn++).stream().map(HolderRanking.Ranked::peerId)
         .toList();
   }
@@ -160,6 +162,7 @@ class TrackerTopologyTest {
     assertThat(d.region()).isEqualTo("eu-west");
     assertThat(d.uploadSlots()).isEqualTo(4);
     assertThat(d.baseUrl()).startsWith("http://127.0.0.1:9");
+    assertThat(peerDirectory.get("p1")).isEqualTo(d); // the decoded view follows the store
   }
 
   @Test
@@ -209,6 +212,8 @@ class TrackerTopologyTest {
     assertThat(counts().get(SEG)).isEqualTo(1);
     assertThat(peers().get("p1")).isNull();
     assertThat(directory().get("p1")).isNull();
+    assertThat(peerDirectory.get("p1")).isNull();
+    assertThat(peerDirectory.size()).isEqualTo(1);
   }
 
   @Test

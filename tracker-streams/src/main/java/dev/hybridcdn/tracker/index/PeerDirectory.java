@@ -1,0 +1,204 @@
+package dev.hybridcdn.tracker.index;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The global peer directory of one instance: an in-memory store (the {@link TrackerStores#PEER_DIRECTORY}
+ * global store) that also keeps every entry decoded, so a ranked lookup over ~100 holders reads
+ * {@link PeerState}s without decoding bytes per holder. Both views are written by the same puts
+ * (live processing and restoration on start).
+ */
+public final class PeerDirectory {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerDirectory.class);
+  private final ConcurrentHashMap<String, PeerState> decoded = new ConcurrentHashMap<>();
+  private final Deserializer<PeerState> deserializer = PeerState.serde().deserializer();
+  private static final int TIMESTAMP_BYTES = 8;
+
+  /** An announced live peer, or null (unknown, left, expired). Thread-safe, never blocks. */
+  public PeerState get(String peerId) {
+    return decoded.get(peerId);
+  }
+
+  /** Number of announced live peers. */
+  public int size() {
+    return decoded.size();
+  }
+
+  /** The supplier of the global store backing this directory. */
+  public KeyValueBytesStoreSupplier supplier() {
+    return new KeyValueBytesStoreSupplier() {
+      @Override
+      public String name() {
+        return TrackerStores.PEER_DIRECTORY;
+      }
+
+      @Override
+      public KeyValueStore<Bytes, byte[]> get() {
+        return new Store();
+      }
+
+      @Override
+      public String metricsScope() {
+        return "in-memory";
+      }
+    };
+  }
+
+  private void mirror(Bytes key, byte[] value) {
+    String id = new String(key.get(), StandardCharsets.UTF_8);
+    if (value == null) {
+      decoded.remove(id);
+      return;
+    }
+    try {
+      decoded.put(id, deserializer.deserialize(TrackerStores.PEER_DIRECTORY,
+          java.util.Arrays.copyOfRange(value, TIMESTAMP_BYTES, value.length)));
+    } catch (RuntimeException e) {
+      LOG.warn("undecodable peer directory entry for {} ignored: {}", id, e.toString());
+      decoded.remove(id);
+    }
+  }
+
+  /**
+   * Values arrive in Streams' timestamped format (8-byte timestamp, then the value), as in every
+   * global KTable store; the marker interface makes restoration convert to the same format.
+   */
+  private final class Store implements KeyValueStore<Bytes, byte[]>, org.apache.kafka.streams.state.TimestampedBytesStore {
+    private final NavigableMap<Bytes, byte[]> map = new ConcurrentSkipListMap<>();
+    private volatile boolean open;
+
+    @Override
+    public String name() {
+      return TrackerStores.PEER_DIRECTORY;
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+      decoded.clear();
+      context.register(root, (key, value) -> put(Bytes.wrap(key), value));
+      open = true;
+    }
+
+    @Override
+    public void close() {
+      open = false;
+    }
+
+    @Override
+    public boolean persistent() {
+      return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return open;
+    }
+
+    @Override
+    public void put(Bytes key, byte[] value) {
+      if (value == null) {
+        map.remove(key);
+      } else {
+        map.put(key, value);
+      }
+      mirror(key, value);
+    }
+
+    @Override
+    public byte[] putIfAbsent(Bytes key, byte[] value) {
+      byte[] old = map.get(key);
+      if (old == null) {
+        put(key, value);
+      }
+      return old;
+    }
+
+    @Override
+    public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
+      entries.forEach(kv -> put(kv.key, kv.value));
+    }
+
+    @Override
+    public byte[] delete(Bytes key) {
+      byte[] old = map.remove(key);
+      mirror(key, null);
+      return old;
+    }
+
+    @Override
+    public byte[] get(Bytes key) {
+      return map.get(key);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
+      if (from != null && to != null && from.compareTo(to) > 0) {
+        return iterator(Map.<Bytes, byte[]>of().entrySet().iterator());
+      }
+      NavigableMap<Bytes, byte[]> sub = map;
+      if (from != null) {
+        sub = sub.tailMap(from, true);
+      }
+      if (to != null) {
+        sub = sub.headMap(to, true);
+      }
+      return iterator(new ArrayList<>(sub.entrySet()).iterator());
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> all() {
+      return iterator(new ArrayList<>(map.entrySet()).iterator());
+    }
+
+    @Override
+    public long approximateNumEntries() {
+      return map.size();
+    }
+
+    private KeyValueIterator<Bytes, byte[]> iterator(Iterator<Map.Entry<Bytes, byte[]>> it) {
+      return new KeyValueIterator<>() {
+        private Map.Entry<Bytes, byte[]> peeked;
+
+        @Override
+        public boolean hasNext() {
+          return peeked != null || it.hasNext();
+        }
+
+        @Override
+        public KeyValue<Bytes, byte[]> next() {
+          Map.Entry<Bytes, byte[]> e = peeked != null ? peeked : it.next();
+          peeked = null;
+          return KeyValue.pair(e.getKey(), e.getValue());
+        }
+
+        @Override
+        public Bytes peekNextKey() {
+          if (peeked == null) {
+            peeked = it.next();
+          }
+          return peeked.getKey();
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.hybridcdn.tracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrackerConfigTest {
+  @Test
+  void defaultsFollowTheContract() {
+    TrackerConfig c = TrackerConfig.from(new Env(Map.of()));
+    assertThat(c.httpPort()).isEqualTo(7070);
+    assertThat(c.applicationId()).isEqualTo("cdn-tracker");
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(2000));
+    assertThat(c.peerTtl()).isEqualTo(Duration.ofMillis(6000));
+    assertThat(c.punctuateInterval()).isEqualTo(Duration.ofMillis(1000));
+    assertThat(c.standbyReplicas()).isEqualTo(1);
+    assertThat(c.topics().prefix()).isEqualTo("cdn.");
+    assertThat(c.common().kafkaBootstrapServers()).isEqualTo("127.0.0.1:9092");
+  }
+
+  @Test
+  void ttlDefaultsToThreeHeartbeats() {
+    assertThat(TrackerConfig.from(new Env(Map.of("TRACKER_HEARTBEAT_INTERVAL_MS", "500"))).peerTtl())
+        .isEqualTo(Duration.ofMillis(1500));
+  }
+
+  @Test
+  void invalidValuesNameTheVariable() {
+    assertThatThrownBy(() -> TrackerConfig.from(new Env(Map.of("HTTP_PORT", "70000"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("HTTP_PORT");
+    assertThatThrownBy(() -> TrackerConfig.from(new Env(Map.of("TRACKER_PEER_TTL_MS", "soon"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TRACKER_PEER_TTL_MS");
+    assertThatThrownBy(() -> TrackerConfig.from(new Env(Map.of("TRACKER_HEARTBEAT_INTERVAL_MS", "4000",
+        "TRACKER_PEER_TTL_MS", "1000")))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("TRACKER_PEER_TTL_MS");
+    assertThatThrownBy(() -> TrackerConfig.from(new Env(Map.of("TRACKER_APPLICATION_ID", "a b"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TRACKER_APPLICATION_ID");
+  }
+}
