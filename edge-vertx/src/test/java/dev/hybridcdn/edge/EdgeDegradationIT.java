@@ -2,6 +2,9 @@ package dev.hybridcdn.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridcdn.schemas.events.EdgeServed;
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
@@ -19,14 +22,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Each dependency taken away from a running edge and given back: Redis, PostgreSQL and the origin
- * sit behind TCP forwarders the test cuts and restores; the edge is never restarted.
+ * Each dependency taken away from a running edge and given back: Redis, PostgreSQL, the origin and
+ * the Kafka bootstrap address sit behind TCP forwarders the test cuts and restores; the edge is never
+ * restarted.
  */
 class EdgeDegradationIT {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -174,6 +182,45 @@ class EdgeDegradationIT {
       JsonObject health = new JsonObject(Http.text("http://127.0.0.1:" + e.port() + "/health"));
       assertThat(health.getJsonObject("checks").getJsonObject("kafka").getString("status")).isEqualTo("DOWN");
     }
+  }
+
+  @Test
+  void eventsMadeWhileKafkaIsAwayAreDeliveredWhenItReturns() throws Exception {
+    String bootstrap = KAFKA.bootstrapServers().split(",")[0];
+    int brokerPort = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+    try (TcpProxy kafkaLink = new TcpProxy(brokerPort)) {
+      kafkaLink.stop(); // the edge starts with no broker reachable
+      Map<String, String> env = fixture.edgeEnv("edge-late-kafka", REDIS);
+      env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + kafkaLink.port());
+      try (EdgeServer e = EdgeServer.start(EdgeConfig.from(new Env(env)))) {
+        String url = "http://127.0.0.1:" + e.port() + "/segments/" + segments.get(0).getString("segmentId");
+        for (int i = 0; i < 5; i++) {
+          assertThat(Http.get(url).statusCode()).isEqualTo(200);
+        }
+        assertThat(e.events().sent()).isZero();
+        kafkaLink.start(); // the broker "returns"
+        Await.until(Duration.ofSeconds(60), "5 EdgeServed events acknowledged", () -> e.events().sent() >= 5);
+        assertThat(e.events().droppedCount()).isZero();
+      }
+    }
+    TopicRegistry topics = new TopicRegistry(fixture.topicPrefix);
+    Map<String, Object> cfg = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "edge-late-" + System.nanoTime(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<EdgeServed> seen = new java.util.ArrayList<>();
+    try (KafkaConsumer<String, SpecificRecord> consumer = new KafkaConsumer<>(cfg, new StringDeserializer(),
+        topics.valueSerde().deserializer())) {
+      consumer.subscribe(List.of(topics.name(CdnTopic.EDGE_EVENTS)));
+      Await.until(Duration.ofSeconds(60), "the 5 events in " + topics.name(CdnTopic.EDGE_EVENTS), () -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+          if (r.value() instanceof EdgeServed es && es.getEdgeId().equals("edge-late-kafka")) {
+            assertThat(r.key()).isEqualTo("edge-late-kafka");
+            seen.add(es);
+          }
+        });
+        return seen.size() >= 5;
+      });
+    }
+    assertThat(seen).hasSize(5);
   }
 
   private static String xCache(String id) throws Exception {
