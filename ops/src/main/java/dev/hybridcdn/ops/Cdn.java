@@ -278,7 +278,7 @@ public final class Cdn implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Path data = dataDir != null ? dataDir : StackEnv.home().resolve(".cdn").resolve("data");
+      Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
       Demo.deleteTreeQuietly(data);
       PrintStream err = System.err;
       LocalStack stack = LocalStack.start(StackOptions.of(data, true), line -> err.println("• " + line));

@@ -58,11 +58,22 @@ public final class StackEnv {
     StringBuilder text = new StringBuilder("# written by ./cdn up; removed when it stops\n");
     new TreeMap<>(vars).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
     try {
-      Files.createDirectories(file().getParent());
+      ensureDir();
       Files.writeString(file(), text);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file(), e);
     }
+  }
+
+  /** Creates {@code <home>/.cdn} with a {@code .gitignore} of {@code *}: its contents are never committed. */
+  public static Path ensureDir() throws IOException {
+    Path dir = file().getParent();
+    Files.createDirectories(dir);
+    Path ignore = dir.resolve(".gitignore");
+    if (!Files.exists(ignore)) {
+      Files.writeString(ignore, "# runtime state of ./cdn (stack.env, embedded server data)\n*\n");
+    }
+    return dir;
   }
 
   /** Deletes the stack file. */

@@ -60,6 +60,12 @@ public final class TextReport {
       Summary.PeerChurn c = s.peers();
       out.append(String.format(Locale.ROOT, "%nSwarm: %d joins, %d clean leaves, %d expiries; peers uploaded %s to peers (heartbeats)%n",
           c.joined(), c.left(), c.expired(), bytes(c.uploadedBytes())));
+      if (s.edge() != null && c.uploadedBytes() + s.edge().bytes() > 0) {
+        out.append(String.format(Locale.ROOT,
+            "  bytes into peers: %.1f%% from other peers, %.1f%% from edges (read-ahead included)%n",
+            100.0 * c.uploadedBytes() / (c.uploadedBytes() + s.edge().bytes()),
+            100.0 * s.edge().bytes() / (c.uploadedBytes() + s.edge().bytes())));
+      }
       List<Summary.Bucket> busy = s.timeline().buckets().stream()
           .filter(b -> b.joins() + b.leaves() + b.expiries() > 0).toList();
       if (!busy.isEmpty()) {
@@ -94,6 +100,9 @@ public final class TextReport {
       row(out, "CDN offload (edge egress)", String.format(Locale.ROOT, "%.1f%%", offload(cdnOnly.edge().bytes(),
           cdnOnly.bytesDelivered())), String.format(Locale.ROOT, "%.1f%%", offload(hybrid.edge().bytes(),
           hybrid.bytesDelivered())));
+    }
+    if (cdnOnly.peers() != null && hybrid.peers() != null) {
+      row(out, "peer-to-peer uploads", bytes(cdnOnly.peers().uploadedBytes()), bytes(hybrid.peers().uploadedBytes()));
     }
     row(out, "peer bytes", bytes(cdnOnly.bytes("peer")), bytes(hybrid.bytes("peer")));
     row(out, "local cache bytes", bytes(cdnOnly.bytes("local")), bytes(hybrid.bytes("local")));
