@@ -71,6 +71,13 @@ class TrackerScaleOutIT {
         Await.until(Duration.ofSeconds(60), "the survivor answers every key after the rebalance",
             () -> allKeysCorrect(fx, a, expected, true));
         assertThat(fx.get(a.port(), "/health").status()).isEqualTo(200);
+
+        // A new instance restores the global peer directory from its topic and ranks with it.
+        try (TrackerApp c = TrackerApp.start(fx.config(stateDir.resolve("c"), extra))) {
+          Await.until(Duration.ofSeconds(60), "every key through a freshly started instance",
+              () -> allKeysCorrect(fx, c, expected, false));
+          assertThat(fx.get(c.port(), "/stats").body().getInteger("livePeers")).isEqualTo(PEERS);
+        }
       } finally {
         if (b != null) {
           b.close();
