@@ -151,9 +151,9 @@ public final class Demo implements AutoCloseable {
       }
       Thread.sleep(500); // events are still on their way to Kafka; poll the history again
     }
-    step(String.format(Locale.ROOT, "[%s] %d segments, %d failed requests in %.1f s; history %s the players",
-        name, playersSummary.requests(), playersSummary.failures(), result.wallTime().toMillis() / 1000.0,
-        matches ? "agrees with" : "DIFFERS from"));
+    step(String.format(Locale.ROOT, "[%s] %d segments %s, %d failed requests in %.1f s; history %s the players",
+        name, playersSummary.requests(), playersSummary.requestsByTier(), playersSummary.failures(),
+        result.wallTime().toMillis() / 1000.0, matches ? "agrees with" : "DIFFERS from"));
     return new Phase(name, playersSummary, history, merge(playersSummary, history), players.allLatency(), matches,
         result);
   }
