@@ -39,13 +39,17 @@ public final class TrackerApp implements AutoCloseable {
 
   private final Vertx vertx;
   private final boolean ownsVertx;
+  /** HTTP servers (event loops) sharing the port: one per core. */
+  private static final int HTTP_EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
   private final HttpServer server;
+  private final List<HttpServer> extraServers;
   private final TrackerHttp http;
   private final KafkaStreams streams;
   private final TrackerConfig config;
 
-  private TrackerApp(Vertx vertx, boolean ownsVertx, HttpServer server, TrackerHttp http, KafkaStreams streams,
-      TrackerConfig config) {
+  private TrackerApp(Vertx vertx, boolean ownsVertx, HttpServer server, List<HttpServer> extraServers,
+      TrackerHttp http, KafkaStreams streams, TrackerConfig config) {
+    this.extraServers = extraServers;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.server = server;
@@ -84,6 +88,7 @@ public final class TrackerApp implements AutoCloseable {
     AtomicReference<KafkaStreams> ref = new AtomicReference<>();
     // The port must be known before Streams starts: it is this instance's application.server.
     HttpServer server;
+    List<HttpServer> extraServers = new java.util.ArrayList<>();
     TrackerHttp http;
     int port;
     try {
@@ -98,6 +103,14 @@ public final class TrackerApp implements AutoCloseable {
       HostInfo self = new HostInfo(config.advertisedHost(), port);
       http = new TrackerHttp(vertx, config.withHttpPort(port), ref::get, self, metrics, directory);
       handler.set(http.router());
+      // More servers on the same fixed port spread requests over event loops (Vert.x shares the
+      // socket between servers of one Vert.x instance). With port 0 each would get its own port,
+      // so a free-port instance (tests) keeps one event loop.
+      for (int i = 1; i < HTTP_EVENT_LOOPS && config.httpPort() != 0; i++) {
+        extraServers.add(vertx.createHttpServer().requestHandler(req -> handler.get().handle(req))
+            .listen(config.httpPort(), "0.0.0.0").toCompletionStage().toCompletableFuture()
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while binding HTTP port " + config.httpPort(), e);
@@ -134,7 +147,8 @@ public final class TrackerApp implements AutoCloseable {
       LOG.error("stream thread died; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
-    TrackerApp app = new TrackerApp(vertx, ownsVertx, server, http, streams, config.withHttpPort(port));
+    TrackerApp app = new TrackerApp(vertx, ownsVertx, server, extraServers, http, streams,
+        config.withHttpPort(port));
     try {
       streams.start();
       if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -234,6 +248,13 @@ public final class TrackerApp implements AutoCloseable {
   }
 
   private void closeParts(boolean log) {
+    for (HttpServer extra : extraServers) {
+      try {
+        extra.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("HTTP server did not close cleanly: {}", e.toString());
+      }
+    }
     try {
       server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -49,8 +49,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * latency percentiles. Figures are printed to stdout.
  *
  * <p>Arguments ({@code key=value}, all optional): {@code peers=10000 segments=20000 perPeer=200
- * links=5 lookupSeconds=20 warmupSeconds=3 connections=32 commitMs=100 bootstrap=<host:port>} (no
- * bootstrap: an embedded KRaft broker). Targets: >= 50,000 events/s; >= 20,000 lookups/s with p99 < 5 ms.
+ * links=5 lookupSeconds=20 warmupSeconds=3 connections=32 commitMs=100 wrk=false bootstrap=<host:port>} (no
+ * bootstrap: an embedded KRaft broker; {@code wrk=true} also runs the lookups from {@code wrk}). Targets: >= 50,000 events/s; >= 20,000 lookups/s with p99 < 5 ms.
  *
  * <pre>java -cp 'tracker-streams/target/tracker-streams.jar:tracker-streams/target/lib/*' dev.hybridcdn.tracker.bench.TrackerBench</pre>
  */
@@ -80,7 +80,11 @@ public final class TrackerBench {
     String bootstrap = kafka == null ? a.get("bootstrap") : kafka.bootstrapServers();
     String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + ".";
     Path stateDir = Files.createTempDirectory("tracker-bench");
-    TrackerConfig config = TrackerConfig.from(new Env(Map.of("HTTP_PORT", "0", "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+    int httpPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      httpPort = free.getLocalPort(); // a fixed port lets the tracker run one HTTP server per core
+    }
+    TrackerConfig config = TrackerConfig.from(new Env(Map.of("HTTP_PORT", Integer.toString(httpPort), "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
         "TOPIC_PREFIX", prefix, "TRACKER_APPLICATION_ID", prefix + "tracker", "TRACKER_PEER_TTL_MS", "3600000",
         "TRACKER_STATE_DIR", stateDir.toString(), "TRACKER_STANDBY_REPLICAS", "0",
         "TRACKER_COMMIT_INTERVAL_MS", commitMs)));
@@ -108,6 +112,9 @@ public final class TrackerBench {
             + " load average %.1f on %d cores%n", cpu, events / cpu, loadAverage(),
             Runtime.getRuntime().availableProcessors());
         lookups(app.port(), peers, segmentIds, connections, warmupSeconds, lookupSeconds);
+        if (Boolean.parseBoolean(a.getOrDefault("wrk", "false"))) {
+          wrk(app.port(), peers, segmentIds, connections, lookupSeconds);
+        }
       }
     } finally {
       if (kafka != null) {
@@ -242,6 +249,34 @@ public final class TrackerBench {
     }
     client.close();
     vertx.close();
+  }
+
+  /**
+   * The same lookups from {@code wrk} (a separate C load generator, so the JVM runs only the
+   * server and the broker): random segment and requester per request via a Lua script.
+   */
+  private static void wrk(int port, int peers, String[] segmentIds, int connections, int seconds) throws Exception {
+    Path script = Files.createTempFile("tracker-lookups", ".lua");
+    StringBuilder lua = new StringBuilder("local segments = {\n");
+    for (String s : segmentIds) {
+      lua.append('"').append(s).append("\",\n");
+    }
+    lua.append("}\nmath.randomseed(7)\nrequest = function()\n")
+        .append("  local s = segments[math.random(#segments)]\n")
+        .append("  return wrk.format(\"GET\", \"/segments/\" .. s .. \"/peers?exclude=bench-peer-\" .. ")
+        .append("math.random(0, ").append(peers - 1).append(") .. \"&limit=10\")\nend\n");
+    Files.writeString(script, lua);
+    List<String> cmd = List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
+        script.toString(), "http://127.0.0.1:" + port);
+    System.out.println("wrk: " + String.join(" ", cmd));
+    long cpu0 = cpuNanos();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    double cpu = (cpuNanos() - cpu0) / 1e9;
+    System.out.print(out);
+    System.out.printf("  CPU of this JVM (server + broker) during wrk: %.1f s; load average %.1f%n", cpu, loadAverage());
+    Files.deleteIfExists(script);
   }
 
   /** CPU time of this whole JVM, ns (all threads: broker, tracker and load client). */

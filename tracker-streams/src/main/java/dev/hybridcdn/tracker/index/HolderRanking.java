@@ -2,7 +2,6 @@ package dev.hybridcdn.tracker.index;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -52,8 +51,10 @@ public final class HolderRanking {
       String region, Set<String> exclude, int limit, long turn) {
     PeerState requester = requesterId == null ? null : directory.apply(requesterId);
     String preferred = region != null ? region : requester == null ? null : requester.region();
-    record Candidate(Ranked ranked, int regionRank, long rttRank, long loadRank) {}
-    List<Candidate> candidates = new ArrayList<>();
+    // One sortable key per holder: region (1 bit) | RTT bucket (31 bits, unknown = max) | load bucket (31 bits).
+    record Candidate(Ranked ranked, long key) {}
+    Candidate[] candidates = new Candidate[holderIds.size()];
+    int n = 0;
     for (String id : holderIds) {
       if (exclude.contains(id)) {
         continue;
@@ -65,7 +66,7 @@ public final class HolderRanking {
       Double rtt = null;
       if (requester != null) {
         rtt = requester.links().get(id);
-        if (rtt == null && requesterId != null) {
+        if (rtt == null && !h.links().isEmpty()) {
           rtt = h.links().get(requesterId);
         }
       }
@@ -73,27 +74,28 @@ public final class HolderRanking {
         rtt = h.meanRttMs();
       }
       double load = h.load();
-      candidates.add(new Candidate(new Ranked(id, h.baseUrl(), h.region(), rtt, load),
-          preferred == null || preferred.equals(h.region()) ? 0 : 1,
-          rtt == null ? Long.MAX_VALUE : (long) Math.floor(rtt / rttBucketMs),
-          (long) Math.floor(load / loadBucket + 1e-9)));
+      long regionRank = preferred == null || preferred.equals(h.region()) ? 0 : 1;
+      long rttRank = rtt == null ? Integer.MAX_VALUE : Math.min(Integer.MAX_VALUE - 1,
+          Math.max(0, (long) Math.floor(rtt / rttBucketMs)));
+      long loadRank = Math.min(Integer.MAX_VALUE, Math.max(0, (long) Math.floor(load / loadBucket + 1e-9)));
+      candidates[n++] = new Candidate(new Ranked(id, h.baseUrl(), h.region(), rtt, load),
+          regionRank << 62 | rttRank << 31 | loadRank);
     }
     // Peer id as the last key makes tie groups deterministic before rotation.
-    candidates.sort(Comparator.comparingInt(Candidate::regionRank).thenComparingLong(Candidate::rttRank)
-        .thenComparingLong(Candidate::loadRank).thenComparing(c -> c.ranked().peerId()));
-    List<Ranked> out = new ArrayList<>(Math.min(limit, candidates.size()));
+    java.util.Arrays.sort(candidates, 0, n, (x, y) -> x.key != y.key ? Long.compare(x.key, y.key)
+        : x.ranked.peerId().compareTo(y.ranked.peerId()));
+    List<Ranked> out = new ArrayList<>(Math.min(limit, n));
     int i = 0;
-    while (i < candidates.size() && out.size() < limit) {
-      Candidate first = candidates.get(i);
+    while (i < n && out.size() < limit) {
+      long key = candidates[i].key;
       int j = i + 1;
-      while (j < candidates.size() && candidates.get(j).regionRank() == first.regionRank()
-          && candidates.get(j).rttRank() == first.rttRank() && candidates.get(j).loadRank() == first.loadRank()) {
+      while (j < n && candidates[j].key == key) {
         j++;
       }
       int size = j - i;
       int start = (int) Math.floorMod(turn, (long) size);
       for (int k = 0; k < size && out.size() < limit; k++) {
-        out.add(candidates.get(i + (start + k) % size).ranked());
+        out.add(candidates[i + (start + k) % size].ranked());
       }
       i = j;
     }
