@@ -351,6 +351,9 @@ public final class LocalStack implements AutoCloseable {
         env.put("PEER_TIMEOUT_MS", "2000");
         env.put("P2P_BUDGET_MS", "4000");
         env.put("EDGE_TIMEOUT_MS", "10000");
+        // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
+        // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
+        env.put("TOPICS_TIMEOUT_MS", "30000");
         host = PeerHost.start(PeerHostConfig.from(new Env(env)));
         nextPeer = new AtomicInteger(peerCount);
       } catch (RuntimeException e) {
