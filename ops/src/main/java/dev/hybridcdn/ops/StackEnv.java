@@ -43,6 +43,9 @@ public final class StackEnv {
     try {
       for (String line : Files.readAllLines(file)) {
         int eq = line.indexOf('=');
+        if (line.strip().startsWith("#")) {
+          continue;
+        }
         if (eq > 0 && !line.startsWith("#")) {
           vars.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
         }
