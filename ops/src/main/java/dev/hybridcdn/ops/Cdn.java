@@ -178,7 +178,13 @@ public final class Cdn implements Callable<Integer> {
       }
       PrintStream progress = System.err;
       Demo demo = new Demo(o, progress);
-      Thread hook = new Thread(demo::close, "demo-shutdown");
+      boolean keep = keepRunning;
+      Thread hook = new Thread(() -> {
+        if (keep) {
+          StackEnv.clear(); // the stack this file names is going away
+        }
+        demo.close();
+      }, "demo-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
         Demo.Outcome out = demo.run();
