@@ -129,7 +129,12 @@ public final class EventPublisher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      LOG.error("event publisher stopped", e);
+      if (closing) {
+        // close() gave up on a broker that never came back while send() waited for it.
+        LOG.warn("closed with the broker unreachable: {} buffered events not delivered", buffer.size() + 1);
+      } else {
+        LOG.error("event publisher stopped", e);
+      }
     }
   }
 
