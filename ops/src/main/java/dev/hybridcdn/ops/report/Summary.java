@@ -31,7 +31,8 @@ import java.util.Map;
  *     origin did not send (0 when nothing was delivered)
  * @param latencyMsByTier latency percentiles per tier, ms
  * @param latencyMsByHops latency percentiles per hop count (0 local, 1 peer or edge hit, 2 via
- *     the edge to the origin); empty when hop counts are unknown (player-side counts)
+ *     the edge to the origin): from {@code SegmentDelivered.hops} in the history, from the peer's
+ *     {@code X-CDN-Hops} header for players; empty when unknown
  * @param latencyMsAll latency percentiles of every answered request, all tiers, ms
  * @param edge what the edges answered, from {@code EdgeServed}; null when not known
  * @param topUploaders peers that uploaded the most bytes to other peers, most first

@@ -9,12 +9,14 @@ package dev.hybridcdn.ops.swarm;
  * @param url the URL requested
  * @param status HTTP status, 0 when no answer came (timeout, connection refused)
  * @param source {@code X-CDN-Source} of a segment answer ({@code local|peer|edge|origin}), else null
+ * @param hops {@code X-CDN-Hops} of a segment answer (0 local, 1 peer or edge hit, 2 origin), -1 when absent
  * @param bytes body bytes received
  * @param latencyMicros from sending the request to the last body byte, microseconds
  * @param ts epoch ms when the answer (or the error) came
  * @param error why it failed, null when it succeeded
  */
-public record PlayerRequest(int player, String peerId, Kind kind, String url, int status, String source, long bytes,
+public record PlayerRequest(int player, String peerId, Kind kind, String url, int status, String source, int hops,
+    long bytes,
     long latencyMicros, long ts, String error) {
 
   /** What was requested. */

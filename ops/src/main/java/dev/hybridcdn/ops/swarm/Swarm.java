@@ -57,7 +57,7 @@ public final class Swarm implements AutoCloseable {
         if (r.failed()) {
           a.failure(r.ts());
         } else if (r.kind() == PlayerRequest.Kind.SEGMENT) {
-          a.delivery(r.source(), segmentId(r.url()), r.bytes(), r.latencyMicros(), -1, null, r.ts());
+          a.delivery(r.source(), segmentId(r.url()), r.bytes(), r.latencyMicros(), r.hops(), null, r.ts());
         }
       }
       return a;
@@ -257,7 +257,7 @@ public final class Swarm implements AutoCloseable {
           long micros = (System.nanoTime() - t0) / 1000;
           long now = System.currentTimeMillis();
           if (ar.failed()) {
-            record(new PlayerRequest(player, peer.peerId(), kind, url, 0, null, 0, micros, now,
+            record(new PlayerRequest(player, peer.peerId(), kind, url, 0, null, -1, 0, micros, now,
                 ar.cause().toString()));
             return Future.failedFuture(ar.cause());
           }
@@ -272,7 +272,8 @@ public final class Swarm implements AutoCloseable {
             error = "segment answer without a valid X-CDN-Source header: " + source;
           }
           record(new PlayerRequest(player, peer.peerId(), kind, url, r.statusCode(),
-              source == null ? null : source.toLowerCase(Locale.ROOT), bytes, micros, now, error));
+              source == null ? null : source.toLowerCase(Locale.ROOT), hops(r.getHeader("X-CDN-Hops")), bytes, micros,
+              now, error));
           return error == null ? Future.succeededFuture(r) : Future.failedFuture(error);
         });
   }
@@ -330,6 +331,19 @@ public final class Swarm implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
       LOG.warn("churn step failed: {}", e.toString());
+    }
+  }
+
+  /** The {@code X-CDN-Hops} header as a count, -1 when absent or not a small number. */
+  static int hops(String header) {
+    if (header == null) {
+      return -1;
+    }
+    try {
+      int h = Integer.parseInt(header.strip());
+      return h >= 0 && h <= 16 ? h : -1;
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

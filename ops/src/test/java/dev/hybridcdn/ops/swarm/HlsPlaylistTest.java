@@ -32,6 +32,9 @@ class HlsPlaylistTest {
         new HlsPlaylist.Segment("http://127.0.0.1:9004/segments/demo/128k/seg00000.ts", 10_000),
         new HlsPlaylist.Segment("http://127.0.0.1:9004/segments/demo/128k/seg00001.ts", 3_520));
     assertThat(Swarm.segmentId(s.get(1).uri())).isEqualTo("demo/128k/seg00001.ts");
+    assertThat(Swarm.hops("2")).isEqualTo(2);
+    assertThat(Swarm.hops(null)).isEqualTo(-1);
+    assertThat(Swarm.hops("many")).isEqualTo(-1);
   }
 
   @Test
