@@ -10,6 +10,7 @@ import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
@@ -184,8 +185,8 @@ public final class EdgeApi {
     if (range instanceof ByteRange.Partial partial) {
       ByteRange r = partial.range();
       response.setStatusCode(206)
-          .putHeader(HttpHeaders.CONTENT_RANGE, "bytes " + r.first() + "-" + r.last() + "/" + length);
-      return body(ctx, bytes.slice((int) r.first(), (int) r.last() + 1));
+          .putHeader(HttpHeaders.CONTENT_RANGE, r.contentRange(length));
+      return body(ctx, bytes.slice((int) r.start(), (int) r.end() + 1));
     }
     if (range instanceof ByteRange.Unsatisfiable) {
       response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length).putHeader(HttpHeaders.CONTENT_TYPE,

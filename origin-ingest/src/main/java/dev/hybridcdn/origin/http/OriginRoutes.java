@@ -4,6 +4,7 @@ import dev.hybridcdn.origin.store.OriginStore;
 import dev.hybridcdn.origin.store.StoreUnavailableException;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;

@@ -15,6 +15,7 @@ import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.vertx.core.Future;
@@ -239,7 +240,7 @@ public final class PeerHttp {
     }
     ctx.response().putHeader("Content-Type", MP2T).putHeader("ETag", "\"" + seg.sha256() + "\"")
         .putHeader("X-CDN-Peer", config.peerId());
-    sendBytes(ctx, seg).onComplete(ar -> {
+    sendBytes(ctx, seg, ByteRange.parse(ctx.request().getHeader("Range"), seg.size())).onComplete(ar -> {
       slots.release(grant.get());
       if (ar.succeeded()) {
         meters.uploaded();
@@ -295,8 +296,10 @@ public final class PeerHttp {
     } else {
       resp.putHeader("X-CDN-Edge", sourceId);
     }
-    long sent = RangeHeader.length(ctx.request().getHeader("Range"), seg.size());
-    sendBytes(ctx, seg);
+    ByteRange.Parsed range = ByteRange.parse(ctx.request().getHeader("Range"), seg.size());
+    sendBytes(ctx, seg, range);
+    long sent = range instanceof ByteRange.Partial p ? p.range().length()
+        : range instanceof ByteRange.Full ? seg.size() : -1;
     if (sent >= 0) {
       meters.delivered(tier, sent);
       events.delivered(requestId(), id.toString(), id.songId(), id.rendition(), tier, sourceId,
@@ -323,20 +326,20 @@ public final class PeerHttp {
    *
    * @return bytes written
    */
-  private Future<Long> sendBytes(RoutingContext ctx, CachedSegment seg) {
+  private Future<Long> sendBytes(RoutingContext ctx, CachedSegment seg, ByteRange.Parsed range) {
     var resp = ctx.response().putHeader("Accept-Ranges", "bytes");
     int len = seg.size();
-    long[] range = RangeHeader.parse(ctx.request().getHeader("Range"), len);
-    if (range == null) {
-      return resp.end(seg.bytes()).map((long) len);
-    }
-    if (range.length == 0) {
+    if (range instanceof ByteRange.Unsatisfiable) {
       resp.putHeader("Content-Range", "bytes */" + len);
       new ApiError(416, "range_not_satisfiable", "segment has " + len + " bytes").send(ctx);
       return Future.succeededFuture(0L);
     }
-    resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + len);
-    return resp.end(seg.bytes().slice((int) range[0], (int) range[1] + 1)).map(range[1] - range[0] + 1);
+    if (range instanceof ByteRange.Partial p) {
+      ByteRange r = p.range();
+      resp.setStatusCode(206).putHeader("Content-Range", r.contentRange(len));
+      return resp.end(seg.bytes().slice((int) r.start(), (int) r.end() + 1)).map(r.length());
+    }
+    return resp.end(seg.bytes()).map((long) len);
   }
 
   /** Fetches the next k segments of the rendition in the background, within the download limit. */

@@ -1,7 +1,8 @@
-package dev.hybridcdn.origin.http;
+package dev.hybridcdn.servicekit.http;
 
 /**
  * One byte range of a {@code Range} header (RFC 9110 section 14.1.2), resolved against a length.
+ * Shared by every server of segments (origin, edge, peer).
  *
  * @param start first byte, inclusive
  * @param end last byte, inclusive
