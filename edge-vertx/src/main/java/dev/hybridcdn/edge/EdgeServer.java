@@ -12,6 +12,7 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -241,11 +242,7 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   private static void await(Future<?> f, String what) {
-    try {
-      f.await(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("{} failed: {}", what, e.toString());
-    }
+    Blocking.awaitQuietly(f, Duration.ofSeconds(10), what, LOG);
   }
 
   /** One HTTP server instance on its own event loop; all instances share the port. */

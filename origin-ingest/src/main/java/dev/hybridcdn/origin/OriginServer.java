@@ -4,15 +4,13 @@ import dev.hybridcdn.origin.http.OriginRoutes;
 import dev.hybridcdn.origin.http.SegmentCache;
 import dev.hybridcdn.origin.store.OriginStore;
 import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,16 +118,7 @@ public final class OriginServer implements AutoCloseable {
   }
 
   private static <T> T await(Future<T> f, Duration timeout, String what) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(what + ": " + e.getCause().getMessage(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(what + ": no answer within " + timeout.toMillis() + " ms", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(what + ": interrupted", e);
-    }
+    return Blocking.await(f, timeout, what);
   }
 
   /** Stops listening, closes PostgreSQL connections and (when owned) Vert.x. Idempotent. */
@@ -147,12 +136,6 @@ public final class OriginServer implements AutoCloseable {
   }
 
   private static void awaitQuietly(Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("origin did not close cleanly: {}", e.toString());
-    }
+    Blocking.awaitQuietly(f, Duration.ofSeconds(10), "closing the origin", LOG);
   }
 }

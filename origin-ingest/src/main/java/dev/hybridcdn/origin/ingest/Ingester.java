@@ -10,12 +10,12 @@ import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -281,16 +281,7 @@ public final class Ingester implements AutoCloseable {
   }
 
   static <T> T await(Future<T> f, Duration timeout, String what) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("could not " + what + ": " + e.getCause().getMessage(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("could not " + what + ": no answer within " + timeout.toMillis() + " ms", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while trying to " + what, e);
-    }
+    return Blocking.await(f, timeout, "could not " + what);
   }
 
   private static void deleteTree(Path dir) {

@@ -8,6 +8,7 @@ import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.PoolOptions;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -226,16 +226,6 @@ public final class PeerHost implements AutoCloseable {
   }
 
   private static <T> T await(Future<T> f, Duration timeout) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      Throwable c = e.getCause();
-      throw c instanceof RuntimeException r ? r : new IllegalStateException(c.getMessage(), c);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("not done within " + timeout, e);
-    }
+    return Blocking.await(f, timeout, "peer host");
   }
 }
