@@ -3,6 +3,7 @@ package dev.hybridcdn.tracker;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.tracker.http.TrackerHttp;
+import dev.hybridcdn.tracker.index.HolderIndex;
 import dev.hybridcdn.tracker.index.PeerDirectory;
 import dev.hybridcdn.tracker.index.TrackerStores;
 import dev.hybridcdn.tracker.index.TrackerTopology;
@@ -85,6 +86,7 @@ public final class TrackerApp implements AutoCloseable {
     ensureTopics(config, timeout);
     Metrics metrics = new Metrics();
     PeerDirectory directory = new PeerDirectory();
+    HolderIndex holderIndex = new HolderIndex();
     AtomicReference<KafkaStreams> ref = new AtomicReference<>();
     // The port must be known before Streams starts: it is this instance's application.server.
     HttpServer server;
@@ -101,7 +103,7 @@ public final class TrackerApp implements AutoCloseable {
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       port = server.actualPort();
       HostInfo self = new HostInfo(config.advertisedHost(), port);
-      http = new TrackerHttp(vertx, config.withHttpPort(port), ref::get, self, metrics, directory);
+      http = new TrackerHttp(vertx, config.withHttpPort(port), ref::get, self, metrics, directory, holderIndex);
       handler.set(http.router());
       // More servers on the same fixed port spread requests over event loops (Vert.x shares the
       // socket between servers of one Vert.x instance). With port 0 each would get its own port,
@@ -132,7 +134,7 @@ public final class TrackerApp implements AutoCloseable {
         skipped.increment();
       }
     };
-    KafkaStreams streams = new KafkaStreams(TrackerTopology.buildTopology(config, listener, directory),
+    KafkaStreams streams = new KafkaStreams(TrackerTopology.buildTopology(config, listener, directory, holderIndex),
         TrackerTopology.streamsConfig(config, port));
     ref.set(streams);
     Gauge.builder("cdn.tracker.live.peers", directory::size).description("announced live peers in the peer directory").register(metrics.registry());

@@ -5,6 +5,7 @@ import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.tracker.TrackerConfig;
+import dev.hybridcdn.tracker.index.HolderIndex;
 import dev.hybridcdn.tracker.index.HolderRanking;
 import dev.hybridcdn.tracker.index.LoadWindow;
 import dev.hybridcdn.tracker.index.LocalQueries;
@@ -57,6 +58,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrackerHttp {
   private static final Logger LOG = LoggerFactory.getLogger(TrackerHttp.class);
+  private static final CharSequence CONTENT_TYPE = io.vertx.core.http.HttpHeaders.createOptimized("Content-Type");
+  private static final CharSequence APPLICATION_JSON = io.vertx.core.http.HttpHeaders.createOptimized("application/json");
   /** Header on a request one instance forwards to another; the receiver answers from local state only. */
   public static final String FORWARDED = "X-Tracker-Forwarded";
   /** Header of an answer from a standby replica or a restoring store. */
@@ -78,6 +81,7 @@ public final class TrackerHttp {
   private final WebClient client;
   private final HolderRanking ranking;
   private final PeerDirectory directory;
+  private final HolderIndex holderIndex;
   private final Map<String, AtomicLong> turns = new ConcurrentHashMap<>();
   private final Counter lookups;
   private final Counter forwards;
@@ -89,8 +93,9 @@ public final class TrackerHttp {
    * @param self this instance's {@code application.server}
    */
   public TrackerHttp(Vertx vertx, TrackerConfig config, Supplier<KafkaStreams> streams, HostInfo self,
-      Metrics metrics, PeerDirectory directory) {
+      Metrics metrics, PeerDirectory directory, HolderIndex holderIndex) {
     this.directory = directory;
+    this.holderIndex = holderIndex;
     this.vertx = vertx;
     this.config = config;
     this.streams = streams;
@@ -172,19 +177,18 @@ public final class TrackerHttp {
     String finalRegion = region;
     int finalLimit = limit;
     byKey(ctx, TrackerStores.SEGMENT_HOLDERS, segmentId, (partition, stale) -> {
-      ReadOnlyKeyValueStore<String, Long> holders = store(TrackerStores.SEGMENT_HOLDERS, partition, stale);
-      List<String> ids = LocalQueries.holders(holders, segmentId);
+      // Interactive queries decide whether this copy may answer (active and running, or stale
+      // allowed); the holders are then read from that store partition's own map (HolderIndex).
+      // KafkaStreams.store() checks lazily: the first call on it throws InvalidStateStoreException
+      // when this partition may not answer here.
+      store(TrackerStores.SEGMENT_HOLDERS, partition, stale).approximateNumEntries();
+      List<String> ids = holderIndex.holders(partition, segmentId);
       var ranked = ranking.rank(ids, directory::get, requester, finalRegion, exclude, finalLimit, turn(segmentId));
       lookups.increment();
       if (ranked.isEmpty() && ids.stream().noneMatch(id -> directory.get(id) != null)) {
         throw ApiError.notFound("unknown_segment", "no live peer holds segment " + segmentId);
       }
-      JsonArray out = new JsonArray();
-      for (var r : ranked) {
-        out.add(new JsonObject().put("peerId", r.peerId()).put("baseUrl", r.baseUrl()).put("region", r.region())
-            .put("rttMs", r.rttMs()).put("load", r.load()));
-      }
-      return new JsonObject().put("segmentId", segmentId).put("holders", out);
+      return LookupJson.encode(segmentId, ranked);
     });
   }
 
@@ -213,14 +217,17 @@ public final class TrackerHttp {
       if (peer == null) {
         throw ApiError.notFound("unknown_peer", "no live peer " + peerId);
       }
-      return peer;
+      return peer.encode();
     });
   }
 
-  /** A local answer computed from a store partition; {@code stale} when read from a standby / restoring copy. */
+  /**
+   * A local answer (encoded JSON) computed from a store partition; {@code stale} when read from a
+   * standby / restoring copy.
+   */
   @FunctionalInterface
   private interface LocalAnswer {
-    JsonObject answer(int partition, boolean stale);
+    String answer(int partition, boolean stale);
   }
 
   /**
@@ -277,7 +284,7 @@ public final class TrackerHttp {
 
   /** @return false when the store is not queryable here (the caller tries elsewhere) */
   private boolean answerLocally(RoutingContext ctx, LocalAnswer local, int partition, boolean stale) {
-    JsonObject body;
+    String body;
     try {
       body = local.answer(partition, stale);
     } catch (InvalidStateStoreException e) {
@@ -294,7 +301,7 @@ public final class TrackerHttp {
       staleAnswers.increment();
       ctx.response().putHeader(STALE, "true");
     }
-    json(ctx, 200, body);
+    ctx.response().setStatusCode(200).putHeader(CONTENT_TYPE, APPLICATION_JSON).end(body);
     return true;
   }
 
@@ -501,7 +508,7 @@ public final class TrackerHttp {
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, APPLICATION_JSON).end(body.encode());
   }
 
   /** Closes the forwarding client. */

@@ -3,6 +3,7 @@ package dev.hybridcdn.tracker.index;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -65,7 +66,9 @@ public final class HolderRanking {
       }
       Double rtt = null;
       if (requester != null) {
-        rtt = requester.links().get(id);
+        // h.peerId() is the directory's own String (hash cached), unlike the id read from the index.
+        Map<String, Double> mine = requester.links();
+        rtt = mine.isEmpty() ? null : mine.get(h.peerId());
         if (rtt == null && !h.links().isEmpty()) {
           rtt = h.links().get(requesterId);
         }
@@ -78,8 +81,27 @@ public final class HolderRanking {
       long rttRank = rtt == null ? Integer.MAX_VALUE : Math.min(Integer.MAX_VALUE - 1,
           Math.max(0, (long) Math.floor(rtt / rttBucketMs)));
       long loadRank = Math.min(Integer.MAX_VALUE, Math.max(0, (long) Math.floor(load / loadBucket + 1e-9)));
-      candidates[n++] = new Candidate(new Ranked(id, h.baseUrl(), h.region(), rtt, load),
+      candidates[n++] = new Candidate(new Ranked(h.peerId(), h.baseUrl(), h.region(), rtt, load),
           regionRank << 62 | rttRank << 31 | loadRank);
+    }
+    // Only the best `limit` are answered: find the key of the limit-th best on the bare keys (a
+    // primitive sort, no pointer chasing), keep every candidate up to that key (so each kept tie
+    // group is whole and rotates as in a full sort), and sort only those. The full object sort was
+    // ~45% of a lookup in the benchmark profile (100 holders, 10 answered).
+    if (limit >= 1 && n > limit) {
+      long[] keys = new long[n];
+      for (int k = 0; k < n; k++) {
+        keys[k] = candidates[k].key;
+      }
+      java.util.Arrays.sort(keys);
+      long threshold = keys[limit - 1];
+      int kept = 0;
+      for (int k = 0; k < n; k++) {
+        if (candidates[k].key <= threshold) {
+          candidates[kept++] = candidates[k];
+        }
+      }
+      n = kept;
     }
     // Peer id as the last key makes tie groups deterministic before rotation.
     java.util.Arrays.sort(candidates, 0, n, (x, y) -> x.key != y.key ? Long.compare(x.key, y.key)

@@ -57,24 +57,36 @@ public final class TrackerTopology {
     return buildTopology(config, Listener.NONE, new PeerDirectory());
   }
 
+  /** As {@link #buildTopology(TrackerConfig, Listener, PeerDirectory, HolderIndex)} with a holder index of its own. */
+  public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory) {
+    return buildTopology(config, listener, directory, new HolderIndex());
+  }
+
   /**
    * Builds the topology described in the class comment; every store, processor and internal
    * topic is named from {@link TrackerStores}.
    *
    * @param directory the decoded view of the global peer directory this topology fills (one per
    *     KafkaStreams instance)
+   * @param holders where this topology's segment index stores register by partition, for lookups
+   *     (one per KafkaStreams instance)
    */
-  public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory) {
+  public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory,
+      HolderIndex holders) {
     TopicRegistry topics = config.topics();
     Serde<String> keys = topics.keySerde();
     Serde<SpecificRecord> events = topics.valueSerde();
     StreamsBuilder builder = new StreamsBuilder();
 
+    // Every store is in memory and changelogged (restored from Kafka on start or task move): the
+    // index is ~2M small entries, whose RocksDB reads and writes through JNI and the store layers
+    // were the largest cost of both processing and lookups (JFR profile, README "Benchmark").
+    // The holder stores are grouped hash maps (GroupedStore) so "holders of a segment" is one lookup.
     // Caching: a peer's state and a segment's holder count change with every segment event; the
     // cache folds those writes into one store and changelog write per commit interval.
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.PEERS),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrackerStores.PEERS),
         Serdes.String(), PeerState.serde()).withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.PEER_HOLDINGS),
+    builder.addStateStore(Stores.keyValueStoreBuilder(GroupedStore.supplier(TrackerStores.PEER_HOLDINGS),
         Serdes.String(), Serdes.Long()));
     Duration window = config.loadWindow();
     // Keep the last 10 windows (at least an hour) queryable.
@@ -83,10 +95,10 @@ public final class TrackerTopology {
     builder.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(TrackerStores.PEER_LOAD_WINDOWS, retention, window, false),
         Serdes.String(), LoadWindow.serde()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrackerStores.SEGMENT_HOLDERS),
+    builder.addStateStore(Stores.keyValueStoreBuilder(GroupedStore.supplier(TrackerStores.SEGMENT_HOLDERS, holders),
         Serdes.String(), Serdes.Long()));
     builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(TrackerStores.SEGMENT_HOLDER_COUNTS), Serdes.String(), Serdes.Integer())
+        Stores.inMemoryKeyValueStore(TrackerStores.SEGMENT_HOLDER_COUNTS), Serdes.String(), Serdes.Integer())
         .withCachingEnabled());
 
     KStream<String, SpecificRecord> peerEvents = builder.stream(topics.name(CdnTopic.PEER_EVENTS),
@@ -151,6 +163,11 @@ public final class TrackerTopology {
         (int) config.sessionTimeout().toMillis());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
         (int) Math.max(500, config.sessionTimeout().toMillis() / 5));
+    // Never wait for empty input partitions: the peer processor merges three topics and already
+    // takes their events in any order (pending peers, README "Pending peers"). With the default (0)
+    // Streams checks, and formats a trace line for, every empty partition before each record: ~13%
+    // of the stream thread in the benchmark profile.
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     // Standbys are queryable stale while a task moves; keep them close behind.
     p.put(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, 10_000L);
     return p;
