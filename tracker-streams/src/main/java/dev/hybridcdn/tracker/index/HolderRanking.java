@@ -53,7 +53,8 @@ public final class HolderRanking {
     PeerState requester = requesterId == null ? null : directory.apply(requesterId);
     String preferred = region != null ? region : requester == null ? null : requester.region();
     // One sortable key per holder: region (1 bit) | RTT bucket (31 bits, unknown = max) | load bucket (31 bits).
-    record Candidate(Ranked ranked, long key) {}
+    // The answer record is built only for the holders answered (10 of ~100).
+    record Candidate(PeerState holder, Double rtt, long key) {}
     Candidate[] candidates = new Candidate[holderIds.size()];
     int n = 0;
     for (String id : holderIds) {
@@ -81,8 +82,7 @@ public final class HolderRanking {
       long rttRank = rtt == null ? Integer.MAX_VALUE : Math.min(Integer.MAX_VALUE - 1,
           Math.max(0, (long) Math.floor(rtt / rttBucketMs)));
       long loadRank = Math.min(Integer.MAX_VALUE, Math.max(0, (long) Math.floor(load / loadBucket + 1e-9)));
-      candidates[n++] = new Candidate(new Ranked(h.peerId(), h.baseUrl(), h.region(), rtt, load),
-          regionRank << 62 | rttRank << 31 | loadRank);
+      candidates[n++] = new Candidate(h, rtt, regionRank << 62 | rttRank << 31 | loadRank);
     }
     // Only the best `limit` are answered: find the key of the limit-th best on the bare keys (a
     // primitive sort, no pointer chasing), keep every candidate up to that key (so each kept tie
@@ -105,7 +105,7 @@ public final class HolderRanking {
     }
     // Peer id as the last key makes tie groups deterministic before rotation.
     java.util.Arrays.sort(candidates, 0, n, (x, y) -> x.key != y.key ? Long.compare(x.key, y.key)
-        : x.ranked.peerId().compareTo(y.ranked.peerId()));
+        : x.holder.peerId().compareTo(y.holder.peerId()));
     List<Ranked> out = new ArrayList<>(Math.min(limit, n));
     int i = 0;
     while (i < n && out.size() < limit) {
@@ -117,7 +117,8 @@ public final class HolderRanking {
       int size = j - i;
       int start = (int) Math.floorMod(turn, (long) size);
       for (int k = 0; k < size && out.size() < limit; k++) {
-        out.add(candidates[i + (start + k) % size].ranked());
+        Candidate c = candidates[i + (start + k) % size];
+        out.add(new Ranked(c.holder.peerId(), c.holder.baseUrl(), c.holder.region(), c.rtt, c.holder.load()));
       }
       i = j;
     }

@@ -68,12 +68,27 @@ public final class PeerDirectory {
       return;
     }
     try {
-      decoded.put(id, deserializer.deserialize(TrackerStores.PEER_DIRECTORY,
-          java.util.Arrays.copyOfRange(value, TIMESTAMP_BYTES, value.length)));
+      PeerState s = deserializer.deserialize(TrackerStores.PEER_DIRECTORY,
+          java.util.Arrays.copyOfRange(value, TIMESTAMP_BYTES, value.length));
+      decoded.put(id, interned(s));
     } catch (RuntimeException e) {
       LOG.warn("undecodable peer directory entry for {} ignored: {}", id, e.toString());
       decoded.remove(id);
     }
+  }
+
+  /**
+   * The same state with one shared String per region: ranking compares every holder's region with
+   * the requester's, and a handful of shared strings stay in cache where 10,000 copies do not.
+   */
+  private static PeerState interned(PeerState s) {
+    String region = s.region() == null ? null : s.region().intern();
+    if (region == s.region()) {
+      return s;
+    }
+    return new PeerState(s.peerId(), s.announced(), region, s.baseUrl(), s.uploadSlots(), s.cacheCapacityBytes(),
+        s.joinedTs(), s.lastEventTs(), s.lastSeenMs(), s.activeUploads(), s.meanRttMs(), s.uploadedBytes(),
+        s.downloadedBytes(), s.cachedSegments(), s.cachedBytes(), s.heldSegments(), s.links());
   }
 
   /**
