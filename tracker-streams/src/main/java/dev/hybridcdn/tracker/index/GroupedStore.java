@@ -180,7 +180,9 @@ final class GroupedStore implements KeyValueStore<Bytes, byte[]> {
       throw new IllegalArgumentException(
           "key without '" + TrackerStores.SEP + "' in a grouped store (group|member expected): " + s);
     }
-    return new String[] {s.substring(0, sep), s.substring(sep + 1)};
+    // Interned: ids repeat across groups (a peer holds ~200 segments), and ranking looks every
+    // member up in the peer directory, whose keys are interned too, so the lookup matches by identity.
+    return new String[] {s.substring(0, sep), s.substring(sep + 1).intern()};
   }
 
   private static Bytes key(String group, String member) {

@@ -70,7 +70,7 @@ public final class PeerDirectory {
     try {
       PeerState s = deserializer.deserialize(TrackerStores.PEER_DIRECTORY,
           java.util.Arrays.copyOfRange(value, TIMESTAMP_BYTES, value.length));
-      decoded.put(id, interned(s));
+      decoded.put(id.intern(), interned(s));
     } catch (RuntimeException e) {
       LOG.warn("undecodable peer directory entry for {} ignored: {}", id, e.toString());
       decoded.remove(id);
@@ -78,15 +78,17 @@ public final class PeerDirectory {
   }
 
   /**
-   * The same state with one shared String per region: ranking compares every holder's region with
-   * the requester's, and a handful of shared strings stay in cache where 10,000 copies do not.
+   * The same state with interned region and peer id: ranking compares every holder's region with
+   * the requester's, and a handful of shared strings stay in cache where 10,000 copies do not; the
+   * segment index's holder ids are interned too, so directory lookups match by identity.
    */
   private static PeerState interned(PeerState s) {
     String region = s.region() == null ? null : s.region().intern();
-    if (region == s.region()) {
+    String peerId = s.peerId() == null ? null : s.peerId().intern();
+    if (region == s.region() && peerId == s.peerId()) {
       return s;
     }
-    return new PeerState(s.peerId(), s.announced(), region, s.baseUrl(), s.uploadSlots(), s.cacheCapacityBytes(),
+    return new PeerState(peerId, s.announced(), region, s.baseUrl(), s.uploadSlots(), s.cacheCapacityBytes(),
         s.joinedTs(), s.lastEventTs(), s.lastSeenMs(), s.activeUploads(), s.meanRttMs(), s.uploadedBytes(),
         s.downloadedBytes(), s.cachedSegments(), s.cachedBytes(), s.heldSegments(), s.links());
   }
