@@ -5,6 +5,8 @@ import dev.hybridcdn.ops.report.Summary;
 import dev.hybridcdn.schemas.events.SegmentDelivered;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.schemas.serde.SingleObjectCodec;
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
 import java.util.Locale;
 import java.util.Random;
 import org.apache.avro.specific.SpecificRecord;
@@ -23,6 +25,8 @@ public final class AnalysisBench {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     SingleObjectCodec codec = SingleObjectCodec.instance();
+    // The topic name only labels decode errors; take it from the registry like every module.
+    String topic = TopicRegistry.defaults().name(CdnTopic.DELIVERY_EVENTS);
     Random random = new Random(7);
     Tier[] tiers = Tier.values();
     byte[][] encoded = new byte[n][];
@@ -34,14 +38,14 @@ public final class AnalysisBench {
           .setBytes(150_000 + random.nextInt(20_000)).setLatencyMicros(200 + random.nextInt(2_000_000))
           .setHops(tier.ordinal() == 3 ? 2 : Math.min(1, tier.ordinal())).setAttempts(1)
           .setTs(1_700_000_000_000L + i * 10L).build();
-      encoded[i] = codec.encode("cdn.delivery-events", d);
+      encoded[i] = codec.encode(topic, d);
     }
     System.out.printf(Locale.ROOT, "AnalysisBench: %,d SegmentDelivered events, %d rounds%n", n, rounds);
     for (int r = 1; r <= rounds; r++) {
       long t0 = System.nanoTime();
       DeliveryAnalysis a = new DeliveryAnalysis("history", false);
       for (byte[] b : encoded) {
-        SpecificRecord e = codec.decode("cdn.delivery-events", b);
+        SpecificRecord e = codec.decode(topic, b);
         a.accept(e);
       }
       Summary s = a.summary(10);
@@ -51,7 +55,7 @@ public final class AnalysisBench {
     }
     SpecificRecord[] decoded = new SpecificRecord[n];
     for (int i = 0; i < n; i++) {
-      decoded[i] = codec.decode("cdn.delivery-events", encoded[i]);
+      decoded[i] = codec.decode(topic, encoded[i]);
     }
     for (int r = 1; r <= rounds; r++) {
       long t0 = System.nanoTime();
