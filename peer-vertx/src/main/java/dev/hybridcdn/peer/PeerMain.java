@@ -2,10 +2,7 @@ package dev.hybridcdn.peer;
 
 import dev.hybridcdn.peer.host.HostedPeer;
 import dev.hybridcdn.peer.host.PeerHost;
-import dev.hybridcdn.servicekit.config.ConfigException;
-import dev.hybridcdn.servicekit.config.Env;
-import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
+import dev.hybridcdn.servicekit.ServiceMain;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -14,33 +11,15 @@ import org.slf4j.LoggerFactory;
  * (PeerLeft). A bad variable prints its message and exits with status 2.
  */
 public final class PeerMain {
-  private static final Logger LOG = LoggerFactory.getLogger(PeerMain.class);
-
   private PeerMain() {}
 
-  public static void main(String[] args) throws InterruptedException {
-    PeerHostConfig config;
-    try {
-      config = PeerHostConfig.from(Env.system());
-    } catch (ConfigException e) {
-      System.err.println("peer: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    PeerHost host = PeerHost.start(config);
-    for (HostedPeer p : host.peers()) {
-      LOG.info("peer {} in {} at {}", p.id(), p.region(), p.baseUrl());
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        host.close();
-      } catch (RuntimeException e) {
-        LOG.error("shutdown failed", e);
-      } finally {
-        stopped.countDown();
+  public static void main(String[] args) {
+    ServiceMain.run("peer", PeerHostConfig::from, config -> {
+      PeerHost host = PeerHost.start(config);
+      for (HostedPeer p : host.peers()) {
+        LoggerFactory.getLogger(PeerMain.class).info("peer {} in {} at {}", p.id(), p.region(), p.baseUrl());
       }
-    }, "peer-shutdown"));
-    stopped.await();
+      return host;
+    });
   }
 }

@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -176,9 +175,7 @@ public final class TopologyApp implements AutoCloseable {
    */
   static void ensureTopics(TopologyConfig config) {
     Duration timeout = Duration.ofSeconds(30);
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-        (int) timeout.toMillis()))) {
+    try (Admin admin = Admin.create(TopicAdmin.adminConfig(config.common().kafkaBootstrapServers(), timeout))) {
       TopicAdmin.ensureTopics(admin, config.topics(), config.replicationFactor(), timeout);
       NewTopic changes = new NewTopic(config.graphChangesTopic(), 1, config.replicationFactor())
           .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));

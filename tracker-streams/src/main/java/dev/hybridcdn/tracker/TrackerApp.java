@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -172,9 +171,7 @@ public final class TrackerApp implements AutoCloseable {
 
   /** Creates the registry's topics and this app's compacted peer directory topic (both idempotent). */
   static void ensureTopics(TrackerConfig config, Duration timeout) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-        (int) timeout.toMillis()))) {
+    try (Admin admin = Admin.create(TopicAdmin.adminConfig(config.common().kafkaBootstrapServers(), timeout))) {
       TopicAdmin.ensureTopics(admin, config.topics(), config.replicationFactor(), timeout);
       NewTopic directory = new NewTopic(TrackerStores.peerDirectoryTopic(config.applicationId()), 1,
           config.replicationFactor()).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,

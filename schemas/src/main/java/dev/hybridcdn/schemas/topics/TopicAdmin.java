@@ -62,14 +62,21 @@ public final class TopicAdmin {
     }
   }
 
+  /**
+   * Admin client settings whose calls give up after {@code timeout}. The admin client refuses an
+   * API timeout below its request timeout (30 s by default), so a shorter bound lowers both.
+   */
+  public static Map<String, Object> adminConfig(String bootstrapServers, Duration timeout) {
+    int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, timeoutMs));
+  }
+
   /** Same as {@link #ensureTopics(Admin, TopicRegistry, short, Duration)} with its own admin client. */
   public static Set<String> ensureTopics(String bootstrapServers, TopicRegistry registry,
       short replicationFactor, Duration timeout) {
-    int timeoutMs = (int) Math.max(1, timeout.toMillis());
-    // The admin client refuses an API timeout below its request timeout (30 s by default).
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, timeoutMs)))) {
+    try (Admin admin = Admin.create(adminConfig(bootstrapServers, timeout))) {
       return ensureTopics(admin, registry, replicationFactor, timeout);
     }
   }
