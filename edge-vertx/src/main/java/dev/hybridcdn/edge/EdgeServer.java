@@ -94,13 +94,7 @@ public final class EdgeServer implements AutoCloseable {
 
   /** Starts an edge on its own Vert.x instance (closed by {@link #close()}); blocks until bound. */
   public static EdgeServer start(EdgeConfig config) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      return start(vertx, config, true);
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
-    }
+    return Blocking.onOwnVertx(vertx -> start(vertx, config, true));
   }
 
   /**

@@ -50,13 +50,7 @@ public final class OriginServer implements AutoCloseable {
 
   /** {@link #start(Vertx, OriginConfig)} on a Vert.x instance of its own, closed by {@link #close()}. */
   public static OriginServer start(OriginConfig config) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      return start(vertx, config, true);
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
-    }
+    return Blocking.onOwnVertx(vertx -> start(vertx, config, true));
   }
 
   /**

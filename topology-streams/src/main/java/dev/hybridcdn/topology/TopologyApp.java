@@ -7,6 +7,7 @@ import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import dev.hybridcdn.topology.http.TopologyHttp;
 import dev.hybridcdn.topology.stream.GraphTopology;
+import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -61,13 +62,7 @@ public final class TopologyApp implements AutoCloseable {
 
   /** Starts with its own Vert.x instance (closed by {@link #close()}). See {@link #start(Vertx, TopologyConfig)}. */
   public static TopologyApp start(TopologyConfig config) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      return start(vertx, config, true);
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
-    }
+    return Blocking.onOwnVertx(vertx -> start(vertx, config, true));
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.hybridcdn.tracker.index.HolderIndex;
 import dev.hybridcdn.tracker.index.PeerDirectory;
 import dev.hybridcdn.tracker.index.TrackerStores;
 import dev.hybridcdn.tracker.index.TrackerTopology;
+import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Vertx;
@@ -60,13 +61,7 @@ public final class TrackerApp implements AutoCloseable {
 
   /** Starts with its own Vert.x instance (closed by {@link #close()}). See {@link #start(Vertx, TrackerConfig)}. */
   public static TrackerApp start(TrackerConfig config) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      return start(vertx, config, true);
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
-    }
+    return Blocking.onOwnVertx(vertx -> start(vertx, config, true));
   }
 
   /**

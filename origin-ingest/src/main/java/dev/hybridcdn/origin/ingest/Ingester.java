@@ -77,13 +77,7 @@ public final class Ingester implements AutoCloseable {
 
   /** {@link #start(Vertx, OriginConfig)} with a Vert.x instance of its own, closed by {@link #close()}. */
   public static Ingester start(OriginConfig config) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      return start(vertx, config, true);
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
-    }
+    return Blocking.onOwnVertx(vertx -> start(vertx, config, true));
   }
 
   /**

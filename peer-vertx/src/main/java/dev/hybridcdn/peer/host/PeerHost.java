@@ -69,13 +69,7 @@ public final class PeerHost implements AutoCloseable {
 
   /** Starts the host on its own Vert.x (closed by {@link #close()}). Blocks until all peers listen. */
   public static PeerHost start(PeerHostConfig config) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      return startOn(vertx, true, config);
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
-    }
+    return Blocking.onOwnVertx(vertx -> startOn(vertx, true, config));
   }
 
   /** Starts the host on a shared Vert.x (left open by {@link #close()}). Blocks until all peers listen. */

@@ -34,6 +34,20 @@ public final class Blocking {
     }
   }
 
+  /**
+   * Runs a blocking {@code start} on a Vert.x instance of its own, which the started service then
+   * owns (and closes in its {@code close()}); if {@code start} throws, the instance is closed here.
+   */
+  public static <T> T onOwnVertx(java.util.function.Function<io.vertx.core.Vertx, T> start) {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      return start.apply(vertx);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
   /** Waits for {@code f} on a shutdown path: a failure or time-out is logged, never thrown. */
   public static void awaitQuietly(Future<?> f, Duration timeout, String what, Logger log) {
     try {
