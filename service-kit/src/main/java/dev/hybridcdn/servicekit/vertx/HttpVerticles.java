@@ -1,0 +1,77 @@
+package dev.hybridcdn.servicekit.vertx;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The one event-loop scaling idiom of every service: {@code instances} copies of an HTTP server
+ * verticle on one port, each on its own event loop (Vert.x shares the listening socket between
+ * them). Each instance gets its own request handler from {@code handler}, so per-router state is
+ * never shared across event loops.
+ */
+public final class HttpVerticles {
+  private HttpVerticles() {}
+
+  /** A running deployment: its id (for {@code vertx.undeploy}) and the bound port. */
+  public record Deployed(String deploymentId, int port) {
+    /** Stops every instance; completes when all listening sockets are closed. */
+    public Future<Void> undeploy(Vertx vertx) {
+      return vertx.undeploy(deploymentId);
+    }
+  }
+
+  /**
+   * Deploys {@code instances} HTTP servers on {@code options}' host and port and waits for them to
+   * listen. Port 0 picks one free port first, so every instance shares it. Call from a thread that
+   * is not an event loop.
+   *
+   * @param instances 1 or more, typically one per core
+   * @param handler makes one request handler (usually a router) per instance
+   * @param timeout how long binding may take
+   * @throws IllegalStateException naming {@code what} and the port when it cannot bind in time
+   */
+  public static Deployed deploy(Vertx vertx, HttpServerOptions options, int instances,
+      Supplier<Handler<HttpServerRequest>> handler, Duration timeout, String what) {
+    if (instances < 1) {
+      throw new IllegalArgumentException("instances must be at least 1, got " + instances);
+    }
+    int port = options.getPort() == 0 ? freePort(options.getHost()) : options.getPort();
+    HttpServerOptions bound = new HttpServerOptions(options).setPort(port);
+    String id = Blocking.await(vertx.deployVerticle(() -> new HttpVerticle(bound, handler.get()),
+        new DeploymentOptions().setInstances(instances)), timeout, what + " could not listen on port " + port);
+    return new Deployed(id, port);
+  }
+
+  private static int freePort(String host) {
+    try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port on " + host, e);
+    }
+  }
+
+  private static final class HttpVerticle extends VerticleBase {
+    private final HttpServerOptions options;
+    private final Handler<HttpServerRequest> handler;
+
+    HttpVerticle(HttpServerOptions options, Handler<HttpServerRequest> handler) {
+      this.options = options;
+      this.handler = handler;
+    }
+
+    @Override
+    public Future<?> start() {
+      return vertx.createHttpServer(options).requestHandler(handler).listen();
+    }
+  }
+}
