@@ -164,14 +164,10 @@ public final class EdgeServer implements AutoCloseable {
     boolean warned = false;
     while (!closed) {
       try {
-        int brokers = kafkaAdmin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
-        TopicAdmin.ensureTopics(kafkaAdmin, topics, (short) Math.max(1, Math.min(3, brokers)), Duration.ofSeconds(10));
-        return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        TopicAdmin.ensureTopics(kafkaAdmin, topics, config.common().replicationFactor(), Duration.ofSeconds(10));
         return;
       } catch (Exception e) {
-        if (closed) {
+        if (closed || Thread.currentThread().isInterrupted()) {
           return;
         }
         if (!warned) {

@@ -97,7 +97,7 @@ public final class Ingester implements AutoCloseable {
     try {
       await(store.migrate(), config.dbTimeout().multipliedBy(10), "migrate the schema in PostgreSQL at " + store.where());
       TopicRegistry topics = config.common().topics();
-      TopicAdmin.ensureTopics(config.common().kafkaBootstrapServers(), topics, (short) 1, config.publishTimeout());
+      TopicAdmin.ensureTopics(config.common().kafkaBootstrapServers(), topics, config.common().replicationFactor(), config.publishTimeout());
       Map<String, Object> producerConfig = EventPublisher.producerConfig(config.common().kafkaBootstrapServers(),
           "origin-ingest");
       int publishMs = (int) config.publishTimeout().toMillis();

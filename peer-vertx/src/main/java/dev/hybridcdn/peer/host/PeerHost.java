@@ -98,7 +98,7 @@ public final class PeerHost implements AutoCloseable {
       return;
     }
     try {
-      TopicAdmin.ensureTopics(t.common().kafkaBootstrapServers(), t.common().topics(), (short) 1, timeout);
+      TopicAdmin.ensureTopics(t.common().kafkaBootstrapServers(), t.common().topics(), t.common().replicationFactor(), timeout);
     } catch (RuntimeException e) {
       // Events are buffered and delivered when the broker returns; players must not wait for it.
       LOG.warn("could not make sure the topics exist ({}); starting anyway, events stay buffered", e.toString());

@@ -21,16 +21,44 @@ public final class TopicAdmin {
 
   private TopicAdmin() {}
 
+  /** {@code KAFKA_REPLICATION_FACTOR} value that means "choose from the cluster's size". */
+  public static final int AUTO_REPLICATION = 0;
+
+  /**
+   * The one replication-factor rule of every app: the configured value when it is set (1 to 5),
+   * else {@code min(3, live brokers)} (3 is the usual production choice; a single development
+   * broker gets 1).
+   *
+   * @param configured {@code KAFKA_REPLICATION_FACTOR}, {@link #AUTO_REPLICATION} for the rule
+   * @throws IllegalStateException when the cluster does not answer within {@code timeout}
+   */
+  public static short replicationFactor(Admin admin, int configured, Duration timeout) {
+    if (configured != AUTO_REPLICATION) {
+      return (short) configured;
+    }
+    try {
+      int brokers = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
+      return (short) Math.max(1, Math.min(3, brokers));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while counting brokers", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Kafka did not answer within " + timeout + " while counting brokers", e);
+    }
+  }
+
   /**
    * Creates every topic of the registry that does not exist yet; existing topics are left as they
    * are. Safe to call from every app at start and any number of times.
    *
-   * @param replicationFactor 1 for a single broker; {@code min(3, brokers)} in production
+   * @param configuredReplication {@code KAFKA_REPLICATION_FACTOR}: 1 to 5, or {@link
+   *     #AUTO_REPLICATION} for {@code min(3, brokers)} ({@link #replicationFactor})
    * @return names of the topics this call created (empty when all existed)
    * @throws IllegalStateException when the broker does not answer within {@code timeout}
    */
-  public static Set<String> ensureTopics(Admin admin, TopicRegistry registry, short replicationFactor,
+  public static Set<String> ensureTopics(Admin admin, TopicRegistry registry, int configuredReplication,
       Duration timeout) {
+    short replicationFactor = replicationFactor(admin, configuredReplication, timeout);
     try {
       Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
@@ -73,11 +101,11 @@ public final class TopicAdmin {
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, timeoutMs));
   }
 
-  /** Same as {@link #ensureTopics(Admin, TopicRegistry, short, Duration)} with its own admin client. */
+  /** Same as {@link #ensureTopics(Admin, TopicRegistry, int, Duration)} with its own admin client. */
   public static Set<String> ensureTopics(String bootstrapServers, TopicRegistry registry,
-      short replicationFactor, Duration timeout) {
+      int configuredReplication, Duration timeout) {
     try (Admin admin = Admin.create(adminConfig(bootstrapServers, timeout))) {
-      return ensureTopics(admin, registry, replicationFactor, timeout);
+      return ensureTopics(admin, registry, configuredReplication, timeout);
     }
   }
 }
