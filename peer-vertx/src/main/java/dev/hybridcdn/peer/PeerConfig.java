@@ -105,13 +105,6 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
         heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, common);
   }
 
-  /** With P2P switched on or off (the demo's {@code --baseline} runs with it off). */
-  public PeerConfig withP2p(boolean enabled) {
-    return new PeerConfig(peerId, region, httpPort, bindHost, advertisedHost, edgeUrls, trackerUrl, enabled,
-        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
-        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, common);
-  }
-
   /** Regular plus optimistic slots: the figure announced in PeerJoined. */
   public int totalUploadSlots() {
     return uploadSlots + optimisticSlots;

@@ -61,11 +61,6 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)));
   }
 
-  /** A host of {@code count} peers built from one template, e.g. for tests and the swarm simulation. */
-  public static PeerHostConfig of(int count, String idPrefix, List<String> regions, PeerConfig template) {
-    return new PeerHostConfig(count, template.httpPort(), idPrefix, regions, template, DEFAULT_TOPICS_TIMEOUT);
-  }
-
   /** The config of peer {@code index} (0-based). */
   public PeerConfig peer(int index) {
     String id = peerCount == 1 && index == 0 ? template.peerId() : idPrefix + (index + 1);

@@ -46,7 +46,6 @@ public final class PeerHost implements AutoCloseable {
   private final PeerHostConfig config;
   private final Shared shared;
   private final Map<String, PeerNode> peers = new ConcurrentHashMap<>();
-  private final Map<String, String> deployments = new ConcurrentHashMap<>();
   private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
@@ -81,11 +80,9 @@ public final class PeerHost implements AutoCloseable {
     ensureTopics(config.template(), config.topicsTimeout());
     PeerHost host = new PeerHost(vertx, owns, config);
     try {
-      List<Future<?>> starting = new ArrayList<>();
       for (int i = 0; i < config.peerCount(); i++) {
-        starting.add(host.deploy(config.peer(i)));
+        host.deploy(config.peer(i));
       }
-      await(Future.all(starting), START_TIMEOUT);
       return host;
     } catch (RuntimeException e) {
       host.close();
@@ -113,21 +110,23 @@ public final class PeerHost implements AutoCloseable {
     if (peers.containsKey(peerConfig.peerId())) {
       throw new IllegalArgumentException("peer " + peerConfig.peerId() + " already runs in this host");
     }
-    await(deploy(peerConfig), START_TIMEOUT);
-    return peers.get(peerConfig.peerId());
+    return deploy(peerConfig);
   }
 
-  private Future<?> deploy(PeerConfig peerConfig) {
+  private PeerNode deploy(PeerConfig peerConfig) {
     PeerNode node = new PeerNode(peerConfig, shared);
     if (peers.putIfAbsent(peerConfig.peerId(), node) != null) {
-      return Future.failedFuture(new IllegalArgumentException("duplicate peer id " + peerConfig.peerId()));
+      throw new IllegalArgumentException("duplicate peer id " + peerConfig.peerId());
     }
     order.add(peerConfig.peerId());
-    return vertx.deployVerticle(node).onSuccess(id -> deployments.put(peerConfig.peerId(), id))
-        .onFailure(e -> {
-          peers.remove(peerConfig.peerId());
-          order.remove(peerConfig.peerId());
-        });
+    try {
+      node.start(vertx, START_TIMEOUT);
+      return node;
+    } catch (RuntimeException e) {
+      peers.remove(peerConfig.peerId());
+      order.remove(peerConfig.peerId());
+      throw e;
+    }
   }
 
   /**
@@ -144,10 +143,7 @@ public final class PeerHost implements AutoCloseable {
     }
     order.remove(peerId);
     node.beforeStop(clean);
-    String deployment = deployments.remove(peerId);
-    if (deployment != null) {
-      await(vertx.undeploy(deployment), Duration.ofSeconds(10));
-    }
+    await(node.stop(), Duration.ofSeconds(10));
   }
 
   /** Running peers in start order. */

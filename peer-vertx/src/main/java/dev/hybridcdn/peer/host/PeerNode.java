@@ -5,33 +5,43 @@ import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.events.PeerEvents;
 import dev.hybridcdn.peer.fetch.Penalties;
+import dev.hybridcdn.peer.fetch.PeerManifests;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.fetch.TrackerClient;
-import dev.hybridcdn.peer.http.PeerHttp;
-import dev.hybridcdn.peer.http.PeerMeters;
+import dev.hybridcdn.peer.http.PeerRouter;
+import dev.hybridcdn.peer.metrics.PeerMeters;
+import dev.hybridcdn.peer.player.PlayerRoute;
+import dev.hybridcdn.peer.playlist.PlaylistRoute;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkProber;
 import dev.hybridcdn.peer.probe.LinkTable;
+import dev.hybridcdn.peer.readahead.ReadAhead;
+import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One peer: its cache, fetch pipeline, upload slots, HTTP server and periodic work (heartbeat every
- * H ms, link probes, rechoke every {@code RECHOKE_MS}, optimistic rotation every
- * {@code OPTIMISTIC_ROTATE_MS}). Deployed as a verticle, so all of a peer's handlers and timers run
- * on one event loop. Emits PeerJoined once its server listens.
+ * One peer: its parts (cache, fetch pipeline, upload slots, links), its HTTP server and periodic
+ * work (heartbeat every H ms, link probes, rechoke every {@code RECHOKE_MS}, optimistic rotation
+ * every {@code OPTIMISTIC_ROTATE_MS}). The server is one {@link HttpVerticles} instance (hundreds of
+ * peers share one JVM, so one event loop each is plenty); the timers run on Vert.x event loops too,
+ * and every part they share with the handlers is thread-safe. Emits PeerJoined once the server
+ * listens.
  */
-public final class PeerNode extends VerticleBase implements HostedPeer {
+public final class PeerNode implements HostedPeer {
   private static final Logger LOG = LoggerFactory.getLogger(PeerNode.class);
 
   private final PeerConfig config;
@@ -43,10 +53,12 @@ public final class PeerNode extends VerticleBase implements HostedPeer {
   private final LinkTable links;
   private final SegmentFetcher fetcher;
   private final LinkProber prober;
-  private PeerHttp http;
-  private HttpServer server;
+  private final UploadRoute uploads;
+  private final PeerRouter router;
+  private final List<Long> timers = new ArrayList<>(4);
+  private Vertx vertx;
+  private HttpVerticles.Deployed server;
   private volatile int port;
-  private final java.util.List<Long> timers = new java.util.ArrayList<>(4);
 
   PeerNode(PeerConfig config, Shared shared) {
     this.config = config;
@@ -72,30 +84,45 @@ public final class PeerNode extends VerticleBase implements HostedPeer {
         (holder, segmentId, expected, got) -> meters.integrityFailure(), slots::receivedFrom);
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
         events::linkMeasured);
+    long edgeTimeoutMs = config.edgeTimeout().toMillis();
+    this.uploads = new UploadRoute(config.peerId(), cache, slots, meters);
+    PlayerRoute player = new PlayerRoute(config.peerId(), cache,
+        new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
+        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, fetcher), events, meters);
+    this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs), uploads, player,
+        this::status);
   }
 
-  @Override
-  public Future<?> start() {
-    http = new PeerHttp(config, cache, fetcher, shared.manifests(), links, slots, events, meters, shared.client(),
-        shared.metrics(), this::status, health());
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.bindHost()).setPort(config.httpPort()));
-    return server.requestHandler(http.router(vertx)).listen().onSuccess(s -> {
-      port = s.actualPort();
-      events.joined(config, baseUrl());
-      timers.add(vertx.setPeriodic(config.heartbeat().toMillis(), id -> heartbeat()));
-      timers.add(vertx.setPeriodic(config.probeInterval().toMillis(), id -> prober.probeAll()));
-      timers.add(vertx.setPeriodic(config.rechoke().toMillis(), id -> slots.rechoke(System.currentTimeMillis())));
-      timers.add(vertx.setPeriodic(config.optimisticRotation().toMillis(),
-          id -> slots.rotateOptimistic(System.currentTimeMillis())));
-      prober.probeAll();
-      LOG.info("peer {} ({}) listening on {}", config.peerId(), config.region(), port);
-    });
+  /**
+   * Starts the server and the timers, then announces PeerJoined. Blocks; call from a thread that is
+   * not an event loop.
+   *
+   * @throws IllegalStateException when the port cannot be bound within {@code timeout}
+   */
+  void start(Vertx vertx, Duration timeout) {
+    Health health = health();
+    server = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost(config.bindHost())
+        .setPort(config.httpPort()), 1, () -> router.create(vertx, health, shared.metrics()), timeout,
+        "peer " + config.peerId());
+    this.vertx = vertx;
+    port = server.port();
+    events.joined(config, baseUrl());
+    timers.add(vertx.setPeriodic(config.heartbeat().toMillis(), id -> heartbeat()));
+    timers.add(vertx.setPeriodic(config.probeInterval().toMillis(), id -> prober.probeAll()));
+    timers.add(vertx.setPeriodic(config.rechoke().toMillis(), id -> slots.rechoke(System.currentTimeMillis())));
+    timers.add(vertx.setPeriodic(config.optimisticRotation().toMillis(),
+        id -> slots.rotateOptimistic(System.currentTimeMillis())));
+    prober.probeAll();
+    LOG.info("peer {} ({}) listening on {}", config.peerId(), config.region(), port);
   }
 
-  @Override
-  public Future<?> stop() {
+  /** Cancels the timers and closes the server; completes once its socket is closed. */
+  Future<Void> stop() {
+    if (vertx == null) {
+      return Future.succeededFuture();
+    }
     timers.forEach(vertx::cancelTimer);
-    return server == null ? Future.succeededFuture() : server.close();
+    return server.undeploy(vertx);
   }
 
   /**
@@ -115,7 +142,7 @@ public final class PeerNode extends VerticleBase implements HostedPeer {
   }
 
   private void heartbeat() {
-    events.heartbeat(cache.size(), cache.usedBytes(), slots.active(), http.uploadedBytes(),
+    events.heartbeat(cache.size(), cache.usedBytes(), slots.active(), uploads.uploadedBytes(),
         fetcher.downloadedBytes(), links.meanNeighbourRttMs());
   }
 
@@ -182,7 +209,7 @@ public final class PeerNode extends VerticleBase implements HostedPeer {
         .put("uploads", new JsonObject().put("active", slots.active()).put("slots", slots.capacity())
             .put("unchoked", new JsonArray(slots.unchokedPeers())).put("optimistic", slots.optimisticPeer())
             .put("uploads", slots.uploads()).put("rejections", slots.rejections())
-            .put("uploadedBytes", http == null ? 0 : http.uploadedBytes()))
+            .put("uploadedBytes", uploads.uploadedBytes()))
         .put("downloads", new JsonObject().put("inFlight", fetcher.inFlight())
             .put("downloadedBytes", fetcher.downloadedBytes()))
         .put("links", linkList);

@@ -1,6 +1,7 @@
 package dev.hybridcdn.peer.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
@@ -8,7 +9,6 @@ import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.LocalPorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,6 +18,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,19 +40,21 @@ class PeerPipelineTest {
   static HostedPeer p1;
   static HostedPeer p2;
   static HostedPeer p3;
+  /** The host's variables; a peer started later by a test is these plus its own ({@link #peerConfig}). */
+  static Map<String, String> env;
 
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     net = new FakeNetwork(vertx);
     http = WebClient.create(vertx);
-    PeerHostConfig cfg = PeerHostConfig.from(new Env(Map.ofEntries(
+    env = Map.ofEntries(
         Map.entry("PEER_COUNT", "3"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
         Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URL", net.trackerUrl()),
         Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
         Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "1000"), Map.entry("P2P_BUDGET_MS", "2500"),
-        Map.entry("EDGE_TIMEOUT_MS", "3000"))));
-    host = PeerHost.start(vertx, cfg);
+        Map.entry("EDGE_TIMEOUT_MS", "3000"));
+    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(env)));
     p1 = host.peers().get(0);
     p2 = host.peers().get(1);
     p3 = host.peers().get(2);
@@ -64,6 +67,15 @@ class PeerPipelineTest {
     }
     net.close();
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** One more peer's config: the host's variables with {@code overrides} (name, value, name, value, ...). */
+  static PeerConfig peerConfig(String... overrides) {
+    Map<String, String> vars = new HashMap<>(env);
+    for (int i = 0; i < overrides.length; i += 2) {
+      vars.put(overrides[i], overrides[i + 1]);
+    }
+    return PeerConfig.from(new Env(vars));
   }
 
   static HttpResponse<Buffer> get(HostedPeer peer, String path) throws Exception {
@@ -253,18 +265,14 @@ class PeerPipelineTest {
 
   @Test
   void readAheadFetchesTheNextSegmentsInTheBackground() {
-    PeerConfig cfg = new PeerConfig("reader", "local", 0, "127.0.0.1", "127.0.0.1", List.of(net.edgeUrl()),
-        net.trackerUrl(), true, 10_000_000, 4, 1, Duration.ofMillis(300), Duration.ofMillis(1000),
-        Duration.ofMillis(300), Duration.ofMillis(3000), Duration.ofMinutes(1), Duration.ofSeconds(2),
-        Duration.ofSeconds(5), 2, 4, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1),
-        host.config().template().common());
-    HostedPeer reader = host.startPeer(cfg);
+    HostedPeer reader = host.startPeer(peerConfig("PEER_ID", "reader", "CACHE_BYTES", "10000000",
+        "PEER_TIMEOUT_MS", "300", "P2P_BUDGET_MS", "1000", "READ_AHEAD", "2", "MAX_DOWNLOADS", "4"));
     try {
       HttpResponse<Buffer> r = get(reader, "/segments/" + FakeNetwork.segmentId(0));
       assertThat(r.statusCode()).isEqualTo(200);
       var cache = host.peer("reader").cache();
-      Await.until(Duration.ofSeconds(10), "segments 1 and 2 read ahead",
-          () -> cache.contains(FakeNetwork.segmentId(1)) && cache.contains(FakeNetwork.segmentId(2)));
+      await("segments 1 and 2 read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> cache.contains(FakeNetwork.segmentId(1)) && cache.contains(FakeNetwork.segmentId(2)));
       assertThat(cache.contains(FakeNetwork.segmentId(3))).isFalse();
       HttpResponse<Buffer> next = get(reader, "/segments/" + FakeNetwork.segmentId(1));
       assertThat(next.getHeader("X-CDN-Source")).isEqualTo("local");
@@ -277,13 +285,9 @@ class PeerPipelineTest {
 
   @Test
   void aHangingEdgeNeverHoldsThePlayerPastItsTimeout() throws Exception {
-    PeerConfig t = host.config().template();
-    PeerConfig cfg = new PeerConfig("two-edges", "local", 0, "127.0.0.1", "127.0.0.1",
-        List.of("http://127.0.0.1:" + net.hangingHolderPort, net.edgeUrl()), net.trackerUrl(), false,
-        10_000_000, 4, 1, t.peerTimeout(), t.p2pBudget(), t.trackerTimeout(), Duration.ofMillis(800), t.penalty(),
-        t.heartbeat(), Duration.ofMinutes(10), 0, 4, t.rechoke(), t.optimisticRotation(), t.manifestTtl(),
-        t.common());
-    HostedPeer peer = host.startPeer(cfg);
+    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "two-edges",
+        "EDGE_URLS", "http://127.0.0.1:" + net.hangingHolderPort + "," + net.edgeUrl(), "P2P_ENABLED", "false",
+        "CACHE_BYTES", "10000000", "EDGE_TIMEOUT_MS", "800", "PROBE_MS", "600000"));
     try {
       long start = System.nanoTime();
       HttpResponse<Buffer> r = get(peer, "/segments/" + FakeNetwork.segmentId(2));
@@ -302,8 +306,7 @@ class PeerPipelineTest {
 
   @Test
   void withP2pOffTheTrackerIsNeverAsked() throws Exception {
-    HostedPeer baseline = host.startPeer(host.config().template().withIdentity("baseline", "local", 0)
-        .withP2p(false));
+    HostedPeer baseline = host.startPeer(peerConfig("PEER_ID", "baseline", "P2P_ENABLED", "false"));
     try {
       int lookups = net.trackerLookups.get();
       net.holders(FakeNetwork.segmentId(0), holderOf(p1));
@@ -341,5 +344,19 @@ class PeerPipelineTest {
     JsonObject health = get(p1, "/health").bodyAsJsonObject();
     assertThat(health.getJsonObject("checks").fieldNames()).contains("cache", "events");
     Optional.ofNullable(status.getJsonArray("links")).ifPresent(l -> assertThat(l.size()).isGreaterThanOrEqualTo(1));
+  }
+
+  @Test
+  void browsersMayReadEveryAnswerAndPreflightsAreAnswered() throws Exception {
+    var preflight = http.requestAbs(io.vertx.core.http.HttpMethod.OPTIONS, p1.baseUrl() + "/segments/"
+        + FakeNetwork.segmentId(0)).putHeader("Origin", "http://player.example")
+        .putHeader("Access-Control-Request-Method", "GET").send().toCompletionStage().toCompletableFuture()
+        .get(20, TimeUnit.SECONDS);
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.getHeader("Access-Control-Allow-Methods")).contains("GET");
+    assertThat(preflight.getHeader("Access-Control-Allow-Headers")).contains("Range");
+    for (String path : List.of("/health", "/metrics", "/ping", "/nope")) {
+      assertThat(get(p1, path).getHeader("Access-Control-Allow-Origin")).as(path).isEqualTo("*");
+    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.hybridcdn.peer.http;
+package dev.hybridcdn.peer.metrics;
 
 import dev.hybridcdn.schemas.events.Tier;
 import io.micrometer.core.instrument.Counter;

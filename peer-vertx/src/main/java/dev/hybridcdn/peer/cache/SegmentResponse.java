@@ -1,0 +1,59 @@
+package dev.hybridcdn.peer.cache;
+
+import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ByteRange;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Sends a cached segment as an HTTP answer, to a player or to another peer alike: {@code
+ * Content-Type: video/mp2t}, {@code ETag} (the SHA-256), {@code Accept-Ranges: bytes}, and the
+ * one byte range asked for ({@code Range: bytes=a-b}, {@code a-}, {@code -n}: 206 with {@code
+ * Content-Range}); an unsatisfiable range gets 416; several ranges or a malformed header get the
+ * whole segment (RFC 9110 section 14.2 allows ignoring Range).
+ */
+public final class SegmentResponse {
+  /** Content type of an MPEG-TS segment. */
+  public static final String MP2T = "video/mp2t";
+
+  private SegmentResponse() {}
+
+  /** The request's {@code Range} header resolved against the segment's length. */
+  public static ByteRange.Parsed range(RoutingContext ctx, CachedSegment seg) {
+    return ByteRange.parse(ctx.request().getHeader("Range"), seg.size());
+  }
+
+  /**
+   * Bytes an answer for {@code range} carries: the range's length, the whole segment, or -1 when
+   * the range cannot be satisfied (416, no segment bytes sent).
+   */
+  public static long length(ByteRange.Parsed range, CachedSegment seg) {
+    if (range instanceof ByteRange.Partial p) {
+      return p.range().length();
+    }
+    return range instanceof ByteRange.Full ? seg.size() : -1;
+  }
+
+  /**
+   * Writes the answer (headers set by the caller stay).
+   *
+   * @return completes once the bytes are written, with how many were (0 for a 416)
+   */
+  public static Future<Long> send(RoutingContext ctx, CachedSegment seg, ByteRange.Parsed range) {
+    HttpServerResponse resp = ctx.response().putHeader("Content-Type", MP2T)
+        .putHeader("ETag", "\"" + seg.sha256() + "\"").putHeader("Accept-Ranges", "bytes");
+    int len = seg.size();
+    if (range instanceof ByteRange.Unsatisfiable) {
+      resp.putHeader("Content-Range", "bytes */" + len);
+      new ApiError(416, "range_not_satisfiable", "segment has " + len + " bytes").send(ctx);
+      return Future.succeededFuture(0L);
+    }
+    if (range instanceof ByteRange.Partial p) {
+      ByteRange r = p.range();
+      resp.setStatusCode(206).putHeader("Content-Range", r.contentRange(len));
+      return resp.end(seg.bytes().slice((int) r.start(), (int) r.end() + 1)).map(r.length());
+    }
+    return resp.end(seg.bytes()).map((long) len);
+  }
+}

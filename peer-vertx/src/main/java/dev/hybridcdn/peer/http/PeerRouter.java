@@ -1,0 +1,110 @@
+package dev.hybridcdn.peer.http;
+
+import dev.hybridcdn.peer.PeerConfig;
+import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.peer.player.PlayerRoute;
+import dev.hybridcdn.peer.playlist.PlaylistRoute;
+import dev.hybridcdn.peer.upload.UploadRoute;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.http.ServiceRouter;
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP API of one peer (ARCHITECTURE.md, "HTTP APIs", peer 9000+), assembled from the route
+ * class of each concern:
+ * <ul>
+ *   <li>{@code GET /hls/{songId}/master.m3u8}, {@code GET /hls/{songId}/{rendition}/playlist.m3u8}:
+ *       {@link PlaylistRoute};</li>
+ *   <li>{@code GET /segments/{segmentId}} without {@value SegmentFetcher#PEER_REQUEST_HEADER}: a
+ *       player, {@link PlayerRoute}; with it, another peer, {@link UploadRoute};</li>
+ *   <li>{@code GET /ping}, {@code GET /status}; {@code GET /health}, {@code GET /metrics} and the
+ *       error envelope (400 {@code invalid_segment_id}, 404, 405, ...) come from {@link ServiceRouter}.</li>
+ * </ul>
+ * Every answer allows any origin (hls.js in a browser page plays through a peer) and exposes the
+ * {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every route is a GET, so no
+ * body handler is mounted.
+ */
+public final class PeerRouter {
+  private static final String EXPOSED_HEADERS =
+      "X-CDN-Source, X-CDN-Peer, X-CDN-Edge, X-CDN-Hops, X-CDN-Attempts, Content-Range, ETag";
+
+  private final PeerConfig config;
+  private final PlaylistRoute playlists;
+  private final UploadRoute uploads;
+  private final PlayerRoute player;
+  private final Supplier<JsonObject> status;
+
+  /** @param status the {@code /status} document */
+  public PeerRouter(PeerConfig config, PlaylistRoute playlists, UploadRoute uploads, PlayerRoute player,
+      Supplier<JsonObject> status) {
+    this.config = config;
+    this.playlists = playlists;
+    this.uploads = uploads;
+    this.player = player;
+    this.status = status;
+  }
+
+  /** A new router (one per server verticle instance). */
+  public Router create(Vertx vertx, Health health, Metrics metrics) {
+    Router router = ServiceRouter.create(vertx, health, metrics);
+    // order(-1): ahead of /health and /metrics, which ServiceRouter mounted first
+    router.route().order(-1).handler(PeerRouter::cors);
+    router.get("/hls/:songId/master.m3u8").handler(playlists::master);
+    router.get("/hls/:songId/:rendition/playlist.m3u8").handler(playlists::media);
+    router.get("/segments/*").handler(this::segment);
+    router.get("/ping").handler(this::ping);
+    router.get("/status").handler(this::status);
+    return router;
+  }
+
+  /**
+   * CORS on every answer; a preflight ({@code OPTIONS}) is answered here. Not a route of its own:
+   * an {@code OPTIONS} route matching every path would turn the router's 404 for an unknown GET
+   * path into a 405.
+   */
+  private static void cors(RoutingContext ctx) {
+    ctx.response().putHeader("Access-Control-Allow-Origin", "*")
+        .putHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+    if (ctx.request().method() == HttpMethod.OPTIONS) {
+      ctx.response().setStatusCode(204).putHeader("Access-Control-Allow-Methods", "GET, OPTIONS")
+          .putHeader("Access-Control-Allow-Headers", "Range").putHeader("Access-Control-Max-Age", "86400").end();
+    } else {
+      ctx.next();
+    }
+  }
+
+  /** A player's or another peer's request, told apart by the peer-request header. */
+  private void segment(RoutingContext ctx) {
+    long startNs = System.nanoTime();
+    Ids.SegmentId id = Ids.SegmentId.parse(ctx.request().path().substring("/segments/".length()))
+        .orElseThrow(() -> ApiError.badRequest("invalid_segment_id",
+            "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00003.ts"));
+    String requester = ctx.request().getHeader(SegmentFetcher.PEER_REQUEST_HEADER);
+    if (requester != null) {
+      uploads.serve(ctx, id, requester);
+    } else {
+      player.serve(ctx, id, startNs);
+    }
+  }
+
+  private void ping(RoutingContext ctx) {
+    json(ctx, new JsonObject().put("id", config.peerId()).put("kind", "peer").put("region", config.region())
+        .put("ts", System.currentTimeMillis()));
+  }
+
+  private void status(RoutingContext ctx) {
+    json(ctx, status.get());
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

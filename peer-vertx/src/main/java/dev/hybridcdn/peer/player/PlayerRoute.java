@@ -1,0 +1,136 @@
+package dev.hybridcdn.peer.player;
+
+import dev.hybridcdn.peer.cache.CachedSegment;
+import dev.hybridcdn.peer.cache.SegmentCache;
+import dev.hybridcdn.peer.cache.SegmentResponse;
+import dev.hybridcdn.peer.events.PeerEvents;
+import dev.hybridcdn.peer.fetch.Manifest;
+import dev.hybridcdn.peer.fetch.PeerManifests;
+import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.peer.fetch.SourceFailure;
+import dev.hybridcdn.peer.metrics.PeerMeters;
+import dev.hybridcdn.peer.readahead.ReadAhead;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.Tier;
+import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ByteRange;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The player pipeline: {@code GET /segments/{segmentId}} from a player (no {@value
+ * SegmentFetcher#PEER_REQUEST_HEADER}). The local cache first, then the {@link SegmentFetcher}
+ * (peers, then edges; one fetch per segment however many players ask), then read-ahead of the
+ * next segments. The answer says where the bytes came from:
+ * <ul>
+ *   <li>{@code X-CDN-Source: local|peer|edge|origin};</li>
+ *   <li>{@code X-CDN-Peer} (the holder used, this peer's own id when local) or {@code X-CDN-Edge}
+ *       (the edge used);</li>
+ *   <li>{@code X-CDN-Hops}: 0 local, 1 a peer or an edge hit, 2 via the edge to the origin;</li>
+ *   <li>{@code X-CDN-Attempts}: sources asked, including the one that answered.</li>
+ * </ul>
+ * Every answered request (2xx) emits one SegmentDelivered and counts in the player meters.
+ * Errors: 404 {@code unknown_song} / {@code unknown_segment}, 502 {@code all_sources_failed} whose
+ * {@code details} name every source tried and its outcome.
+ */
+public final class PlayerRoute {
+  private static final Logger LOG = LoggerFactory.getLogger(PlayerRoute.class);
+
+  private final String peerId;
+  private final SegmentCache cache;
+  private final PeerManifests manifests;
+  private final SegmentFetcher fetcher;
+  private final ReadAhead readAhead;
+  private final PeerEvents events;
+  private final PeerMeters meters;
+
+  public PlayerRoute(String peerId, SegmentCache cache, PeerManifests manifests, SegmentFetcher fetcher,
+      ReadAhead readAhead, PeerEvents events, PeerMeters meters) {
+    this.peerId = peerId;
+    this.cache = cache;
+    this.manifests = manifests;
+    this.fetcher = fetcher;
+    this.readAhead = readAhead;
+    this.events = events;
+    this.meters = meters;
+  }
+
+  /**
+   * Answers a player.
+   *
+   * @param startNs {@link System#nanoTime()} when the request arrived (SegmentDelivered.latencyUs)
+   */
+  public void serve(RoutingContext ctx, Ids.SegmentId id, long startNs) {
+    String segmentId = id.toString();
+    CachedSegment hit = cache.get(segmentId);
+    if (hit != null) {
+      answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, startNs);
+      if (readAhead.enabled()) {
+        manifests.of(id.songId()).onSuccess(m -> readAhead.after(m, segmentId));
+      }
+      return;
+    }
+    manifests.of(id.songId()).compose(m -> {
+      Manifest.SegmentInfo info = m.segment(segmentId);
+      if (info == null) {
+        return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
+            + " has no segment " + segmentId));
+      }
+      return fetcher.fetch(info).onSuccess(f -> readAhead.after(m, segmentId));
+    }).onComplete(ar -> {
+      if (ar.succeeded()) {
+        SegmentFetcher.Fetched f = ar.result();
+        answer(ctx, id, f.segment(), f.tier(), f.sourceId(), f.hops(), f.attempts(), startNs);
+      } else {
+        fail(ctx, id, ar.cause());
+      }
+    });
+  }
+
+  private void fail(RoutingContext ctx, Ids.SegmentId id, Throwable cause) {
+    if (cause instanceof ApiError e) {
+      e.send(ctx);
+    } else if (cause instanceof SourceFailure f && f.notFound()) {
+      new ApiError(404, "unknown_song", "no song " + id.songId(), f.tried()).send(ctx);
+    } else if (cause instanceof SourceFailure f) {
+      LOG.warn("{}: every source of {} failed: {}", peerId, id, f.tried());
+      new ApiError(502, "all_sources_failed", f.getMessage(), f.tried()).send(ctx);
+    } else {
+      LOG.error("{}: fetching {} failed", peerId, id, cause);
+      new ApiError(500, "internal_error", "internal error: " + cause.getClass().getSimpleName()).send(ctx);
+    }
+  }
+
+  private void answer(RoutingContext ctx, Ids.SegmentId id, CachedSegment seg, Tier tier, String sourceId,
+      int hops, int attempts, long startNs) {
+    HttpServerResponse resp = ctx.response().putHeader("X-CDN-Source", tier.name().toLowerCase(Locale.ROOT))
+        .putHeader("X-CDN-Hops", String.valueOf(hops)).putHeader("X-CDN-Attempts", String.valueOf(attempts));
+    resp.putHeader(tier == Tier.LOCAL || tier == Tier.PEER ? "X-CDN-Peer" : "X-CDN-Edge", sourceId);
+    ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
+    SegmentResponse.send(ctx, seg, range);
+    long sent = SegmentResponse.length(range, seg);
+    if (sent >= 0) {
+      meters.delivered(tier, sent);
+      events.delivered(requestId(), id.toString(), id.songId(), id.rendition(), tier, sourceId,
+          sent, (System.nanoTime() - startNs) / 1000, hops, attempts);
+    }
+  }
+
+  /**
+   * A random (version 4) UUID for SegmentDelivered.requestId, from {@link ThreadLocalRandom}:
+   * {@link UUID#randomUUID()} draws on a shared SecureRandom, a needless cost per player request
+   * for an id that only has to be unique, not unguessable.
+   */
+  private static String requestId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+    long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(msb, lsb).toString();
+  }
+}

@@ -1,0 +1,96 @@
+package dev.hybridcdn.peer.playlist;
+
+import dev.hybridcdn.peer.fetch.Http;
+import dev.hybridcdn.peer.fetch.SourceFailure;
+import dev.hybridcdn.peer.probe.Link;
+import dev.hybridcdn.peer.probe.LinkTable;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.http.ApiError;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.client.WebClient;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Playlist proxying: {@code GET /hls/{songId}/master.m3u8} and {@code GET
+ * /hls/{songId}/{rendition}/playlist.m3u8} are fetched from the edge with the lowest smoothed RTT
+ * (the next edge on a timeout or an error, {@code EDGE_TIMEOUT_MS} each) and served with their
+ * segment URIs pointing back at this peer ({@link PlaylistRewrite}). Errors: 400 {@code
+ * invalid_song_id} / {@code invalid_rendition}; 404 {@code unknown_song} / {@code
+ * unknown_rendition} when an edge answers 404; 502 {@code all_sources_failed} naming every edge
+ * tried.
+ */
+public final class PlaylistRoute {
+  /** Content type of an HLS playlist (RFC 8216 section 4). */
+  public static final String MPEGURL = "application/vnd.apple.mpegurl";
+
+  private final WebClient client;
+  private final LinkTable links;
+  private final long edgeTimeoutMs;
+
+  /** @param edgeTimeoutMs bound per edge, ms */
+  public PlaylistRoute(WebClient client, LinkTable links, long edgeTimeoutMs) {
+    this.client = client;
+    this.links = links;
+    this.edgeTimeoutMs = edgeTimeoutMs;
+  }
+
+  /** {@code GET /hls/:songId/master.m3u8}: served as the edge has it (its media playlists are relative). */
+  public void master(RoutingContext ctx) {
+    String songId = songId(ctx);
+    playlist(ctx, "/hls/" + songId + "/master.m3u8", songId, null);
+  }
+
+  /** {@code GET /hls/:songId/:rendition/playlist.m3u8}: segment URIs rewritten to {@code /segments/...}. */
+  public void media(RoutingContext ctx) {
+    String songId = songId(ctx);
+    String rendition = ctx.pathParam("rendition");
+    if (!Ids.isRendition(rendition)) {
+      throw ApiError.badRequest("invalid_rendition", "rendition must match " + Ids.RENDITION.pattern());
+    }
+    playlist(ctx, "/hls/" + songId + "/" + rendition + "/playlist.m3u8", songId, rendition);
+  }
+
+  private static String songId(RoutingContext ctx) {
+    String songId = ctx.pathParam("songId");
+    if (!Ids.isSongId(songId)) {
+      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern());
+    }
+    return songId;
+  }
+
+  private void playlist(RoutingContext ctx, String path, String songId, String rendition) {
+    List<String> tried = new ArrayList<>();
+    fromEdges(links.edgesByRtt(), 0, path, tried).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("Content-Type", MPEGURL).putHeader("Cache-Control", "no-cache")
+            .end(PlaylistRewrite.rewrite(ar.result(), songId, rendition));
+      } else if (ar.cause() instanceof SourceFailure f && f.notFound()) {
+        new ApiError(404, rendition == null ? "unknown_song" : "unknown_rendition",
+            "no playlist " + path, f.tried()).send(ctx);
+      } else {
+        new ApiError(502, "all_sources_failed", "no edge answered " + path, tried).send(ctx);
+      }
+    });
+  }
+
+  private Future<String> fromEdges(List<Link> edges, int i, String path, List<String> tried) {
+    if (i >= edges.size()) {
+      return Future.failedFuture(new SourceFailure("no edge answered " + path, tried, false));
+    }
+    Link edge = edges.get(i);
+    return Http.get(client, edge.url() + path, edgeTimeoutMs, null, null).transform(ar -> {
+      if (ar.succeeded() && ar.result().statusCode() == 200 && ar.result().body() != null) {
+        return Future.succeededFuture(ar.result().bodyAsString());
+      }
+      String outcome = ar.succeeded() ? String.valueOf(ar.result().statusCode())
+          : Http.reason(ar.cause(), edgeTimeoutMs);
+      tried.add("edge " + edge.id() + " (" + edge.url() + "): " + outcome);
+      if (ar.succeeded() && ar.result().statusCode() == 404) {
+        return Future.failedFuture(new SourceFailure("not found: " + path, tried, true));
+      }
+      return fromEdges(edges, i + 1, path, tried);
+    });
+  }
+}

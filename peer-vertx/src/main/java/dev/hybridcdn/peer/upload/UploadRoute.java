@@ -1,0 +1,74 @@
+package dev.hybridcdn.peer.upload;
+
+import dev.hybridcdn.peer.cache.CachedSegment;
+import dev.hybridcdn.peer.cache.SegmentCache;
+import dev.hybridcdn.peer.cache.SegmentResponse;
+import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.peer.metrics.PeerMeters;
+import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.http.ApiError;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Serving segments to other peers: {@code GET /segments/{segmentId}} with {@value
+ * SegmentFetcher#PEER_REQUEST_HEADER}{@code : <requester peer id>}. Cache only (404 {@code
+ * not_cached}; a peer request never starts a fetch), within the {@link UploadSlots} (503 {@code
+ * upload_slots_full} + {@code Retry-After: 1}, and the requester moves on to another holder at
+ * once), one byte range as for players ({@link SegmentResponse}).
+ */
+public final class UploadRoute {
+  private final String peerId;
+  private final SegmentCache cache;
+  private final UploadSlots slots;
+  private final PeerMeters meters;
+  private final AtomicLong uploadedBytes = new AtomicLong();
+
+  public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, PeerMeters meters) {
+    this.peerId = peerId;
+    this.cache = cache;
+    this.slots = slots;
+    this.meters = meters;
+  }
+
+  /**
+   * Answers another peer.
+   *
+   * @param requester the {@value SegmentFetcher#PEER_REQUEST_HEADER} value; validated here (400
+   *     {@code invalid_peer_id}) and used for choking, not authenticated
+   */
+  public void serve(RoutingContext ctx, Ids.SegmentId id, String requester) {
+    if (!Ids.isNodeId(requester)) {
+      throw ApiError.badRequest("invalid_peer_id", SegmentFetcher.PEER_REQUEST_HEADER + " must be a peer id ("
+          + Ids.NODE_ID.pattern() + ")");
+    }
+    String segmentId = id.toString();
+    CachedSegment seg = cache.get(segmentId);
+    if (seg == null) {
+      throw ApiError.notFound("not_cached", "peer " + peerId + " does not hold " + segmentId);
+    }
+    Optional<UploadSlots.Grant> grant = slots.tryAcquire(requester, System.currentTimeMillis());
+    if (grant.isEmpty()) {
+      meters.rejected();
+      ctx.response().putHeader("Retry-After", "1");
+      new ApiError(503, "upload_slots_full", "all " + slots.capacity() + " upload slots of " + peerId
+          + " are busy or " + requester + " is choked; ask another holder").send(ctx);
+      return;
+    }
+    ctx.response().putHeader("X-CDN-Peer", peerId);
+    // The slot is held until the last byte is written, so a slow requester keeps its slot busy.
+    SegmentResponse.send(ctx, seg, SegmentResponse.range(ctx, seg)).onComplete(ar -> {
+      slots.release(grant.get());
+      if (ar.succeeded()) {
+        meters.uploaded();
+        uploadedBytes.addAndGet(ar.result());
+      }
+    });
+  }
+
+  /** Bytes uploaded to other peers since start (PeerHeartbeat, {@code /status}). */
+  public long uploadedBytes() {
+    return uploadedBytes.get();
+  }
+}
