@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer.bench;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
@@ -104,7 +105,7 @@ public final class PeerBench {
   }
 
   private static void fetchOnce(WebClient client, String url, String sha) throws Exception {
-    HttpResponse<Buffer> r = client.getAbs(url).putHeader(SegmentFetcher.PEER_REQUEST_HEADER, "bench-requester")
+    HttpResponse<Buffer> r = client.getAbs(url).putHeader(CdnHeaders.PEER_REQUEST, "bench-requester")
         .send().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     if (r.statusCode() != 200 || !SegmentFetcher.sha256(r.body()).equals(sha)) {
       throw new IllegalStateException("holder answered " + r.statusCode());
@@ -164,7 +165,7 @@ public final class PeerBench {
       for (int r = 0; r < rounds; r++) {
         n += wrk(nginxUrl, seconds, connections, null) / rounds;
         player += wrk(peerUrl, seconds, connections, null) / rounds;
-        upload += wrk(peerUrl, seconds, connections, SegmentFetcher.PEER_REQUEST_HEADER + ": bench") / rounds;
+        upload += wrk(peerUrl, seconds, connections, CdnHeaders.PEER_REQUEST + ": bench") / rounds;
       }
       System.out.printf("serve-160KB connections=%d rounds of %ds nginx=%.0f req/s peer(player, local hit)=%.0f req/s "
               + "(%.2fx) peer(upload to a peer)=%.0f req/s (%.2fx) (target >= 0.7x)%n", connections, seconds, n, player,

@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer.cache;
 
+import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import io.vertx.core.Future;
@@ -14,9 +15,6 @@ import io.vertx.ext.web.RoutingContext;
  * whole segment (RFC 9110 section 14.2 allows ignoring Range).
  */
 public final class SegmentResponse {
-  /** Content type of an MPEG-TS segment. */
-  public static final String MP2T = "video/mp2t";
-
   private SegmentResponse() {}
 
   /** The request's {@code Range} header resolved against the segment's length. */
@@ -41,7 +39,7 @@ public final class SegmentResponse {
    * @return completes once the bytes are written, with how many were (0 for a 416)
    */
   public static Future<Long> send(RoutingContext ctx, CachedSegment seg, ByteRange.Parsed range) {
-    HttpServerResponse resp = ctx.response().putHeader("Content-Type", MP2T)
+    HttpServerResponse resp = ctx.response().putHeader("Content-Type", ContentTypes.SEGMENT)
         .putHeader("ETag", "\"" + seg.sha256() + "\"").putHeader("Accept-Ranges", "bytes");
     int len = seg.size();
     if (range instanceof ByteRange.Unsatisfiable) {

@@ -1,5 +1,8 @@
 package dev.hybridcdn.peer.fetch;
 
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.ManifestJson;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.ext.web.client.WebClient;
@@ -68,10 +71,10 @@ public final class ManifestStore {
       return Future.failedFuture(new SourceFailure("no edge answered the manifest of " + songId, tried, false));
     }
     String edge = edges.get(i);
-    return Http.get(client, edge + "/songs/" + songId, timeoutMs, null, null).transform(ar -> {
+    return Http.get(client, edge + CdnPaths.song(songId), timeoutMs, null, null).transform(ar -> {
       if (ar.succeeded() && ar.result().statusCode() == 200) {
         try {
-          return Future.succeededFuture(Manifest.parse(ar.result().bodyAsJsonObject()));
+          return Future.succeededFuture(ManifestJson.parse(ar.result().bodyAsString()));
         } catch (RuntimeException bad) {
           tried.add("edge " + edge + ": bad manifest (" + bad.getMessage() + ")");
           return fetch(songId, edges, i + 1, timeoutMs, tried);

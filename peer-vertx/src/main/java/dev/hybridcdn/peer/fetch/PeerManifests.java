@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer.fetch;
 
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
 import io.vertx.core.Future;

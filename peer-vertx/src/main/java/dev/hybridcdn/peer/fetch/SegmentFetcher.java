@@ -1,5 +1,8 @@
 package dev.hybridcdn.peer.fetch;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.cache.SegmentCache;
@@ -40,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SegmentFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentFetcher.class);
-  /** Header a peer sends when it asks another peer; its value is the requester's peer id. */
-  public static final String PEER_REQUEST_HEADER = "X-CDN-Peer-Request";
 
   /**
    * A fetched and verified segment.
@@ -90,7 +91,7 @@ public final class SegmentFetcher {
    *
    * @return fails with {@link SourceFailure} naming every source tried
    */
-  public Future<Fetched> fetch(Manifest.SegmentInfo info) {
+  public Future<Fetched> fetch(Manifest.Segment info) {
     Future<Fetched> running = inFlight.get(info.segmentId());
     if (running != null) {
       return running;
@@ -124,7 +125,7 @@ public final class SegmentFetcher {
     return downloadedBytes.get();
   }
 
-  private Future<Fetched> run(Manifest.SegmentInfo info) {
+  private Future<Fetched> run(Manifest.Segment info) {
     Trail tried = new Trail();
     long deadline = System.currentTimeMillis() + config.p2pBudget().toMillis();
     Future<Fetched> p2p;
@@ -148,7 +149,7 @@ public final class SegmentFetcher {
         : tryEdges(info, links.edgesByRtt(), 0, tried));
   }
 
-  private Future<Fetched> tryHolders(Manifest.SegmentInfo info, List<TrackerClient.Holder> holders, int i,
+  private Future<Fetched> tryHolders(Manifest.Segment info, List<TrackerClient.Holder> holders, int i,
       long deadline, Trail tried) {
     long now = System.currentTimeMillis();
     if (i >= holders.size()) {
@@ -165,7 +166,7 @@ public final class SegmentFetcher {
     }
     long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
-    return Http.get(client, h.baseUrl() + "/segments/" + info.segmentId(), bound, PEER_REQUEST_HEADER,
+    return Http.get(client, h.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId()).transform(ar -> {
           if (ar.failed()) {
             tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
@@ -194,14 +195,14 @@ public final class SegmentFetcher {
         });
   }
 
-  private Future<Fetched> tryEdges(Manifest.SegmentInfo info, List<Link> edges, int i, Trail tried) {
+  private Future<Fetched> tryEdges(Manifest.Segment info, List<Link> edges, int i, Trail tried) {
     if (i >= edges.size()) {
       return Future.failedFuture(new SourceFailure("every source of " + info.segmentId() + " failed", tried.tried, false));
     }
     Link edge = edges.get(i);
     long bound = config.edgeTimeout().toMillis();
     String label = "edge " + edge.id() + " (" + edge.url() + ")";
-    return Http.get(client, edge.url() + "/segments/" + info.segmentId(), bound, null, null).transform(ar -> {
+    return Http.get(client, edge.url() + CdnPaths.segment(info.segmentId()), bound, null, null).transform(ar -> {
       if (ar.failed()) {
         tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
         return tryEdges(info, edges, i + 1, tried);
@@ -220,9 +221,9 @@ public final class SegmentFetcher {
         tried.attempt(label + ": sha256 mismatch");
         return tryEdges(info, edges, i + 1, tried);
       }
-      String servedBy = resp.getHeader("X-Served-By");
+      String servedBy = resp.getHeader(CdnHeaders.SERVED_BY);
       String sourceId = Ids.isNodeId(servedBy) ? servedBy : edge.id();
-      boolean miss = "MISS".equalsIgnoreCase(resp.getHeader("X-Cache"));
+      boolean miss = "MISS".equalsIgnoreCase(resp.getHeader(CdnHeaders.CACHE));
       tried.attempt(label + ": 200");
       return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha),
           miss ? Tier.ORIGIN : Tier.EDGE, sourceId, miss ? 2 : 1, tried.attempts));

@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer.fetch;
 
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.schemas.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -57,7 +58,7 @@ public final class TrackerClient {
     for (String id : alsoExclude) {
       exclude.append(',').append(id);
     }
-    String url = trackerUrl + "/segments/" + segmentId + "/peers?region=" + enc(region) + "&exclude="
+    String url = trackerUrl + CdnPaths.segment(segmentId) + "/peers?region=" + enc(region) + "&exclude="
         + enc(exclude.toString()) + "&limit=" + LIMIT;
     return Http.get(client, url, timeoutMs, null, null).transform(ar -> {
       if (ar.failed()) {

@@ -1,7 +1,9 @@
 package dev.hybridcdn.peer.http;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.PeerConfig;
-import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.player.PlayerRoute;
 import dev.hybridcdn.peer.playlist.PlaylistRoute;
 import dev.hybridcdn.peer.upload.UploadRoute;
@@ -23,7 +25,7 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code GET /hls/{songId}/master.m3u8}, {@code GET /hls/{songId}/{rendition}/playlist.m3u8}:
  *       {@link PlaylistRoute};</li>
- *   <li>{@code GET /segments/{segmentId}} without {@value SegmentFetcher#PEER_REQUEST_HEADER}: a
+ *   <li>{@code GET /segments/{segmentId}} without {@value CdnHeaders#PEER_REQUEST}: a
  *       player, {@link PlayerRoute}; with it, another peer, {@link UploadRoute};</li>
  *   <li>{@code GET /ping}, {@code GET /status}; {@code GET /health}, {@code GET /metrics} and the
  *       error envelope (400 {@code invalid_segment_id}, 404, 405, ...) come from {@link ServiceRouter}.</li>
@@ -33,9 +35,6 @@ import java.util.function.Supplier;
  * body handler is mounted.
  */
 public final class PeerRouter {
-  private static final String EXPOSED_HEADERS =
-      "X-CDN-Source, X-CDN-Peer, X-CDN-Edge, X-CDN-Hops, X-CDN-Attempts, Content-Range, ETag";
-
   private final PeerConfig config;
   private final PlaylistRoute playlists;
   private final UploadRoute uploads;
@@ -57,10 +56,10 @@ public final class PeerRouter {
     Router router = ServiceRouter.create(vertx, health, metrics);
     // order(-1): ahead of /health and /metrics, which ServiceRouter mounted first
     router.route().order(-1).handler(PeerRouter::cors);
-    router.get("/hls/:songId/master.m3u8").handler(playlists::master);
-    router.get("/hls/:songId/:rendition/playlist.m3u8").handler(playlists::media);
-    router.get("/segments/*").handler(this::segment);
-    router.get("/ping").handler(this::ping);
+    router.get(CdnPaths.MASTER_ROUTE).handler(playlists::master);
+    router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(playlists::media);
+    router.get(CdnPaths.SEGMENTS_ROUTE).handler(this::segment);
+    router.get(CdnPaths.PING).handler(this::ping);
     router.get("/status").handler(this::status);
     return router;
   }
@@ -72,7 +71,7 @@ public final class PeerRouter {
    */
   private static void cors(RoutingContext ctx) {
     ctx.response().putHeader("Access-Control-Allow-Origin", "*")
-        .putHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        .putHeader("Access-Control-Expose-Headers", CdnHeaders.EXPOSED_TO_PLAYERS);
     if (ctx.request().method() == HttpMethod.OPTIONS) {
       ctx.response().setStatusCode(204).putHeader("Access-Control-Allow-Methods", "GET, OPTIONS")
           .putHeader("Access-Control-Allow-Headers", "Range").putHeader("Access-Control-Max-Age", "86400").end();
@@ -84,10 +83,10 @@ public final class PeerRouter {
   /** A player's or another peer's request, told apart by the peer-request header. */
   private void segment(RoutingContext ctx) {
     long startNs = System.nanoTime();
-    Ids.SegmentId id = Ids.SegmentId.parse(ctx.request().path().substring("/segments/".length()))
+    Ids.SegmentId id = Ids.SegmentId.parse(CdnPaths.segmentIdOf(ctx.request().path()))
         .orElseThrow(() -> ApiError.badRequest("invalid_segment_id",
             "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00003.ts"));
-    String requester = ctx.request().getHeader(SegmentFetcher.PEER_REQUEST_HEADER);
+    String requester = ctx.request().getHeader(CdnHeaders.PEER_REQUEST);
     if (requester != null) {
       uploads.serve(ctx, id, requester);
     } else {
@@ -105,6 +104,6 @@ public final class PeerRouter {
   }
 
   private static void json(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+    ctx.response().putHeader("Content-Type", ContentTypes.JSON).end(body.encode());
   }
 }

@@ -1,10 +1,11 @@
 package dev.hybridcdn.peer.player;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.cache.SegmentResponse;
 import dev.hybridcdn.peer.events.PeerEvents;
-import dev.hybridcdn.peer.fetch.Manifest;
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.PeerManifests;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.fetch.SourceFailure;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The player pipeline: {@code GET /segments/{segmentId}} from a player (no {@value
- * SegmentFetcher#PEER_REQUEST_HEADER}). The local cache first, then the {@link SegmentFetcher}
+ * CdnHeaders#PEER_REQUEST}). The local cache first, then the {@link SegmentFetcher}
  * (peers, then edges; one fetch per segment however many players ask), then read-ahead of the
  * next segments. The answer says where the bytes came from:
  * <ul>
@@ -77,7 +78,7 @@ public final class PlayerRoute {
       return;
     }
     manifests.of(id.songId()).compose(m -> {
-      Manifest.SegmentInfo info = m.segment(segmentId);
+      Manifest.Segment info = m.segment(segmentId);
       if (info == null) {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
@@ -109,9 +110,9 @@ public final class PlayerRoute {
 
   private void answer(RoutingContext ctx, Ids.SegmentId id, CachedSegment seg, Tier tier, String sourceId,
       int hops, int attempts, long startNs) {
-    HttpServerResponse resp = ctx.response().putHeader("X-CDN-Source", tier.name().toLowerCase(Locale.ROOT))
-        .putHeader("X-CDN-Hops", String.valueOf(hops)).putHeader("X-CDN-Attempts", String.valueOf(attempts));
-    resp.putHeader(tier == Tier.LOCAL || tier == Tier.PEER ? "X-CDN-Peer" : "X-CDN-Edge", sourceId);
+    HttpServerResponse resp = ctx.response().putHeader(CdnHeaders.SOURCE, tier.name().toLowerCase(Locale.ROOT))
+        .putHeader(CdnHeaders.HOPS, String.valueOf(hops)).putHeader(CdnHeaders.ATTEMPTS, String.valueOf(attempts));
+    resp.putHeader(tier == Tier.LOCAL || tier == Tier.PEER ? CdnHeaders.PEER : CdnHeaders.EDGE, sourceId);
     ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
     SegmentResponse.send(ctx, seg, range);
     long sent = SegmentResponse.length(range, seg);

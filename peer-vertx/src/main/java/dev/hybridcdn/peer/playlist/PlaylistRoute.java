@@ -1,5 +1,8 @@
 package dev.hybridcdn.peer.playlist;
 
+import dev.hybridcdn.contract.hls.Playlists;
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.fetch.Http;
 import dev.hybridcdn.peer.fetch.SourceFailure;
 import dev.hybridcdn.peer.probe.Link;
@@ -16,15 +19,12 @@ import java.util.List;
  * Playlist proxying: {@code GET /hls/{songId}/master.m3u8} and {@code GET
  * /hls/{songId}/{rendition}/playlist.m3u8} are fetched from the edge with the lowest smoothed RTT
  * (the next edge on a timeout or an error, {@code EDGE_TIMEOUT_MS} each) and served with their
- * segment URIs pointing back at this peer ({@link PlaylistRewrite}). Errors: 400 {@code
+ * segment URIs pointing back at this peer ({@link Playlists#pointSegmentsAtServer}). Errors: 400 {@code
  * invalid_song_id} / {@code invalid_rendition}; 404 {@code unknown_song} / {@code
  * unknown_rendition} when an edge answers 404; 502 {@code all_sources_failed} naming every edge
  * tried.
  */
 public final class PlaylistRoute {
-  /** Content type of an HLS playlist (RFC 8216 section 4). */
-  public static final String MPEGURL = "application/vnd.apple.mpegurl";
-
   private final WebClient client;
   private final LinkTable links;
   private final long edgeTimeoutMs;
@@ -39,7 +39,7 @@ public final class PlaylistRoute {
   /** {@code GET /hls/:songId/master.m3u8}: served as the edge has it (its media playlists are relative). */
   public void master(RoutingContext ctx) {
     String songId = songId(ctx);
-    playlist(ctx, "/hls/" + songId + "/master.m3u8", songId, null);
+    playlist(ctx, CdnPaths.master(songId), songId, null);
   }
 
   /** {@code GET /hls/:songId/:rendition/playlist.m3u8}: segment URIs rewritten to {@code /segments/...}. */
@@ -49,7 +49,7 @@ public final class PlaylistRoute {
     if (!Ids.isRendition(rendition)) {
       throw ApiError.badRequest("invalid_rendition", "rendition must match " + Ids.RENDITION.pattern());
     }
-    playlist(ctx, "/hls/" + songId + "/" + rendition + "/playlist.m3u8", songId, rendition);
+    playlist(ctx, CdnPaths.mediaPlaylist(songId, rendition), songId, rendition);
   }
 
   private static String songId(RoutingContext ctx) {
@@ -64,8 +64,8 @@ public final class PlaylistRoute {
     List<String> tried = new ArrayList<>();
     fromEdges(links.edgesByRtt(), 0, path, tried).onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.response().putHeader("Content-Type", MPEGURL).putHeader("Cache-Control", "no-cache")
-            .end(PlaylistRewrite.rewrite(ar.result(), songId, rendition));
+        ctx.response().putHeader("Content-Type", ContentTypes.PLAYLIST).putHeader("Cache-Control", "no-cache")
+            .end(Playlists.pointSegmentsAtServer(ar.result(), songId, rendition));
       } else if (ar.cause() instanceof SourceFailure f && f.notFound()) {
         new ApiError(404, rendition == null ? "unknown_song" : "unknown_rendition",
             "no playlist " + path, f.tried()).send(ctx);

@@ -1,5 +1,7 @@
 package dev.hybridcdn.peer.probe;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.schemas.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -49,7 +51,7 @@ public final class LinkProber {
   /** One probe of one link. */
   public Future<Double> probe(Link link) {
     long start = System.nanoTime();
-    return client.getAbs(link.url() + "/ping").timeout(timeoutMs).send()
+    return client.getAbs(link.url() + CdnPaths.PING).timeout(timeoutMs).send()
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .compose(resp -> {
           double ms = (System.nanoTime() - start) / 1_000_000.0;
@@ -66,7 +68,7 @@ public final class LinkProber {
   }
 
   private static void learnIdentity(Link link, HttpResponse<Buffer> resp) {
-    String id = resp.getHeader("X-Served-By");
+    String id = resp.getHeader(CdnHeaders.SERVED_BY);
     String region = null;
     try {
       Buffer body = resp.body();

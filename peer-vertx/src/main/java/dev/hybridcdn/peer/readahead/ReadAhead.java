@@ -1,7 +1,7 @@
 package dev.hybridcdn.peer.readahead;
 
 import dev.hybridcdn.peer.cache.SegmentCache;
-import dev.hybridcdn.peer.fetch.Manifest;
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +41,7 @@ public final class ReadAhead {
 
   /** Starts fetching the segments following {@code segmentId} in its rendition; returns at once. */
   public void after(Manifest manifest, String segmentId) {
-    for (Manifest.SegmentInfo next : manifest.following(segmentId, segments)) {
+    for (Manifest.Segment next : manifest.following(segmentId, segments)) {
       if (fetcher.inFlight() >= maxDownloads) {
         return;
       }

@@ -1,9 +1,9 @@
 package dev.hybridcdn.peer.upload;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.cache.SegmentResponse;
-import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.metrics.PeerMeters;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serving segments to other peers: {@code GET /segments/{segmentId}} with {@value
- * SegmentFetcher#PEER_REQUEST_HEADER}{@code : <requester peer id>}. Cache only (404 {@code
+ * CdnHeaders#PEER_REQUEST}{@code : <requester peer id>}. Cache only (404 {@code
  * not_cached}; a peer request never starts a fetch), within the {@link UploadSlots} (503 {@code
  * upload_slots_full} + {@code Retry-After: 1}, and the requester moves on to another holder at
  * once), one byte range as for players ({@link SegmentResponse}).
@@ -35,12 +35,12 @@ public final class UploadRoute {
   /**
    * Answers another peer.
    *
-   * @param requester the {@value SegmentFetcher#PEER_REQUEST_HEADER} value; validated here (400
+   * @param requester the {@value CdnHeaders#PEER_REQUEST} value; validated here (400
    *     {@code invalid_peer_id}) and used for choking, not authenticated
    */
   public void serve(RoutingContext ctx, Ids.SegmentId id, String requester) {
     if (!Ids.isNodeId(requester)) {
-      throw ApiError.badRequest("invalid_peer_id", SegmentFetcher.PEER_REQUEST_HEADER + " must be a peer id ("
+      throw ApiError.badRequest("invalid_peer_id", CdnHeaders.PEER_REQUEST + " must be a peer id ("
           + Ids.NODE_ID.pattern() + ")");
     }
     String segmentId = id.toString();
@@ -56,7 +56,7 @@ public final class UploadRoute {
           + " are busy or " + requester + " is choked; ask another holder").send(ctx);
       return;
     }
-    ctx.response().putHeader("X-CDN-Peer", peerId);
+    ctx.response().putHeader(CdnHeaders.PEER, peerId);
     // The slot is held until the last byte is written, so a slow requester keeps its slot busy.
     SegmentResponse.send(ctx, seg, SegmentResponse.range(ctx, seg)).onComplete(ar -> {
       slots.release(grant.get());

@@ -3,6 +3,7 @@ package dev.hybridcdn.peer.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
@@ -85,7 +86,7 @@ class PeerPipelineTest {
   static HttpResponse<Buffer> get(HostedPeer peer, String path, String requester) throws Exception {
     var req = http.getAbs(peer.baseUrl() + path);
     if (requester != null) {
-      req.putHeader(SegmentFetcher.PEER_REQUEST_HEADER, requester);
+      req.putHeader(CdnHeaders.PEER_REQUEST, requester);
     }
     return req.send().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }

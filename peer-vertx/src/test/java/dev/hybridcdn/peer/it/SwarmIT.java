@@ -2,6 +2,7 @@ package dev.hybridcdn.peer.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.origin.OriginConfig;
@@ -159,7 +160,7 @@ class SwarmIT {
   static HttpResponse<Buffer> get(String url, String peerRequester) throws Exception {
     var req = http.getAbs(url);
     if (peerRequester != null) {
-      req.putHeader(SegmentFetcher.PEER_REQUEST_HEADER, peerRequester);
+      req.putHeader(CdnHeaders.PEER_REQUEST, peerRequester);
     }
     return req.send().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
