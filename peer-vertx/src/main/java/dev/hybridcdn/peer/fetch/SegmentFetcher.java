@@ -10,6 +10,7 @@ import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.Tier;
+import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
@@ -19,7 +20,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *       makes the tier ORIGIN (2 hops);</li>
  *   <li>the verified bytes go into the cache (SegmentCached).</li>
  * </ol>
- * Concurrent calls for one segment share one fetch (single flight).
+ * Concurrent calls for one segment share one fetch ({@link SingleFlight}).
  */
 public final class SegmentFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentFetcher.class);
@@ -66,7 +66,7 @@ public final class SegmentFetcher {
   private final SegmentCache cache;
   private final IntegrityListener integrity;
   private final PeerUploadsToUs reciprocity;
-  private final ConcurrentHashMap<String, Future<Fetched>> inFlight = new ConcurrentHashMap<>();
+  private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
   private final AtomicLong downloadedBytes = new AtomicLong();
 
   /** Told how many bytes a holder uploaded to us (tit-for-tat ranking of upload slots). */
@@ -92,32 +92,18 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every source tried
    */
   public Future<Fetched> fetch(Manifest.Segment info) {
-    Future<Fetched> running = inFlight.get(info.segmentId());
-    if (running != null) {
-      return running;
-    }
-    io.vertx.core.Promise<Fetched> promise = io.vertx.core.Promise.promise();
-    Future<Fetched> existing = inFlight.putIfAbsent(info.segmentId(), promise.future());
-    if (existing != null) {
-      return existing;
-    }
-    run(info).onComplete(ar -> {
-      inFlight.remove(info.segmentId());
-      if (ar.succeeded()) {
-        cache.put(ar.result().segment());
-      }
-      promise.handle(ar);
-    });
-    return promise.future();
+    // Cached before the flight ends, so a request arriving meanwhile finds the flight or the cache.
+    return flights.run(info.segmentId(), () -> run(info).onSuccess(f -> cache.put(f.segment())));
   }
 
   /** Fetches under way (the download limit read-ahead respects). */
   public int inFlight() {
-    return inFlight.size();
+    return flights.inflight();
   }
 
+  /** True while a fetch of the segment is under way. */
   public boolean isFetching(String segmentId) {
-    return inFlight.containsKey(segmentId);
+    return flights.isRunning(segmentId);
   }
 
   /** Bytes received from peers and edges since start. */
