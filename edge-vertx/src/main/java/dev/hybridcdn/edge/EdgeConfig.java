@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.config.PgSettings;
 import java.net.URI;
 import java.time.Duration;
 
@@ -30,7 +31,7 @@ import java.time.Duration;
  * @param nearCacheTtl {@code EDGE_NEAR_CACHE_TTL_MS}, default 1000 ms: how long a near-cache copy is
  *     served before Redis is read again
  * @param pg PostgreSQL connection ({@code PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD}, libpq's names
- *     and defaults: 127.0.0.1, 5432, postgres, postgres, empty)
+ *     and defaults, {@link PgSettings})
  * @param pgBudgetBytes {@code EDGE_PG_BUDGET_BYTES}, default 2,147,483,648 (2 GiB): segment bytes
  *     this edge keeps in PostgreSQL; past it least-recently-used rows are deleted
  * @param pgTimeout {@code EDGE_PG_TIMEOUT_MS}, default 2000 ms: bound on one PostgreSQL query
@@ -57,7 +58,7 @@ public record EdgeConfig(
     Duration redisTimeout,
     long nearCacheBytes,
     Duration nearCacheTtl,
-    PgConfig pg,
+    PgSettings pg,
     long pgBudgetBytes,
     Duration pgTimeout,
     Duration manifestTtl,
@@ -72,22 +73,6 @@ public record EdgeConfig(
   public static final long DEFAULT_REDIS_BUDGET_BYTES = 256L << 20;
   public static final long DEFAULT_PG_BUDGET_BYTES = 2L << 30;
   public static final long DEFAULT_NEAR_CACHE_BYTES = 64L << 20;
-
-  /**
-   * PostgreSQL connection, libpq's variable names.
-   *
-   * @param host {@code PGHOST}, default 127.0.0.1
-   * @param port {@code PGPORT}, default 5432
-   * @param database {@code PGDATABASE}, default postgres
-   * @param user {@code PGUSER}, default postgres
-   * @param password {@code PGPASSWORD}, default empty
-   */
-  public record PgConfig(String host, int port, String database, String user, String password) {
-    @Override
-    public String toString() {
-      return user + "@" + host + ":" + port + "/" + database;
-    }
-  }
 
   /**
    * Reads and validates every variable.
@@ -114,15 +99,7 @@ public record EdgeConfig(
     long nearBytes = env.longValue("EDGE_NEAR_CACHE_BYTES", DEFAULT_NEAR_CACHE_BYTES, 0, Long.MAX_VALUE / 2);
     Duration nearTtl = env.millis("EDGE_NEAR_CACHE_TTL_MS", Duration.ofSeconds(1), Duration.ofMillis(1),
         Duration.ofHours(1));
-    PgConfig pg = new PgConfig(
-        env.string("PGHOST", "127.0.0.1", s -> s.matches("[A-Za-z0-9._:\\[\\]/-]{1,255}"), "a host name or address"),
-        env.port("PGPORT", 5432),
-        env.string("PGDATABASE", "postgres", s -> s.matches("[A-Za-z0-9_$-]{1,63}"), "a database name"),
-        env.string("PGUSER", "postgres", s -> s.matches("[A-Za-z0-9_.@$-]{1,63}"), "a user name"),
-        env.string("PGPASSWORD", ""));
-    if (pg.port() == 0) {
-      throw new ConfigException("PGPORT", "0", "a TCP port from 1 to 65535");
-    }
+    PgSettings pg = PgSettings.from(env);
     long pgBudget = env.longValue("EDGE_PG_BUDGET_BYTES", DEFAULT_PG_BUDGET_BYTES, 1, Long.MAX_VALUE / 2);
     Duration pgTimeout = env.millis("EDGE_PG_TIMEOUT_MS", Duration.ofSeconds(2), Duration.ofMillis(10),
         Duration.ofMinutes(1));
@@ -143,12 +120,5 @@ public record EdgeConfig(
     } catch (java.net.URISyntaxException e) {
       return false;
     }
-  }
-
-  /** This config with another HTTP port (e.g. the one actually bound). */
-  public EdgeConfig withHttpPort(int port) {
-    return new EdgeConfig(edgeId, region, port, originUrl, originTimeout, redisUrl, redisKeyPrefix, redisTtl,
-        redisBudgetBytes, redisTimeout, nearCacheBytes, nearCacheTtl, pg, pgBudgetBytes, pgTimeout, manifestTtl, flightWait, eventLoops,
-        eventBufferEvents, common);
   }
 }

@@ -13,17 +13,11 @@ import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.vertx.Blocking;
-import io.vertx.core.DeploymentOptions;
+import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -57,9 +51,8 @@ public final class EdgeServer implements AutoCloseable {
   private final Admin kafkaAdmin;
   private final EdgeApi api;
   private final Thread topicCreator;
-  private final List<String> deployments = new ArrayList<>();
+  private volatile HttpVerticles.Deployed http;
   private volatile boolean closed;
-  private int port;
 
   private EdgeServer(Vertx vertx, boolean ownsVertx, EdgeConfig config) {
     this.vertx = vertx;
@@ -119,31 +112,15 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   private void listen() {
-    // Several event loops serve one port; with HTTP_PORT=0 pick a free port first so all share it.
-    int wanted = config.httpPort() == 0 ? freePort() : config.httpPort();
-    HttpServerOptions options = new HttpServerOptions().setPort(wanted).setHost("0.0.0.0").setTcpNoDelay(true)
-        .setCompressionSupported(false);
-    try {
-      String id = vertx.deployVerticle(() -> new HttpVerticle(api, options),
-          new DeploymentOptions().setInstances(config.eventLoops())).await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      deployments.add(id);
-    } catch (Exception e) {
-      throw new IllegalStateException("edge " + config.edgeId() + " could not listen on port " + wanted + ": "
-          + e.getMessage(), e);
-    }
-    port = wanted;
+    HttpServerOptions options = new HttpServerOptions().setPort(config.httpPort()).setHost("0.0.0.0")
+        .setTcpNoDelay(true).setCompressionSupported(false);
+    HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, options, config.eventLoops(),
+        () -> api.router(vertx), START_TIMEOUT, "edge " + config.edgeId());
+    http = deployed;
     topicCreator.start();
     LOG.info("edge {} ({}) listening on {} with {} event loops; origin {}, redis {}, postgres {}, kafka {}",
-        config.edgeId(), config.region(), port, config.eventLoops(), config.originUrl(), config.redisUrl(),
+        config.edgeId(), config.region(), deployed.port(), config.eventLoops(), config.originUrl(), config.redisUrl(),
         config.pg(), config.common().kafkaBootstrapServers());
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private Future<Health.Check> kafkaCheck() {
@@ -187,7 +164,7 @@ public final class EdgeServer implements AutoCloseable {
 
   /** The bound HTTP port. */
   public int port() {
-    return port;
+    return http == null ? 0 : http.port();
   }
 
   public EdgeConfig config() {
@@ -216,8 +193,8 @@ public final class EdgeServer implements AutoCloseable {
       return;
     }
     closed = true;
-    for (String id : deployments) {
-      await(vertx.undeploy(id), "undeploy HTTP");
+    if (http != null) {
+      await(http.undeploy(vertx), "undeploy HTTP");
     }
     topicCreator.interrupt();
     events.close(Duration.ofSeconds(5));
@@ -233,21 +210,5 @@ public final class EdgeServer implements AutoCloseable {
 
   private static void await(Future<?> f, String what) {
     Blocking.awaitQuietly(f, Duration.ofSeconds(10), what, LOG);
-  }
-
-  /** One HTTP server instance on its own event loop; all instances share the port. */
-  private static final class HttpVerticle extends VerticleBase {
-    private final EdgeApi api;
-    private final HttpServerOptions options;
-
-    HttpVerticle(EdgeApi api, HttpServerOptions options) {
-      this.api = api;
-      this.options = options;
-    }
-
-    @Override
-    public Future<?> start() {
-      return vertx.createHttpServer(options).requestHandler(api.router(vertx)).listen();
-    }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.config.PgSettings;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class EdgeConfigTest {
     assertThat(c.redisBudgetBytes()).isEqualTo(1000);
     assertThat(c.pgBudgetBytes()).isEqualTo(2000);
     assertThat(c.originTimeout()).isEqualTo(Duration.ofMillis(700));
-    assertThat(c.pg()).isEqualTo(new EdgeConfig.PgConfig("db", 5433, "cdn", "edge", "s3cret"));
+    assertThat(c.pg()).isEqualTo(new PgSettings("db", 5433, "cdn", "edge", "s3cret"));
     assertThat(c.pg().toString()).doesNotContain("s3cret");
     assertThat(c.common().topicPrefix()).isEqualTo("t1.");
   }

@@ -1,12 +1,12 @@
 package dev.hybridcdn.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.LocalPorts;
 import dev.hybridcdn.testkit.PostgresExtension;
@@ -93,7 +93,7 @@ class EdgeDegradationIT {
       redisLink.start();
     }
     // Back without a restart: the next hits are copied into Redis and served from it.
-    Await.until(Duration.ofSeconds(15), "HIT-MEMORY once Redis is back", () -> "HIT-MEMORY".equals(quietXCache(id)));
+    await("HIT-MEMORY once Redis is back").atMost(Duration.ofSeconds(15)).until(() -> "HIT-MEMORY".equals(quietXCache(id)));
     assertThat(health().getJsonObject("checks").getJsonObject("redis").getString("status")).isEqualTo("UP");
   }
 
@@ -111,7 +111,7 @@ class EdgeDegradationIT {
       pgLink.start();
     }
     String next = segments.get(2).getString("segmentId");
-    Await.until(Duration.ofSeconds(15), "PostgreSQL healthy again",
+    await("PostgreSQL healthy again").atMost(Duration.ofSeconds(15)).until(
         () -> "UP".equals(quietHealth().getJsonObject("checks").getJsonObject("postgres").getString("status")));
     assertThat(xCache(next)).isEqualTo("MISS");
     awaitRow(next); // new segments reach PostgreSQL again
@@ -141,7 +141,7 @@ class EdgeDegradationIT {
     } finally {
       originLink.start();
     }
-    Await.until(Duration.ofSeconds(15), "the uncached segment once the origin is back",
+    await("the uncached segment once the origin is back").atMost(Duration.ofSeconds(15)).until(
         () -> "MISS".equals(quietXCache(uncached)));
   }
 
@@ -199,7 +199,7 @@ class EdgeDegradationIT {
         }
         assertThat(e.events().sent()).isZero();
         kafkaLink.start(); // the broker "returns"
-        Await.until(Duration.ofSeconds(60), "5 EdgeServed events acknowledged", () -> e.events().sent() >= 5);
+        await("5 EdgeServed events acknowledged").atMost(Duration.ofSeconds(60)).until(() -> e.events().sent() >= 5);
         assertThat(e.events().droppedCount()).isZero();
       }
     }
@@ -210,7 +210,7 @@ class EdgeDegradationIT {
     try (KafkaConsumer<String, SpecificRecord> consumer = new KafkaConsumer<>(cfg, new StringDeserializer(),
         topics.valueSerde().deserializer())) {
       consumer.subscribe(List.of(topics.name(CdnTopic.EDGE_EVENTS)));
-      Await.until(Duration.ofSeconds(60), "the 5 events in " + topics.name(CdnTopic.EDGE_EVENTS), () -> {
+      await("the 5 events in " + topics.name(CdnTopic.EDGE_EVENTS)).atMost(Duration.ofSeconds(60)).until(() -> {
         consumer.poll(Duration.ofMillis(200)).forEach(r -> {
           if (r.value() instanceof EdgeServed es && es.getEdgeId().equals("edge-late-kafka")) {
             assertThat(r.key()).isEqualTo("edge-late-kafka");
@@ -252,7 +252,7 @@ class EdgeDegradationIT {
   }
 
   private static void awaitRow(String id) {
-    Await.until(Duration.ofSeconds(10), id + " in PostgreSQL", () -> {
+    await(id + " in PostgreSQL").atMost(Duration.ofSeconds(10)).until(() -> {
       try (Connection c = PG.connect();
           PreparedStatement st = c.prepareStatement("SELECT 1 FROM edge_segment_cache WHERE edge_id = ? AND segment_id = ?")) {
         st.setString(1, "edge-deg");

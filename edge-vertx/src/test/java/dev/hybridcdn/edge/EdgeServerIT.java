@@ -1,6 +1,7 @@
 package dev.hybridcdn.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.edge.cache.PgCacheTier;
 import dev.hybridcdn.schemas.events.EdgeResult;
@@ -8,7 +9,6 @@ import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.PostgresExtension;
 import dev.hybridcdn.testkit.RedisExtension;
@@ -32,6 +32,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -105,7 +106,7 @@ class EdgeServerIT {
         .await(5, TimeUnit.SECONDS).toLong();
     assertThat(deleted).isEqualTo(1);
     // The near cache in front of Redis serves its copy for at most EDGE_NEAR_CACHE_TTL_MS (200 ms).
-    HttpResponse<byte[]> db = Await.value(Duration.ofSeconds(10), "HIT-DB once the near copy expired", () -> {
+    HttpResponse<byte[]> db = await("HIT-DB once the near copy expired").atMost(Duration.ofSeconds(10)).until(() -> {
       try {
         HttpResponse<byte[]> r = Http.get(base + "/segments/" + id);
         String cache = r.headers().firstValue("X-Cache").orElse("");
@@ -114,11 +115,11 @@ class EdgeServerIT {
       } catch (Exception e) {
         throw new AssertionError(e);
       }
-    });
+    }, Objects::nonNull);
     assertThat(db.body()).isEqualTo(miss.body());
 
     // The PostgreSQL hit was copied back up into Redis.
-    Await.until(Duration.ofSeconds(10), "HIT-MEMORY after the HIT-DB", () -> {
+    await("HIT-MEMORY after the HIT-DB").atMost(Duration.ofSeconds(10)).until(() -> {
       try {
         return Http.get(base + "/segments/" + id).headers().firstValue("X-Cache").orElse("").equals("HIT-MEMORY");
       } catch (Exception e) {
@@ -317,7 +318,7 @@ class EdgeServerIT {
   // Stores into the tiers finish after the response; wait for them so recency order is certain.
   private static void awaitStored(EdgeServer e, JsonObject seg) {
     String id = seg.getString("segmentId");
-    Await.until(Duration.ofSeconds(10), id + " stored in both tiers", () -> {
+    await(id + " stored in both tiers").atMost(Duration.ofSeconds(10)).until(() -> {
       try {
         return exists(e.config().redisKeyPrefix() + "seg:" + id) && pgRows(e.config().edgeId()).contains(id);
       } catch (Exception ex) {
@@ -356,7 +357,7 @@ class EdgeServerIT {
     try (KafkaConsumer<String, SpecificRecord> consumer = new KafkaConsumer<>(cfg, new StringDeserializer(),
         topics.valueSerde().deserializer())) {
       consumer.subscribe(List.of(topics.name(CdnTopic.EDGE_EVENTS)));
-      Await.until(Duration.ofSeconds(60), atLeast + " EdgeServed events for " + segmentId, () -> {
+      await(atLeast + " EdgeServed events for " + segmentId).atMost(Duration.ofSeconds(60)).until(() -> {
         consumer.poll(Duration.ofMillis(200)).forEach(r -> {
           if (r.value() instanceof EdgeServed es && es.getSegmentId().equals(segmentId)) {
             out.add(es);

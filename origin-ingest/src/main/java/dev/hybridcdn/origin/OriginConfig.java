@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.config.PgSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,11 +16,10 @@ import java.util.List;
  * Typed configuration of the origin (server and ingest), read once from the environment.
  *
  * @param httpPort {@code HTTP_PORT}, default {@value #DEFAULT_HTTP_PORT}; 0 picks a free port
- * @param pgHost {@code PGHOST}, default {@code 127.0.0.1}
- * @param pgPort {@code PGPORT}, default 5432
- * @param pgDatabase {@code PGDATABASE}, default {@code postgres}
- * @param pgUser {@code PGUSER}, default {@code postgres}
- * @param pgPassword {@code PGPASSWORD}, default empty
+ * @param httpInstances {@code ORIGIN_EVENT_LOOPS}, HTTP server instances (one event loop each) on
+ *     the one port, default the number of CPUs, 1 to 256
+ * @param pg PostgreSQL ({@code PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD}, libpq's names and
+ *     defaults, {@link PgSettings})
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS} and {@code TOPIC_PREFIX}
  * @param renditions {@code ORIGIN_RENDITIONS}, the rendition ladder, default {@code 64k,128k,192k}
  *     (each a rendition name {@code <kbps>k}; AAC bitrate of that rendition, 8 to 512 kb/s)
@@ -37,9 +37,9 @@ import java.util.List;
  * @param publishTimeout {@code ORIGIN_PUBLISH_TIMEOUT_MS}, how long an ingest waits for Kafka to
  *     acknowledge SongPublished (and for topic creation), default {@value #DEFAULT_PUBLISH_TIMEOUT_MS} ms
  */
-public record OriginConfig(int httpPort, String pgHost, int pgPort, String pgDatabase, String pgUser,
-    String pgPassword, CommonConfig common, List<String> renditions, int segmentSeconds, long cacheBytes,
-    String ffmpegPath, String ffprobePath, Duration dbTimeout, int dbPoolSize, Duration publishTimeout) {
+public record OriginConfig(int httpPort, int httpInstances, PgSettings pg, CommonConfig common,
+    List<String> renditions, int segmentSeconds, long cacheBytes, String ffmpegPath, String ffprobePath,
+    Duration dbTimeout, int dbPoolSize, Duration publishTimeout) {
 
   public static final int DEFAULT_HTTP_PORT = 8081;
   public static final String DEFAULT_RENDITIONS = "64k,128k,192k";
@@ -60,11 +60,9 @@ public record OriginConfig(int httpPort, String pgHost, int pgPort, String pgDat
    */
   public static OriginConfig from(Env env) {
     int httpPort = env.port("HTTP_PORT", DEFAULT_HTTP_PORT);
-    String pgHost = env.string("PGHOST", "127.0.0.1", s -> s.matches("[A-Za-z0-9._:-]+"), "a host name or address");
-    int pgPort = env.integer("PGPORT", 5432, 1, 65535);
-    String pgDatabase = env.string("PGDATABASE", "postgres", s -> s.length() <= 63, "a database name");
-    String pgUser = env.string("PGUSER", "postgres", s -> s.length() <= 63, "a user name");
-    String pgPassword = env.string("PGPASSWORD", "");
+    int httpInstances = env.integer("ORIGIN_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()),
+        1, 256);
+    PgSettings pg = PgSettings.from(env);
     CommonConfig common = CommonConfig.from(env);
     List<String> renditions = renditions(env.string("ORIGIN_RENDITIONS", DEFAULT_RENDITIONS));
     int segmentSeconds = env.integer("ORIGIN_SEGMENT_SECONDS", DEFAULT_SEGMENT_SECONDS, 1, 60);
@@ -76,14 +74,8 @@ public record OriginConfig(int httpPort, String pgHost, int pgPort, String pgDat
     int poolSize = env.integer("ORIGIN_DB_POOL_SIZE", DEFAULT_DB_POOL_SIZE, 1, 256);
     Duration publishTimeout = env.millis("ORIGIN_PUBLISH_TIMEOUT_MS", Duration.ofMillis(DEFAULT_PUBLISH_TIMEOUT_MS),
         Duration.ofMillis(500), Duration.ofHours(1));
-    return new OriginConfig(httpPort, pgHost, pgPort, pgDatabase, pgUser, pgPassword, common, renditions,
+    return new OriginConfig(httpPort, httpInstances, pg, common, renditions,
         segmentSeconds, cacheBytes, ffmpeg, ffprobe, dbTimeout, poolSize, publishTimeout);
-  }
-
-  /** The same configuration with another HTTP port (0 = free port). */
-  public OriginConfig withHttpPort(int port) {
-    return new OriginConfig(port, pgHost, pgPort, pgDatabase, pgUser, pgPassword, common, renditions,
-        segmentSeconds, cacheBytes, ffmpegPath, ffprobePath, dbTimeout, dbPoolSize, publishTimeout);
   }
 
   private static List<String> renditions(String raw) {

@@ -4,7 +4,7 @@ import dev.hybridcdn.origin.ingest.HlsTranscoder;
 import dev.hybridcdn.origin.ingest.IngestException;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.origin.ingest.Ingester;
-import dev.hybridcdn.origin.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import java.nio.file.Path;

@@ -5,9 +5,9 @@ import dev.hybridcdn.origin.http.SegmentCache;
 import dev.hybridcdn.origin.store.OriginStore;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.vertx.Blocking;
+import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import java.time.Duration;
@@ -33,11 +33,11 @@ public final class OriginServer implements AutoCloseable {
   private final boolean ownsVertx;
   private final OriginStore store;
   private final PgSubscriber subscriber;
-  private final HttpServer server;
+  private final HttpVerticles.Deployed server;
   private final Metrics metrics;
   private final SegmentCache cache;
 
-  private OriginServer(Vertx vertx, boolean ownsVertx, OriginStore store, PgSubscriber subscriber, HttpServer server,
+  private OriginServer(Vertx vertx, boolean ownsVertx, OriginStore store, PgSubscriber subscriber, HttpVerticles.Deployed server,
       Metrics metrics, SegmentCache cache) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
@@ -55,7 +55,7 @@ public final class OriginServer implements AutoCloseable {
 
   /**
    * Connects to PostgreSQL, migrates the schema, and listens on {@code config.httpPort()} (0 =
-   * a free port). Blocking, bounded by about ten times {@link OriginConfig#dbTimeout()}.
+   * a free port) with {@code config.httpInstances()} server verticles. Blocking, bounded by about ten times {@link OriginConfig#dbTimeout()}.
    *
    * @throws IllegalStateException naming PostgreSQL or the port when the server cannot start
    */
@@ -79,10 +79,11 @@ public final class OriginServer implements AutoCloseable {
       });
       await(subscriber.connect(), bound, "origin could not start: LISTEN on PostgreSQL at " + store.where());
       OriginRoutes routes = new OriginRoutes(vertx, store, cache, metrics);
-      HttpServer server = await(vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
-              .requestHandler(routes.router()).listen(config.httpPort()), bound,
-          "origin could not listen on HTTP port " + config.httpPort());
-      LOG.info("origin listening on port {} (PostgreSQL {})", server.actualPort(), store.where());
+      HttpVerticles.Deployed server = HttpVerticles.deploy(vertx,
+          new HttpServerOptions().setPort(config.httpPort()).setCompressionSupported(false), config.httpInstances(),
+          routes::router, bound, "origin");
+      LOG.info("origin listening on port {} with {} event loops (PostgreSQL {})", server.port(),
+          config.httpInstances(), store.where());
       return new OriginServer(vertx, ownsVertx, store, subscriber, server, metrics, cache);
     } catch (RuntimeException e) {
       if (subscriber != null) {
@@ -95,7 +96,7 @@ public final class OriginServer implements AutoCloseable {
 
   /** The HTTP port actually bound. */
   public int port() {
-    return server.actualPort();
+    return server.port();
   }
 
   /** {@code http://127.0.0.1:<port>}. */
@@ -118,7 +119,7 @@ public final class OriginServer implements AutoCloseable {
   /** Stops listening, closes PostgreSQL connections and (when owned) Vert.x. Idempotent. */
   @Override
   public void close() {
-    Future<?> f = server.close().eventually(() -> subscriber.close()).eventually(() -> {
+    Future<?> f = server.undeploy(vertx).eventually(() -> subscriber.close()).eventually(() -> {
       store.close();
       return Future.succeededFuture();
     });

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.config.PgSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +16,8 @@ class OriginConfigTest {
   void defaults() {
     OriginConfig c = OriginConfig.from(new Env(Map.of()));
     assertThat(c.httpPort()).isEqualTo(8081);
-    assertThat(c.pgHost()).isEqualTo("127.0.0.1");
-    assertThat(c.pgPort()).isEqualTo(5432);
-    assertThat(c.pgDatabase()).isEqualTo("postgres");
-    assertThat(c.pgUser()).isEqualTo("postgres");
-    assertThat(c.pgPassword()).isEmpty();
+    assertThat(c.pg()).isEqualTo(new PgSettings("127.0.0.1", 5432, "postgres", "postgres", ""));
+    assertThat(c.httpInstances()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors()));
     assertThat(c.renditions()).containsExactly("64k", "128k", "192k");
     assertThat(c.segmentSeconds()).isEqualTo(10);
     assertThat(c.cacheBytes()).isEqualTo(64L * 1024 * 1024);
@@ -32,11 +30,10 @@ class OriginConfigTest {
   void readsTheLadderAndLibpqVariables() {
     OriginConfig c = OriginConfig.from(new Env(Map.of("HTTP_PORT", "0", "PGHOST", "db.local", "PGPORT", "6543",
         "PGDATABASE", "cdn", "PGUSER", "origin", "PGPASSWORD", "secret", "ORIGIN_RENDITIONS", "32k, 96k",
-        "ORIGIN_SEGMENT_SECONDS", "6", "TOPIC_PREFIX", "test.")));
+        "ORIGIN_SEGMENT_SECONDS", "6", "TOPIC_PREFIX", "test.", "ORIGIN_EVENT_LOOPS", "3")));
+    assertThat(c.httpInstances()).isEqualTo(3);
     assertThat(c.httpPort()).isZero();
-    assertThat(List.of(c.pgHost(), c.pgDatabase(), c.pgUser(), c.pgPassword()))
-        .containsExactly("db.local", "cdn", "origin", "secret");
-    assertThat(c.pgPort()).isEqualTo(6543);
+    assertThat(c.pg()).isEqualTo(new PgSettings("db.local", 6543, "cdn", "origin", "secret"));
     assertThat(c.renditions()).containsExactly("32k", "96k");
     assertThat(c.segmentSeconds()).isEqualTo(6);
     assertThat(c.common().topicPrefix()).isEqualTo("test.");
@@ -47,7 +44,7 @@ class OriginConfigTest {
     for (var bad : List.of(Map.of("HTTP_PORT", "80000"), Map.of("ORIGIN_RENDITIONS", "64k,fast"),
         Map.of("ORIGIN_RENDITIONS", "64k,64k"), Map.of("ORIGIN_RENDITIONS", "4k"),
         Map.of("ORIGIN_SEGMENT_SECONDS", "0"), Map.of("FFMPEG_PATH", "/no/such/ffmpeg"),
-        Map.of("ORIGIN_CACHE_BYTES", "-1"), Map.of("PGPORT", "x"))) {
+        Map.of("ORIGIN_CACHE_BYTES", "-1"), Map.of("PGPORT", "x"), Map.of("ORIGIN_EVENT_LOOPS", "0"))) {
       String variable = bad.keySet().iterator().next();
       assertThatThrownBy(() -> OriginConfig.from(new Env(bad))).as(variable).isInstanceOf(ConfigException.class)
           .hasMessageStartingWith(variable + "=");

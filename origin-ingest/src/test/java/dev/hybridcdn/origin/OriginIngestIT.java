@@ -2,20 +2,21 @@ package dev.hybridcdn.origin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
 import dev.hybridcdn.origin.ingest.HlsTranscoder;
 import dev.hybridcdn.origin.ingest.IngestException;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.origin.ingest.Ingester;
-import dev.hybridcdn.origin.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.schemas.events.RenditionInfo;
 import dev.hybridcdn.schemas.events.SegmentInfo;
 import dev.hybridcdn.schemas.events.SongPublished;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.PostgresExtension;
 import io.vertx.core.Vertx;
@@ -153,7 +154,7 @@ class OriginIngestIT {
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
-      Await.until(Duration.ofSeconds(30), "SongPublished for " + SONG_ID, () -> {
+      await("SongPublished for " + SONG_ID).atMost(Duration.ofSeconds(30)).until(() -> {
         consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
         return seen.stream().anyMatch(r -> SONG_ID.equals(r.key()));
       });
@@ -244,8 +245,10 @@ class OriginIngestIT {
   void manifestSongsAndPlaylistsHaveTheSharedShapes() throws Exception {
     HttpResponse<byte[]> manifest = get("/songs/" + SONG_ID, Map.of());
     assertThat(manifest.statusCode()).isEqualTo(200);
-    JsonObject json = new JsonObject(new String(manifest.body(), StandardCharsets.UTF_8));
-    assertThat(json).isEqualTo(first.manifest().toJson());
+    String text = new String(manifest.body(), StandardCharsets.UTF_8);
+    assertThat(text).isEqualTo(ManifestJson.write(first.manifest()));
+    assertThat(ManifestJson.parse(text)).isEqualTo(first.manifest());
+    JsonObject json = new JsonObject(text);
     assertThat(json.getJsonArray("renditions").getJsonObject(1).getString("playlist"))
         .isEqualTo("/hls/" + SONG_ID + "/128k/playlist.m3u8");
 
@@ -363,7 +366,7 @@ class OriginIngestIT {
     Manifest after = ingester.ingest(high, "tone", "Tone, an octave up").manifest();
     String newHash = after.rendition("64k").segments().get(0).sha256();
     assertThat(newHash).isNotEqualTo(seg.sha256());
-    Await.until(Duration.ofSeconds(10), "the origin serving the re-ingested segment", () -> {
+    await("the origin serving the re-ingested segment").atMost(Duration.ofSeconds(10)).until(() -> {
       try {
         HttpResponse<byte[]> res = get("/segments/" + seg.segmentId(), Map.of());
         return res.headers().firstValue("ETag").orElse("").equals("\"" + newHash + "\"")
@@ -372,8 +375,9 @@ class OriginIngestIT {
         return false;
       }
     });
-    JsonObject manifest = new JsonObject(new String(get("/songs/tone", Map.of()).body(), StandardCharsets.UTF_8));
-    assertThat(manifest).isEqualTo(after.toJson());
+    String text = new String(get("/songs/tone", Map.of()).body(), StandardCharsets.UTF_8);
+    assertThat(ManifestJson.parse(text)).isEqualTo(after);
+    JsonObject manifest = new JsonObject(text);
     assertThat(manifest.getString("title")).isEqualTo("Tone, an octave up");
   }
 

@@ -3,9 +3,9 @@ package dev.hybridcdn.origin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.LocalPorts;
 import dev.hybridcdn.testkit.PostgresExtension;
 import io.vertx.core.Vertx;
@@ -106,7 +106,7 @@ class OriginStorageDownIT {
 
       forwarding = true;
       open.forEach(NetSocket::close); // the silent connections the pool holds
-      Await.until(Duration.ofSeconds(30), "origin answering again after PostgreSQL came back",
+      await("origin answering again after PostgreSQL came back").atMost(Duration.ofSeconds(30)).until(
           () -> {
             try {
               return get(origin, "/songs").statusCode() == 200;

@@ -1,6 +1,6 @@
 package dev.hybridcdn.edge.cache;
 
-import dev.hybridcdn.edge.EdgeConfig;
+import dev.hybridcdn.servicekit.config.PgSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -63,7 +63,7 @@ public final class PgCacheTier {
    * @param budgetBytes segment bytes this edge may keep in the table
    * @param timeout bound on one query (and on getting a connection)
    */
-  public PgCacheTier(Vertx vertx, EdgeConfig.PgConfig pg, String edgeId, long budgetBytes, Duration timeout,
+  public PgCacheTier(Vertx vertx, PgSettings pg, String edgeId, long budgetBytes, Duration timeout,
       int poolSize) {
     PgConnectOptions connect = new PgConnectOptions().setHost(pg.host()).setPort(pg.port())
         .setDatabase(pg.database()).setUser(pg.user()).setPassword(pg.password())

@@ -1,6 +1,7 @@
 package dev.hybridcdn.edge.cache;
 
-import dev.hybridcdn.edge.origin.Manifest;
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.edge.origin.OriginClient;
 import dev.hybridcdn.edge.origin.OriginDocuments;
 import dev.hybridcdn.schemas.Ids;
@@ -163,12 +164,12 @@ public final class SegmentService {
         .recover(e -> Future.failedFuture(e instanceof ApiError api && api.status() == 404
             ? unknown(segmentId) : e))
         .compose(manifest -> {
-          Manifest.SegmentInfo info = manifest.segment(segmentId);
+          Manifest.Segment info = manifest.segment(segmentId);
           if (info == null) {
             return Future.failedFuture(unknown(segmentId));
           }
           originFetches.increment();
-          return origin.get("/segments/" + segmentId).compose(answer -> {
+          return origin.get(CdnPaths.segment(segmentId)).compose(answer -> {
             if (answer.status() == 404) {
               return Future.failedFuture(unknown(segmentId));
             }
@@ -181,14 +182,14 @@ public final class SegmentService {
         });
   }
 
-  private Future<CachedSegment> verify(String segmentId, Manifest.SegmentInfo info, Buffer body) {
+  private Future<CachedSegment> verify(String segmentId, Manifest.Segment info, Buffer body) {
     String actual = sha256(body);
     if (body.length() != info.bytes() || !actual.equals(info.sha256())) {
       integrityFailures.increment();
       LOG.error("integrity failure: origin sent {} bytes with sha256 {} for {}; the manifest says {} bytes, {}",
           body.length(), actual, segmentId, info.bytes(), info.sha256());
       // The manifest may be older than the segment (a song published again): read it afresh next time.
-      documents.forget("/songs/" + id(segmentId));
+      documents.forget(CdnPaths.song(id(segmentId)));
       return Future.failedFuture(new ApiError(502, "integrity_failure",
           "the origin's bytes do not match the manifest's SHA-256; not served, not cached",
           List.of(segmentId, "expected " + info.sha256() + " (" + info.bytes() + " bytes)",

@@ -1,5 +1,8 @@
 package dev.hybridcdn.edge.http;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.cache.CachedSegment;
 import dev.hybridcdn.edge.cache.SegmentService;
@@ -12,6 +15,7 @@ import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Vertx;
@@ -48,9 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EdgeApi {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeApi.class);
-  private static final String SEGMENTS = "/segments/";
-  static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
-  static final String SEGMENT_TYPE = "video/mp2t";
 
   private final EdgeConfig config;
   private final SegmentService segments;
@@ -78,24 +79,20 @@ public final class EdgeApi {
 
   /** A router with every route; one per HTTP server instance. */
   public Router router(Vertx vertx) {
-    Router router = Router.router(vertx);
-    router.route().handler(this::guard);
-    router.get("/songs").handler(ctx -> document(ctx, "/songs"));
-    router.get("/songs/:songId").handler(this::manifest);
-    router.get("/hls/:songId/master.m3u8").handler(this::masterPlaylist);
-    router.get("/hls/:songId/:rendition/playlist.m3u8").handler(this::mediaPlaylist);
-    router.route("/segments/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::segment);
-    router.get("/ping").handler(this::ping);
-    router.get("/health").handler(health::handle);
-    router.get("/metrics").handler(metrics::handle);
-    router.route().last().handler(ctx -> ctx.fail(ApiError.notFound("not_found", "no such resource")));
-    router.route().failureHandler(ApiError.failureHandler());
+    Router router = ServiceRouter.create(vertx, health, metrics);
+    router.route().order(-1).handler(this::guard);
+    router.get(CdnPaths.SONGS).handler(ctx -> document(ctx, CdnPaths.SONGS));
+    router.get(CdnPaths.SONG_ROUTE).handler(this::manifest);
+    router.get(CdnPaths.MASTER_ROUTE).handler(this::masterPlaylist);
+    router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(this::mediaPlaylist);
+    router.route(CdnPaths.SEGMENTS_ROUTE).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::segment);
+    router.get(CdnPaths.PING).handler(this::ping);
     return router;
   }
 
   // Runs before routing sees a normalised path: "/segments/../x" must be a 400, not a 404 elsewhere.
   private void guard(RoutingContext ctx) {
-    ctx.response().putHeader("X-Served-By", config.edgeId());
+    ctx.response().putHeader(CdnHeaders.SERVED_BY, config.edgeId());
     String raw = ctx.request().path();
     if (raw == null || raw.contains("..") || raw.contains("%") || raw.contains("//") || raw.contains("\\")) {
       throw ApiError.badRequest("invalid_path", "paths may not contain '..', '//', '\\' or percent-encoding");
@@ -104,11 +101,11 @@ public final class EdgeApi {
   }
 
   private void manifest(RoutingContext ctx) {
-    document(ctx, "/songs/" + songId(ctx));
+    document(ctx, CdnPaths.song(songId(ctx)));
   }
 
   private void masterPlaylist(RoutingContext ctx) {
-    document(ctx, "/hls/" + songId(ctx) + "/master.m3u8");
+    document(ctx, CdnPaths.master(songId(ctx)));
   }
 
   private void mediaPlaylist(RoutingContext ctx) {
@@ -117,7 +114,7 @@ public final class EdgeApi {
     if (!Ids.isRendition(rendition)) {
       throw ApiError.badRequest("invalid_rendition", "rendition must be <bitrate>k, e.g. 128k");
     }
-    document(ctx, "/hls/" + songId + "/" + rendition + "/playlist.m3u8");
+    document(ctx, CdnPaths.mediaPlaylist(songId, rendition));
   }
 
   private static String songId(RoutingContext ctx) {
@@ -146,8 +143,7 @@ public final class EdgeApi {
   private void segment(RoutingContext ctx) {
     long startNanos = System.nanoTime();
     String raw = ctx.request().path();
-    Optional<Ids.SegmentId> id = raw.startsWith(SEGMENTS)
-        ? Ids.SegmentId.parse(raw.substring(SEGMENTS.length())) : Optional.empty();
+    Optional<Ids.SegmentId> id = Ids.SegmentId.parse(CdnPaths.segmentIdOf(raw));
     if (id.isEmpty()) {
       throw new ApiError(400, "invalid_segment_id", "segment id must be <songId>/<rendition>/<file>",
           List.of(raw));
@@ -169,11 +165,11 @@ public final class EdgeApi {
     CachedSegment segment = served.segment();
     String etag = "\"" + segment.sha256() + "\"";
     HttpServerResponse response = ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, SEGMENT_TYPE)
+        .putHeader(HttpHeaders.CONTENT_TYPE, ContentTypes.SEGMENT)
         .putHeader(HttpHeaders.ETAG, etag)
         .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
-        .putHeader("X-Cache", cacheHeader.get(served.result()));
+        .putHeader(CdnHeaders.CACHE, cacheHeader.get(served.result()));
     String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
     if (ifNoneMatch != null && (ifNoneMatch.contains(etag) || ifNoneMatch.strip().equals("*"))) {
       response.setStatusCode(304).end();
@@ -189,8 +185,8 @@ public final class EdgeApi {
       return body(ctx, bytes.slice((int) r.start(), (int) r.end() + 1));
     }
     if (range instanceof ByteRange.Unsatisfiable) {
-      response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length).putHeader(HttpHeaders.CONTENT_TYPE,
-          "application/json");
+      response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length)
+          .putHeader(HttpHeaders.CONTENT_TYPE, ContentTypes.JSON);
       response.setStatusCode(416).end(new ApiError(416, "range_not_satisfiable",
           "the segment has " + length + " bytes").toJson().toBuffer());
       return 0;
@@ -226,7 +222,7 @@ public final class EdgeApi {
   }
 
   private void ping(RoutingContext ctx) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ContentTypes.JSON)
         .end(new JsonObject().put("edgeId", config.edgeId()).put("region", config.region())
             .put("ts", System.currentTimeMillis()).encode());
   }

@@ -1,5 +1,6 @@
 package dev.hybridcdn.edge.origin;
 
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.edge.cache.DependencyState;
 import dev.hybridcdn.servicekit.http.ApiError;
 import io.vertx.core.Future;
@@ -69,7 +70,7 @@ public final class OriginClient {
 
   /** The origin's {@code /ping}, for {@code /health}. */
   public Future<String> ping() {
-    return get("/ping").compose(a -> a.status() == 200 ? Future.succeededFuture("ok")
+    return get(CdnPaths.PING).compose(a -> a.status() == 200 ? Future.succeededFuture("ok")
         : Future.failedFuture("origin /ping answered " + a.status()));
   }
 

@@ -1,6 +1,9 @@
 package dev.hybridcdn.edge.origin;
 
 import dev.hybridcdn.servicekit.vertx.SingleFlight;
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.servicekit.http.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -99,7 +102,7 @@ public final class OriginDocuments {
    *     cannot be parsed, or the origin's failure
    */
   public Future<Manifest> manifest(String songId) {
-    String path = "/songs/" + songId;
+    String path = CdnPaths.song(songId);
     return get(path).compose(doc -> {
       if (doc.status() == 404) {
         return Future.failedFuture(ApiError.notFound("unknown_song", "no song " + songId));
@@ -111,7 +114,7 @@ public final class OriginDocuments {
       Manifest parsed = manifests.get(path);
       if (parsed == null) {
         try {
-          parsed = Manifest.parse(doc.body().toJsonObject());
+          parsed = ManifestJson.parse(doc.body().toString());
         } catch (RuntimeException e) {
           return Future.failedFuture(new ApiError(502, "bad_manifest", "the origin's manifest for " + songId
               + " cannot be read", List.of(String.valueOf(e.getMessage()))));

@@ -1,8 +1,8 @@
 package dev.hybridcdn.edge.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import dev.hybridcdn.testkit.Await;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -20,7 +20,7 @@ class NearCacheTest {
     assertThat(hit.size()).isEqualTo(1000);
     assertThat(hit.bytes().getByte(0)).isEqualTo((byte) 7);
     assertThat(hit.sha256()).isEqualTo("ab".repeat(32));
-    Await.until(Duration.ofSeconds(5), "the entry to expire", () -> near.get("demo/128k/seg00000.ts") == null);
+    await("the entry to expire").atMost(Duration.ofSeconds(5)).until(() -> near.get("demo/128k/seg00000.ts") == null);
   }
 
   @Test
@@ -29,7 +29,7 @@ class NearCacheTest {
     for (int i = 0; i < 50; i++) {
       near.put(segment("demo/128k/seg%05d.ts".formatted(i), 1000));
     }
-    Await.until(Duration.ofSeconds(5), "evictions to settle", () -> near.bytesHeld() <= 10_000);
+    await("evictions to settle").atMost(Duration.ofSeconds(5)).until(() -> near.bytesHeld() <= 10_000);
     assertThat(near.bytesHeld()).isPositive();
   }
 

@@ -4,7 +4,7 @@ import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.origin.ingest.Ingester;
-import dev.hybridcdn.origin.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.servicekit.config.Env;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,8 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +49,9 @@ public final class OriginBench {
       System.err.println("usage: OriginBench ingest FILE [RUNS] | serve FILE [SECONDS] [CONNECTIONS]");
       System.exit(2);
     }
-    OriginConfig config = OriginConfig.from(Env.system()).withHttpPort(0);
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.put("HTTP_PORT", "0");
+    OriginConfig config = OriginConfig.from(new Env(env));
     Path file = Path.of(args[1]);
     switch (args[0]) {
       case "ingest" -> ingest(config, file, args.length > 2 ? Integer.parseInt(args[2]) : 3);

@@ -1,11 +1,15 @@
 package dev.hybridcdn.origin.http;
 
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.http.ContentTypes;
+import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.origin.store.OriginStore;
 import dev.hybridcdn.origin.store.StoreUnavailableException;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
@@ -13,8 +17,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * The origin's read API (ARCHITECTURE.md "HTTP APIs", README "HTTP shapes"):
  * <ul>
  *   <li>{@code GET /songs}: {@code {"songs":[{"songId","title","durationMs","renditions":["64k",...]}]}}</li>
- *   <li>{@code GET /songs/{songId}}: the manifest ({@link dev.hybridcdn.origin.manifest.Manifest#toJson()})</li>
+ *   <li>{@code GET /songs/{songId}}: the manifest ({@link ManifestJson})</li>
  *   <li>{@code GET /hls/{songId}/master.m3u8}, {@code GET /hls/{songId}/{rendition}/playlist.m3u8}:
  *       {@code application/vnd.apple.mpegurl}</li>
  *   <li>{@code GET /segments/{songId}/{rendition}/{file}}: {@code video/mp2t}, ETag = quoted SHA-256,
@@ -39,8 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OriginRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(OriginRoutes.class);
-  public static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
-  public static final String SEGMENT_TYPE = "video/mp2t";
   /** Segments never change under a given id and hash, so caches may keep them for a year. */
   public static final String IMMUTABLE = "public, max-age=31536000, immutable";
   private static final int MAX_PATH = 300;
@@ -67,18 +67,14 @@ public final class OriginRoutes {
   }
 
   public Router router() {
-    Router router = Router.router(vertx);
-    router.route().handler(this::rejectUnsafePaths);
-    router.get("/ping").handler(this::ping);
-    router.get("/health").handler(health::handle);
-    router.get("/metrics").handler(metrics::handle);
-    router.get("/songs").handler(this::songs);
-    router.get("/songs/:songId").handler(this::manifest);
-    router.get("/hls/:songId/master.m3u8").handler(this::master);
-    router.get("/hls/:songId/:rendition/playlist.m3u8").handler(this::mediaPlaylist);
-    router.route("/segments/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::segment);
-    router.route().last().handler(ctx -> ctx.fail(ApiError.notFound("not_found", "no such resource: " + ctx.request().path())));
-    router.route().failureHandler(this::failure);
+    Router router = ServiceRouter.create(vertx, health, metrics);
+    router.route().order(-1).handler(this::rejectUnsafePaths);
+    router.get(CdnPaths.PING).handler(this::ping);
+    router.get(CdnPaths.SONGS).handler(this::songs);
+    router.get(CdnPaths.SONG_ROUTE).handler(this::manifest);
+    router.get(CdnPaths.MASTER_ROUTE).handler(this::master);
+    router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(this::mediaPlaylist);
+    router.route(CdnPaths.SEGMENTS_ROUTE).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::segment);
     return router;
   }
 
@@ -105,18 +101,11 @@ public final class OriginRoutes {
   }
 
   private void ping(RoutingContext ctx) {
-    ctx.response().putHeader("Content-Type", "application/json").end("{\"status\":\"ok\",\"service\":\"origin\"}");
+    ctx.response().putHeader("Content-Type", ContentTypes.JSON).end("{\"status\":\"ok\",\"service\":\"origin\"}");
   }
 
   private void songs(RoutingContext ctx) {
-    store.songs().onSuccess(list -> {
-      JsonArray songs = new JsonArray();
-      for (OriginStore.SongSummary s : list) {
-        songs.add(new JsonObject().put("songId", s.songId()).put("title", s.title()).put("durationMs", s.durationMs())
-            .put("renditions", new JsonArray(s.renditions())));
-      }
-      json(ctx, new JsonObject().put("songs", songs));
-    }).onFailure(ctx::fail);
+    store.songs().onSuccess(list -> json(ctx, ManifestJson.writeSongList(list))).onFailure(e -> fail(ctx, e));
   }
 
   private void manifest(RoutingContext ctx) {
@@ -125,9 +114,9 @@ public final class OriginRoutes {
       if (m.isEmpty()) {
         ctx.fail(unknownSong(songId));
       } else {
-        json(ctx, m.get().toJson());
+        json(ctx, ManifestJson.write(m.get()));
       }
-    }).onFailure(ctx::fail);
+    }).onFailure(e -> fail(ctx, e));
   }
 
   private void master(RoutingContext ctx) {
@@ -152,15 +141,14 @@ public final class OriginRoutes {
         return;
       }
       // Playlists change on re-ingest, so caches revalidate them (segments are immutable instead).
-      ctx.response().putHeader("Content-Type", PLAYLIST_TYPE).putHeader("Cache-Control", "no-cache")
+      ctx.response().putHeader("Content-Type", ContentTypes.PLAYLIST).putHeader("Cache-Control", "no-cache")
           .end(text.get());
-    }).onFailure(ctx::fail);
+    }).onFailure(e -> fail(ctx, e));
   }
 
   private void segment(RoutingContext ctx) {
     segmentRequests.increment();
-    String raw = ctx.request().path();
-    String idText = raw.startsWith("/segments/") ? raw.substring("/segments/".length()) : "";
+    String idText = CdnPaths.segmentIdOf(ctx.request().path());
     Ids.SegmentId id = Ids.SegmentId.parse(idText).orElseThrow(() -> ApiError.badRequest("invalid_segment_id",
         "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00000.ts: " + clip(idText)));
     cache.get(id, vertx.getOrCreateContext()).onSuccess(found -> {
@@ -169,7 +157,7 @@ public final class OriginRoutes {
         return;
       }
       sendSegment(ctx, found.get());
-    }).onFailure(ctx::fail);
+    }).onFailure(e -> fail(ctx, e));
   }
 
   private void sendSegment(RoutingContext ctx, OriginStore.SegmentData seg) {
@@ -189,7 +177,7 @@ public final class OriginRoutes {
           + " is outside the segment's " + length + " bytes"));
       return;
     }
-    res.putHeader("Content-Type", SEGMENT_TYPE).putHeader("ETag", etag).putHeader("Cache-Control", IMMUTABLE)
+    res.putHeader("Content-Type", ContentTypes.SEGMENT).putHeader("ETag", etag).putHeader("Cache-Control", IMMUTABLE)
         .putHeader("Accept-Ranges", "bytes");
     Buffer body = seg.data();
     if (parsed instanceof ByteRange.Partial p) {
@@ -206,15 +194,15 @@ public final class OriginRoutes {
     }
   }
 
-  private void failure(RoutingContext ctx) {
-    Throwable failure = ctx.failure();
+  /** Fails the request; PostgreSQL not answering in time is a 503 the client may retry. */
+  private static void fail(RoutingContext ctx, Throwable failure) {
     if (failure instanceof StoreUnavailableException) {
       LOG.warn("{} {}: {}", ctx.request().method(), ctx.request().path(), failure.getMessage());
       ctx.response().putHeader("Retry-After", "5");
-      new ApiError(503, "storage_unavailable", "PostgreSQL does not answer; try again later").send(ctx);
+      ctx.fail(new ApiError(503, "storage_unavailable", "PostgreSQL does not answer; try again later"));
       return;
     }
-    ApiError.failureHandler().handle(ctx);
+    ctx.fail(failure);
   }
 
   private static String songId(RoutingContext ctx) {
@@ -229,8 +217,8 @@ public final class OriginRoutes {
     return ApiError.notFound("unknown_song", "no song " + songId);
   }
 
-  private static void json(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  private static void json(RoutingContext ctx, String body) {
+    ctx.response().putHeader("Content-Type", ContentTypes.JSON).end(body);
   }
 
   private static String clip(String s) {

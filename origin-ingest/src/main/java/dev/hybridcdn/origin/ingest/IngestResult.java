@@ -1,6 +1,6 @@
 package dev.hybridcdn.origin.ingest;
 
-import dev.hybridcdn.origin.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.Manifest;
 
 /**
  * What one ingest stored and announced.

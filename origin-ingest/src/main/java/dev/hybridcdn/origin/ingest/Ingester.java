@@ -1,10 +1,14 @@
 package dev.hybridcdn.origin.ingest;
 
+import dev.hybridcdn.contract.hls.Playlists;
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
-import dev.hybridcdn.origin.manifest.Manifest;
 import dev.hybridcdn.origin.store.OriginStore;
 import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.RenditionInfo;
+import dev.hybridcdn.schemas.events.SegmentInfo;
 import dev.hybridcdn.schemas.events.SongPublished;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
@@ -184,15 +188,16 @@ public final class Ingester implements AutoCloseable {
     try {
       for (String name : config.renditions()) {
         Path dir = work.resolve(name);
-        MediaPlaylist playlist = MediaPlaylist.parse(Files.readString(dir.resolve("playlist.m3u8")));
-        if (playlist.entries().isEmpty()) {
+        String text = Files.readString(dir.resolve(CdnPaths.MEDIA_PLAYLIST_FILE));
+        List<Playlists.SegmentEntry> entries = Playlists.segments(text);
+        if (entries.isEmpty()) {
           throw new IngestException("cannot ingest " + file + ": ffmpeg wrote no segments for " + name, null);
         }
         List<Manifest.Segment> segments = new ArrayList<>();
         List<Buffer> data = new ArrayList<>();
         int index = 0;
-        for (MediaPlaylist.Entry entry : playlist.entries()) {
-          String segFile = entry.file().substring(entry.file().lastIndexOf('/') + 1);
+        for (Playlists.SegmentEntry entry : entries) {
+          String segFile = entry.uri().substring(entry.uri().lastIndexOf('/') + 1);
           String segmentId = songId + "/" + name + "/" + segFile;
           if (Ids.SegmentId.parse(segmentId).isEmpty()) {
             throw new IngestException("cannot ingest " + file + ": unexpected segment name " + segFile, null);
@@ -202,7 +207,7 @@ public final class Ingester implements AutoCloseable {
           data.add(Buffer.buffer(b));
         }
         renditions.add(new Manifest.Rendition(name, Ids.bitrateKbps(name), Manifest.AAC_LC, segments));
-        mediaPlaylists.put(name, playlist.withAbsoluteSegmentPaths(songId, name));
+        mediaPlaylists.put(name, Playlists.withAbsoluteSegmentPaths(text, songId, name));
         bytes.put(name, data);
       }
     } catch (IOException e) {
@@ -211,33 +216,11 @@ public final class Ingester implements AutoCloseable {
       throw new IngestException("cannot ingest " + file + ": FFmpeg wrote an unreadable playlist: " + e.getMessage(), e);
     }
     Manifest manifest = new Manifest(songId, title, durationMs, renditions);
-    return new OriginStore.SongContent(manifest, masterPlaylist(manifest), mediaPlaylists, bytes);
-  }
-
-  /**
-   * The master playlist (RFC 8216 section 4.3.4.2): one variant per rendition, relative URI
-   * {@code <rendition>/playlist.m3u8}; BANDWIDTH is the peak segment bit rate and
-   * AVERAGE-BANDWIDTH the mean over the rendition, both measured from the stored segments in bit/s.
-   */
-  static String masterPlaylist(Manifest manifest) {
-    StringBuilder out = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
-    for (Manifest.Rendition r : manifest.renditions()) {
-      long peak = 0;
-      for (Manifest.Segment s : r.segments()) {
-        if (s.durationMs() > 0) {
-          peak = Math.max(peak, s.bytes() * 8_000 / s.durationMs());
-        }
-      }
-      long average = r.durationMs() > 0 ? r.bytes() * 8_000 / r.durationMs() : peak;
-      out.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(Math.max(peak, average)).append(",AVERAGE-BANDWIDTH=")
-          .append(average).append(",CODECS=\"").append(r.codec()).append("\"\n")
-          .append(r.name()).append("/playlist.m3u8\n");
-    }
-    return out.toString();
+    return new OriginStore.SongContent(manifest, Playlists.master(manifest), mediaPlaylists, bytes);
   }
 
   private void publish(Manifest manifest, Path file) {
-    SongPublished event = manifest.toSongPublished(System.currentTimeMillis());
+    SongPublished event = songPublished(manifest, System.currentTimeMillis());
     String topic = topics.name(CdnTopic.CATALOG);
     byte[] value = topics.codec().encode(topic, event);
     try {
@@ -254,6 +237,18 @@ public final class Ingester implements AutoCloseable {
       throw new IngestException("ingested " + file + " as " + manifest.songId() + " but SongPublished could not be "
           + "sent: " + e, e, true);
     }
+  }
+
+  /** The catalog event announcing {@code manifest}: the same fields, and the time of publishing. */
+  static SongPublished songPublished(Manifest manifest, long tsMillis) {
+    List<RenditionInfo> infos = manifest.renditions().stream().map(r -> RenditionInfo.newBuilder()
+        .setName(r.name()).setBitrateKbps(r.bitrateKbps()).setCodec(r.codec())
+        .setSegments(r.segments().stream().map(s -> SegmentInfo.newBuilder().setSegmentId(s.segmentId())
+            .setIndex(s.index()).setDurationMs(s.durationMs()).setBytes(s.bytes()).setSha256(s.sha256()).build())
+            .toList())
+        .build()).toList();
+    return SongPublished.newBuilder().setSongId(manifest.songId()).setTitle(manifest.title())
+        .setDurationMs(manifest.durationMs()).setRenditions(infos).setTs(tsMillis).build();
   }
 
   /** FFmpeg in use. */

@@ -1,7 +1,9 @@
 package dev.hybridcdn.origin.store;
 
 import dev.hybridcdn.origin.OriginConfig;
-import dev.hybridcdn.origin.manifest.Manifest;
+import dev.hybridcdn.servicekit.config.PgSettings;
+import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.SongSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -76,9 +78,6 @@ public final class OriginStore implements AutoCloseable {
   /** A segment's bytes and identity. */
   public record SegmentData(Buffer data, String sha256) {}
 
-  /** One line of {@code GET /songs}. */
-  public record SongSummary(String songId, String title, long durationMs, List<String> renditions) {}
-
   /** Everything one ingest stores. */
   public record SongContent(Manifest manifest, String masterPlaylist, Map<String, String> mediaPlaylists,
       Map<String, List<Buffer>> segmentBytes) {}
@@ -101,14 +100,15 @@ public final class OriginStore implements AutoCloseable {
 
   /** Connection settings from the libpq variables of the config. */
   public static PgConnectOptions connectOptions(OriginConfig config) {
-    return new PgConnectOptions().setHost(config.pgHost()).setPort(config.pgPort())
-        .setDatabase(config.pgDatabase()).setUser(config.pgUser()).setPassword(config.pgPassword())
+    PgSettings pg = config.pg();
+    return new PgConnectOptions().setHost(pg.host()).setPort(pg.port())
+        .setDatabase(pg.database()).setUser(pg.user()).setPassword(pg.password())
         .setCachePreparedStatements(true);
   }
 
   /** {@code host:port/database}, for messages. */
   public String where() {
-    return config.pgHost() + ":" + config.pgPort() + "/" + config.pgDatabase();
+    return config.pg().where();
   }
 
   public Pool pool() {
