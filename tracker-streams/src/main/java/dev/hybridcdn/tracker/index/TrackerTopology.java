@@ -1,7 +1,7 @@
 package dev.hybridcdn.tracker.index;
 
-import dev.hybridcdn.schemas.deadletter.StreamsDeadLetterHandler;
 import dev.hybridcdn.schemas.events.PeerExpired;
+import dev.hybridcdn.schemas.topics.AppTopic;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.tracker.TrackerConfig;
@@ -122,7 +122,7 @@ public final class TrackerTopology {
         .process(SegmentIndexProcessor::new, Named.as(TrackerStores.SEGMENT_INDEX_PROCESSOR),
             TrackerStores.SEGMENT_HOLDERS, TrackerStores.SEGMENT_HOLDER_COUNTS);
 
-    String directoryTopic = TrackerStores.peerDirectoryTopic(config.applicationId());
+    String directoryTopic = AppTopic.TRACKER_PEER_DIRECTORY.name(config.applicationId());
     out.filter((k, v) -> v instanceof PeerProcessor.DirectoryChange, Named.as(TrackerStores.DIRECTORY_CHANGES))
         .mapValues(v -> ((PeerProcessor.DirectoryChange) v).state(), Named.as(TrackerStores.DIRECTORY_CHANGE_VALUES))
         .to(directoryTopic, Produced.with(Serdes.String(), PeerState.serde()).withName(TrackerStores.DIRECTORY_SINK));
@@ -140,25 +140,30 @@ public final class TrackerTopology {
   }
 
   /**
-   * Streams settings: exactly-once v2, the dead-letter handler for undecodable records, the
-   * {@code application.server} other instances forward queries to, standby replicas, and the
-   * commit/session timings from the config.
+   * The full Streams settings of an instance (for TopologyTestDriver and tools): the streams-kit
+   * base ({@link dev.hybridcdn.streamskit.StreamsSettings#properties}: guarantee, bad-record
+   * handlers, replication 1), {@code application.server} and {@link #configure}.
    *
-   * @param httpPort the port this instance's HTTP server actually listens on
+   * @param httpPort the port this instance's HTTP server listens on
    */
   public static Properties streamsConfig(TrackerConfig config, int httpPort) {
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.common().kafkaBootstrapServers());
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsDeadLetterHandler.class.getName());
-    p.put(StreamsDeadLetterHandler.DEAD_LETTER_TOPIC_CONFIG, config.topics().name(CdnTopic.DEAD_LETTERS));
+    Properties p = config.streams().properties(config.applicationId(), config.common(), (short) 1);
     p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedHost() + ":" + httpPort);
+    configure(p, config, httpPort);
+    return p;
+  }
+
+  /**
+   * The tracker's own Streams settings on top of the streams-kit ones: standby replicas, state dir
+   * per instance, and the commit/session timings from the config.
+   *
+   * @param httpPort the port this instance's HTTP server listens on (names the state dir)
+   */
+  public static void configure(Properties p, TrackerConfig config, int httpPort) {
     p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().resolve(config.applicationId() + "-" + httpPort).toString());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
         (int) config.sessionTimeout().toMillis());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
@@ -170,6 +175,5 @@ public final class TrackerTopology {
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     // Standbys are queryable stale while a task moves; keep them close behind.
     p.put(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, 10_000L);
-    return p;
   }
 }
