@@ -67,7 +67,9 @@ public final class OriginDocuments {
   /**
    * @param ttl how long a copy is served without asking the origin
    * @param staleIfError how old a copy may be to be served while the origin cannot answer
-   * @param maxEntries copies kept at most; {@code maxBytes}: body bytes kept at most
+   * @param maxEntries copies kept at most ({@code EDGE_DOCUMENT_CACHE_ENTRIES})
+   * @param maxBytes body bytes kept at most ({@code EDGE_DOCUMENT_CACHE_BYTES})
+   * @param metrics where {@code cdn_edge_documents_stale_total} and {@code cdn_edge_documents_kept_bytes} go
    */
   public OriginDocuments(OriginClient origin, Duration ttl, Duration staleIfError, int maxEntries, long maxBytes,
       MeterRegistry metrics) {
