@@ -53,9 +53,9 @@ import java.time.Duration;
  *     seconds) and probes its {@code /ping} in the background this often to notice its return
  * @param idleTimeout {@code EDGE_IDLE_TIMEOUT_MS}, default 60,000 ms: a client connection with no
  *     byte read or written for this long is closed; 0 keeps idle connections open
- * @param writeTimeout {@code EDGE_WRITE_TIMEOUT_MS}, default 20,000 ms: a response whose bytes the
- *     client has not taken (the write has not drained to the socket) this long after the edge wrote
- *     it closes the connection, so a slow or stalled reader cannot hold the edge's memory
+ * @param writeTimeout {@code EDGE_WRITE_TIMEOUT_MS}, default 20,000 ms: a response of which the
+ *     client takes no byte for this long (checked this often; nginx's {@code send_timeout}) closes
+ *     the connection at once, so a stalled or trickling reader cannot hold the edge's memory
  * @param flightWait {@code EDGE_FLIGHT_WAIT_MS}, default 10,000 ms: bound on how long a request waits
  *     for a fetch of the same segment already under way
  * @param eventLoops {@code EDGE_EVENT_LOOPS}, default the number of CPUs: HTTP server instances

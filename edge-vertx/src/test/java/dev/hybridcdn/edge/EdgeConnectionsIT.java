@@ -58,7 +58,7 @@ class EdgeConnectionsIT {
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     Map<String, String> env = new HashMap<>();
     env.put("ORIGIN_URL", "http://127.0.0.1:" + origin.actualPort());
-    env.put("EDGE_WRITE_TIMEOUT_MS", "300");
+    env.put("EDGE_WRITE_TIMEOUT_MS", "1000");
     env.put("EDGE_DOCUMENT_CACHE_BYTES", Integer.toString(2 * size));
     try (EdgeServer edge = EdgeServer.start(config(env))) {
       String base = "http://127.0.0.1:" + edge.port();

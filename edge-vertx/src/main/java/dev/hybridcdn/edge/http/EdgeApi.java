@@ -19,6 +19,7 @@ import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -185,9 +186,11 @@ public final class EdgeApi {
   }
 
   /**
-   * Ends the response with {@code body}; if the client has not taken the bytes (the write has not
-   * drained to the socket) within the write timeout, closes the connection: a slow or stalled
-   * reader must not hold the response's memory and the connection for as long as it likes.
+   * Ends the response with {@code body}; if the client then takes no byte of it for the write
+   * timeout (the bytes still waiting for the socket do not shrink between two checks), closes the
+   * connection: a slow or stalled reader must not hold the response's memory and the connection for
+   * as long as it likes. Like nginx's {@code send_timeout}, this bounds the time between two
+   * successful writes, not the whole transfer, so a large answer to a steady reader is never cut.
    */
   private void end(RoutingContext ctx, Buffer body) {
     Future<Void> written = ctx.response().end(body);
@@ -196,15 +199,31 @@ public final class EdgeApi {
     }
     HttpConnection connection = ctx.request().connection();
     Vertx vertx = ctx.vertx();
-    long timer = vertx.setTimer(writeTimeoutMs, id -> {
-      if (!written.isComplete()) {
+    long[] pendingAtLastCheck = {-1};
+    long timer = vertx.setPeriodic(writeTimeoutMs, id -> {
+      long pending = pendingBytes(connection);
+      if (written.isComplete() || pending == 0) {
+        vertx.cancelTimer(id);
+      } else if (pending == pendingAtLastCheck[0]) {
+        vertx.cancelTimer(id);
         slowReaders.increment();
-        LOG.debug("closing {}: response to {} not taken in {} ms", connection.remoteAddress(), ctx.request().path(),
-            writeTimeoutMs);
+        LOG.debug("closing {}: {} bytes of the answer to {} not taken in {} ms", connection.remoteAddress(), pending,
+            ctx.request().path(), writeTimeoutMs);
         abort(connection);
+      } else {
+        pendingAtLastCheck[0] = pending;
       }
     });
     written.onComplete(ar -> vertx.cancelTimer(timer));
+  }
+
+  /** Bytes written but not yet taken by the socket; a constant -2 when unknown (then the bound is on the whole transfer). */
+  private static long pendingBytes(HttpConnection connection) {
+    if (connection instanceof ConnectionBase base) {
+      ChannelOutboundBuffer buffer = base.channel().unsafe().outboundBuffer();
+      return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    }
+    return -2;
   }
 
   /**
