@@ -18,6 +18,7 @@ import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.vertx.core.Future;
@@ -217,11 +218,19 @@ public final class EdgeApi {
     written.onComplete(ar -> vertx.cancelTimer(timer));
   }
 
-  /** Bytes written but not yet taken by the socket; a constant -2 when unknown (then the bound is on the whole transfer). */
+  /**
+   * Bytes written but not yet taken by the socket; a constant -2 when unknown (then the bound is on
+   * the whole transfer). Netty counts a buffer as pending until all of it is written, so the part of
+   * the buffer being written that the socket already took (its reader index) is subtracted.
+   */
   private static long pendingBytes(HttpConnection connection) {
     if (connection instanceof ConnectionBase base) {
       ChannelOutboundBuffer buffer = base.channel().unsafe().outboundBuffer();
-      return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+      if (buffer == null) {
+        return 0;
+      }
+      Object current = buffer.current();
+      return buffer.totalPendingWriteBytes() - (current instanceof ByteBuf b ? b.readerIndex() : 0);
     }
     return -2;
   }
