@@ -38,6 +38,24 @@ import java.time.Duration;
  * @param manifestTtl {@code EDGE_MANIFEST_TTL_MS}, default 30,000 ms: how long a song list, manifest
  *     or playlist from the origin is served before it is fetched again (a stale copy is still served
  *     while the origin is down)
+ * @param documentCacheEntries {@code EDGE_DOCUMENT_CACHE_ENTRIES}, default 10,000: at most this many
+ *     song lists, manifests and playlists are kept (for freshness and for stale-if-error); past it the
+ *     least-recently-used copy is dropped
+ * @param documentCacheBytes {@code EDGE_DOCUMENT_CACHE_BYTES}, default 67,108,864 (64 MiB): at most
+ *     this many body bytes of those copies are kept; past it the least-recently-used copy is dropped,
+ *     and a single document larger than this is passed through but never kept
+ * @param staleIfError {@code EDGE_STALE_IF_ERROR_MS}, default 86,400,000 ms (1 day): while the
+ *     origin is down or failing, a kept copy at most this old (since the origin sent it) is served
+ *     stale ({@code X-Cache: STALE}, RFC 5861 {@code stale-if-error}, advertised in seconds in
+ *     {@code Cache-Control}); an older or missing copy answers 503 with {@code Retry-After}
+ * @param originProbe {@code EDGE_ORIGIN_PROBE_MS}, default 1000 ms: while the origin is known down
+ *     the edge asks it nothing for requests (503 at once, {@code Retry-After} this long rounded up to
+ *     seconds) and probes its {@code /ping} in the background this often to notice its return
+ * @param idleTimeout {@code EDGE_IDLE_TIMEOUT_MS}, default 60,000 ms: a client connection with no
+ *     byte read or written for this long is closed; 0 keeps idle connections open
+ * @param writeTimeout {@code EDGE_WRITE_TIMEOUT_MS}, default 20,000 ms: a response of which the
+ *     client takes no byte for this long (checked this often; nginx's {@code send_timeout}) closes
+ *     the connection at once, so a stalled or trickling reader cannot hold the edge's memory
  * @param flightWait {@code EDGE_FLIGHT_WAIT_MS}, default 10,000 ms: bound on how long a request waits
  *     for a fetch of the same segment already under way
  * @param eventLoops {@code EDGE_EVENT_LOOPS}, default the number of CPUs: HTTP server instances
@@ -62,6 +80,12 @@ public record EdgeConfig(
     long pgBudgetBytes,
     Duration pgTimeout,
     Duration manifestTtl,
+    int documentCacheEntries,
+    long documentCacheBytes,
+    Duration staleIfError,
+    Duration originProbe,
+    Duration idleTimeout,
+    Duration writeTimeout,
     Duration flightWait,
     int eventLoops,
     int eventBufferEvents,
@@ -73,6 +97,8 @@ public record EdgeConfig(
   public static final long DEFAULT_REDIS_BUDGET_BYTES = 256L << 20;
   public static final long DEFAULT_PG_BUDGET_BYTES = 2L << 30;
   public static final long DEFAULT_NEAR_CACHE_BYTES = 64L << 20;
+  public static final int DEFAULT_DOCUMENT_CACHE_ENTRIES = 10_000;
+  public static final long DEFAULT_DOCUMENT_CACHE_BYTES = 64L << 20;
 
   /**
    * Reads and validates every variable.
@@ -105,12 +131,24 @@ public record EdgeConfig(
         Duration.ofMinutes(1));
     Duration manifestTtl = env.millis("EDGE_MANIFEST_TTL_MS", Duration.ofSeconds(30), Duration.ZERO,
         Duration.ofDays(1));
+    int documentEntries = env.integer("EDGE_DOCUMENT_CACHE_ENTRIES", DEFAULT_DOCUMENT_CACHE_ENTRIES, 1, 10_000_000);
+    long documentBytes = env.longValue("EDGE_DOCUMENT_CACHE_BYTES", DEFAULT_DOCUMENT_CACHE_BYTES, 1, Long.MAX_VALUE / 2);
+    Duration staleIfError = env.millis("EDGE_STALE_IF_ERROR_MS", Duration.ofDays(1), Duration.ZERO,
+        Duration.ofDays(365));
+    Duration originProbe = env.millis("EDGE_ORIGIN_PROBE_MS", Duration.ofSeconds(1), Duration.ofMillis(10),
+        Duration.ofMinutes(10));
+    Duration idleTimeout = env.millis("EDGE_IDLE_TIMEOUT_MS", Duration.ofMinutes(1), Duration.ZERO,
+        Duration.ofDays(1));
+    Duration writeTimeout = env.millis("EDGE_WRITE_TIMEOUT_MS", Duration.ofSeconds(20), Duration.ofMillis(10),
+        Duration.ofHours(1));
     Duration flightWait = env.millis("EDGE_FLIGHT_WAIT_MS", Duration.ofSeconds(10), Duration.ofMillis(10),
         Duration.ofMinutes(5));
     int loops = env.integer("EDGE_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256);
     int buffer = env.integer("EDGE_EVENT_BUFFER", 50_000, 1, 10_000_000);
     return new EdgeConfig(edgeId, region, port, origin, originTimeout, redisUrl, keyPrefix, redisTtl, redisBudget,
-        redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl, flightWait, loops, buffer, CommonConfig.from(env));
+        redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl,
+        documentEntries, documentBytes, staleIfError, originProbe, idleTimeout, writeTimeout, flightWait, loops, buffer,
+        CommonConfig.from(env));
   }
 
   private static boolean isRedisUrl(String s) {

@@ -65,8 +65,9 @@ public final class EdgeServer implements AutoCloseable {
     this.hot = new RedisHotTier(vertx, config.redisUrl(), config.redisKeyPrefix(), config.redisTtl(),
         config.redisBudgetBytes(), config.redisTimeout(), pool);
     this.db = new PgCacheTier(vertx, config.pg(), config.edgeId(), config.pgBudgetBytes(), config.pgTimeout(), pool);
-    this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout());
-    OriginDocuments documents = new OriginDocuments(origin, config.manifestTtl());
+    this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout(), config.originProbe());
+    OriginDocuments documents = new OriginDocuments(origin, config.manifestTtl(), config.staleIfError(),
+        config.documentCacheEntries(), config.documentCacheBytes(), metrics.registry());
     NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());
     this.segments = new SegmentService(vertx, near, hot, db, origin, documents, config.flightWait(), metrics.registry());
     this.kafkaAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -80,7 +81,7 @@ public final class EdgeServer implements AutoCloseable {
         .optional("origin", () -> origin.ping().map(ok -> Health.Check.up(config.originUrl()))
             .otherwise(e -> Health.Check.down("origin: " + e.getMessage())))
         .optional("kafka", this::kafkaCheck);
-    this.api = new EdgeApi(config, segments, documents, events, metrics, health);
+    this.api = new EdgeApi(config, segments, documents, origin.retryAfterSeconds(), events, metrics, health);
     this.topicCreator = new Thread(() -> createTopics(topics), "edge-topic-creator");
     this.topicCreator.setDaemon(true);
   }
@@ -113,7 +114,10 @@ public final class EdgeServer implements AutoCloseable {
 
   private void listen() {
     HttpServerOptions options = new HttpServerOptions().setPort(config.httpPort()).setHost("0.0.0.0")
-        .setTcpNoDelay(true).setCompressionSupported(false);
+        .setTcpNoDelay(true).setCompressionSupported(false)
+        // Idle connections cost a socket and buffers each; a client that went away without a FIN
+        // (half-open) is noticed only this way.
+        .setIdleTimeout((int) config.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, options, config.eventLoops(),
         () -> api.router(vertx), START_TIMEOUT, "edge " + config.edgeId());
     http = deployed;

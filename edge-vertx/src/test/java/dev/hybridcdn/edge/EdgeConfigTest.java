@@ -23,6 +23,30 @@ class EdgeConfigTest {
     assertThat(c.pg().database()).isEqualTo("postgres");
     assertThat(c.common().kafkaBootstrapServers()).isEqualTo("127.0.0.1:9092");
     assertThat(c.common().topicPrefix()).isEqualTo("cdn.");
+    assertThat(c.documentCacheEntries()).isEqualTo(10_000);
+    assertThat(c.documentCacheBytes()).isEqualTo(64L << 20);
+    assertThat(c.staleIfError()).isEqualTo(Duration.ofDays(1));
+    assertThat(c.originProbe()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.writeTimeout()).isEqualTo(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void readsTheResilienceVariables() {
+    EdgeConfig c = EdgeConfig.from(new Env(Map.of("EDGE_DOCUMENT_CACHE_ENTRIES", "50",
+        "EDGE_DOCUMENT_CACHE_BYTES", "4096", "EDGE_STALE_IF_ERROR_MS", "0", "EDGE_ORIGIN_PROBE_MS", "250",
+        "EDGE_IDLE_TIMEOUT_MS", "0", "EDGE_WRITE_TIMEOUT_MS", "1500")));
+    assertThat(c.documentCacheEntries()).isEqualTo(50);
+    assertThat(c.documentCacheBytes()).isEqualTo(4096);
+    assertThat(c.staleIfError()).isZero();
+    assertThat(c.originProbe()).isEqualTo(Duration.ofMillis(250));
+    assertThat(c.idleTimeout()).isZero();
+    assertThat(c.writeTimeout()).isEqualTo(Duration.ofMillis(1500));
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("EDGE_DOCUMENT_CACHE_ENTRIES", "0"))))
+        .isInstanceOfSatisfying(ConfigException.class,
+            e -> assertThat(e.variable()).isEqualTo("EDGE_DOCUMENT_CACHE_ENTRIES"));
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("EDGE_WRITE_TIMEOUT_MS", "0"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("EDGE_WRITE_TIMEOUT_MS"));
   }
 
   @Test

@@ -12,6 +12,8 @@ import dev.hybridcdn.testkit.LocalPorts;
 import dev.hybridcdn.testkit.PostgresExtension;
 import dev.hybridcdn.testkit.RedisExtension;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -22,6 +24,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -143,6 +147,134 @@ class EdgeDegradationIT {
     }
     await("the uncached segment once the origin is back").atMost(Duration.ofSeconds(15)).until(
         () -> "MISS".equals(quietXCache(uncached)));
+  }
+
+  @Test
+  void originDownServesTheDocumentsItHasSeenStaleAndAnUnseenOneIs503ThenFreshWhenItReturns() throws Exception {
+    List<String> seen = List.of("/songs", "/songs/coffee", "/hls/coffee/master.m3u8", "/hls/coffee/128k/playlist.m3u8");
+    Map<String, byte[]> bodies = new java.util.HashMap<>();
+    for (String path : seen) {
+      HttpResponse<byte[]> fresh = Http.get(base + path);
+      assertThat(fresh.statusCode()).as(path).isEqualTo(200);
+      assertThat(fresh.headers().firstValue("X-Cache")).as(path).hasValue("MISS"); // EDGE_MANIFEST_TTL_MS=0
+      assertThat(fresh.headers().firstValue("Cache-Control")).as(path)
+          .hasValueSatisfying(cc -> assertThat(cc).contains("stale-if-error=86400", "stale-while-revalidate="));
+      bodies.put(path, fresh.body());
+    }
+    originLink.stop();
+    try {
+      for (String path : seen) {
+        HttpResponse<byte[]> stale = Http.get(base + path);
+        assertThat(stale.statusCode()).as(path).isEqualTo(200);
+        assertThat(stale.body()).as(path).isEqualTo(bodies.get(path));
+        assertThat(stale.headers().firstValue("X-Cache")).as(path).hasValue("STALE");
+        assertThat(stale.headers().firstValue("Age")).as(path).isPresent();
+        assertThat(stale.headers().firstValue("Cache-Control")).as(path).hasValueSatisfying(
+            cc -> assertThat(cc).contains("stale-if-error="));
+      }
+      // Never seen: the edge cannot know the song does not exist, so it is an outage, not a 404.
+      for (String unseen : List.of("/songs/neverseen", "/hls/neverseen/master.m3u8", "/hls/coffee/64k/playlist.m3u8")) {
+        HttpResponse<byte[]> r = Http.get(base + unseen);
+        assertThat(r.statusCode()).as(unseen).isEqualTo(503);
+        assertThat(new JsonObject(new String(r.body())).getString("error")).as(unseen).isEqualTo("origin_unavailable");
+        assertThat(r.headers().firstValue("Retry-After")).as(unseen).hasValue("1");
+        assertThat(r.headers().allValues("Cache-Control")).as(unseen).containsExactly("no-store");
+      }
+      assertThat(Http.text(base + "/metrics")).containsPattern("cdn_edge_documents_stale_total [1-9]");
+    } finally {
+      originLink.start();
+    }
+    // Back without a restart: the background probe notices within about a second.
+    await("fresh documents once the origin is back").atMost(Duration.ofSeconds(15)).until(() ->
+        "MISS".equals(Http.get(base + "/songs").headers().firstValue("X-Cache").orElse("")));
+    for (String path : seen) {
+      HttpResponse<byte[]> fresh = Http.get(base + path);
+      assertThat(fresh.headers().firstValue("X-Cache")).as(path).hasValue("MISS");
+      assertThat(fresh.headers().firstValue("Age")).as(path).isEmpty();
+    }
+    assertThat(Http.get(base + "/songs/neverseen").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void anOriginKnownDownIsNotAskedAndItsAbsenceIsAnswered503AtOnce() throws Exception {
+    AtomicBoolean hung = new AtomicBoolean();
+    AtomicInteger askedWhileHung = new AtomicInteger();
+    AtomicInteger probed = new AtomicInteger();
+    Vertx vertx = Vertx.vertx();
+    HttpServer origin = hangableOrigin(vertx, hung, askedWhileHung, probed);
+    Map<String, String> env = fixture.edgeEnv("edge-known-down", REDIS);
+    env.put("ORIGIN_URL", "http://127.0.0.1:" + origin.actualPort());
+    env.put("EDGE_ORIGIN_TIMEOUT_MS", "3000");
+    env.put("EDGE_ORIGIN_PROBE_MS", "200");
+    env.put("EDGE_MANIFEST_TTL_MS", "0");
+    try (EdgeServer e = EdgeServer.start(EdgeConfig.from(new Env(env)))) {
+      String edgeBase = "http://127.0.0.1:" + e.port();
+      String cached = fixture.segments("64k").get(0).getString("segmentId");
+      assertThat(Http.get(edgeBase + "/segments/" + cached).headers().firstValue("X-Cache")).hasValue("MISS");
+      hung.set(true);
+      // The first request meets the hung origin and waits out its timeout: that is how the edge learns.
+      HttpResponse<byte[]> first = Http.get(edgeBase + "/songs/neverseen");
+      assertThat(first.statusCode()).isEqualTo(504);
+      assertThat(first.headers().firstValue("Retry-After")).isPresent();
+      assertThat(first.headers().allValues("Cache-Control")).containsExactly("no-store");
+      int askedOnceKnown = askedWhileHung.get();
+      Map<String, Integer> expected = new java.util.LinkedHashMap<>();
+      expected.put("/songs/coffee", 200); // seen: stale at once
+      expected.put("/songs/neverseen2", 503);
+      expected.put("/hls/coffee/64k/playlist.m3u8", 503);
+      expected.put("/segments/" + fixture.segments("64k").get(1).getString("segmentId"), 503); // manifest stale, bytes never fetched
+      for (var x : expected.entrySet()) {
+        long t0 = System.nanoTime();
+        HttpResponse<byte[]> r = Http.get(edgeBase + x.getKey());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.statusCode()).as(x.getKey()).isEqualTo(x.getValue());
+        assertThat(ms).as(x.getKey() + " answered without waiting for the origin timeout (3000 ms)").isLessThan(1_000);
+        if (x.getValue() == 503) {
+          assertThat(new JsonObject(new String(r.body())).getString("error")).as(x.getKey()).isEqualTo("origin_unavailable");
+          assertThat(r.headers().firstValue("Retry-After")).as(x.getKey()).hasValue("1");
+        } else {
+          assertThat(r.headers().firstValue("X-Cache")).as(x.getKey()).hasValue("STALE");
+        }
+      }
+      assertThat(askedWhileHung.get()).as("no request reached the origin once it was known down").isEqualTo(askedOnceKnown);
+      await("the background probe asks /ping").atMost(Duration.ofSeconds(10)).until(() -> probed.get() >= 1);
+      JsonObject health = new JsonObject(Http.text(edgeBase + "/health"));
+      assertThat(health.getJsonObject("checks").getJsonObject("origin").getString("status")).isEqualTo("DOWN");
+      // A segment the tiers hold is still served.
+      HttpResponse<byte[]> hit = Http.get(edgeBase + "/segments/" + cached);
+      assertThat(hit.statusCode()).isEqualTo(200);
+      assertThat(hit.headers().firstValue("X-Cache")).get().isIn("HIT-MEMORY", "HIT-DB");
+      hung.set(false);
+      await("the probe notices the origin's return").atMost(Duration.ofSeconds(15)).until(() ->
+          Http.get(edgeBase + "/songs/neverseen2").statusCode() == 404);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * An HTTP origin in front of the real one that, once {@code hung}, accepts requests and never
+   * answers them (counting them, {@code /ping} apart).
+   */
+  private static HttpServer hangableOrigin(Vertx vertx, AtomicBoolean hung, AtomicInteger askedWhileHung,
+      AtomicInteger probed) throws Exception {
+    HttpClient toOrigin = vertx.createHttpClient();
+    return vertx.createHttpServer().requestHandler(req -> {
+      if (hung.get()) {
+        (req.path().equals("/ping") ? probed : askedWhileHung).incrementAndGet();
+        return;
+      }
+      toOrigin.request(HttpMethod.GET, fixture.origin.port(), "127.0.0.1", req.uri())
+          .compose(out -> out.send().compose(in -> in.body().map(body -> {
+            String type = in.getHeader("Content-Type");
+            if (type != null) {
+              req.response().putHeader("Content-Type", type);
+            }
+            req.response().setStatusCode(in.statusCode()).end(body);
+            return null;
+          })))
+          .onFailure(err -> req.response().setStatusCode(502).end());
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
   }
 
   @Test

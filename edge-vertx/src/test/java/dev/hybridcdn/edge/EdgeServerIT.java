@@ -174,6 +174,13 @@ class EdgeServerIT {
       assertThat(fromEdge.body()).as(path).isEqualTo(fromOrigin.body());
       assertThat(fromEdge.headers().firstValue("Content-Type")).as(path)
           .isEqualTo(fromOrigin.headers().firstValue("Content-Type"));
+      assertThat(fromEdge.headers().firstValue("X-Cache")).as(path).get().isIn("MISS", "HIT");
+      assertThat(fromEdge.headers().firstValue("Cache-Control")).as(path)
+          .hasValueSatisfying(cc -> assertThat(cc).contains("max-age=", "stale-while-revalidate=", "stale-if-error="));
+      HttpResponse<byte[]> again = Http.get(base + path);
+      assertThat(again.headers().firstValue("X-Cache")).as(path).hasValue("HIT");
+      assertThat(again.headers().firstValue("Age")).as(path).hasValueSatisfying(
+          age -> assertThat(Long.parseLong(age)).isBetween(0L, 30L));
     }
     assertThat(Http.text(base + "/hls/coffee/128k/playlist.m3u8")).contains("/segments/coffee/128k/seg00000.ts");
   }
@@ -199,6 +206,7 @@ class EdgeServerIT {
       assertThat(body.getString("error")).as(e.getKey()).isNotBlank();
       assertThat(body.getString("message")).as(e.getKey()).isNotNull();
       assertThat(body.getJsonArray("details")).as(e.getKey()).isNotNull();
+      assertThat(r.headers().allValues("Cache-Control")).as(e.getKey()).containsExactly("no-store");
     }
   }
 
@@ -213,7 +221,12 @@ class EdgeServerIT {
     assertThat(part.body()).isEqualTo(java.util.Arrays.copyOfRange(whole, 100, 1100));
     HttpResponse<byte[]> tail = Http.get(base + "/segments/" + id, "Range", "bytes=-10");
     assertThat(tail.body()).isEqualTo(java.util.Arrays.copyOfRange(whole, whole.length - 10, whole.length));
-    assertThat(Http.get(base + "/segments/" + id, "Range", "bytes=99999999-").statusCode()).isEqualTo(416);
+    HttpResponse<byte[]> unsatisfiable = Http.get(base + "/segments/" + id, "Range", "bytes=99999999-");
+    assertThat(unsatisfiable.statusCode()).isEqualTo(416);
+    assertThat(unsatisfiable.headers().firstValue("Content-Range")).hasValue("bytes */" + whole.length);
+    // A 416 is about this request's Range, never about the segment: no cache may keep it.
+    assertThat(unsatisfiable.headers().allValues("Cache-Control")).containsExactly("no-store");
+    assertThat(part.headers().firstValue("Cache-Control")).hasValue("public, max-age=86400");
     HttpResponse<byte[]> notModified = Http.get(base + "/segments/" + id, "If-None-Match",
         "\"" + seg.getString("sha256") + "\"");
     assertThat(notModified.statusCode()).isEqualTo(304);

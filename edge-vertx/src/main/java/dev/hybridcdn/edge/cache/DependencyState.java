@@ -9,6 +9,10 @@ import org.slf4j.LoggerFactory;
  * the dependency for {@code retryAfterMs} so they do not each pay its timeout; the first request
  * after that tries it again, and one success marks it up again. This is how the edge recovers
  * without restart. Logs each transition once. Thread-safe.
+ *
+ * <p>Redis and PostgreSQL are gated by {@link #usable()} (a request tries again after the pause).
+ * The origin is gated by {@link #down()} instead: no request tries it while it is down, and a
+ * background probe's success marks it up ({@link dev.hybridcdn.edge.origin.OriginClient}).
  */
 public final class DependencyState {
   private static final Logger LOG = LoggerFactory.getLogger(DependencyState.class);

@@ -12,12 +12,20 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * GETs from the origin ({@code ORIGIN_URL}), every request bounded by the origin timeout.
  * Transport failures become the error envelope: 503 {@code origin_unavailable} when the origin
  * refuses or drops the connection, 504 {@code origin_timeout} when it does not answer in time.
  * Any HTTP status is a successful answer here; callers decide what a 404 or 500 means.
+ *
+ * <p>Health-aware: one transport failure (a request's or {@code /health}'s ping) marks the origin
+ * down ({@link DependencyState}); from then on every {@link #get} fails at once with 503
+ * {@code origin_unavailable}, without a request and without waiting for a timeout, and a background
+ * probe GETs the origin's {@code /ping} every {@code probe} interval (one at a time) until it
+ * answers, which marks the origin up. So after an outage is noticed, no request waits on the origin
+ * and recovery is noticed within one probe interval.
  */
 public final class OriginClient {
   /** One answer of the origin. */
@@ -26,18 +34,32 @@ public final class OriginClient {
   private final WebClient client;
   private final String baseUrl;
   private final long timeoutMs;
-  private final DependencyState state = new DependencyState("origin", 1000);
+  private final DependencyState state;
+  private final Vertx vertx;
+  private final long probeTimer;
+  private final long retryAfterSeconds;
+  private final AtomicBoolean probing = new AtomicBoolean();
 
   /**
    * @param baseUrl e.g. {@code http://127.0.0.1:8081}, no trailing slash
    * @param timeout bound on one request: connect, headers and body
+   * @param probe how often the origin's {@code /ping} is tried while it is known down
    */
-  public OriginClient(Vertx vertx, String baseUrl, Duration timeout) {
+  public OriginClient(Vertx vertx, String baseUrl, Duration timeout, Duration probe) {
+    this.vertx = vertx;
+    this.state = new DependencyState("origin", probe.toMillis());
+    this.retryAfterSeconds = Math.max(1, (probe.toMillis() + 999) / 1000);
     this.client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout((int) timeout.toMillis())
         .setTcpNoDelay(true).setKeepAlive(true).setUserAgent("hybrid-cdn-edge"),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
     this.baseUrl = baseUrl;
     this.timeoutMs = timeout.toMillis();
+    this.probeTimer = vertx.setPeriodic(probe.toMillis(), id -> probe());
+  }
+
+  /** Seconds a client should wait before retrying an answer the origin's absence caused (Retry-After). */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public DependencyState state() {
@@ -54,6 +76,15 @@ public final class OriginClient {
    * @return the answer, or a failed future holding an {@link ApiError} (503 or 504)
    */
   public Future<Answer> get(String path) {
+    if (state.down()) {
+      return Future.failedFuture(new ApiError(503, "origin_unavailable",
+          "the origin is down; it is probed in the background, retry after " + retryAfterSeconds + " s",
+          List.of(path, state.lastError())));
+    }
+    return send(path);
+  }
+
+  private Future<Answer> send(String path) {
     return client.getAbs(baseUrl + path).idleTimeout(timeoutMs).send()
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .<Answer>map(r -> new Answer(r.statusCode(), r.getHeader("Content-Type"),
@@ -68,9 +99,13 @@ public final class OriginClient {
         .recover(e -> Future.failedFuture(translate(path, e)));
   }
 
-  /** The origin's {@code /ping}, for {@code /health}. */
+  /** The origin's {@code /ping}, for {@code /health}; fails at once while the origin is known down. */
   public Future<String> ping() {
-    return get(CdnPaths.PING).compose(a -> a.status() == 200 ? Future.succeededFuture("ok")
+    return pong(get(CdnPaths.PING));
+  }
+
+  private static Future<String> pong(Future<Answer> ping) {
+    return ping.compose(a -> a.status() == 200 ? Future.succeededFuture("ok")
         : Future.failedFuture("origin /ping answered " + a.status()));
   }
 
@@ -98,7 +133,16 @@ public final class OriginClient {
     return false;
   }
 
+  // Bypasses the gate of get(): the probe is what notices the origin's return.
+  private void probe() {
+    if (!state.down() || !probing.compareAndSet(false, true)) {
+      return;
+    }
+    pong(send(CdnPaths.PING)).onComplete(ar -> probing.set(false));
+  }
+
   public Future<Void> close() {
+    vertx.cancelTimer(probeTimer);
     client.close();
     return Future.succeededFuture();
   }
