@@ -14,7 +14,7 @@ public final class CdnHeaders {
   public static final String ATTEMPTS = "X-CDN-Attempts";
   /** Peer to peer: the requesting peer's id; marks a request as an upload (cache only, upload slots). */
   public static final String PEER_REQUEST = "X-CDN-Peer-Request";
-  /** Edge: which tier answered, {@code HIT-MEMORY|HIT-DB|MISS}. */
+  /** Edge: which tier answered: a segment {@code HIT-MEMORY|HIT-DB|MISS}; a document (catalogue, manifest, playlist) {@code MISS|HIT|STALE} (stale-if-error, RFC 5861). */
   public static final String CACHE = "X-Cache";
   /** Edge: the edge id, on every answer. */
   public static final String SERVED_BY = "X-Served-By";
