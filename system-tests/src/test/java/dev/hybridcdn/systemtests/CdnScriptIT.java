@@ -1,4 +1,4 @@
-package dev.hybridcdn.ops;
+package dev.hybridcdn.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@code ./cdn} launcher as a user runs it: the script at the repository root starting the
- * packaged {@code ops/target/ops.jar} (its manifest class path pointing at {@code target/lib}).
- * {@code CDN_SKIP_BUILD=1} keeps the script from building: the jar was just packaged.
+ * packaged {@code ops/target/ops.jar} with {@code benchmarks/target/benchmarks.jar} on the class path
+ * (each jar's manifest class path pointing at its {@code target/lib}). {@code CDN_SKIP_BUILD=1} keeps
+ * the script from building: this module depends on both, so the reactor packaged them first.
  */
 class CdnScriptIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -47,7 +48,8 @@ class CdnScriptIT {
   void benchListFindsTheModulesRunnersThroughTheJarsClassPath() throws Exception {
     String[] r = run("bench", "list");
     assertThat(r[0]).as(r[2]).isEqualTo("0");
-    assertThat(r[1]).contains("dev.hybridcdn.ops.bench.AnalysisBench");
+    assertThat(r[1]).contains("dev.hybridcdn.ops.bench.AnalysisBench", "dev.hybridcdn.tracker.bench.TrackerBench",
+        "dev.hybridcdn.schemas.bench.SerdeBenchmark");
   }
 
   @Test

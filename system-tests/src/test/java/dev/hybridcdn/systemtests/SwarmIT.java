@@ -1,6 +1,7 @@
-package dev.hybridcdn.peer.it;
+package dev.hybridcdn.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
@@ -26,7 +27,6 @@ import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.events.EventPublisher;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.PostgresExtension;
 import dev.hybridcdn.testkit.RedisExtension;
@@ -213,8 +213,8 @@ class SwarmIT {
       assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(s.getString("sha256"));
     }
     for (JsonObject s : segs) {
-      Await.until(Duration.ofSeconds(30), "tracker lists " + a.id() + " for " + s.getString("segmentId"),
-          () -> holders(s.getString("segmentId"), b.id()).contains(a.id()));
+      await("tracker lists " + a.id() + " for " + s.getString("segmentId")).atMost(Duration.ofSeconds(30))
+          .until(() -> holders(s.getString("segmentId"), b.id()).contains(a.id()));
     }
     for (JsonObject s : segs) {
       HttpResponse<Buffer> r = get(b.baseUrl() + "/segments/" + s.getString("segmentId"), null);
@@ -224,11 +224,13 @@ class SwarmIT {
       assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(s.getString("sha256"));
     }
     // What B did is in the delivery history: one SegmentDelivered per player request, tier PEER.
-    Await.until(Duration.ofSeconds(30), "B's deliveries in Kafka", () -> eventsOf(CdnTopic.DELIVERY_EVENTS, b.id())
+    await("B's deliveries in Kafka").atMost(Duration.ofSeconds(30))
+        .until(() -> eventsOf(CdnTopic.DELIVERY_EVENTS, b.id())
         .stream().filter(e -> e instanceof SegmentDelivered d && d.getTier() == Tier.PEER
             && d.getSourceId().equals(a.id())).count() == segs.size());
     // A measured its edge and announced it.
-    Await.until(Duration.ofSeconds(30), "A's LinkMeasured to the edge", () -> eventsOf(CdnTopic.LINK_EVENTS, a.id())
+    await("A's LinkMeasured to the edge").atMost(Duration.ofSeconds(30))
+        .until(() -> eventsOf(CdnTopic.LINK_EVENTS, a.id())
         .stream().anyMatch(e -> e instanceof LinkMeasured l && l.getToKind() == NodeKind.EDGE && l.getRttMs() > 0));
   }
 
@@ -254,8 +256,8 @@ class SwarmIT {
       events.publish(CdnTopic.SEGMENT_EVENTS, "rogue", SegmentCached.newBuilder().setPeerId("rogue")
           .setSegmentId(segmentId).setBytes(junk.length).setSha256(s.getString("sha256")).setTs(now).build());
       HostedPeer c = newPeer("corrupt-victim");
-      Await.until(Duration.ofSeconds(30), "tracker lists the rogue holder",
-          () -> holders(segmentId, c.id()).contains("rogue"));
+      await("tracker lists the rogue holder").atMost(Duration.ofSeconds(30))
+          .until(() -> holders(segmentId, c.id()).contains("rogue"));
 
       HttpResponse<Buffer> r = get(c.baseUrl() + "/segments/" + segmentId, null);
       assertThat(r.statusCode()).isEqualTo(200);
@@ -277,7 +279,7 @@ class SwarmIT {
     HostedPeer victim = newPeer("crash-holder");
     assertThat(get(victim.baseUrl() + "/segments/" + segmentId, null).statusCode()).isEqualTo(200);
     HostedPeer asker = newPeer("crash-asker");
-    Await.until(Duration.ofSeconds(30), "tracker lists the holder", () -> holders(segmentId, asker.id())
+    await("tracker lists the holder").atMost(Duration.ofSeconds(30)).until(() -> holders(segmentId, asker.id())
         .contains(victim.id()));
 
     host.stopPeer(victim.id(), false);
@@ -290,8 +292,8 @@ class SwarmIT {
     assertThat(ms).as("bypassed within one per-attempt timeout (1500 ms) plus the edge").isLessThan(1500 + 3000);
 
     long stoppedAt = System.currentTimeMillis();
-    Await.until(Duration.ofSeconds(30), "the crashed holder expires from lookups",
-        () -> !holders(segmentId, "someone").contains("crash-holder"));
+    await("the crashed holder expires from lookups").atMost(Duration.ofSeconds(30))
+        .until(() -> !holders(segmentId, "someone").contains("crash-holder"));
     assertThat(System.currentTimeMillis() - stoppedAt).as("not dropped before its TTL: no PeerLeft was sent")
         .isGreaterThanOrEqualTo(PEER_TTL_MS - 1500);
     host.stopPeer(asker.id(), true);
@@ -304,7 +306,7 @@ class SwarmIT {
     HostedPeer holder = newPeer("busy-holder");
     assertThat(get(holder.baseUrl() + "/segments/" + segmentId, null).statusCode()).isEqualTo(200);
     HostedPeer asker = newPeer("busy-asker");
-    Await.until(Duration.ofSeconds(30), "tracker lists the holder", () -> holders(segmentId, asker.id())
+    await("tracker lists the holder").atMost(Duration.ofSeconds(30)).until(() -> holders(segmentId, asker.id())
         .contains(holder.id()));
     UploadSlots slots = host.peer(holder.id()).uploadSlots();
     List<UploadSlots.Grant> held = new ArrayList<>();
@@ -356,13 +358,13 @@ class SwarmIT {
     String segmentId = s.getString("segmentId");
     HostedPeer leaving = newPeer("leaving-peer");
     assertThat(get(leaving.baseUrl() + "/segments/" + segmentId, null).statusCode()).isEqualTo(200);
-    Await.until(Duration.ofSeconds(30), "tracker lists the peer",
-        () -> holders(segmentId, "someone").contains(leaving.id()));
+    await("tracker lists the peer").atMost(Duration.ofSeconds(30))
+        .until(() -> holders(segmentId, "someone").contains(leaving.id()));
 
     long t0 = System.currentTimeMillis();
     host.stopPeer(leaving.id(), true);
-    Await.until(Duration.ofSeconds(30), "tracker drops the peer",
-        () -> !holders(segmentId, "someone").contains("leaving-peer"));
+    await("tracker drops the peer").atMost(Duration.ofSeconds(30))
+        .until(() -> !holders(segmentId, "someone").contains("leaving-peer"));
     long ms = System.currentTimeMillis() - t0;
     assertThat(ms).as("dropped on PeerLeft, before the %d ms TTL could expire it", PEER_TTL_MS)
         .isLessThan(PEER_TTL_MS);

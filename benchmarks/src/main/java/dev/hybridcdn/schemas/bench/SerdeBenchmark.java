@@ -15,10 +15,17 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Encode + decode throughput of the event serde (Avro single-object encoding), in events/s per
- * thread. Run: {@code mvn -B -q -pl schemas test-compile exec:exec -Pbench} (see schemas/README.md).
+ * thread (JMH).
+ *
+ * <pre>{@code ./cdn bench SerdeBenchmark [JMH options, e.g. -wi 1 -i 2 -f 1]}</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -31,6 +38,12 @@ public class SerdeBenchmark {
   private SpecificRecord heartbeat;
   private SpecificRecord delivered;
   private SpecificRecord songPublished;
+
+  /** Runs this class's benchmarks through JMH; the arguments are JMH's own command line options. */
+  public static void main(String[] args) throws RunnerException, CommandLineOptionException {
+    new Runner(new OptionsBuilder().parent(new CommandLineOptions(args))
+        .include(SerdeBenchmark.class.getName()).build()).run();
+  }
 
   @Setup
   public void setup() {

@@ -1,9 +1,12 @@
-package dev.hybridcdn.ops.demo;
+package dev.hybridcdn.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hybridcdn.ops.Cdn;
+import dev.hybridcdn.ops.demo.Demo;
+import dev.hybridcdn.ops.demo.DemoCommand;
+import dev.hybridcdn.ops.demo.DemoOptions;
 import dev.hybridcdn.ops.replay.EventTail;
 import dev.hybridcdn.ops.replay.HistoryReader;
 import dev.hybridcdn.ops.replay.Replay;
@@ -55,7 +58,7 @@ class DemoIT {
 
       // The same summary as `./cdn demo --quick --json` prints it.
       ByteArrayOutputStream json = new ByteArrayOutputStream();
-      Cdn.print(out, true, new PrintStream(json, true, StandardCharsets.UTF_8));
+      DemoCommand.print(out, true, new PrintStream(json, true, StandardCharsets.UTF_8));
       JsonNode doc = JsonReport.mapper().readTree(json.toString(StandardCharsets.UTF_8));
       assertThat(doc.get("failures").asLong()).isZero();
       assertThat(doc.get("offload").asDouble()).isGreaterThan(0);
@@ -91,7 +94,7 @@ class DemoIT {
           new org.apache.kafka.common.serialization.StringDeserializer(),
           new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
         consumer.subscribe(List.of("cdn.dead-letters"));
-        dev.hybridcdn.testkit.Await.until(Duration.ofSeconds(30), "the poison record in cdn.dead-letters", () -> {
+        await("the poison record in cdn.dead-letters").atMost(Duration.ofSeconds(30)).pollInSameThread().until(() -> {
           consumer.poll(Duration.ofMillis(200)).forEach(rec -> {
             if ("not an event".equals(new String(rec.value(), StandardCharsets.UTF_8))) {
               deadLetters.incrementAndGet();
