@@ -6,6 +6,7 @@ import dev.hybridcdn.edge.origin.OriginDocuments;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -90,24 +91,11 @@ public final class SegmentService {
       return Future.succeededFuture(new Served(local, EdgeResult.HIT_MEMORY));
     }
     SingleFlight.Joined<Served> joined = flights.join(segmentId, promise -> lookup(id, promise));
-    Future<Served> shared = joined.result();
-    if (shared.isComplete()) {
-      return shared;
+    Future<Served> mine = SingleFlight.onCallersContext(joined.result());
+    if (joined.leader() || mine.isComplete()) {
+      return mine;
     }
-    Context context = vertx.getOrCreateContext();
-    Promise<Served> mine = Promise.promise();
-    // The flight completes on the thread of whichever event loop ran it; come back to ours.
-    shared.onComplete(ar -> {
-      if (Vertx.currentContext() == context) {
-        mine.handle(ar);
-      } else {
-        context.runOnContext(v -> mine.handle(ar));
-      }
-    });
-    if (joined.leader()) {
-      return mine.future();
-    }
-    return mine.future().timeout(flightWaitMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
+    return mine.timeout(flightWaitMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
         e instanceof ApiError ? e : new ApiError(504, "fetch_timeout",
             "a fetch of this segment under way did not finish in " + flightWaitMs + " ms", List.of(segmentId))));
   }

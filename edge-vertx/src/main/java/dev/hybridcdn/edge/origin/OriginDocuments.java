@@ -1,11 +1,9 @@
 package dev.hybridcdn.edge.origin;
 
-import dev.hybridcdn.edge.cache.SingleFlight;
+import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import dev.hybridcdn.servicekit.http.ApiError;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.List;
@@ -85,19 +83,7 @@ public final class OriginDocuments {
       fetched.onComplete(promise);
       return fetched;
     }).result();
-    return onCallersContext(shared);
-  }
-
-  // A flight shared by requests on several event loops completes on the thread of the one that
-  // started it; each caller continues on its own context.
-  static <T> Future<T> onCallersContext(Future<T> shared) {
-    Context context = Vertx.currentContext();
-    if (shared.isComplete() || context == null) {
-      return shared;
-    }
-    Promise<T> mine = Promise.promise();
-    shared.onComplete(ar -> context.runOnContext(v -> mine.handle(ar)));
-    return mine.future();
+    return SingleFlight.onCallersContext(shared);
   }
 
   /** Drops the cached copy of {@code path}, so the next request asks the origin. */

@@ -1,4 +1,4 @@
-package dev.hybridcdn.edge.cache;
+package dev.hybridcdn.servicekit.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -94,5 +94,59 @@ class SingleFlightTest {
     SingleFlight<String, String> flights = new SingleFlight<>();
     var joined = flights.join("k", p -> Future.succeededFuture());
     assertThat(joined.result().failed()).isTrue();
+  }
+
+  @Test
+  void runSharesOneWorkAndForgetsTheKeyBeforeCallersSeeTheResult() {
+    SingleFlight<String, String> flights = new SingleFlight<>();
+    AtomicInteger runs = new AtomicInteger();
+    Promise<String> work = Promise.promise();
+    Future<String> first = flights.run("k", () -> {
+      runs.incrementAndGet();
+      return work.future();
+    });
+    Future<String> second = flights.run("k", () -> {
+      runs.incrementAndGet();
+      return Future.succeededFuture("other");
+    });
+    assertThat(runs).hasValue(1);
+    assertThat(flights.isRunning("k")).isTrue();
+    List<Boolean> runningWhenSeen = new ArrayList<>();
+    first.onComplete(ar -> runningWhenSeen.add(flights.isRunning("k")));
+    work.complete("bytes");
+    assertThat(second.result()).isEqualTo("bytes");
+    assertThat(runningWhenSeen).containsExactly(false);
+    assertThat(flights.inflight()).isZero();
+  }
+
+  @Test
+  void runFailsEveryCallerWhenTheWorkThrowsOrFails() {
+    SingleFlight<String, String> flights = new SingleFlight<>();
+    assertThat(flights.run("k", () -> {
+      throw new IllegalStateException("no edge");
+    }).cause()).hasMessage("no edge");
+    assertThat(flights.run("k", () -> Future.failedFuture("down")).cause()).hasMessage("down");
+    assertThat(flights.isRunning("k")).isFalse();
+  }
+
+  @Test
+  void callersContinueOnTheirOwnContext() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      Promise<String> shared = Promise.promise();
+      java.util.concurrent.CompletableFuture<Thread> seen = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Thread> caller = new java.util.concurrent.CompletableFuture<>();
+      vertx.runOnContext(v -> {
+        caller.complete(Thread.currentThread());
+        SingleFlight.onCallersContext(shared.future()).onComplete(ar -> seen.complete(Thread.currentThread()));
+      });
+      Thread callerThread = caller.get(10, TimeUnit.SECONDS);
+      shared.complete("x");
+      assertThat(seen.get(10, TimeUnit.SECONDS)).isSameAs(callerThread);
+      Future<String> done = Future.succeededFuture("y");
+      assertThat(SingleFlight.onCallersContext(done)).isSameAs(done);
+    } finally {
+      vertx.close().await();
+    }
   }
 }

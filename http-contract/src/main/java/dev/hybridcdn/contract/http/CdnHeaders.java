@@ -1,0 +1,28 @@
+package dev.hybridcdn.contract.http;
+
+/** Header names of hybrid-cdn beyond the standard ones (ARCHITECTURE.md, "HTTP APIs"). */
+public final class CdnHeaders {
+  /** Peer to player: where the bytes came from, {@code local|peer|edge|origin}. */
+  public static final String SOURCE = "X-CDN-Source";
+  /** Peer to player: the holder used (the peer's own id when local). */
+  public static final String PEER = "X-CDN-Peer";
+  /** Peer to player: the edge used. */
+  public static final String EDGE = "X-CDN-Edge";
+  /** Peer to player: hops the bytes took (0 local, 1 peer or edge hit, 2 origin). */
+  public static final String HOPS = "X-CDN-Hops";
+  /** Peer to player: sources tried, the successful one included. */
+  public static final String ATTEMPTS = "X-CDN-Attempts";
+  /** Peer to peer: the requesting peer's id; marks a request as an upload (cache only, upload slots). */
+  public static final String PEER_REQUEST = "X-CDN-Peer-Request";
+  /** Edge: which tier answered, {@code HIT-MEMORY|HIT-DB|MISS}. */
+  public static final String CACHE = "X-Cache";
+  /** Edge: the edge id, on every answer. */
+  public static final String SERVED_BY = "X-Served-By";
+  /**
+   * What browser players may read of a cross-origin answer ({@code Access-Control-Expose-Headers}).
+   */
+  public static final String EXPOSED_TO_PLAYERS =
+      SOURCE + ", " + PEER + ", " + EDGE + ", " + HOPS + ", " + ATTEMPTS + ", Content-Range, ETag";
+
+  private CdnHeaders() {}
+}
