@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.demo;
 
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.ops.Cdn;
 import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.report.JsonReport;
@@ -144,7 +145,7 @@ public final class DemoCommand implements Callable<Integer> {
     String firstPeer = peers.isEmpty() ? stack.originUrl() : peers.split(",")[0];
     err.printf("  %-24s %s%n", "peers", peers.replace(",", " "));
     if (!out.songs().isEmpty()) {
-      err.printf("%nPlay through a peer:  ffplay %s/hls/%s/master.m3u8%n", firstPeer, out.songs().get(0));
+      err.printf("%nPlay through a peer:  ffplay %s%s%n", firstPeer, CdnPaths.master(out.songs().get(0)));
       err.printf("(or open it in VLC; events: ./cdn events tail delivery-events)%n");
     }
   }

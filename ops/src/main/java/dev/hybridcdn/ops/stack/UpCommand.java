@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.stack;
 
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.demo.Demo;
 import java.io.PrintStream;
@@ -46,7 +47,7 @@ public final class UpCommand implements Callable<Integer> {
     err.println("Stack up (Ctrl-C or SIGTERM stops it). Variables for other commands are in " + StackEnv.file());
     stack.env().forEach((k, v) -> err.printf("  %-24s %s%n", k, v));
     if (!songs.isEmpty() && !d.peers().isEmpty()) {
-      err.printf("%nPlay through a peer:  ffplay %s/hls/%s/master.m3u8%n", d.peers().get(0).baseUrl(), songs.get(0));
+      err.printf("%nPlay through a peer:  ffplay %s%s%n", d.peers().get(0).baseUrl(), CdnPaths.master(songs.get(0)));
     }
     stopped.await();
     return 0;
