@@ -44,8 +44,7 @@ import java.util.regex.Pattern;
  * measured: one as configured by default (its near cache in front of Redis), and one with the near
  * cache off, so every request reads Redis.
  *
- * <p>Usage: {@code java -cp edge-vertx/target/edge-vertx.jar dev.hybridcdn.edge.bench.HotTierBench
- * [--seconds 10] [--connections 32] [--threads 2] [--bytes 163840] [--rounds 3] [--warmup 20]}. Prints one line per server
+ * <p>Usage: {@code ./cdn bench HotTierBench [--seconds 10] [--connections 32] [--threads 2] [--bytes 163840] [--rounds 3] [--warmup 20]}. Prints one line per server
  * and the ratio. Needs {@code wrk} and {@code nginx} on the PATH.
  */
 public final class HotTierBench {

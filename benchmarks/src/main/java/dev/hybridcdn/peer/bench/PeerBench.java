@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  * </ul>
  * Kafka is not needed: events stay in the bounded buffer (overflow counted), as with a broker away.
  *
- * <p>Run: {@code java -cp peer-vertx/target/peer-vertx.jar:peer-vertx/target/lib/* dev.hybridcdn.peer.bench.PeerBench [latency|rate|heap|all] [peers]}
+ * <p>Run: {@code ./cdn bench PeerBench [latency|rate|heap|all] [peers]}
  */
 public final class PeerBench {
   static final int SEGMENT_BYTES = 160 * 1024;

@@ -21,8 +21,7 @@ import java.util.concurrent.TimeUnit;
  * and requests per second. Needs {@code wrk} on the PATH. Server and load generator share the
  * machine, so the figures are pessimistic.
  *
- * <p>{@code java -cp 'topology-streams/target/topology-streams.jar:topology-streams/target/lib/*'
- * dev.hybridcdn.topology.bench.PathHttpBench [nodes=10000] [degree=8] [seconds=10] [connections=16]}
+ * <p>{@code ./cdn bench PathHttpBench [nodes=10000] [degree=8] [seconds=10] [connections=16]}
  */
 public final class PathHttpBench {
   private PathHttpBench() {}

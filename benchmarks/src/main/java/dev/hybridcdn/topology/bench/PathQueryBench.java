@@ -14,8 +14,7 @@ import java.util.Random;
  * time the thread was preempted on a busy machine). The issue's target: p99 under 5 ms for
  * 10,000 nodes, degree 8.
  *
- * <p>{@code java -cp 'topology-streams/target/topology-streams.jar:topology-streams/target/lib/*'
- * dev.hybridcdn.topology.bench.PathQueryBench [nodes=10000] [degree=8] [queries=2000] [seed=42]}
+ * <p>{@code ./cdn bench PathQueryBench [nodes=10000] [degree=8] [queries=2000] [seed=42]}
  */
 public final class PathQueryBench {
   /** Latency figures of one metric, in ms. */

@@ -52,7 +52,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * links=5 lookupSeconds=20 warmupSeconds=3 connections=32 commitMs=100 wrk=false bootstrap=<host:port>} (no
  * bootstrap: an embedded KRaft broker; {@code wrk=true} also runs the lookups from {@code wrk}). Targets: >= 50,000 events/s; >= 20,000 lookups/s with p99 < 5 ms.
  *
- * <pre>java -cp 'tracker-streams/target/tracker-streams.jar:tracker-streams/target/lib/*' dev.hybridcdn.tracker.bench.TrackerBench</pre>
+ * <pre>./cdn bench TrackerBench [key=value ...]</pre>
  */
 public final class TrackerBench {
   private TrackerBench() {}
