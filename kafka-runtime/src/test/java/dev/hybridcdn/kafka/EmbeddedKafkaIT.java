@@ -1,12 +1,14 @@
 package dev.hybridcdn.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -42,14 +44,13 @@ class EmbeddedKafkaIT {
           ConsumerConfig.GROUP_ID_CONFIG, "g", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
           new StringDeserializer(), new StringDeserializer())) {
         consumer.subscribe(List.of("t"));
-        String value = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (value == null && System.nanoTime() < deadline) {
-          for (var r : consumer.poll(Duration.ofMillis(200))) {
-            value = r.value();
-          }
-        }
-        assertThat(value).isEqualTo("v");
+        AtomicReference<String> value = new AtomicReference<>();
+        // The consumer is not thread-safe: poll it on this thread.
+        await("the produced record").atMost(Duration.ofSeconds(30)).pollInSameThread().until(() -> {
+          consumer.poll(Duration.ofMillis(200)).forEach(r -> value.set(r.value()));
+          return value.get() != null;
+        });
+        assertThat(value.get()).isEqualTo("v");
       }
       try (var files = Files.walk(data)) {
         assertThat(files.anyMatch(p -> p.getFileName().toString().startsWith("t-"))).as("topic logs under the data dir").isTrue();

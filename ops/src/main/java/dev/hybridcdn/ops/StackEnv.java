@@ -23,6 +23,11 @@ public final class StackEnv {
     return Path.of(h == null || h.isBlank() ? "." : h).toAbsolutePath().normalize();
   }
 
+  /** {@code <home>/media}: the shipped tracks. */
+  public static Path media() {
+    return home().resolve("media");
+  }
+
   /** {@code <home>/.cdn/stack.env}. */
   public static Path file() {
     return home().resolve(".cdn").resolve("stack.env");

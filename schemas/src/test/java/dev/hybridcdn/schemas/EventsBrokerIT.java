@@ -1,6 +1,7 @@
 package dev.hybridcdn.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
 import dev.hybridcdn.schemas.deadletter.EventConsumerLoop;
@@ -8,7 +9,6 @@ import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -110,24 +111,23 @@ class EventsBrokerIT {
           topics.codec(), (record, event) -> handled.add(event));
       Thread thread = new Thread(loop);
       thread.start();
-      Await.until(WAIT, "two events handled", () -> handled.size() >= 2 || loop.handled() >= 2);
+      await("two events handled").atMost(WAIT).until(() -> handled.size() >= 2 || loop.handled() >= 2);
       loop.stop();
       thread.join(WAIT.toMillis());
       assertThat(handled).containsExactly(before, after);
       assertThat(loop.deadLettered()).isEqualTo(1);
     }
 
-    ConsumerRecord<byte[], byte[]> dead = null;
+    AtomicReference<ConsumerRecord<byte[], byte[]>> deadLetter = new AtomicReference<>();
     try (var dlq = new KafkaConsumer<>(consumerConfig("dlq"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       dlq.subscribe(List.of(topics.name(CdnTopic.DEAD_LETTERS)));
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (dead == null && System.nanoTime() < deadline) {
-        for (var r : dlq.poll(Duration.ofMillis(200))) {
-          dead = r;
-        }
-      }
+      // The consumer is not thread-safe: poll it on this thread.
+      await("the poison record in the dead-letter topic").atMost(WAIT).pollInSameThread().until(() -> {
+        dlq.poll(Duration.ofMillis(200)).forEach(deadLetter::set);
+        return deadLetter.get() != null;
+      });
     }
-    assertThat(dead).isNotNull();
+    ConsumerRecord<byte[], byte[]> dead = deadLetter.get();
     assertThat(new String(dead.value())).isEqualTo("not avro at all");
     assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(peerEvents);
     assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_PARTITION)).isEqualTo("0");

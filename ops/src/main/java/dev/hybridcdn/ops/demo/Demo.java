@@ -4,7 +4,9 @@ import dev.hybridcdn.ops.replay.HistoryReader;
 import dev.hybridcdn.ops.replay.Replay;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import dev.hybridcdn.ops.report.Summary;
+import dev.hybridcdn.ops.stack.Delivery;
 import dev.hybridcdn.ops.stack.LocalStack;
+import dev.hybridcdn.ops.stack.MediaFiles;
 import dev.hybridcdn.ops.stack.StackOptions;
 import dev.hybridcdn.ops.swarm.PeerDirectory;
 import dev.hybridcdn.ops.swarm.Swarm;
@@ -35,7 +37,7 @@ public final class Demo implements AutoCloseable {
   private final DemoOptions options;
   private final PrintStream progress;
   private LocalStack stack;
-  private LocalStack.Delivery liveDelivery;
+  private Delivery liveDelivery;
 
   /**
    * One swarm run on one delivery tier.
@@ -91,7 +93,7 @@ public final class Demo implements AutoCloseable {
   }
 
   private List<Path> media() {
-    List<Path> files = LocalStack.mediaFiles(options.mediaDir());
+    List<Path> files = MediaFiles.list(options.mediaDir());
     if (files.isEmpty()) {
       throw new IllegalStateException("no *.mp3 in " + options.mediaDir());
     }
@@ -113,7 +115,7 @@ public final class Demo implements AutoCloseable {
     step(String.format(Locale.ROOT, "[%s] starting 2 edges and %d peers (P2P %s)", name, options.peers(),
         p2p ? "on" : "off"));
     long startMs = System.currentTimeMillis();
-    LocalStack.Delivery delivery = stack.startDelivery(idPrefix, options.peers(), p2p);
+    Delivery delivery = stack.startDelivery(idPrefix, options.peers(), p2p);
     step(String.format(Locale.ROOT, "[%s] edges %s, peers %s .. %s", name, delivery.edgeUrls(),
         delivery.peers().get(0).baseUrl(), delivery.peers().get(delivery.peers().size() - 1).baseUrl()));
     PeerDirectory directory = new PeerDirectory(delivery.peers());

@@ -1,17 +1,10 @@
 package dev.hybridcdn.ops.stack;
 
-import dev.hybridcdn.edge.EdgeConfig;
-import dev.hybridcdn.edge.EdgeServer;
-import dev.hybridcdn.ops.swarm.Churn;
 import dev.hybridcdn.ops.swarm.PeerRef;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.origin.ingest.Ingester;
-import dev.hybridcdn.peer.PeerConfig;
-import dev.hybridcdn.peer.PeerHostConfig;
-import dev.hybridcdn.peer.host.HostedPeer;
-import dev.hybridcdn.peer.host.PeerHost;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
@@ -28,9 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * an {@link Env} built from the same variables (see {@link #env()}).
  */
 public final class LocalStack implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+  static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
   /** ARCHITECTURE.md, "Processes, ports and metrics". */
   public static final int ORIGIN_PORT = 8081;
   public static final int EDGE_PORT = 8082;
@@ -226,6 +217,16 @@ public final class LocalStack implements AutoCloseable {
     return options;
   }
 
+  /** The variables every service of this stack starts from (Kafka, PostgreSQL, Redis). */
+  Map<String, String> baseEnv() {
+    return baseEnv(options, infra);
+  }
+
+  /** A delivery tier stopped: it no longer counts for {@link #env()}. */
+  void closed(Delivery d) {
+    deliveries.remove(d);
+  }
+
   /** The origin's configuration (for ingests through {@link Ingester}). */
   public OriginConfig originConfig() {
     Map<String, String> env = new HashMap<>(baseEnv(options, infra));
@@ -244,7 +245,7 @@ public final class LocalStack implements AutoCloseable {
     List<IngestResult> results = new ArrayList<>();
     try (Ingester ingester = Ingester.start(originConfig())) {
       for (Path f : files) {
-        IngestResult r = ingester.ingest(f, songId(f), title(f));
+        IngestResult r = ingester.ingest(f, MediaFiles.songId(f), MediaFiles.title(f));
         progress.accept(String.format(Locale.ROOT, "ingested %-28s %3d s of audio, %d renditions, in %.1f s",
             r.manifest().songId(), r.manifest().durationMs() / 1000, r.manifest().renditions().size(),
             r.totalMs() / 1000.0));
@@ -252,45 +253,6 @@ public final class LocalStack implements AutoCloseable {
       }
     }
     return results;
-  }
-
-  /** The tracks shipped in {@code dir} ({@code *.mp3}), sorted by name. */
-  public static List<Path> mediaFiles(Path dir) {
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".mp3")).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir, e);
-    }
-  }
-
-  /**
-   * Song id of a file: its name without extension, lower case, {@code _} as {@code -}, e.g.
-   * {@code manolo_camp-morning_coffee.mp3 -> manolo-camp-morning-coffee}.
-   */
-  public static String songId(Path file) {
-    String name = file.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    String id = (dot > 0 ? name.substring(0, dot) : name).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
-    return id.length() > 64 ? id.substring(0, 64) : id;
-  }
-
-  /**
-   * Title of a file named {@code artist-title.ext}: the part after the first {@code -}, with
-   * {@code _} as spaces and words capitalised ({@code manolo_camp-morning_coffee.mp3 -> Morning Coffee}).
-   */
-  static String title(Path file) {
-    String name = file.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    String t = dot > 0 ? name.substring(0, dot) : name;
-    int sep = t.indexOf('-');
-    t = (sep > 0 && sep < t.length() - 1 ? t.substring(sep + 1) : t).replace('_', ' ');
-    StringBuilder out = new StringBuilder();
-    for (String w : t.split(" ")) {
-      if (!w.isEmpty()) {
-        out.append(out.length() == 0 ? "" : " ").append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
-      }
-    }
-    return out.toString();
   }
 
   /**
@@ -301,113 +263,9 @@ public final class LocalStack implements AutoCloseable {
    */
   public Delivery startDelivery(String name, int peers, boolean p2p) {
     awaitApps();
-    Delivery d = new Delivery(name, peers, p2p);
+    Delivery d = new Delivery(this, name, peers, p2p);
     deliveries.add(d);
     return d;
-  }
-
-  /**
-   * Two edges and a peer host. Implements {@link Churn} for the swarm: joins start a new peer in
-   * the host, leaves stop one cleanly or as a crash.
-   */
-  public final class Delivery implements AutoCloseable, Churn {
-    private final List<EdgeServer> edges = new ArrayList<>();
-    private final PeerHost host;
-    private final String name;
-    private final AtomicInteger nextPeer;
-
-    private Delivery(String name, int peerCount, boolean p2p) {
-      this.name = name;
-      Map<String, String> base = baseEnv(options, infra);
-      try {
-        for (int i = 0; i < 2; i++) {
-          Map<String, String> env = new HashMap<>(base);
-          env.put("EDGE_ID", name + "edge-" + (i + 1));
-          env.put("REGION", options.regions().get(i % options.regions().size()));
-          env.put("HTTP_PORT", options.defaultPorts() ? Integer.toString(EDGE_PORT + i) : "0");
-          env.put("ORIGIN_URL", originUrl());
-          env.put("EDGE_EVENT_LOOPS", "2");
-          // Bounds for a shared 2-core machine: a busy Redis is slow, not down.
-          env.put("EDGE_REDIS_TIMEOUT_MS", "2000");
-          env.put("EDGE_PG_TIMEOUT_MS", "5000");
-          edges.add(EdgeServer.start(EdgeConfig.from(new Env(env))));
-        }
-        Map<String, String> env = new HashMap<>(base);
-        env.remove("REDIS_URL");
-        env.put("HTTP_PORT", options.defaultPorts() ? Integer.toString(PEER_PORT) : "0");
-        env.put("PEER_COUNT", Integer.toString(peerCount));
-        env.put("PEER_ID_PREFIX", name + "peer-");
-        env.put("REGIONS", String.join(",", options.regions()));
-        env.put("REGION", options.regions().get(0));
-        env.put("EDGE_URLS", String.join(",", edgeUrls()));
-        env.put("TRACKER_URL", trackerUrl());
-        env.put("P2P_ENABLED", Boolean.toString(p2p));
-        env.put("CACHE_BYTES", Long.toString(options.peerCacheBytes()));
-        env.put("ADVERTISED_HOST", "127.0.0.1");
-        env.put("BIND_HOST", "127.0.0.1");
-        // Bounds for a loaded laptop running the whole network in one JVM: the defaults (300 ms
-        // tracker, 500 ms per holder, 1.5 s P2P budget) are for separate machines.
-        env.put("TRACKER_TIMEOUT_MS", "1500");
-        env.put("PEER_TIMEOUT_MS", "2000");
-        env.put("P2P_BUDGET_MS", "4000");
-        env.put("EDGE_TIMEOUT_MS", "10000");
-        // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
-        // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
-        env.put("TOPICS_TIMEOUT_MS", "30000");
-        host = PeerHost.start(PeerHostConfig.from(new Env(env)));
-        nextPeer = new AtomicInteger(peerCount);
-      } catch (RuntimeException e) {
-        edges.forEach(EdgeServer::close);
-        throw e;
-      }
-    }
-
-    /** Base URLs of the two edges. */
-    public List<String> edgeUrls() {
-      return edges.stream().map(e -> "http://127.0.0.1:" + e.port()).toList();
-    }
-
-    /** Edge ids, in order. */
-    public List<String> edgeIds() {
-      return edges.stream().map(e -> e.config().edgeId()).toList();
-    }
-
-    /** Running peers. */
-    public List<PeerRef> peers() {
-      return host.peers().stream().map(p -> new PeerRef(p.id(), p.region(), p.baseUrl())).toList();
-    }
-
-    @Override
-    public PeerRef join() {
-      int i = nextPeer.getAndIncrement();
-      String region = options.regions().get(i % options.regions().size());
-      PeerConfig config = host.config().template().withIdentity(name + "peer-" + (i + 1), region, 0);
-      HostedPeer p = host.startPeer(config);
-      return new PeerRef(p.id(), p.region(), p.baseUrl());
-    }
-
-    @Override
-    public void leave(String peerId, boolean clean) {
-      host.stopPeer(peerId, clean);
-    }
-
-    /** Stops the peers (cleanly, flushing their events) and the edges. */
-    @Override
-    public void close() {
-      try {
-        host.close();
-      } catch (RuntimeException e) {
-        LOG.warn("peer host did not stop cleanly: {}", e.toString());
-      }
-      for (EdgeServer e : edges) {
-        try {
-          e.close();
-        } catch (RuntimeException ex) {
-          LOG.warn("edge did not stop cleanly: {}", ex.toString());
-        }
-      }
-      deliveries.remove(this);
-    }
   }
 
   /** Stops every delivery tier, the apps, the origin and the embedded servers, in that order. */

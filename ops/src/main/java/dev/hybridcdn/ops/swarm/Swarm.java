@@ -1,5 +1,8 @@
 package dev.hybridcdn.ops.swarm;
 
+import dev.hybridcdn.contract.hls.Playlists;
+import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -11,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -166,7 +170,7 @@ public final class Swarm implements AutoCloseable {
 
   private List<String> catalog() {
     try {
-      HttpResponse<Buffer> r = client.getAbs(catalogUrl + "/songs").timeout(options.requestTimeout().toMillis())
+      HttpResponse<Buffer> r = client.getAbs(catalogUrl + CdnPaths.SONGS).timeout(options.requestTimeout().toMillis())
           .send().await();
       if (r.statusCode() != 200) {
         throw new IllegalStateException("GET " + catalogUrl + "/songs answered " + r.statusCode() + ": " + r.bodyAsString());
@@ -204,12 +208,12 @@ public final class Swarm implements AutoCloseable {
   }
 
   private Future<Void> playSong(int player, Random random, PeerRef peer, String song) {
-    String masterUrl = peer.baseUrl() + "/hls/" + song + "/master.m3u8";
+    String masterUrl = peer.baseUrl() + CdnPaths.master(song);
     return fetch(player, peer, PlayerRequest.Kind.MASTER, masterUrl).compose(master -> {
-      List<HlsPlaylist.Variant> variants = HlsPlaylist.variants(masterUrl, master.bodyAsString());
-      HlsPlaylist.Variant variant = pick(variants, random);
+      List<Playlists.VariantEntry> variants = Playlists.variants(masterUrl, master.bodyAsString());
+      Playlists.VariantEntry variant = pick(variants, random);
       return fetch(player, peer, PlayerRequest.Kind.PLAYLIST, variant.uri()).compose(media -> {
-        List<HlsPlaylist.Segment> segments = HlsPlaylist.segments(variant.uri(), media.bodyAsString());
+        List<Playlists.SegmentEntry> segments = Playlists.segments(variant.uri(), media.bodyAsString());
         if (options.maxSegmentsPerSong() > 0 && segments.size() > options.maxSegmentsPerSong()) {
           segments = segments.subList(0, options.maxSegmentsPerSong());
         }
@@ -218,10 +222,10 @@ public final class Swarm implements AutoCloseable {
     });
   }
 
-  private HlsPlaylist.Variant pick(List<HlsPlaylist.Variant> variants, Random random) {
+  private Playlists.VariantEntry pick(List<Playlists.VariantEntry> variants, Random random) {
     int choice = random.nextInt(variants.size()); // drawn always, so runs with and without a fixed rendition stay aligned
     if (options.rendition() != null) {
-      for (HlsPlaylist.Variant v : variants) {
+      for (Playlists.VariantEntry v : variants) {
         if (v.uri().contains("/" + options.rendition() + "/")) {
           return v;
         }
@@ -231,12 +235,12 @@ public final class Swarm implements AutoCloseable {
   }
 
   /** Segment n is requested when playback of segments 0..n-1 (sped up) would have ended. */
-  private Future<Void> playSegments(int player, PeerRef peer, List<HlsPlaylist.Segment> segments, int n,
+  private Future<Void> playSegments(int player, PeerRef peer, List<Playlists.SegmentEntry> segments, int n,
       long songStartNanos, long playedMs) {
     if (n >= segments.size() || stopped.get()) {
       return Future.succeededFuture();
     }
-    HlsPlaylist.Segment s = segments.get(n);
+    Playlists.SegmentEntry s = segments.get(n);
     long dueNanos = songStartNanos + (long) (playedMs * 1_000_000 / options.speedup());
     long waitMs = (dueNanos - System.nanoTime()) / 1_000_000;
     Promise<Void> due = Promise.promise();
@@ -263,7 +267,7 @@ public final class Swarm implements AutoCloseable {
           }
           HttpResponse<Buffer> r = ar.result();
           long bytes = r.body() == null ? 0 : r.body().length();
-          String source = r.getHeader("X-CDN-Source");
+          String source = r.getHeader(CdnHeaders.SOURCE);
           String error = null;
           if (r.statusCode() != 200) {
             error = "HTTP " + r.statusCode() + ": " + abbreviate(r.bodyAsString());
@@ -272,7 +276,7 @@ public final class Swarm implements AutoCloseable {
             error = "segment answer without a valid X-CDN-Source header: " + source;
           }
           record(new PlayerRequest(player, peer.peerId(), kind, url, r.statusCode(),
-              source == null ? null : source.toLowerCase(Locale.ROOT), hops(r.getHeader("X-CDN-Hops")), bytes, micros,
+              source == null ? null : source.toLowerCase(Locale.ROOT), hops(r.getHeader(CdnHeaders.HOPS)), bytes, micros,
               now, error));
           return error == null ? Future.succeededFuture(r) : Future.failedFuture(error);
         });
@@ -349,8 +353,8 @@ public final class Swarm implements AutoCloseable {
 
   /** {@code demo/128k/seg00003.ts} of {@code http://host:port/segments/demo/128k/seg00003.ts}. */
   static String segmentId(String url) {
-    int i = url.indexOf("/segments/");
-    return i < 0 ? url : url.substring(i + "/segments/".length());
+    String id = CdnPaths.segmentIdOf(URI.create(url).getPath());
+    return id.isEmpty() ? url : id;
   }
 
   private static String abbreviate(String s) {

@@ -10,17 +10,17 @@ class SongNamesTest {
   @Test
   void shippedTracksGetValidSongIdsAndReadableTitles() {
     for (String file : new String[] {"manolo_camp-morning_coffee.mp3", "macroform-cold_day.mp3", "reno_project-system.mp3"}) {
-      assertThat(Ids.isSongId(LocalStack.songId(Path.of("media", file)))).as(file).isTrue();
+      assertThat(Ids.isSongId(MediaFiles.songId(Path.of("media", file)))).as(file).isTrue();
     }
-    assertThat(LocalStack.songId(Path.of("media/manolo_camp-morning_coffee.mp3"))).isEqualTo("manolo-camp-morning-coffee");
-    assertThat(LocalStack.title(Path.of("media/manolo_camp-morning_coffee.mp3"))).isEqualTo("Morning Coffee");
-    assertThat(LocalStack.title(Path.of("media/reno_project-system.mp3"))).isEqualTo("System");
-    assertThat(LocalStack.title(Path.of("solo.mp3"))).isEqualTo("Solo");
+    assertThat(MediaFiles.songId(Path.of("media/manolo_camp-morning_coffee.mp3"))).isEqualTo("manolo-camp-morning-coffee");
+    assertThat(MediaFiles.title(Path.of("media/manolo_camp-morning_coffee.mp3"))).isEqualTo("Morning Coffee");
+    assertThat(MediaFiles.title(Path.of("media/reno_project-system.mp3"))).isEqualTo("System");
+    assertThat(MediaFiles.title(Path.of("solo.mp3"))).isEqualTo("Solo");
   }
 
   @Test
   void oddFileNamesStillGiveValidIds() {
-    assertThat(Ids.isSongId(LocalStack.songId(Path.of("My Song (Live).MP3")))).isTrue();
-    assertThat(LocalStack.songId(Path.of("x".repeat(100) + ".mp3"))).hasSize(64);
+    assertThat(Ids.isSongId(MediaFiles.songId(Path.of("My Song (Live).MP3")))).isTrue();
+    assertThat(MediaFiles.songId(Path.of("x".repeat(100) + ".mp3"))).hasSize(64);
   }
 }

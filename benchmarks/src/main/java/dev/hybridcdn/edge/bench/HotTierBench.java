@@ -1,0 +1,309 @@
+package dev.hybridcdn.edge.bench;
+
+import dev.hybridcdn.edge.EdgeConfig;
+import dev.hybridcdn.edge.EdgeServer;
+import dev.hybridcdn.edge.cache.SegmentService;
+import dev.hybridcdn.servicekit.config.Env;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Hot-tier benchmark (issue 4): requests/s and p99 of the edge serving one ~160 KB segment from
+ * its Redis hot tier, next to nginx serving the same bytes as a static file, both measured by
+ * {@code wrk} in the same run. Target: edge at least 0.5x nginx's requests/s.
+ *
+ * <p>What runs: a stand-in origin (a Vert.x server with a one-segment manifest; it is asked once),
+ * a real {@link EdgeServer} using Redis and PostgreSQL from the environment ({@code REDIS_URL},
+ * {@code PG*}, {@code KAFKA_BOOTSTRAP_SERVERS}; events are dropped and counted when no broker
+ * answers, their encoding is still paid), and {@code nginx} with its own config, pid and logs in a
+ * temporary directory, on a free loopback port, stopped afterwards. The edge is warmed (MISS, then
+ * HIT-MEMORY checked) and its JIT warmed by a short wrk run before the measured one. Two edges are
+ * measured: one as configured by default (its near cache in front of Redis), and one with the near
+ * cache off, so every request reads Redis.
+ *
+ * <p>Usage: {@code ./cdn bench HotTierBench [--seconds 10] [--connections 32] [--threads 2] [--bytes 163840] [--rounds 3] [--warmup 20]}. Prints one line per server
+ * and the ratio. Needs {@code wrk} and {@code nginx} on the PATH.
+ */
+public final class HotTierBench {
+  private static final String SEGMENT = "bench/128k/seg00000.ts";
+
+  /** One wrk measurement: requests per second and 99th percentile latency in ms. */
+  public record Figures(String server, double requestsPerSecond, double p99Ms, String raw) {}
+
+  private HotTierBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = options(args);
+    int seconds = Integer.parseInt(opts.getOrDefault("seconds", "10"));
+    int connections = Integer.parseInt(opts.getOrDefault("connections", "32"));
+    int threads = Integer.parseInt(opts.getOrDefault("threads", "2"));
+    int bytes = Integer.parseInt(opts.getOrDefault("bytes", "163840"));
+    int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
+    int warmup = Integer.parseInt(opts.getOrDefault("warmup", "20"));
+    List<Figures> figures = run(seconds, connections, threads, bytes, rounds, warmup, System.getenv());
+    Figures nginx = figures.get(2);
+    System.out.printf(Locale.ROOT, "segment %d bytes, wrk -t%d -c%d -d%ds, median of %d rounds%n", bytes, threads,
+        connections, seconds, rounds);
+    for (Figures f : figures) {
+      System.out.printf(Locale.ROOT, "%-16s %10.0f req/s   p99 %8.2f ms   %.2fx nginx%n", f.server(),
+          f.requestsPerSecond(), f.p99Ms(), f.requestsPerSecond() / nginx.requestsPerSecond());
+    }
+    System.out.println("target: edge >= 0.50x nginx requests/s");
+  }
+
+  /**
+   * Runs the whole benchmark.
+   *
+   * @param rounds measured rounds per server (alternating); the median round is reported
+   * @param warmupSeconds total wrk time spent warming the JIT before measuring
+   * @param environment edge environment (Redis, PostgreSQL, Kafka); HTTP port, origin and ids are set here
+   * @return figures of the edge as configured (near cache on), of an edge reading Redis on every
+   *     hit ({@code EDGE_NEAR_CACHE_BYTES=0}), then of nginx
+   * @throws IllegalStateException when wrk or nginx cannot run, or the edge does not serve from Redis
+   */
+  public static List<Figures> run(int seconds, int connections, int threads, int bytes, int rounds, int warmupSeconds,
+      Map<String, String> environment) throws Exception {
+    byte[] segment = new byte[bytes];
+    new Random(42).nextBytes(segment);
+    String sha = SegmentService.sha256(Buffer.buffer(segment));
+    Vertx vertx = Vertx.vertx();
+    Path dir = Files.createTempDirectory("edge-bench-");
+    Process nginx = null;
+    HttpServer origin = null;
+    try {
+      origin = standInOrigin(vertx, segment, sha);
+      Map<String, String> env = new HashMap<>(environment);
+      env.put("HTTP_PORT", "0");
+      env.put("ORIGIN_URL", "http://127.0.0.1:" + origin.actualPort());
+      env.putIfAbsent("EDGE_EVENT_LOOPS", Integer.toString(Runtime.getRuntime().availableProcessors()));
+      Map<String, String> near = new HashMap<>(env);
+      near.put("EDGE_ID", "bench-edge");
+      near.put("EDGE_REDIS_KEY_PREFIX", "cdn:bench:near:");
+      Map<String, String> redisOnly = new HashMap<>(env);
+      redisOnly.put("EDGE_ID", "bench-edge-redis");
+      redisOnly.put("EDGE_REDIS_KEY_PREFIX", "cdn:bench:redis-only:");
+      redisOnly.put("EDGE_NEAR_CACHE_BYTES", "0");
+      try (EdgeServer edge = EdgeServer.start(EdgeConfig.from(new Env(near)));
+          EdgeServer edgeRedis = EdgeServer.start(EdgeConfig.from(new Env(redisOnly)))) {
+        String edgeUrl = "http://127.0.0.1:" + edge.port() + "/segments/" + SEGMENT;
+        String redisUrl = "http://127.0.0.1:" + edgeRedis.port() + "/segments/" + SEGMENT;
+        for (String url : List.of(edgeUrl, redisUrl)) {
+          expectCache(url, null, bytes); // MISS, or a hit left by an earlier run
+          expectCache(url, "HIT-MEMORY", bytes);
+        }
+        int nginxPort = freePort();
+        nginx = startNginx(dir, segment, nginxPort);
+        String nginxUrl = "http://127.0.0.1:" + nginxPort + "/segments/" + SEGMENT;
+
+        // JIT warm-up, not reported: on a busy machine the compiler threads need a while.
+        for (String url : List.of(edgeUrl, redisUrl, edgeUrl, redisUrl, nginxUrl)) {
+          wrk(Math.max(1, warmupSeconds / 4), connections, threads, url);
+        }
+        // Rounds alternate the three servers so a change in machine load hits all of them alike;
+        // each server's median round is reported, and the ratios of each round.
+        List<Figures> es = new ArrayList<>();
+        List<Figures> rs = new ArrayList<>();
+        List<Figures> ns = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+          Figures e = parse("edge", wrk(seconds, connections, threads, edgeUrl));
+          Figures r = parse("edge-redis-only", wrk(seconds, connections, threads, redisUrl));
+          Figures n = parse("nginx", wrk(seconds, connections, threads, nginxUrl));
+          System.out.printf(Locale.ROOT, "  round %d: edge %.0f, edge-redis-only %.0f, nginx %.0f req/s;"
+                  + " ratios %.2f, %.2f%n", round + 1, e.requestsPerSecond(), r.requestsPerSecond(),
+              n.requestsPerSecond(), e.requestsPerSecond() / n.requestsPerSecond(),
+              r.requestsPerSecond() / n.requestsPerSecond());
+          es.add(e);
+          rs.add(r);
+          ns.add(n);
+        }
+        expectCache(edgeUrl, "HIT-MEMORY", bytes);
+        expectCache(redisUrl, "HIT-MEMORY", bytes);
+        return List.of(median(es), median(rs), median(ns));
+      }
+    } finally {
+      if (nginx != null) {
+        nginx.destroy();
+        nginx.waitFor(10, TimeUnit.SECONDS);
+      }
+      if (origin != null) {
+        origin.close().await(5, TimeUnit.SECONDS);
+      }
+      vertx.close().await(5, TimeUnit.SECONDS);
+      deleteTree(dir);
+    }
+  }
+
+  private static HttpServer standInOrigin(Vertx vertx, byte[] segment, String sha) throws Exception {
+    JsonObject manifest = new JsonObject().put("songId", "bench").put("title", "bench").put("durationMs", 10_000)
+        .put("renditions", new JsonArray().add(new JsonObject().put("name", "128k").put("bitrateKbps", 128)
+            .put("codec", "mp4a.40.2").put("playlist", "/hls/bench/128k/playlist.m3u8")
+            .put("segments", new JsonArray().add(new JsonObject().put("segmentId", SEGMENT).put("index", 0)
+                .put("durationMs", 10_000).put("bytes", segment.length).put("sha256", sha)))));
+    Buffer body = Buffer.buffer(segment);
+    return vertx.createHttpServer().requestHandler(req -> {
+      switch (req.path()) {
+        case "/songs/bench" -> req.response().putHeader("Content-Type", "application/json").end(manifest.encode());
+        case "/segments/" + SEGMENT -> req.response().putHeader("Content-Type", "video/mp2t").end(body);
+        case "/ping" -> req.response().end("{}");
+        default -> req.response().setStatusCode(404).end();
+      }
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+  }
+
+  private static void expectCache(String url, String expected, int bytes) throws Exception {
+    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    String cache = r.headers().firstValue("X-Cache").orElse("");
+    if (r.statusCode() != 200 || r.body().length != bytes || (expected != null && !cache.equals(expected))) {
+      throw new IllegalStateException("edge answered " + r.statusCode() + " X-Cache " + cache + " with "
+          + r.body().length + " bytes; expected 200 " + expected + " (is Redis at REDIS_URL up?)");
+    }
+  }
+
+  private static Process startNginx(Path dir, byte[] segment, int port) throws Exception {
+    Path www = dir.resolve("www");
+    Path file = www.resolve("segments/" + SEGMENT);
+    Files.createDirectories(file.getParent());
+    Files.write(file, segment);
+    Files.createDirectories(dir.resolve("logs"));
+    // Workers may run as nobody: the tree must be world-readable.
+    try (var walk = Files.walk(dir)) {
+      walk.forEach(p -> p.toFile().setReadable(true, false));
+    }
+    try (var walk = Files.walk(dir)) {
+      walk.filter(Files::isDirectory).forEach(p -> p.toFile().setExecutable(true, false));
+    }
+    String conf = """
+        worker_processes auto;
+        pid %1$s/nginx.pid;
+        error_log %1$s/logs/error.log warn;
+        events { worker_connections 4096; }
+        http {
+          access_log off;
+          sendfile on;
+          tcp_nopush on;
+          tcp_nodelay on;
+          keepalive_requests 1000000;
+          client_body_temp_path %1$s/tmp-body;
+          proxy_temp_path %1$s/tmp-proxy;
+          fastcgi_temp_path %1$s/tmp-fastcgi;
+          uwsgi_temp_path %1$s/tmp-uwsgi;
+          scgi_temp_path %1$s/tmp-scgi;
+          types { video/mp2t ts; }
+          server {
+            listen 127.0.0.1:%2$d;
+            root %1$s/www;
+            etag on;
+          }
+        }
+        """.formatted(dir.toAbsolutePath(), port);
+    Path confFile = dir.resolve("nginx.conf");
+    Files.writeString(confFile, conf, StandardCharsets.UTF_8);
+    Process p = new ProcessBuilder("nginx", "-p", dir.toAbsolutePath().toString(), "-c", confFile.toString(),
+        "-g", "daemon off;").redirectErrorStream(true).redirectOutput(dir.resolve("logs/stdout.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!answers(port)) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        p.destroy();
+        throw new IllegalStateException("nginx did not start: " + Files.readString(dir.resolve("logs/stdout.log")));
+      }
+      Thread.sleep(50);
+    }
+    return p;
+  }
+
+  private static String wrk(int seconds, int connections, int threads, String url) throws Exception {
+    Process p = new ProcessBuilder("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", url)
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("wrk failed: " + out);
+    }
+    return out;
+  }
+
+  private static Figures median(List<Figures> rounds) {
+    List<Figures> sorted = new ArrayList<>(rounds);
+    sorted.sort(java.util.Comparator.comparingDouble(Figures::requestsPerSecond));
+    return sorted.get(sorted.size() / 2);
+  }
+
+  static Figures parse(String server, String wrkOutput) {
+    Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(wrkOutput);
+    Matcher p99 = Pattern.compile("\\s99%\\s+([0-9.]+)(us|ms|s)").matcher(wrkOutput);
+    if (!rps.find() || !p99.find()) {
+      throw new IllegalStateException("cannot read wrk output: " + wrkOutput);
+    }
+    double v = Double.parseDouble(p99.group(1));
+    double ms = switch (p99.group(2)) {
+      case "us" -> v / 1000;
+      case "s" -> v * 1000;
+      default -> v;
+    };
+    if (wrkOutput.contains("Non-2xx or 3xx responses")) {
+      throw new IllegalStateException(server + " answered errors during the run: " + wrkOutput);
+    }
+    return new Figures(server, Double.parseDouble(rps.group(1)), ms, wrkOutput);
+  }
+
+  private static boolean answers(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> out = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --name value, got " + args[i]);
+      }
+      out.put(args[i].substring(2), args[i + 1]);
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      List<Path> all = new ArrayList<>(walk.toList());
+      java.util.Collections.reverse(all);
+      for (Path p : all) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e);
+    }
+  }
+}

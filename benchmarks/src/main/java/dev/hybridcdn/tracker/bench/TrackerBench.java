@@ -1,0 +1,320 @@
+package dev.hybridcdn.tracker.bench;
+
+import dev.hybridcdn.kafka.EmbeddedKafka;
+import dev.hybridcdn.schemas.events.LinkMeasured;
+import dev.hybridcdn.schemas.events.NodeKind;
+import dev.hybridcdn.schemas.events.PeerHeartbeat;
+import dev.hybridcdn.schemas.events.PeerJoined;
+import dev.hybridcdn.schemas.events.SegmentCached;
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.tracker.TrackerApp;
+import dev.hybridcdn.tracker.TrackerConfig;
+import dev.hybridcdn.tracker.index.TrackerStores;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The tracker benchmark (issue 5): a swarm of {@code peers} peers, each holding {@code perPeer} of
+ * {@code segments} segments, is produced to a broker by a generator; then one tracker instance
+ * consumes it and the time until every input record and every re-keyed holder change is committed
+ * gives events processed per second; then a closed-loop HTTP load of random ranked lookups
+ * ({@code connections} in flight, Vert.x client in the same JVM) gives lookups per second and
+ * latency percentiles. Figures are printed to stdout.
+ *
+ * <p>Arguments ({@code key=value}, all optional): {@code peers=10000 segments=20000 perPeer=200
+ * links=5 lookupSeconds=20 warmupSeconds=3 connections=32 commitMs=100 wrk=false bootstrap=<host:port>} (no
+ * bootstrap: an embedded KRaft broker; {@code wrk=true} also runs the lookups from {@code wrk}). Targets: >= 50,000 events/s; >= 20,000 lookups/s with p99 < 5 ms.
+ *
+ * <pre>./cdn bench TrackerBench [key=value ...]</pre>
+ */
+public final class TrackerBench {
+  private TrackerBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new HashMap<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (eq < 1) {
+        System.err.println("arguments are key=value, e.g. peers=10000; got " + arg);
+        System.exit(2);
+      }
+      a.put(arg.substring(0, eq), arg.substring(eq + 1));
+    }
+    int peers = Integer.parseInt(a.getOrDefault("peers", "10000"));
+    int segments = Integer.parseInt(a.getOrDefault("segments", "20000"));
+    int perPeer = Integer.parseInt(a.getOrDefault("perPeer", "200"));
+    int links = Integer.parseInt(a.getOrDefault("links", "5"));
+    int lookupSeconds = Integer.parseInt(a.getOrDefault("lookupSeconds", "20"));
+    int warmupSeconds = Integer.parseInt(a.getOrDefault("warmupSeconds", "3"));
+    int connections = Integer.parseInt(a.getOrDefault("connections", "32"));
+    String commitMs = a.getOrDefault("commitMs", "100");
+
+    EmbeddedKafka kafka = a.containsKey("bootstrap") ? null : EmbeddedKafka.start(null);
+    String bootstrap = kafka == null ? a.get("bootstrap") : kafka.bootstrapServers();
+    String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + ".";
+    Path stateDir = Files.createTempDirectory("tracker-bench");
+    int httpPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      httpPort = free.getLocalPort(); // a fixed port lets the tracker run one HTTP server per core
+    }
+    TrackerConfig config = TrackerConfig.from(new Env(Map.of("HTTP_PORT", Integer.toString(httpPort), "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+        "TOPIC_PREFIX", prefix, "TRACKER_APPLICATION_ID", prefix + "tracker", "TRACKER_PEER_TTL_MS", "3600000",
+        "TRACKER_STATE_DIR", stateDir.toString(), "TRACKER_STANDBY_REPLICAS", "0",
+        "TRACKER_COMMIT_INTERVAL_MS", commitMs)));
+    TopicRegistry topics = config.topics();
+    System.out.printf("tracker bench: %d peers x %d of %d segments (+%d links each), broker %s%n", peers, perPeer,
+        segments, links, bootstrap);
+    try {
+      dev.hybridcdn.schemas.topics.TopicAdmin.ensureTopics(bootstrap, topics, (short) 1, Duration.ofSeconds(30));
+      String[] segmentIds = new String[segments];
+      for (int i = 0; i < segments; i++) {
+        segmentIds[i] = String.format("song-%03d/%dk/seg%05d.ts", i / 200, (i / 100) % 2 == 0 ? 128 : 64, i % 100);
+      }
+      long events = generate(bootstrap, topics, peers, segmentIds, perPeer, links);
+
+      long t0 = System.nanoTime();
+      long cpu0 = cpuNanos();
+      try (TrackerApp app = TrackerApp.start(config)) {
+        long running = System.nanoTime();
+        awaitCaughtUp(bootstrap, config, topics);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        double cpu = (cpuNanos() - cpu0) / 1e9;
+        System.out.printf("processing: %d events in %.1f s (from start, incl. %.1f s to RUNNING) = %.0f events/s%n",
+            events, secs, (running - t0) / 1e9, events / secs);
+        System.out.printf("  CPU of this JVM (broker + tracker) meanwhile: %.1f s = %.0f events per CPU-second;"
+            + " load average %.1f on %d cores%n", cpu, events / cpu, loadAverage(),
+            Runtime.getRuntime().availableProcessors());
+        lookups(app.port(), peers, segmentIds, connections, warmupSeconds, lookupSeconds);
+        if (Boolean.parseBoolean(a.getOrDefault("wrk", "false"))) {
+          wrk(app.port(), peers, segmentIds, connections, lookupSeconds);
+        }
+      }
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+    }
+    System.exit(0);
+  }
+
+  private static long generate(String bootstrap, TopicRegistry topics, int peers, String[] segmentIds, int perPeer,
+      int links) {
+    Random random = new Random(42);
+    String[] regions = {"eu-west", "eu-north", "us-east", "ap-south"};
+    long n = 0;
+    long t0 = System.nanoTime();
+    try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20,
+        ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.BUFFER_MEMORY_CONFIG, 256L * 1024 * 1024),
+        new StringSerializer(), topics.valueSerde().serializer())) {
+      String peerTopic = topics.name(CdnTopic.PEER_EVENTS);
+      String segmentTopic = topics.name(CdnTopic.SEGMENT_EVENTS);
+      String linkTopic = topics.name(CdnTopic.LINK_EVENTS);
+      long now = System.currentTimeMillis();
+      for (int p = 0; p < peers; p++) {
+        String id = "bench-peer-" + p;
+        producer.send(new ProducerRecord<>(peerTopic, id, new PeerJoined(id, regions[p % regions.length],
+            "http://127.0.0.1:" + (9000 + p % 50000), 4, 512L * 1024 * 1024, now)));
+        producer.send(new ProducerRecord<>(peerTopic, id, new PeerHeartbeat(id, now, perPeer, perPeer * 160_000L,
+            random.nextInt(5), 0L, 0L, 5.0 + random.nextInt(200))));
+        n += 2;
+      }
+      for (int p = 0; p < peers; p++) {
+        String id = "bench-peer-" + p;
+        for (int l = 0; l < links; l++) {
+          String to = "bench-peer-" + random.nextInt(peers);
+          producer.send(new ProducerRecord<>(linkTopic, id, new LinkMeasured(id, to, NodeKind.PEER, null,
+              1.0 + random.nextInt(150), 5, now)));
+          n++;
+        }
+        java.util.Set<Integer> held = new java.util.LinkedHashSet<>();
+        while (held.size() < Math.min(perPeer, segmentIds.length)) {
+          held.add(random.nextInt(segmentIds.length));
+        }
+        for (int s : held) {
+          producer.send(new ProducerRecord<>(segmentTopic, id, new SegmentCached(id, segmentIds[s], 160_000L,
+              "ab", now)));
+          n++;
+        }
+      }
+      producer.flush();
+    }
+    System.out.printf("generator: %d events produced in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+    return n;
+  }
+
+  /** Waits until the app's committed offsets reach the end of its input and repartition topics. */
+  private static void awaitCaughtUp(String bootstrap, TrackerConfig config, TopicRegistry topics) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      List<String> names = List.of(topics.name(CdnTopic.PEER_EVENTS), topics.name(CdnTopic.SEGMENT_EVENTS),
+          topics.name(CdnTopic.LINK_EVENTS),
+          config.applicationId() + "-" + TrackerStores.HOLDINGS_BY_SEGMENT + "-repartition");
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+      long lastPrint = 0;
+      while (System.nanoTime() < deadline) {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (var d : admin.describeTopics(names).allTopicNames().get().values()) {
+          d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+        }
+        var ends = admin.listOffsets(latest).all().get();
+        var committed = admin.listConsumerGroupOffsets(config.applicationId()).partitionsToOffsetAndMetadata().get();
+        long lag = 0;
+        long done = 0;
+        for (var e : ends.entrySet()) {
+          var c = committed.get(e.getKey());
+          long pos = c == null ? 0 : c.offset();
+          // Under exactly-once the end offset includes a transaction marker per partition.
+          lag += Math.max(0, e.getValue().offset() - pos - 1);
+          done += pos;
+        }
+        if (lag == 0 && !committed.isEmpty()) {
+          return;
+        }
+        if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+          System.out.printf("  ... committed %d records, lag %d%n", done, lag);
+          lastPrint = System.nanoTime();
+        }
+        Thread.sleep(100);
+      }
+      throw new IllegalStateException("the tracker did not catch up within 30 minutes");
+    }
+  }
+
+  private static void lookups(int port, int peers, String[] segmentIds, int connections, int warmupSeconds,
+      int seconds) throws InterruptedException {
+    Vertx vertx = Vertx.vertx();
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(port).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(connections));
+    Random random = new Random(7);
+    String[] paths = new String[100_000];
+    for (int i = 0; i < paths.length; i++) {
+      paths[i] = "/segments/" + segmentIds[random.nextInt(segmentIds.length)] + "/peers?exclude=bench-peer-"
+          + random.nextInt(peers) + "&limit=10";
+    }
+    long[] latencies = new long[20_000_000];
+    AtomicLong recorded = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong counter = new AtomicLong();
+    long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
+    long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+    CountDownLatch done = new CountDownLatch(connections);
+    for (int c = 0; c < connections; c++) {
+      vertx.runOnContext(v -> loop(client, paths, counter, latencies, recorded, errors, warmupEnd, end, done));
+    }
+    long cpuStart = 0;
+    while (System.nanoTime() < warmupEnd) {
+      Thread.sleep(10);
+    }
+    cpuStart = cpuNanos();
+    done.await(seconds + warmupSeconds + 30L, TimeUnit.SECONDS);
+    double cpu = (cpuNanos() - cpuStart) / 1e9;
+    int n = (int) Math.min(recorded.get(), latencies.length);
+    long[] sorted = Arrays.copyOf(latencies, n);
+    Arrays.sort(sorted);
+    System.out.printf("lookups: %d in %d s = %.0f lookups/s over %d connections, %d errors%n", n, seconds,
+        n / (double) seconds, connections, errors.get());
+    if (n > 0) {
+      System.out.printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n", pct(sorted, 50),
+          pct(sorted, 90), pct(sorted, 99), pct(sorted, 99.9), sorted[n - 1] / 1e6);
+      System.out.printf("  CPU of this JVM (server + client + broker) meanwhile: %.1f s = %.0f lookups per CPU-second;"
+          + " load average %.1f%n", cpu, n / cpu, loadAverage());
+    }
+    client.close();
+    vertx.close();
+  }
+
+  /**
+   * The same lookups from {@code wrk} (a separate C load generator, so the JVM runs only the
+   * server and the broker): random segment and requester per request via a Lua script.
+   */
+  private static void wrk(int port, int peers, String[] segmentIds, int connections, int seconds) throws Exception {
+    Path script = Files.createTempFile("tracker-lookups", ".lua");
+    StringBuilder lua = new StringBuilder("local segments = {\n");
+    for (String s : segmentIds) {
+      lua.append('"').append(s).append("\",\n");
+    }
+    lua.append("}\nmath.randomseed(7)\nrequest = function()\n")
+        .append("  local s = segments[math.random(#segments)]\n")
+        .append("  return wrk.format(\"GET\", \"/segments/\" .. s .. \"/peers?exclude=bench-peer-\" .. ")
+        .append("math.random(0, ").append(peers - 1).append(") .. \"&limit=10\")\nend\n");
+    Files.writeString(script, lua);
+    List<String> cmd = List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
+        script.toString(), "http://127.0.0.1:" + port);
+    System.out.println("wrk: " + String.join(" ", cmd));
+    long cpu0 = cpuNanos();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    double cpu = (cpuNanos() - cpu0) / 1e9;
+    System.out.print(out);
+    System.out.printf("  CPU of this JVM (server + broker) during wrk: %.1f s; load average %.1f%n", cpu, loadAverage());
+    Files.deleteIfExists(script);
+  }
+
+  /** CPU time of this whole JVM, ns (all threads: broker, tracker and load client). */
+  private static long cpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+  }
+
+  private static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private static double pct(long[] sorted, double p) {
+    int i = (int) Math.min(sorted.length - 1, Math.ceil(p / 100.0 * sorted.length) - 1);
+    return sorted[Math.max(0, i)] / 1e6;
+  }
+
+  private static void loop(HttpClient client, String[] paths, AtomicLong counter, long[] latencies,
+      AtomicLong recorded, AtomicLong errors, long warmupEnd, long end, CountDownLatch done) {
+    long start = System.nanoTime();
+    if (start >= end) {
+      done.countDown();
+      return;
+    }
+    String path = paths[(int) (counter.getAndIncrement() % paths.length)];
+    Future<Integer> f = client.request(HttpMethod.GET, path)
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())));
+    f.onComplete(ar -> {
+      long t = System.nanoTime();
+      if (ar.failed() || ar.result() >= 500) {
+        errors.incrementAndGet();
+      } else if (start >= warmupEnd) {
+        long i = recorded.getAndIncrement();
+        if (i < latencies.length) {
+          latencies[(int) i] = t - start;
+        }
+      }
+      loop(client, paths, counter, latencies, recorded, errors, warmupEnd, end, done);
+    });
+  }
+}

@@ -1,0 +1,55 @@
+package dev.hybridcdn.ops.stack;
+
+import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.ops.StackEnv;
+import dev.hybridcdn.ops.demo.Demo;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cdn up}: the local stack on the default ports until Ctrl-C; {@code .cdn/stack.env} for the other commands. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = "Start the local stack on the default ports; stay up until Ctrl-C.", usageHelpWidth = 120)
+public final class UpCommand implements Callable<Integer> {
+  @Option(names = "--peers", description = "Peers to start from port 9000 (default 5).")
+  int peers = 5;
+  @Option(names = "--no-ingest", description = "Do not ingest the shipped tracks.")
+  boolean noIngest;
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the embedded servers (default .cdn/data, wiped at start).")
+  Path dataDir;
+
+  @Override
+  public Integer call() throws Exception {
+    Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
+    Demo.deleteTreeQuietly(data);
+    PrintStream err = System.err;
+    LocalStack stack = LocalStack.start(StackOptions.of(data, true), line -> err.println("• " + line));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      err.println("• stopping");
+      StackEnv.clear();
+      stack.close();
+      stopped.countDown();
+    }, "up-shutdown"));
+    List<String> songs = new ArrayList<>();
+    if (!noIngest) {
+      stack.ingest(MediaFiles.list(StackEnv.media()), line -> err.println("• " + line))
+          .forEach(r -> songs.add(r.manifest().songId()));
+    }
+    Delivery d = stack.startDelivery("", peers, true);
+    StackEnv.write(stack.env());
+    err.println();
+    err.println("Stack up (Ctrl-C or SIGTERM stops it). Variables for other commands are in " + StackEnv.file());
+    stack.env().forEach((k, v) -> err.printf("  %-24s %s%n", k, v));
+    if (!songs.isEmpty() && !d.peers().isEmpty()) {
+      err.printf("%nPlay through a peer:  ffplay %s%s%n", d.peers().get(0).baseUrl(), CdnPaths.master(songs.get(0)));
+    }
+    stopped.await();
+    return 0;
+  }
+}
