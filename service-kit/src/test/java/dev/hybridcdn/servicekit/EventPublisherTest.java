@@ -7,7 +7,6 @@ import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.events.EventPublisher;
-import dev.hybridcdn.testkit.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -65,7 +64,8 @@ class EventPublisherTest {
 
     producer.brokerBack.countDown(); // the broker returns: everything buffered is delivered
     int expected = accepted;
-    Await.until(Duration.ofSeconds(10), "buffered events sent", () -> producer.history().size() == expected);
+    org.awaitility.Awaitility.await("buffered events sent").atMost(Duration.ofSeconds(10))
+        .until(() -> producer.history().size() == expected);
     assertThat(producer.history()).allSatisfy(r -> assertThat(r.topic()).isEqualTo("cdn.peer-events"));
     assertThat(topics.codec().decode("cdn.peer-events", producer.history().get(0).value()))
         .isEqualTo(new PeerLeft("peer-1", 0L, "shutdown"));
