@@ -6,6 +6,7 @@ import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import dev.hybridcdn.topology.http.TopologyHttp;
+import dev.hybridcdn.topology.stream.GlobalDeadLetterProducer;
 import dev.hybridcdn.topology.stream.GraphTopology;
 import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
@@ -49,9 +50,11 @@ public final class TopologyApp implements AutoCloseable {
   private final PeerGraph graph;
   private final TopologyHttp http;
   private final HttpServer server;
+  private final GlobalDeadLetterProducer globalDeadLetters;
 
   private TopologyApp(Vertx vertx, boolean ownsVertx, KafkaStreams streams, PeerGraph graph, TopologyHttp http,
-      HttpServer server) {
+      HttpServer server, GlobalDeadLetterProducer globalDeadLetters) {
+    this.globalDeadLetters = globalDeadLetters;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.streams = streams;
@@ -81,7 +84,9 @@ public final class TopologyApp implements AutoCloseable {
     ensureTopics(config);
     Metrics metrics = new Metrics();
     PeerGraph graph = new PeerGraph();
-    Topology topology = GraphTopology.buildTopology(config, graph, metrics.registry());
+    GlobalDeadLetterProducer globalDeadLetters = new GlobalDeadLetterProducer(config.common().kafkaBootstrapServers(),
+        config.applicationId() + "-" + config.instanceId() + "-global-dead-letters");
+    Topology topology = GraphTopology.buildTopology(config, graph, metrics.registry(), globalDeadLetters);
     KafkaStreams streams = new KafkaStreams(topology, GraphTopology.streamsConfig(config));
     CompletableFuture<Void> running = new CompletableFuture<>();
     streams.setStateListener((now, before) -> {
@@ -107,20 +112,20 @@ public final class TopologyApp implements AutoCloseable {
           .get(30, TimeUnit.SECONDS);
       LOG.info("topology {} up: http port {}, graph {} nodes / {} links", config.instanceId(), server.actualPort(),
           graph.nodeCount(), graph.linkCount());
-      return new TopologyApp(vertx, ownsVertx, streams, graph, http, server);
+      return new TopologyApp(vertx, ownsVertx, streams, graph, http, server, globalDeadLetters);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      abort(streams, http);
+      abort(streams, http, globalDeadLetters);
       throw new IllegalStateException("interrupted while starting topology-streams", e);
     } catch (TimeoutException e) {
-      abort(streams, http);
+      abort(streams, http, globalDeadLetters);
       throw new IllegalStateException("Kafka Streams was not RUNNING within " + config.startTimeout().toMillis()
           + " ms (state " + streams.state() + ")", e);
     } catch (ExecutionException e) {
-      abort(streams, http);
+      abort(streams, http, globalDeadLetters);
       throw new IllegalStateException("topology-streams did not start: " + e.getCause().getMessage(), e.getCause());
     } catch (RuntimeException e) {
-      abort(streams, http);
+      abort(streams, http, globalDeadLetters);
       throw e;
     }
   }
@@ -147,11 +152,12 @@ public final class TopologyApp implements AutoCloseable {
     return GraphTopology.buildTopology(config);
   }
 
-  private static void abort(KafkaStreams streams, TopologyHttp http) {
+  private static void abort(KafkaStreams streams, TopologyHttp http, GlobalDeadLetterProducer globalDeadLetters) {
     if (http != null) {
       http.close();
     }
     streams.close(leaveGroup());
+    globalDeadLetters.close();
   }
 
   /**
@@ -257,6 +263,7 @@ public final class TopologyApp implements AutoCloseable {
     if (!streams.close(leaveGroup())) {
       LOG.warn("Kafka Streams did not close within {} ms", CLOSE_TIMEOUT.toMillis());
     }
+    globalDeadLetters.close();
     if (ownsVertx) {
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

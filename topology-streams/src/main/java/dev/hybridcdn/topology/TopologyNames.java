@@ -23,7 +23,7 @@ public final class TopologyNames {
   public static final String GRAPH_SOURCE = "topology-graph-source";
   /** Global processor keeping the global store and the in-memory graph in step. */
   public static final String GRAPH_UPDATER = "topology-graph-updater";
-  /** Global store: change key -> change JSON; every instance holds all of it. */
+  /** Global store: change key -> change value as on the topic (Avro single-object bytes); every instance holds all of it. */
   public static final String GRAPH_STORE = "topology-graph-store";
   /** Suffix of the compacted graph-changes topic, after the application id. */
   public static final String GRAPH_CHANGES_TOPIC_SUFFIX = "-graph-changes";

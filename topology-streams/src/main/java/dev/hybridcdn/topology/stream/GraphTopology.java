@@ -9,9 +9,13 @@ import dev.hybridcdn.topology.graph.PeerGraph;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Properties;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -32,9 +36,12 @@ import org.apache.kafka.streams.state.Stores;
 public final class GraphTopology {
   private GraphTopology() {}
 
-  /** The topology with a fresh graph and meters nobody reads (for tests that only look at stores and topics). */
+  /**
+   * The topology with a fresh graph, meters nobody reads and the global thread's dead letters
+   * dropped (for tests that only look at stores and topics).
+   */
   public static Topology buildTopology(TopologyConfig config) {
-    return buildTopology(config, new PeerGraph(), new SimpleMeterRegistry());
+    return buildTopology(config, new PeerGraph(), new SimpleMeterRegistry(), letter -> { });
   }
 
   /**
@@ -42,28 +49,35 @@ public final class GraphTopology {
    *
    * @param graph this instance's in-memory graph, fed by the global processor
    * @param meters where {@code cdn_topology_events_rejected_total} and {@code cdn_topology_links_expired_total} go
+   * @param globalDeadLetters where the global processor sends malformed graph-changes records
+   *     ({@link GlobalDeadLetterProducer} in production)
    */
-  public static Topology buildTopology(TopologyConfig config, PeerGraph graph, MeterRegistry meters) {
+  public static Topology buildTopology(TopologyConfig config, PeerGraph graph, MeterRegistry meters,
+      Consumer<ProducerRecord<byte[], byte[]>> globalDeadLetters) {
     TopicRegistry topics = config.topics();
     String deadLetters = topics.name(CdnTopic.DEAD_LETTERS);
+    Serializer<SpecificRecord> values = topics.valueSerde().serializer();
     Topology topology = new Topology();
     topology.addSource(TopologyNames.EVENT_SOURCE, new StringDeserializer(), topics.valueSerde().deserializer(),
         topics.name(CdnTopic.LINK_EVENTS), topics.name(CdnTopic.PEER_EVENTS), topics.name(CdnTopic.PEER_EXPIRATIONS));
     topology.addProcessor(TopologyNames.EVENT_PROCESSOR,
-        () -> new TopologyEventProcessor(topics.codec(), deadLetters, config.applicationId(), config.linkTtl(),
+        () -> new TopologyEventProcessor(deadLetters, config.applicationId(), config.linkTtl(),
             config.linkCheckInterval(), meters),
         TopologyNames.EVENT_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyNames.LINK_TTL_STORE),
         Serdes.String(), Serdes.Long()), TopologyNames.EVENT_PROCESSOR);
-    topology.addSink(TopologyNames.GRAPH_CHANGES_SINK, config.graphChangesTopic(), new StringSerializer(),
-        new StringSerializer(), TopologyNames.EVENT_PROCESSOR);
-    topology.addSink(TopologyNames.DEAD_LETTER_SINK, deadLetters, new StringSerializer(), new ByteArraySerializer(),
+    topology.addSink(TopologyNames.GRAPH_CHANGES_SINK, config.graphChangesTopic(), new StringSerializer(), values,
         TopologyNames.EVENT_PROCESSOR);
+    // Rejected events go out as received: the registry serde re-encodes the decoded value to the same bytes.
+    topology.addSink(TopologyNames.DEAD_LETTER_SINK, deadLetters, new StringSerializer(), values,
+        TopologyNames.EVENT_PROCESSOR);
+    // Raw bytes in: the global processor decodes, so a malformed change is dead-lettered, never thrown.
     topology.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyNames.GRAPH_STORE), Serdes.String(),
-            Serdes.String()).withLoggingDisabled(),
-        TopologyNames.GRAPH_SOURCE, new StringDeserializer(), new StringDeserializer(), config.graphChangesTopic(),
-        TopologyNames.GRAPH_UPDATER, () -> new GraphStoreUpdater(graph));
+            Serdes.ByteArray()).withLoggingDisabled(),
+        TopologyNames.GRAPH_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), config.graphChangesTopic(),
+        TopologyNames.GRAPH_UPDATER,
+        () -> new GraphStoreUpdater(graph, topics.codec(), deadLetters, config.applicationId(), globalDeadLetters));
     return topology;
   }
 
