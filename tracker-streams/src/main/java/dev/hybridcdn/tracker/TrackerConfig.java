@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.streamskit.StreamsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -30,13 +31,18 @@ import java.time.Duration;
  * @param streamThreads {@code TRACKER_STREAM_THREADS}, default 1
  * @param rttBucketMs {@code TRACKER_RTT_BUCKET_MS}, default 5 ms: RTTs within the same bucket rank equal
  * @param loadBucket {@code TRACKER_LOAD_BUCKET}, default 0.25: loads (0..1) within the same bucket rank equal
- * @param replicationFactor {@code TRACKER_REPLICATION_FACTOR}, default 1: of topics this app creates
  * @param startTimeout {@code TRACKER_START_TIMEOUT_MS}, default 60000 ms: how long {@code start} waits for RUNNING
+ * @param streams {@code STREAMS_PROCESSING_GUARANTEE}, {@code STREAMS_BAD_RECORD_POLICY} (streams-kit)
+ * @param httpInstances {@code TRACKER_HTTP_INSTANCES}, default the number of cores: HTTP verticle
+ *     instances (event loops) sharing the port
+ *
+ * <p>The replication factor of every topic the tracker creates, Streams' internal ones included, is
+ * the common {@code KAFKA_REPLICATION_FACTOR} ({@link CommonConfig}).
  */
 public record TrackerConfig(int httpPort, CommonConfig common, String applicationId, Duration heartbeatInterval,
     Duration peerTtl, Duration punctuateInterval, Path stateDir, int standbyReplicas, String advertisedHost,
     Duration loadWindow, Duration commitInterval, Duration sessionTimeout, int streamThreads, double rttBucketMs,
-    double loadBucket, short replicationFactor, Duration startTimeout) {
+    double loadBucket, Duration startTimeout, StreamsSettings streams, int httpInstances) {
 
   public static final int DEFAULT_HTTP_PORT = 7070;
   public static final String DEFAULT_APPLICATION_ID = "cdn-tracker";
@@ -78,22 +84,15 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
     int threads = env.integer("TRACKER_STREAM_THREADS", 1, 1, 64);
     double rttBucket = env.decimal("TRACKER_RTT_BUCKET_MS", 5.0, 0.001, 10_000);
     double loadBucket = env.decimal("TRACKER_LOAD_BUCKET", 0.25, 0.001, 1.0);
-    short rf = (short) env.integer("TRACKER_REPLICATION_FACTOR", 1, 1, 5);
     Duration startTimeout = env.millis("TRACKER_START_TIMEOUT_MS", Duration.ofSeconds(60), Duration.ofSeconds(1),
         Duration.ofMinutes(30));
+    int httpInstances = env.integer("TRACKER_HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 256);
     return new TrackerConfig(port, common, appId, h, ttl, punct, stateDir, standby, host, window, commit, session,
-        threads, rttBucket, loadBucket, rf, startTimeout);
+        threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances);
   }
 
   /** The topic registry under {@code TOPIC_PREFIX}. */
   public TopicRegistry topics() {
     return common.topics();
-  }
-
-  /** A copy with another HTTP port (the port actually bound, for {@code application.server}). */
-  public TrackerConfig withHttpPort(int port) {
-    return new TrackerConfig(port, common, applicationId, heartbeatInterval, peerTtl, punctuateInterval, stateDir,
-        standbyReplicas, advertisedHost, loadWindow, commitInterval, sessionTimeout, streamThreads, rttBucketMs,
-        loadBucket, replicationFactor, startTimeout);
   }
 }

@@ -58,6 +58,9 @@ public final class SingleObjectCodec implements EventCodec {
       register(current, current);
     }
     for (SchemaHistory.Version v : history.all()) {
+      if (dev.hybridcdn.schemas.internal.InternalRecords.NAMESPACE.equals(v.schema().getNamespace())) {
+        continue; // an app's internal record, no event: InternalRecords decodes it
+      }
       var type = EventTypes.byFullName().get(v.schema().getFullName());
       if (type == null) {
         throw new IllegalStateException("released schema " + v.resource() + " has no current event class");

@@ -58,15 +58,29 @@ public final class TopicAdmin {
    */
   public static Set<String> ensureTopics(Admin admin, TopicRegistry registry, int configuredReplication,
       Duration timeout) {
+    return ensureTopics(admin, registry, null, List.of(), configuredReplication, timeout);
+  }
+
+  /**
+   * As {@link #ensureTopics(Admin, TopicRegistry, int, Duration)}, plus the app-owned topics
+   * ({@link AppTopic}) of one application id, with the same replication factor.
+   *
+   * @param applicationId the Streams application id naming the app-owned topics; ignored when
+   *     {@code appTopics} is empty
+   */
+  public static Set<String> ensureTopics(Admin admin, TopicRegistry registry, String applicationId,
+      java.util.Collection<AppTopic> appTopics, int configuredReplication, Duration timeout) {
     short replicationFactor = replicationFactor(admin, configuredReplication, timeout);
+    List<NewTopic> wanted = new ArrayList<>();
+    for (CdnTopic topic : CdnTopic.values()) {
+      wanted.add(registry.newTopic(topic, replicationFactor));
+    }
+    for (AppTopic topic : appTopics) {
+      wanted.add(registry.newTopic(topic, applicationId, replicationFactor));
+    }
     try {
       Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      List<NewTopic> missing = new ArrayList<>();
-      for (CdnTopic topic : CdnTopic.values()) {
-        if (!existing.contains(registry.name(topic))) {
-          missing.add(registry.newTopic(topic, replicationFactor));
-        }
-      }
+      List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
       Set<String> created = new java.util.TreeSet<>();
       for (var entry : admin.createTopics(missing).values().entrySet()) {
         try {

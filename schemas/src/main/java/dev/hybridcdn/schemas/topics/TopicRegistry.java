@@ -87,4 +87,14 @@ public final class TopicRegistry {
     }
     return new NewTopic(name(topic), topic.partitions(), replicationFactor).configs(configs);
   }
+
+  /**
+   * Creation settings of an app-owned topic (named by the application id, not the prefix).
+   *
+   * @param replicationFactor as for {@link #newTopic(CdnTopic, short)}
+   */
+  public NewTopic newTopic(AppTopic topic, String applicationId, short replicationFactor) {
+    return new NewTopic(topic.name(applicationId), topic.partitions(), replicationFactor)
+        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, topic.cleanup().config));
+  }
 }

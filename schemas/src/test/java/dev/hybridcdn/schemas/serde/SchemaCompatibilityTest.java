@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.specific.SpecificRecord;
+import dev.hybridcdn.schemas.internal.InternalRecords;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,10 +26,17 @@ import org.junit.jupiter.api.Test;
 class SchemaCompatibilityTest {
   private final SchemaHistory history = SchemaHistory.load();
 
+  /** Events and the Streams apps' internal records alike. */
+  private static List<Class<? extends SpecificRecord>> types() {
+    List<Class<? extends SpecificRecord>> all = new ArrayList<>(EventTypes.byFullName().values());
+    all.addAll(InternalRecords.TYPES);
+    return all;
+  }
+
   @Test
   void everyEventTypeIsReleasedAsItIsNow() {
     List<String> problems = new ArrayList<>();
-    for (var type : EventTypes.byFullName().values()) {
+    for (var type : types()) {
       Schema current = EventTypes.schemaOf(type);
       var versions = history.versions(current.getName());
       if (versions.isEmpty()) {
@@ -46,7 +55,7 @@ class SchemaCompatibilityTest {
   @Test
   void everyCurrentSchemaReadsAndIsReadByEveryReleasedVersion() {
     List<String> problems = new ArrayList<>();
-    for (var type : EventTypes.byFullName().values()) {
+    for (var type : types()) {
       Schema current = EventTypes.schemaOf(type);
       for (SchemaHistory.Version old : history.versions(current.getName())) {
         var backward = SchemaCompatibility.checkReaderWriterCompatibility(current, old.schema());

@@ -1,6 +1,7 @@
 package dev.hybridcdn.tracker.index;
 
-import java.nio.ByteBuffer;
+import dev.hybridcdn.schemas.internal.InternalRecords;
+import dev.hybridcdn.schemas.internal.PeerLoadWindow;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -16,15 +17,17 @@ public record LoadWindow(long heartbeats, long uploadedBytes) {
     return new LoadWindow(heartbeats + beats, uploadedBytes + bytes);
   }
 
+  private static final Serde<PeerLoadWindow> RECORDS = InternalRecords.serde(PeerLoadWindow.class);
+  private static final Serde<LoadWindow> SERDE = Serdes.serdeFrom(
+      (topic, w) -> w == null ? null : RECORDS.serializer().serialize(topic,
+          new PeerLoadWindow(w.heartbeats, w.uploadedBytes)),
+      (topic, data) -> {
+        PeerLoadWindow r = RECORDS.deserializer().deserialize(topic, data);
+        return r == null ? null : new LoadWindow(r.getHeartbeats(), r.getUploadedBytes());
+      });
+
+  /** The serde of {@link TrackerStores#PEER_LOAD_WINDOWS}: the Avro record {@link PeerLoadWindow} (schemas). */
   public static Serde<LoadWindow> serde() {
-    return Serdes.serdeFrom(
-        (topic, w) -> w == null ? null : ByteBuffer.allocate(16).putLong(w.heartbeats).putLong(w.uploadedBytes).array(),
-        (topic, data) -> {
-          if (data == null) {
-            return null;
-          }
-          ByteBuffer b = ByteBuffer.wrap(data);
-          return new LoadWindow(b.getLong(), b.getLong());
-        });
+    return SERDE;
   }
 }

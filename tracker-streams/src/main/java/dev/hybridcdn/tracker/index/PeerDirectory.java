@@ -16,6 +16,13 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +36,6 @@ public final class PeerDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(PeerDirectory.class);
   private final ConcurrentHashMap<String, PeerState> decoded = new ConcurrentHashMap<>();
   private final Deserializer<PeerState> deserializer = PeerState.serde().deserializer();
-  private static final int TIMESTAMP_BYTES = 8;
 
   /** An announced live peer, or null (unknown, left, expired). Thread-safe, never blocks. */
   public PeerState get(String peerId) {
@@ -41,8 +47,37 @@ public final class PeerDirectory {
     return decoded.size();
   }
 
-  /** The supplier of the global store backing this directory. */
-  public KeyValueBytesStoreSupplier supplier() {
+  /**
+   * The global store backing this directory: a plain (not timestamped) key-value store of
+   * {@link PeerState}, without changelog (its topic is its changelog), for
+   * {@code StreamsBuilder.addGlobalStore} with {@link #updater()}.
+   */
+  public StoreBuilder<KeyValueStore<String, PeerState>> storeBuilder() {
+    return Stores.keyValueStoreBuilder(supplier(), Serdes.String(), PeerState.serde()).withLoggingDisabled();
+  }
+
+  /** The global processor: each directory record put into (or, a tombstone, deleted from) the store. */
+  public static ProcessorSupplier<String, PeerState, Void, Void> updater() {
+    return () -> new Processor<>() {
+      private KeyValueStore<String, PeerState> store;
+
+      @Override
+      public void init(ProcessorContext<Void, Void> context) {
+        store = context.getStateStore(TrackerStores.PEER_DIRECTORY);
+      }
+
+      @Override
+      public void process(Record<String, PeerState> r) {
+        if (r.value() == null) {
+          store.delete(r.key());
+        } else {
+          store.put(r.key(), r.value());
+        }
+      }
+    };
+  }
+
+  private KeyValueBytesStoreSupplier supplier() {
     return new KeyValueBytesStoreSupplier() {
       @Override
       public String name() {
@@ -68,8 +103,7 @@ public final class PeerDirectory {
       return;
     }
     try {
-      PeerState s = deserializer.deserialize(TrackerStores.PEER_DIRECTORY,
-          java.util.Arrays.copyOfRange(value, TIMESTAMP_BYTES, value.length));
+      PeerState s = deserializer.deserialize(TrackerStores.PEER_DIRECTORY, value);
       decoded.put(id.intern(), interned(s));
     } catch (RuntimeException e) {
       LOG.warn("undecodable peer directory entry for {} ignored: {}", id, e.toString());
@@ -94,10 +128,11 @@ public final class PeerDirectory {
   }
 
   /**
-   * Values arrive in Streams' timestamped format (8-byte timestamp, then the value), as in every
-   * global KTable store; the marker interface makes restoration convert to the same format.
+   * A plain key-value bytes store under a non-timestamped store builder: values are the serialized
+   * {@link PeerState}, the same bytes as on the topic, whether written by {@link #updater()} or
+   * restored from the topic; this class depends on no internal byte layout of Streams.
    */
-  private final class Store implements KeyValueStore<Bytes, byte[]>, org.apache.kafka.streams.state.TimestampedBytesStore {
+  private final class Store implements KeyValueStore<Bytes, byte[]> {
     private final NavigableMap<Bytes, byte[]> map = new ConcurrentSkipListMap<>();
     private volatile boolean open;
 

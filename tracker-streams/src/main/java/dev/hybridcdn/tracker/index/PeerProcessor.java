@@ -30,36 +30,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The per-peer half of the tracker, keyed by peer id (co-partitioned {@code cdn.peer-events},
  * {@code cdn.segment-events}, {@code cdn.link-events}): liveness, holdings, load windows, and the
- * wall-clock reaper. It forwards three kinds of output, told apart by type: {@link IndexChange}
- * (re-keyed by segment id into the segment index), {@link DirectoryChange} (the global peer
- * directory) and {@link PeerExpired} (to {@code cdn.peer-expirations}).
+ * wall-clock reaper. It forwards the three kinds of {@link PeerOutput}: index changes (re-keyed by
+ * segment id into the segment index), directory changes (the global peer directory) and
+ * expirations (to {@code cdn.peer-expirations}).
  *
  * <p>Liveness is judged by the tracker's wall clock at processing time ({@code lastSeenMs}), not
  * the peer's clock, so skewed peer clocks cannot keep a dead peer alive; the reaper runs every
  * punctuation interval as a WALL_CLOCK_TIME punctuator, so expiry happens without any input.
  */
-final class PeerProcessor implements Processor<String, SpecificRecord, String, Object> {
+final class PeerProcessor implements Processor<String, SpecificRecord, String, PeerOutput> {
   private static final Logger LOG = LoggerFactory.getLogger(PeerProcessor.class);
-
-  /** A holder added to ({@code bytes >= 0}) or removed from ({@code bytes < 0}) a segment. */
-  record IndexChange(String segmentId, String peerId, long bytes) {
-    static final char ADD = '+';
-    static final char REMOVE = '-';
-
-    /** Wire form on the repartition topic: {@code +peerId:bytes} or {@code -peerId}. */
-    String encode() {
-      return bytes >= 0 ? ADD + peerId + ":" + bytes : REMOVE + peerId;
-    }
-  }
-
-  /** A peer directory update; {@code state == null} removes the peer. */
-  record DirectoryChange(String peerId, PeerState state) {}
 
   private final Duration ttl;
   private final Duration punctuateInterval;
   private final long windowMs;
   private final TrackerTopology.Listener listener;
-  private ProcessorContext<String, Object> context;
+  private ProcessorContext<String, PeerOutput> context;
   private KeyValueStore<String, PeerState> peers;
   private KeyValueStore<String, Long> holdings;
   private WindowStore<String, LoadWindow> windows;
@@ -72,7 +58,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
   }
 
   @Override
-  public void init(ProcessorContext<String, Object> context) {
+  public void init(ProcessorContext<String, PeerOutput> context) {
     this.context = context;
     peers = context.getStateStore(TrackerStores.PEERS);
     holdings = context.getStateStore(TrackerStores.PEER_HOLDINGS);
@@ -129,7 +115,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
         e.getCacheCapacityBytes(), e.getTs(), e.getTs(), now, 0, null, 0, 0, 0, 0, held,
         old == null ? java.util.Map.of() : old.links());
     peers.put(e.getPeerId(), s);
-    context.forward(r.withKey(e.getPeerId()).withValue(new DirectoryChange(e.getPeerId(), s)));
+    context.forward(r.withKey(e.getPeerId()).withValue(new PeerOutput.DirectoryChange(s)));
   }
 
   private void heartbeat(PeerHeartbeat e, long now, Record<String, SpecificRecord> r) {
@@ -153,7 +139,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
         old.links());
     peers.put(s.peerId(), s);
     if (old.activeUploads() != s.activeUploads() || !Objects.equals(old.meanRttMs(), s.meanRttMs())) {
-      context.forward(r.withKey(s.peerId()).withValue(new DirectoryChange(s.peerId(), s)));
+      context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(s)));
     }
   }
 
@@ -171,7 +157,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
       holdings.put(key, Math.max(0, e.getBytes()));
       s = s.withHeld(s.heldSegments() + 1);
       context.forward(r.withKey(e.getSegmentId())
-          .withValue(new IndexChange(e.getSegmentId(), e.getPeerId(), Math.max(0, e.getBytes()))));
+          .withValue(PeerOutput.IndexChange.added(e.getPeerId(), Math.max(0, e.getBytes()))));
     }
     peers.put(e.getPeerId(), s.withLastSeen(now));
   }
@@ -183,7 +169,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
     }
     String key = TrackerStores.composite(e.getPeerId(), e.getSegmentId());
     if (holdings.delete(key) != null) {
-      context.forward(r.withKey(e.getSegmentId()).withValue(new IndexChange(e.getSegmentId(), e.getPeerId(), -1)));
+      context.forward(r.withKey(e.getSegmentId()).withValue(PeerOutput.IndexChange.removed(e.getPeerId())));
       PeerState s = peers.get(e.getPeerId());
       if (s != null) {
         peers.put(s.peerId(), s.withHeld(Math.max(0, s.heldSegments() - 1)));
@@ -206,7 +192,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
     }
     PeerState updated = s.withLink(e.getToId(), e.getRttMs());
     peers.put(s.peerId(), updated);
-    context.forward(r.withKey(s.peerId()).withValue(new DirectoryChange(s.peerId(), updated)));
+    context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(updated)));
   }
 
   /** The reaper: every peer not seen for the TTL is removed and announced expired. */
@@ -223,7 +209,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
     for (PeerState s : expired) {
       remove(s, now);
       long lastSeen = s.announced() ? Math.max(s.lastEventTs(), 0) : s.lastSeenMs();
-      context.forward(new Record<>(s.peerId(), (Object) new PeerExpired(s.peerId(), lastSeen, now), now));
+      context.forward(new Record<>(s.peerId(), (PeerOutput) new PeerOutput.Expired(new PeerExpired(s.peerId(), lastSeen, now)), now));
       listener.expired(s.peerId());
       LOG.info("peer {} expired: silent for {} ms (TTL {} ms), {} segments dropped", s.peerId(),
           now - s.lastSeenMs(), ttl.toMillis(), s.heldSegments());
@@ -234,7 +220,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
     clearHoldings(s.peerId());
     peers.delete(s.peerId());
     if (s.announced()) {
-      context.forward(new Record<>(s.peerId(), (Object) new DirectoryChange(s.peerId(), null), now));
+      context.forward(new Record<>(s.peerId(), (PeerOutput) new PeerOutput.DirectoryChange(null), now));
     }
   }
 
@@ -250,7 +236,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, O
     for (KeyValue<String, Long> kv : held) {
       holdings.delete(kv.key);
       String segmentId = TrackerStores.second(kv.key);
-      context.forward(new Record<>(segmentId, (Object) new IndexChange(segmentId, peerId, -1), ts));
+      context.forward(new Record<>(segmentId, (PeerOutput) PeerOutput.IndexChange.removed(peerId), ts));
     }
   }
 

@@ -1,14 +1,14 @@
 package dev.hybridcdn.tracker.index;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import dev.hybridcdn.schemas.internal.InternalRecords;
+import dev.hybridcdn.schemas.internal.PeerLink;
+import dev.hybridcdn.schemas.internal.TrackedPeer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * What the tracker knows of one peer: its announcement (PeerJoined), its last heartbeat and the
@@ -71,108 +71,38 @@ public record PeerState(String peerId, boolean announced, String region, String 
         copy);
   }
 
-  /** Compact binary serde (the value of {@link TrackerStores#PEERS} and the peer directory). */
+  private static final Serde<TrackedPeer> RECORDS = InternalRecords.serde(TrackedPeer.class);
+  private static final Serde<PeerState> SERDE = Serdes.serdeFrom(
+      (topic, s) -> s == null ? null : RECORDS.serializer().serialize(topic, s.toRecord()),
+      (topic, data) -> data == null ? null : from(RECORDS.deserializer().deserialize(topic, data)));
+
+  /**
+   * The serde of {@link TrackerStores#PEERS} and the peer directory: the Avro record
+   * {@link TrackedPeer} (schemas, {@code avro/internal/}); undecodable bytes fail with
+   * {@link org.apache.kafka.common.errors.SerializationException}.
+   */
   public static Serde<PeerState> serde() {
-    return Serdes.serdeFrom(SERIALIZER, DESERIALIZER);
+    return SERDE;
   }
 
-  private static final byte VERSION = 1;
-
-  private static final Serializer<PeerState> SERIALIZER = (topic, s) -> {
-    if (s == null) {
-      return null;
-    }
-    byte[] id = utf8(s.peerId);
-    byte[] region = utf8(s.region);
-    byte[] base = utf8(s.baseUrl);
-    int size = 1 + 1 + 12 + len(id) + len(region) + len(base) + 4 + 8 * 4 + 4 + 1 + 8 + 8 * 2 + 4 + 8 + 4 + 4;
-    byte[][] linkIds = new byte[s.links.size()][];
-    int i = 0;
-    for (String to : s.links.keySet()) {
-      linkIds[i] = utf8(to);
-      size += 4 + linkIds[i].length + 8;
-      i++;
-    }
-    ByteBuffer b = ByteBuffer.allocate(size);
-    b.put(VERSION).put((byte) (s.announced ? 1 : 0));
-    putBytes(b, id);
-    putBytes(b, region);
-    putBytes(b, base);
-    b.putInt(s.uploadSlots).putLong(s.cacheCapacityBytes).putLong(s.joinedTs).putLong(s.lastEventTs)
-        .putLong(s.lastSeenMs).putInt(s.activeUploads);
-    b.put((byte) (s.meanRttMs == null ? 0 : 1)).putDouble(s.meanRttMs == null ? 0 : s.meanRttMs);
-    b.putLong(s.uploadedBytes).putLong(s.downloadedBytes).putInt(s.cachedSegments).putLong(s.cachedBytes)
-        .putInt(s.heldSegments).putInt(s.links.size());
-    i = 0;
-    for (double rtt : s.links.values()) {
-      putBytes(b, linkIds[i++]);
-      b.putDouble(rtt);
-    }
-    return b.array();
-  };
-
-  private static final Deserializer<PeerState> DESERIALIZER = (topic, data) -> {
-    if (data == null) {
-      return null;
-    }
-    try {
-      ByteBuffer b = ByteBuffer.wrap(data);
-      if (b.get() != VERSION) {
-        throw new SerializationException("unknown PeerState version");
-      }
-      boolean announced = b.get() == 1;
-      String id = getString(b);
-      String region = getString(b);
-      String base = getString(b);
-      int slots = b.getInt();
-      long capacity = b.getLong();
-      long joined = b.getLong();
-      long lastEvent = b.getLong();
-      long lastSeen = b.getLong();
-      int active = b.getInt();
-      boolean hasRtt = b.get() == 1;
-      double rtt = b.getDouble();
-      long up = b.getLong();
-      long down = b.getLong();
-      int cachedSegments = b.getInt();
-      long cachedBytes = b.getLong();
-      int held = b.getInt();
-      int n = b.getInt();
-      Map<String, Double> links = new LinkedHashMap<>();
-      for (int i = 0; i < n; i++) {
-        String to = getString(b);
-        links.put(to, b.getDouble());
-      }
-      return new PeerState(id, announced, region, base, slots, capacity, joined, lastEvent, lastSeen, active,
-          hasRtt ? rtt : null, up, down, cachedSegments, cachedBytes, held, links);
-    } catch (RuntimeException e) {
-      throw new SerializationException("corrupt PeerState", e);
-    }
-  };
-
-  private static int len(byte[] b) {
-    return b == null ? 0 : b.length;
+  /** As stored. */
+  TrackedPeer toRecord() {
+    List<PeerLink> linkList = new ArrayList<>(links.size());
+    links.forEach((to, rtt) -> linkList.add(new PeerLink(to, rtt)));
+    return new TrackedPeer(peerId, announced, region, baseUrl, uploadSlots, cacheCapacityBytes, joinedTs,
+        lastEventTs, lastSeenMs, activeUploads, meanRttMs, uploadedBytes, downloadedBytes, cachedSegments,
+        cachedBytes, heldSegments, linkList);
   }
 
-  private static byte[] utf8(String s) {
-    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void putBytes(ByteBuffer b, byte[] bytes) {
-    if (bytes == null) {
-      b.putInt(-1);
-    } else {
-      b.putInt(bytes.length).put(bytes);
+  /** From the stored record; links keep their order (oldest measurement first). */
+  static PeerState from(TrackedPeer r) {
+    Map<String, Double> links = new LinkedHashMap<>();
+    for (PeerLink l : r.getLinks()) {
+      links.put(l.getPeerId(), l.getRttMs());
     }
-  }
-
-  private static String getString(ByteBuffer b) {
-    int n = b.getInt();
-    if (n < 0) {
-      return null;
-    }
-    byte[] bytes = new byte[n];
-    b.get(bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
+    return new PeerState(r.getPeerId(), r.getAnnounced(), r.getRegion(), r.getBaseUrl(), r.getUploadSlots(),
+        r.getCacheCapacityBytes(), r.getJoinedTs(), r.getLastEventTs(), r.getLastSeenMs(), r.getActiveUploads(),
+        r.getMeanRttMs(), r.getUploadedBytes(), r.getDownloadedBytes(), r.getCachedSegments(), r.getCachedBytes(),
+        r.getHeldSegments(), links);
   }
 }

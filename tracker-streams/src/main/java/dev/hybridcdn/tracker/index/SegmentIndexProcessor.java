@@ -1,6 +1,7 @@
 package dev.hybridcdn.tracker.index;
 
 import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.internal.HolderChange;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -12,9 +13,10 @@ import org.slf4j.LoggerFactory;
  * The segment index, keyed by segment id (after the {@link TrackerStores#HOLDINGS_BY_SEGMENT}
  * repartition): {@code segmentId|peerId} entries in {@link TrackerStores#SEGMENT_HOLDERS} and a
  * holder count per segment in {@link TrackerStores#SEGMENT_HOLDER_COUNTS}. Changes come from
- * {@link PeerProcessor} as {@code +peerId:bytes} or {@code -peerId}.
+ * {@link PeerProcessor} as {@link HolderChange} records (schemas, {@code avro/internal/}); bytes
+ * that are no HolderChange never get here: the deserialization handler dead-letters them.
  */
-final class SegmentIndexProcessor implements Processor<String, String, Void, Void> {
+final class SegmentIndexProcessor implements Processor<String, HolderChange, Void, Void> {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentIndexProcessor.class);
   private ProcessorContext<Void, Void> context;
   private KeyValueStore<String, Long> holders;
@@ -28,34 +30,33 @@ final class SegmentIndexProcessor implements Processor<String, String, Void, Voi
   }
 
   @Override
-  public void process(Record<String, String> r) {
+  public void process(Record<String, HolderChange> r) {
     String segmentId = r.key();
-    String change = r.value();
-    if (segmentId == null || change == null || change.length() < 2 || Ids.SegmentId.parse(segmentId).isEmpty()) {
+    HolderChange change = r.value();
+    if (segmentId == null || change == null || Ids.SegmentId.parse(segmentId).isEmpty()) {
       LOG.warn("skipped malformed index change {} -> {} at {}", segmentId, change, context.recordMetadata());
       return;
     }
-    char op = change.charAt(0);
-    if (op == PeerProcessor.IndexChange.ADD) {
-      int colon = change.lastIndexOf(':');
-      String peerId = colon > 0 ? change.substring(1, colon) : change.substring(1);
-      long bytes = colon > 0 ? Long.parseLong(change.substring(colon + 1)) : 0;
-      String key = TrackerStores.composite(segmentId, peerId);
-      if (holders.get(key) == null) {
-        Integer n = counts.get(segmentId);
-        counts.put(segmentId, n == null ? 1 : n + 1);
+    String key = TrackerStores.composite(segmentId, change.getPeerId());
+    switch (change.getAction()) {
+      case ADD -> {
+        if (holders.get(key) == null) {
+          Integer n = counts.get(segmentId);
+          counts.put(segmentId, n == null ? 1 : n + 1);
+        }
+        holders.put(key, change.getBytes());
       }
-      holders.put(key, bytes);
-    } else if (op == PeerProcessor.IndexChange.REMOVE) {
-      String key = TrackerStores.composite(segmentId, change.substring(1));
-      if (holders.delete(key) != null) {
-        Integer n = counts.get(segmentId);
-        if (n == null || n <= 1) {
-          counts.delete(segmentId);
-        } else {
-          counts.put(segmentId, n - 1);
+      case REMOVE -> {
+        if (holders.delete(key) != null) {
+          Integer n = counts.get(segmentId);
+          if (n == null || n <= 1) {
+            counts.delete(segmentId);
+          } else {
+            counts.put(segmentId, n - 1);
+          }
         }
       }
+      default -> throw new IllegalArgumentException("unknown holder action " + change.getAction());
     }
   }
 }

@@ -18,16 +18,15 @@ public final class TrackerStores {
   public static final String SEGMENT_HOLDERS = "tracker-segment-holders";
   /** Segment id -> number of holders (int), for {@code /content} without a full index scan. */
   public static final String SEGMENT_HOLDER_COUNTS = "tracker-segment-holder-counts";
-  /** Global (every instance) peer id -> {@link PeerState} of announced live peers; ranking reads it. */
+  /**
+   * Global (every instance) peer id -> {@link PeerState} of announced live peers; ranking reads it.
+   * Fed by the compacted app-owned topic {@code AppTopic.TRACKER_PEER_DIRECTORY} (schemas),
+   * {@code <applicationId>-tracker-peer-directory}, created at start.
+   */
   public static final String PEER_DIRECTORY = "tracker-peer-directory";
 
   /** Repartition topic (suffix {@code -repartition} added by Streams): holder changes keyed by segment id. */
   public static final String HOLDINGS_BY_SEGMENT = "tracker-holdings-by-segment";
-  /**
-   * Compacted topic feeding {@link #PEER_DIRECTORY}; the full name is
-   * {@code <applicationId>-tracker-peer-directory} (see {@link #peerDirectoryTopic(String)}), created at start.
-   */
-  public static final String PEER_DIRECTORY_TOPIC_SUFFIX = "tracker-peer-directory";
 
   public static final String PEER_EVENTS_SOURCE = "tracker-peer-events-source";
   public static final String SEGMENT_EVENTS_SOURCE = "tracker-segment-events-source";
@@ -45,11 +44,6 @@ public final class TrackerStores {
   public static final String EXPIRATION_VALUES = "tracker-expiration-values";
   public static final String EXPIRATIONS_SINK = "tracker-peer-expirations-sink";
   public static final String SEGMENT_INDEX_PROCESSOR = "tracker-segment-index";
-
-  /** Full name of the peer directory topic of an application id. */
-  public static String peerDirectoryTopic(String applicationId) {
-    return applicationId + "-" + PEER_DIRECTORY_TOPIC_SUFFIX;
-  }
 
   /** Separator of composite keys; neither segment ids nor peer ids may contain it (Ids). */
   public static final char SEP = '|';

@@ -1,7 +1,8 @@
 package dev.hybridcdn.tracker.index;
 
-import dev.hybridcdn.schemas.deadletter.StreamsDeadLetterHandler;
-import dev.hybridcdn.schemas.events.PeerExpired;
+import dev.hybridcdn.schemas.internal.HolderChange;
+import dev.hybridcdn.schemas.internal.InternalRecords;
+import dev.hybridcdn.schemas.topics.AppTopic;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.tracker.TrackerConfig;
@@ -17,7 +18,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -32,13 +32,16 @@ import org.apache.kafka.streams.state.Stores;
  * cdn.peer-events ─┐
  * cdn.segment-events ─┼─ merge ─ tracker-peer-liveness [tracker-peers, tracker-peer-holdings,
  * cdn.link-events ─┘                         tracker-peer-load-windows; wall-clock reaper]
- *      ├─ IndexChange ─ repartition tracker-holdings-by-segment ─ tracker-segment-index
+ *      ├─ INDEX (HolderChange) ─ repartition tracker-holdings-by-segment ─ tracker-segment-index
  *      │                                  [tracker-segment-holders, tracker-segment-holder-counts]
- *      ├─ DirectoryChange ─ &lt;app&gt;-tracker-peer-directory (compacted) ─ global tracker-peer-directory
- *      └─ PeerExpired ─ cdn.peer-expirations
+ *      ├─ DIRECTORY (PeerState) ─ &lt;app&gt;-tracker-peer-directory (compacted) ─ global tracker-peer-directory
+ *      └─ EXPIRED (PeerExpired) ─ cdn.peer-expirations
  * </pre>
  */
 public final class TrackerTopology {
+  /** Values of the {@link TrackerStores#HOLDINGS_BY_SEGMENT} repartition topic. */
+  private static final Serde<HolderChange> HOLDER_CHANGES = InternalRecords.serde(HolderChange.class);
+
   private TrackerTopology() {}
 
   /** Callbacks from stream threads, e.g. for metrics; must be thread-safe and fast. */
@@ -108,57 +111,61 @@ public final class TrackerTopology {
     KStream<String, SpecificRecord> linkEvents = builder.stream(topics.name(CdnTopic.LINK_EVENTS),
         Consumed.with(keys, events).withName(TrackerStores.LINK_EVENTS_SOURCE));
 
-    KStream<String, Object> out = peerEvents
+    KStream<String, PeerOutput> out = peerEvents
         .merge(segmentEvents, Named.as(TrackerStores.MERGE_PEER_SEGMENT))
         .merge(linkEvents, Named.as(TrackerStores.MERGE_LINKS))
         .process(() -> new PeerProcessor(config.peerTtl(), config.punctuateInterval(), window, listener),
             Named.as(TrackerStores.PEER_PROCESSOR), TrackerStores.PEERS, TrackerStores.PEER_HOLDINGS,
             TrackerStores.PEER_LOAD_WINDOWS);
 
-    out.filter((k, v) -> v instanceof PeerProcessor.IndexChange, Named.as(TrackerStores.INDEX_CHANGES))
-        .mapValues(v -> ((PeerProcessor.IndexChange) v).encode(), Named.as(TrackerStores.INDEX_CHANGE_VALUES))
-        .repartition(Repartitioned.<String, String>as(TrackerStores.HOLDINGS_BY_SEGMENT)
-            .withKeySerde(Serdes.String()).withValueSerde(Serdes.String()))
+    out.filter((k, v) -> v.kind() == PeerOutput.Kind.INDEX, Named.as(TrackerStores.INDEX_CHANGES))
+        .mapValues(v -> ((PeerOutput.IndexChange) v).change(), Named.as(TrackerStores.INDEX_CHANGE_VALUES))
+        .repartition(Repartitioned.<String, HolderChange>as(TrackerStores.HOLDINGS_BY_SEGMENT)
+            .withKeySerde(Serdes.String()).withValueSerde(HOLDER_CHANGES))
         .process(SegmentIndexProcessor::new, Named.as(TrackerStores.SEGMENT_INDEX_PROCESSOR),
             TrackerStores.SEGMENT_HOLDERS, TrackerStores.SEGMENT_HOLDER_COUNTS);
 
-    String directoryTopic = TrackerStores.peerDirectoryTopic(config.applicationId());
-    out.filter((k, v) -> v instanceof PeerProcessor.DirectoryChange, Named.as(TrackerStores.DIRECTORY_CHANGES))
-        .mapValues(v -> ((PeerProcessor.DirectoryChange) v).state(), Named.as(TrackerStores.DIRECTORY_CHANGE_VALUES))
+    String directoryTopic = AppTopic.TRACKER_PEER_DIRECTORY.name(config.applicationId());
+    out.filter((k, v) -> v.kind() == PeerOutput.Kind.DIRECTORY, Named.as(TrackerStores.DIRECTORY_CHANGES))
+        .mapValues(v -> ((PeerOutput.DirectoryChange) v).state(), Named.as(TrackerStores.DIRECTORY_CHANGE_VALUES))
         .to(directoryTopic, Produced.with(Serdes.String(), PeerState.serde()).withName(TrackerStores.DIRECTORY_SINK));
 
-    out.filter((k, v) -> v instanceof PeerExpired, Named.as(TrackerStores.EXPIRATIONS))
-        .mapValues(v -> (SpecificRecord) v, Named.as(TrackerStores.EXPIRATION_VALUES))
+    out.filter((k, v) -> v.kind() == PeerOutput.Kind.EXPIRED, Named.as(TrackerStores.EXPIRATIONS))
+        .mapValues(v -> (SpecificRecord) ((PeerOutput.Expired) v).event(), Named.as(TrackerStores.EXPIRATION_VALUES))
         .to(topics.name(CdnTopic.PEER_EXPIRATIONS), Produced.with(keys, events)
             .withName(TrackerStores.EXPIRATIONS_SINK));
 
-    builder.globalTable(directoryTopic, Consumed.with(Serdes.String(), PeerState.serde())
-            .withName(TrackerStores.PEER_DIRECTORY_SOURCE),
-        Materialized.<String, PeerState>as(directory.supplier())
-            .withKeySerde(Serdes.String()).withValueSerde(PeerState.serde()).withCachingDisabled());
+    builder.addGlobalStore(directory.storeBuilder(), directoryTopic,
+        Consumed.with(Serdes.String(), PeerState.serde()).withName(TrackerStores.PEER_DIRECTORY_SOURCE),
+        PeerDirectory.updater());
     return builder.build();
   }
 
   /**
-   * Streams settings: exactly-once v2, the dead-letter handler for undecodable records, the
-   * {@code application.server} other instances forward queries to, standby replicas, and the
-   * commit/session timings from the config.
+   * The full Streams settings of an instance (for TopologyTestDriver and tools): the streams-kit
+   * base ({@link dev.hybridcdn.streamskit.StreamsSettings#properties}: guarantee, bad-record
+   * handlers, replication 1), {@code application.server} and {@link #configure}.
    *
-   * @param httpPort the port this instance's HTTP server actually listens on
+   * @param httpPort the port this instance's HTTP server listens on
    */
   public static Properties streamsConfig(TrackerConfig config, int httpPort) {
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.common().kafkaBootstrapServers());
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsDeadLetterHandler.class.getName());
-    p.put(StreamsDeadLetterHandler.DEAD_LETTER_TOPIC_CONFIG, config.topics().name(CdnTopic.DEAD_LETTERS));
+    Properties p = config.streams().properties(config.applicationId(), config.common(), (short) 1);
     p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedHost() + ":" + httpPort);
+    configure(p, config, httpPort);
+    return p;
+  }
+
+  /**
+   * The tracker's own Streams settings on top of the streams-kit ones: standby replicas, state dir
+   * per instance, and the commit/session timings from the config.
+   *
+   * @param httpPort the port this instance's HTTP server listens on (names the state dir)
+   */
+  public static void configure(Properties p, TrackerConfig config, int httpPort) {
     p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().resolve(config.applicationId() + "-" + httpPort).toString());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
         (int) config.sessionTimeout().toMillis());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
@@ -170,6 +177,5 @@ public final class TrackerTopology {
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     // Standbys are queryable stale while a task moves; keep them close behind.
     p.put(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, 10_000L);
-    return p;
   }
 }

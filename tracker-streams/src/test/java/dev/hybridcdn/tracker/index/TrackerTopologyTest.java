@@ -25,7 +25,10 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
+import dev.hybridcdn.schemas.deadletter.DeadLetters;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -60,7 +63,10 @@ class TrackerTopologyTest {
   @BeforeEach
   void start() throws Exception {
     stateDir = Files.createTempDirectory("tracker-ttd");
-    config = TrackerConfig.from(new Env(Map.of("TRACKER_APPLICATION_ID", "ttd-tracker",
+    // at_least_once: TopologyTestDriver does not hand out the dead letters a handler returns under
+    // exactly-once; TrackerAppIT checks them under exactly-once on a broker.
+    config = TrackerConfig.from(new Env(Map.of("STREAMS_PROCESSING_GUARANTEE", "at_least_once",
+        "TRACKER_APPLICATION_ID", "ttd-tracker",
         "TRACKER_PEER_TTL_MS", Long.toString(TTL.toMillis()), "TRACKER_PUNCTUATE_INTERVAL_MS", "500",
         "TRACKER_STATE_DIR", stateDir.toString(), "TRACKER_RTT_BUCKET_MS", "5", "TRACKER_LOAD_BUCKET", "0.25")));
     Properties props = TrackerTopology.streamsConfig(config, 7070);
@@ -308,7 +314,6 @@ class TrackerTopologyTest {
 
   @Test
   void poisonRecordIsSkippedAndProcessingGoesOn() {
-    // TopologyTestDriver does not produce the handler's dead-letter records; TrackerAppIT checks them on a broker.
     rawPeerEvents.pipeInput("p1".getBytes(StandardCharsets.UTF_8), "not avro".getBytes(StandardCharsets.UTF_8));
     // Decodable but invalid ids are skipped, logged with topic/partition/offset.
     peerEvents.pipeInput("bad id", new PeerJoined("bad id!", "eu-west", "http://x", 1, 1L, now()), now());
@@ -317,5 +322,33 @@ class TrackerTopologyTest {
     cache("p1", SEG);
     assertThat(lookup(SEG, null, null)).containsExactly("p1");
     assertThat(skippedCount.get()).isEqualTo(2);
+  }
+
+  @Test
+  void malformedValueOnTheRepartitionTopicIsDeadLetteredAndTheIndexGoesOn() {
+    String repartition = config.applicationId() + "-" + TrackerStores.HOLDINGS_BY_SEGMENT + "-repartition";
+    TestInputTopic<String, byte[]> raw = driver.createInputTopic(repartition, new StringSerializer(),
+        new ByteArraySerializer());
+    TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(topics.name(CdnTopic.DEAD_LETTERS),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    raw.pipeInput(SEG, "+p9:100".getBytes(StandardCharsets.UTF_8)); // the old string form: no HolderChange
+    join("p1", "eu-west", 4);
+    cache("p1", SEG);
+    assertThat(lookup(SEG, null, null)).containsExactly("p1");
+    TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+    assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("+p9:100");
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(repartition);
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.ERROR)).contains("HolderChange");
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void undecodableEventIsDeadLetteredWithItsSource() {
+    TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(topics.name(CdnTopic.DEAD_LETTERS),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    rawPeerEvents.pipeInput("p1".getBytes(StandardCharsets.UTF_8), "not avro".getBytes(StandardCharsets.UTF_8));
+    TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(topics.name(CdnTopic.PEER_EVENTS));
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.APPLICATION)).isEqualTo(config.applicationId());
   }
 }

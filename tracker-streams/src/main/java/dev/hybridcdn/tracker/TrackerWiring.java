@@ -1,0 +1,74 @@
+package dev.hybridcdn.tracker;
+
+import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.streamskit.StreamsApp;
+import dev.hybridcdn.tracker.http.TrackerHttp;
+import dev.hybridcdn.tracker.index.HolderIndex;
+import dev.hybridcdn.tracker.index.PeerDirectory;
+import dev.hybridcdn.tracker.index.TrackerTopology;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The tracker's parts for the streams-kit skeleton: one peer directory, holder index and metrics
+ * registry per instance, shared by the topology (which fills them) and every HTTP event loop
+ * (which reads them); one {@link TrackerHttp} whose router is made once per HTTP instance.
+ */
+final class TrackerWiring implements StreamsApp.Wiring {
+  private final TrackerConfig config;
+  private final Metrics metrics = new Metrics();
+  private final PeerDirectory directory = new PeerDirectory();
+  private final HolderIndex holderIndex = new HolderIndex();
+  private TrackerHttp http;
+
+  TrackerWiring(TrackerConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Topology topology(StreamsApp.Context context) {
+    Counter expirations = Counter.builder("cdn.tracker.expirations").description("peers expired by the reaper")
+        .register(metrics.registry());
+    Counter skipped = Counter.builder("cdn.tracker.skipped.records")
+        .description("decodable records skipped for invalid ids or values").register(metrics.registry());
+    Gauge.builder("cdn.tracker.live.peers", directory::size).description("announced live peers in the peer directory")
+        .register(metrics.registry());
+    TrackerTopology.Listener listener = new TrackerTopology.Listener() {
+      @Override
+      public void expired(String peerId) {
+        expirations.increment();
+      }
+
+      @Override
+      public void skipped() {
+        skipped.increment();
+      }
+    };
+    return TrackerTopology.buildTopology(config, listener, directory, holderIndex);
+  }
+
+  @Override
+  public void configure(Properties streamsConfig, StreamsApp.Context context) {
+    TrackerTopology.configure(streamsConfig, config, context.self().port());
+  }
+
+  @Override
+  public synchronized Handler<HttpServerRequest> http(StreamsApp.Context context, KafkaStreams streams) {
+    if (http == null) {
+      http = new TrackerHttp(context.vertx(), config, streams, context.self(), metrics, directory, holderIndex);
+    }
+    return http.router();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (http != null) {
+      http.close();
+    }
+  }
+}
