@@ -16,8 +16,6 @@ import dev.hybridcdn.schemas.events.SegmentInfo;
 import dev.hybridcdn.schemas.events.SongPublished;
 import dev.hybridcdn.schemas.events.SongRetired;
 import dev.hybridcdn.schemas.events.Tier;
-import dev.hybridcdn.schemas.internal.GraphChangeLink;
-import dev.hybridcdn.schemas.internal.GraphChangeNode;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -43,9 +41,7 @@ public final class SampleEvents {
             160_000L, 1_450L, 1, 2, TS),
         new EdgeServed("edge-eu", "demo/128k/seg00003.ts", EdgeResult.HIT_MEMORY, 160_000L, 210L, TS),
         songPublished(),
-        new SongRetired("demo", TS),
-        new GraphChangeNode("peer-1", NodeKind.PEER, "eu-west", TS),
-        new GraphChangeLink("peer-1", "edge-eu", NodeKind.EDGE, "eu-west", 1.75, 12, TS));
+        new SongRetired("demo", TS));
   }
 
   public static SongPublished songPublished() {

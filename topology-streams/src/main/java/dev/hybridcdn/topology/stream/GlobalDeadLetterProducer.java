@@ -24,6 +24,7 @@ public final class GlobalDeadLetterProducer implements Consumer<ProducerRecord<b
   private final String bootstrapServers;
   private final String clientId;
   private KafkaProducer<byte[], byte[]> producer;
+  private boolean closed;
 
   public GlobalDeadLetterProducer(String bootstrapServers, String clientId) {
     this.bootstrapServers = bootstrapServers;
@@ -32,6 +33,10 @@ public final class GlobalDeadLetterProducer implements Consumer<ProducerRecord<b
 
   @Override
   public synchronized void accept(ProducerRecord<byte[], byte[]> letter) {
+    if (closed) { // the app closes this before Streams, whose global thread may still be finishing
+      LOG.warn("dead letter for {} dropped: the app is closing", letter.topic());
+      return;
+    }
     if (producer == null) {
       producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
           ProducerConfig.CLIENT_ID_CONFIG, clientId), new ByteArraySerializer(), new ByteArraySerializer());
@@ -45,6 +50,7 @@ public final class GlobalDeadLetterProducer implements Consumer<ProducerRecord<b
 
   @Override
   public synchronized void close() {
+    closed = true;
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));
       producer = null;

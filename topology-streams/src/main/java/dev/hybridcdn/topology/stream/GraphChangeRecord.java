@@ -2,13 +2,16 @@ package dev.hybridcdn.topology.stream;
 
 import dev.hybridcdn.schemas.internal.GraphChangeLink;
 import dev.hybridcdn.schemas.internal.GraphChangeNode;
+import dev.hybridcdn.schemas.internal.InternalRecords;
 import dev.hybridcdn.topology.graph.PeerGraph;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * One record of the compacted graph-changes topic, typed. Keys are UTF-8 strings (compaction and
  * the global store's prefix scans work on them); values are Avro records of
- * {@code dev.hybridcdn.schemas.internal}, in the registry's single-object encoding:
+ * {@code dev.hybridcdn.schemas.internal} in single-object encoding ({@link InternalRecords#serde}),
+ * the key saying which:
  * <ul>
  *   <li>{@code node/<peerId>} -> {@link GraphChangeNode} (from a PeerJoined), a tombstone when the
  *       peer left or expired;</li>
@@ -20,12 +23,18 @@ import org.apache.avro.specific.SpecificRecord;
 public sealed interface GraphChangeRecord {
   String NODE_PREFIX = "node/";
   String LINK_PREFIX = "link/";
+  /** Values of {@code node/} keys. */
+  Serde<GraphChangeNode> NODE_VALUES = InternalRecords.serde(GraphChangeNode.class);
+  /** Values of {@code link/} keys. */
+  Serde<GraphChangeLink> LINK_VALUES = InternalRecords.serde(GraphChangeLink.class);
+  /** The graph-changes sink's value serializer: each change encodes itself, a tombstone as null. */
+  Serializer<GraphChangeRecord> SERIALIZER = (topic, change) -> change == null ? null : change.encode(topic);
 
   /** The topic key. */
   String key();
 
   /** The topic value; null for a tombstone. */
-  SpecificRecord value();
+  byte[] encode(String topic);
 
   /** Applies the change to this instance's graph. */
   void applyTo(PeerGraph graph);
@@ -36,8 +45,8 @@ public sealed interface GraphChangeRecord {
       return NODE_PREFIX + node.getPeerId();
     }
 
-    public SpecificRecord value() {
-      return node;
+    public byte[] encode(String topic) {
+      return NODE_VALUES.serializer().serialize(topic, node);
     }
 
     public void applyTo(PeerGraph graph) {
@@ -51,7 +60,7 @@ public sealed interface GraphChangeRecord {
       return NODE_PREFIX + peerId;
     }
 
-    public SpecificRecord value() {
+    public byte[] encode(String topic) {
       return null;
     }
 
@@ -66,8 +75,8 @@ public sealed interface GraphChangeRecord {
       return linkKey(link.getFromId(), link.getToId());
     }
 
-    public SpecificRecord value() {
-      return link;
+    public byte[] encode(String topic) {
+      return LINK_VALUES.serializer().serialize(topic, link);
     }
 
     public void applyTo(PeerGraph graph) {
@@ -81,7 +90,7 @@ public sealed interface GraphChangeRecord {
       return linkKey(fromId, toId);
     }
 
-    public SpecificRecord value() {
+    public byte[] encode(String topic) {
       return null;
     }
 
@@ -109,13 +118,15 @@ public sealed interface GraphChangeRecord {
   }
 
   /**
-   * Reads a record of the topic, checking it the way events are checked ({@link EventRules}):
-   * valid ids, the key matching the value's ids, a link's RTT and samples in range.
+   * Reads a record of the topic: the key says which record the value must be, and the change is
+   * checked the way events are ({@link EventRules}): valid ids, the key matching the value's ids,
+   * a link's RTT and samples in range.
    *
-   * @param value the decoded value, null for a tombstone
-   * @throws EventRules.RejectedEvent naming what is wrong
+   * @param value the raw value, null for a tombstone
+   * @throws org.apache.kafka.common.errors.SerializationException when the value is not that record
+   * @throws EventRules.RejectedEvent naming any other problem
    */
-  static GraphChangeRecord of(String key, SpecificRecord value) {
+  static GraphChangeRecord decode(String topic, String key, byte[] value) {
     if (key == null) {
       throw new EventRules.RejectedEvent("graph change without key");
     }
@@ -125,11 +136,9 @@ public sealed interface GraphChangeRecord {
       if (value == null) {
         return new NodeTombstone(id);
       }
-      GraphChangeNode node = expect(GraphChangeNode.class, key, value);
+      GraphChangeNode node = NODE_VALUES.deserializer().deserialize(topic, value);
       EventRules.checkNode(node.getPeerId(), node.getRegion());
-      NodeUpsert upsert = new NodeUpsert(node);
-      sameKey(key, upsert);
-      return upsert;
+      return sameKey(key, new NodeUpsert(node));
     }
     String[] ends = linkEnds(key);
     if (ends == null) {
@@ -140,26 +149,17 @@ public sealed interface GraphChangeRecord {
       EventRules.checkPeerId(ends[1]);
       return new LinkTombstone(ends[0], ends[1]);
     }
-    GraphChangeLink link = expect(GraphChangeLink.class, key, value);
+    GraphChangeLink link = LINK_VALUES.deserializer().deserialize(topic, value);
     EventRules.checkLink(link.getFromId(), link.getToId(), link.getToKind(), link.getToRegion(), link.getRttMs(),
         link.getSamples());
-    LinkUpsert upsert = new LinkUpsert(link);
-    sameKey(key, upsert);
-    return upsert;
+    return sameKey(key, new LinkUpsert(link));
   }
 
-  private static <T extends SpecificRecord> T expect(Class<T> type, String key, SpecificRecord value) {
-    if (!type.isInstance(value)) {
-      throw new EventRules.RejectedEvent(key + " holds a " + value.getSchema().getFullName() + ", not a "
-          + type.getSimpleName());
-    }
-    return type.cast(value);
-  }
-
-  private static void sameKey(String key, GraphChangeRecord change) {
+  private static GraphChangeRecord sameKey(String key, GraphChangeRecord change) {
     if (!key.equals(change.key())) {
       throw new EventRules.RejectedEvent("key " + EventRules.clip(key) + " does not match its value's ids ("
           + EventRules.clip(change.key()) + ")");
     }
+    return change;
   }
 }

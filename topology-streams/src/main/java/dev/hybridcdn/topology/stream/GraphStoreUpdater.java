@@ -1,8 +1,8 @@
 package dev.hybridcdn.topology.stream;
 
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
-import dev.hybridcdn.schemas.serde.EventCodec;
 import dev.hybridcdn.topology.TopologyNames;
+import dev.hybridcdn.streamskit.errors.BadRecordPolicy;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,17 +25,18 @@ import org.slf4j.LoggerFactory;
  * in-memory {@link PeerGraph}. On init it rebuilds the graph from the (restored) store, nodes first,
  * so the graph always equals the store.
  *
- * <p>The source reads raw bytes, so a malformed record (undecodable, the wrong record type for its
- * key, a key not matching its value, values out of range) never throws on the global thread, which
- * would stop the whole instance: it is handed to {@code deadLetters} with the {@link DeadLetters}
- * headers and neither stored nor applied. Every instance reads the whole topic, so each instance
- * dead-letters such a record once.
+ * <p>The source reads raw bytes, so a malformed record (undecodable, the wrong record for its key,
+ * a key not matching its value, values out of range) is never stored nor applied and gets the
+ * bad-record policy here, as records of the partitioned tasks get it from the streams-kit
+ * handlers: {@code dead-letter} hands it to {@code deadLetters} with the {@link DeadLetters}
+ * headers, {@code continue} logs it, {@code fail} throws (the global thread stops the instance).
+ * Every instance reads the whole topic, so each instance dead-letters such a record once.
  */
 public final class GraphStoreUpdater implements Processor<String, byte[], Void, Void> {
   private static final Logger LOG = LoggerFactory.getLogger(GraphStoreUpdater.class);
 
   private final PeerGraph graph;
-  private final EventCodec codec;
+  private final BadRecordPolicy policy;
   private final String deadLetterTopic;
   private final String applicationId;
   private final Consumer<ProducerRecord<byte[], byte[]>> deadLetters;
@@ -46,10 +47,10 @@ public final class GraphStoreUpdater implements Processor<String, byte[], Void, 
    * @param deadLetters sends a dead-letter record (to {@code deadLetterTopic}); called on the global
    *     stream thread, must not block for long
    */
-  public GraphStoreUpdater(PeerGraph graph, EventCodec codec, String deadLetterTopic, String applicationId,
+  public GraphStoreUpdater(PeerGraph graph, BadRecordPolicy policy, String deadLetterTopic, String applicationId,
       Consumer<ProducerRecord<byte[], byte[]>> deadLetters) {
     this.graph = graph;
-    this.codec = codec;
+    this.policy = policy;
     this.deadLetterTopic = deadLetterTopic;
     this.applicationId = applicationId;
     this.deadLetters = deadLetters;
@@ -82,10 +83,10 @@ public final class GraphStoreUpdater implements Processor<String, byte[], Void, 
     try {
       change = decode(record.key(), record.value());
     } catch (RuntimeException e) {
-      deadLetter(record, e);
+      badRecord(record, e);
       return;
     }
-    if (change.value() == null) {
+    if (record.value() == null) {
       store.delete(record.key());
     } else {
       store.put(record.key(), record.value());
@@ -95,7 +96,7 @@ public final class GraphStoreUpdater implements Processor<String, byte[], Void, 
 
   private GraphChangeRecord decode(String key, byte[] value) {
     String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(TopologyNames.GRAPH_STORE);
-    return GraphChangeRecord.of(key, value == null ? null : codec.decode(topic, value));
+    return GraphChangeRecord.decode(topic, key, value);
   }
 
   /** Only checked records are stored, so this fails only if a released schema was removed: logged. */
@@ -107,13 +108,21 @@ public final class GraphStoreUpdater implements Processor<String, byte[], Void, 
     }
   }
 
-  private void deadLetter(Record<String, byte[]> record, RuntimeException error) {
+  private void badRecord(Record<String, byte[]> record, RuntimeException error) {
     RecordMetadata meta = context.recordMetadata().orElse(null);
     String topic = meta == null ? "unknown" : meta.topic();
     int partition = meta == null ? -1 : meta.partition();
     long offset = meta == null ? -1 : meta.offset();
-    LOG.warn("malformed graph change at {} sent to {}: {}", DeadLetters.where(topic, partition, offset),
-        deadLetterTopic, error.getMessage());
+    String where = DeadLetters.where(topic, partition, offset);
+    if (policy == BadRecordPolicy.FAIL) {
+      LOG.error("malformed graph change at {}; stopping (bad-record policy fail): {}", where, error.toString());
+      throw error;
+    }
+    if (policy == BadRecordPolicy.CONTINUE) {
+      LOG.warn("malformed graph change at {} skipped (bad-record policy continue): {}", where, error.toString());
+      return;
+    }
+    LOG.warn("malformed graph change at {} sent to {}: {}", where, deadLetterTopic, error.toString());
     byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
     deadLetters.accept(DeadLetters.record(deadLetterTopic, topic, partition, offset, key, record.value(), error,
         applicationId));

@@ -1,14 +1,13 @@
 package dev.hybridcdn.topology.stream;
 
-import dev.hybridcdn.schemas.deadletter.DeadLetters;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.PeerExpired;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
 import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
+import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.internal.GraphChangeLink;
 import dev.hybridcdn.schemas.internal.GraphChangeNode;
-import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.topology.TopologyNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +23,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -42,14 +40,14 @@ import org.slf4j.LoggerFactory;
  *   <li>A wall-clock punctuation every {@code checkInterval} writes tombstones for links whose last
  *       refresh is older than the TTL.</li>
  * </ul>
- * A record that breaks a rule or fails to process goes to the dead-letter sink with its key, its
- * value (encoded by the sink as received) and the {@link DeadLetters} headers; the task goes on.
+ * A record that breaks a rule throws {@link EventRules.RejectedEvent} (counted in
+ * {@code cdn_topology_events_rejected_total}); the streams-kit processing handler then applies the
+ * bad-record policy ({@code STREAMS_BAD_RECORD_POLICY}: dead-letter with the source headers,
+ * continue, or fail), the same as for the tracker.
  */
-public final class TopologyEventProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
+public final class TopologyEventProcessor implements Processor<String, SpecificRecord, String, GraphChangeRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(TopologyEventProcessor.class);
 
-  private final String deadLetterTopic;
-  private final String applicationId;
   private final Duration linkTtl;
   private final Duration checkInterval;
   private final Counter rejected;
@@ -60,14 +58,11 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
       .on(PeerLeft.class, (record, left) -> removeNode(record, left.getPeerId()))
       .on(PeerExpired.class, (record, gone) -> removeNode(record, gone.getPeerId()))
       .ignore(PeerHeartbeat.class);
-  private ProcessorContext<String, SpecificRecord> context;
+  private ProcessorContext<String, GraphChangeRecord> context;
   private KeyValueStore<String, Long> ttlStore;
   private KeyValueStore<String, byte[]> graphStore;
 
-  public TopologyEventProcessor(String deadLetterTopic, String applicationId, Duration linkTtl,
-      Duration checkInterval, MeterRegistry meters) {
-    this.deadLetterTopic = deadLetterTopic;
-    this.applicationId = applicationId;
+  public TopologyEventProcessor(Duration linkTtl, Duration checkInterval, MeterRegistry meters) {
     this.linkTtl = linkTtl;
     this.checkInterval = checkInterval;
     this.rejected = Counter.builder("cdn.topology.events.rejected")
@@ -77,7 +72,7 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
   }
 
   @Override
-  public void init(ProcessorContext<String, SpecificRecord> context) {
+  public void init(ProcessorContext<String, GraphChangeRecord> context) {
     this.context = context;
     this.ttlStore = context.getStateStore(TopologyNames.LINK_TTL_STORE);
     this.graphStore = context.getStateStore(TopologyNames.GRAPH_STORE);
@@ -91,8 +86,9 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
         throw new EventRules.RejectedEvent("empty value");
       }
       routes.dispatch(record, record.value());
-    } catch (RuntimeException e) {
-      deadLetter(record, e);
+    } catch (EventRules.RejectedEvent e) {
+      rejected.increment();
+      throw e;
     }
   }
 
@@ -102,12 +98,12 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
         link.getToKind(), link.getToRegion(), link.getRttMs(), link.getSamples(), link.getTs()));
     Long before = ttlStore.get(change.key());
     ttlStore.put(change.key(), before == null ? record.timestamp() : Math.max(before, record.timestamp()));
-    forward(record, change);
+    forward(record.timestamp(), change);
   }
 
   private void joined(Record<String, SpecificRecord> record, PeerJoined joined) {
     EventRules.checkJoined(joined);
-    forward(record, new GraphChangeRecord.NodeUpsert(
+    forward(record.timestamp(), new GraphChangeRecord.NodeUpsert(
         new GraphChangeNode(joined.getPeerId(), NodeKind.PEER, joined.getRegion(), joined.getTs())));
   }
 
@@ -134,9 +130,9 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
     }
     for (String key : linkKeys) {
       String[] ends = GraphChangeRecord.linkEnds(key);
-      forward(record, new GraphChangeRecord.LinkTombstone(ends[0], ends[1]));
+      forward(record.timestamp(), new GraphChangeRecord.LinkTombstone(ends[0], ends[1]));
     }
-    forward(record, new GraphChangeRecord.NodeTombstone(id));
+    forward(record.timestamp(), new GraphChangeRecord.NodeTombstone(id));
   }
 
   private void expireLinks(long now) {
@@ -151,7 +147,8 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
     }
     for (String key : stale) {
       ttlStore.delete(key);
-      context.forward(new Record<String, SpecificRecord>(key, null, now), TopologyNames.GRAPH_CHANGES_SINK);
+      String[] ends = GraphChangeRecord.linkEnds(key);
+      forward(now, new GraphChangeRecord.LinkTombstone(ends[0], ends[1]));
       expired.increment();
     }
     if (!stale.isEmpty()) {
@@ -159,20 +156,7 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
     }
   }
 
-  private void forward(Record<String, SpecificRecord> source, GraphChangeRecord change) {
-    context.forward(new Record<>(change.key(), change.value(), source.timestamp()), TopologyNames.GRAPH_CHANGES_SINK);
-  }
-
-  private void deadLetter(Record<String, SpecificRecord> record, RuntimeException error) {
-    rejected.increment();
-    RecordMetadata meta = context.recordMetadata().orElse(null);
-    String topic = meta == null ? "unknown" : meta.topic();
-    int partition = meta == null ? -1 : meta.partition();
-    long offset = meta == null ? -1 : meta.offset();
-    LOG.warn("rejected record at {} sent to {}: {}", DeadLetters.where(topic, partition, offset), deadLetterTopic,
-        error.getMessage());
-    var headers = DeadLetters.record(deadLetterTopic, topic, partition, offset, null, null, error, applicationId)
-        .headers();
-    context.forward(record.withHeaders(headers), TopologyNames.DEAD_LETTER_SINK);
+  private void forward(long timestamp, GraphChangeRecord change) {
+    context.forward(new Record<>(change.key(), change, timestamp), TopologyNames.GRAPH_CHANGES_SINK);
   }
 }
