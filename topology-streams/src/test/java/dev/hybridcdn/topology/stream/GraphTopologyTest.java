@@ -1,6 +1,7 @@
 package dev.hybridcdn.topology.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
 import dev.hybridcdn.schemas.events.LinkMeasured;
@@ -323,5 +324,30 @@ class GraphTopologyTest {
 
   private static byte[] linkValue(String topic, GraphChangeLink link) {
     return GraphChangeRecord.LINK_VALUES.serializer().serialize(topic, link);
+  }
+
+  @Test
+  void theGlobalUpdaterFollowsTheBadRecordPolicy() {
+    byte[] poison = {(byte) 0xC3, 0x01, 9, 9};
+    for (BadRecordPolicy policy : List.of(BadRecordPolicy.CONTINUE, BadRecordPolicy.FAIL)) {
+      List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
+      PeerGraph fresh = new PeerGraph();
+      var context = new org.apache.kafka.streams.processor.api.MockProcessorContext<Void, Void>();
+      context.addStateStore(graphStore());
+      context.setRecordMetadata(config.graphChangesTopic(), 0, 7);
+      GraphStoreUpdater updater = new GraphStoreUpdater(fresh, policy, topics.name(CdnTopic.DEAD_LETTERS),
+          "ttd-topology", letters::add);
+      updater.init(context);
+      var record = new org.apache.kafka.streams.processor.api.Record<>("link/c/d", poison, 0L);
+      if (policy == BadRecordPolicy.CONTINUE) {
+        updater.process(record);
+      } else {
+        assertThatThrownBy(() -> updater.process(record)).as("fail stops the instance")
+            .isInstanceOf(RuntimeException.class);
+      }
+      assertThat(letters).as(policy.setting()).isEmpty();
+      assertThat(graphStore().get("link/c/d")).isNull();
+      assertThat(fresh.node("c")).isEmpty();
+    }
   }
 }
