@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
 import dev.hybridcdn.schemas.events.PeerExpired;
 import dev.hybridcdn.schemas.topics.CdnTopic;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -65,10 +64,10 @@ class TrackerAppIT {
       fx.cache(p, "song-a/128k/seg00000.ts");
     }
     fx.producer.flush();
-    var answer = Await.value(Duration.ofSeconds(20), "three holders of song-a", () -> {
+    var answer = TrackerFixture.within("three holders of song-a", Duration.ofSeconds(20)).until(() -> {
       var a = fx.get(app.port(), "/segments/song-a/128k/seg00000.ts/peers?region=eu-west&exclude=it-a1&limit=5");
       return a.status() == 200 && a.body().getJsonArray("holders").size() == 2 ? a : null;
-    });
+    }, java.util.Objects::nonNull);
     assertThat(answer.body().getString("segmentId")).isEqualTo("song-a/128k/seg00000.ts");
     var first = answer.body().getJsonArray("holders").getJsonObject(0);
     assertThat(first.getString("peerId")).isEqualTo("it-a3"); // same region first
@@ -113,7 +112,7 @@ class TrackerAppIT {
     fx.cache("it-x1", "song-x/64k/seg00000.ts");
     fx.heartbeat("it-x1");
     fx.producer.flush();
-    Await.until(Duration.ofSeconds(20), "it-x1 listed", () ->
+    TrackerFixture.within("it-x1 listed", Duration.ofSeconds(20)).until(() ->
         fx.get(app.port(), "/segments/song-x/64k/seg00000.ts/peers").status() == 200);
     // Keep it alive for a while, then fall silent.
     long lastHeartbeat = 0;
@@ -122,11 +121,11 @@ class TrackerAppIT {
       fx.producer.flush();
       lastHeartbeat = System.nanoTime();
       long beat = lastHeartbeat;
-      Await.until(Duration.ofSeconds(5), "heartbeat interval", () -> System.nanoTime() - beat > 400_000_000L);
+      TrackerFixture.within("heartbeat interval", Duration.ofSeconds(5)).until(() -> System.nanoTime() - beat > 400_000_000L);
       assertThat(fx.get(app.port(), "/segments/song-x/64k/seg00000.ts/peers").status()).isEqualTo(200);
     }
     long silentSince = lastHeartbeat;
-    Await.until(Duration.ofMillis(1500 + 1000), "it-x1 expired over HTTP within TTL + 1 s",
+    TrackerFixture.within("it-x1 expired over HTTP within TTL + 1 s", Duration.ofMillis(1500 + 1000)).until(
         () -> fx.get(app.port(), "/segments/song-x/64k/seg00000.ts/peers").status() == 404);
     long tookMs = (System.nanoTime() - silentSince) / 1_000_000;
     assertThat(tookMs).isLessThanOrEqualTo(2500);
@@ -141,7 +140,7 @@ class TrackerAppIT {
         fx.topics.valueSerde().deserializer())) {
       c.subscribe(List.of(fx.topics.name(CdnTopic.PEER_EXPIRATIONS)));
       List<ConsumerRecord<String, SpecificRecord>> seen = new ArrayList<>();
-      Await.until(Duration.ofSeconds(15), "PeerExpired of it-x1", () -> {
+      TrackerFixture.within("PeerExpired of it-x1", Duration.ofSeconds(15)).until(() -> {
         c.poll(Duration.ofMillis(100)).forEach(seen::add);
         return seen.stream().anyMatch(r -> r.key().equals("it-x1") && r.value() instanceof PeerExpired);
       });
@@ -158,7 +157,7 @@ class TrackerAppIT {
     fx.join("it-p1", "eu-west");
     fx.cache("it-p1", "song-p/64k/seg00000.ts");
     fx.producer.flush();
-    Await.until(Duration.ofSeconds(20), "event after the poison record processed",
+    TrackerFixture.within("event after the poison record processed", Duration.ofSeconds(20)).until(
         () -> fx.get(app.port(), "/segments/song-p/64k/seg00000.ts/peers").status() == 200);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG,
@@ -167,7 +166,7 @@ class TrackerAppIT {
         new ByteArrayDeserializer())) {
       c.subscribe(List.of(fx.topics.name(CdnTopic.DEAD_LETTERS)));
       List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-      Await.until(Duration.ofSeconds(15), "the poison record in dead letters", () -> {
+      TrackerFixture.within("the poison record in dead letters", Duration.ofSeconds(15)).until(() -> {
         c.poll(Duration.ofMillis(100)).forEach(seen::add);
         return !seen.isEmpty();
       });

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.schemas.topics.TopicAdmin;
+import dev.hybridcdn.streamskit.StreamsSettings;
+import dev.hybridcdn.streamskit.errors.BadRecordPolicy;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,6 +24,18 @@ class TrackerConfigTest {
     assertThat(c.standbyReplicas()).isEqualTo(1);
     assertThat(c.topics().prefix()).isEqualTo("cdn.");
     assertThat(c.common().kafkaBootstrapServers()).isEqualTo("127.0.0.1:9092");
+    assertThat(c.common().replicationFactor()).isEqualTo(TopicAdmin.AUTO_REPLICATION);
+    assertThat(c.streams()).isEqualTo(StreamsSettings.defaults());
+    assertThat(c.httpInstances()).isEqualTo(Runtime.getRuntime().availableProcessors());
+  }
+
+  @Test
+  void sharedKafkaAndStreamsKeysAreRead() {
+    TrackerConfig c = TrackerConfig.from(new Env(Map.of("KAFKA_REPLICATION_FACTOR", "3",
+        "STREAMS_BAD_RECORD_POLICY", "fail", "TRACKER_HTTP_INSTANCES", "2")));
+    assertThat(c.common().replicationFactor()).isEqualTo(3);
+    assertThat(c.streams().badRecordPolicy()).isEqualTo(BadRecordPolicy.FAIL);
+    assertThat(c.httpInstances()).isEqualTo(2);
   }
 
   @Test

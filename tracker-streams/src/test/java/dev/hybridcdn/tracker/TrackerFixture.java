@@ -7,6 +7,8 @@ import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,6 +48,11 @@ final class TrackerFixture implements AutoCloseable {
         "TRACKER_COMMIT_INTERVAL_MS", "100", "TRACKER_SESSION_TIMEOUT_MS", "6000"));
     env.putAll(extra);
     return TrackerConfig.from(new Env(env));
+  }
+
+  /** Awaitility's wait for {@code what}, at most {@code timeout}, checking every 50 ms from the start. */
+  static ConditionFactory within(String what, Duration timeout) {
+    return Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50));
   }
 
   void send(CdnTopic topic, String key, SpecificRecord event) {

@@ -2,7 +2,6 @@ package dev.hybridcdn.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -55,11 +54,11 @@ class TrackerScaleOutIT {
           }
         }
         fx.producer.flush();
-        Await.until(Duration.ofSeconds(60), "both instances RUNNING with partitions of their own", () ->
+        TrackerFixture.within("both instances RUNNING with partitions of their own", Duration.ofSeconds(60)).until(() ->
             a.streams().state() == KafkaStreams.State.RUNNING && bb.streams().state() == KafkaStreams.State.RUNNING
                 && !active(fx, a).isEmpty() && !active(fx, bb).isEmpty());
         for (TrackerApp via : List.of(a, b)) {
-          Await.until(Duration.ofSeconds(60), "every key through instance " + via.port(),
+          TrackerFixture.within("every key through instance " + via.port(), Duration.ofSeconds(60)).until(
               () -> allKeysCorrect(fx, via, expected, false));
         }
         // Keys really are split: each instance owns some partitions, so some answers were forwarded.
@@ -68,13 +67,13 @@ class TrackerScaleOutIT {
 
         b.close();
         b = null;
-        Await.until(Duration.ofSeconds(60), "the survivor answers every key after the rebalance",
+        TrackerFixture.within("the survivor answers every key after the rebalance", Duration.ofSeconds(60)).until(
             () -> allKeysCorrect(fx, a, expected, true));
         assertThat(fx.get(a.port(), "/health").status()).isEqualTo(200);
 
         // A new instance restores the global peer directory from its topic and ranks with it.
         try (TrackerApp c = TrackerApp.start(fx.config(stateDir.resolve("c"), extra))) {
-          Await.until(Duration.ofSeconds(60), "every key through a freshly started instance",
+          TrackerFixture.within("every key through a freshly started instance", Duration.ofSeconds(60)).until(
               () -> allKeysCorrect(fx, c, expected, false));
           assertThat(fx.get(c.port(), "/stats").body().getInteger("livePeers")).isEqualTo(PEERS);
         }
