@@ -1,10 +1,12 @@
 package dev.hybridcdn.topology;
 
 import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.topics.AppTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.streamskit.StreamsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -21,11 +23,17 @@ import java.util.UUID;
  * @param stateDir {@code TOPOLOGY_STATE_DIR}, default {@code <java.io.tmpdir>/cdn-topology/<instanceId>}
  * @param instanceId {@code TOPOLOGY_INSTANCE_ID}, default {@code topology-<8 random hex>}; a node id
  *     ({@code [A-Za-z0-9._-]{1,64}}), used in the Streams client id and the default state dir
- * @param replicationFactor {@code TOPOLOGY_REPLICATION_FACTOR}, default 1 (1 to 5): for the topics this app creates
  * @param startTimeout {@code TOPOLOGY_START_TIMEOUT_MS}, default 60,000 ms: how long {@code start} waits for RUNNING
+ * @param streams {@code STREAMS_PROCESSING_GUARANTEE}, {@code STREAMS_BAD_RECORD_POLICY} (streams-kit
+ *     {@link StreamsSettings}, the same for both Streams apps)
+ * @param httpInstances {@code TOPOLOGY_HTTP_INSTANCES}, default the number of cores (1 to 256): HTTP
+ *     verticles (event loops) sharing the port
+ *
+ * <p>The replication factor of the topics this app creates is {@code KAFKA_REPLICATION_FACTOR}
+ * ({@link CommonConfig#replicationFactor()}).
  */
 public record TopologyConfig(CommonConfig common, int httpPort, String applicationId, Duration linkTtl,
-    Path stateDir, String instanceId, short replicationFactor, Duration startTimeout) {
+    Path stateDir, String instanceId, Duration startTimeout, StreamsSettings streams, int httpInstances) {
   public static final int DEFAULT_HTTP_PORT = 8090;
   public static final String DEFAULT_APPLICATION_ID = "cdn-topology";
   public static final Duration DEFAULT_LINK_TTL = Duration.ofSeconds(60);
@@ -53,10 +61,11 @@ public record TopologyConfig(CommonConfig common, int httpPort, String applicati
     } catch (java.nio.file.InvalidPathException e) {
       throw new ConfigException("TOPOLOGY_STATE_DIR", dir, "a file system path");
     }
-    short rf = (short) env.integer("TOPOLOGY_REPLICATION_FACTOR", 1, 1, 5);
     Duration startTimeout = env.millis("TOPOLOGY_START_TIMEOUT_MS", Duration.ofSeconds(60), Duration.ofSeconds(1),
         Duration.ofMinutes(10));
-    return new TopologyConfig(common, port, appId, ttl, stateDir, instance, rf, startTimeout);
+    int httpInstances = env.integer("TOPOLOGY_HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 256);
+    return new TopologyConfig(common, port, appId, ttl, stateDir, instance, startTimeout, StreamsSettings.from(env),
+        httpInstances);
   }
 
   /** Topic names and serdes under this config's prefix. */
@@ -64,9 +73,9 @@ public record TopologyConfig(CommonConfig common, int httpPort, String applicati
     return common.topics();
   }
 
-  /** Full name of the compacted graph-changes topic ({@link TopologyNames#graphChangesTopic}). */
+  /** Full name of the compacted graph-changes topic, {@code <applicationId>-graph-changes} ({@link AppTopic#TOPOLOGY_GRAPH_CHANGES}). */
   public String graphChangesTopic() {
-    return TopologyNames.graphChangesTopic(applicationId);
+    return AppTopic.TOPOLOGY_GRAPH_CHANGES.name(applicationId);
   }
 
   /** How often the link TTL is checked: a quarter of the TTL, between 50 ms and 5 s. */

@@ -1,9 +1,9 @@
 package dev.hybridcdn.topology;
 
 /**
- * Every name the topology Streams app gives: processors, sources, sinks, stores and its own
- * internal topic. Registry topics ({@code cdn.link-events} etc.) come from
- * {@link dev.hybridcdn.schemas.topics.TopicRegistry}; nothing else in this module spells a name.
+ * Every name the topology Streams app gives: processors, sources, sinks and stores. Registry topics ({@code cdn.link-events} etc.) come from {@link dev.hybridcdn.schemas.topics.TopicRegistry}
+ * and the app-owned graph-changes topic from {@link dev.hybridcdn.schemas.topics.AppTopic}; nothing
+ * else in this module spells a name.
  */
 public final class TopologyNames {
   /** Source node reading {@code link-events}, {@code peer-events} and {@code peer-expirations}. */
@@ -17,24 +17,11 @@ public final class TopologyNames {
   public static final String LINK_TTL_STORE = "topology-link-ttl-store";
   /** Sink writing graph changes to the graph-changes topic. */
   public static final String GRAPH_CHANGES_SINK = "topology-graph-changes-sink";
-  /** Sink writing rejected events to {@code dead-letters}. */
-  public static final String DEAD_LETTER_SINK = "topology-dead-letter-sink";
   /** Source node of the global graph store. */
   public static final String GRAPH_SOURCE = "topology-graph-source";
   /** Global processor keeping the global store and the in-memory graph in step. */
   public static final String GRAPH_UPDATER = "topology-graph-updater";
-  /** Global store: change key -> change JSON; every instance holds all of it. */
+  /** Global store: change key -> change value as on the topic (Avro single-object bytes); every instance holds all of it. */
   public static final String GRAPH_STORE = "topology-graph-store";
-  /** Suffix of the compacted graph-changes topic, after the application id. */
-  public static final String GRAPH_CHANGES_TOPIC_SUFFIX = "-graph-changes";
-
   private TopologyNames() {}
-
-  /**
-   * The compacted topic of graph changes, {@code <applicationId>-graph-changes}: one partition,
-   * so every instance applies node and link changes in the same order.
-   */
-  public static String graphChangesTopic(String applicationId) {
-    return applicationId + GRAPH_CHANGES_TOPIC_SUFFIX;
-  }
 }

@@ -10,7 +10,6 @@ import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.Await;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,6 +38,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -141,7 +141,8 @@ class TopologyAppIT {
         .setToRegion("eu-west").build());
     int expectedLinks = links + 1;
     for (TopologyApp app : List.of(first, second)) {
-      Await.until(Duration.ofSeconds(30), "all links on port " + app.port(), () -> app.graph().linkCount() == expectedLinks);
+      Awaitility.await("all links on port " + app.port()).atMost(Duration.ofSeconds(30))
+          .until(() -> app.graph().linkCount() == expectedLinks);
     }
     assertThat(get(second, "/topology").bodyAsJsonObject()).isEqualTo(get(first, "/topology").bodyAsJsonObject());
 
@@ -177,7 +178,8 @@ class TopologyAppIT {
     send("PEER_EXPIRATIONS", gone, PeerExpired.newBuilder().setPeerId(gone).setLastSeen(0)
         .setTs(System.currentTimeMillis()).build());
     for (TopologyApp app : List.of(first, second)) {
-      Await.until(Duration.ofSeconds(10), gone + " gone on port " + app.port(), () -> app.graph().node(gone).isEmpty());
+      Awaitility.await(gone + " gone on port " + app.port()).atMost(Duration.ofSeconds(10))
+          .until(() -> app.graph().node(gone).isEmpty());
       assertThat(get(app, "/path?from=" + gone + "&to=s0").statusCode()).isEqualTo(404);
       for (String q : queries) {
         if (q.contains("=" + gone + "&") || q.endsWith("=" + gone)) {
@@ -196,9 +198,10 @@ class TopologyAppIT {
   void aNewInstanceLoadsTheWholeGraphFromTheGlobalStore() throws Exception {
     send("LINK_EVENTS", "n0", link("n0", "n1", 4));
     send("LINK_EVENTS", "n1", link("n1", "n2", 6));
-    Await.until(Duration.ofSeconds(30), "n0-n1-n2 on the first instance",
+    Awaitility.await("n0-n1-n2 on the first instance").atMost(Duration.ofSeconds(30)).until(
         () -> first.graph().node("n0").isPresent() && first.graph().node("n2").isPresent());
-    Await.until(Duration.ofSeconds(30), "both instances agree", () -> first.graph().snapshot().equals(second.graph().snapshot()));
+    Awaitility.await("both instances agree").atMost(Duration.ofSeconds(30))
+        .until(() -> first.graph().snapshot().equals(second.graph().snapshot()));
     try (TopologyApp third = TopologyApp.start(vertx, config(prefix, "three"))) {
       // start() returned: Streams is RUNNING, so the global store was restored into the graph.
       assertThat(third.graph().snapshot()).isEqualTo(first.graph().snapshot());
@@ -214,16 +217,16 @@ class TopologyAppIT {
     List<JsonObject> messages = new CopyOnWriteArrayList<>();
     WebSocket ws = await(wsClient.connect(second.port(), "127.0.0.1", "/ws/topology")
         .map(socket -> socket.textMessageHandler(text -> messages.add(new JsonObject(text)))));
-    Await.until(Duration.ofSeconds(5), "snapshot", () -> !messages.isEmpty());
+    Awaitility.await("snapshot").atMost(Duration.ofSeconds(5)).until(() -> !messages.isEmpty());
     assertThat(messages.get(0).getString("type")).isEqualTo("snapshot");
 
     send("LINK_EVENTS", "w0", link("w0", "w1", 10)); // warm-up: the producer's metadata, first fetches
-    Await.until(Duration.ofSeconds(10), "warm-up change", () -> messages.stream()
+    Awaitility.await("warm-up change").atMost(Duration.ofSeconds(10)).until(() -> messages.stream()
         .anyMatch(m -> "link-upserted".equals(m.getString("type")) && "w0".equals(m.getString("from"))));
 
     send("LINK_EVENTS", "w0", link("w0", "w3", 12.5)); // same key, same partition: steady state
     // Bounded by the requirement: the subscriber has the change within 1 s of the event.
-    Await.until(Duration.ofSeconds(1), "link w0-w3 pushed within 1 s", () -> messages.stream()
+    Awaitility.await("link w0-w3 pushed within 1 s").atMost(Duration.ofSeconds(1)).until(() -> messages.stream()
         .anyMatch(m -> "link-upserted".equals(m.getString("type")) && "w0".equals(m.getString("from"))
             && "w3".equals(m.getString("to")) && m.getDouble("rttMs") == 12.5));
     await(ws.close());
@@ -239,7 +242,7 @@ class TopologyAppIT {
     }
     send("LINK_EVENTS", "x0", link("x0", "x0", 5)); // self-loop: rejected
     send("LINK_EVENTS", "x0", link("x0", "x1", 5));
-    Await.until(Duration.ofSeconds(30), "x0-x1 on both", () -> first.graph().node("x1").isPresent()
+    Awaitility.await("x0-x1 on both").atMost(Duration.ofSeconds(30)).until(() -> first.graph().node("x1").isPresent()
         && second.graph().node("x1").isPresent());
 
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
@@ -248,7 +251,7 @@ class TopologyAppIT {
         new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topics.name(CdnTopic.DEAD_LETTERS)));
       List<ConsumerRecord<String, byte[]>> letters = new CopyOnWriteArrayList<>();
-      Await.until(Duration.ofSeconds(30), "two dead letters", () -> {
+      Awaitility.await("two dead letters").atMost(Duration.ofSeconds(30)).until(() -> {
         consumer.poll(Duration.ofMillis(200)).forEach(letters::add);
         return letters.stream().filter(r -> "x0".equals(r.key())).count() >= 2;
       });

@@ -26,7 +26,7 @@ public final class InternalRecords {
   public static final String NAMESPACE = "dev.hybridcdn.schemas.internal";
   /** Every internal record type (checked by {@code SchemaCompatibilityTest} like the events). */
   public static final List<Class<? extends SpecificRecord>> TYPES =
-      List.of(HolderChange.class, TrackedPeer.class, PeerLoadWindow.class);
+      List.of(HolderChange.class, TrackedPeer.class, PeerLoadWindow.class, GraphChangeNode.class, GraphChangeLink.class);
 
   private static final SchemaHistory HISTORY = SchemaHistory.load();
 

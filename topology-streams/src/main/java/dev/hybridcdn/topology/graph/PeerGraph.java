@@ -10,10 +10,10 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.Objects;
 import org.jgrapht.Graph;
-import org.jgrapht.GraphPath;
-import org.jgrapht.alg.shortestpath.BidirectionalDijkstraShortestPath;
 import org.jgrapht.graph.builder.GraphTypeBuilder;
+import org.slf4j.LoggerFactory;
 
 /**
  * The overlay graph of one topology instance, in memory: peers and edges as nodes, measured RTTs
@@ -29,13 +29,10 @@ import org.jgrapht.graph.builder.GraphTypeBuilder;
  * from {@code LinkMeasured.toKind}, region from {@code toRegion}). An announced node stays until
  * it leaves or expires; an implicit node disappears with its last link.
  *
- * <p>Storage is a JGraphT 1.5.2 graph. {@link PathMetric#RTT} uses JGraphT's bidirectional Dijkstra
- * ({@link BidirectionalDijkstraShortestPath}; p99 about 1 ms on 10,000 nodes, degree 8).
- * {@link PathMetric#HOPS} uses this class's own bidirectional breadth-first search: JGraphT's
- * {@code BFSShortestPath} builds the whole search tree and measured p50 19 ms / p99 74 ms on that
- * graph (see {@code bench.PathQueryBench}). Thread-safe: queries share a read lock, updates
- * (from the Streams global thread) take the write lock; listeners are called after the lock is
- * released, on the updating thread.
+ * <p>This class keeps the graph's state (a JGraphT 1.5.2 graph plus node attributes); path
+ * queries are {@link PathQueries}' (JGraphT's algorithms). Thread-safe: queries share a read lock,
+ * updates (from the Streams global thread) take the write lock; listeners are called after the
+ * lock is released, on the updating thread.
  */
 public final class PeerGraph {
   /** A node. {@code region} null when not known yet; {@code announced} when a PeerJoined named it. */
@@ -50,38 +47,12 @@ public final class PeerGraph {
   /** Every node (sorted by id) and every link (sorted by from, to). */
   public record Snapshot(List<Node> nodes, List<Edge> edges) {}
 
-  /** Link state: the RTT measured in each direction, NaN when that direction is not measured. */
-  static final class Link {
-    final String a;
-    final String b;
-    double rttAtoB = Double.NaN;
-    double rttBtoA = Double.NaN;
-
-    Link(String a, String b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    boolean measured() {
-      return !Double.isNaN(rttAtoB) || !Double.isNaN(rttBtoA);
-    }
-
-    double rtt() {
-      if (Double.isNaN(rttAtoB)) {
-        return rttBtoA;
-      }
-      if (Double.isNaN(rttBtoA)) {
-        return rttAtoB;
-      }
-      return (rttAtoB + rttBtoA) / 2;
-    }
-  }
-
   private final Graph<String, Link> graph = GraphTypeBuilder.<String, Link>undirected()
       .allowingMultipleEdges(false).allowingSelfLoops(false).weighted(true).buildGraph();
   private final Map<String, Node> nodes = new HashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final List<Consumer<GraphChange>> listeners = new CopyOnWriteArrayList<>();
+  private final PathQueries paths = new PathQueries(graph);
 
   /** Registers a listener of visible changes; called on the updating thread, must not block. */
   public void addListener(Consumer<GraphChange> listener) {
@@ -123,7 +94,7 @@ public final class PeerGraph {
       nodes.remove(id);
       changes.add(new GraphChange.NodeRemoved(id));
       for (Link link : links) {
-        dropIfOrphan(link.a.equals(id) ? link.b : link.a, changes);
+        dropIfOrphan(link.other(id), changes);
       }
     } finally {
       lock.writeLock().unlock();
@@ -155,15 +126,11 @@ public final class PeerGraph {
       Link link = graph.getEdge(from, to);
       boolean created = link == null;
       if (created) {
-        link = from.compareTo(to) < 0 ? new Link(from, to) : new Link(to, from);
+        link = Link.between(from, to);
         graph.addEdge(link.a, link.b, link);
       }
       double before = created ? Double.NaN : link.rtt();
-      if (link.a.equals(from)) {
-        link.rttAtoB = rttMs;
-      } else {
-        link.rttBtoA = rttMs;
-      }
+      link.set(from, rttMs);
       double after = link.rtt();
       graph.setEdgeWeight(link, after);
       if (created || Double.compare(before, after) != 0) {
@@ -190,11 +157,7 @@ public final class PeerGraph {
       if (link == null) {
         return;
       }
-      if (link.a.equals(from)) {
-        link.rttAtoB = Double.NaN;
-      } else {
-        link.rttBtoA = Double.NaN;
-      }
+      link.set(from, Double.NaN);
       if (link.measured()) {
         graph.setEdgeWeight(link, link.rtt());
         changes.add(new GraphChange.LinkUpserted(link.a, link.b, link.rtt()));
@@ -239,21 +202,7 @@ public final class PeerGraph {
       if (from.equals(to)) {
         return Optional.of(new PathResult(from, to, metric, List.of(from), 0, 0.0));
       }
-      List<String> path;
-      if (metric == PathMetric.HOPS) {
-        path = bidirectionalBfs(from, to);
-      } else {
-        GraphPath<String, Link> found = new BidirectionalDijkstraShortestPath<>(graph).getPath(from, to);
-        path = found == null ? null : found.getVertexList();
-      }
-      if (path == null) {
-        return Optional.empty();
-      }
-      double rtt = 0;
-      for (int i = 1; i < path.size(); i++) {
-        rtt += graph.getEdge(path.get(i - 1), path.get(i)).rtt();
-      }
-      return Optional.of(new PathResult(from, to, metric, path, path.size() - 1, rtt));
+      return paths.path(from, to, metric);
     } finally {
       lock.readLock().unlock();
     }
@@ -282,7 +231,7 @@ public final class PeerGraph {
       }
       List<Neighbor> out = new ArrayList<>();
       for (Link link : graph.edgesOf(id)) {
-        Node other = nodes.get(link.a.equals(id) ? link.b : link.a);
+        Node other = nodes.get(link.other(id));
         out.add(new Neighbor(other.id(), other.kind(), other.region(), link.rtt()));
       }
       out.sort(Comparator.comparingDouble(Neighbor::rttMs).thenComparing(Neighbor::id));
@@ -328,71 +277,6 @@ public final class PeerGraph {
     }
   }
 
-  /**
-   * Fewest-hops path by breadth-first search from both ends, one whole level at a time on the
-   * smaller frontier; the first level that touches the other side's visited set holds a shortest
-   * path (the minimum over that level is taken). Null when the ends are in different components.
-   */
-  private List<String> bidirectionalBfs(String source, String target) {
-    Map<String, String> parentS = new HashMap<>();
-    Map<String, String> parentT = new HashMap<>();
-    Map<String, Integer> depthS = new HashMap<>();
-    Map<String, Integer> depthT = new HashMap<>();
-    parentS.put(source, null);
-    depthS.put(source, 0);
-    parentT.put(target, null);
-    depthT.put(target, 0);
-    List<String> frontS = List.of(source);
-    List<String> frontT = List.of(target);
-    while (!frontS.isEmpty() && !frontT.isEmpty()) {
-      boolean fromSource = frontS.size() <= frontT.size();
-      List<String> front = fromSource ? frontS : frontT;
-      Map<String, String> parent = fromSource ? parentS : parentT;
-      Map<String, Integer> depth = fromSource ? depthS : depthT;
-      Map<String, Integer> otherDepth = fromSource ? depthT : depthS;
-      int d = depth.get(front.get(0));
-      List<String> next = new ArrayList<>();
-      int best = Integer.MAX_VALUE;
-      String bestNear = null;
-      String bestFar = null;
-      for (String u : front) {
-        for (Link link : graph.edgesOf(u)) {
-          String v = link.a.equals(u) ? link.b : link.a;
-          Integer far = otherDepth.get(v);
-          if (far != null && d + 1 + far < best) {
-            best = d + 1 + far;
-            bestNear = u;
-            bestFar = v;
-          }
-          if (!parent.containsKey(v)) {
-            parent.put(v, u);
-            depth.put(v, d + 1);
-            next.add(v);
-          }
-        }
-      }
-      if (bestNear != null) {
-        String meetS = fromSource ? bestNear : bestFar;
-        String meetT = fromSource ? bestFar : bestNear;
-        List<String> path = new ArrayList<>(best + 1);
-        for (String x = meetS; x != null; x = parentS.get(x)) {
-          path.add(x);
-        }
-        java.util.Collections.reverse(path);
-        for (String x = meetT; x != null; x = parentT.get(x)) {
-          path.add(x);
-        }
-        return path;
-      }
-      if (fromSource) {
-        frontS = next;
-      } else {
-        frontT = next;
-      }
-    }
-    return null;
-  }
-
   private void upsertNodeLocked(String id, NodeKind kind, String region, boolean announced,
       List<GraphChange> changes) {
     Node before = nodes.get(id);
@@ -404,7 +288,7 @@ public final class PeerGraph {
     }
     if (!after.equals(before)) {
       nodes.put(id, after);
-      if (before == null || before.kind() != after.kind() || !java.util.Objects.equals(before.region(), after.region())) {
+      if (before == null || before.kind() != after.kind() || !Objects.equals(before.region(), after.region())) {
         changes.add(new GraphChange.NodeUpserted(id, after.kind(), after.region()));
       }
     }
@@ -425,7 +309,7 @@ public final class PeerGraph {
         try {
           listener.accept(change);
         } catch (RuntimeException e) {
-          org.slf4j.LoggerFactory.getLogger(PeerGraph.class).warn("graph listener failed: {}", e.toString());
+          LoggerFactory.getLogger(PeerGraph.class).warn("graph listener failed: {}", e.toString());
         }
       }
     }

@@ -3,6 +3,7 @@ package dev.hybridcdn.topology.http;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.topology.graph.GraphChange;
 import dev.hybridcdn.topology.graph.PathMetric;
@@ -78,18 +79,17 @@ public final class TopologyHttp {
     graph.addListener(changeListener);
   }
 
-  /** The router with every route and the error envelope for every failure. */
+  /**
+   * A router with every route, made once per HTTP verticle instance ({@code HttpVerticles}); the
+   * error envelope, {@code /health} and {@code /metrics} come from {@link ServiceRouter}. Changes
+   * reach the WebSockets of every instance through the event bus.
+   */
   public Router router() {
-    Router router = Router.router(vertx);
+    Router router = ServiceRouter.create(vertx, health, metrics);
     router.get("/path").handler(this::path);
     router.get("/topology").handler(this::topology);
     router.get("/neighbors/:peerId").handler(this::neighbors);
     router.get("/ws/topology").handler(this::webSocket);
-    router.get("/health").handler(health::handle);
-    router.get("/metrics").handler(metrics::handle);
-    router.route().failureHandler(ApiError.failureHandler());
-    router.errorHandler(404, ApiError.failureHandler());
-    router.errorHandler(405, ApiError.failureHandler());
     return router;
   }
 

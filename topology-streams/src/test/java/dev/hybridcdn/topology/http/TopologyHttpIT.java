@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
-import dev.hybridcdn.testkit.Await;
+import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class TopologyHttpIT {
   private static Vertx vertx;
   private static PeerGraph graph;
   private static TopologyHttp http;
-  private static HttpServer server;
+  private static HttpVerticles.Deployed server;
   private static WebClient client;
 
   @BeforeAll
@@ -45,14 +46,16 @@ class TopologyHttpIT {
     graph.upsertNode("island", NodeKind.PEER, "us-east", true);
     http = new TopologyHttp(vertx, graph, new Metrics(),
         new Health().required("kafka-streams", () -> Future.succeededFuture(Health.Check.up("RUNNING"))));
-    server = await(vertx.createHttpServer().requestHandler(http.router()).listen(0, "127.0.0.1"));
+    // Two instances, as in production: each has its own router; WebSocket changes reach both.
+    server = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost("127.0.0.1").setPort(0), 2, http::router,
+        Duration.ofSeconds(10), "topology HTTP");
     client = WebClient.create(vertx);
   }
 
   @AfterAll
   static void stop() throws Exception {
     http.close();
-    await(server.close());
+    await(server.undeploy(vertx));
     await(vertx.close());
   }
 
@@ -61,7 +64,7 @@ class TopologyHttpIT {
   }
 
   private static HttpResponse<Buffer> get(String uri) throws Exception {
-    return await(client.get(server.actualPort(), "127.0.0.1", uri).send());
+    return await(client.get(server.port(), "127.0.0.1", uri).send());
   }
 
   @Test
@@ -95,7 +98,7 @@ class TopologyHttpIT {
     assertError(get("/neighbors/bad%20id"), 400, "invalid_node_id");
     assertError(get("/neighbors/nobody"), 404, "unknown_node");
     assertError(get("/nowhere"), 404, "not_found");
-    assertError(await(client.post(server.actualPort(), "127.0.0.1", "/path").send()), 405, "method_not_allowed");
+    assertError(await(client.post(server.port(), "127.0.0.1", "/path").send()), 405, "method_not_allowed");
     assertError(get("/ws/topology"), 400, "websocket_required");
   }
 
@@ -137,18 +140,18 @@ class TopologyHttpIT {
     WebSocketClient wsClient = vertx.createWebSocketClient();
     List<JsonObject> messages = new CopyOnWriteArrayList<>();
     // The handler is set in the completion callback, on the event loop, before any frame is read.
-    WebSocket ws = await(wsClient.connect(server.actualPort(), "127.0.0.1", "/ws/topology")
+    WebSocket ws = await(wsClient.connect(server.port(), "127.0.0.1", "/ws/topology")
         .map(socket -> socket.textMessageHandler(text -> messages.add(new JsonObject(text)))));
-    Await.until(Duration.ofSeconds(5), "snapshot", () -> !messages.isEmpty());
+    Awaitility.await("snapshot").atMost(Duration.ofSeconds(5)).until(() -> !messages.isEmpty());
     assertThat(messages.get(0).getString("type")).isEqualTo("snapshot");
     assertThat(messages.get(0).getJsonArray("nodes")).isNotEmpty();
 
     graph.measureLink("island", "a", NodeKind.PEER, null, 7);
-    Await.until(Duration.ofSeconds(1), "link-upserted message", () -> messages.stream()
+    Awaitility.await("link-upserted message").atMost(Duration.ofSeconds(1)).until(() -> messages.stream()
         .anyMatch(m -> "link-upserted".equals(m.getString("type")) && "a".equals(m.getString("from"))
             && "island".equals(m.getString("to")) && m.getDouble("rttMs") == 7.0));
     graph.dropMeasurement("island", "a");
-    Await.until(Duration.ofSeconds(1), "link-removed message", () -> messages.stream()
+    Awaitility.await("link-removed message").atMost(Duration.ofSeconds(1)).until(() -> messages.stream()
         .anyMatch(m -> "link-removed".equals(m.getString("type")) && "island".equals(m.getString("to"))));
     await(ws.close());
     await(wsClient.close());

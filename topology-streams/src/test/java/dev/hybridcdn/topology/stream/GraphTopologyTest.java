@@ -1,6 +1,7 @@
 package dev.hybridcdn.topology.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
 import dev.hybridcdn.schemas.events.LinkMeasured;
@@ -9,21 +10,27 @@ import dev.hybridcdn.schemas.events.PeerExpired;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
 import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
+import dev.hybridcdn.schemas.internal.GraphChangeLink;
+import dev.hybridcdn.schemas.internal.GraphChangeNode;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.streamskit.errors.BadRecordPolicy;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.topology.TopologyNames;
 import dev.hybridcdn.topology.graph.PathMetric;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -55,15 +62,21 @@ class GraphTopologyTest {
   private TestInputTopic<String, SpecificRecord> peers;
   private TestInputTopic<String, SpecificRecord> expirations;
   private TestOutputTopic<String, byte[]> deadLetters;
+  private final List<ProducerRecord<byte[], byte[]>> globalDeadLetters = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() {
+    start("exactly_once_v2");
+  }
+
+  private void start(String processingGuarantee) {
     config = TopologyConfig.from(new Env(Map.of("TOPOLOGY_APPLICATION_ID", "ttd-topology",
-        "TOPOLOGY_LINK_TTL_MS", Long.toString(TTL.toMillis()), "TOPOLOGY_STATE_DIR", stateDir.toString())));
+        "TOPOLOGY_LINK_TTL_MS", Long.toString(TTL.toMillis()), "TOPOLOGY_STATE_DIR", stateDir.toString(),
+        "STREAMS_PROCESSING_GUARANTEE", processingGuarantee)));
     topics = config.topics();
     graph = new PeerGraph();
     meters = new SimpleMeterRegistry();
-    driver = new TopologyTestDriver(GraphTopology.buildTopology(config, graph, meters),
+    driver = new TopologyTestDriver(GraphTopology.buildTopology(config, graph, meters, globalDeadLetters::add),
         GraphTopology.streamsConfig(config), T0);
     links = input(CdnTopic.LINK_EVENTS);
     peers = input(CdnTopic.PEER_EVENTS);
@@ -90,7 +103,7 @@ class GraphTopologyTest {
     links.pipeInput(from, link(from, to, rttMs), at);
   }
 
-  private KeyValueStore<String, String> graphStore() {
+  private KeyValueStore<String, byte[]> graphStore() {
     return driver.getKeyValueStore(TopologyNames.GRAPH_STORE);
   }
 
@@ -223,6 +236,10 @@ class GraphTopologyTest {
 
   @Test
   void aPoisonRecordIsDeadLetteredAndTheNextRecordStillCounts() {
+    // TopologyTestDriver does not show a deserialization handler's dead letters under exactly-once
+    // (TopologyAppIT checks them on a real broker with the default exactly_once_v2).
+    driver.close();
+    start("at_least_once");
     TestInputTopic<String, byte[]> raw = driver.createInputTopic(topics.name(CdnTopic.LINK_EVENTS),
         new StringSerializer(), new ByteArraySerializer());
     byte[] poison = {(byte) 0xC3, 0x01, 1, 2, 3};
@@ -242,11 +259,95 @@ class GraphTopologyTest {
     measure("a", "b", 10, T0);
     measure("b", "c", 10, T0);
     PeerGraph fresh = new PeerGraph();
-    new GraphStoreUpdater(fresh).init(new org.apache.kafka.streams.processor.api.MockProcessorContext<Void, Void>() {
+    new GraphStoreUpdater(fresh, BadRecordPolicy.DEAD_LETTER, topics.name(CdnTopic.DEAD_LETTERS), "ttd-topology",
+        letter -> { })
+        .init(new org.apache.kafka.streams.processor.api.MockProcessorContext<Void, Void>() {
       {
         addStateStore(graphStore());
       }
     });
     assertThat(fresh.path("a", "c", PathMetric.HOPS).orElseThrow().path()).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void graphChangesAreAvroRecordsOfTheInternalSchemas() {
+    measure("a", "b", 10, T0);
+    peers.pipeInput("a", PeerJoined.newBuilder().setPeerId("a").setRegion("eu-north").setBaseUrl("http://127.0.0.1:9000")
+        .setUploadSlots(4).setCacheCapacityBytes(1 << 20).setTs(T0.toEpochMilli()).build(), T0);
+
+    String changes = config.graphChangesTopic();
+    assertThat(GraphChangeRecord.LINK_VALUES.deserializer().deserialize(changes, graphStore().get("link/a/b")))
+        .isEqualTo(new GraphChangeLink("a", "b", NodeKind.PEER, null, 10.0, 5, T0.toEpochMilli()));
+    assertThat(GraphChangeRecord.NODE_VALUES.deserializer().deserialize(changes, graphStore().get("node/a")))
+        .isEqualTo(new GraphChangeNode("a", NodeKind.PEER, "eu-north", T0.toEpochMilli()));
+  }
+
+  @Test
+  void aMalformedGraphChangeIsDeadLetteredNeverThrownNorStoredAndTheNextOneApplies() {
+    measure("a", "b", 10, T0);
+    TestInputTopic<String, byte[]> changes = driver.createInputTopic(config.graphChangesTopic(),
+        new StringSerializer(), new ByteArraySerializer());
+    String topic = config.graphChangesTopic();
+    GraphChangeLink valid = new GraphChangeLink("c", "d", NodeKind.PEER, null, 3.0, 1, 0L);
+    List<byte[]> badValues = List.of(
+        new byte[] {(byte) 0xC3, 0x01, 1, 2, 3}, // undecodable
+        "{\"kind\":\"PEER\"}".getBytes(StandardCharsets.UTF_8), // the old JSON format
+        linkValue(topic, valid), // a link value under a node key
+        linkValue(topic, valid), // key and value name different links
+        topics.codec().encode(topic, link("c", "d", 3)), // an event, not a graph change
+        linkValue(topic, GraphChangeLink.newBuilder(valid).setRttMs(-4).build()),
+        linkValue(topic, valid)); // not a graph-change key
+    List<String> badKeys = List.of("link/c/d", "node/c", "node/c", "link/c/e", "link/c/d", "link/c/d", "edge/c");
+    for (int i = 0; i < badKeys.size(); i++) {
+      changes.pipeInput(badKeys.get(i), badValues.get(i), T0);
+    }
+    changes.pipeInput("link/c/d", linkValue(topic, valid), T0);
+
+    assertThat(globalDeadLetters).hasSize(badKeys.size());
+    for (int i = 0; i < badKeys.size(); i++) {
+      ProducerRecord<byte[], byte[]> letter = globalDeadLetters.get(i);
+      assertThat(letter.topic()).isEqualTo(topics.name(CdnTopic.DEAD_LETTERS));
+      assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo(badKeys.get(i));
+      assertThat(letter.value()).as("the value as received").isEqualTo(badValues.get(i));
+      assertThat(DeadLetters.header(letter.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(topic);
+      // Offset 0 is the change a -> b written by the topology itself.
+      assertThat(DeadLetters.header(letter.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo(Integer.toString(i + 1));
+      assertThat(DeadLetters.header(letter.headers(), DeadLetters.APPLICATION)).isEqualTo("ttd-topology");
+      assertThat(DeadLetters.header(letter.headers(), DeadLetters.ERROR)).isNotBlank();
+    }
+    assertThat(DeadLetters.header(globalDeadLetters.get(3).headers(), DeadLetters.ERROR)).contains("does not match");
+    assertThat(storeKeys()).containsExactlyInAnyOrder("link/a/b", "link/c/d");
+    assertThat(graph.path("c", "d", PathMetric.RTT).orElseThrow().rttMs()).isEqualTo(3.0);
+    assertThat(graph.path("a", "b", PathMetric.RTT).orElseThrow().rttMs()).isEqualTo(10.0);
+    assertThat(deadLetters.isEmpty()).as("the event side saw nothing wrong").isTrue();
+  }
+
+  private static byte[] linkValue(String topic, GraphChangeLink link) {
+    return GraphChangeRecord.LINK_VALUES.serializer().serialize(topic, link);
+  }
+
+  @Test
+  void theGlobalUpdaterFollowsTheBadRecordPolicy() {
+    byte[] poison = {(byte) 0xC3, 0x01, 9, 9};
+    for (BadRecordPolicy policy : List.of(BadRecordPolicy.CONTINUE, BadRecordPolicy.FAIL)) {
+      List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
+      PeerGraph fresh = new PeerGraph();
+      var context = new org.apache.kafka.streams.processor.api.MockProcessorContext<Void, Void>();
+      context.addStateStore(graphStore());
+      context.setRecordMetadata(config.graphChangesTopic(), 0, 7);
+      GraphStoreUpdater updater = new GraphStoreUpdater(fresh, policy, topics.name(CdnTopic.DEAD_LETTERS),
+          "ttd-topology", letters::add);
+      updater.init(context);
+      var record = new org.apache.kafka.streams.processor.api.Record<>("link/c/d", poison, 0L);
+      if (policy == BadRecordPolicy.CONTINUE) {
+        updater.process(record);
+      } else {
+        assertThatThrownBy(() -> updater.process(record)).as("fail stops the instance")
+            .isInstanceOf(RuntimeException.class);
+      }
+      assertThat(letters).as(policy.setting()).isEmpty();
+      assertThat(graphStore().get("link/c/d")).isNull();
+      assertThat(fresh.node("c")).isEmpty();
+    }
   }
 }
