@@ -13,21 +13,19 @@ public enum AppTopic {
    * instance ranks holders with. One partition: a global table reads all of it anyway; compacted:
    * only each peer's latest state matters (a tombstone when it leaves or expires).
    */
-  TRACKER_PEER_DIRECTORY("tracker-peer-directory", "peer id", 1, CdnTopic.CleanupPolicy.COMPACT),
+  TRACKER_PEER_DIRECTORY("tracker-peer-directory", 1, CdnTopic.CleanupPolicy.COMPACT),
   /**
    * topology-streams: link key -> the latest graph change of that link, feeding the global graph
    * store. One partition keeps every change in order; compacted: the latest per link is the graph.
    */
-  TOPOLOGY_GRAPH_CHANGES("graph-changes", "link key", 1, CdnTopic.CleanupPolicy.COMPACT);
+  TOPOLOGY_GRAPH_CHANGES("graph-changes", 1, CdnTopic.CleanupPolicy.COMPACT);
 
   private final String suffix;
-  private final String key;
   private final int partitions;
   private final CdnTopic.CleanupPolicy cleanup;
 
-  AppTopic(String suffix, String key, int partitions, CdnTopic.CleanupPolicy cleanup) {
+  AppTopic(String suffix, int partitions, CdnTopic.CleanupPolicy cleanup) {
     this.suffix = suffix;
-    this.key = key;
     this.partitions = partitions;
     this.cleanup = cleanup;
   }
@@ -35,11 +33,6 @@ public enum AppTopic {
   /** Name without the application id, e.g. {@code graph-changes}. */
   public String suffix() {
     return suffix;
-  }
-
-  /** What the (string) key holds. */
-  public String key() {
-    return key;
   }
 
   public int partitions() {

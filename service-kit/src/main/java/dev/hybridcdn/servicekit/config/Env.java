@@ -46,19 +46,7 @@ public final class Env {
   }
 
   public int integer(String name, int defaultValue, int min, int max) {
-    String v = raw(name);
-    if (v == null) {
-      return defaultValue;
-    }
-    try {
-      int i = Integer.parseInt(v);
-      if (i < min || i > max) {
-        throw new ConfigException(name, v, "an integer from " + min + " to " + max);
-      }
-      return i;
-    } catch (NumberFormatException e) {
-      throw new ConfigException(name, v, "an integer from " + min + " to " + max);
-    }
+    return (int) longValue(name, defaultValue, min, max);
   }
 
   public long longValue(String name, long defaultValue, long min, long max) {
