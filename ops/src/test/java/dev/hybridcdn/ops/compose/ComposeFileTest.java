@@ -159,21 +159,31 @@ class ComposeFileTest {
     }
   }
 
-  /** Variable names in the module's {@code *Config.java} sources and service-kit's CommonConfig. */
+  /**
+   * Variable names in the module's {@code *Config.java} sources, in service-kit's CommonConfig, and
+   * in service-kit's PgSettings when the module's config reads PostgreSQL through it.
+   */
   static Set<String> variablesRead(String module) throws IOException {
+    Path moduleDir = ROOT.resolve(module).resolve("src/main/java");
+    assertThat(moduleDir).as("sources of %s", module).isDirectory();
+    List<Path> sources;
+    try (Stream<Path> files = Files.walk(moduleDir)) {
+      sources = new java.util.ArrayList<>(files.filter(p -> p.getFileName().toString().endsWith("Config.java")).toList());
+    }
+    Path kit = ROOT.resolve("service-kit/src/main/java/dev/hybridcdn/servicekit/config");
+    boolean readsPg = false;
+    for (Path f : sources) {
+      readsPg |= Files.readString(f).contains("PgSettings");
+    }
+    sources.add(kit.resolve("CommonConfig.java"));
+    if (readsPg) {
+      sources.add(kit.resolve("PgSettings.java"));
+    }
     Set<String> names = new TreeSet<>();
-    for (Path dir : List.of(ROOT.resolve(module).resolve("src/main/java"), ROOT.resolve("service-kit/src/main/java"))) {
-      assertThat(dir).as("sources of %s", module).isDirectory();
-      try (Stream<Path> files = Files.walk(dir)) {
-        for (Path f : files.filter(p -> p.getFileName().toString().endsWith("Config.java")).toList()) {
-          if (f.startsWith(ROOT.resolve("service-kit")) && !f.getFileName().toString().equals("CommonConfig.java")) {
-            continue;
-          }
-          Matcher m = VAR_LITERAL.matcher(Files.readString(f));
-          while (m.find()) {
-            names.add(m.group(1));
-          }
-        }
+    for (Path f : sources) {
+      Matcher m = VAR_LITERAL.matcher(Files.readString(f));
+      while (m.find()) {
+        names.add(m.group(1));
       }
     }
     return names;
