@@ -86,7 +86,11 @@ public final class KafkaProcess implements AutoCloseable {
           "inter.broker.listener.name=PLAINTEXT",
           "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
           "log.dirs=" + dataDir.resolve("logs").toAbsolutePath(),
-          "metadata.log.dir=" + dataDir.resolve("metadata").toAbsolutePath()));
+          "metadata.log.dir=" + dataDir.resolve("metadata").toAbsolutePath(),
+          // After kill -9 the restarted node finds its own old registration in the metadata log and
+          // cannot register until that session expires (default 9 s): keep it short.
+          "broker.heartbeat.interval.ms=500",
+          "broker.session.timeout.ms=2000"));
       for (Map.Entry<String, String> e : EmbeddedKafka.SINGLE_NODE_CONFIG.entrySet()) {
         lines.add(e.getKey() + "=" + e.getValue());
       }

@@ -42,7 +42,7 @@ import java.time.Duration;
  * @param reapGrace {@code TRACKER_REAP_GRACE_MS}, default the TTL, 0..1 h: after a stall, how long
  *     the reaper stays paused once events flow again, so every live peer's heartbeat (buffered by its
  *     publisher during the outage) is processed before anyone is judged silent
- * @param reapMaxPause {@code TRACKER_REAP_MAX_PAUSE_MS}, default 10 x TTL, 0 (no bound) or S..1 day:
+ * @param reapMaxPause {@code TRACKER_REAP_MAX_PAUSE_MS}, default max(10 x TTL, 60 s), 0 (no bound) or S..1 day:
  *     a stall longer than this no longer pauses the reaper, so a swarm whose every peer died at once
  *     is reaped after this bound even if no event ever comes again
  *
@@ -109,7 +109,9 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
     Duration stall = env.millis("TRACKER_INPUT_STALL_MS", min(h.multipliedBy(3).dividedBy(2), ttl),
         Duration.ofMillis(10), ttl);
     Duration grace = env.millis("TRACKER_REAP_GRACE_MS", ttl, Duration.ZERO, Duration.ofHours(1));
-    Duration maxPause = env.millis("TRACKER_REAP_MAX_PAUSE_MS", ttl.multipliedBy(10), Duration.ZERO,
+    // At least a minute: a broker killed and restarted takes ~15 s before the tracker hears events
+    // again (KafkaOutageIT), on top of the outage itself.
+    Duration maxPause = env.millis("TRACKER_REAP_MAX_PAUSE_MS", max(ttl.multipliedBy(10), Duration.ofMinutes(1)), Duration.ZERO,
         Duration.ofDays(1));
     return new TrackerConfig(port, common, appId, h, ttl, punct, stateDir, standby, host, window, commit, session,
         threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances, stall, grace,
@@ -118,6 +120,10 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /** The topic registry under {@code TOPIC_PREFIX}. */

@@ -49,7 +49,9 @@ class TrackerConfigTest {
     TrackerConfig c = TrackerConfig.from(new Env(Map.of()));
     assertThat(c.inputStall()).isEqualTo(Duration.ofMillis(3000)); // 1.5 x H
     assertThat(c.reapGrace()).isEqualTo(Duration.ofMillis(6000)); // TTL
-    assertThat(c.reapMaxPause()).isEqualTo(Duration.ofMillis(60000)); // 10 x TTL
+    assertThat(c.reapMaxPause()).isEqualTo(Duration.ofMillis(60000)); // max(10 x TTL, 60 s)
+    assertThat(TrackerConfig.from(new Env(Map.of("TRACKER_PEER_TTL_MS", "30000"))).reapMaxPause())
+        .isEqualTo(Duration.ofMinutes(5));
     TrackerConfig tight = TrackerConfig.from(new Env(Map.of("TRACKER_HEARTBEAT_INTERVAL_MS", "1000",
         "TRACKER_PEER_TTL_MS", "1000")));
     assertThat(tight.inputStall()).isEqualTo(Duration.ofMillis(1000)); // never above the TTL

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Edge case.</b> A swarm whose every peer died at once makes the instance's input stop too,
  * which looks like a stall: those peers are reaped once any event arrives again (plus the grace),
- * or, if none ever does, after {@code TRACKER_REAP_MAX_PAUSE_MS} (default 10 x TTL) of silence.
+ * or, if none ever does, after {@code TRACKER_REAP_MAX_PAUSE_MS} (default max(10 x TTL, 60 s)) of silence.
  * A Kafka outage longer than that bound expires the swarm; its peers are readmitted when the broker
  * returns.
  *
