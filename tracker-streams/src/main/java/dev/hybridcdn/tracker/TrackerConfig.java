@@ -35,6 +35,16 @@ import java.time.Duration;
  * @param streams {@code STREAMS_PROCESSING_GUARANTEE}, {@code STREAMS_BAD_RECORD_POLICY} (streams-kit)
  * @param httpInstances {@code TRACKER_HTTP_INSTANCES}, default the number of cores: HTTP verticle
  *     instances (event loops) sharing the port
+ * @param inputStall {@code TRACKER_INPUT_STALL_MS}, S, default min(1.5 x H, TTL), 10 ms..TTL: when
+ *     this instance has processed no event from anyone for S, its input is taken as stalled (broker
+ *     unreachable) and the reaper pauses. Keep S + H below the TTL, or a live peer whose last heartbeat
+ *     came just before the stall reaches the TTL before the pause starts
+ * @param reapGrace {@code TRACKER_REAP_GRACE_MS}, default the TTL, 0..1 h: after a stall, how long
+ *     the reaper stays paused once events flow again, so every live peer's heartbeat (buffered by its
+ *     publisher during the outage) is processed before anyone is judged silent
+ * @param reapMaxPause {@code TRACKER_REAP_MAX_PAUSE_MS}, default max(10 x TTL, 60 s), 0 (no bound) or S..1 day:
+ *     a stall longer than this no longer pauses the reaper, so a swarm whose every peer died at once
+ *     is reaped after this bound even if no event ever comes again
  *
  * <p>The replication factor of every topic the tracker creates, Streams' internal ones included, is
  * the common {@code KAFKA_REPLICATION_FACTOR} ({@link CommonConfig}).
@@ -42,7 +52,8 @@ import java.time.Duration;
 public record TrackerConfig(int httpPort, CommonConfig common, String applicationId, Duration heartbeatInterval,
     Duration peerTtl, Duration punctuateInterval, Path stateDir, int standbyReplicas, String advertisedHost,
     Duration loadWindow, Duration commitInterval, Duration sessionTimeout, int streamThreads, double rttBucketMs,
-    double loadBucket, Duration startTimeout, StreamsSettings streams, int httpInstances) {
+    double loadBucket, Duration startTimeout, StreamsSettings streams, int httpInstances, Duration inputStall,
+    Duration reapGrace, Duration reapMaxPause) {
 
   public static final int DEFAULT_HTTP_PORT = 7070;
   public static final String DEFAULT_APPLICATION_ID = "cdn-tracker";
@@ -52,6 +63,14 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
     if (peerTtl.compareTo(heartbeatInterval) < 0) {
       throw new ConfigException("TRACKER_PEER_TTL_MS", Long.toString(peerTtl.toMillis()),
           "at least the heartbeat interval (" + heartbeatInterval.toMillis() + " ms)");
+    }
+    if (inputStall.compareTo(peerTtl) > 0) {
+      throw new ConfigException("TRACKER_INPUT_STALL_MS", Long.toString(inputStall.toMillis()),
+          "at most the peer TTL (" + peerTtl.toMillis() + " ms)");
+    }
+    if (!reapMaxPause.isZero() && reapMaxPause.compareTo(inputStall) < 0) {
+      throw new ConfigException("TRACKER_REAP_MAX_PAUSE_MS", Long.toString(reapMaxPause.toMillis()),
+          "0 (no bound) or at least TRACKER_INPUT_STALL_MS (" + inputStall.toMillis() + " ms)");
     }
   }
 
@@ -87,8 +106,24 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
     Duration startTimeout = env.millis("TRACKER_START_TIMEOUT_MS", Duration.ofSeconds(60), Duration.ofSeconds(1),
         Duration.ofMinutes(30));
     int httpInstances = env.integer("TRACKER_HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 256);
+    Duration stall = env.millis("TRACKER_INPUT_STALL_MS", min(h.multipliedBy(3).dividedBy(2), ttl),
+        Duration.ofMillis(10), ttl);
+    Duration grace = env.millis("TRACKER_REAP_GRACE_MS", ttl, Duration.ZERO, Duration.ofHours(1));
+    // At least a minute: a broker killed and restarted takes ~15 s before the tracker hears events
+    // again (KafkaOutageIT), on top of the outage itself.
+    Duration maxPause = env.millis("TRACKER_REAP_MAX_PAUSE_MS", max(ttl.multipliedBy(10), Duration.ofMinutes(1)), Duration.ZERO,
+        Duration.ofDays(1));
     return new TrackerConfig(port, common, appId, h, ttl, punct, stateDir, standby, host, window, commit, session,
-        threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances);
+        threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances, stall, grace,
+        maxPause);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /** The topic registry under {@code TOPIC_PREFIX}. */

@@ -5,6 +5,7 @@ import dev.hybridcdn.streamskit.StreamsApp;
 import dev.hybridcdn.tracker.http.TrackerHttp;
 import dev.hybridcdn.tracker.index.HolderIndex;
 import dev.hybridcdn.tracker.index.PeerDirectory;
+import dev.hybridcdn.tracker.index.ReapGate;
 import dev.hybridcdn.tracker.index.TrackerTopology;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,10 +25,12 @@ final class TrackerWiring implements StreamsApp.Wiring {
   private final Metrics metrics = new Metrics();
   private final PeerDirectory directory = new PeerDirectory();
   private final HolderIndex holderIndex = new HolderIndex();
+  private final ReapGate reapGate;
   private TrackerHttp http;
 
   TrackerWiring(TrackerConfig config) {
     this.config = config;
+    this.reapGate = new ReapGate(config);
   }
 
   @Override
@@ -36,6 +39,11 @@ final class TrackerWiring implements StreamsApp.Wiring {
         .register(metrics.registry());
     Counter skipped = Counter.builder("cdn.tracker.skipped.records")
         .description("decodable records skipped for invalid ids or values").register(metrics.registry());
+    Counter unknownHeartbeats = Counter.builder("cdn.tracker.unknown.heartbeats")
+        .description("heartbeats from peers not announced (never, or expired), ignored").register(metrics.registry());
+    Gauge.builder("cdn.tracker.reaping.paused", () -> reapGate.state(System.currentTimeMillis())
+        == ReapGate.State.ACTIVE ? 0 : 1).description("1 while the reaper is paused: input stalled or in its grace")
+        .register(metrics.registry());
     Gauge.builder("cdn.tracker.live.peers", directory::size).description("announced live peers in the peer directory")
         .register(metrics.registry());
     TrackerTopology.Listener listener = new TrackerTopology.Listener() {
@@ -48,8 +56,13 @@ final class TrackerWiring implements StreamsApp.Wiring {
       public void skipped() {
         skipped.increment();
       }
+
+      @Override
+      public void unknownHeartbeat() {
+        unknownHeartbeats.increment();
+      }
     };
-    return TrackerTopology.buildTopology(config, listener, directory, holderIndex);
+    return TrackerTopology.buildTopology(config, listener, directory, holderIndex, reapGate);
   }
 
   @Override

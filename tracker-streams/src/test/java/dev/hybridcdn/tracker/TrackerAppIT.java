@@ -125,8 +125,19 @@ class TrackerAppIT {
       assertThat(fx.get(app.port(), "/segments/song-x/64k/seg00000.ts/peers").status()).isEqualTo(200);
     }
     long silentSince = lastHeartbeat;
-    TrackerFixture.within("it-x1 expired over HTTP within TTL + 1 s", Duration.ofMillis(1500 + 1000)).until(
-        () -> fx.get(app.port(), "/segments/song-x/64k/seg00000.ts/peers").status() == 404);
+    // The rest of the swarm keeps talking: with no input at all the reaper pauses (ReapGate).
+    fx.join("it-x2", "eu-west");
+    java.util.concurrent.ScheduledExecutorService swarm = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    swarm.scheduleAtFixedRate(() -> {
+      fx.heartbeat("it-x2");
+      fx.producer.flush();
+    }, 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+    try {
+      TrackerFixture.within("it-x1 expired over HTTP within TTL + 1 s", Duration.ofMillis(1500 + 1000)).until(
+          () -> fx.get(app.port(), "/segments/song-x/64k/seg00000.ts/peers").status() == 404);
+    } finally {
+      swarm.shutdownNow();
+    }
     long tookMs = (System.nanoTime() - silentSince) / 1_000_000;
     assertThat(tookMs).isLessThanOrEqualTo(2500);
     assertThat(fx.get(app.port(), "/peers/it-x1").status()).isEqualTo(404);
@@ -184,5 +195,6 @@ class TrackerAppIT {
     var stats = fx.get(app.port(), "/stats").body();
     assertThat(stats.getString("state")).isEqualTo("RUNNING");
     assertThat(stats.getJsonArray("activePartitions")).isNotEmpty();
+    assertThat(stats.getBoolean("reapingPaused")).isNotNull(); // true here unless events flowed in the last 1.5 s
   }
 }

@@ -45,6 +45,24 @@ class TrackerConfigTest {
   }
 
   @Test
+  void reapPauseDefaultsFollowHeartbeatAndTtl() {
+    TrackerConfig c = TrackerConfig.from(new Env(Map.of()));
+    assertThat(c.inputStall()).isEqualTo(Duration.ofMillis(3000)); // 1.5 x H
+    assertThat(c.reapGrace()).isEqualTo(Duration.ofMillis(6000)); // TTL
+    assertThat(c.reapMaxPause()).isEqualTo(Duration.ofMillis(60000)); // max(10 x TTL, 60 s)
+    assertThat(TrackerConfig.from(new Env(Map.of("TRACKER_PEER_TTL_MS", "30000"))).reapMaxPause())
+        .isEqualTo(Duration.ofMinutes(5));
+    TrackerConfig tight = TrackerConfig.from(new Env(Map.of("TRACKER_HEARTBEAT_INTERVAL_MS", "1000",
+        "TRACKER_PEER_TTL_MS", "1000")));
+    assertThat(tight.inputStall()).isEqualTo(Duration.ofMillis(1000)); // never above the TTL
+    assertThat(TrackerConfig.from(new Env(Map.of("TRACKER_REAP_MAX_PAUSE_MS", "0"))).reapMaxPause()).isZero();
+    assertThatThrownBy(() -> TrackerConfig.from(new Env(Map.of("TRACKER_INPUT_STALL_MS", "7000"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TRACKER_INPUT_STALL_MS");
+    assertThatThrownBy(() -> TrackerConfig.from(new Env(Map.of("TRACKER_REAP_MAX_PAUSE_MS", "100"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TRACKER_REAP_MAX_PAUSE_MS");
+  }
+
+  @Test
   void invalidValuesNameTheVariable() {
     assertThatThrownBy(() -> TrackerConfig.from(new Env(Map.of("HTTP_PORT", "70000"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("HTTP_PORT");

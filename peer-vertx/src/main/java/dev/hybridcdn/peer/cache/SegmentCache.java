@@ -112,6 +112,11 @@ public final class SegmentCache {
     return capacityBytes;
   }
 
+  /** Every cached segment, least recently used first, without touching their recency. */
+  public synchronized List<CachedSegment> snapshot() {
+    return new ArrayList<>(entries.values());
+  }
+
   /** Segment ids, least recently used first. */
   public synchronized List<String> segmentIds() {
     return new ArrayList<>(entries.keySet());

@@ -2,6 +2,7 @@ package dev.hybridcdn.peer.host;
 
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
+import dev.hybridcdn.peer.events.ExpiryListener;
 import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.topics.CdnTopic;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * Churn: {@link #startPeer(PeerConfig)} adds a peer; {@link #stopPeer(String, boolean)} removes one,
  * cleanly (PeerLeft, the tracker drops it at once) or as a crash (no PeerLeft, no more heartbeats;
- * the tracker reaps it after its TTL).
+ * the tracker reaps it after its TTL). A peer the tracker expired while it was alive re-announces
+ * in full when the host's {@link ExpiryListener} reads its PeerExpired (readmission).
  */
 public final class PeerHost implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PeerHost.class);
@@ -45,6 +47,7 @@ public final class PeerHost implements AutoCloseable {
   private final boolean ownsVertx;
   private final PeerHostConfig config;
   private final Shared shared;
+  private final ExpiryListener expiries;
   private final Map<String, PeerNode> peers = new ConcurrentHashMap<>();
   private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
@@ -64,6 +67,18 @@ public final class PeerHost implements AutoCloseable {
     EventPublisher publisher = new EventPublisher(t.common().kafkaBootstrapServers(), "peer-host-" + t.peerId(),
         t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
     this.shared = new Shared(vertx, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()));
+    // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
+    this.expiries = ExpiryListener.start(t.common().kafkaBootstrapServers(), t.common().topics(),
+        "peer-host-" + t.peerId(), this::reannounce, metrics.registry());
+  }
+
+  private boolean reannounce(String peerId) {
+    PeerNode node = peers.get(peerId);
+    if (node == null) {
+      return false;
+    }
+    node.reannounce();
+    return true;
   }
 
   /** Starts the host on its own Vert.x (closed by {@link #close()}). Blocks until all peers listen. */
@@ -197,6 +212,7 @@ public final class PeerHost implements AutoCloseable {
       return;
     }
     closed = true;
+    expiries.close();
     for (String id : List.copyOf(order)) {
       try {
         stopPeer(id, true);

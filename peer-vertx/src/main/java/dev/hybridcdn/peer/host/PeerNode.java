@@ -146,6 +146,18 @@ public final class PeerNode implements HostedPeer {
         fetcher.downloadedBytes(), links.meanNeighbourRttMs());
   }
 
+  /**
+   * Re-announces this peer in full after the tracker expired it while it was alive: PeerJoined,
+   * then SegmentCached for every cached segment (least recently used first) and a heartbeat with
+   * the current figures. The tracker takes the PeerJoined as a new session and rebuilds its
+   * holdings from the SegmentCached events. Thread-safe; events of a stopped peer are muted.
+   */
+  void reannounce() {
+    events.joined(config, baseUrl());
+    cache.snapshot().forEach(events::cached);
+    heartbeat();
+  }
+
   /** A clean stop announces PeerLeft; a crash stop stays silent from now on. */
   void beforeStop(boolean clean) {
     if (clean) {

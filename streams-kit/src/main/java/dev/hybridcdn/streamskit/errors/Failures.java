@@ -1,6 +1,7 @@
 package dev.hybridcdn.streamskit.errors;
 
 import java.util.Set;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LockException;
@@ -15,9 +16,14 @@ import org.apache.kafka.streams.errors.TaskMigratedException;
  */
 public final class Failures {
   private static final int MAX_CAUSES = 20;
+  // InvalidTxnStateException: a broker that crashed (kill -9) and came back has aborted the
+  // transaction in flight, and the commit of an exactly-once stream thread fails with it (seen in
+  // system-tests KafkaOutageIT). A replacement thread has a new producer and epoch and reprocesses
+  // from the last committed offsets, so nothing is lost or doubled; treating it as fatal stopped the
+  // tracker on every broker restart.
   private static final Set<Class<? extends Throwable>> TRANSIENT = Set.of(RetriableException.class,
       TaskMigratedException.class, TaskCorruptedException.class, LockException.class,
-      InvalidStateStoreException.class);
+      InvalidStateStoreException.class, InvalidTxnStateException.class);
 
   private Failures() {}
 
@@ -25,7 +31,8 @@ public final class Failures {
    * True when {@code error} or one of its causes is retriable: Kafka's {@link RetriableException}
    * (time-outs, unknown leader, not enough replicas, ...) or a Streams task or store moving
    * ({@link TaskMigratedException}, {@link TaskCorruptedException}, {@link LockException},
-   * {@link InvalidStateStoreException}).
+   * {@link InvalidStateStoreException}), or an exactly-once commit whose transaction a restarted
+   * broker aborted ({@link InvalidTxnStateException}).
    */
   public static boolean isRetriable(Throwable error) {
     Throwable t = error;

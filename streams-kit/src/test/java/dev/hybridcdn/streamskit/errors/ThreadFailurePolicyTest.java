@@ -18,6 +18,9 @@ class ThreadFailurePolicyTest {
   void aRetriableErrorReplacesTheThread() {
     assertThat(policy.handle(new StreamsException(new TimeoutException("broker away")))).isEqualTo(REPLACE_THREAD);
     assertThat(policy.handle(new TaskMigratedException("moved"))).isEqualTo(REPLACE_THREAD);
+    // An exactly-once commit after the broker crashed and came back (KafkaOutageIT).
+    assertThat(policy.handle(new StreamsException("Error encountered trying to commit a transaction",
+        new org.apache.kafka.common.errors.InvalidTxnStateException("invalid state")))).isEqualTo(REPLACE_THREAD);
   }
 
   @Test

@@ -257,6 +257,8 @@ public final class TrackerHttp {
         .put("lookups", (long) lookups.count()).mergeIn(routing.counts()).put("livePeers", directory.size());
     var expirations = metrics.registry().find("cdn.tracker.expirations").counter();
     body.put("expirations", expirations == null ? 0 : (long) expirations.count());
+    var paused = metrics.registry().find("cdn.tracker.reaping.paused").gauge();
+    body.put("reapingPaused", paused != null && paused.value() > 0);
     JsonArray active = new JsonArray();
     JsonArray standby = new JsonArray();
     try {

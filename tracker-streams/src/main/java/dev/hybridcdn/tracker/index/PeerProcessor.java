@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Liveness is judged by the tracker's wall clock at processing time ({@code lastSeenMs}), not
  * the peer's clock, so skewed peer clocks cannot keep a dead peer alive; the reaper runs every
- * punctuation interval as a WALL_CLOCK_TIME punctuator, so expiry happens without any input.
+ * punctuation interval as a WALL_CLOCK_TIME punctuator, so expiry happens without any input
+ * from the dead peer; it pauses while the instance's input as a whole has stopped, and for a grace
+ * period after it resumes ({@link ReapGate}), so a broker outage does not expire the swarm.
  */
 final class PeerProcessor implements Processor<String, SpecificRecord, String, PeerOutput> {
   private static final Logger LOG = LoggerFactory.getLogger(PeerProcessor.class);
@@ -45,13 +47,16 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   private final Duration punctuateInterval;
   private final long windowMs;
   private final TrackerTopology.Listener listener;
+  private final ReapGate gate;
   private ProcessorContext<String, PeerOutput> context;
   private KeyValueStore<String, PeerState> peers;
   private KeyValueStore<String, Long> holdings;
   private WindowStore<String, LoadWindow> windows;
 
-  PeerProcessor(Duration ttl, Duration punctuateInterval, Duration window, TrackerTopology.Listener listener) {
+  PeerProcessor(Duration ttl, Duration punctuateInterval, Duration window, TrackerTopology.Listener listener,
+      ReapGate gate) {
     this.ttl = ttl;
+    this.gate = gate;
     this.punctuateInterval = punctuateInterval;
     this.windowMs = window.toMillis();
     this.listener = listener;
@@ -73,6 +78,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       return; // a tombstone carries nothing
     }
     long now = context.currentSystemTimeMs();
+    gate.input(now);
     if (event instanceof PeerJoined e) {
       joined(e, now, record);
     } else if (event instanceof PeerHeartbeat e) {
@@ -124,8 +130,11 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     }
     PeerState old = peers.get(e.getPeerId());
     if (old == null || !old.announced()) {
-      // Not announced (or expired): without region and base URL it cannot be ranked; it re-announces.
+      // Not announced (or expired): without region and base URL it cannot be ranked; it re-announces
+      // when it reads its PeerExpired (peer-vertx ExpiryListener). Counted: a steady rate means peers
+      // that do not.
       LOG.debug("heartbeat of unannounced peer {} at {} ignored", e.getPeerId(), where(r));
+      listener.unknownHeartbeat();
       return;
     }
     long served = e.getUploadedBytes() >= old.uploadedBytes() ? e.getUploadedBytes() - old.uploadedBytes()
@@ -195,8 +204,14 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(updated)));
   }
 
-  /** The reaper: every peer not seen for the TTL is removed and announced expired. */
+  /**
+   * The reaper: every peer not seen for the TTL is removed and announced expired, unless the
+   * instance's input has stopped or has just resumed ({@link ReapGate}).
+   */
   private void reap(long now) {
+    if (gate.state(now) != ReapGate.State.ACTIVE) {
+      return;
+    }
     List<PeerState> expired = new ArrayList<>();
     try (KeyValueIterator<String, PeerState> it = peers.all()) {
       while (it.hasNext()) {

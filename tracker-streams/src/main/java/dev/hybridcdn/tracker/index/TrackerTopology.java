@@ -52,6 +52,9 @@ public final class TrackerTopology {
     /** A decodable record was skipped for invalid content (logged with topic/partition/offset). */
     default void skipped() {}
 
+    /** A heartbeat came from a peer that is not announced (never, or expired): it was ignored. */
+    default void unknownHeartbeat() {}
+
     Listener NONE = new Listener() {};
   }
 
@@ -76,6 +79,15 @@ public final class TrackerTopology {
    */
   public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory,
       HolderIndex holders) {
+    return buildTopology(config, listener, directory, holders, new ReapGate(config));
+  }
+
+  /**
+   * As {@link #buildTopology(TrackerConfig, Listener, PeerDirectory, HolderIndex)}, with the
+   * instance's reap gate (one per KafkaStreams instance, shared by its tasks; metrics read it).
+   */
+  public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory,
+      HolderIndex holders, ReapGate gate) {
     TopicRegistry topics = config.topics();
     Serde<String> keys = topics.keySerde();
     Serde<SpecificRecord> events = topics.valueSerde();
@@ -114,7 +126,7 @@ public final class TrackerTopology {
     KStream<String, PeerOutput> out = peerEvents
         .merge(segmentEvents, Named.as(TrackerStores.MERGE_PEER_SEGMENT))
         .merge(linkEvents, Named.as(TrackerStores.MERGE_LINKS))
-        .process(() -> new PeerProcessor(config.peerTtl(), config.punctuateInterval(), window, listener),
+        .process(() -> new PeerProcessor(config.peerTtl(), config.punctuateInterval(), window, listener, gate),
             Named.as(TrackerStores.PEER_PROCESSOR), TrackerStores.PEERS, TrackerStores.PEER_HOLDINGS,
             TrackerStores.PEER_LOAD_WINDOWS);
 
