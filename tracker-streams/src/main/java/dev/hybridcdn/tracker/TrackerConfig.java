@@ -35,6 +35,9 @@ import java.time.Duration;
  * @param streams {@code STREAMS_PROCESSING_GUARANTEE}, {@code STREAMS_BAD_RECORD_POLICY} (streams-kit)
  * @param httpInstances {@code TRACKER_HTTP_INSTANCES}, default the number of cores: HTTP verticle
  *     instances (event loops) sharing the port
+ * @param steeringTtl {@code TRACKER_STEERING_TTL_MS}, default 10000 ms (1 s to 1 h): {@code TTL} of the HLS
+ *     Content Steering manifests ({@code GET /steering/{songId}}), rounded up to whole seconds; a dead
+ *     peer's pathway leaves a player's priority list within this time
  *
  * <p>The replication factor of every topic the tracker creates, Streams' internal ones included, is
  * the common {@code KAFKA_REPLICATION_FACTOR} ({@link CommonConfig}).
@@ -42,7 +45,7 @@ import java.time.Duration;
 public record TrackerConfig(int httpPort, CommonConfig common, String applicationId, Duration heartbeatInterval,
     Duration peerTtl, Duration punctuateInterval, Path stateDir, int standbyReplicas, String advertisedHost,
     Duration loadWindow, Duration commitInterval, Duration sessionTimeout, int streamThreads, double rttBucketMs,
-    double loadBucket, Duration startTimeout, StreamsSettings streams, int httpInstances) {
+    double loadBucket, Duration startTimeout, StreamsSettings streams, int httpInstances, Duration steeringTtl) {
 
   public static final int DEFAULT_HTTP_PORT = 7070;
   public static final String DEFAULT_APPLICATION_ID = "cdn-tracker";
@@ -88,7 +91,8 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
         Duration.ofMinutes(30));
     int httpInstances = env.integer("TRACKER_HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 256);
     return new TrackerConfig(port, common, appId, h, ttl, punct, stateDir, standby, host, window, commit, session,
-        threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances);
+        threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances,
+        env.millis("TRACKER_STEERING_TTL_MS", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofHours(1)));
   }
 
   /** The topic registry under {@code TOPIC_PREFIX}. */
