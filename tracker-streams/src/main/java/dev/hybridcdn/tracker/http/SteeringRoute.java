@@ -26,7 +26,8 @@ import java.util.function.Function;
  * {@code region} and {@code edges} (its edge pathways, preferred first); players add the
  * {@code _HLS_*} parameters. {@code PATHWAY-PRIORITY} is the requesting peer while it is live,
  * then one live peer of its region (the backup), then the edges; a dead peer drops out at the
- * next reload. The backup is the client's current pathway when that is a live peer of the region
+ * next reload (when its region has no other live peer it stays ahead of the edges, as a peer
+ * the directory does not know yet may be one that just joined). The backup is the client's current pathway when that is a live peer of the region
  * (no needless switch), else the live peer of the region with the highest rendezvous hash with
  * the requesting peer (Thaler and Ravishankar 1998: stable while the region's peers stay, spread
  * over them). A backup the master playlist may not list is also given as a {@code PATHWAY-CLONES}
@@ -123,10 +124,14 @@ public final class SteeringRoute {
         clones.add(new SteeringManifest.PathwayClone(peerId, backup.peerId(), host));
       }
     }
-    edges.stream().filter(e -> !priority.contains(e)).forEach(priority::add);
-    if (priority.isEmpty()) {
-      priority.add(peerId); // nothing better to offer: the client keeps what it has
+    if (self == null && backup == null) {
+      // Not in the directory: dead, or joined so recently that the directory has not caught up.
+      // With no other peer to offer, keep it ahead of the edges: a dead one costs the player one
+      // refused connection before it fails over, a live one dropped would send its players to
+      // the edge.
+      priority.add(peerId);
     }
+    edges.stream().filter(e -> !priority.contains(e)).forEach(priority::add);
     return new SteeringManifest(SteeringManifest.VERSION, ttlSeconds, reloadUri, priority, clones);
   }
 
