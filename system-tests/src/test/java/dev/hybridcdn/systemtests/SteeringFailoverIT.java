@@ -152,15 +152,23 @@ class SteeringFailoverIT {
     assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
   }
 
-  /** Until the tracker's steering server (its global peer directory) knows the peer as live. */
+  /**
+   * Until the tracker's steering server (its global peer directory) knows the peer as live: asked
+   * for another player whose current pathway is this peer, it keeps the peer first as the backup
+   * only while the peer is a live peer of the region.
+   */
   static void awaitLive(String peerId) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
-        steering(peerId).pathwayPriority().get(0).equals(peerId));
+        steering("observer", peerId).pathwayPriority().get(0).equals(peerId));
   }
 
   static SteeringManifest steering(String peerId) {
-    var r = http.getAbs(trackerUrl + "/steering/" + SONG_ID + "?peer=" + peerId + "&region=local&edges=edge-local")
-        .send().await();
+    return steering(peerId, peerId);
+  }
+
+  static SteeringManifest steering(String peerId, String currentPathway) {
+    var r = http.getAbs(trackerUrl + "/steering/" + SONG_ID + "?peer=" + peerId + "&region=local&edges=edge-local"
+        + "&_HLS_pathway=" + currentPathway).send().await();
     assertThat(r.statusCode()).isEqualTo(200);
     return SteeringManifest.parse(r.bodyAsString());
   }
@@ -210,8 +218,9 @@ class SteeringFailoverIT {
         .await();
     try (BrowserPlayer browser = BrowserPlayer.open()) {
       browser.play("http://127.0.0.1:" + page.actualPort() + "/", victim + "/hls/" + SONG_ID + "/master.m3u8");
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-          .until(() -> browser.fragmentsLoaded() >= 3);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(browser.fragmentsLoaded()).as("fragments loaded; hls.js errors %s", browser.errors())
+              .isGreaterThanOrEqualTo(3));
       kill9(victim);
       long killedAt = System.nanoTime();
       await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() ->
