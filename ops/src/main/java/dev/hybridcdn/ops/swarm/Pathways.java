@@ -21,7 +21,7 @@ import java.util.Set;
  * player's requests are sequential.
  */
 final class Pathways {
-  /** Before the first steering manifest: reload at once (hls.js loads it on start). */
+  /** The master playlist as read; clones copy its pathways. No steering manifest yet means a reload is due at once, as hls.js loads one on start. */
   private final Playlists.Steering master;
   private final List<Playlists.PathwayVariant> variants;
   private final Set<String> penalised = new HashSet<>();
