@@ -45,6 +45,9 @@ import java.time.Duration;
  * @param reapMaxPause {@code TRACKER_REAP_MAX_PAUSE_MS}, default max(10 x TTL, 60 s), 0 (no bound) or S..1 day:
  *     a stall longer than this no longer pauses the reaper, so a swarm whose every peer died at once
  *     is reaped after this bound even if no event ever comes again
+ * @param steeringTtl {@code TRACKER_STEERING_TTL_MS}, default 10000 ms (1 s to 1 h): {@code TTL} of the HLS
+ *     Content Steering manifests ({@code GET /steering/{songId}}), rounded up to whole seconds; a dead
+ *     peer's pathway leaves a player's priority list within this time
  *
  * <p>The replication factor of every topic the tracker creates, Streams' internal ones included, is
  * the common {@code KAFKA_REPLICATION_FACTOR} ({@link CommonConfig}).
@@ -53,7 +56,7 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
     Duration peerTtl, Duration punctuateInterval, Path stateDir, int standbyReplicas, String advertisedHost,
     Duration loadWindow, Duration commitInterval, Duration sessionTimeout, int streamThreads, double rttBucketMs,
     double loadBucket, Duration startTimeout, StreamsSettings streams, int httpInstances, Duration inputStall,
-    Duration reapGrace, Duration reapMaxPause) {
+    Duration reapGrace, Duration reapMaxPause, Duration steeringTtl) {
 
   public static final int DEFAULT_HTTP_PORT = 7070;
   public static final String DEFAULT_APPLICATION_ID = "cdn-tracker";
@@ -115,7 +118,7 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
         Duration.ofDays(1));
     return new TrackerConfig(port, common, appId, h, ttl, punct, stateDir, standby, host, window, commit, session,
         threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances, stall, grace,
-        maxPause);
+        maxPause, env.millis("TRACKER_STEERING_TTL_MS", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofHours(1)));
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -2,6 +2,7 @@ package dev.hybridcdn.contract.hls;
 
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
+import io.lindstrom.m3u8.model.ContentSteering;
 import io.lindstrom.m3u8.model.MasterPlaylist;
 import io.lindstrom.m3u8.model.MediaPlaylist;
 import io.lindstrom.m3u8.model.Variant;
@@ -9,8 +10,11 @@ import io.lindstrom.m3u8.parser.MasterPlaylistParser;
 import io.lindstrom.m3u8.parser.MediaPlaylistParser;
 import io.lindstrom.m3u8.parser.ParsingMode;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -20,9 +24,10 @@ import java.util.stream.Collectors;
  *       media playlist as FFmpeg wrote it with segment URIs made absolute paths
  *       ({@link #withAbsoluteSegmentPaths});</li>
  *   <li>a peer serves playlists from edges with every segment URI pointing back at itself
- *       ({@link #pointSegmentsAtServer});</li>
- *   <li>players (the swarm simulation) list variants with bitrates and segments with durations
- *       ({@link #variants}, {@link #segments}).</li>
+ *       ({@link #pointSegmentsAtServer}), and the master playlist with one pathway per server a
+ *       player may fail over to ({@link #withPathways}, HLS Content Steering);</li>
+ *   <li>players (the swarm simulation) list variants with bitrates, pathways and segments with
+ *       durations ({@link #variants}, {@link #steering}, {@link #segments}).</li>
  * </ul>
  * Parsing is lenient about tags the library does not know (future tags pass). URI rewriting
  * changes only URI lines (RFC 8216 section 4.1: a line not starting with {@code #}) and keeps every
@@ -31,6 +36,8 @@ import java.util.stream.Collectors;
 public final class Playlists {
   private static final MediaPlaylistParser MEDIA = new MediaPlaylistParser(ParsingMode.LENIENT);
   private static final MasterPlaylistParser MASTER = new MasterPlaylistParser(ParsingMode.LENIENT);
+  /** {@code STABLE-VARIANT-ID} characters (rfc8216bis section 4.4.6.2). */
+  private static final Pattern STABLE_ID = Pattern.compile("[A-Za-z0-9+/=._-]+");
 
   /**
    * One variant of a master playlist.
@@ -47,6 +54,50 @@ public final class Playlists {
    * @param durationMs {@code #EXTINF} duration rounded to ms
    */
   public record SegmentEntry(String uri, long durationMs) {}
+
+  /**
+   * A pathway of a steered master playlist (rfc8216bis section 7.2, Content Steering).
+   *
+   * @param id {@code PATHWAY-ID}, {@link SteeringManifest#PATHWAY_ID}; hybrid-cdn uses the node id
+   *     (peer or edge id) of the server
+   * @param baseUrl the server's base URL, e.g. {@code http://127.0.0.1:9000}, no trailing slash
+   */
+  public record Pathway(String id, String baseUrl) {
+    public Pathway {
+      if (!SteeringManifest.PATHWAY_ID.matcher(id).matches()) {
+        throw new IllegalArgumentException("not a pathway id: " + id);
+      }
+    }
+  }
+
+  /**
+   * One variant of a master playlist as a steering client sees it.
+   *
+   * @param pathwayId {@code PATHWAY-ID}, {@code "."} when absent (the specification's default)
+   * @param stableVariantId {@code STABLE-VARIANT-ID}, else the variant's URI as written
+   * @param uri media playlist URI resolved against the master playlist's URL
+   * @param bandwidth {@code BANDWIDTH}, bit/s
+   */
+  public record PathwayVariant(String pathwayId, String stableVariantId, String uri, long bandwidth) {}
+
+  /**
+   * The Content Steering view of a master playlist.
+   *
+   * @param serverUri {@code EXT-X-CONTENT-STEERING SERVER-URI} resolved against the master's URL, null without the tag
+   * @param initialPathway its {@code PATHWAY-ID}, else the first variant's pathway
+   * @param variants every variant of every pathway, in playlist order
+   */
+  public record Steering(String serverUri, String initialPathway, List<PathwayVariant> variants) {
+    /** The pathways in playlist order. */
+    public List<String> pathways() {
+      return variants.stream().map(PathwayVariant::pathwayId).distinct().toList();
+    }
+
+    /** The variants of one pathway, in playlist order. */
+    public List<PathwayVariant> of(String pathwayId) {
+      return variants.stream().filter(v -> v.pathwayId().equals(pathwayId)).toList();
+    }
+  }
 
   private Playlists() {}
 
@@ -131,6 +182,58 @@ public final class Playlists {
           .addCodecs(r.codec()).uri(CdnPaths.mediaPlaylistFromMaster(r.name())).build());
     }
     return MASTER.writePlaylistAsString(master.build());
+  }
+
+  /**
+   * A master playlist from upstream offered over several pathways (HLS Content Steering,
+   * draft-pantos-hls-rfc8216bis section 7.2 and 4.4.6.6): every variant is listed once per pathway,
+   * in pathway order, with {@code PATHWAY-ID}, a {@code STABLE-VARIANT-ID} (the upstream's, else its
+   * relative URI, e.g. {@code 64k/playlist.m3u8}) and an absolute URI on that pathway's server; with
+   * a {@code steeringUri}, {@code EXT-X-CONTENT-STEERING} names it and the first pathway as the
+   * initial one. Players without steering see the same variants several times: redundant streams
+   * (RFC 8216 section 6.3.4), which they fail over between.
+   *
+   * @param upstream master playlist with variant URIs relative to {@code masterPath}
+   * @param masterPath path of the master playlist on every server, e.g. {@code /hls/<songId>/master.m3u8}
+   * @param pathways at least one, most preferred first
+   * @param steeringUri absolute steering server URI, or null for redundant streams only
+   * @throws IllegalArgumentException when {@code upstream} is not a master playlist or no pathway is given
+   */
+  public static String withPathways(String upstream, String masterPath, List<Pathway> pathways, String steeringUri) {
+    if (pathways.isEmpty()) {
+      throw new IllegalArgumentException("a steered master playlist needs at least one pathway");
+    }
+    MasterPlaylist up = parseMaster(upstream);
+    List<Variant> out = new ArrayList<>();
+    for (Pathway p : pathways) {
+      for (Variant v : up.variants()) {
+        String stable = v.stableVariantId().orElse(STABLE_ID.matcher(v.uri()).matches() ? v.uri() : null);
+        out.add(Variant.builder().from(v).uri(resolve(p.baseUrl() + masterPath, v.uri())).pathwayId(p.id())
+            .stableVariantId(Optional.ofNullable(stable)).build());
+      }
+    }
+    MasterPlaylist.Builder master = MasterPlaylist.builder().from(up).variants(out);
+    if (steeringUri != null) {
+      master.contentSteering(ContentSteering.of(steeringUri, pathways.get(0).id()));
+    }
+    return MASTER.writePlaylistAsString(master.build());
+  }
+
+  /**
+   * The Content Steering view of a master playlist fetched from {@code masterUrl}.
+   *
+   * @throws IllegalArgumentException when the text is not a master playlist or has no variant
+   */
+  public static Steering steering(String masterUrl, String text) {
+    MasterPlaylist m = parseMaster(text);
+    List<PathwayVariant> variants = m.variants().stream().map(v -> new PathwayVariant(v.pathwayId().orElse("."),
+        v.stableVariantId().orElse(v.uri()), resolve(masterUrl, v.uri()), v.bandwidth())).toList();
+    if (variants.isEmpty()) {
+      throw new IllegalArgumentException("master playlist at " + masterUrl + " has no #EXT-X-STREAM-INF variant");
+    }
+    String server = m.contentSteering().map(c -> resolve(masterUrl, c.serverUri())).orElse(null);
+    String initial = m.contentSteering().flatMap(ContentSteering::pathwayId).orElse(variants.get(0).pathwayId());
+    return new Steering(server, initial, variants);
   }
 
   /**

@@ -103,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
       doc.put("historyMatches", h.historyMatches());
       doc.put("songs", out.songs());
       doc.put("churn", Map.of("joins", h.swarm().joins(), "cleanLeaves", h.swarm().cleanLeaves(),
-          "crashes", h.swarm().crashes()));
+          "crashes", h.swarm().crashes(), "playerFailovers", h.swarm().failovers()));
       doc.put("swarmWallTimeMs", h.swarm().wallTime().toMillis());
       doc.put("wallTimeMs", out.wallTime().toMillis());
       doc.put("peakRssBytes", out.peakRssBytes());
@@ -117,8 +117,9 @@ public final class DemoCommand implements Callable<Integer> {
     stdout.println(TextReport.render(h.report()));
     stdout.printf(Locale.ROOT, "History check: the event history %s the players per tier (%s)%n",
         h.historyMatches() ? "agrees with" : "DIFFERS from", h.history().requestsByTier());
-    stdout.printf(Locale.ROOT, "Churn by the simulation: %d joins, %d clean leaves, %d crashes%n",
-        h.swarm().joins(), h.swarm().cleanLeaves(), h.swarm().crashes());
+    stdout.printf(Locale.ROOT, "Churn by the simulation: %d joins, %d clean leaves, %d crashes (any peer; players"
+        + " failed over %d requests to another pathway)%n",
+        h.swarm().joins(), h.swarm().cleanLeaves(), h.swarm().crashes(), h.swarm().failovers());
     stdout.printf(Locale.ROOT, "Songs: %s%nWall time %.1f s (swarm %.1f s), peak memory %s%n", out.songs(),
         out.wallTime().toMillis() / 1000.0, h.swarm().wallTime().toMillis() / 1000.0,
         TextReport.bytes(out.peakRssBytes()));

@@ -9,10 +9,10 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * The live peers of a swarm run and how many players are attached to each. Churn only takes
- * peers no player is attached to ({@link #reserveIdle}), so a player is never cut off mid-song by
- * the simulation: churn tests the swarm (holders vanishing under other peers), not the player.
- * Thread-safe.
+ * The live peers of a swarm run and how many players are attached to each. Churn may take any
+ * peer ({@link #reserve}), the ones players are playing through included: players fail over to
+ * the other pathways of their master playlist (HLS Content Steering), as hls.js does. A peer
+ * about to leave gets no new player. Thread-safe.
  */
 public final class PeerDirectory {
   private final Map<String, PeerRef> live = new HashMap<>();
@@ -64,19 +64,18 @@ public final class PeerDirectory {
   }
 
   /**
-   * Marks a live peer with no attached player as leaving (no player attaches to it any more) and
-   * returns it, keeping at least {@code minLive} live peers; empty when there is none.
+   * Marks a live peer, with or without attached players, as leaving (no player attaches to it any
+   * more) and returns it, keeping at least {@code minLive} live peers; empty when there is none.
    */
-  public synchronized Optional<PeerRef> reserveIdle(Random random, int minLive) {
+  public synchronized Optional<PeerRef> reserve(Random random, int minLive) {
     if (live.size() - leaving.size() <= minLive) {
       return Optional.empty();
     }
-    List<PeerRef> idle = live().stream()
-        .filter(p -> attached.getOrDefault(p.peerId(), 0) == 0 && !leaving.containsKey(p.peerId())).toList();
-    if (idle.isEmpty()) {
+    List<PeerRef> candidates = live().stream().filter(p -> !leaving.containsKey(p.peerId())).toList();
+    if (candidates.isEmpty()) {
       return Optional.empty();
     }
-    PeerRef p = idle.get(random.nextInt(idle.size()));
+    PeerRef p = candidates.get(random.nextInt(candidates.size()));
     leaving.put(p.peerId(), true);
     return Optional.of(p);
   }

@@ -1,16 +1,12 @@
 package dev.hybridcdn.ops.swarm;
 
-import dev.hybridcdn.contract.hls.Playlists;
-import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -19,9 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,18 +25,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A swarm of simulated HLS players. Each player picks songs by a Zipf law, attaches to a peer,
- * fetches the master playlist, one media playlist and its segments through that peer, paced at
- * real time divided by the speed-up (segment {@code n} is requested when playback reaches it),
- * and records each request's outcome ({@link PlayerRequest}). With a {@link Churn}, peers join,
- * leave cleanly and crash while the players run.
+ * A swarm of simulated HLS players. Each player picks songs by a Zipf law, attaches to a peer and
+ * plays each song from that peer's master playlist by the rules hls.js follows, failing over
+ * between its pathways ({@link Playback}), and records each request's outcome
+ * ({@link PlayerRequest}). With a {@link Churn}, peers join, leave cleanly and crash while the
+ * players run: any peer, the ones players use included.
  *
  * <p>Players run on their own Vert.x instance, so their timings are those of an HTTP client
  * outside the services.
  */
 public final class Swarm implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Swarm.class);
-  private static final Set<String> TIERS = Set.of("local", "peer", "edge", "origin");
 
   /**
    * What a run produced.
@@ -52,8 +45,11 @@ public final class Swarm implements AutoCloseable {
    * @param joins peers started by churn
    * @param cleanLeaves peers stopped cleanly by churn
    * @param crashes peers crashed by churn
+   * @param failovers requests that failed and were made again on the next pathway (or, for a master
+   *     playlist, at another peer), as hls.js does; not failures
    */
-  public record Result(List<PlayerRequest> requests, Duration wallTime, int joins, int cleanLeaves, int crashes) {
+  public record Result(List<PlayerRequest> requests, Duration wallTime, int joins, int cleanLeaves, int crashes,
+      long failovers) {
     /** The players' view as an analysis (source {@code players}): segments by tier, failures. */
     public DeliveryAnalysis analysis() {
       DeliveryAnalysis a = new DeliveryAnalysis("players", true);
@@ -88,6 +84,8 @@ public final class Swarm implements AutoCloseable {
   private final AtomicInteger joins = new AtomicInteger();
   private final AtomicInteger cleanLeaves = new AtomicInteger();
   private final AtomicInteger crashes = new AtomicInteger();
+  private final AtomicLong failovers = new AtomicLong();
+  private final Playback playback;
 
   /**
    * @param catalogUrl origin or edge base URL whose {@code GET /songs} lists the songs to play
@@ -103,6 +101,7 @@ public final class Swarm implements AutoCloseable {
     this.peers = peers;
     this.churn = churn;
     this.options = options;
+    this.playback = new Playback(vertx, client, peers, options, this::record, failovers, stopped);
   }
 
   /** Segments answered so far (progress). */
@@ -165,7 +164,7 @@ public final class Swarm implements AutoCloseable {
     synchronized (requests) {
       copy = List.copyOf(requests);
     }
-    return new Result(copy, wall, joins.get(), cleanLeaves.get(), crashes.get());
+    return new Result(copy, wall, joins.get(), cleanLeaves.get(), crashes.get(), failovers.get());
   }
 
   private List<String> catalog() {
@@ -197,89 +196,9 @@ public final class Swarm implements AutoCloseable {
       return Future.succeededFuture();
     }
     String song = songs.get(zipf.sample(random));
-    PeerRef peer = peers.attach(random);
-    return playSong(player, random, peer, song)
-        .eventually(() -> {
-          peers.detach(peer.peerId());
-          return Future.succeededFuture();
-        })
+    return playback.play(player, random, song)
         .compose(v -> playSongs(player, random, songs, zipf, played + 1),
             err -> playSongs(player, random, songs, zipf, played + 1));
-  }
-
-  private Future<Void> playSong(int player, Random random, PeerRef peer, String song) {
-    String masterUrl = peer.baseUrl() + CdnPaths.master(song);
-    return fetch(player, peer, PlayerRequest.Kind.MASTER, masterUrl).compose(master -> {
-      List<Playlists.VariantEntry> variants = Playlists.variants(masterUrl, master.bodyAsString());
-      Playlists.VariantEntry variant = pick(variants, random);
-      return fetch(player, peer, PlayerRequest.Kind.PLAYLIST, variant.uri()).compose(media -> {
-        List<Playlists.SegmentEntry> segments = Playlists.segments(variant.uri(), media.bodyAsString());
-        if (options.maxSegmentsPerSong() > 0 && segments.size() > options.maxSegmentsPerSong()) {
-          segments = segments.subList(0, options.maxSegmentsPerSong());
-        }
-        return playSegments(player, peer, segments, 0, System.nanoTime(), 0);
-      });
-    });
-  }
-
-  private Playlists.VariantEntry pick(List<Playlists.VariantEntry> variants, Random random) {
-    int choice = random.nextInt(variants.size()); // drawn always, so runs with and without a fixed rendition stay aligned
-    if (options.rendition() != null) {
-      for (Playlists.VariantEntry v : variants) {
-        if (v.uri().contains("/" + options.rendition() + "/")) {
-          return v;
-        }
-      }
-    }
-    return variants.get(choice);
-  }
-
-  /** Segment n is requested when playback of segments 0..n-1 (sped up) would have ended. */
-  private Future<Void> playSegments(int player, PeerRef peer, List<Playlists.SegmentEntry> segments, int n,
-      long songStartNanos, long playedMs) {
-    if (n >= segments.size() || stopped.get()) {
-      return Future.succeededFuture();
-    }
-    Playlists.SegmentEntry s = segments.get(n);
-    long dueNanos = songStartNanos + (long) (playedMs * 1_000_000 / options.speedup());
-    long waitMs = (dueNanos - System.nanoTime()) / 1_000_000;
-    Promise<Void> due = Promise.promise();
-    if (waitMs >= 1) {
-      vertx.setTimer(waitMs, id -> due.complete());
-    } else {
-      due.complete();
-    }
-    return due.future()
-        .compose(v -> fetch(player, peer, PlayerRequest.Kind.SEGMENT, s.uri()))
-        .compose(r -> playSegments(player, peer, segments, n + 1, songStartNanos, playedMs + s.durationMs()));
-  }
-
-  private Future<HttpResponse<Buffer>> fetch(int player, PeerRef peer, PlayerRequest.Kind kind, String url) {
-    long t0 = System.nanoTime();
-    return client.getAbs(url).timeout(options.requestTimeout().toMillis()).send()
-        .transform(ar -> {
-          long micros = (System.nanoTime() - t0) / 1000;
-          long now = System.currentTimeMillis();
-          if (ar.failed()) {
-            record(new PlayerRequest(player, peer.peerId(), kind, url, 0, null, -1, 0, micros, now,
-                ar.cause().toString()));
-            return Future.failedFuture(ar.cause());
-          }
-          HttpResponse<Buffer> r = ar.result();
-          long bytes = r.body() == null ? 0 : r.body().length();
-          String source = r.getHeader(CdnHeaders.SOURCE);
-          String error = null;
-          if (r.statusCode() != 200) {
-            error = "HTTP " + r.statusCode() + ": " + abbreviate(r.bodyAsString());
-          } else if (kind == PlayerRequest.Kind.SEGMENT
-              && (source == null || !TIERS.contains(source.toLowerCase(Locale.ROOT)))) {
-            error = "segment answer without a valid X-CDN-Source header: " + source;
-          }
-          record(new PlayerRequest(player, peer.peerId(), kind, url, r.statusCode(),
-              source == null ? null : source.toLowerCase(Locale.ROOT), hops(r.getHeader(CdnHeaders.HOPS)), bytes, micros,
-              now, error));
-          return error == null ? Future.succeededFuture(r) : Future.failedFuture(error);
-        });
   }
 
   private void record(PlayerRequest r) {
@@ -312,12 +231,15 @@ public final class Swarm implements AutoCloseable {
     return t;
   }
 
-  /** One churn step: a leave (clean or crash, of a peer no player uses) or a join, each with even odds. */
+  /**
+   * One churn step: a leave (clean or crash, of any peer, players' own included) or a join, each
+   * with even odds.
+   */
   private void churnOnce(Random random) {
     boolean leave = random.nextBoolean();
     try {
       if (leave) {
-        var victim = peers.reserveIdle(random, options.minLivePeers());
+        var victim = peers.reserve(random, options.minLivePeers());
         if (victim.isPresent()) {
           boolean crash = random.nextDouble() < options.crashShare();
           churn.leave(victim.get().peerId(), !crash);
@@ -355,13 +277,6 @@ public final class Swarm implements AutoCloseable {
   static String segmentId(String url) {
     String id = CdnPaths.segmentIdOf(URI.create(url).getPath());
     return id.isEmpty() ? url : id;
-  }
-
-  private static String abbreviate(String s) {
-    if (s == null) {
-      return "";
-    }
-    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
   }
 
   @Override

@@ -12,6 +12,7 @@ import dev.hybridcdn.peer.http.PeerRouter;
 import dev.hybridcdn.peer.metrics.PeerMeters;
 import dev.hybridcdn.peer.player.PlayerRoute;
 import dev.hybridcdn.peer.playlist.PlaylistRoute;
+import dev.hybridcdn.peer.playlist.SteeringPathways;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkProber;
 import dev.hybridcdn.peer.probe.LinkTable;
@@ -89,7 +90,8 @@ public final class PeerNode implements HostedPeer {
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
         new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, fetcher), events, meters);
-    this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs), uploads, player,
+    this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
+        new SteeringPathways(shared.client(), config, links, this::baseUrl)), uploads, player,
         this::status);
   }
 

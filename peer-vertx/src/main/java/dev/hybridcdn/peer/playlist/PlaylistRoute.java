@@ -14,12 +14,14 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Playlist proxying: {@code GET /hls/{songId}/master.m3u8} and {@code GET
  * /hls/{songId}/{rendition}/playlist.m3u8} are fetched from the edge with the lowest smoothed RTT
  * (the next edge on a timeout or an error, {@code EDGE_TIMEOUT_MS} each) and served with their
- * segment URIs pointing back at this peer ({@link Playlists#pointSegmentsAtServer}). Errors: 400 {@code
+ * segment URIs pointing back at this peer ({@link Playlists#pointSegmentsAtServer}); the master playlist
+ * lists every variant once per pathway a player may fail over to ({@link SteeringPathways}). Errors: 400 {@code
  * invalid_song_id} / {@code invalid_rendition}; 404 {@code unknown_song} / {@code
  * unknown_rendition} when an edge answers 404; 502 {@code all_sources_failed} naming every edge
  * tried.
@@ -28,18 +30,23 @@ public final class PlaylistRoute {
   private final WebClient client;
   private final LinkTable links;
   private final long edgeTimeoutMs;
+  private final SteeringPathways steering;
 
   /** @param edgeTimeoutMs bound per edge, ms */
-  public PlaylistRoute(WebClient client, LinkTable links, long edgeTimeoutMs) {
+  public PlaylistRoute(WebClient client, LinkTable links, long edgeTimeoutMs, SteeringPathways steering) {
     this.client = client;
     this.links = links;
     this.edgeTimeoutMs = edgeTimeoutMs;
+    this.steering = steering;
   }
 
-  /** {@code GET /hls/:songId/master.m3u8}: served as the edge has it (its media playlists are relative). */
+  /**
+   * {@code GET /hls/:songId/master.m3u8}: the edge's variants once per pathway (this peer, a backup
+   * peer of its region, its edges) with {@code EXT-X-CONTENT-STEERING} pointing at the tracker.
+   */
   public void master(RoutingContext ctx) {
     String songId = songId(ctx);
-    playlist(ctx, CdnPaths.master(songId), songId, null);
+    playlist(ctx, CdnPaths.master(songId), null, text -> steering.master(songId, text));
   }
 
   /** {@code GET /hls/:songId/:rendition/playlist.m3u8}: segment URIs rewritten to {@code /segments/...}. */
@@ -49,7 +56,8 @@ public final class PlaylistRoute {
     if (!Ids.isRendition(rendition)) {
       throw ApiError.badRequest("invalid_rendition", "rendition must match " + Ids.RENDITION.pattern());
     }
-    playlist(ctx, CdnPaths.mediaPlaylist(songId, rendition), songId, rendition);
+    playlist(ctx, CdnPaths.mediaPlaylist(songId, rendition), rendition,
+        text -> Future.succeededFuture(Playlists.pointSegmentsAtServer(text, songId, rendition)));
   }
 
   private static String songId(RoutingContext ctx) {
@@ -60,12 +68,13 @@ public final class PlaylistRoute {
     return songId;
   }
 
-  private void playlist(RoutingContext ctx, String path, String songId, String rendition) {
+  /** @param rendition null for a master playlist */
+  private void playlist(RoutingContext ctx, String path, String rendition, Function<String, Future<String>> rewrite) {
     List<String> tried = new ArrayList<>();
-    fromEdges(links.edgesByRtt(), 0, path, tried).onComplete(ar -> {
+    fromEdges(links.edgesByRtt(), 0, path, tried).compose(rewrite).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Content-Type", ContentTypes.PLAYLIST).putHeader("Cache-Control", "no-cache")
-            .end(Playlists.pointSegmentsAtServer(ar.result(), songId, rendition));
+            .end(ar.result());
       } else if (ar.cause() instanceof SourceFailure f && f.notFound()) {
         new ApiError(404, rendition == null ? "unknown_song" : "unknown_rendition",
             "no playlist " + path, f.tried()).send(ctx);

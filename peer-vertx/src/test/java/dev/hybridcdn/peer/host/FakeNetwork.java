@@ -33,6 +33,10 @@ final class FakeNetwork implements AutoCloseable {
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
   /** Segments the edge answers 500 for. */
   final java.util.Set<String> broken = ConcurrentHashMap.newKeySet();
+  /** The backup the steering server names ({@code id host:port}), null for none. */
+  volatile String[] steeringBackup;
+  /** Query strings of the steering requests. */
+  final List<String> steeringQueries = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<HttpServer> servers = new ArrayList<>();
   int edgePort;
   int trackerPort;
@@ -135,6 +139,18 @@ final class FakeNetwork implements AutoCloseable {
 
   private Router trackerRouter() {
     Router r = Router.router(vertx);
+    r.get("/steering/:songId").handler(ctx -> {
+      steeringQueries.add(ctx.request().query());
+      String peer = ctx.request().getParam("peer");
+      String[] b = steeringBackup;
+      JsonObject m = new JsonObject().put("VERSION", 1).put("TTL", 1)
+          .put("PATHWAY-PRIORITY", b == null ? new JsonArray().add(peer) : new JsonArray().add(peer).add(b[0]));
+      if (b != null) {
+        m.put("PATHWAY-CLONES", new JsonArray().add(new JsonObject().put("BASE-ID", peer).put("ID", b[0])
+            .put("URI-REPLACEMENT", new JsonObject().put("HOST", b[1]))));
+      }
+      ctx.json(m);
+    });
     r.get("/segments/*").handler(ctx -> {
       trackerLookups.incrementAndGet();
       String path = ctx.request().path();

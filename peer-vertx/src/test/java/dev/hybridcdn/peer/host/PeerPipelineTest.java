@@ -3,6 +3,7 @@ package dev.hybridcdn.peer.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
@@ -258,10 +259,52 @@ class PeerPipelineTest {
     HttpResponse<Buffer> master = get(p1, "/hls/demo/master.m3u8");
     assertThat(master.statusCode()).isEqualTo(200);
     assertThat(master.getHeader("Content-Type")).isEqualTo("application/vnd.apple.mpegurl");
-    assertThat(master.bodyAsString()).contains("64k/playlist.m3u8");
+    assertThat(master.bodyAsString()).contains("/hls/demo/64k/playlist.m3u8");
     assertThat(master.getHeader("Access-Control-Allow-Origin")).isEqualTo("*"); // hls.js in a browser
     HttpResponse<Buffer> media = get(p1, "/hls/demo/64k/playlist.m3u8");
     assertThat(media.bodyAsString()).contains("/segments/demo/64k/seg00000.ts").contains("#EXT-X-ENDLIST");
+  }
+
+  @Test
+  void theMasterPlaylistOffersThePeerItsBackupAndTheEdgeAsSteeredPathways() throws Exception {
+    HostedPeer steered = host.startPeer(peerConfig("PEER_ID", "steered"));
+    try {
+      net.steeringBackup = new String[] {p2.id(), p2.baseUrl().substring("http://".length())};
+      Playlists.Steering s = Playlists.steering(steered.baseUrl() + "/hls/demo/master.m3u8",
+          get(steered, "/hls/demo/master.m3u8").bodyAsString());
+      String edge = s.pathways().get(2);
+      assertThat(s.pathways()).containsExactly("steered", p2.id(), edge);
+      assertThat(edge).startsWith("edge-");
+      assertThat(s.initialPathway()).isEqualTo("steered");
+      assertThat(s.serverUri()).isEqualTo(net.trackerUrl() + "/steering/demo?peer=steered&region=local&edges=" + edge);
+      assertThat(s.of("steered")).extracting(Playlists.PathwayVariant::uri)
+          .containsExactly(steered.baseUrl() + "/hls/demo/64k/playlist.m3u8");
+      assertThat(s.of(p2.id())).extracting(Playlists.PathwayVariant::uri)
+          .containsExactly(p2.baseUrl() + "/hls/demo/64k/playlist.m3u8");
+      assertThat(s.of(edge)).extracting(Playlists.PathwayVariant::uri)
+          .containsExactly(net.edgeUrl() + "/hls/demo/64k/playlist.m3u8");
+      // each pathway's media playlist lists segments on its own server
+      String viaBackup = s.of(p2.id()).get(0).uri();
+      assertThat(Playlists.segments(viaBackup, http.getAbs(viaBackup).send().await().bodyAsString()).get(0).uri())
+          .isEqualTo(p2.baseUrl() + "/segments/demo/64k/seg00000.ts");
+    } finally {
+      net.steeringBackup = null;
+      host.stopPeer("steered", true);
+    }
+  }
+
+  @Test
+  void aTrackerThatDoesNotAnswerOnlyCostsTheBackupPathway() throws Exception {
+    HostedPeer lonely = host.startPeer(peerConfig("PEER_ID", "lonely", "TRACKER_URL",
+        "http://127.0.0.1:" + LocalPorts.dead()));
+    try {
+      Playlists.Steering s = Playlists.steering(lonely.baseUrl() + "/hls/demo/master.m3u8",
+          get(lonely, "/hls/demo/master.m3u8").bodyAsString());
+      assertThat(s.pathways()).hasSize(2).startsWith("lonely");
+      assertThat(s.serverUri()).startsWith("http://127.0.0.1:").contains("/steering/demo?peer=lonely");
+    } finally {
+      host.stopPeer("lonely", true);
+    }
   }
 
   @Test

@@ -98,6 +98,7 @@ public final class TrackerHttp {
     router.get("/peers").handler(this::peers);
     router.get("/peers/:peerId").handler(this::peer);
     router.get("/content").handler(this::content);
+    new SteeringRoute(directory, config.steeringTtl()).install(router);
     router.get("/stats").handler(this::stats);
     router.get("/internal/local/peers").handler(this::localPeers);
     router.get("/internal/local/content").handler(this::localContent);

@@ -2,6 +2,8 @@ package dev.hybridcdn.tracker.index;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,11 @@ public final class PeerDirectory {
   /** An announced live peer, or null (unknown, left, expired). Thread-safe, never blocks. */
   public PeerState get(String peerId) {
     return decoded.get(peerId);
+  }
+
+  /** A live view of the announced live peers (no copy; iteration is weakly consistent). */
+  public Collection<PeerState> live() {
+    return Collections.unmodifiableCollection(decoded.values());
   }
 
   /** Number of announced live peers. */
