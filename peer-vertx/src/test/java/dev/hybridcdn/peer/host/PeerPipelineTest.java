@@ -51,7 +51,7 @@ class PeerPipelineTest {
     http = WebClient.create(vertx);
     env = Map.ofEntries(
         Map.entry("PEER_COUNT", "3"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
-        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URL", net.trackerUrl()),
+        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
         Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
         Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "1000"), Map.entry("P2P_BUDGET_MS", "2500"),
         Map.entry("EDGE_TIMEOUT_MS", "3000"));
