@@ -84,8 +84,9 @@ public final class Http {
         Buffer body = Buffer.buffer((int) Math.max(0, Math.min(length, capBytes)));
         resp.handler(chunk -> {
           if (body.length() + chunk.length() > capBytes) {
-            req.reset();
+            // failed before the reset, whose own stream error would otherwise win
             answer.tryFail(new BodyTooLarge(capBytes, (long) body.length() + chunk.length()));
+            req.reset();
           } else {
             body.appendBuffer(chunk);
           }

@@ -332,6 +332,23 @@ class PeerPipelineTest {
         .putHeader("Range", "bytes=" + whole.length() + "-").send().toCompletionStage().toCompletableFuture()
         .get(20, TimeUnit.SECONDS);
     assertThat(beyond.statusCode()).isEqualTo(416);
+    assertThat(beyond.getHeader("Cache-Control")).as("an error is about this moment").isEqualTo("no-store");
+  }
+
+  @Test
+  void segmentsWithoutAnIdIsAClientErrorInTheEnvelopeNeverCached() throws Exception {
+    for (String path : List.of("/segments", "/segments/")) {
+      HttpResponse<Buffer> r = get(p1, path);
+      assertThat(r.statusCode()).as(path).isIn(400, 404);
+      assertThat(r.bodyAsJsonObject().getString("error")).as(path).isNotBlank();
+      assertThat(r.getHeader("Cache-Control")).as(path).isEqualTo("no-store");
+    }
+    HttpResponse<Buffer> peerAsking = get(p1, "/segments", "peer-x");
+    assertThat(peerAsking.statusCode()).isIn(400, 404);
+    for (String path : List.of("/nope", "/segments/demo/64k/seg09999.ts", "/hls/nosuchsong/master.m3u8")) {
+      assertThat(get(p1, path).getHeader("Cache-Control")).as(path).isEqualTo("no-store");
+    }
+    assertThat(get(p1, "/ping").getHeader("Cache-Control")).isNull();
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
@@ -47,8 +48,8 @@ public final class WriteTimeout {
   /**
    * Ends the response with {@code body} under the timeout.
    *
-   * @return completes once the socket took the body; fails when the connection closed first
-   *     (the timeout fired, or the client went away)
+   * @return completes once the socket took the body; fails when the connection closed first (the
+   *     timeout fired: {@link Stalled}; or the client went away)
    */
   public Future<Void> end(RoutingContext ctx, Buffer body) {
     HttpServerResponse response = ctx.response();
@@ -56,6 +57,10 @@ public final class WriteTimeout {
     if (written.isComplete()) {
       return written; // the common case: the socket took it all at once, no timer needed
     }
+    // Settled by whichever comes first: the write, or the abort (a write failed by closing the
+    // channel is not reported to every caller in time, and whoever holds a slot must know).
+    Promise<Void> done = Promise.promise();
+    written.onComplete(done);
     HttpConnection connection = ctx.request().connection();
     Vertx vertx = ctx.vertx();
     long[] pendingAtLastCheck = {-1};
@@ -69,12 +74,20 @@ public final class WriteTimeout {
         LOG.debug("closing {}: {} bytes of the answer to {} not taken in {} ms", connection.remoteAddress(), pending,
             ctx.request().path(), timeoutMs);
         abort(connection);
+        done.tryFail(new Stalled(pending, timeoutMs));
       } else {
         pendingAtLastCheck[0] = pending;
       }
     });
     written.onComplete(ar -> vertx.cancelTimer(timer));
-    return written;
+    return done.future();
+  }
+
+  /** The client took no byte of an answer for the timeout; its connection was closed. */
+  public static final class Stalled extends RuntimeException {
+    Stalled(long pendingBytes, long timeoutMs) {
+      super(pendingBytes + " bytes not taken in " + timeoutMs + " ms", null, false, false);
+    }
   }
 
   /**
