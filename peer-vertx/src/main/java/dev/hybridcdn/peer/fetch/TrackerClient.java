@@ -88,11 +88,11 @@ public final class TrackerClient {
     String query = CdnPaths.segment(segmentId) + "/peers?region=" + enc(region) + "&exclude="
         + enc(exclude.toString()) + "&limit=" + LIMIT;
     long deadline = System.currentTimeMillis() + timeoutMs;
-    return ask(query, segmentId, requesterId, order(System.currentTimeMillis()), 0, deadline);
+    return ask(query, segmentId, requesterId, order(System.currentTimeMillis()), 0, deadline, timeoutMs);
   }
 
   private Future<List<Holder>> ask(String query, String segmentId, String requesterId, int[] order, int i,
-      long deadline) {
+      long deadline, long timeoutMs) {
     long left = deadline - System.currentTimeMillis();
     if (i >= order.length || left <= 0) {
       return Future.succeededFuture(List.of());
@@ -102,8 +102,12 @@ public final class TrackerClient {
     return Http.get(client, base + query, left, null, null).transform(ar -> {
       if (ar.failed() || ar.result().statusCode() >= 500) {
         String why = ar.failed() ? Http.reason(ar.cause(), left) : String.valueOf(ar.result().statusCode());
-        failed(instance, why);
-        return ask(query, segmentId, requesterId, order, i + 1, deadline);
+        // A timeout within the scraps of a lookup another instance used up is not held against it.
+        boolean fair = ar.succeeded() || left * 2 >= timeoutMs || !why.startsWith("timeout");
+        if (fair) {
+          failed(instance, why);
+        }
+        return ask(query, segmentId, requesterId, order, i + 1, deadline, timeoutMs);
       }
       answered(instance);
       if (ar.result().statusCode() != 200) {

@@ -172,6 +172,30 @@ class PeerResilienceIT {
   }
 
   @Test
+  void aHungTrackerInstanceCostsOneLookupThenTheOtherAnswers() throws Exception {
+    AtomicInteger secondLookups = new AtomicInteger();
+    String secondUrl = "http://127.0.0.1:" + net.tracker(secondLookups);
+    PeerHost h = host(2, "TRACKER_URLS", "http://127.0.0.1:" + net.hangingHolderPort + "," + secondUrl,
+        "TRACKER_TIMEOUT_MS", "300");
+    HostedPeer holder = h.peers().get(0);
+    HostedPeer requester = h.peers().get(1);
+    for (int i = 3; i <= 4; i++) {
+      String seg = FakeNetwork.segmentId(i);
+      assertThat(get(holder, "/segments/" + seg, null).statusCode()).isEqualTo(200);
+      net.holders(seg, FakeNetwork.holder(holder.id(), holder.baseUrl()));
+    }
+    // The first lookup spends its 300 ms on the hung instance: no holders, the edge answers.
+    assertThat(get(requester, "/segments/" + FakeNetwork.segmentId(3), null).getHeader(CdnHeaders.SOURCE))
+        .isIn("edge", "origin");
+    assertThat(requester.status().getString("tracker")).isEqualTo(secondUrl);
+    long t0 = System.nanoTime();
+    HttpResponse<Buffer> r = get(requester, "/segments/" + FakeNetwork.segmentId(4), null);
+    assertThat(r.getHeader(CdnHeaders.SOURCE)).isEqualTo("peer");
+    assertThat(secondLookups.get()).isGreaterThanOrEqualTo(1);
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("no wait on the hung instance").isLessThan(300);
+  }
+
+  @Test
   void aReaderThatNeverReadsLosesItsUploadSlotWithinTheWriteTimeout() throws Exception {
     HostedPeer peer = host(1, "UPLOAD_SLOTS", "2", "OPTIMISTIC_SLOTS", "0", "WRITE_TIMEOUT_MS", "1000",
         "CACHE_BYTES", Integer.toString(64 << 20), "P2P_ENABLED", "false").peers().get(0);
