@@ -17,7 +17,9 @@ import java.util.List;
  * @param bindHost {@code BIND_HOST}, default {@code 0.0.0.0}
  * @param advertisedHost {@code ADVERTISED_HOST}: host other peers reach this peer at, default {@code 127.0.0.1}
  * @param edgeUrls {@code EDGE_URLS}, comma-separated, default {@code http://127.0.0.1:8082}
- * @param trackerUrl {@code TRACKER_URL}, default {@code http://127.0.0.1:7070}
+ * @param trackerUrls {@code TRACKER_URLS}, comma-separated instances of one tracker application
+ *     (any of them answers any lookup), default {@code http://127.0.0.1:7070}; {@code TRACKER_URL}
+ *     (one URL) is read as a synonym when {@code TRACKER_URLS} is unset, setting both is an error
  * @param p2pEnabled {@code P2P_ENABLED}, default true; false = edge only, no tracker lookups (the demo's baseline)
  * @param cacheBytes {@code CACHE_BYTES}, byte budget of the segment cache, default 256 MiB
  * @param uploadSlots {@code UPLOAD_SLOTS}, regular upload slots, default 4
@@ -34,13 +36,23 @@ import java.util.List;
  * @param rechoke {@code RECHOKE_MS}, period of recomputing the regular (unchoked) slots, default 10000 (BitTorrent's)
  * @param optimisticRotation {@code OPTIMISTIC_ROTATE_MS}, optimistic unchoke rotation, default 30000 (BitTorrent's)
  * @param manifestTtl {@code MANIFEST_TTL_MS}, how long a fetched manifest is reused, default 60000
+ * @param trackerRetry {@code TRACKER_RETRY_MS}, how long a tracker instance that failed (refused,
+ *     timed out, 5xx) is passed over while another answers, default 10000
+ * @param holderBackoff {@code HOLDER_BACKOFF_MS}, how long a holder that timed out, could not be
+ *     reached or answered 5xx (503 included) is skipped; doubled at each further failure within
+ *     {@code PENALTY_MS} of the last, at most {@code PENALTY_MS}; default 2000
+ * @param idleTimeout {@code IDLE_TIMEOUT_MS}, a client connection with no byte read or written
+ *     for this long is closed; 0 keeps idle connections open; default 60000
+ * @param writeTimeout {@code WRITE_TIMEOUT_MS}, an answer of which the client takes no byte for
+ *     this long closes its connection (and frees its upload slot), default 20000
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
  */
 public record PeerConfig(String peerId, String region, int httpPort, String bindHost, String advertisedHost,
-    List<String> edgeUrls, String trackerUrl, boolean p2pEnabled, long cacheBytes, int uploadSlots,
+    List<String> edgeUrls, List<String> trackerUrls, boolean p2pEnabled, long cacheBytes, int uploadSlots,
     int optimisticSlots, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
     Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, int maxDownloads,
-    Duration rechoke, Duration optimisticRotation, Duration manifestTtl, CommonConfig common) {
+    Duration rechoke, Duration optimisticRotation, Duration manifestTtl, Duration trackerRetry,
+    Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, CommonConfig common) {
 
   public static final int DEFAULT_HTTP_PORT = 9000;
   public static final String DEFAULT_TRACKER_URL = "http://127.0.0.1:7070";
@@ -61,6 +73,10 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
       throw new ConfigException("EDGE_URLS", "", "at least one edge URL");
     }
     edgeUrls = List.copyOf(edgeUrls);
+    if (trackerUrls.isEmpty()) {
+      throw new ConfigException("TRACKER_URLS", "", "at least one tracker URL");
+    }
+    trackerUrls = List.copyOf(trackerUrls);
   }
 
   /** Reads every variable above; throws {@link ConfigException} naming the first bad one. */
@@ -78,7 +94,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     }
     Duration min = Duration.ofMillis(1);
     return new PeerConfig(id, region, port, bind, advertised, edges,
-        env.httpUrl("TRACKER_URL", DEFAULT_TRACKER_URL),
+        trackerUrls(env),
         env.bool("P2P_ENABLED", true),
         env.longValue("CACHE_BYTES", DEFAULT_CACHE_BYTES, 1024, Long.MAX_VALUE),
         env.integer("UPLOAD_SLOTS", DEFAULT_UPLOAD_SLOTS, 1, 1000),
@@ -95,14 +111,34 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
         env.millis("RECHOKE_MS", Duration.ofMillis(10_000), Duration.ofMillis(10), Duration.ofHours(1)),
         env.millis("OPTIMISTIC_ROTATE_MS", Duration.ofMillis(30_000), Duration.ofMillis(10), Duration.ofHours(1)),
         env.millis("MANIFEST_TTL_MS", Duration.ofMillis(60_000), Duration.ZERO, Duration.ofDays(1)),
+        env.millis("TRACKER_RETRY_MS", Duration.ofMillis(10_000), Duration.ofMillis(10), Duration.ofHours(1)),
+        env.millis("HOLDER_BACKOFF_MS", Duration.ofMillis(2000), Duration.ZERO, Duration.ofHours(1)),
+        env.millis("IDLE_TIMEOUT_MS", Duration.ofMillis(60_000), Duration.ZERO, Duration.ofDays(1)),
+        env.millis("WRITE_TIMEOUT_MS", Duration.ofMillis(20_000), min, Duration.ofMinutes(10)),
         CommonConfig.from(env));
+  }
+
+  /** {@code TRACKER_URLS}, or its one-URL synonym {@code TRACKER_URL}; not both. */
+  private static List<String> trackerUrls(Env env) {
+    if (env.raw("TRACKER_URL") != null) {
+      if (env.raw("TRACKER_URLS") != null) {
+        throw new ConfigException("TRACKER_URL", env.raw("TRACKER_URL"), "unset when TRACKER_URLS is set");
+      }
+      return List.of(env.httpUrl("TRACKER_URL", DEFAULT_TRACKER_URL));
+    }
+    List<String> urls = env.httpUrls("TRACKER_URLS", DEFAULT_TRACKER_URL);
+    if (urls.isEmpty()) {
+      throw new ConfigException("TRACKER_URLS", env.raw("TRACKER_URLS"), "at least one http:// URL");
+    }
+    return urls;
   }
 
   /** The same settings for another identity (host mode: one template, N peers). */
   public PeerConfig withIdentity(String newId, String newRegion, int newPort) {
-    return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrl, p2pEnabled,
+    return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
-        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, common);
+        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
+        holderBackoff, idleTimeout, writeTimeout, common);
   }
 
   /** Regular plus optimistic slots: the figure announced in PeerJoined. */

@@ -15,7 +15,11 @@ class PeerConfigTest {
     PeerConfig c = PeerConfig.from(new Env(Map.of()));
     assertThat(c.httpPort()).isEqualTo(9000);
     assertThat(c.peerId()).isEqualTo("peer-9000");
-    assertThat(c.trackerUrl()).isEqualTo("http://127.0.0.1:7070");
+    assertThat(c.trackerUrls()).containsExactly("http://127.0.0.1:7070");
+    assertThat(c.trackerRetry().toMillis()).isEqualTo(10_000);
+    assertThat(c.holderBackoff().toMillis()).isEqualTo(2000);
+    assertThat(c.idleTimeout().toMillis()).isEqualTo(60_000);
+    assertThat(c.writeTimeout().toMillis()).isEqualTo(20_000);
     assertThat(c.edgeUrls()).containsExactly("http://127.0.0.1:8082");
     assertThat(c.uploadSlots()).isEqualTo(4);
     assertThat(c.optimisticSlots()).isEqualTo(1);
@@ -23,6 +27,20 @@ class PeerConfigTest {
     assertThat(c.readAhead()).isEqualTo(3);
     assertThat(c.p2pEnabled()).isTrue();
     assertThat(c.common().topicPrefix()).isEqualTo("cdn.");
+  }
+
+  @Test
+  void trackerUrlsIsAListAndTrackerUrlItsOneUrlSynonym() {
+    assertThat(PeerConfig.from(new Env(Map.of("TRACKER_URLS", "http://t1:7070, http://t2:7071/"))).trackerUrls())
+        .containsExactly("http://t1:7070", "http://t2:7071");
+    assertThat(PeerConfig.from(new Env(Map.of("TRACKER_URL", "http://t1:7070"))).trackerUrls())
+        .containsExactly("http://t1:7070");
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("TRACKER_URL", "http://a:1", "TRACKER_URLS", "http://b:2"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TRACKER_URL");
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("TRACKER_URLS", "http://a:1,nope"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TRACKER_URLS");
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("WRITE_TIMEOUT_MS", "0"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("WRITE_TIMEOUT_MS");
   }
 
   @Test

@@ -14,22 +14,18 @@ import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
+import dev.hybridcdn.servicekit.http.ErrorHeaders;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
+import dev.hybridcdn.servicekit.http.WriteTimeout;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.EnumMap;
@@ -73,9 +69,8 @@ public final class EdgeApi {
   private final Health health;
   private final Map<EdgeResult, Counter> requests = new EnumMap<>(EdgeResult.class);
   private final Map<EdgeResult, String> cacheHeader = new EnumMap<>(EdgeResult.class);
-  private final String retryAfter;
-  private final long writeTimeoutMs;
-  private final Counter slowReaders;
+  private final long retryAfterSeconds;
+  private final WriteTimeout writeTimeout;
 
   /**
    * @param retryAfterSeconds the {@code Retry-After} of 503 and 504 answers, seconds
@@ -83,11 +78,11 @@ public final class EdgeApi {
   public EdgeApi(EdgeConfig config, SegmentService segments, OriginDocuments documents, long retryAfterSeconds,
       EventPublisher events, Metrics metrics, Health health) {
     this.config = config;
-    this.retryAfter = Long.toString(retryAfterSeconds);
-    this.writeTimeoutMs = config.writeTimeout().toMillis();
-    this.slowReaders = Counter.builder("cdn.edge.slow.readers")
+    this.retryAfterSeconds = retryAfterSeconds;
+    Counter slowReaders = Counter.builder("cdn.edge.slow.readers")
         .description("connections closed because a response was not taken within EDGE_WRITE_TIMEOUT_MS")
         .register(metrics.registry());
+    this.writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), slowReaders::increment);
     this.segments = segments;
     this.documents = documents;
     this.events = events;
@@ -116,26 +111,12 @@ public final class EdgeApi {
   // Runs before routing sees a normalised path: "/segments/../x" must be a 400, not a 404 elsewhere.
   private void guard(RoutingContext ctx) {
     ctx.response().putHeader(CdnHeaders.SERVED_BY, config.edgeId());
-    ctx.addHeadersEndHandler(v -> errorHeaders(ctx.response()));
+    ErrorHeaders.install(ctx, retryAfterSeconds);
     String raw = ctx.request().path();
     if (raw == null || raw.contains("..") || raw.contains("%") || raw.contains("//") || raw.contains("\\")) {
       throw ApiError.badRequest("invalid_path", "paths may not contain '..', '//', '\\' or percent-encoding");
     }
     ctx.next();
-  }
-
-  // One rule for every error, whichever handler, failure or router default wrote it: a cache must
-  // not keep it (a 416 or a 503 is about this moment), and an outage says when to come back.
-  private void errorHeaders(HttpServerResponse response) {
-    int status = response.getStatusCode();
-    if (status < 400) {
-      return;
-    }
-    response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-    response.headers().remove(HttpHeaders.AGE);
-    if ((status == 503 || status == 504) && !response.headers().contains(HttpHeaders.RETRY_AFTER)) {
-      response.putHeader(HttpHeaders.RETRY_AFTER, retryAfter);
-    }
   }
 
   private void manifest(RoutingContext ctx) {
@@ -186,68 +167,9 @@ public final class EdgeApi {
     });
   }
 
-  /**
-   * Ends the response with {@code body}; if the client then takes no byte of it for the write
-   * timeout (the bytes still waiting for the socket do not shrink between two checks), closes the
-   * connection: a slow or stalled reader must not hold the response's memory and the connection for
-   * as long as it likes. Like nginx's {@code send_timeout}, this bounds the time between two
-   * successful writes, not the whole transfer, so a large answer to a steady reader is never cut.
-   */
+  /** Ends the response with {@code body} under the write timeout ({@link WriteTimeout}). */
   private void end(RoutingContext ctx, Buffer body) {
-    Future<Void> written = ctx.response().end(body);
-    if (written.isComplete()) {
-      return; // the common case: the socket took it all at once, no timer needed
-    }
-    HttpConnection connection = ctx.request().connection();
-    Vertx vertx = ctx.vertx();
-    long[] pendingAtLastCheck = {-1};
-    long timer = vertx.setPeriodic(writeTimeoutMs, id -> {
-      long pending = pendingBytes(connection);
-      if (written.isComplete() || pending == 0) {
-        vertx.cancelTimer(id);
-      } else if (pending == pendingAtLastCheck[0]) {
-        vertx.cancelTimer(id);
-        slowReaders.increment();
-        LOG.debug("closing {}: {} bytes of the answer to {} not taken in {} ms", connection.remoteAddress(), pending,
-            ctx.request().path(), writeTimeoutMs);
-        abort(connection);
-      } else {
-        pendingAtLastCheck[0] = pending;
-      }
-    });
-    written.onComplete(ar -> vertx.cancelTimer(timer));
-  }
-
-  /**
-   * Bytes written but not yet taken by the socket; a constant -2 when unknown (then the bound is on
-   * the whole transfer). Netty counts a buffer as pending until all of it is written, so the part of
-   * the buffer being written that the socket already took (its reader index) is subtracted.
-   */
-  private static long pendingBytes(HttpConnection connection) {
-    if (connection instanceof ConnectionBase base) {
-      ChannelOutboundBuffer buffer = base.channel().unsafe().outboundBuffer();
-      if (buffer == null) {
-        return 0;
-      }
-      Object current = buffer.current();
-      return buffer.totalPendingWriteBytes() - (current instanceof ByteBuf b ? b.readerIndex() : 0);
-    }
-    return -2;
-  }
-
-  /**
-   * Closes at once, dropping what the client has not taken. {@link HttpConnection#close()} is
-   * graceful: it first waits for pending writes to drain, which a stalled reader never lets happen,
-   * so the Netty channel is closed directly (pending writes fail) with {@code SO_LINGER 0}, so the
-   * kernel's send buffer is dropped too (the client sees a reset).
-   */
-  private static void abort(HttpConnection connection) {
-    if (connection instanceof ConnectionBase base) {
-      base.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-      base.channel().close();
-    } else {
-      connection.close();
-    }
+    writeTimeout.end(ctx, body);
   }
 
   private void segment(RoutingContext ctx) {

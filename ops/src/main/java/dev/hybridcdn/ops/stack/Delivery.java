@@ -53,7 +53,7 @@ public final class Delivery implements AutoCloseable, Churn {
       env.put("REGIONS", String.join(",", options.regions()));
       env.put("REGION", options.regions().get(0));
       env.put("EDGE_URLS", String.join(",", edgeUrls()));
-      env.put("TRACKER_URL", stack.trackerUrl());
+      env.put("TRACKER_URLS", String.join(",", stack.trackerUrls()));
       env.put("P2P_ENABLED", Boolean.toString(p2p));
       env.put("CACHE_BYTES", Long.toString(options.peerCacheBytes()));
       env.put("ADVERTISED_HOST", "127.0.0.1");

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The whole network in this JVM, started through each module's in-JVM start API (README, "In-JVM
  * start API of every service"): embedded Kafka, PostgreSQL and Redis ({@link EmbeddedInfra}), the
- * origin, the tracker and topology apps; then one or more delivery tiers ({@link Delivery}: two
+ * origin, the tracker (one or more instances) and topology apps; then one or more delivery tiers ({@link Delivery}: two
  * edges and a host of N peers). Each service gets its configuration the way a process would, from
  * an {@link Env} built from the same variables (see {@link #env()}).
  */
@@ -45,7 +45,7 @@ public final class LocalStack implements AutoCloseable {
   private final StackOptions options;
   private final EmbeddedInfra infra;
   private final OriginServer origin;
-  private CompletableFuture<TrackerApp> tracker;
+  private final List<CompletableFuture<TrackerApp>> trackers = new ArrayList<>();
   private CompletableFuture<TopologyApp> topology;
   private final List<Delivery> deliveries = new ArrayList<>();
   private PortForwarder kafkaForwarder;
@@ -109,23 +109,40 @@ public final class LocalStack implements AutoCloseable {
   private void startApps(Consumer<String> progress) {
     Map<String, String> base = baseEnv(options, infra);
     long t0 = System.nanoTime();
-    Map<String, String> trackerEnv = new HashMap<>(base);
-    trackerEnv.put("HTTP_PORT", port(options, TRACKER_PORT));
-    trackerEnv.put("TRACKER_STATE_DIR", options.dataDir().resolve("tracker").toString());
-    trackerEnv.put("TRACKER_STANDBY_REPLICAS", "0");
-    // Every service shares this JVM's CPU: a heartbeat (every 2 s) can be seconds late on a busy
-    // laptop, so a crashed peer is reaped after 15 s instead of the default 3 x 2 s.
-    trackerEnv.put("TRACKER_PEER_TTL_MS", "15000");
+    for (int i = 0; i < options.trackers(); i++) {
+      Map<String, String> trackerEnv = trackerEnv(base, i);
+      trackers.add(CompletableFuture.supplyAsync(() -> startWithRetry("tracker " + trackerEnv.get("HTTP_PORT"),
+          () -> TrackerApp.start(TrackerConfig.from(new Env(trackerEnv))))));
+    }
     Map<String, String> topologyEnv = new HashMap<>(base);
     topologyEnv.put("HTTP_PORT", port(options, TOPOLOGY_PORT));
     topologyEnv.put("TOPOLOGY_STATE_DIR", options.dataDir().resolve("topology").toString());
-    tracker = CompletableFuture.supplyAsync(
-        () -> startWithRetry("tracker", () -> TrackerApp.start(TrackerConfig.from(new Env(trackerEnv)))));
     topology = CompletableFuture.supplyAsync(
         () -> startWithRetry("topology", () -> TopologyApp.start(TopologyConfig.from(new Env(topologyEnv)))));
-    CompletableFuture.allOf(tracker, topology).thenRun(() -> progress.accept(String.format(Locale.ROOT,
-        "tracker :%d and topology :%d running (Kafka Streams) in %.1f s", tracker.join().port(),
+    apps().thenRun(() -> progress.accept(String.format(Locale.ROOT,
+        "tracker %s and topology :%d running (Kafka Streams) in %.1f s", String.join(", ", trackerUrls()),
         topology.join().port(), (System.nanoTime() - t0) / 1e9)));
+  }
+
+  /**
+   * Instance {@code i} of the tracker: the same application id for all (Kafka Streams splits the
+   * partitions between them and each answers any lookup), its own port and state directory.
+   */
+  private Map<String, String> trackerEnv(Map<String, String> base, int i) {
+    Map<String, String> env = new HashMap<>(base);
+    env.put("HTTP_PORT", options.defaultPorts() ? Integer.toString(TRACKER_PORT + i) : "0");
+    env.put("TRACKER_STATE_DIR", options.dataDir().resolve(i == 0 ? "tracker" : "tracker-" + (i + 1)).toString());
+    env.put("TRACKER_STANDBY_REPLICAS", "0");
+    // Every service shares this JVM's CPU: a heartbeat (every 2 s) can be seconds late on a busy
+    // laptop, so a crashed peer is reaped after 15 s instead of the default 3 x 2 s.
+    env.put("TRACKER_PEER_TTL_MS", "15000");
+    return env;
+  }
+
+  private CompletableFuture<Void> apps() {
+    List<CompletableFuture<?>> all = new ArrayList<>(trackers);
+    all.add(topology);
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
   }
 
   /**
@@ -135,7 +152,7 @@ public final class LocalStack implements AutoCloseable {
    */
   public void awaitApps() {
     try {
-      CompletableFuture.allOf(tracker, topology).join();
+      apps().join();
     } catch (java.util.concurrent.CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new IllegalStateException("the tracker or topology app did not start: " + cause.getMessage(), cause);
@@ -174,7 +191,8 @@ public final class LocalStack implements AutoCloseable {
 
   /**
    * The variables a process needs to reach this stack: {@code KAFKA_BOOTSTRAP_SERVERS},
-   * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URL},
+   * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URLS}
+   * (every instance, as peers take it), {@code TRACKER_URL} (the first, for {@code cdn swarm}),
    * {@code TOPOLOGY_URL} and, once a delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
    */
   public Map<String, String> env() {
@@ -184,6 +202,7 @@ public final class LocalStack implements AutoCloseable {
     }
     env.put("ORIGIN_URL", originUrl());
     env.put("TRACKER_URL", trackerUrl());
+    env.put("TRACKER_URLS", String.join(",", trackerUrls()));
     env.put("TOPOLOGY_URL", topologyUrl());
     if (!deliveries.isEmpty()) {
       Delivery d = deliveries.get(deliveries.size() - 1);
@@ -197,10 +216,15 @@ public final class LocalStack implements AutoCloseable {
     return "http://127.0.0.1:" + origin.port();
   }
 
-  /** Waits for the tracker ({@link #awaitApps()}). */
+  /** The first tracker instance; waits for the apps ({@link #awaitApps()}). */
   public String trackerUrl() {
+    return trackerUrls().get(0);
+  }
+
+  /** Every tracker instance, in start order; waits for the apps ({@link #awaitApps()}). */
+  public List<String> trackerUrls() {
     awaitApps();
-    return "http://127.0.0.1:" + tracker.join().port();
+    return trackers.stream().map(t -> "http://127.0.0.1:" + t.join().port()).toList();
   }
 
   /** Waits for the topology app ({@link #awaitApps()}). */
@@ -279,11 +303,13 @@ public final class LocalStack implements AutoCloseable {
         quietly("topology", app::close);
       }
     }).exceptionally(e -> null).join();
-    tracker.whenComplete((app, e) -> {
-      if (app != null) {
-        quietly("tracker", app::close);
-      }
-    }).exceptionally(e -> null).join();
+    for (CompletableFuture<TrackerApp> tracker : trackers) {
+      tracker.whenComplete((app, e) -> {
+        if (app != null) {
+          quietly("tracker", app::close);
+        }
+      }).exceptionally(e -> null).join();
+    }
     quietly("origin", origin::close);
     if (kafkaForwarder != null) {
       kafkaForwarder.close();

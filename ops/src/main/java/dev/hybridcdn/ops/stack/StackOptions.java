@@ -13,11 +13,27 @@ import java.util.List;
  *     {@code regions[i % n]})
  * @param topicPrefix topic name prefix, default {@code cdn.}
  * @param peerCacheBytes byte budget of each peer's segment cache
+ * @param trackers instances of the tracker application (same application id; instance {@code i}
+ *     on port {@code 7070 + i} with default ports), 1 to 5; peers get all their URLs
  */
 public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
-    long peerCacheBytes) {
-  /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache). */
+    long peerCacheBytes, int trackers) {
+  /** Most tracker instances a local stack runs. */
+  public static final int MAX_TRACKERS = 5;
+
+  public StackOptions {
+    if (trackers < 1 || trackers > MAX_TRACKERS) {
+      throw new IllegalArgumentException("trackers must be 1 to " + MAX_TRACKERS + ", got " + trackers);
+    }
+  }
+
+  /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache), one tracker. */
   public static StackOptions of(Path dataDir, boolean defaultPorts) {
-    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20);
+    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1);
+  }
+
+  /** The same layout with {@code n} tracker instances. */
+  public StackOptions withTrackers(int n) {
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n);
   }
 }

@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
 public final class UpCommand implements Callable<Integer> {
   @Option(names = "--peers", description = "Peers to start from port 9000 (default 5).")
   int peers = 5;
+  @Option(names = "--trackers", description = "Tracker instances, ports 7070, 7071, ... (default 1); peers get "
+      + "every URL and fail over between them.")
+  int trackers = 1;
   @Option(names = "--no-ingest", description = "Do not ingest the shipped tracks.")
   boolean noIngest;
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the embedded servers (default .cdn/data, wiped at start).")
@@ -28,7 +31,12 @@ public final class UpCommand implements Callable<Integer> {
     Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
     Demo.deleteTreeQuietly(data);
     PrintStream err = System.err;
-    LocalStack stack = LocalStack.start(StackOptions.of(data, true), line -> err.println("• " + line));
+    if (trackers < 1 || trackers > StackOptions.MAX_TRACKERS) {
+      err.println("--trackers must be 1 to " + StackOptions.MAX_TRACKERS);
+      return 2;
+    }
+    LocalStack stack = LocalStack.start(StackOptions.of(data, true).withTrackers(trackers),
+        line -> err.println("• " + line));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("• stopping");

@@ -94,7 +94,9 @@ class ComposeFileTest {
     for (String service : List.of("edge-1", "edge-2")) {
       assertThat(env(service)).as(service).containsKeys("EDGE_ID", "REGION", "ORIGIN_URL", "REDIS_URL", "HTTP_PORT");
     }
-    assertThat(env("peer")).containsKeys("EDGE_URLS", "TRACKER_URL", "REGION", "HTTP_PORT");
+    assertThat(env("peer")).containsKeys("EDGE_URLS", "TRACKER_URLS", "REGION", "HTTP_PORT");
+    assertThat(env("peer").get("TRACKER_URLS").split(",")).as("peers fail over between both trackers")
+        .containsExactly("http://tracker-1:7070", "http://tracker-2:7071");
     assertThat(shellAssignments("peer")).contains("PEER_ID", "ADVERTISED_HOST"); // unique per replica
     assertThat(env("edge-1").get("EDGE_ID")).isNotEqualTo(env("edge-2").get("EDGE_ID"));
     assertThat(env("edge-1").get("REGION")).isNotEqualTo(env("edge-2").get("REGION"));
@@ -142,7 +144,7 @@ class ComposeFileTest {
         assertThat(env.get("PGPASSWORD")).isEqualTo(env("postgres").get("POSTGRES_PASSWORD"));
         assertThat(env.get("PGDATABASE")).isEqualTo(env("postgres").get("POSTGRES_DB"));
       }
-      for (String var : List.of("ORIGIN_URL", "TRACKER_URL", "EDGE_URLS", "REDIS_URL")) {
+      for (String var : List.of("ORIGIN_URL", "TRACKER_URL", "TRACKER_URLS", "EDGE_URLS", "REDIS_URL")) {
         if (env.containsKey(var)) {
           for (String url : env.get(var).split(",")) {
             URI uri = URI.create(url.strip());

@@ -3,6 +3,7 @@ package dev.hybridcdn.peer.cache;
 import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
+import dev.hybridcdn.servicekit.http.WriteTimeout;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -34,11 +35,14 @@ public final class SegmentResponse {
   }
 
   /**
-   * Writes the answer (headers set by the caller stay).
+   * Writes the answer (headers set by the caller stay) under the write timeout: a client that takes
+   * no byte for it loses the connection.
    *
-   * @return completes once the bytes are written, with how many were (0 for a 416)
+   * @return completes once the bytes are written, with how many were (0 for a 416); fails when the
+   *     connection closed first (write timeout, client gone)
    */
-  public static Future<Long> send(RoutingContext ctx, CachedSegment seg, ByteRange.Parsed range) {
+  public static Future<Long> send(RoutingContext ctx, CachedSegment seg, ByteRange.Parsed range,
+      WriteTimeout writeTimeout) {
     HttpServerResponse resp = ctx.response().putHeader("Content-Type", ContentTypes.SEGMENT)
         .putHeader("ETag", "\"" + seg.sha256() + "\"").putHeader("Accept-Ranges", "bytes");
     int len = seg.size();
@@ -50,8 +54,8 @@ public final class SegmentResponse {
     if (range instanceof ByteRange.Partial p) {
       ByteRange r = p.range();
       resp.setStatusCode(206).putHeader("Content-Range", r.contentRange(len));
-      return resp.end(seg.bytes().slice((int) r.start(), (int) r.end() + 1)).map(r.length());
+      return writeTimeout.end(ctx, seg.bytes().slice((int) r.start(), (int) r.end() + 1)).map(r.length());
     }
-    return resp.end(seg.bytes()).map((long) len);
+    return writeTimeout.end(ctx, seg.bytes()).map((long) len);
   }
 }

@@ -1,7 +1,14 @@
 package dev.hybridcdn.peer.fetch;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -11,6 +18,25 @@ import java.util.concurrent.TimeoutException;
 /** GET with a hard bound: the future fails after {@code timeoutMs} whatever the server does. */
 public final class Http {
   private Http() {}
+
+  /**
+   * An answer read by {@link #getCapped}.
+   *
+   * @param body the whole body, at most the cap
+   */
+  public record Answer(int status, MultiMap headers, Buffer body) {
+    public String header(String name) {
+      return headers.get(name);
+    }
+  }
+
+  /** A body (declared or received) larger than the cap: the request was reset, the source is bad. */
+  public static final class BodyTooLarge extends RuntimeException {
+    public BodyTooLarge(long capBytes, long gotBytes) {
+      super("body over " + capBytes + " bytes (" + gotBytes + (gotBytes > capBytes ? "" : "+") + ")", null, false,
+          false);
+    }
+  }
 
   /**
    * @param timeoutMs total bound (connect, headers, body), ms
@@ -26,10 +52,74 @@ public final class Http {
     return req.send().timeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * A GET whose body may not exceed {@code capBytes}: a {@code Content-Length} above it, or more
+   * bytes than that received, resets the stream at once (on HTTP/1.1 the connection is closed), so
+   * a hostile or broken source cannot make the peer buffer without bound. Past {@code timeoutMs}
+   * the request is reset too.
+   *
+   * @param timeoutMs total bound (connect, headers, body), ms
+   * @param capBytes largest body accepted, bytes
+   * @return fails with {@link BodyTooLarge}, {@link TimeoutException} or the connection's error
+   */
+  public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
+      String headerValue, long capBytes) {
+    long bound = Math.max(1, timeoutMs);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(absoluteUrl)
+        .setConnectTimeout(bound).setIdleTimeout(bound);
+    if (headerName != null) {
+      options.putHeader(headerName, headerValue);
+    }
+    HttpClientRequest[] sent = new HttpClientRequest[1];
+    return client.request(options).compose(req -> {
+      sent[0] = req;
+      return req.send().compose(resp -> {
+        Promise<Answer> answer = Promise.promise();
+        String declared = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+        long length = parseLength(declared);
+        if (length > capBytes) {
+          req.reset();
+          return Future.failedFuture(new BodyTooLarge(capBytes, length));
+        }
+        Buffer body = Buffer.buffer((int) Math.max(0, Math.min(length, capBytes)));
+        resp.handler(chunk -> {
+          if (body.length() + chunk.length() > capBytes) {
+            // failed before the reset, whose own stream error would otherwise win
+            answer.tryFail(new BodyTooLarge(capBytes, (long) body.length() + chunk.length()));
+            req.reset();
+          } else {
+            body.appendBuffer(chunk);
+          }
+        });
+        resp.exceptionHandler(answer::tryFail);
+        resp.endHandler(v -> answer.tryComplete(new Answer(resp.statusCode(), resp.headers(), body)));
+        return answer.future();
+      });
+    }).timeout(bound, TimeUnit.MILLISECONDS).onFailure(e -> {
+      if (e instanceof TimeoutException && sent[0] != null) {
+        sent[0].reset();
+      }
+    });
+  }
+
+  private static long parseLength(String header) {
+    if (header == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(header.strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   /** A short reason for a failed attempt, for logs and 502 bodies. */
   public static String reason(Throwable e, long timeoutMs) {
     if (e instanceof TimeoutException || (e.getMessage() != null && e.getMessage().contains("imeout"))) {
       return "timeout after " + timeoutMs + " ms";
+    }
+    if (e instanceof BodyTooLarge) {
+      return e.getMessage();
     }
     String m = e.getMessage();
     return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);

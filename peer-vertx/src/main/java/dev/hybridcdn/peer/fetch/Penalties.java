@@ -1,33 +1,88 @@
 package dev.hybridcdn.peer.fetch;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Holders that sent bytes not matching the manifest's SHA-256: not asked again until their penalty
- * ends. Thread-safe; expired entries are dropped when looked at or when the table is pruned.
+ * Holders not to ask for a while, and sent to the tracker as extra {@code exclude}s meanwhile:
+ * <ul>
+ *   <li>a bad source (bytes not matching the manifest's SHA-256, or a body larger than the
+ *       manifest's size) is penalised for {@code PENALTY_MS};</li>
+ *   <li>an unavailable one (timeout, refused connection, 5xx, 503 {@code upload_slots_full}
+ *       included) is demoted for {@code HOLDER_BACKOFF_MS}, doubled at each further failure
+ *       (exponential back-off, as TCP's retransmission timer, RFC 6298 section 5.5), at most
+ *       {@code PENALTY_MS}, and at least the {@code Retry-After} it sent. The count decays: a
+ *       holder with no failure for {@code PENALTY_MS}, or one that served good bytes, starts over
+ *       at one back-off.</li>
+ * </ul>
+ * Thread-safe; expired entries are dropped when looked at or when the table is pruned.
  */
 public final class Penalties {
-  private final long penaltyMs;
-  private final Map<String, Long> until = new HashMap<>();
+  /** Entries kept before expired ones are pruned. */
+  private static final int PRUNE_ABOVE = 256;
 
-  /** @param penaltyMs how long a holder is skipped after bad bytes, ms */
-  public Penalties(long penaltyMs) {
-    this.penaltyMs = penaltyMs;
+  private static final class Entry {
+    long untilMs;
+    long lastFailureMs;
+    int strikes;
   }
 
+  private final long penaltyMs;
+  private final long backoffMs;
+  private final Map<String, Entry> entries = new HashMap<>();
+
+  /**
+   * @param penaltyMs how long a holder is skipped after bad bytes, ms; also the longest back-off
+   * @param backoffMs how long a holder is skipped after its first failure, ms
+   */
+  public Penalties(long penaltyMs, long backoffMs) {
+    this.penaltyMs = penaltyMs;
+    this.backoffMs = backoffMs;
+  }
+
+  /** Bad bytes: skipped for {@code PENALTY_MS}. */
   public synchronized void penalise(String peerId, long nowMs) {
-    until.put(peerId, nowMs + penaltyMs);
-    if (until.size() > 256) {
-      until.values().removeIf(t -> t <= nowMs);
+    Entry e = entries.computeIfAbsent(peerId, k -> new Entry());
+    e.untilMs = Math.max(e.untilMs, nowMs + penaltyMs);
+    e.lastFailureMs = nowMs;
+    prune(nowMs);
+  }
+
+  /**
+   * Unavailable (timeout, refused, 5xx): skipped for the back-off of its strike count.
+   *
+   * @param retryAfterMs the holder's own {@code Retry-After}, ms, or 0
+   * @return how long the holder is now skipped, ms
+   */
+  public synchronized long demote(String peerId, long nowMs, long retryAfterMs) {
+    Entry e = entries.computeIfAbsent(peerId, k -> new Entry());
+    if (e.strikes > 0 && nowMs - e.lastFailureMs > penaltyMs) {
+      e.strikes = 0; // decayed: a long-quiet holder is not judged by an old streak
+    }
+    long backoff = Math.min(penaltyMs, backoffMs << Math.min(e.strikes, 20));
+    e.strikes++;
+    e.lastFailureMs = nowMs;
+    long skip = Math.max(backoff, Math.min(retryAfterMs, penaltyMs));
+    e.untilMs = Math.max(e.untilMs, nowMs + skip);
+    prune(nowMs);
+    return skip;
+  }
+
+  /** Good bytes from the holder: its failure streak is forgotten (a running penalty stays). */
+  public synchronized void served(String peerId) {
+    Entry e = entries.get(peerId);
+    if (e != null) {
+      e.strikes = 0;
     }
   }
 
-  /** Peers under penalty now, at most {@code max} (sent to the tracker as extra {@code exclude}s). */
-  public synchronized java.util.List<String> active(long nowMs, int max) {
-    java.util.List<String> out = new java.util.ArrayList<>();
-    for (Map.Entry<String, Long> e : until.entrySet()) {
-      if (e.getValue() > nowMs && out.size() < max) {
+  /** Peers penalised or demoted now, at most {@code max} (sent to the tracker as extra {@code exclude}s). */
+  public synchronized List<String> active(long nowMs, int max) {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, Entry> e : entries.entrySet()) {
+      if (e.getValue().untilMs > nowMs && out.size() < max) {
         out.add(e.getKey());
       }
     }
@@ -35,14 +90,13 @@ public final class Penalties {
   }
 
   public synchronized boolean isPenalised(String peerId, long nowMs) {
-    Long t = until.get(peerId);
-    if (t == null) {
-      return false;
+    Entry e = entries.get(peerId);
+    return e != null && e.untilMs > nowMs;
+  }
+
+  private void prune(long nowMs) {
+    if (entries.size() > PRUNE_ABOVE) {
+      entries.values().removeIf(e -> e.untilMs <= nowMs && nowMs - e.lastFailureMs > penaltyMs);
     }
-    if (t <= nowMs) {
-      until.remove(peerId);
-      return false;
-    }
-    return true;
   }
 }

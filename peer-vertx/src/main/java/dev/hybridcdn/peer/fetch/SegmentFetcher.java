@@ -13,8 +13,7 @@ import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.http.HttpClient;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -29,20 +28,25 @@ import org.slf4j.LoggerFactory;
  * peer"):
  * <ol>
  *   <li>tracker lookup (skipped when P2P is off);</li>
- *   <li>each holder in the tracker's order, skipping penalised ones, with a per-attempt timeout
- *       ({@code PEER_TIMEOUT_MS}); a timeout, 404, 503, any other status or bytes whose SHA-256
- *       differs from the manifest move on to the next; wrong bytes penalise the holder for
- *       {@code PENALTY_MS}, are logged and counted;</li>
+ *   <li>each holder in the tracker's order, skipping penalised or demoted ones ({@link Penalties}),
+ *       with a per-attempt timeout ({@code PEER_TIMEOUT_MS}); a timeout, 404, 503, any other status,
+ *       a body over the manifest's size (read no further) or bytes whose SHA-256 differs from the
+ *       manifest move on to the next; wrong or oversized bytes penalise the holder for
+ *       {@code PENALTY_MS} and are logged and counted, a timeout, refused connection or 5xx demotes
+ *       it for a back-off;</li>
  *   <li>the tracker and peers together never take longer than {@code P2P_BUDGET_MS}: past it the
  *       edge is asked;</li>
- *   <li>edges by lowest smoothed RTT ({@code EDGE_TIMEOUT_MS} each); an edge's {@code X-Cache: MISS}
- *       makes the tier ORIGIN (2 hops);</li>
+ *   <li>edges by lowest smoothed RTT, edges known to be down last ({@link LinkTable#edgesByRtt()},
+ *       {@code EDGE_TIMEOUT_MS} each); a timeout, refused connection, 5xx or bad body marks the edge
+ *       down; an edge's {@code X-Cache: MISS} makes the tier ORIGIN (2 hops);</li>
  *   <li>the verified bytes go into the cache (SegmentCached).</li>
  * </ol>
  * Concurrent calls for one segment share one fetch ({@link SingleFlight}).
  */
 public final class SegmentFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentFetcher.class);
+  /** Smallest body cap, bytes: room for an error envelope whatever the segment's size. */
+  static final long MIN_BODY_CAP = 4096;
 
   /**
    * A fetched and verified segment.
@@ -59,7 +63,7 @@ public final class SegmentFetcher {
   }
 
   private final PeerConfig config;
-  private final WebClient client;
+  private final HttpClient http;
   private final TrackerClient tracker;
   private final LinkTable links;
   private final Penalties penalties;
@@ -74,10 +78,11 @@ public final class SegmentFetcher {
     void received(String peerId, long bytes);
   }
 
-  public SegmentFetcher(PeerConfig config, WebClient client, TrackerClient tracker, LinkTable links,
+  /** @param http the client of segment GETs (the host's pool; bodies read under a cap) */
+  public SegmentFetcher(PeerConfig config, HttpClient http, TrackerClient tracker, LinkTable links,
       Penalties penalties, SegmentCache cache, IntegrityListener integrity, PeerUploadsToUs reciprocity) {
     this.config = config;
-    this.client = client;
+    this.http = http;
     this.tracker = tracker;
     this.links = links;
     this.penalties = penalties;
@@ -147,38 +152,52 @@ public final class SegmentFetcher {
     }
     TrackerClient.Holder h = holders.get(i);
     if (penalties.isPenalised(h.peerId(), now)) {
-      tried.note("peer " + h.peerId() + ": skipped, penalised for wrong bytes");
+      tried.note("peer " + h.peerId() + ": skipped, penalised or backing off");
       return tryHolders(info, holders, i + 1, deadline, tried);
     }
     long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
-    return Http.get(client, h.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
-        config.peerId()).transform(ar -> {
+    return Http.getCapped(http, h.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
+        config.peerId(), bodyCap(info)).transform(ar -> {
+          long at = System.currentTimeMillis();
           if (ar.failed()) {
             tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
+            if (ar.cause() instanceof Http.BodyTooLarge) {
+              badHolder(h.peerId(), info, "a body over the manifest's " + info.bytes() + " bytes", ar.cause().getMessage());
+            } else {
+              penalties.demote(h.peerId(), at, 0);
+            }
             return tryHolders(info, holders, i + 1, deadline, tried);
           }
-          HttpResponse<Buffer> resp = ar.result();
-          if (resp.statusCode() != 200 || resp.body() == null) {
-            tried.attempt(label + ": " + resp.statusCode());
+          Http.Answer resp = ar.result();
+          if (resp.status() != 200) {
+            tried.attempt(label + ": " + resp.status());
+            if (resp.status() >= 500) {
+              penalties.demote(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
+            }
             return tryHolders(info, holders, i + 1, deadline, tried);
           }
           Buffer body = resp.body();
           downloadedBytes.addAndGet(body.length());
           String sha = sha256(body);
           if (!sha.equals(info.sha256())) {
-            penalties.penalise(h.peerId(), System.currentTimeMillis());
-            LOG.warn("holder {} sent wrong bytes for {} (sha256 {} instead of {}); not asked again for {} ms",
-                h.peerId(), info.segmentId(), sha, info.sha256(), config.penalty().toMillis());
-            integrity.wrongBytes(h.peerId(), info.segmentId(), info.sha256(), sha);
+            badHolder(h.peerId(), info, "wrong bytes (sha256 " + sha + " instead of " + info.sha256() + ")", sha);
             tried.attempt(label + ": sha256 mismatch");
             return tryHolders(info, holders, i + 1, deadline, tried);
           }
+          penalties.served(h.peerId());
           reciprocity.received(h.peerId(), body.length());
           tried.attempt(label + ": 200");
           return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha), Tier.PEER,
               h.peerId(), 1, tried.attempts));
         });
+  }
+
+  private void badHolder(String holderId, Manifest.Segment info, String what, String got) {
+    penalties.penalise(holderId, System.currentTimeMillis());
+    LOG.warn("holder {} sent {} for {}; not asked again for {} ms", holderId, what, info.segmentId(),
+        config.penalty().toMillis());
+    integrity.wrongBytes(holderId, info.segmentId(), info.sha256(), got);
   }
 
   private Future<Fetched> tryEdges(Manifest.Segment info, List<Link> edges, int i, Trail tried) {
@@ -188,32 +207,59 @@ public final class SegmentFetcher {
     Link edge = edges.get(i);
     long bound = config.edgeTimeout().toMillis();
     String label = "edge " + edge.id() + " (" + edge.url() + ")";
-    return Http.get(client, edge.url() + CdnPaths.segment(info.segmentId()), bound, null, null).transform(ar -> {
-      if (ar.failed()) {
-        tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
-        return tryEdges(info, edges, i + 1, tried);
-      }
-      HttpResponse<Buffer> resp = ar.result();
-      if (resp.statusCode() != 200 || resp.body() == null) {
-        tried.attempt(label + ": " + resp.statusCode());
-        return tryEdges(info, edges, i + 1, tried);
-      }
-      Buffer body = resp.body();
-      downloadedBytes.addAndGet(body.length());
-      String sha = sha256(body);
-      if (!sha.equals(info.sha256())) {
-        LOG.warn("edge {} sent wrong bytes for {} (sha256 {} instead of {})", edge.id(), info.segmentId(), sha,
-            info.sha256());
-        tried.attempt(label + ": sha256 mismatch");
-        return tryEdges(info, edges, i + 1, tried);
-      }
-      String servedBy = resp.getHeader(CdnHeaders.SERVED_BY);
-      String sourceId = Ids.isNodeId(servedBy) ? servedBy : edge.id();
-      boolean miss = "MISS".equalsIgnoreCase(resp.getHeader(CdnHeaders.CACHE));
-      tried.attempt(label + ": 200");
-      return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha),
-          miss ? Tier.ORIGIN : Tier.EDGE, sourceId, miss ? 2 : 1, tried.attempts));
-    });
+    return Http.getCapped(http, edge.url() + CdnPaths.segment(info.segmentId()), bound, null, null, bodyCap(info))
+        .transform(ar -> {
+          if (ar.failed()) {
+            edge.failed(System.currentTimeMillis());
+            tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
+            return tryEdges(info, edges, i + 1, tried);
+          }
+          Http.Answer resp = ar.result();
+          if (resp.status() != 200) {
+            if (resp.status() >= 500) {
+              edge.failed(System.currentTimeMillis());
+            }
+            tried.attempt(label + ": " + resp.status());
+            return tryEdges(info, edges, i + 1, tried);
+          }
+          Buffer body = resp.body();
+          downloadedBytes.addAndGet(body.length());
+          String sha = sha256(body);
+          if (!sha.equals(info.sha256())) {
+            edge.failed(System.currentTimeMillis());
+            LOG.warn("edge {} sent wrong bytes for {} (sha256 {} instead of {})", edge.id(), info.segmentId(), sha,
+                info.sha256());
+            tried.attempt(label + ": sha256 mismatch");
+            return tryEdges(info, edges, i + 1, tried);
+          }
+          edge.up();
+          String servedBy = resp.header(CdnHeaders.SERVED_BY);
+          String sourceId = Ids.isNodeId(servedBy) ? servedBy : edge.id();
+          boolean miss = "MISS".equalsIgnoreCase(resp.header(CdnHeaders.CACHE));
+          tried.attempt(label + ": 200");
+          return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha),
+              miss ? Tier.ORIGIN : Tier.EDGE, sourceId, miss ? 2 : 1, tried.attempts));
+        });
+  }
+
+  /**
+   * The largest body read from a source: the manifest's size of the segment, or {@value
+   * #MIN_BODY_CAP} bytes for a tiny segment (an error envelope must still fit).
+   */
+  static long bodyCap(Manifest.Segment info) {
+    return Math.max(info.bytes(), MIN_BODY_CAP);
+  }
+
+  /** {@code Retry-After} in delay-seconds (RFC 9110 section 10.2.3) as ms; 0 when absent or a date. */
+  static long retryAfterMs(String header) {
+    if (header == null) {
+      return 0;
+    }
+    try {
+      return Math.max(0, Long.parseLong(header.strip())) * 1000;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** What one fetch tried: every source with its outcome, and how many were actually asked. */

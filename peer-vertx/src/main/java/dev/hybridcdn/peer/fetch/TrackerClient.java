@@ -9,15 +9,24 @@ import io.vertx.ext.web.client.WebClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holder lookups at the tracker: {@code GET {TRACKER_URL}/segments/{segmentId}/peers?region=<own>
+ * Holder lookups at the tracker: {@code GET {tracker}/segments/{segmentId}/peers?region=<own>
  * &exclude=<own id>&limit=5} answering {@code {"segmentId","holders":[{"peerId","baseUrl","region",
- * "rttMs","load"}]}} best first (README, "HTTP shapes"). A 404, a tracker that is down or slow, or
- * a malformed answer all mean "no holders": the peer goes on to the edge. Never fails.
+ * "rttMs","load"}]}} best first (README, "HTTP shapes"). A 404 or a malformed answer means "no
+ * holders", as does every tracker instance failing: the peer goes on to the edge. Never fails.
+ *
+ * <p>Failover over the instances of {@code TRACKER_URLS} (one tracker application; any instance
+ * answers any lookup, forwarding to the owner of the key): lookups stick to the instance that
+ * answered last; one that fails (refused connection, timeout, 5xx) is passed over for
+ * {@code TRACKER_RETRY_MS} and the lookup moves on to the next instance within its own time bound,
+ * so a dead instance costs at most one lookup's bound per {@code TRACKER_RETRY_MS}. When every
+ * instance is passed over, they are tried anyway, the one that failed longest ago first.
  */
 public final class TrackerClient {
   private static final Logger LOG = LoggerFactory.getLogger(TrackerClient.class);
@@ -33,11 +42,29 @@ public final class TrackerClient {
   public record Holder(String peerId, String baseUrl, String region, Double rttMs, double load) {}
 
   private final WebClient client;
-  private final String trackerUrl;
+  private final List<String> trackerUrls;
+  private final long retryMs;
+  /** Per instance: until when it is passed over (epoch ms; 0 = usable). */
+  private final long[] failedUntil;
+  private int current;
 
-  public TrackerClient(WebClient client, String trackerUrl) {
+  /**
+   * @param trackerUrls instances of the tracker, in order of preference; at least one
+   * @param retryMs how long a failed instance is passed over, ms
+   */
+  public TrackerClient(WebClient client, List<String> trackerUrls, long retryMs) {
+    if (trackerUrls.isEmpty()) {
+      throw new IllegalArgumentException("no tracker URL");
+    }
     this.client = client;
-    this.trackerUrl = trackerUrl;
+    this.trackerUrls = List.copyOf(trackerUrls);
+    this.retryMs = retryMs;
+    this.failedUntil = new long[trackerUrls.size()];
+  }
+
+  /** The instance lookups go to now (the one that answered last). */
+  public synchronized String currentUrl() {
+    return trackerUrls.get(current);
   }
 
   /**
@@ -58,23 +85,69 @@ public final class TrackerClient {
     for (String id : alsoExclude) {
       exclude.append(',').append(id);
     }
-    String url = trackerUrl + CdnPaths.segment(segmentId) + "/peers?region=" + enc(region) + "&exclude="
+    String query = CdnPaths.segment(segmentId) + "/peers?region=" + enc(region) + "&exclude="
         + enc(exclude.toString()) + "&limit=" + LIMIT;
-    return Http.get(client, url, timeoutMs, null, null).transform(ar -> {
-      if (ar.failed()) {
-        LOG.debug("tracker lookup of {} failed: {}", segmentId, ar.cause().toString());
-        return Future.succeededFuture(List.of());
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    return ask(query, segmentId, requesterId, order(System.currentTimeMillis()), 0, deadline, timeoutMs);
+  }
+
+  private Future<List<Holder>> ask(String query, String segmentId, String requesterId, int[] order, int i,
+      long deadline, long timeoutMs) {
+    long left = deadline - System.currentTimeMillis();
+    if (i >= order.length || left <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    int instance = order[i];
+    String base = trackerUrls.get(instance);
+    return Http.get(client, base + query, left, null, null).transform(ar -> {
+      if (ar.failed() || ar.result().statusCode() >= 500) {
+        String why = ar.failed() ? Http.reason(ar.cause(), left) : String.valueOf(ar.result().statusCode());
+        // A timeout within the scraps of a lookup another instance used up is not held against it.
+        boolean fair = ar.succeeded() || left * 2 >= timeoutMs || !why.startsWith("timeout");
+        if (fair) {
+          failed(instance, why);
+        }
+        return ask(query, segmentId, requesterId, order, i + 1, deadline, timeoutMs);
       }
+      answered(instance);
       if (ar.result().statusCode() != 200) {
         return Future.succeededFuture(List.of());
       }
       try {
         return Future.succeededFuture(parse(ar.result().bodyAsJsonObject(), requesterId));
       } catch (RuntimeException e) {
-        LOG.warn("tracker answered a malformed lookup for {}: {}", segmentId, e.toString());
+        LOG.warn("tracker {} answered a malformed lookup for {}: {}", base, segmentId, e.toString());
         return Future.succeededFuture(List.of());
       }
     });
+  }
+
+  /** Instances to try, in order: the current one, the others after it; passed-over ones last. */
+  private synchronized int[] order(long nowMs) {
+    int n = trackerUrls.size();
+    Integer[] order = new Integer[n];
+    for (int k = 0; k < n; k++) {
+      order[k] = (current + k) % n;
+    }
+    Arrays.sort(order, Comparator.comparingLong(k -> failedUntil[k] > nowMs ? failedUntil[k] : 0));
+    return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+  }
+
+  private synchronized void failed(int instance, String why) {
+    boolean wasCurrent = instance == current;
+    failedUntil[instance] = System.currentTimeMillis() + retryMs;
+    if (wasCurrent && trackerUrls.size() > 1) {
+      current = (instance + 1) % trackerUrls.size();
+      LOG.warn("tracker {} failed ({}); lookups go to {}; retried after {} ms", trackerUrls.get(instance), why,
+          trackerUrls.get(current), retryMs);
+    } else {
+      LOG.debug("tracker {} failed: {}", trackerUrls.get(instance), why);
+    }
+  }
+
+  private synchronized void answered(int instance) {
+    failedUntil[instance] = 0;
+    current = instance;
   }
 
   /** The holders of a lookup answer; entries with invalid ids or URLs are skipped. */

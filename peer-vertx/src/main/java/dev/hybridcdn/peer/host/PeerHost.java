@@ -12,6 +12,8 @@ import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -58,15 +60,15 @@ public final class PeerHost implements AutoCloseable {
     this.config = config;
     PeerConfig t = config.template();
     Metrics metrics = new Metrics();
-    WebClient client = WebClient.create(vertx, new WebClientOptions().setUserAgent("hybrid-cdn-peer")
-        .setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false),
-        new PoolOptions().setHttp1MaxSize(32)); // connections per holder or edge, shared by the host
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setDecompressionSupported(false), new PoolOptions().setHttp1MaxSize(32)); // per holder or edge, per host
+    WebClient client = WebClient.wrap(http, new WebClientOptions().setUserAgent("hybrid-cdn-peer"));
     // Load the Avro codec (schema history, fingerprints) here rather than on a peer's event loop.
     t.common().topics().codec().encode(t.common().topics().name(CdnTopic.PEER_EVENTS),
         PeerLeft.newBuilder().setPeerId(t.peerId()).setTs(0).setReason("warm-up").build());
     EventPublisher publisher = new EventPublisher(t.common().kafkaBootstrapServers(), "peer-host-" + t.peerId(),
         t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
-    this.shared = new Shared(vertx, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()));
+    this.shared = new Shared(vertx, http, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()));
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
     this.expiries = ExpiryListener.start(t.common().kafkaBootstrapServers(), t.common().topics(),
         "peer-host-" + t.peerId(), this::reannounce, metrics.registry());

@@ -21,6 +21,7 @@ import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.Health;
+import dev.hybridcdn.servicekit.http.WriteTimeout;
 import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ public final class PeerNode implements HostedPeer {
   private final SegmentCache cache;
   private final UploadSlots slots;
   private final LinkTable links;
+  private final TrackerClient tracker;
   private final SegmentFetcher fetcher;
   private final LinkProber prober;
   private final UploadRoute uploads;
@@ -80,18 +83,21 @@ public final class PeerNode implements HostedPeer {
     this.slots = new UploadSlots(config.uploadSlots(), config.optimisticSlots(),
         config.optimisticRotation().toMillis(), new Random(config.peerId().hashCode()));
     this.links = new LinkTable(config.edgeUrls());
-    this.fetcher = new SegmentFetcher(config, shared.client(), new TrackerClient(shared.client(), config.trackerUrl()),
-        links, new Penalties(config.penalty().toMillis()), cache,
+    this.tracker = new TrackerClient(shared.client(), config.trackerUrls(), config.trackerRetry().toMillis());
+    this.fetcher = new SegmentFetcher(config, shared.http(), tracker, links,
+        new Penalties(config.penalty().toMillis(), config.holderBackoff().toMillis()), cache,
         (holder, segmentId, expected, got) -> meters.integrityFailure(), slots::receivedFrom);
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
         events::linkMeasured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
-    this.uploads = new UploadRoute(config.peerId(), cache, slots, meters);
+    WriteTimeout writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), meters::slowReader);
+    this.uploads = new UploadRoute(config.peerId(), cache, slots, meters, writeTimeout);
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
-        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, fetcher), events, meters);
+        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, fetcher), events, meters,
+        writeTimeout);
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
-        new SteeringPathways(shared.client(), config, links, this::baseUrl)), uploads, player,
+        new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl)), uploads, player,
         this::status);
   }
 
@@ -103,8 +109,11 @@ public final class PeerNode implements HostedPeer {
    */
   void start(Vertx vertx, Duration timeout) {
     Health health = health();
-    server = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost(config.bindHost())
-        .setPort(config.httpPort()), 1, () -> router.create(vertx, health, shared.metrics()), timeout,
+    // Idle connections cost a socket and buffers each; a client gone without a FIN (half-open)
+    // would keep them for good.
+    HttpServerOptions options = new HttpServerOptions().setHost(config.bindHost()).setPort(config.httpPort())
+        .setIdleTimeout((int) config.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    server = HttpVerticles.deploy(vertx, options, 1, () -> router.create(vertx, health, shared.metrics()), timeout,
         "peer " + config.peerId());
     this.vertx = vertx;
     port = server.port();
@@ -226,12 +235,14 @@ public final class PeerNode implements HostedPeer {
             .put("uploadedBytes", uploads.uploadedBytes()))
         .put("downloads", new JsonObject().put("inFlight", fetcher.inFlight())
             .put("downloadedBytes", fetcher.downloadedBytes()))
+        .put("tracker", tracker.currentUrl())
         .put("links", linkList);
   }
 
   private static JsonObject link(Link l) {
     double rtt = l.rttMs();
     return new JsonObject().put("id", l.id()).put("kind", l.kind().name()).put("url", l.url())
-        .put("rttMs", Double.isNaN(rtt) ? null : rtt).put("samples", l.samples());
+        .put("rttMs", Double.isNaN(rtt) ? null : rtt).put("samples", l.samples()).put("down", l.isDown())
+        .put("failures", l.failures());
   }
 }

@@ -4,11 +4,14 @@ import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.ext.web.client.WebClient;
 
 /**
- * What every peer of a host shares, so a hosted peer costs little heap: one Vert.x, one
- * WebClient (one connection pool), one event publisher (one Kafka producer), one Prometheus
- * registry, one manifest store.
+ * What every peer of a host shares, so a hosted peer costs little heap: one Vert.x, one HTTP
+ * client (one connection pool: {@code http} for segment GETs read under a size cap, {@code client}
+ * the WebClient over it), one event publisher (one Kafka producer), one Prometheus registry, one
+ * manifest store.
  */
-record Shared(Vertx vertx, WebClient client, EventPublisher publisher, Metrics metrics, ManifestStore manifests) {}
+record Shared(Vertx vertx, HttpClient http, WebClient client, EventPublisher publisher, Metrics metrics,
+    ManifestStore manifests) {}

@@ -9,6 +9,7 @@ import dev.hybridcdn.peer.playlist.PlaylistRoute;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ErrorHeaders;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
@@ -31,7 +32,8 @@ import java.util.function.Supplier;
  *       error envelope (400 {@code invalid_segment_id}, 404, 405, ...) come from {@link ServiceRouter}.</li>
  * </ul>
  * Every answer allows any origin (hls.js in a browser page plays through a peer) and exposes the
- * {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every route is a GET, so no
+ * {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every error answer is
+ * {@code Cache-Control: no-store}. Every route is a GET, so no
  * body handler is mounted.
  */
 public final class PeerRouter {
@@ -55,7 +57,7 @@ public final class PeerRouter {
   public Router create(Vertx vertx, Health health, Metrics metrics) {
     Router router = ServiceRouter.create(vertx, health, metrics);
     // order(-1): ahead of /health and /metrics, which ServiceRouter mounted first
-    router.route().order(-1).handler(PeerRouter::cors);
+    router.route().order(-1).handler(this::cors);
     router.get(CdnPaths.MASTER_ROUTE).handler(playlists::master);
     router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(playlists::media);
     router.get(CdnPaths.SEGMENTS_ROUTE).handler(this::segment);
@@ -65,11 +67,13 @@ public final class PeerRouter {
   }
 
   /**
-   * CORS on every answer; a preflight ({@code OPTIONS}) is answered here. Not a route of its own:
-   * an {@code OPTIONS} route matching every path would turn the router's 404 for an unknown GET
-   * path into a 405.
+   * CORS on every answer, and the error rule of {@link ErrorHeaders} (errors {@code no-store}, a
+   * 503 with {@code Retry-After}: the probe period, when edges are asked again); a preflight
+   * ({@code OPTIONS}) is answered here. Not a route of its own: an {@code OPTIONS} route matching
+   * every path would turn the router's 404 for an unknown GET path into a 405.
    */
-  private static void cors(RoutingContext ctx) {
+  private void cors(RoutingContext ctx) {
+    ErrorHeaders.install(ctx, retryAfterSeconds());
     ctx.response().putHeader("Access-Control-Allow-Origin", "*")
         .putHeader("Access-Control-Expose-Headers", CdnHeaders.EXPOSED_TO_PLAYERS);
     if (ctx.request().method() == HttpMethod.OPTIONS) {
@@ -92,6 +96,11 @@ public final class PeerRouter {
     } else {
       player.serve(ctx, id, startNs);
     }
+  }
+
+  /** {@code PROBE_MS} in whole seconds, at least 1. */
+  private long retryAfterSeconds() {
+    return Math.max(1, (config.probeInterval().toMillis() + 999) / 1000);
   }
 
   private void ping(RoutingContext ctx) {

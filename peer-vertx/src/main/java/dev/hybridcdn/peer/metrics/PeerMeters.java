@@ -11,7 +11,9 @@ import java.util.Map;
  * One peer's counters in the host's Prometheus registry, each tagged {@code peer=<id>}:
  * {@code cdn_peer_player_requests_total{source}}, {@code cdn_peer_player_bytes_total{source}}
  * (source = local|peer|edge|origin), {@code cdn_peer_uploads_total},
- * {@code cdn_peer_upload_rejections_total}, {@code cdn_peer_integrity_failures_total}.
+ * {@code cdn_peer_upload_rejections_total}, {@code cdn_peer_integrity_failures_total} (wrong or
+ * oversized bodies from holders), {@code cdn_peer_slow_readers_total} (connections closed by
+ * {@code WRITE_TIMEOUT_MS}).
  */
 public final class PeerMeters {
   private final MeterRegistry registry;
@@ -20,6 +22,7 @@ public final class PeerMeters {
   private final Counter uploads;
   private final Counter rejections;
   private final Counter integrityFailures;
+  private final Counter slowReaders;
 
   public PeerMeters(MeterRegistry registry, String peerId) {
     this.registry = registry;
@@ -35,7 +38,9 @@ public final class PeerMeters {
     rejections = Counter.builder("cdn.peer.upload.rejections").tag("peer", peerId)
         .description("peer requests refused with 503 because the upload slots were busy").register(registry);
     integrityFailures = Counter.builder("cdn.peer.integrity.failures").tag("peer", peerId)
-        .description("segments from other peers whose SHA-256 did not match the manifest").register(registry);
+        .description("segments from other peers whose SHA-256 or size did not match the manifest").register(registry);
+    slowReaders = Counter.builder("cdn.peer.slow.readers").tag("peer", peerId)
+        .description("connections closed because an answer was not taken within WRITE_TIMEOUT_MS").register(registry);
   }
 
   public void delivered(Tier tier, long byteCount) {
@@ -55,6 +60,14 @@ public final class PeerMeters {
     integrityFailures.increment();
   }
 
+  public void slowReader() {
+    slowReaders.increment();
+  }
+
+  public double slowReaders() {
+    return slowReaders.count();
+  }
+
   public double integrityFailures() {
     return integrityFailures.count();
   }
@@ -71,5 +84,6 @@ public final class PeerMeters {
     registry.remove(uploads);
     registry.remove(rejections);
     registry.remove(integrityFailures);
+    registry.remove(slowReaders);
   }
 }

@@ -15,6 +15,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
+import dev.hybridcdn.servicekit.http.WriteTimeout;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code X-CDN-Attempts}: sources asked, including the one that answered.</li>
  * </ul>
  * Every answered request (2xx) emits one SegmentDelivered and counts in the player meters.
- * Errors: 404 {@code unknown_song} / {@code unknown_segment}, 502 {@code all_sources_failed} whose
- * {@code details} name every source tried and its outcome.
+ * Errors: 404 {@code unknown_song} (an edge said so) / {@code unknown_segment} (the manifest proves
+ * it), 503 {@code manifest_unavailable} + {@code Retry-After} (no edge answered the manifest), 502
+ * {@code all_sources_failed} whose {@code details} name every source tried and its outcome.
  */
 public final class PlayerRoute {
   private static final Logger LOG = LoggerFactory.getLogger(PlayerRoute.class);
@@ -50,9 +52,11 @@ public final class PlayerRoute {
   private final ReadAhead readAhead;
   private final PeerEvents events;
   private final PeerMeters meters;
+  private final WriteTimeout writeTimeout;
 
   public PlayerRoute(String peerId, SegmentCache cache, PeerManifests manifests, SegmentFetcher fetcher,
-      ReadAhead readAhead, PeerEvents events, PeerMeters meters) {
+      ReadAhead readAhead, PeerEvents events, PeerMeters meters, WriteTimeout writeTimeout) {
+    this.writeTimeout = writeTimeout;
     this.peerId = peerId;
     this.cache = cache;
     this.manifests = manifests;
@@ -77,7 +81,7 @@ public final class PlayerRoute {
       }
       return;
     }
-    manifests.of(id.songId()).compose(m -> {
+    manifests.of(id.songId()).recover(PlayerRoute::manifestUnavailable).compose(m -> {
       Manifest.Segment info = m.segment(segmentId);
       if (info == null) {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
@@ -92,6 +96,19 @@ public final class PlayerRoute {
         fail(ctx, id, ar.cause());
       }
     });
+  }
+
+  /**
+   * No edge answered the manifest (down, hung, 5xx): the song may well exist, so this is a 503
+   * ({@code Retry-After} from the router's error rule), never a 404; only an edge's 404 says the
+   * song does not exist.
+   */
+  private static Future<Manifest> manifestUnavailable(Throwable cause) {
+    if (cause instanceof SourceFailure f && !f.notFound()) {
+      return Future.failedFuture(new ApiError(503, "manifest_unavailable",
+          "no edge answered the song's manifest; try again later", f.tried()));
+    }
+    return Future.failedFuture(cause);
   }
 
   private void fail(RoutingContext ctx, Ids.SegmentId id, Throwable cause) {
@@ -114,7 +131,7 @@ public final class PlayerRoute {
         .putHeader(CdnHeaders.HOPS, String.valueOf(hops)).putHeader(CdnHeaders.ATTEMPTS, String.valueOf(attempts));
     resp.putHeader(tier == Tier.LOCAL || tier == Tier.PEER ? CdnHeaders.PEER : CdnHeaders.EDGE, sourceId);
     ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
-    SegmentResponse.send(ctx, seg, range);
+    SegmentResponse.send(ctx, seg, range, writeTimeout);
     long sent = SegmentResponse.length(range, seg);
     if (sent >= 0) {
       meters.delivered(tier, sent);

@@ -41,16 +41,22 @@ public final class SteeringPathways {
   private final PeerConfig config;
   private final LinkTable links;
   private final Supplier<String> selfBaseUrl;
+  private final Supplier<String> trackerUrl;
   private volatile Backup cached = new Backup(null, 0);
 
   private record Backup(Playlists.Pathway pathway, long untilMs) {}
 
-  /** @param selfBaseUrl this peer's advertised base URL (known once its port is bound) */
-  public SteeringPathways(WebClient client, PeerConfig config, LinkTable links, Supplier<String> selfBaseUrl) {
+  /**
+   * @param selfBaseUrl this peer's advertised base URL (known once its port is bound)
+   * @param trackerUrl the tracker instance the peer's lookups use now, the steering server of its players
+   */
+  public SteeringPathways(WebClient client, PeerConfig config, LinkTable links, Supplier<String> selfBaseUrl,
+      Supplier<String> trackerUrl) {
     this.client = client;
     this.config = config;
     this.links = links;
     this.selfBaseUrl = selfBaseUrl;
+    this.trackerUrl = trackerUrl;
   }
 
   /**
@@ -96,7 +102,8 @@ public final class SteeringPathways {
 
   private String steeringUri(String songId, List<Playlists.Pathway> edges) {
     String edgeIds = String.join(",", edges.stream().map(Playlists.Pathway::id).toList());
-    return config.trackerUrl() + "/steering/" + songId + "?peer=" + config.peerId() + "&region=" + config.region()
+    // The tracker instance this peer's lookups use now (TrackerClient fails over between TRACKER_URLS).
+    return trackerUrl.get() + "/steering/" + songId + "?peer=" + config.peerId() + "&region=" + config.region()
         + (edgeIds.isEmpty() ? "" : "&edges=" + URLEncoder.encode(edgeIds, StandardCharsets.UTF_8));
   }
 

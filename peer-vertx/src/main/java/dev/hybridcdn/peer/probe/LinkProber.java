@@ -17,7 +17,9 @@ import java.util.function.Consumer;
  * Measures every link of a {@link LinkTable} with {@code GET <url>/ping}: the round trip, in ms
  * from {@link System#nanoTime()}, goes into the link's moving average and a LinkMeasured is
  * reported. An edge's id and region are learned from its {@code /ping} body ({@code edgeId} or
- * {@code id}, {@code region}) or its {@code X-Served-By} header. A failed probe changes nothing.
+ * {@code id}, {@code region}) or its {@code X-Served-By} header. A failed probe (timeout, refused,
+ * non-200) marks the link down ({@link Link#failed}) until a later probe or request succeeds; its
+ * RTT is left as it was.
  */
 public final class LinkProber {
   private final WebClient client;
@@ -51,11 +53,13 @@ public final class LinkProber {
   /** One probe of one link. */
   public Future<Double> probe(Link link) {
     long start = System.nanoTime();
-    return client.getAbs(link.url() + CdnPaths.PING).timeout(timeoutMs).send()
+    return client.getAbs(link.url() + CdnPaths.PING).timeout(timeoutMs).connectTimeout(timeoutMs).send()
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onFailure(e -> link.failed(System.currentTimeMillis()))
         .compose(resp -> {
           double ms = (System.nanoTime() - start) / 1_000_000.0;
           if (resp.statusCode() != 200) {
+            link.failed(System.currentTimeMillis());
             return Future.failedFuture("ping " + link.url() + " answered " + resp.statusCode());
           }
           if (link.kind() == Link.Kind.EDGE) {

@@ -41,10 +41,15 @@ public final class LinkTable {
     return name.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
-  /** Edges, lowest smoothed RTT first; unmeasured edges after measured ones, in configuration order. */
+  /**
+   * Edges to ask, best first: edges that are up by lowest smoothed RTT, then unmeasured ones in
+   * configuration order, then the ones that are down (last resort, still tried when nothing else
+   * answers). A hung edge thus stops being preferred after its first failed probe or request.
+   */
   public List<Link> edgesByRtt() {
     List<Link> sorted = new ArrayList<>(edges);
-    sorted.sort(Comparator.comparingDouble(l -> Double.isNaN(l.rttMs()) ? Double.MAX_VALUE : l.rttMs()));
+    sorted.sort(Comparator.comparing(Link::isDown)
+        .thenComparingDouble(l -> Double.isNaN(l.rttMs()) ? Double.MAX_VALUE : l.rttMs()));
     return sorted;
   }
 

@@ -7,6 +7,7 @@ import dev.hybridcdn.peer.cache.SegmentResponse;
 import dev.hybridcdn.peer.metrics.PeerMeters;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.WriteTimeout;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,17 +17,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * CdnHeaders#PEER_REQUEST}{@code : <requester peer id>}. Cache only (404 {@code
  * not_cached}; a peer request never starts a fetch), within the {@link UploadSlots} (503 {@code
  * upload_slots_full} + {@code Retry-After: 1}, and the requester moves on to another holder at
- * once), one byte range as for players ({@link SegmentResponse}).
+ * once), one byte range as for players ({@link SegmentResponse}). A requester that takes no byte for
+ * {@code WRITE_TIMEOUT_MS} is disconnected and its slot freed.
  */
 public final class UploadRoute {
   private final String peerId;
   private final SegmentCache cache;
   private final UploadSlots slots;
   private final PeerMeters meters;
+  private final WriteTimeout writeTimeout;
   private final AtomicLong uploadedBytes = new AtomicLong();
 
-  public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, PeerMeters meters) {
+  /** @param writeTimeout bounds how long a requester that stops reading keeps its upload slot */
+  public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, PeerMeters meters,
+      WriteTimeout writeTimeout) {
     this.peerId = peerId;
+    this.writeTimeout = writeTimeout;
     this.cache = cache;
     this.slots = slots;
     this.meters = meters;
@@ -57,8 +63,9 @@ public final class UploadRoute {
       return;
     }
     ctx.response().putHeader(CdnHeaders.PEER, peerId);
-    // The slot is held until the last byte is written, so a slow requester keeps its slot busy.
-    SegmentResponse.send(ctx, seg, SegmentResponse.range(ctx, seg)).onComplete(ar -> {
+    // The slot is held until the last byte is written; a requester that stops reading loses the
+    // connection, and so the slot, after the write timeout.
+    SegmentResponse.send(ctx, seg, SegmentResponse.range(ctx, seg), writeTimeout).onComplete(ar -> {
       slots.release(grant.get());
       if (ar.succeeded()) {
         meters.uploaded();

@@ -7,13 +7,14 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 /**
  * In-process stand-ins for an edge, a tracker and misbehaving holders, for the fast pipeline
@@ -23,6 +24,10 @@ final class FakeNetwork implements AutoCloseable {
   static final String SONG = "demo";
   static final int SEGMENTS = 6;
   static final int SEGMENT_BYTES = 20_000;
+  /** A song of one large segment, far more than the socket buffers of a loopback connection hold. */
+  static final String BIG_SONG = "big";
+  static final String BIG_SEGMENT = BIG_SONG + "/64k/seg00000.ts";
+  static final int BIG_BYTES = 24 << 20;
 
   final Vertx vertx;
   final Map<String, Buffer> segments = new ConcurrentHashMap<>();
@@ -37,7 +42,7 @@ final class FakeNetwork implements AutoCloseable {
   volatile String[] steeringBackup;
   /** Query strings of the steering requests. */
   final List<String> steeringQueries = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final List<HttpServer> servers = new ArrayList<>();
+  private final Map<Integer, HttpServer> servers = new ConcurrentHashMap<>();
   int edgePort;
   int trackerPort;
   int badHolderPort;
@@ -51,8 +56,9 @@ final class FakeNetwork implements AutoCloseable {
       random.nextBytes(b);
       segments.put(segmentId(i), Buffer.buffer(b));
     }
-    edgePort = listen(edgeRouter());
-    trackerPort = listen(trackerRouter());
+    segments.put(BIG_SEGMENT, Buffer.buffer(new byte[BIG_BYTES]));
+    edgePort = listen(edgeRouter("edge-t", 0, new AtomicBoolean()));
+    trackerPort = listen(trackerRouter(trackerLookups));
     badHolderPort = listen(badHolderRouter());
     hangingHolderPort = listen(hangingRouter());
   }
@@ -92,23 +98,63 @@ final class FakeNetwork implements AutoCloseable {
     return n == null ? 0 : n.get();
   }
 
-  private Router edgeRouter() {
+  /**
+   * One more edge serving the same songs.
+   *
+   * @param pingDelayMs added to every {@code /ping} (a farther edge)
+   * @param hung while true, the edge accepts requests and never answers
+   * @return its port
+   */
+  int edge(String edgeId, long pingDelayMs, AtomicBoolean hung) throws Exception {
+    return listen(edgeRouter(edgeId, pingDelayMs, hung));
+  }
+
+  /** One more tracker instance answering the same holders; counts its lookups. Returns its port. */
+  int tracker(AtomicInteger lookups) throws Exception {
+    return listen(trackerRouter(lookups));
+  }
+
+  /** Listens again on {@code port} with a router made by {@code router} (a restarted instance). */
+  void listenAgain(int port, Router router) throws Exception {
+    HttpServer s = vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1")
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    servers.put(port, s);
+  }
+
+  /** Closes the server on {@code port}: connections to it are refused from now on. */
+  void stop(int port) throws Exception {
+    HttpServer s = servers.remove(port);
+    if (s != null) {
+      s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private Router edgeRouter(String edgeId, long pingDelayMs, AtomicBoolean hung) {
     Router r = Router.router(vertx);
-    r.get("/ping").handler(ctx -> ctx.response().putHeader("X-Served-By", "edge-t")
-        .end(new JsonObject().put("edgeId", "edge-t").put("region", "local").encode()));
+    r.route().handler(ctx -> {
+      if (!hung.get()) {
+        ctx.next();
+      }
+    });
+    r.get("/ping").handler(ctx -> vertx.setTimer(Math.max(1, pingDelayMs), t -> ctx.response()
+        .putHeader("X-Served-By", edgeId).end(new JsonObject().put("edgeId", edgeId).put("region", "local").encode())));
     r.get("/songs/:songId").handler(ctx -> {
-      if (!SONG.equals(ctx.pathParam("songId"))) {
+      String song = ctx.pathParam("songId");
+      if (!SONG.equals(song) && !BIG_SONG.equals(song)) {
         ctx.response().setStatusCode(404).end("{\"error\":\"unknown_song\",\"message\":\"no\",\"details\":[]}");
         return;
       }
       JsonArray segs = new JsonArray();
-      for (int i = 0; i < SEGMENTS; i++) {
-        segs.add(new JsonObject().put("segmentId", segmentId(i)).put("index", i).put("durationMs", 10_000)
-            .put("bytes", SEGMENT_BYTES).put("sha256", SegmentFetcher.sha256(segments.get(segmentId(i)))));
+      List<String> ids = SONG.equals(song) ? IntStream.range(0, SEGMENTS)
+          .mapToObj(FakeNetwork::segmentId).toList() : List.of(BIG_SEGMENT);
+      for (int i = 0; i < ids.size(); i++) {
+        Buffer b = segments.get(ids.get(i));
+        segs.add(new JsonObject().put("segmentId", ids.get(i)).put("index", i).put("durationMs", 10_000)
+            .put("bytes", b.length()).put("sha256", SegmentFetcher.sha256(b)));
       }
-      ctx.json(new JsonObject().put("songId", SONG).put("title", "Demo").put("durationMs", 60_000)
+      ctx.json(new JsonObject().put("songId", song).put("title", "Demo").put("durationMs", 10_000L * ids.size())
           .put("renditions", new JsonArray().add(new JsonObject().put("name", "64k").put("bitrateKbps", 64)
-              .put("codec", "mp4a.40.2").put("playlist", "/hls/demo/64k/playlist.m3u8").put("segments", segs))));
+              .put("codec", "mp4a.40.2").put("playlist", "/hls/" + song + "/64k/playlist.m3u8").put("segments", segs))));
     });
     r.get("/hls/demo/master.m3u8").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/vnd.apple.mpegurl")
@@ -130,14 +176,14 @@ final class FakeNetwork implements AutoCloseable {
       } else if (b == null) {
         ctx.response().setStatusCode(404).end();
       } else {
-        ctx.response().putHeader("X-Cache", n == 1 ? "MISS" : "HIT-MEMORY").putHeader("X-Served-By", "edge-t")
+        ctx.response().putHeader("X-Cache", n == 1 ? "MISS" : "HIT-MEMORY").putHeader("X-Served-By", edgeId)
             .putHeader("Content-Type", "video/mp2t").end(b);
       }
     });
     return r;
   }
 
-  private Router trackerRouter() {
+  Router trackerRouter(AtomicInteger lookups) {
     Router r = Router.router(vertx);
     r.get("/steering/:songId").handler(ctx -> {
       steeringQueries.add(ctx.request().query());
@@ -152,7 +198,7 @@ final class FakeNetwork implements AutoCloseable {
       ctx.json(m);
     });
     r.get("/segments/*").handler(ctx -> {
-      trackerLookups.incrementAndGet();
+      lookups.incrementAndGet();
       String path = ctx.request().path();
       String id = path.substring("/segments/".length(), path.length() - "/peers".length());
       List<JsonObject> list = holders.get(id);
@@ -189,14 +235,14 @@ final class FakeNetwork implements AutoCloseable {
   private int listen(Router router) throws Exception {
     HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    servers.add(s);
+    servers.put(s.actualPort(), s);
     return s.actualPort();
   }
 
   @Override
   public void close() throws Exception {
-    for (HttpServer s : servers) {
-      s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    for (int port : List.copyOf(servers.keySet())) {
+      stop(port);
     }
   }
 }

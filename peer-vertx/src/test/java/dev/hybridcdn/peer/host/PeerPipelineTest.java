@@ -52,7 +52,7 @@ class PeerPipelineTest {
     http = WebClient.create(vertx);
     env = Map.ofEntries(
         Map.entry("PEER_COUNT", "3"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
-        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URL", net.trackerUrl()),
+        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
         Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
         Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "1000"), Map.entry("P2P_BUDGET_MS", "2500"),
         Map.entry("EDGE_TIMEOUT_MS", "3000"));
@@ -375,6 +375,23 @@ class PeerPipelineTest {
         .putHeader("Range", "bytes=" + whole.length() + "-").send().toCompletionStage().toCompletableFuture()
         .get(20, TimeUnit.SECONDS);
     assertThat(beyond.statusCode()).isEqualTo(416);
+    assertThat(beyond.getHeader("Cache-Control")).as("an error is about this moment").isEqualTo("no-store");
+  }
+
+  @Test
+  void segmentsWithoutAnIdIsAClientErrorInTheEnvelopeNeverCached() throws Exception {
+    for (String path : List.of("/segments", "/segments/")) {
+      HttpResponse<Buffer> r = get(p1, path);
+      assertThat(r.statusCode()).as(path).isIn(400, 404);
+      assertThat(r.bodyAsJsonObject().getString("error")).as(path).isNotBlank();
+      assertThat(r.getHeader("Cache-Control")).as(path).isEqualTo("no-store");
+    }
+    HttpResponse<Buffer> peerAsking = get(p1, "/segments", "peer-x");
+    assertThat(peerAsking.statusCode()).isIn(400, 404);
+    for (String path : List.of("/nope", "/segments/demo/64k/seg09999.ts", "/hls/nosuchsong/master.m3u8")) {
+      assertThat(get(p1, path).getHeader("Cache-Control")).as(path).isEqualTo("no-store");
+    }
+    assertThat(get(p1, "/ping").getHeader("Cache-Control")).isNull();
   }
 
   @Test
