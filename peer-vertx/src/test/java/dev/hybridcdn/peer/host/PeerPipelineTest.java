@@ -295,7 +295,7 @@ class PeerPipelineTest {
 
   @Test
   void aTrackerThatDoesNotAnswerOnlyCostsTheBackupPathway() throws Exception {
-    HostedPeer lonely = host.startPeer(peerConfig("PEER_ID", "lonely", "TRACKER_URL",
+    HostedPeer lonely = host.startPeer(peerConfig("PEER_ID", "lonely", "TRACKER_URLS",
         "http://127.0.0.1:" + LocalPorts.dead()));
     try {
       Playlists.Steering s = Playlists.steering(lonely.baseUrl() + "/hls/demo/master.m3u8",
