@@ -13,6 +13,7 @@ import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.PathParams;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.ErrorHeaders;
 import dev.hybridcdn.servicekit.http.Health;
@@ -120,29 +121,19 @@ public final class EdgeApi {
   }
 
   private void manifest(RoutingContext ctx) {
-    document(ctx, CdnPaths.song(songId(ctx)));
+    document(ctx, CdnPaths.song(PathParams.songId(ctx)));
   }
 
   private void masterPlaylist(RoutingContext ctx) {
-    document(ctx, CdnPaths.master(songId(ctx)));
+    document(ctx, CdnPaths.master(PathParams.songId(ctx)));
   }
 
   private void mediaPlaylist(RoutingContext ctx) {
-    String songId = songId(ctx);
-    String rendition = ctx.pathParam("rendition");
-    if (!Ids.isRendition(rendition)) {
-      throw ApiError.badRequest("invalid_rendition", "rendition must be <bitrate>k, e.g. 128k");
-    }
+    String songId = PathParams.songId(ctx);
+    String rendition = PathParams.rendition(ctx);
     document(ctx, CdnPaths.mediaPlaylist(songId, rendition));
   }
 
-  private static String songId(RoutingContext ctx) {
-    String songId = ctx.pathParam("songId");
-    if (!Ids.isSongId(songId)) {
-      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern());
-    }
-    return songId;
-  }
 
   private void document(RoutingContext ctx, String path) {
     documents.get(path).onComplete(ar -> {

@@ -7,6 +7,7 @@ import dev.hybridcdn.origin.store.OriginStore;
 import dev.hybridcdn.origin.store.StoreUnavailableException;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.PathParams;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
@@ -94,7 +95,7 @@ public final class OriginRoutes {
     } else if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || raw.contains("\\")
         || raw.contains("/../") || raw.endsWith("/..") || raw.contains("/./") || raw.endsWith("/.")
         || raw.contains("//")) {
-      ctx.fail(new ApiError(400, "invalid_path", "path with dot segments or encoded separators: " + clip(raw)));
+      ctx.fail(new ApiError(400, "invalid_path", "path with dot segments or encoded separators: " + PathParams.clip(raw)));
     } else {
       ctx.next();
     }
@@ -109,7 +110,7 @@ public final class OriginRoutes {
   }
 
   private void manifest(RoutingContext ctx) {
-    String songId = songId(ctx);
+    String songId = PathParams.songId(ctx);
     store.manifest(songId).onSuccess(m -> {
       if (m.isEmpty()) {
         ctx.fail(unknownSong(songId));
@@ -120,16 +121,13 @@ public final class OriginRoutes {
   }
 
   private void master(RoutingContext ctx) {
-    String songId = songId(ctx);
+    String songId = PathParams.songId(ctx);
     playlist(ctx, store.playlist(songId, "master"), () -> unknownSong(songId));
   }
 
   private void mediaPlaylist(RoutingContext ctx) {
-    String songId = songId(ctx);
-    String rendition = ctx.pathParam("rendition");
-    if (!Ids.isRendition(rendition)) {
-      throw ApiError.badRequest("invalid_rendition", "rendition must be <kbps>k, e.g. 128k: " + clip(rendition));
-    }
+    String songId = PathParams.songId(ctx);
+    String rendition = PathParams.rendition(ctx);
     playlist(ctx, store.playlist(songId, rendition), () -> ApiError.notFound("unknown_rendition",
         "no rendition " + rendition + " of song " + songId));
   }
@@ -150,7 +148,7 @@ public final class OriginRoutes {
     segmentRequests.increment();
     String idText = CdnPaths.segmentIdOf(ctx.request().path());
     Ids.SegmentId id = Ids.SegmentId.parse(idText).orElseThrow(() -> ApiError.badRequest("invalid_segment_id",
-        "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00000.ts: " + clip(idText)));
+        "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00000.ts: " + PathParams.clip(idText)));
     cache.get(id, vertx.getOrCreateContext()).onSuccess(found -> {
       if (found.isEmpty()) {
         ctx.fail(ApiError.notFound("unknown_segment", "no segment " + id));
@@ -173,7 +171,7 @@ public final class OriginRoutes {
     if (parsed instanceof ByteRange.Unsatisfiable) {
       // No ETag or immutable Cache-Control here: an error must not be cached as the segment.
       res.putHeader("Content-Range", "bytes */" + length);
-      ctx.fail(new ApiError(416, "range_not_satisfiable", "range " + clip(ctx.request().getHeader("Range"))
+      ctx.fail(new ApiError(416, "range_not_satisfiable", "range " + PathParams.clip(ctx.request().getHeader("Range"))
           + " is outside the segment's " + length + " bytes"));
       return;
     }
@@ -205,27 +203,12 @@ public final class OriginRoutes {
     ctx.fail(failure);
   }
 
-  private static String songId(RoutingContext ctx) {
-    String songId = ctx.pathParam("songId");
-    if (!Ids.isSongId(songId)) {
-      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern() + ": " + clip(songId));
-    }
-    return songId;
-  }
-
   private static ApiError unknownSong(String songId) {
     return ApiError.notFound("unknown_song", "no song " + songId);
   }
 
   private static void json(RoutingContext ctx, String body) {
     ctx.response().putHeader("Content-Type", ContentTypes.JSON).end(body);
-  }
-
-  private static String clip(String s) {
-    if (s == null) {
-      return "(none)";
-    }
-    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
   /** Requests counted in {@code cdn_origin_segment_requests_total}. */

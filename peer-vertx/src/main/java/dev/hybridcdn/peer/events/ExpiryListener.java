@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class ExpiryListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExpiryListener.class);
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration METADATA_RETRY = Duration.ofMillis(500);
 
   /** Re-announces one hosted peer; false when this host does not run {@code peerId}. */
   @FunctionalInterface
@@ -134,8 +135,16 @@ public final class ExpiryListener implements AutoCloseable {
           infos.forEach(i -> out.add(new TopicPartition(topic, i.partition())));
           return out;
         }
+        LOG.debug("{} has no partitions yet", topic);
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
         LOG.debug("no metadata for {} yet: {}", topic, e.toString());
+        continue; // the metadata call itself waited
+      }
+      try {
+        Thread.sleep(METADATA_RETRY.toMillis()); // a missing topic answers at once: do not spin
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
       }
     }
     return null;

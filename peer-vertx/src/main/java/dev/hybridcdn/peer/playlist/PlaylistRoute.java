@@ -7,8 +7,8 @@ import dev.hybridcdn.peer.fetch.Http;
 import dev.hybridcdn.peer.fetch.SourceFailure;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
-import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.PathParams;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
@@ -45,28 +45,18 @@ public final class PlaylistRoute {
    * peer of its region, its edges) with {@code EXT-X-CONTENT-STEERING} pointing at the tracker.
    */
   public void master(RoutingContext ctx) {
-    String songId = songId(ctx);
+    String songId = PathParams.songId(ctx);
     playlist(ctx, CdnPaths.master(songId), null, text -> steering.master(songId, text));
   }
 
   /** {@code GET /hls/:songId/:rendition/playlist.m3u8}: segment URIs rewritten to {@code /segments/...}. */
   public void media(RoutingContext ctx) {
-    String songId = songId(ctx);
-    String rendition = ctx.pathParam("rendition");
-    if (!Ids.isRendition(rendition)) {
-      throw ApiError.badRequest("invalid_rendition", "rendition must match " + Ids.RENDITION.pattern());
-    }
+    String songId = PathParams.songId(ctx);
+    String rendition = PathParams.rendition(ctx);
     playlist(ctx, CdnPaths.mediaPlaylist(songId, rendition), rendition,
         text -> Future.succeededFuture(Playlists.pointSegmentsAtServer(text, songId, rendition)));
   }
 
-  private static String songId(RoutingContext ctx) {
-    String songId = ctx.pathParam("songId");
-    if (!Ids.isSongId(songId)) {
-      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern());
-    }
-    return songId;
-  }
 
   /** @param rendition null for a master playlist */
   private void playlist(RoutingContext ctx, String path, String rendition, Function<String, Future<String>> rewrite) {

@@ -52,7 +52,13 @@ public final class HttpVerticles {
     return new Deployed(id, port);
   }
 
-  private static int freePort(String host) {
+  /**
+   * A TCP port free on {@code host} now, for a server that must know its port before it binds (a
+   * Streams app's {@code application.server}).
+   *
+   * @throws UncheckedIOException when no port can be had on {@code host}
+   */
+  public static int freePort(String host) {
     try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
       return s.getLocalPort();
     } catch (IOException e) {

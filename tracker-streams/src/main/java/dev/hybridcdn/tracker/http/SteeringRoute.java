@@ -3,6 +3,7 @@ package dev.hybridcdn.tracker.http;
 import dev.hybridcdn.contract.hls.SteeringManifest;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.PathParams;
 import dev.hybridcdn.tracker.index.PeerDirectory;
 import dev.hybridcdn.tracker.index.PeerState;
 import io.vertx.ext.web.Router;
@@ -62,10 +63,7 @@ public final class SteeringRoute {
   }
 
   private void steer(RoutingContext ctx) {
-    String songId = ctx.pathParam("songId");
-    if (!Ids.isSongId(songId)) {
-      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern());
-    }
+    String songId = PathParams.songId(ctx);
     var q = ctx.request().params();
     String peer = q.get("peer");
     if (!Ids.isNodeId(peer)) {
