@@ -207,7 +207,8 @@ public final class SegmentFetcher {
     Link edge = edges.get(i);
     long bound = config.edgeTimeout().toMillis();
     String label = "edge " + edge.id() + " (" + edge.url() + ")";
-    return Http.getCapped(http, edge.url() + CdnPaths.segment(info.segmentId()), bound, null, null, bodyCap(info))
+    return Http.getCapped(http, edge.url() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
+        config.peerId(), bodyCap(info))
         .transform(ar -> {
           if (ar.failed()) {
             edge.failed(System.currentTimeMillis());
