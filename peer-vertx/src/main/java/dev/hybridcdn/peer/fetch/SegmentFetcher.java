@@ -202,7 +202,8 @@ public final class SegmentFetcher {
 
   private Future<Fetched> tryEdges(Manifest.Segment info, List<Link> edges, int i, Trail tried) {
     if (i >= edges.size()) {
-      return Future.failedFuture(new SourceFailure("every source of " + info.segmentId() + " failed", tried.tried, false));
+      return Future.failedFuture(new SourceFailure("every source of " + info.segmentId() + " failed", tried.tried, false,
+          tried.wrongBytes));
     }
     Link edge = edges.get(i);
     long bound = config.edgeTimeout().toMillis();
@@ -231,6 +232,7 @@ public final class SegmentFetcher {
             LOG.warn("edge {} sent wrong bytes for {} (sha256 {} instead of {})", edge.id(), info.segmentId(), sha,
                 info.sha256());
             tried.attempt(label + ": sha256 mismatch");
+            tried.wrongBytes = true;
             return tryEdges(info, edges, i + 1, tried);
           }
           edge.up();
@@ -267,6 +269,8 @@ public final class SegmentFetcher {
   private static final class Trail {
     final List<String> tried = new ArrayList<>();
     int attempts;
+    /** An edge sent bytes that failed the SHA-256 check (a holder's wrong bytes are its own fault, not the answer's). */
+    boolean wrongBytes;
 
     void attempt(String outcome) {
       tried.add(outcome);
