@@ -1,5 +1,6 @@
 package dev.hybridcdn.schemas;
 
+import dev.hybridcdn.schemas.events.EdgeRequester;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.events.LinkMeasured;
@@ -39,7 +40,8 @@ public final class SampleEvents {
         new PeerExpired("peer-3", TS - 6000, TS),
         new SegmentDelivered("req-1", "peer-1", "demo/128k/seg00003.ts", "demo", "128k", Tier.PEER, "peer-2",
             160_000L, 1_450L, 1, 2, TS),
-        new EdgeServed("edge-eu", "demo/128k/seg00003.ts", EdgeResult.HIT_MEMORY, 160_000L, 210L, TS),
+        new EdgeServed("edge-eu", "demo/128k/seg00003.ts", EdgeResult.HIT_MEMORY, 160_000L, 210L, TS,
+            EdgeRequester.PEER, "peer-1"),
         songPublished(),
         new SongRetired("demo", TS));
   }
