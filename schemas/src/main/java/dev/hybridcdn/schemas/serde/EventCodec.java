@@ -4,8 +4,9 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Turns events into bytes and back. The one seam for wire formats: {@link SingleObjectCodec}
- * (Avro single-object encoding, the default) today; a Confluent-wire-format codec backed by a
- * schema registry can implement the same interface later.
+ * (Avro single-object encoding, the default, no registry) and
+ * {@link dev.hybridcdn.schemas.registry.RegistryCodec} (the Confluent wire format through a schema
+ * registry, reading both formats), chosen by {@code SCHEMA_REGISTRY_URL}.
  *
  * <p>Implementations are thread-safe.
  */
