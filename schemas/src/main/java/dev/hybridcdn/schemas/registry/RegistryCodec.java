@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
@@ -124,12 +125,7 @@ public final class RegistryCodec implements EventCodec {
       throw new IllegalArgumentException("not an event type: " + type.getName());
     }
     Schema schema = EventTypes.schemaOf(type);
-    int id = ids.computeIfAbsent(subject(topic, schema), subject -> {
-      int registered = registry.register(subject, schema);
-      // The writer of our own events needs no lookup when we read them back.
-      readers.putIfAbsent(registered, new SpecificDatumReader<>(schema, schema));
-      return registered;
-    });
+    int id = idOf(topic, schema);
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
     out.write(MAGIC);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
@@ -142,6 +138,23 @@ public final class RegistryCodec implements EventCodec {
       throw new IllegalStateException("cannot encode " + schema.getName(), e);
     }
     return out.toByteArray();
+  }
+
+  /** Registers the current schema of every type of every topic (encoding {@link Encoding#CONFLUENT} only). */
+  @Override
+  public void prepare(Map<String, Set<Class<? extends SpecificRecord>>> topics) {
+    if (encoding == Encoding.CONFLUENT) {
+      topics.forEach((topic, types) -> types.forEach(type -> idOf(topic, EventTypes.schemaOf(type))));
+    }
+  }
+
+  private int idOf(String topic, Schema schema) {
+    return ids.computeIfAbsent(subject(topic, schema), subject -> {
+      int registered = registry.register(subject, schema);
+      // The writer of our own events needs no lookup when we read them back.
+      readers.putIfAbsent(registered, new SpecificDatumReader<>(schema, schema));
+      return registered;
+    });
   }
 
   @Override

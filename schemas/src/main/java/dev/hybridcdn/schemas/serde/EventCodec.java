@@ -28,4 +28,14 @@ public interface EventCodec {
    *     fingerprint, truncated or corrupt body)
    */
   SpecificRecord decode(String topic, byte[] data);
+
+  /**
+   * Does ahead of time what {@link #encode} would otherwise do on its first call per topic and
+   * type (a registry-backed codec registers every event type of every topic), so that encoding on
+   * a request path never waits for a network call. Nothing for the single-object encoding.
+   *
+   * @param topics full names of the topics this process writes, each with the types it carries
+   * @throws RuntimeException what {@code encode} would throw (e.g. the registry does not answer)
+   */
+  default void prepare(java.util.Map<String, java.util.Set<Class<? extends SpecificRecord>>> topics) {}
 }
