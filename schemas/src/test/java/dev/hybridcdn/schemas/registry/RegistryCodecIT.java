@@ -28,11 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -131,24 +126,14 @@ class RegistryCodecIT {
         RegistryCodecIT.class.getResourceAsStream("/schema-history/PeerHeartbeat/v1.avsc"));
     String topic = KAFKA.uniquePrefix("v1") + "peer-events";
     int id = client().register(RegistryCodec.subject(topic, v1), v1);
-    GenericRecord old = new GenericData.Record(v1);
-    old.put("peerId", "peer-9");
-    old.put("ts", 1_790_000_000_000L);
-    old.put("cachedSegments", 4);
-    old.put("cachedBytes", 640_000L);
-    old.put("activeUploads", 1);
-    old.put("uploadedBytes", 10L);
-    old.put("downloadedBytes", 20L);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(0);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
-    BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-    new GenericDatumWriter<GenericRecord>(v1).write(old, enc);
-    enc.flush();
+    out.writeBytes(SampleEvents.heartbeatV1Body(v1));
 
     SpecificRecord decoded = new RegistryCodec(client(), RegistryCodec.Encoding.CONFLUENT)
         .decode(topic, out.toByteArray());
-    assertThat(decoded).isEqualTo(new PeerHeartbeat("peer-9", 1_790_000_000_000L, 4, 640_000L, 1, 10L, 20L, null));
+    assertThat(decoded).isEqualTo(SampleEvents.heartbeatV1AsToday());
   }
 
   @Test
