@@ -27,7 +27,8 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--no-ingest", description = "Do not ingest the shipped tracks.")
   boolean noIngest;
   @Option(names = "--registry", description = "Registry mode: start Apicurio Registry " + ApicurioRegistry.VERSION
-      + " on :" + REGISTRY_PORT + " (fetched with Maven into .cdn/cache once) and give every service SCHEMA_REGISTRY_URL: "
+      + " on :" + REGISTRY_PORT + " (fetched from Maven Central by mvn once, unpacked into .cdn/cache) and give every "
+      + "service SCHEMA_REGISTRY_URL: "
       + "events in the Confluent wire format, BACKWARD compatibility enforced.")
   boolean registry;
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the embedded servers (default .cdn/data, wiped at start).")
