@@ -12,7 +12,7 @@
 
   const dash = window.dash = {
     ticks: 0, lastTick: null, snapshots: 0, graphChanges: 0, batches: [], graphReadyMs: null,
-    frames: [], wsState: 'connecting',
+    frames: [], wsState: 'connecting', wsOpenMs: null, snapshotMs: null,
   };
 
   // ---- frame times: requestAnimationFrame deltas, for the tests' "without stalling" goal ----
@@ -171,10 +171,11 @@
 
   function connect() {
     const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/topology');
-    ws.onopen = () => { dash.wsState = 'open'; status(); };
+    ws.onopen = () => { dash.wsState = 'open'; dash.wsOpenMs = dash.wsOpenMs || performance.now(); status(); };
     ws.onmessage = (ev) => {
       const m = JSON.parse(ev.data);
       if (m.type === 'snapshot') {
+        dash.snapshotMs = dash.snapshotMs || performance.now();
         queue = [];
         applySnapshot(m);
         updateGraphKpis();
@@ -224,7 +225,8 @@
     charts[id].setOption(Object.assign({}, baseChart, option));
     return charts[id];
   }
-  const timeAxis = {type: 'time', axisLabel: {color: '#94a3b8'}, splitLine: {show: false}};
+  const timeAxis = {type: 'time', splitNumber: 3, splitLine: {show: false},
+    axisLabel: {color: '#94a3b8', hideOverlap: true, formatter: '{HH}:{mm}:{ss}'}};
   const pctAxis = {type: 'value', axisLabel: {color: '#94a3b8', formatter: v => Math.round(v * 100) + '%'},
     splitLine: {lineStyle: {color: '#1e293b'}}};
   chart('chartTiers', {xAxis: timeAxis, yAxis: Object.assign({}, pctAxis, {max: 1}),
@@ -235,7 +237,7 @@
       {name: 'P2P share', type: 'line', showSymbol: false, color: '#38bdf8', data: []},
       {name: 'origin offload', type: 'line', showSymbol: false, color: '#f87171', data: []}]});
   chart('chartUploaders', {grid: {left: 90, right: 12, top: 8, bottom: 24}, legend: {show: false},
-    xAxis: {type: 'value', axisLabel: {color: '#94a3b8', formatter: v => (v / 1048576).toFixed(0) + ' MiB'}},
+    xAxis: {type: 'value', name: 'MiB', nameTextStyle: {color: '#94a3b8'}, axisLabel: {color: '#94a3b8', hideOverlap: true}},
     yAxis: {type: 'category', inverse: true, axisLabel: {color: '#cbd5e1'}, data: []},
     series: [{type: 'bar', color: '#38bdf8', data: []}]});
   chart('chartEdges', {xAxis: {type: 'category', axisLabel: {color: '#cbd5e1'}, data: []},
@@ -269,7 +271,7 @@
     charts.chartShares.setOption({series: series.shares.map(d => ({data: d}))});
     charts.chartChurn.setOption({series: series.churn.map(d => ({data: d}))});
     charts.chartUploaders.setOption({yAxis: {data: t.uploaders.map(u => u.peerId)},
-      series: [{data: t.uploaders.map(u => u.uploadedBytes)}]});
+      series: [{data: t.uploaders.map(u => +(u.uploadedBytes / 1048576).toFixed(2))}]});
     charts.chartEdges.setOption({xAxis: {data: t.edges.map(e => e.edgeId)},
       series: [{data: t.edges.map(e => e.hitRatio)}, {data: t.edges.map(e => e.windowHitRatio)}]});
     document.getElementById('kpiP2p').textContent = pct(t.shares.total.p2pShare);
