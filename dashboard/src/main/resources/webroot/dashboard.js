@@ -7,8 +7,9 @@
   const TIER_COLORS = {local: '#a3e635', peer: '#38bdf8', edge: '#fbbf24', origin: '#f87171'};
   const PALETTE = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb923c', '#2dd4bf', '#f87171'];
   const HISTORY = 300;          // ticks kept in the time charts
-  const FLUSH_MS = 250;         // graph changes are applied in batches, at most 4 times a second
-  const CELL = 1200;            // layout: one square cell per region
+  const FLUSH_MS = 500;         // graph changes are applied in batches, twice a second: each redraws the canvas
+  const RTT_STEP_MS = 2;        // an RTT change smaller than this does not change a link's colour: not redrawn
+  let cell = 300;               // layout: one square cell per region, sized at each snapshot
 
   const dash = window.dash = {
     ticks: 0, lastTick: null, snapshots: 0, graphChanges: 0, batches: [], graphReadyMs: null,
@@ -79,7 +80,7 @@
   // Region cells side by side; peers on a sunflower spiral around the cell's centre, edges at the centre.
   function place(kind, regionName) {
     const r = region(regionName);
-    const cx = (r.index % 3) * CELL, cyy = Math.floor(r.index / 3) * CELL;
+    const cx = (r.index % 3) * cell, cyy = Math.floor(r.index / 3) * cell;
     if (kind === 'edge') {
       const k = r.edges++;
       return {x: cx + (k % 3) * 50 - 50, y: cyy + Math.floor(k / 3) * 50};
@@ -101,6 +102,10 @@
   let queue = [];
   function applySnapshot(m) {
     regions.clear();
+    // a cell wide enough for the largest region's spiral, with room for some growth
+    const perRegion = {};
+    m.nodes.forEach(n => { perRegion[n.region] = (perRegion[n.region] || 0) + 1; });
+    cell = Math.max(300, Math.ceil(2.4 * 22 * Math.sqrt(Math.max(0, ...Object.values(perRegion)) + 25)));
     cy.batch(() => {
       cy.elements().remove();
       cy.add(m.nodes.map(n => nodeData(n.id, n.kind, n.region)));
@@ -136,7 +141,9 @@
       case 'link-upserted': {
         ensureNode(m.from); ensureNode(m.to);
         const e = cy.getElementById(edgeId(m.from, m.to));
-        if (e.nonempty()) { e.data('rttMs', m.rttMs); } else { cy.add(edgeData(m.from, m.to, m.rttMs)); }
+        if (e.nonempty()) {
+          if (Math.abs(e.data('rttMs') - m.rttMs) >= RTT_STEP_MS) { e.data('rttMs', m.rttMs); }
+        } else { cy.add(edgeData(m.from, m.to, m.rttMs)); }
         break;
       }
       case 'link-removed': cy.getElementById(edgeId(m.from, m.to)).remove(); break;
@@ -169,23 +176,37 @@
   dash.nodeCount = () => cy.nodes().length;
   dash.linkCount = () => cy.edges().length;
 
-  function connect() {
-    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/topology');
-    ws.onopen = () => { dash.wsState = 'open'; dash.wsOpenMs = dash.wsOpenMs || performance.now(); status(); };
-    ws.onmessage = (ev) => {
-      const m = JSON.parse(ev.data);
-      if (m.type === 'snapshot') {
-        dash.snapshotMs = dash.snapshotMs || performance.now();
-        queue = [];
-        applySnapshot(m);
-        updateGraphKpis();
-      } else {
-        queue.push(m);
-      }
-    };
-    ws.onclose = () => { dash.wsState = 'closed'; status(); setTimeout(connect, 1000); };
+  function onGraphMessage(data) {
+    const m = JSON.parse(data);
+    if (m.type === 'snapshot') {
+      dash.snapshotMs = dash.snapshotMs || performance.now();
+      dash.snapshotReceivedMs = dash.snapshotReceivedMs || dash.snapshotMs;
+      queue = [];
+      applySnapshot(m);
+      updateGraphKpis();
+    } else {
+      queue.push(m);
+    }
   }
-  connect();
+  function connect(ws) {
+    ws.onopen = () => { dash.wsState = 'open'; dash.wsOpenMs = dash.wsOpenMs || performance.now(); status(); };
+    if (ws.readyState === WebSocket.OPEN) {
+      dash.wsOpenMs = window.dashEarly.openMs || null;
+      ws.onopen();
+    }
+    ws.onmessage = (ev) => onGraphMessage(ev.data);
+    ws.onclose = () => {
+      dash.wsState = 'closed';
+      status();
+      setTimeout(() => connect(new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host
+        + '/ws/topology')), 1000);
+    };
+  }
+  // the socket index.html opened before the libraries loaded, with what it received meanwhile
+  const early = window.dashEarly;
+  dash.snapshotReceivedMs = early.firstMessageMs || null;
+  connect(early.ws);
+  early.messages.splice(0).forEach(onGraphMessage);
 
   // ---- a path between two picked nodes, through topology-streams' /path ----
   let picked = [];
@@ -254,7 +275,8 @@
   const push = (arr, point) => { arr.push(point); if (arr.length > HISTORY) { arr.shift(); } };
   const pct = v => (v == null ? '-' : (v * 100).toFixed(1) + '%');
 
-  function onTick(t) {
+  /** Adds one tick to the time series (no drawing). */
+  function accumulate(t) {
     dash.ticks++;
     dash.lastTick = t;
     const w = t.deliveries.window;
@@ -267,9 +289,13 @@
     push(series.churn[0], [t.ts, t.churn.tick.joins]);
     push(series.churn[1], [t.ts, t.churn.tick.leaves]);
     push(series.churn[2], [t.ts, t.churn.tick.expiries]);
+  }
+  /** Draws the series and the latest tick's figures. */
+  function render(t) {
     charts.chartTiers.setOption({series: series.tiers.map(d => ({data: d}))});
     charts.chartShares.setOption({series: series.shares.map(d => ({data: d}))});
     charts.chartChurn.setOption({series: series.churn.map(d => ({data: d}))});
+    if (!t) { status(); return; }
     charts.chartUploaders.setOption({yAxis: {data: t.uploaders.map(u => u.peerId)},
       series: [{data: t.uploaders.map(u => +(u.uploadedBytes / 1048576).toFixed(2))}]});
     charts.chartEdges.setOption({xAxis: {data: t.edges.map(e => e.edgeId)},
@@ -291,5 +317,16 @@
     document.getElementById('status').textContent = `graph ${dash.wsState}, feed ${dash.ticks ? 'live' : 'waiting'}`;
   }
   const feed = new EventSource('api/feed');
-  feed.onmessage = (ev) => onTick(JSON.parse(ev.data));
+  // first the last ticks the server kept (a page opened late still draws the curves), then one per tick
+  feed.addEventListener('history', (ev) => {
+    series.tiers.concat(series.shares, series.churn).forEach(a => { a.length = 0; });
+    const ticks = JSON.parse(ev.data);
+    ticks.forEach(accumulate);
+    render(ticks.length ? ticks[ticks.length - 1] : null);
+  });
+  feed.onmessage = (ev) => {
+    const t = JSON.parse(ev.data);
+    accumulate(t);
+    render(t);
+  };
 })();

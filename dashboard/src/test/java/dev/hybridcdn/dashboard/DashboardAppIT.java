@@ -14,6 +14,7 @@ import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -85,14 +86,17 @@ class DashboardAppIT {
     return HTTP.send(HttpRequest.newBuilder(URI.create(app.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The first message of a new subscription: the latest tick. */
+  /** The latest tick: the last of the history a new subscription starts with. */
   static JsonObject latestTick() throws Exception {
     HttpResponse<Stream<String>> r = HTTP.send(HttpRequest.newBuilder(URI.create(app.url() + "/api/feed")).build(),
         HttpResponse.BodyHandlers.ofLines());
     assertThat(r.headers().firstValue("Content-Type")).hasValue("text/event-stream");
     try (Stream<String> lines = r.body()) {
-      String data = lines.filter(l -> l.startsWith("data: ")).findFirst().orElseThrow();
-      return new JsonObject(data.substring("data: ".length()));
+      List<String> first = lines.limit(2).toList();
+      assertThat(first.get(0)).isEqualTo("event: history");
+      JsonArray history = new JsonArray(first.get(1).substring("data: ".length()));
+      assertThat(history).as("ticks so far").isNotEmpty();
+      return history.getJsonObject(history.size() - 1);
     }
   }
 

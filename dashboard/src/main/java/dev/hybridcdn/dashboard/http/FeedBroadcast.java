@@ -3,30 +3,41 @@ package dev.hybridcdn.dashboard.http;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code GET /api/feed}: the live figures as server-sent events, one {@code data: <tick JSON>} message
- * per tick ({@code LiveStats#tick} gives the shape); a new subscriber gets the latest tick at once. A
- * subscriber whose connection cannot take a tick (write queue full) misses that tick, never blocks the
- * others.
+ * per tick ({@code LiveStats#tick} gives the shape). A new subscriber first gets one {@code event:
+ * history} message whose data is the JSON array of the last {@link #HISTORY} ticks, oldest first (so a
+ * page opened late still draws the curves), then every new tick. A subscriber whose connection cannot
+ * take a tick (write queue full) misses that tick, never blocks the others.
  */
 public final class FeedBroadcast {
+  /** Ticks kept for new subscribers: 5 minutes at the default tick. */
+  public static final int HISTORY = 300;
   private final Set<HttpServerResponse> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicLong skipped = new AtomicLong();
-  private volatile String latest;
+  private final ArrayDeque<String> history = new ArrayDeque<>();
 
   /** Sends one tick to every subscriber. */
   public void publish(JsonObject tick) {
-    String message = "data: " + tick.encode() + "\n\n";
-    latest = message;
-    for (HttpServerResponse r : subscribers) {
-      if (r.writeQueueFull()) {
-        skipped.incrementAndGet();
-      } else {
-        r.write(message);
+    String json = tick.encode();
+    String message = "data: " + json + "\n\n";
+    // one lock with subscribe: a new subscriber gets each tick exactly once, after its history
+    synchronized (history) {
+      history.addLast(json);
+      if (history.size() > HISTORY) {
+        history.removeFirst();
+      }
+      for (HttpServerResponse r : subscribers) {
+        if (r.writeQueueFull()) {
+          skipped.incrementAndGet();
+        } else {
+          r.write(message);
+        }
       }
     }
   }
@@ -44,10 +55,11 @@ public final class FeedBroadcast {
   void subscribe(RoutingContext ctx) {
     HttpServerResponse r = ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
-    subscribers.add(r);
     r.closeHandler(v -> subscribers.remove(r));
     r.exceptionHandler(e -> subscribers.remove(r));
-    String now = latest;
-    r.write(now != null ? now : ": waiting for the first tick\n\n");
+    synchronized (history) {
+      r.write("event: history\ndata: [" + String.join(",", history) + "]\n\n");
+      subscribers.add(r);
+    }
   }
 }
