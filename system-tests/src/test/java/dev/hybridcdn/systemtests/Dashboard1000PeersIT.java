@@ -76,15 +76,7 @@ class Dashboard1000PeersIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {producer, dashboard, topology}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        System.err.println("closing " + c + ": " + e);
-      }
-    }
+    Shutdown.closeAll(null, producer, dashboard, topology);
   }
 
   static void send(CdnTopic topic, String key, SpecificRecord event) {

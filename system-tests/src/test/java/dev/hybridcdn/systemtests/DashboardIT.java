@@ -32,7 +32,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -123,18 +122,7 @@ class DashboardIT {
 
   @AfterAll
   static void stopStack() {
-    for (AutoCloseable c : new AutoCloseable[] {dashboard, peers, topology, tracker, edge, origin, ingester}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        System.err.println("closing " + c + ": " + e);
-      }
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
-    }
+    Shutdown.closeAll(vertx, dashboard, peers, topology, tracker, edge, origin, ingester);
   }
 
   static Set<String> trackerPeerIds() {
