@@ -90,9 +90,14 @@ public final class LiveFeed implements AutoCloseable {
     try {
       while (running.get()) {
         if (!allAssigned && System.currentTimeMillis() >= nextLookup) {
-          assignNewTopics(first);
-          first = false;
           nextLookup = System.currentTimeMillis() + TOPIC_RETRY.toMillis();
+          try {
+            assignNewTopics(first);
+            first = false;
+          } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            // the broker is not there yet (or not any more): look again later, the page shows what it has
+            LOG.debug("dashboard feed: topics not listed ({}); trying again", e.toString());
+          }
         }
         var records = consumer.poll(Duration.ofMillis(200));
         lastPollMs = System.currentTimeMillis();
