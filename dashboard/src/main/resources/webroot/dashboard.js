@@ -68,12 +68,18 @@
     const key = name || 'unknown';
     if (!regions.has(key)) {
       regions.set(key, {index: regions.size, peers: 0, edges: 0});
-      drawLegend();
     }
     return regions.get(key);
   }
+  let legendKey = '';
+  /** The regions that have nodes now (a node known first only from a link is re-placed when its region arrives). */
   function drawLegend() {
-    document.getElementById('legend').innerHTML = Array.from(regions.entries()).map(([name, r]) =>
+    const present = new Set(cy.nodes().map(n => n.data('region') || 'unknown'));
+    const shown = Array.from(regions.entries()).filter(([name]) => present.has(name));
+    const key = shown.map(([name]) => name).join(',');
+    if (key === legendKey) { return; }
+    legendKey = key;
+    document.getElementById('legend').innerHTML = shown.map(([name, r]) =>
       `<span><i style="background:${PALETTE[r.index % PALETTE.length]}"></i>${name}</span>`).join('')
       + '<span>◆ edge  ● peer</span>';
   }
@@ -167,6 +173,7 @@
   }
   setInterval(flush, FLUSH_MS);
   function updateGraphKpis() {
+    drawLegend();
     document.getElementById('kpiPeers').textContent = cy.nodes('[kind = "peer"]').length;
     document.getElementById('kpiEdges').textContent = cy.nodes('[kind = "edge"]').length;
     document.getElementById('kpiLinks').textContent = cy.edges().length;
