@@ -84,7 +84,9 @@ public final class UpCommand implements Callable<Integer> {
     stack.env().forEach((k, v) -> err.printf("  %-24s %s%n", k, v));
     if (!songs.isEmpty() && !d.peers().isEmpty()) {
       err.printf("%nPlay through a peer:  ffplay %s%s%n", d.peers().get(0).baseUrl(), CdnPaths.master(songs.get(0)));
+      err.printf("Web player:           %s/player.html%n", stack.dashboardUrl());
     }
+    err.printf("Live dashboard:       %s/%n", stack.dashboardUrl());
     stopped.await();
     return 0;
   }
