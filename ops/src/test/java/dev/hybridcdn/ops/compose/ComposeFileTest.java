@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridcdn.dashboard.DashboardConfig;
 import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.kafka.registry.ApicurioRegistry;
 import dev.hybridcdn.origin.OriginConfig;
@@ -49,13 +50,13 @@ class ComposeFileTest {
   private static final Map<String, String> MODULE = Map.of(
       "origin", "origin-ingest", "ingest", "origin-ingest", "edge-1", "edge-vertx", "edge-2", "edge-vertx",
       "tracker-1", "tracker-streams", "tracker-2", "tracker-streams", "topology", "topology-streams",
-      "peer", "peer-vertx", "peer-us", "peer-vertx");
+      "peer", "peer-vertx", "peer-us", "peer-vertx", "dashboard", "dashboard");
   private static final Map<String, Function<Env, Object>> PARSER = Map.of(
       "origin-ingest", OriginConfig::from, "edge-vertx", EdgeConfig::from, "tracker-streams", TrackerConfig::from,
-      "topology-streams", TopologyConfig::from, "peer-vertx", PeerHostConfig::from);
+      "topology-streams", TopologyConfig::from, "peer-vertx", PeerHostConfig::from, "dashboard", DashboardConfig::from);
   /** ARCHITECTURE.md, "Processes, ports and metrics". */
   private static final Map<String, Integer> DEFAULT_PORT = Map.of("origin", 8081, "edge-1", 8082, "edge-2", 8083,
-      "tracker-1", 7070, "tracker-2", 7071, "topology", 8090, "peer", 9000, "peer-us", 9000);
+      "tracker-1", 7070, "tracker-2", 7071, "topology", 8090, "peer", 9000, "peer-us", 9000, "dashboard", 8070);
 
   @BeforeAll
   @SuppressWarnings("unchecked")
@@ -69,7 +70,7 @@ class ComposeFileTest {
   @Test
   void hasEveryServiceOfTheArchitecture() {
     assertThat(services.keySet()).contains("kafka", "postgres", "redis", "registry", "origin", "ingest", "edge-1",
-        "edge-2", "tracker-1", "tracker-2", "topology", "peer", "peer-us", "prometheus", "grafana");
+        "edge-2", "tracker-1", "tracker-2", "topology", "peer", "peer-us", "prometheus", "grafana", "dashboard");
     // The broker at the clients' version (kafka-clients in the root pom is 4.3.x).
     assertThat(image("kafka")).startsWith("apache/kafka:4.3.");
     assertThat(env("kafka").get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller"); // KRaft, no ZooKeeper
