@@ -141,6 +141,24 @@ public final class OriginDocuments {
     });
   }
 
+  /**
+   * A new version of {@code songId} was published (SongPublished): drops the kept manifest, master
+   * and media playlists of the song and the song list, so the next request gets the new ones, unless
+   * the kept manifest is already that version or newer.
+   *
+   * @return true when copies were dropped
+   */
+  public boolean published(String songId, long version) {
+    DocumentCache.Entry kept = cache.get(CdnPaths.song(songId));
+    Manifest m = kept == null ? null : kept.manifest;
+    if (m != null && version > 0 && m.version() >= version) {
+      return false;
+    }
+    String hls = CdnPaths.master(songId).substring(0, CdnPaths.master(songId).lastIndexOf('/') + 1);
+    cache.removeIf(path -> path.equals(CdnPaths.SONGS) || path.equals(CdnPaths.song(songId)) || path.startsWith(hls));
+    return true;
+  }
+
   /** Drops the kept copy of {@code path}, so the next request asks the origin. */
   public void forget(String path) {
     cache.remove(path);

@@ -53,6 +53,15 @@ public final class SegmentNames {
     return m.matches() ? Optional.of(m.group(2)) : Optional.empty();
   }
 
+  /** The index a content-addressed segment id or file name carries, or -1 for a name without one. */
+  public static int index(String segmentIdOrFile) {
+    if (segmentIdOrFile == null) {
+      return -1;
+    }
+    Matcher m = CONTENT_NAME.matcher(segmentIdOrFile.substring(segmentIdOrFile.lastIndexOf('/') + 1));
+    return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
   /**
    * True when the id names content by hash and {@code sha256} (64 hex) is that content's hash:
    * bytes hashing to {@code sha256} are the bytes this id stands for.

@@ -15,6 +15,8 @@ class SegmentNamesTest {
     assertThat(file).isEqualTo("seg00003-9f86d081884c7d65.ts");
     assertThat(Ids.SegmentId.parse("demo/128k/" + file)).isPresent();
     assertThat(SegmentNames.hashPrefix("demo/128k/" + file)).contains("9f86d081884c7d65");
+    assertThat(SegmentNames.index("demo/128k/" + file)).isEqualTo(3);
+    assertThat(SegmentNames.index("demo/128k/seg00003.ts")).isEqualTo(-1);
   }
 
   @Test
