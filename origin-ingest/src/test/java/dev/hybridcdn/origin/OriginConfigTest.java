@@ -31,9 +31,9 @@ class OriginConfigTest {
   void readsTheLadderAndLibpqVariables() {
     OriginConfig c = OriginConfig.from(new Env(Map.of("HTTP_PORT", "0", "PGHOST", "db.local", "PGPORT", "6543",
         "PGDATABASE", "cdn", "PGUSER", "origin", "PGPASSWORD", "secret", "ORIGIN_RENDITIONS", "32k, 96k",
-        "ORIGIN_SEGMENT_SECONDS", "6", "TOPIC_PREFIX", "test.", "ORIGIN_EVENT_LOOPS", "3",
-        "ORIGIN_RETENTION_MS", "5000")));
-    assertThat(c.retention()).isEqualTo(Duration.ofSeconds(5));
+        "ORIGIN_SEGMENT_SECONDS", "6", "TOPIC_PREFIX", "test.", "ORIGIN_EVENT_LOOPS", "3")));
+    assertThat(OriginConfig.from(new Env(Map.of("ORIGIN_RETENTION_MS", "5000"))).retention())
+        .isEqualTo(Duration.ofSeconds(5));
     assertThat(c.httpInstances()).isEqualTo(3);
     assertThat(c.httpPort()).isZero();
     assertThat(c.pg()).isEqualTo(new PgSettings("db.local", 6543, "cdn", "origin", "secret"));
