@@ -166,6 +166,8 @@ class ReingestIT {
       await("edge " + edge + " serves version 2").atMost(Duration.ofSeconds(20))
           .until(() -> ManifestJson.parse(body(edge + "/songs/" + SONG_ID)).version() == 2);
     }
+    await("the peers' host dropped its version 1 manifest").atMost(Duration.ofSeconds(20))
+        .until(() -> peers.catalog().versionsSeen() >= 1);
     for (String server : servers()) {
       for (String rendition : List.of("64k", "128k")) {
         List<String> ids = playlist(server, rendition);

@@ -29,13 +29,15 @@ public final class CatalogListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogListener.class);
 
   private final TopicFollower follower;
+  private final Counter versions;
   private final Counter evicted;
 
   /**
    * Starts following; returns at once.
    *
    * @param caches the caches of the peers the host runs now (asked at every retirement)
-   * @param registry where {@code cdn_peer_retired_evictions_total} is registered
+   * @param registry where {@code cdn_peer_catalog_versions_total} and
+   *     {@code cdn_peer_retired_evictions_total} are registered
    */
   public static CatalogListener start(String bootstrapServers, TopicRegistry topics, String clientId,
       ManifestStore manifests, Supplier<Iterable<SegmentCache>> caches, MeterRegistry registry) {
@@ -44,6 +46,8 @@ public final class CatalogListener implements AutoCloseable {
 
   private CatalogListener(String bootstrapServers, TopicRegistry topics, String clientId, ManifestStore manifests,
       Supplier<Iterable<SegmentCache>> caches, MeterRegistry registry) {
+    this.versions = Counter.builder("cdn.peer.catalog.versions")
+        .description("new song versions (SongPublished) that dropped the host's cached manifest").register(registry);
     this.evicted = Counter.builder("cdn.peer.retired.evictions")
         .description("cached segments removed because the origin retired them (SongRetired)").register(registry);
     this.follower = TopicFollower.start(bootstrapServers, topics, CdnTopic.CATALOG, clientId, "catalog",
@@ -53,6 +57,7 @@ public final class CatalogListener implements AutoCloseable {
   private void handle(SpecificRecord event, ManifestStore manifests, Supplier<Iterable<SegmentCache>> caches) {
     if (event instanceof SongPublished p) {
       if (manifests.published(p.getSongId(), p.getVersion())) {
+        versions.increment();
         LOG.info("song {} version {} published: cached manifest dropped", p.getSongId(), p.getVersion());
       }
     } else if (event instanceof SongRetired r) {
@@ -67,6 +72,11 @@ public final class CatalogListener implements AutoCloseable {
       evicted.increment(removed);
       LOG.info("song {} version {} retired: {} cached copies evicted", r.getSongId(), r.getVersion(), removed);
     }
+  }
+
+  /** New versions that dropped a cached manifest so far. */
+  public long versionsSeen() {
+    return (long) versions.count();
   }
 
   /** True once positioned at the end of the topic. */
