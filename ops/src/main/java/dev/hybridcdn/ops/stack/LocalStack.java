@@ -49,6 +49,7 @@ public final class LocalStack implements AutoCloseable {
   private CompletableFuture<TopologyApp> topology;
   private final List<Delivery> deliveries = new ArrayList<>();
   private PortForwarder kafkaForwarder;
+  private volatile String eventEncoding;
 
   private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin) {
     this.options = options;
@@ -191,6 +192,9 @@ public final class LocalStack implements AutoCloseable {
     env.put("PGUSER", "postgres");
     env.put("PGPASSWORD", "postgres");
     env.put("REDIS_URL", infra.redisUrl());
+    if (options.schemaRegistryUrl() != null) {
+      env.put("SCHEMA_REGISTRY_URL", options.schemaRegistryUrl());
+    }
     return env;
   }
 
@@ -198,7 +202,8 @@ public final class LocalStack implements AutoCloseable {
    * The variables a process needs to reach this stack: {@code KAFKA_BOOTSTRAP_SERVERS},
    * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URLS}
    * (every instance, as peers take it), {@code TRACKER_URL} (the first, for {@code cdn swarm}),
-   * {@code TOPOLOGY_URL} and, once a delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
+   * {@code TOPOLOGY_URL}, {@code SCHEMA_REGISTRY_URL} in registry mode and, once a delivery tier
+   * runs, {@code EDGE_URLS} and {@code PEER_URLS}.
    */
   public Map<String, String> env() {
     Map<String, String> env = baseEnv(options, infra);
@@ -246,9 +251,21 @@ public final class LocalStack implements AutoCloseable {
     return options;
   }
 
-  /** The variables every service of this stack starts from (Kafka, PostgreSQL, Redis). */
+  /** The variables every service of this stack starts from (Kafka, PostgreSQL, Redis, registry). */
   Map<String, String> baseEnv() {
-    return baseEnv(options, infra);
+    Map<String, String> env = baseEnv(options, infra);
+    if (eventEncoding != null) {
+      env.put("EVENT_ENCODING", eventEncoding);
+    }
+    return env;
+  }
+
+  /**
+   * Registry mode: {@code EVENT_ENCODING} of the delivery tiers started from now on
+   * ({@code single-object} then {@code confluent} is a migration: every service reads both).
+   */
+  public void eventEncoding(String encoding) {
+    this.eventEncoding = encoding;
   }
 
   /** A delivery tier stopped: it no longer counts for {@link #env()}. */
