@@ -136,8 +136,9 @@ public final class Retirement implements AutoCloseable {
     SongRetired event = SongRetired.newBuilder().setSongId(r.songId()).setVersion(r.version())
         .setSegmentIds(r.segmentIds()).setTs(System.currentTimeMillis()).build();
     String topic = topics.name(CdnTopic.CATALOG);
-    byte[] value = topics.codec().encode(topic, event);
+    // Encoding may ask a schema registry (registry mode): off the event loop, like the send.
     return vertx.executeBlocking(() -> {
+      byte[] value = topics.codec().encode(topic, event);
       producer.send(new ProducerRecord<>(topic, key(r.songId(), r.version()), value))
           .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
       return null;
