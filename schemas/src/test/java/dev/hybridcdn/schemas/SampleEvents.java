@@ -51,7 +51,8 @@ public final class SampleEvents {
         new EdgeServed("edge-eu", "demo/128k/seg00003.ts", EdgeResult.HIT_MEMORY, 160_000L, 210L, TS,
             EdgeRequester.PEER, "peer-1"),
         songPublished(),
-        new SongRetired("demo", TS));
+        new SongRetired("demo", TS, 0L, List.of()),
+        new SongRetired("demo", TS, 2L, List.of("demo/64k/seg00000-0123456789abcdef.ts")));
   }
 
   /**
@@ -87,6 +88,6 @@ public final class SampleEvents {
             new SegmentInfo("demo/64k/seg00000.ts", 0, 10_000L, 82_000L, SHA),
             new SegmentInfo("demo/64k/seg00001.ts", 1, 10_000L, 81_500L, SHA))),
         new RenditionInfo("128k", 128, "mp4a.40.2", List.of(
-            new SegmentInfo("demo/128k/seg00000.ts", 0, 10_000L, 160_000L, SHA)))), TS);
+            new SegmentInfo("demo/128k/seg00000.ts", 0, 10_000L, 160_000L, SHA)))), TS, 3L);
   }
 }

@@ -84,6 +84,11 @@ public final class LocalStack implements AutoCloseable {
       originEnv.put("HTTP_PORT", port(options, ORIGIN_PORT));
       // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
       originEnv.put("ORIGIN_DB_TIMEOUT_MS", "15000");
+      // How long a re-ingest's superseded segments stay served (`ORIGIN_RETENTION_MS=30000 ./cdn up`).
+      String retention = System.getenv("ORIGIN_RETENTION_MS");
+      if (retention != null) {
+        originEnv.put("ORIGIN_RETENTION_MS", retention);
+      }
       origin = OriginServer.start(OriginConfig.from(new Env(originEnv)));
     } catch (RuntimeException e) {
       infra.close();

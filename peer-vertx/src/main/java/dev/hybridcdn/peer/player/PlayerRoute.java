@@ -6,6 +6,7 @@ import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.cache.SegmentResponse;
 import dev.hybridcdn.peer.events.PeerEvents;
 import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.SegmentNames;
 import dev.hybridcdn.peer.fetch.PeerManifests;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.fetch.SourceFailure;
@@ -85,6 +86,10 @@ public final class PlayerRoute {
     }
     manifests.of(id.songId()).recover(PlayerRoute::manifestUnavailable).compose(m -> {
       Manifest.Segment info = m.segment(segmentId);
+      if (info == null && SegmentNames.hashPrefix(segmentId).isPresent()) {
+        // A superseded version's segment (a player finishing the old playlist): the id names its hash.
+        return manifests.superseded(segmentId).compose(fetcher::fetch);
+      }
       if (info == null) {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
