@@ -25,7 +25,7 @@ class PathParamsTest {
 
   @BeforeAll
   static void serve() {
-    port = HttpVerticles.deploy(VERTX, new HttpServerOptions().setHost("127.0.0.1"), 1, () -> {
+    port = HttpVerticles.deploy(VERTX, new HttpServerOptions().setHost("127.0.0.1").setPort(0), 1, () -> {
       var router = ServiceRouter.create(VERTX, new Health(), new Metrics());
       router.get("/hls/:songId/:rendition/playlist.m3u8")
           .handler(ctx -> ctx.end(PathParams.songId(ctx) + " " + PathParams.rendition(ctx)));

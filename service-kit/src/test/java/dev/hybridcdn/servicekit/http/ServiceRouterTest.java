@@ -32,7 +32,7 @@ class ServiceRouterTest {
   void twoInstancesShareOnePortWithManagementRoutesAndTheErrorEnvelope() throws Exception {
     Health health = new Health().required("self", () -> Future.succeededFuture(Health.Check.up("ok")));
     Metrics metrics = new Metrics();
-    HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost("127.0.0.1"), 2,
+    HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost("127.0.0.1").setPort(0), 2,
         () -> {
           var router = ServiceRouter.create(vertx, health, metrics);
           router.get("/hello").handler(ctx -> ctx.end("hi"));
