@@ -86,14 +86,20 @@ public final class ShapedNetwork implements AutoCloseable {
     return model;
   }
 
+  /** {@link #register(NodeKind, String, String, String)} with the id as draw key. */
+  public NetNode register(NodeKind kind, String id, String region) {
+    return register(kind, id, region, id);
+  }
+
   /**
-   * A node of this network with its address and its bandwidths (drawn from the model's seed and the
-   * node id, so the same id gets the same links in every run). Registering an id again returns the
-   * node it has.
+   * A node of this network with its address and its bandwidths and NAT, drawn from the model's seed
+   * and {@code drawKey}, so the same key gets the same links in every run (two delivery tiers of
+   * one stack compared on one workload give peer {@code i} the same links). Registering an id
+   * again returns the node it has.
    *
    * @throws IllegalArgumentException when the model has no latency for {@code region}
    */
-  public NetNode register(NodeKind kind, String id, String region) {
+  public NetNode register(NodeKind kind, String id, String region, String drawKey) {
     model.backboneMs(region, region);
     return byId.computeIfAbsent(id, k -> {
       int n = nextAddress.getAndIncrement();
@@ -101,7 +107,7 @@ public final class ShapedNetwork implements AutoCloseable {
         throw new IllegalStateException("no loopback address left for node " + id);
       }
       String address = "127.0." + (1 + n / 250) + "." + (1 + n % 250);
-      Random r = new Random(model.seed() * 31 + id.hashCode());
+      Random r = new Random(model.seed() * 31 + drawKey.hashCode());
       NetworkModel.Links links = model.bandwidth().get(kind);
       NetNode node = new NetNode(id, kind, region, address, logUniform(r, links.uplink()) * 1e6,
           logUniform(r, links.downlink()) * 1e6, kind != NodeKind.PEER || r.nextDouble() >= model.natShare());
