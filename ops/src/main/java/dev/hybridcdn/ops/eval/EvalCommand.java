@@ -37,14 +37,14 @@ public final class EvalCommand implements Callable<Integer> {
   NetworkOption network;
 
   /** The full run: 50 peers, 100 players over 60 s, whole songs, hls.js ABR, 4x, no churn. */
-  static DemoOptions full(Path data, Path media) {
+  public static DemoOptions full(Path data, Path media) {
     DemoOptions o = DemoOptions.full(data, media);
     SwarmOptions s = o.swarm().withChurn(0, 0.5, 2).withRendition(null).withSpeedup(4).withRamp(Duration.ofSeconds(60));
     return o.withSwarm(s);
   }
 
   /** The quick run: 12 peers, 24 players over 20 s, 8 segments each of the 2 shortest tracks, ABR, 4x, no churn. */
-  static DemoOptions quick(Path data, Path media) {
+  public static DemoOptions quick(Path data, Path media) {
     DemoOptions o = DemoOptions.quick(data, media);
     SwarmOptions s = o.swarm().withChurn(0, 0.5, 2).withRendition(null).withSpeedup(4);
     return o.withSwarm(s);

@@ -235,16 +235,17 @@ public final class ShapedNetwork implements AutoCloseable {
   }
 
   /**
-   * Reserves {@code bytes} on both clocks from {@code now}: the chunk starts when both links are
-   * free and is through when the slower of the two has carried it.
+   * Reserves {@code bytes} on both clocks from {@code now}, each link on its own: the chunk is
+   * through when the later of the two has carried it. Each link is reserved independently so that a
+   * busy receiver never holds up the sender's uploads to others (no head-of-line blocking across
+   * connections); the price is that a chunk may use sender time while it waits for the receiver.
    *
    * @return when the last byte has left the sender and entered the receiver, nanoTime
    */
   long reserve(LinkClock sender, LinkClock receiver, int bytes, long now) {
     synchronized (reservations) {
-      long start = Math.max(now, Math.max(sender.freeAt, receiver.freeAt));
-      long up = start + (long) (bytes * sender.nsPerByte);
-      long down = start + (long) (bytes * receiver.nsPerByte);
+      long up = Math.max(now, sender.freeAt) + (long) (bytes * sender.nsPerByte);
+      long down = Math.max(now, receiver.freeAt) + (long) (bytes * receiver.nsPerByte);
       sender.freeAt = up;
       receiver.freeAt = down;
       return Math.max(up, down);
