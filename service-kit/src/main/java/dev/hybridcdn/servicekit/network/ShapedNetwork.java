@@ -54,6 +54,7 @@ public final class ShapedNetwork implements AutoCloseable {
   private final AtomicLong connectionCount = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong resets = new AtomicLong();
+  private final AtomicLong open = new AtomicLong();
 
   private ShapedNetwork(NetworkModel model) {
     this.model = model;
@@ -194,12 +195,13 @@ public final class ShapedNetwork implements AutoCloseable {
         return;
       }
       NetSocket out = ar.result();
+      open.incrementAndGet();
       // The client may send at once; its first byte arrives after the handshake (one round trip)
       // plus its own one-way trip.
       Pipe request = new Pipe(in, out, shaped ? uplinks.get(client.address()) : null,
-          shaped ? downlinks.get(server.address()) : null, oneWay, now + 3 * oneWay, 0, random);
+          shaped ? downlinks.get(server.address()) : null, oneWay, now + 3 * oneWay, 0, random, open::decrementAndGet);
       Pipe response = new Pipe(out, in, shaped ? uplinks.get(server.address()) : null,
-          shaped ? downlinks.get(client.address()) : null, oneWay, 0, shaped ? model.resetRate() : 0, random);
+          shaped ? downlinks.get(client.address()) : null, oneWay, 0, shaped ? model.resetRate() : 0, random, null);
       request.start();
       response.start();
     });
@@ -208,6 +210,11 @@ public final class ShapedNetwork implements AutoCloseable {
   /** Connections the fronts accepted, refused (NAT) and reset (the model's reset rate), so far. */
   public Map<String, Long> counters() {
     return Map.of("connections", connectionCount.get(), "refused", refused.get(), "resets", resets.get());
+  }
+
+  /** Connections between nodes open now (each counted once, at the server's front). */
+  public long openConnections() {
+    return open.get();
   }
 
   /** Stops the fronts and the shaper's event loops and uninstalls it. */
@@ -273,9 +280,11 @@ public final class ShapedNetwork implements AutoCloseable {
     private boolean paused;
     private boolean ended;
     private boolean closed;
+    private final Runnable onFromClosed;
 
     Pipe(NetSocket from, NetSocket to, LinkClock sender, LinkClock receiver, long oneWayNs, long notBefore,
-        double resetRate, SplittableRandom random) {
+        double resetRate, SplittableRandom random, Runnable onFromClosed) {
+      this.onFromClosed = onFromClosed;
       this.from = from;
       this.to = to;
       this.sender = sender;
@@ -293,6 +302,9 @@ public final class ShapedNetwork implements AutoCloseable {
         flush();
       });
       from.closeHandler(v -> {
+        if (onFromClosed != null) {
+          onFromClosed.run();
+        }
         ended = true;
         flush();
       });
