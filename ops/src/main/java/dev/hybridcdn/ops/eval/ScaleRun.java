@@ -47,7 +47,7 @@ final class ScaleRun {
       List<Path> files = MediaFiles.list(media).stream().sorted(Comparator.comparingLong(ScaleRun::size)).limit(2).toList();
       stack.ingest(files, line -> progress.println("• " + line));
       for (int n : counts) {
-        rows.add(row(stack, n, base, progress));
+        rows.add(row(stack, n, base, progress, rows.isEmpty()));
       }
     }
     List<List<String>> cells = new ArrayList<>();
@@ -61,7 +61,8 @@ final class ScaleRun {
         }
       }
       cells.add(List.of(r.peers() + " peers", s == null ? "-" : s[1],
-          String.format(Locale.ROOT, "%.2f MB heap, %.2f MB RSS", r.heapPerPeerMb(), r.rssPerPeerMb()),
+          Double.isNaN(r.rssPerPeerMb()) ? String.format(Locale.ROOT, "%.2f MB heap", r.heapPerPeerMb())
+              : String.format(Locale.ROOT, "%.2f MB heap, %.2f MB RSS", r.heapPerPeerMb(), r.rssPerPeerMb()),
           s == null ? "-" : s[2], String.format(Locale.ROOT, "%.0f MB heap, %.0f MB RSS (whole JVM)", r.heapMb(), r.rssMb()),
           s == null ? "-" : s[3], String.format(Locale.ROOT, "%.0f%%", r.cpuPct()),
           s == null ? "-" : s[4], Long.toString(r.connections()),
@@ -71,13 +72,19 @@ final class ScaleRun {
     return new Outcome(new EvalTable("6.1.3", "Scalability: peers hosted in one JVM, measured while serving",
         List.of("Peers", "Seed memory per peer", "Memory per peer", "Seed total", "Total", "Seed CPU", "CPU",
             "Seed connections", "Connections", "Workload"), cells,
-        "Per peer = (live heap after a full GC while serving - before the tier) / peers, RSS likewise; totals are"
+        "Per peer = (live heap after a full GC while serving - before the tier) / peers; RSS per peer likewise, for"
+            + " the first count of a run only (the JVM keeps and reuses memory; run one count per JVM for each); totals are"
             + " the whole JVM (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players included); CPU ="
             + " this JVM's share of all cores, swarm average; connections = node-to-node TCP connections open at the"
             + " shaping fronts, most seen. One player per peer, 6 segments each."), failures);
   }
 
-  private static Row row(LocalStack stack, int n, SwarmOptions base, PrintStream progress) throws InterruptedException {
+  /**
+   * @param firstTier true for the first tier of the JVM: only then is the RSS growth its own (the JVM
+   *     keeps and reuses memory a closed tier used), so later rows report no RSS per peer (NaN)
+   */
+  private static Row row(LocalStack stack, int n, SwarmOptions base, PrintStream progress, boolean firstTier)
+      throws InterruptedException {
     System.gc();
     double heap0 = heapMb();
     double rss0 = rssMb();
@@ -119,7 +126,7 @@ final class ScaleRun {
       double rss = rssMb();
       long segments = result.requests().stream()
           .filter(r -> !r.failed() && r.kind() == dev.hybridcdn.ops.swarm.PlayerRequest.Kind.SEGMENT).count();
-      Row row = new Row(n, (heap - heap0) / n, (rss - rss0) / n, heap, rss, cpu[1] == 0 ? 0 : 100 * cpu[0] / cpu[1],
+      Row row = new Row(n, (heap - heap0) / n, firstTier ? (rss - rss0) / n : Double.NaN, heap, rss, cpu[1] == 0 ? 0 : 100 * cpu[0] / cpu[1],
           connections[0], segments, result.failures().size());
       progress.printf(Locale.ROOT, "• [scale %d] %s%n", n, row);
       return row;

@@ -195,11 +195,14 @@ public final class ShapedNetwork implements AutoCloseable {
         return;
       }
       NetSocket out = ar.result();
-      open.incrementAndGet();
+      if (shaped) {
+        open.incrementAndGet();
+      }
       // The client may send at once; its first byte arrives after the handshake (one round trip)
       // plus its own one-way trip.
       Pipe request = new Pipe(in, out, shaped ? uplinks.get(client.address()) : null,
-          shaped ? downlinks.get(server.address()) : null, oneWay, now + 3 * oneWay, 0, random, open::decrementAndGet);
+          shaped ? downlinks.get(server.address()) : null, oneWay, now + 3 * oneWay, 0, random,
+          shaped ? open::decrementAndGet : null);
       Pipe response = new Pipe(out, in, shaped ? uplinks.get(server.address()) : null,
           shaped ? downlinks.get(client.address()) : null, oneWay, 0, shaped ? model.resetRate() : 0, random, null);
       request.start();
@@ -212,7 +215,10 @@ public final class ShapedNetwork implements AutoCloseable {
     return Map.of("connections", connectionCount.get(), "refused", refused.get(), "resets", resets.get());
   }
 
-  /** Connections between nodes open now (each counted once, at the server's front). */
+  /**
+   * Shaped connections open now: between two distinct nodes, each counted once at the server's
+   * front (a player on its peer's machine and unknown clients are not counted).
+   */
   public long openConnections() {
     return open.get();
   }
