@@ -21,8 +21,7 @@ import picocli.CommandLine.Option;
 
 /** {@code cdn eval}: the seed report's evaluation under an emulated network, CDN only vs hybrid. */
 @Command(name = "eval", mixinStandardHelpOptions = true, usageHelpWidth = 120,
-    description = "Run the seed report's section 6 experiments under an emulated network (CDN only vs hybrid, same"
-        + " workload and seed) and print its tables beside ours.")
+    description = "Seed report's section 6 under an emulated network: CDN only vs hybrid, seed's tables beside ours.")
 public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "A small run (12 peers, 24 players, 8 segments each, 2 tracks).")
   boolean quick;
