@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sampled once a second, so peers are measured serving, not idle. Memory per peer = (live heap
  * after a full GC while serving - live heap before the tier started) / peers; RSS likewise from
  * {@code /proc/self/status}; CPU = this JVM's share of all cores, averaged over the swarm;
- * connections = node-to-node TCP connections open at the fronts (the most seen). The whole stack
+ * connections = node-to-node TCP connections open at the fronts (the most seen). Cached segment
+ * bytes live off the heap (peer-vertx {@code CachedSegment.offHeap}), so only RSS counts them. The whole stack
  * (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players) shares the JVM and the
  * machine; the seed ran one process per peer.
  */
@@ -76,7 +77,8 @@ final class ScaleRun {
             + " the first count of a run only (the JVM keeps and reuses memory; run one count per JVM for each); totals are"
             + " the whole JVM (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players included); CPU ="
             + " this JVM's share of all cores, swarm average; connections = node-to-node TCP connections open at the"
-            + " shaping fronts, most seen. One player per peer, 6 segments each."), failures);
+            + " shaping fronts, most seen. One player per peer, 6 segments each. Peers keep cached segments off"
+            + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), failures);
   }
 
   /**
