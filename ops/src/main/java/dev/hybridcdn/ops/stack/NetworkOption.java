@@ -16,7 +16,8 @@ public final class NetworkOption {
   public static final String DEFAULT_RESOURCE = "/network/default.yaml";
 
   @Option(names = "--network", paramLabel = "FILE",
-      description = "Emulated network (YAML: regions, latencies, bandwidths, NAT); see ops/src/main/resources/network/default.yaml.")
+      description = "Emulated network (YAML: regions, latencies, bandwidths, NAT); see ops/src/main/resources/network/default.yaml;"
+          + " 'none': plain loopback.")
   Path file;
 
   /** The file of {@code --network}, or {@code default.yaml}. */
@@ -31,11 +32,14 @@ public final class NetworkOption {
   }
 
   /**
-   * The model of {@code --network}, else the shipped default.
+   * The model of {@code --network}, else the shipped default; null for {@code --network none}.
    *
    * @throws IllegalArgumentException naming the file and the field when the model is invalid
    */
   public NetworkModel modelOrDefault() {
+    if (file != null && file.toString().equals("none")) {
+      return null;
+    }
     return file != null ? NetworkModel.load(file) : shipped();
   }
 
