@@ -4,6 +4,7 @@ import dev.hybridcdn.ops.Cdn;
 import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.demo.DemoOptions;
 import dev.hybridcdn.ops.stack.NetworkOption;
+import dev.hybridcdn.ops.swarm.PlayerOptions;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,10 +32,8 @@ public final class EvalCommand implements Callable<Integer> {
   Path html;
   @Option(names = "--peers", description = "Peers (default 50; quick 12).")
   Integer peers;
-  @Option(names = "--players", description = "Players (default 100; quick 24).")
-  Integer players;
-  @Option(names = "--speedup", description = "Playback speed-up (default 4).")
-  Double speedup;
+  @Mixin
+  PlayerOptions playerOptions; // --players (100; quick 24), --speedup (eval: 4), --seed, --zipf
   @Option(names = "--scale", split = ",", paramLabel = "N,N,...",
       description = "Instead: table 6.1.3, peers hosted in this JVM measured while serving, e.g. 10,50,100,160.")
   List<Integer> scale;
@@ -57,20 +56,14 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if ((peers != null && peers < 2) || (players != null && players < 1) || (speedup != null && !(speedup > 0))) {
-      throw new IllegalArgumentException("--peers must be at least 2, --players at least 1, --speedup above 0");
+    if (peers != null && peers < 2) {
+      throw new IllegalArgumentException("--peers must be at least 2: " + peers);
     }
+    playerOptions.validate();
     var model = network.modelOrDefault(); // a bad model stops here, before anything starts
     Path data = Files.createTempDirectory("cdn-eval-");
     DemoOptions o = quick ? quick(data, StackEnv.media()) : full(data, StackEnv.media());
-    SwarmOptions s = o.swarm();
-    if (players != null) {
-      s = s.withPlayers(players);
-    }
-    if (speedup != null) {
-      s = s.withSpeedup(speedup);
-    }
-    o = o.withSwarm(s).withNetwork(model);
+    o = o.withSwarm(playerOptions.applyTo(o.swarm())).withNetwork(model);
     if (peers != null) {
       o = o.withPeers(peers);
     }

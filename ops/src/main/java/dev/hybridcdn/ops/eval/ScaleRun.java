@@ -66,7 +66,7 @@ final class ScaleRun {
               : String.format(Locale.ROOT, "%.2f MB heap, %.2f MB RSS", r.heapPerPeerMb(), r.rssPerPeerMb()),
           s == null ? "-" : s[2], String.format(Locale.ROOT, "%.0f MB heap, %.0f MB RSS (whole JVM)", r.heapMb(), r.rssMb()),
           s == null ? "-" : s[3], String.format(Locale.ROOT, "%.0f%%", r.cpuPct()),
-          s == null ? "-" : s[4], Long.toString(r.connections()),
+          s == null ? "-" : s[4], r.connections() < 0 ? "- (no model)" : Long.toString(r.connections()),
           r.segments() + " segments, " + r.failures() + " failed"));
     }
     long failures = rows.stream().mapToLong(Row::failures).sum();
@@ -112,7 +112,7 @@ final class ScaleRun {
             cpu[0] += load;
             cpu[1]++;
           }
-          connections[0] = Math.max(connections[0], stack.network() == null ? 0 : stack.network().openConnections());
+          connections[0] = stack.network() == null ? -1 : Math.max(connections[0], stack.network().openConnections());
           if (++i == 15) { // mid-swarm: every peer has joined and plays
             System.gc();
             liveHeap[0] = heapMb();
