@@ -61,6 +61,9 @@ import java.time.Duration;
  * @param eventLoops {@code EDGE_EVENT_LOOPS}, default the number of CPUs: HTTP server instances
  * @param eventBufferEvents {@code EDGE_EVENT_BUFFER}, default 50,000 events waiting for Kafka before
  *     new ones are dropped (and counted in {@code cdn_events_dropped_total})
+ * @param sourceAddress {@code EDGE_SOURCE_ADDRESS}, default empty (the OS picks): local address of
+ *     the connections to the origin; a local stack's emulated network (service-kit
+ *     {@code ShapedNetwork}) tells nodes apart by it
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
  */
 public record EdgeConfig(
@@ -89,6 +92,7 @@ public record EdgeConfig(
     Duration flightWait,
     int eventLoops,
     int eventBufferEvents,
+    String sourceAddress,
     CommonConfig common) {
 
   public static final int DEFAULT_HTTP_PORT = 8082;
@@ -148,6 +152,7 @@ public record EdgeConfig(
     return new EdgeConfig(edgeId, region, port, origin, originTimeout, redisUrl, keyPrefix, redisTtl, redisBudget,
         redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl,
         documentEntries, documentBytes, staleIfError, originProbe, idleTimeout, writeTimeout, flightWait, loops, buffer,
+        env.string("EDGE_SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
         CommonConfig.from(env));
   }
 

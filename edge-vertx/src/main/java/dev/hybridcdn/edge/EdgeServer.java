@@ -68,7 +68,8 @@ public final class EdgeServer implements AutoCloseable {
     this.hot = new RedisHotTier(vertx, config.redisUrl(), config.redisKeyPrefix(), config.redisTtl(),
         config.redisBudgetBytes(), config.redisTimeout(), pool);
     this.db = new PgCacheTier(vertx, config.pg(), config.edgeId(), config.pgBudgetBytes(), config.pgTimeout(), pool);
-    this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout(), config.originProbe());
+    this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout(), config.originProbe(),
+        config.sourceAddress());
     this.documents = new OriginDocuments(origin, config.manifestTtl(), config.staleIfError(),
         config.documentCacheEntries(), config.documentCacheBytes(), metrics.registry());
     NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());

@@ -45,6 +45,9 @@ import java.util.List;
  *     for this long is closed; 0 keeps idle connections open; default 60000
  * @param writeTimeout {@code WRITE_TIMEOUT_MS}, an answer of which the client takes no byte for
  *     this long closes its connection (and frees its upload slot), default 20000
+ * @param sourceAddress {@code SOURCE_ADDRESS}: local address of every outgoing connection (to
+ *     holders, edges, the tracker), default empty (the OS picks); a local stack's emulated network
+ *     (service-kit {@code ShapedNetwork}) tells nodes apart by it
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
  */
 public record PeerConfig(String peerId, String region, int httpPort, String bindHost, String advertisedHost,
@@ -52,7 +55,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     int optimisticSlots, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
     Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, int maxDownloads,
     Duration rechoke, Duration optimisticRotation, Duration manifestTtl, Duration trackerRetry,
-    Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, CommonConfig common) {
+    Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, String sourceAddress, CommonConfig common) {
 
   public static final int DEFAULT_HTTP_PORT = 9000;
   public static final String DEFAULT_TRACKER_URL = "http://127.0.0.1:7070";
@@ -115,6 +118,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
         env.millis("HOLDER_BACKOFF_MS", Duration.ofMillis(2000), Duration.ZERO, Duration.ofHours(1)),
         env.millis("IDLE_TIMEOUT_MS", Duration.ofMillis(60_000), Duration.ZERO, Duration.ofDays(1)),
         env.millis("WRITE_TIMEOUT_MS", Duration.ofMillis(20_000), min, Duration.ofMinutes(10)),
+        env.string("SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
         CommonConfig.from(env));
   }
 
@@ -138,7 +142,18 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
-        holderBackoff, idleTimeout, writeTimeout, common);
+        holderBackoff, idleTimeout, writeTimeout, sourceAddress, common);
+  }
+
+  /**
+   * The same settings on an address of its own: the server binds it, other peers are told it, and
+   * outgoing connections leave from it (one loopback address per hosted peer under an emulated network).
+   */
+  public PeerConfig withAddress(String address) {
+    return new PeerConfig(peerId, region, httpPort, address, address, edgeUrls, trackerUrls, p2pEnabled,
+        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
+        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
+        holderBackoff, idleTimeout, writeTimeout, address, common);
   }
 
   /** Regular plus optimistic slots: the figure announced in PeerJoined. */

@@ -18,11 +18,14 @@ import java.util.List;
  * @param idPrefix {@code PEER_ID_PREFIX}, default {@code peer-}
  * @param regions {@code REGIONS}, comma-separated, default the value of {@code REGION}
  * @param template every other setting ({@link PeerConfig#from(Env)})
+ * @param addresses {@code PEER_ADDRESSES}, comma-separated, default none: peer {@code i} binds,
+ *     advertises and connects from {@code addresses[i]} ({@link PeerConfig#withAddress}); peers
+ *     beyond the list keep {@code BIND_HOST} / {@code ADVERTISED_HOST}
  * @param topicsTimeout {@code TOPICS_TIMEOUT_MS}: how long start waits for Kafka to make sure the
  *     topics exist, default 10000; 0 skips it. Past it the host starts anyway (events stay buffered).
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
-    PeerConfig template, Duration topicsTimeout) {
+    PeerConfig template, List<String> addresses, Duration topicsTimeout) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -31,6 +34,7 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
       throw new ConfigException("PEER_COUNT", String.valueOf(peerCount), "0 or more");
     }
     regions = List.copyOf(regions);
+    addresses = List.copyOf(addresses);
     if (regions.isEmpty()) {
       throw new ConfigException("REGIONS", "", "at least one region");
     }
@@ -57,7 +61,16 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     if (count > 1 && template.httpPort() != 0 && template.httpPort() + count - 1 > 65535) {
       throw new ConfigException("PEER_COUNT", String.valueOf(count), "a count that fits above HTTP_PORT");
     }
-    return new PeerHostConfig(count, template.httpPort(), prefix, regions, template,
+    List<String> addresses = new ArrayList<>();
+    for (String a : env.string("PEER_ADDRESSES", "").split(",")) {
+      if (!a.isBlank()) {
+        if (!a.strip().matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+          throw new ConfigException("PEER_ADDRESSES", env.raw("PEER_ADDRESSES"), "comma-separated IPv4 addresses");
+        }
+        addresses.add(a.strip());
+      }
+    }
+    return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)));
   }
 
@@ -65,6 +78,7 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
   public PeerConfig peer(int index) {
     String id = peerCount == 1 && index == 0 ? template.peerId() : idPrefix + (index + 1);
     int port = firstPort == 0 ? 0 : firstPort + index;
-    return template.withIdentity(id, regions.get(index % regions.size()), port);
+    PeerConfig c = template.withIdentity(id, regions.get(index % regions.size()), port);
+    return index < addresses.size() ? c.withAddress(addresses.get(index)) : c;
   }
 }

@@ -69,6 +69,19 @@ class PeerConfigTest {
   }
 
   @Test
+  void peerAddressesGiveEachHostedPeerItsOwnBindAdvertisedAndSourceAddress() {
+    PeerHostConfig h = PeerHostConfig.from(new Env(Map.of("PEER_COUNT", "3", "HTTP_PORT", "0",
+        "PEER_ADDRESSES", "127.0.1.1, 127.0.1.2", "BIND_HOST", "127.0.0.1")));
+    assertThat(h.peer(0).bindHost()).isEqualTo("127.0.1.1");
+    assertThat(h.peer(0).advertisedHost()).isEqualTo("127.0.1.1");
+    assertThat(h.peer(1).sourceAddress()).isEqualTo("127.0.1.2");
+    assertThat(h.peer(2).bindHost()).isEqualTo("127.0.0.1"); // beyond the list: BIND_HOST
+    assertThat(h.peer(2).sourceAddress()).isEmpty();
+    assertThatThrownBy(() -> PeerHostConfig.from(new Env(Map.of("PEER_ADDRESSES", "127.0.1.1,localhost"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("PEER_ADDRESSES");
+  }
+
+  @Test
   void aOnePeerHostKeepsAnExplicitPeerIdElseUsesThePrefix() {
     assertThat(PeerHostConfig.from(new Env(Map.of("PEER_ID", "box-17"))).peer(0).peerId()).isEqualTo("box-17");
     assertThat(PeerHostConfig.from(new Env(Map.of("PEER_ID_PREFIX", "demo-peer-"))).peer(0).peerId())

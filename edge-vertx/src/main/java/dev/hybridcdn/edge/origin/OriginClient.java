@@ -48,14 +48,18 @@ public final class OriginClient {
    * @param baseUrl e.g. {@code http://127.0.0.1:8081}, no trailing slash
    * @param timeout bound on one request: connect, headers and body
    * @param probe how often the origin's {@code /ping} is tried while it is known down
+   * @param sourceAddress local address of the connections, empty: the OS picks
    */
-  public OriginClient(Vertx vertx, String baseUrl, Duration timeout, Duration probe) {
+  public OriginClient(Vertx vertx, String baseUrl, Duration timeout, Duration probe, String sourceAddress) {
     this.vertx = vertx;
     this.state = new DependencyState("origin", probe.toMillis());
     this.retryAfterSeconds = Math.max(1, (probe.toMillis() + 999) / 1000);
-    this.client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout((int) timeout.toMillis())
-        .setTcpNoDelay(true).setKeepAlive(true).setUserAgent("hybrid-cdn-edge"),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
+    WebClientOptions options = new WebClientOptions().setConnectTimeout((int) timeout.toMillis())
+        .setTcpNoDelay(true).setKeepAlive(true).setUserAgent("hybrid-cdn-edge");
+    if (!sourceAddress.isEmpty()) {
+      options.setLocalAddress(sourceAddress);
+    }
+    this.client = WebClient.create(vertx, options, new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
     this.baseUrl = baseUrl;
     this.timeoutMs = timeout.toMillis();
     this.probeTimer = vertx.setPeriodic(probe.toMillis(), id -> probe());

@@ -7,6 +7,7 @@ import dev.hybridcdn.ops.report.JsonReport;
 import dev.hybridcdn.ops.report.ReportOptions;
 import dev.hybridcdn.ops.report.TextReport;
 import dev.hybridcdn.ops.stack.LocalStack;
+import dev.hybridcdn.ops.stack.NetworkOption;
 import dev.hybridcdn.ops.swarm.PlayerOptions;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
 import java.io.PrintStream;
@@ -40,6 +41,8 @@ public final class DemoCommand implements Callable<Integer> {
   PlayerOptions playerOptions;
   @Mixin
   ReportOptions report;
+  @Mixin
+  NetworkOption network;
   @Option(names = "--media", paramLabel = "DIR", description = "Tracks to ingest (default: the repository's media/).")
   Path mediaDir;
 
@@ -57,6 +60,9 @@ public final class DemoCommand implements Callable<Integer> {
       s = s.withChurn(churn, s.crashShare(), s.minLivePeers());
     }
     o = o.withSwarm(s).withBaseline(baseline).withKeepRunning(keepRunning);
+    if (network.given()) {
+      o = o.withNetwork(network.modelOrDefault());
+    }
     if (peers != null) {
       o = o.withPeers(peers);
     }

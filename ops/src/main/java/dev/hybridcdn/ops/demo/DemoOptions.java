@@ -1,6 +1,7 @@
 package dev.hybridcdn.ops.demo;
 
 import dev.hybridcdn.ops.swarm.SwarmOptions;
+import dev.hybridcdn.servicekit.network.NetworkModel;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -15,9 +16,10 @@ import java.time.Duration;
  * @param mediaDir tracks to ingest ({@code *.mp3})
  * @param songLimit ingest at most this many tracks (shortest first when limited; 0 = all)
  * @param historyWait how long to wait for the event history to hold every delivery the players saw
+ * @param network the emulated network the stack runs under, null for plain loopback
  */
 public record DemoOptions(int peers, SwarmOptions swarm, boolean baseline, boolean keepRunning, Path dataDir,
-    Path mediaDir, int songLimit, Duration historyWait) {
+    Path mediaDir, int songLimit, Duration historyWait, NetworkModel network) {
 
   /**
    * The full demo: 50 peers, 100 players at 20x, whole songs at 128k (players on one network pick
@@ -26,7 +28,7 @@ public record DemoOptions(int peers, SwarmOptions swarm, boolean baseline, boole
   public static DemoOptions full(Path dataDir, Path mediaDir) {
     SwarmOptions swarm = SwarmOptions.defaults().withPlayers(100).withSpeedup(20).withRamp(Duration.ofSeconds(30))
         .withSongs(1, 0).withChurn(20, 0.5, 10).withRendition("128k");
-    return new DemoOptions(50, swarm, false, false, dataDir, mediaDir, 0, Duration.ofSeconds(60));
+    return new DemoOptions(50, swarm, false, false, dataDir, mediaDir, 0, Duration.ofSeconds(60), null);
   }
 
   /**
@@ -36,22 +38,26 @@ public record DemoOptions(int peers, SwarmOptions swarm, boolean baseline, boole
   public static DemoOptions quick(Path dataDir, Path mediaDir) {
     SwarmOptions swarm = SwarmOptions.defaults().withPlayers(24).withSpeedup(20).withRamp(Duration.ofSeconds(20))
         .withSongs(1, 8).withChurn(12, 0.5, 6).withRendition("128k");
-    return new DemoOptions(12, swarm, false, false, dataDir, mediaDir, 2, Duration.ofSeconds(45));
+    return new DemoOptions(12, swarm, false, false, dataDir, mediaDir, 2, Duration.ofSeconds(45), null);
   }
 
   public DemoOptions withPeers(int n) {
-    return new DemoOptions(n, swarm, baseline, keepRunning, dataDir, mediaDir, songLimit, historyWait);
+    return new DemoOptions(n, swarm, baseline, keepRunning, dataDir, mediaDir, songLimit, historyWait, network);
   }
 
   public DemoOptions withSwarm(SwarmOptions s) {
-    return new DemoOptions(peers, s, baseline, keepRunning, dataDir, mediaDir, songLimit, historyWait);
+    return new DemoOptions(peers, s, baseline, keepRunning, dataDir, mediaDir, songLimit, historyWait, network);
   }
 
   public DemoOptions withBaseline(boolean b) {
-    return new DemoOptions(peers, swarm, b, keepRunning, dataDir, mediaDir, songLimit, historyWait);
+    return new DemoOptions(peers, swarm, b, keepRunning, dataDir, mediaDir, songLimit, historyWait, network);
+  }
+
+  public DemoOptions withNetwork(NetworkModel model) {
+    return new DemoOptions(peers, swarm, baseline, keepRunning, dataDir, mediaDir, songLimit, historyWait, model);
   }
 
   public DemoOptions withKeepRunning(boolean k) {
-    return new DemoOptions(peers, swarm, baseline, k, dataDir, mediaDir, songLimit, historyWait);
+    return new DemoOptions(peers, swarm, baseline, k, dataDir, mediaDir, songLimit, historyWait, network);
   }
 }

@@ -106,7 +106,8 @@ public final class HtmlReport {
     return out;
   }
 
-  private static String chartJs() {
+  /** Chart.js, to inline in a {@code <script>} element (also the eval report's). */
+  public static String chartJs() {
     try (InputStream in = HtmlReport.class.getResourceAsStream(CHART_JS)) {
       if (in == null) {
         throw new IllegalStateException(CHART_JS + " is missing from the ops jar");

@@ -9,6 +9,8 @@ import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.host.HostedPeer;
 import dev.hybridcdn.peer.host.PeerHost;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.network.NetNode;
+import dev.hybridcdn.servicekit.network.NodeKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Delivery implements AutoCloseable, Churn {
   private final List<EdgeServer> edges = new ArrayList<>();
+  /** Base URL of each edge: its front under an emulated network. */
+  private final List<String> edgeUrls = new ArrayList<>();
   private final PeerHost host;
   private final String name;
   private final AtomicInteger nextPeer;
@@ -43,7 +47,15 @@ public final class Delivery implements AutoCloseable, Churn {
         // Bounds for a shared 2-core machine: a busy Redis is slow, not down.
         env.put("EDGE_REDIS_TIMEOUT_MS", "2000");
         env.put("EDGE_PG_TIMEOUT_MS", "5000");
-        edges.add(EdgeServer.start(EdgeConfig.from(new Env(env))));
+        NetNode node = stack.network() == null ? null
+            : stack.network().register(NodeKind.EDGE, env.get("EDGE_ID"), env.get("REGION"), "edge-" + (i + 1));
+        if (node != null) {
+          env.put("EDGE_SOURCE_ADDRESS", node.address());
+        }
+        EdgeServer edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
+        edges.add(edge);
+        edgeUrls.add(node == null ? "http://127.0.0.1:" + edge.port()
+            : "http://" + node.address() + ":" + stack.network().front(node, 0, edge.port()));
       }
       Map<String, String> env = new HashMap<>(base);
       env.remove("REDIS_URL");
@@ -67,6 +79,14 @@ public final class Delivery implements AutoCloseable, Churn {
       // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
       env.put("TOPICS_TIMEOUT_MS", "30000");
+      if (stack.network() != null) {
+        // one loopback address per peer: it binds, advertises and connects from it (PeerHostConfig)
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < peerCount; i++) {
+          addresses.add(peerNode(i).address());
+        }
+        env.put("PEER_ADDRESSES", String.join(",", addresses));
+      }
       host = PeerHost.start(PeerHostConfig.from(new Env(env)));
       nextPeer = new AtomicInteger(peerCount);
     } catch (RuntimeException e) {
@@ -75,9 +95,16 @@ public final class Delivery implements AutoCloseable, Churn {
     }
   }
 
-  /** Base URLs of the two edges. */
+  /** Base URLs of the two edges (their fronts under an emulated network). */
   public List<String> edgeUrls() {
-    return edges.stream().map(e -> "http://127.0.0.1:" + e.port()).toList();
+    return List.copyOf(edgeUrls);
+  }
+
+  /** Peer {@code i}'s node of the emulated network (same id and region as PeerHostConfig gives it). */
+  private NetNode peerNode(int i) {
+    // drawn by index, not id: peer i of every tier (hybrid, CDN only) gets the same links
+    return stack.network().register(NodeKind.PEER, name + "peer-" + (i + 1),
+        options.regions().get(i % options.regions().size()), "peer-" + (i + 1));
   }
 
   /** Edge ids, in order. */
@@ -95,6 +122,9 @@ public final class Delivery implements AutoCloseable, Churn {
     int i = nextPeer.getAndIncrement();
     String region = options.regions().get(i % options.regions().size());
     PeerConfig config = host.config().template().withIdentity(name + "peer-" + (i + 1), region, 0);
+    if (stack.network() != null) {
+      config = config.withAddress(peerNode(i).address());
+    }
     HostedPeer p = host.startPeer(config);
     return new PeerRef(p.id(), p.region(), p.baseUrl());
   }

@@ -8,6 +8,9 @@ import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.origin.ingest.Ingester;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.network.NetNode;
+import dev.hybridcdn.servicekit.network.NodeKind;
+import dev.hybridcdn.servicekit.network.ShapedNetwork;
 import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.tracker.TrackerApp;
@@ -54,11 +57,22 @@ public final class LocalStack implements AutoCloseable {
   private final List<Delivery> deliveries = new ArrayList<>();
   private PortForwarder kafkaForwarder;
   private volatile String eventEncoding;
+  /** The emulated network, or null (StackOptions.network). */
+  private final ShapedNetwork network;
+  /** The origin's front under the emulated network, else its own port. */
+  private final String originUrl;
 
-  private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin) {
+  private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin, ShapedNetwork network) {
     this.options = options;
     this.infra = infra;
     this.origin = origin;
+    this.network = network;
+    if (network == null) {
+      this.originUrl = "http://127.0.0.1:" + origin.port();
+    } else {
+      NetNode node = network.register(NodeKind.ORIGIN, "origin", network.model().originRegion());
+      this.originUrl = "http://" + node.address() + ":" + network.front(node, 0, origin.port());
+    }
   }
 
   /**
@@ -75,7 +89,17 @@ public final class LocalStack implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + options.dataDir(), e);
     }
-    EmbeddedInfra infra = EmbeddedInfra.start(options.dataDir());
+    // Installed before any service starts: HttpVerticles fronts the servers bound to its node addresses.
+    ShapedNetwork network = options.network() == null ? null : ShapedNetwork.install(options.network());
+    EmbeddedInfra infra;
+    try {
+      infra = EmbeddedInfra.start(options.dataDir());
+    } catch (RuntimeException e) {
+      if (network != null) {
+        network.close();
+      }
+      throw e;
+    }
     progress.accept(String.format(Locale.ROOT, "Kafka %s, PostgreSQL 127.0.0.1:%d, Redis %s ready in %.1f s",
         infra.kafkaBootstrapServers(), infra.postgresPort(), infra.redisUrl(), infra.startTime().toMillis() / 1000.0));
     OriginServer origin;
@@ -92,10 +116,16 @@ public final class LocalStack implements AutoCloseable {
       origin = OriginServer.start(OriginConfig.from(new Env(originEnv)));
     } catch (RuntimeException e) {
       infra.close();
+      if (network != null) {
+        network.close();
+      }
       throw new IllegalStateException("the origin did not start: " + e.getMessage(), e);
     }
     progress.accept("origin listening on :" + origin.port());
-    LocalStack stack = new LocalStack(options, infra, origin);
+    LocalStack stack = new LocalStack(options, infra, origin, network);
+    if (network != null) {
+      progress.accept("emulated network: origin in " + options.network().originRegion() + " behind " + stack.originUrl());
+    }
     if (options.defaultPorts()) {
       stack.forwardKafka(progress);
     }
@@ -238,8 +268,14 @@ public final class LocalStack implements AutoCloseable {
     return env;
   }
 
+  /** The origin as edges reach it (its front under an emulated network). */
   public String originUrl() {
-    return "http://127.0.0.1:" + origin.port();
+    return originUrl;
+  }
+
+  /** The emulated network, or null when the stack runs on plain loopback. */
+  public ShapedNetwork network() {
+    return network;
   }
 
   /** The first tracker instance; waits for the apps ({@link #awaitApps()}). */
@@ -371,6 +407,9 @@ public final class LocalStack implements AutoCloseable {
       kafkaForwarder.close();
     }
     infra.close();
+    if (network != null) {
+      network.close();
+    }
   }
 
   private static void quietly(String what, Runnable close) {

@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.stack;
 
+import dev.hybridcdn.servicekit.network.NetworkModel;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,9 +17,11 @@ import java.util.List;
  * @param trackers instances of the tracker application (same application id; instance {@code i}
  *     on port {@code 7070 + i} with default ports), 1 to 5; peers get all their URLs
  * @param schemaRegistryUrl {@code SCHEMA_REGISTRY_URL} every service gets (registry mode), or null
+ * @param network the emulated network every HTTP exchange between origin, edges and peers goes
+ *     through (service-kit {@code ShapedNetwork}); null: plain loopback (the default)
  */
 public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
-    long peerCacheBytes, int trackers, String schemaRegistryUrl) {
+    long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network) {
   /** Most tracker instances a local stack runs. */
   public static final int MAX_TRACKERS = 5;
 
@@ -30,16 +33,22 @@ public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regi
 
   /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache), one tracker. */
   public static StackOptions of(Path dataDir, boolean defaultPorts) {
-    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null);
+    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null);
   }
 
   /** The same layout with {@code n} tracker instances. */
   public StackOptions withTrackers(int n) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl);
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl, network);
   }
 
   /** The same layout in registry mode: events in the Confluent format through the registry at {@code url}. */
   public StackOptions withSchemaRegistry(String url) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url);
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url, network);
+  }
+
+  /** The same layout under an emulated network (null: none). */
+  public StackOptions withNetwork(NetworkModel model) {
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
+        model);
   }
 }

@@ -25,9 +25,16 @@ import org.slf4j.LoggerFactory;
  * How a simulated player plays one song, by the rules hls.js 1.7 follows: the master playlist
  * from a peer, the steering manifest from its {@code SERVER-URI} (reloaded every {@code TTL}), one
  * variant (kept by {@code STABLE-VARIANT-ID} across pathways), its media playlist and segments on
- * the current pathway, paced at real time divided by the speed-up; a failed request (no answer,
- * 5xx, timeout) moves to the next pathway ({@link Pathways}) and is made again there. Each final
- * outcome is recorded ({@link PlayerRequest}); a request made again elsewhere counts as a failover.
+ * the current pathway; a failed request (no answer, 5xx, timeout) moves to the next pathway
+ * ({@link Pathways}) and is made again there. Each final outcome is recorded ({@link PlayerRequest});
+ * a request made again elsewhere counts as a failover.
+ *
+ * <p>Like hls.js, the player loads segments while less than {@value #MAX_BUFFER_MEDIA_MS} ms of media
+ * is buffered ahead of the playhead ({@code maxBufferLength} 30 s), plays from the first segment on
+ * at {@code speedup} times real time, stalls when the playhead reaches the end of the buffer
+ * ({@link ListenerClock}), and, without a fixed rendition, picks each segment's rendition from its
+ * bandwidth estimate ({@link BandwidthEstimator}, kept per player across songs). Each song ends with
+ * a {@link Session}: startup time, stalls, average bitrate, switches.
  */
 final class Playback {
   private static final Logger LOG = LoggerFactory.getLogger(Playback.class);
@@ -36,24 +43,33 @@ final class Playback {
   private static final int MASTER_ATTEMPTS = 3;
   /** Retry after a failed steering reload, ms. */
   private static final long STEERING_RETRY_MS = 2000;
+  /** hls.js {@code maxBufferLength}: media buffered ahead before loading pauses, ms. */
+  static final long MAX_BUFFER_MEDIA_MS = 30_000;
 
   private final Vertx vertx;
-  private final WebClient client;
   private final PeerDirectory peers;
   private final SwarmOptions options;
   private final Consumer<PlayerRequest> record;
   private final AtomicLong failovers;
   private final AtomicBoolean stopped;
+  private final Consumer<Session> sessions;
+  private final java.util.function.Function<PeerRef, WebClient> clients;
+  private final java.util.Map<Integer, BandwidthEstimator> estimators = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param record receives every final request outcome
    * @param failovers counts requests made again elsewhere
    * @param stopped set when the run stops (players stop between requests)
+   * @param sessions receives each song's {@link Session} when it ends
+   * @param clients the HTTP client of a player attached to a peer (on the peer's machine: under an
+   *     emulated network its connections leave from the peer's address)
    */
-  Playback(Vertx vertx, WebClient client, PeerDirectory peers, SwarmOptions options, Consumer<PlayerRequest> record,
-      AtomicLong failovers, AtomicBoolean stopped) {
+  Playback(Vertx vertx, PeerDirectory peers, SwarmOptions options, Consumer<PlayerRequest> record,
+      AtomicLong failovers, AtomicBoolean stopped, Consumer<Session> sessions,
+      java.util.function.Function<PeerRef, WebClient> clients) {
     this.vertx = vertx;
-    this.client = client;
+    this.sessions = sessions;
+    this.clients = clients;
     this.peers = peers;
     this.options = options;
     this.record = record;
@@ -63,7 +79,7 @@ final class Playback {
 
   /** Plays one song to its end (or {@code --max-segments}); fails when a request fails on every pathway. */
   Future<Void> play(int player, Random random, String song) {
-    return playSong(player, random, song, 0);
+    return playSong(player, random, song, 0, System.nanoTime());
   }
 
   /**
@@ -71,7 +87,7 @@ final class Playback {
    * answer the master playlist is left for another one (a listener opening the app again), at most
    * {@value #MASTER_ATTEMPTS} peers.
    */
-  private Future<Void> playSong(int player, Random random, String song, int attempt) {
+  private Future<Void> playSong(int player, Random random, String song, int attempt, long pressedPlay) {
     PeerRef peer = peers.attach(random);
     String masterUrl = peer.baseUrl() + CdnPaths.master(song);
     boolean last = attempt + 1 >= MASTER_ATTEMPTS;
@@ -82,17 +98,21 @@ final class Playback {
         })
         .transform(ar -> {
           if (ar.failed()) {
-            return ar.cause() instanceof FailedOver ? playSong(player, random, song, attempt + 1)
+            return ar.cause() instanceof FailedOver ? playSong(player, random, song, attempt + 1, pressedPlay)
                 : Future.failedFuture(ar.cause());
           }
-          Song s = new Song(peer, new Pathways(Playlists.steering(masterUrl, ar.result().bodyAsString())));
-          s.stableVariantId = pick(s.pathways.variants(), random).stableVariantId();
-          return steer(s).compose(v -> playSegments(player, s, 0, System.nanoTime(), 0));
+          Song s = new Song(peer, new Pathways(Playlists.steering(masterUrl, ar.result().bodyAsString())), player,
+              song, new ListenerClock(options.speedup(), pressedPlay),
+              estimators.computeIfAbsent(player, p -> new BandwidthEstimator()));
+          s.stableVariantId = pick(s, random).stableVariantId();
+          return steer(s).compose(v -> playSegments(player, s, 0));
         });
   }
 
-  private Playlists.PathwayVariant pick(List<Playlists.PathwayVariant> variants, Random random) {
-    int choice = random.nextInt(variants.size()); // drawn always, so runs with and without a fixed rendition stay aligned
+  /** The first rendition: the fixed one, else hls.js's choice from its estimate, starting from the lowest. */
+  private Playlists.PathwayVariant pick(Song s, Random random) {
+    List<Playlists.PathwayVariant> variants = s.pathways.variants();
+    random.nextInt(variants.size()); // drawn always, so runs keep the random sequence they had with random renditions
     if (options.rendition() != null) {
       for (Playlists.PathwayVariant v : variants) {
         if (v.uri().contains("/" + options.rendition() + "/")) {
@@ -100,28 +120,83 @@ final class Playback {
         }
       }
     }
-    return variants.get(choice);
+    List<Playlists.PathwayVariant> ladder = ladder(variants);
+    return ladder.get(BandwidthEstimator.choose(bitrates(ladder), 0, s.estimator.estimate(), options.speedup()));
   }
 
-  /** Segment n is requested when playback of segments 0..n-1 (sped up) would have ended. */
-  private Future<Void> playSegments(int player, Song s, int n, long songStartNanos, long playedMs) {
-    if ((s.segments != null && n >= s.segments.size()) || stopped.get()) {
-      return Future.succeededFuture();
+  private static List<Playlists.PathwayVariant> ladder(List<Playlists.PathwayVariant> variants) {
+    return variants.stream().sorted(java.util.Comparator.comparingLong(Playlists.PathwayVariant::bandwidth)).toList();
+  }
+
+  private static long[] bitrates(List<Playlists.PathwayVariant> ladder) {
+    return ladder.stream().mapToLong(Playlists.PathwayVariant::bandwidth).toArray();
+  }
+
+  /**
+   * hls.js's rendition choice before loading a segment; a switch loads the new rendition's media
+   * playlist (segments line up across renditions).
+   */
+  private void adapt(Song s) {
+    if (options.rendition() != null || s.segments == null) {
+      return;
     }
-    long waitMs = s.segments == null ? 0
-        : (songStartNanos + (long) (playedMs * 1_000_000 / options.speedup()) - System.nanoTime()) / 1_000_000;
+    List<Playlists.PathwayVariant> ladder = ladder(s.pathways.variants());
+    int current = 0;
+    for (int i = 0; i < ladder.size(); i++) {
+      if (ladder.get(i).stableVariantId().equals(s.stableVariantId)) {
+        current = i;
+      }
+    }
+    int next = BandwidthEstimator.choose(bitrates(ladder), current, s.estimator.estimate(), options.speedup());
+    if (next != current) {
+      s.stableVariantId = ladder.get(next).stableVariantId();
+      s.segmentsPathway = null;
+      s.switches++;
+    }
+  }
+
+  /**
+   * Segment n is loaded once less than {@link #MAX_BUFFER_MEDIA_MS} of media is buffered ahead of the
+   * playhead; after the last one the song ends when its buffer has played out.
+   */
+  private Future<Void> playSegments(int player, Song s, int n) {
+    if ((s.segments != null && n >= s.segments.size()) || stopped.get()) {
+      return ended(s);
+    }
+    double ahead = s.clock.aheadMediaMs(System.nanoTime());
+    long waitMs = s.segments == null ? 0 : (long) Math.ceil((ahead - MAX_BUFFER_MEDIA_MS) / options.speedup());
     Promise<Void> due = Promise.promise();
     if (waitMs >= 1) {
       vertx.setTimer(waitMs, id -> due.complete());
     } else {
       due.complete();
     }
-    return due.future().compose(v -> steer(s)).compose(v -> segment(player, s, n)).compose(r -> {
-      if (s.segments == null) {
-        return Future.succeededFuture(); // the song was cut short by --max-segments before it started
+    return due.future().compose(v -> steer(s)).compose(v -> {
+      adapt(s);
+      return segment(player, s, n);
+    }).compose(r -> {
+      if (s.segments == null || n >= s.segments.size()) {
+        return ended(s); // the song was cut short by --max-segments before it started
       }
-      return playSegments(player, s, n + 1, songStartNanos, playedMs + s.segments.get(n).durationMs());
-    });
+      long durationMs = s.segments.get(n).durationMs();
+      s.clock.appended(System.nanoTime(), durationMs);
+      s.playedMediaMs += durationMs;
+      s.bitrateMediaBitsMs += (double) s.pathways.variant(s.stableVariantId).bandwidth() * durationMs;
+      return playSegments(player, s, n + 1);
+    }, err -> ended(s).compose(v -> Future.failedFuture(err)));
+  }
+
+  /** The listener hears the buffer out, then the song's {@link Session} is recorded. */
+  private Future<Void> ended(Song s) {
+    long drain = stopped.get() ? 0 : s.clock.drainMs(System.nanoTime());
+    Promise<Void> done = Promise.promise();
+    if (drain >= 1) {
+      vertx.setTimer(drain, id -> done.complete());
+    } else {
+      done.complete();
+    }
+    return done.future().onComplete(v -> sessions.accept(new Session(s.player, s.song, s.clock.startupMs(),
+        s.clock.stalls(), s.clock.stallMs(), s.playedMediaMs, s.bitrateMediaBitsMs, s.switches, options.speedup())));
   }
 
   /** Segment n on the current pathway, its media playlist loaded first when the pathway changed. */
@@ -133,8 +208,13 @@ final class Playback {
       }
       long t0 = System.nanoTime();
       return fetch(player, s.peer, PlayerRequest.Kind.SEGMENT, s.segments.get(n).uri(), s.pathways::failOver)
-          .onSuccess(r -> s.throughput = r.body() == null ? s.throughput
-              : r.body().length() * 8L * 1_000_000_000L / Math.max(1, System.nanoTime() - t0))
+          .onSuccess(r -> {
+            if (r.body() != null) {
+              long nanos = Math.max(1, System.nanoTime() - t0);
+              s.throughput = r.body().length() * 8L * 1_000_000_000L / nanos;
+              s.estimator.sample(nanos / 1e6, r.body().length());
+            }
+          })
           .recover(e -> e instanceof FailedOver ? segment(player, s, n) : Future.failedFuture(e));
     });
   }
@@ -163,7 +243,7 @@ final class Playback {
     if (url == null) {
       return Future.succeededFuture();
     }
-    return client.getAbs(url).timeout(options.requestTimeout().toMillis()).send().transform(ar -> {
+    return clients.apply(s.peer).getAbs(url).timeout(options.requestTimeout().toMillis()).send().transform(ar -> {
       try {
         if (ar.succeeded() && ar.result().statusCode() == 200) {
           if (s.pathways.apply(SteeringManifest.parse(ar.result().bodyAsString()), url, System.currentTimeMillis())) {
@@ -190,7 +270,7 @@ final class Playback {
   private Future<HttpResponse<Buffer>> fetch(int player, PeerRef peer, PlayerRequest.Kind kind, String url,
       BooleanSupplier failOver) {
     long t0 = System.nanoTime();
-    return client.getAbs(url).timeout(options.requestTimeout().toMillis()).send()
+    return clients.apply(peer).getAbs(url).timeout(options.requestTimeout().toMillis()).send()
         .transform(ar -> {
           long micros = (System.nanoTime() - t0) / 1000;
           long now = System.currentTimeMillis();
@@ -228,15 +308,26 @@ final class Playback {
   private static final class Song {
     final PeerRef peer;
     final Pathways pathways;
+    final int player;
+    final String song;
+    final ListenerClock clock;
+    final BandwidthEstimator estimator;
+    long playedMediaMs;
+    double bitrateMediaBitsMs;
+    int switches;
     String stableVariantId;
     List<Playlists.SegmentEntry> segments;
     String segmentsPathway;
     /** Last segment's measured throughput, bit/s ({@code _HLS_throughput}); hls.js's default estimate first. */
     long throughput = 500_000;
 
-    Song(PeerRef peer, Pathways pathways) {
+    Song(PeerRef peer, Pathways pathways, int player, String song, ListenerClock clock, BandwidthEstimator estimator) {
       this.peer = peer;
       this.pathways = pathways;
+      this.player = player;
+      this.song = song;
+      this.clock = clock;
+      this.estimator = estimator;
     }
 
     /** True when the media playlist in use is the current pathway's. */

@@ -2,6 +2,7 @@ package dev.hybridcdn.ops.swarm;
 
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
+import dev.hybridcdn.servicekit.network.ShapedNetwork;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -47,9 +48,10 @@ public final class Swarm implements AutoCloseable {
    * @param crashes peers crashed by churn
    * @param failovers requests that failed and were made again on the next pathway (or, for a master
    *     playlist, at another peer), as hls.js does; not failures
+   * @param sessions what each listener heard of each song (startup, stalls, bitrate, switches)
    */
   public record Result(List<PlayerRequest> requests, Duration wallTime, int joins, int cleanLeaves, int crashes,
-      long failovers) {
+      long failovers, List<Session> sessions) {
     /** The players' view as an analysis (source {@code players}): segments by tier, failures. */
     public DeliveryAnalysis analysis() {
       DeliveryAnalysis a = new DeliveryAnalysis("players", true);
@@ -76,6 +78,9 @@ public final class Swarm implements AutoCloseable {
   private final Churn churn;
   private final SwarmOptions options;
   private final List<PlayerRequest> requests = Collections.synchronizedList(new ArrayList<>());
+  private final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
+  /** Clients of players on a peer's machine, by the peer's address (only under an emulated network). */
+  private final java.util.Map<String, WebClient> sourced = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong segmentsDone = new AtomicLong();
   private final AtomicLong bytesDone = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -94,14 +99,36 @@ public final class Swarm implements AutoCloseable {
    */
   public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options) {
     this.vertx = Vertx.vertx();
-    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
-        .setConnectTimeout((int) options.requestTimeout().toMillis()).setIdleTimeout(30)
-        .setUserAgent("cdn-swarm-player"), new PoolOptions().setHttp1MaxSize(Math.max(8, options.players())));
+    this.client = WebClient.create(vertx, clientOptions(options), new PoolOptions().setHttp1MaxSize(Math.max(8, options.players())));
     this.catalogUrl = catalogUrl;
     this.peers = peers;
     this.churn = churn;
     this.options = options;
-    this.playback = new Playback(vertx, client, peers, options, this::record, failovers, stopped);
+    this.playback = new Playback(vertx, peers, options, this::record, failovers, stopped, sessions::add,
+        this::clientOf);
+  }
+
+  private static WebClientOptions clientOptions(SwarmOptions options) {
+    return new WebClientOptions().setKeepAlive(true).setConnectTimeout((int) options.requestTimeout().toMillis())
+        .setIdleTimeout(30).setUserAgent("cdn-swarm-player");
+  }
+
+  /**
+   * The client of a player attached to {@code peer}. Under an emulated network a player runs on its
+   * peer's machine: its connections leave from the peer's address, so they reach the peer unshaped
+   * and the edges (steering failover) over the peer's links.
+   */
+  private WebClient clientOf(PeerRef peer) {
+    ShapedNetwork network = ShapedNetwork.installed();
+    if (network == null) {
+      return client;
+    }
+    String host = URI.create(peer.baseUrl()).getHost();
+    if (network.node(host) == null) {
+      return client;
+    }
+    return sourced.computeIfAbsent(host, h -> WebClient.create(vertx,
+        (WebClientOptions) clientOptions(options).setLocalAddress(h), new PoolOptions().setHttp1MaxSize(8)));
   }
 
   /** Segments answered so far (progress). */
@@ -164,7 +191,11 @@ public final class Swarm implements AutoCloseable {
     synchronized (requests) {
       copy = List.copyOf(requests);
     }
-    return new Result(copy, wall, joins.get(), cleanLeaves.get(), crashes.get(), failovers.get());
+    List<Session> heard;
+    synchronized (sessions) {
+      heard = List.copyOf(sessions);
+    }
+    return new Result(copy, wall, joins.get(), cleanLeaves.get(), crashes.get(), failovers.get(), heard);
   }
 
   private List<String> catalog() {
@@ -283,6 +314,7 @@ public final class Swarm implements AutoCloseable {
   public void close() {
     stopped.set(true);
     client.close();
+    sourced.values().forEach(WebClient::close);
     vertx.close().await();
   }
 }

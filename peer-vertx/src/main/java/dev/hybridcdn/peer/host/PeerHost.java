@@ -14,10 +14,7 @@ import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,9 +60,8 @@ public final class PeerHost implements AutoCloseable {
     this.config = config;
     PeerConfig t = config.template();
     Metrics metrics = new Metrics();
-    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-        .setDecompressionSupported(false), new PoolOptions().setHttp1MaxSize(32)); // per holder or edge, per host
-    WebClient client = WebClient.wrap(http, new WebClientOptions().setUserAgent("hybrid-cdn-peer"));
+    HttpClient http = Shared.httpClient(vertx, "");
+    WebClient client = Shared.webClient(http);
     // Load the Avro codec (schema history, fingerprints) here rather than on a peer's event loop.
     t.common().topics().codec().encode(t.common().topics().name(CdnTopic.PEER_EVENTS),
         PeerLeft.newBuilder().setPeerId(t.peerId()).setTs(0).setReason("warm-up").build());
@@ -143,7 +139,7 @@ public final class PeerHost implements AutoCloseable {
   }
 
   private PeerNode deploy(PeerConfig peerConfig) {
-    PeerNode node = new PeerNode(peerConfig, shared);
+    PeerNode node = new PeerNode(peerConfig, shared.forSource(peerConfig.sourceAddress()));
     if (peers.putIfAbsent(peerConfig.peerId(), node) != null) {
       throw new IllegalArgumentException("duplicate peer id " + peerConfig.peerId());
     }

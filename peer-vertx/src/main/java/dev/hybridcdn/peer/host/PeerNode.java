@@ -133,7 +133,9 @@ public final class PeerNode implements HostedPeer {
       return Future.succeededFuture();
     }
     timers.forEach(vertx::cancelTimer);
-    return server.undeploy(vertx);
+    Future<Void> stopped = server.undeploy(vertx);
+    // a peer with a source address of its own has its own client (Shared.forSource)
+    return config.sourceAddress().isEmpty() ? stopped : stopped.eventually(() -> shared.http().close());
   }
 
   /**

@@ -14,4 +14,31 @@ import io.vertx.ext.web.client.WebClient;
  * manifest store.
  */
 record Shared(Vertx vertx, HttpClient http, WebClient client, EventPublisher publisher, Metrics metrics,
-    ManifestStore manifests) {}
+    ManifestStore manifests) {
+
+  /** The client every peer of a host shares; with a source address, one peer's own. */
+  static HttpClient httpClient(Vertx vertx, String sourceAddress) {
+    io.vertx.core.http.HttpClientOptions options = new io.vertx.core.http.HttpClientOptions().setKeepAlive(true)
+        .setTcpNoDelay(true).setDecompressionSupported(false);
+    if (!sourceAddress.isEmpty()) {
+      options.setLocalAddress(sourceAddress);
+    }
+    return vertx.createHttpClient(options, new io.vertx.core.http.PoolOptions().setHttp1MaxSize(32)); // per holder or edge, per host
+  }
+
+  static WebClient webClient(HttpClient http) {
+    return WebClient.wrap(http, new io.vertx.ext.web.client.WebClientOptions().setUserAgent("hybrid-cdn-peer"));
+  }
+
+  /**
+   * For a peer with a source address of its own: its own HTTP client (connections leave from that
+   * address and are never shared with another peer), the rest shared.
+   */
+  Shared forSource(String sourceAddress) {
+    if (sourceAddress.isEmpty()) {
+      return this;
+    }
+    HttpClient own = httpClient(vertx, sourceAddress);
+    return new Shared(vertx, own, webClient(own), publisher, metrics, manifests);
+  }
+}

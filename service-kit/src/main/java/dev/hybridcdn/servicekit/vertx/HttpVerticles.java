@@ -1,5 +1,7 @@
 package dev.hybridcdn.servicekit.vertx;
 
+import dev.hybridcdn.servicekit.network.NetNode;
+import dev.hybridcdn.servicekit.network.ShapedNetwork;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -22,10 +24,21 @@ import java.util.function.Supplier;
 public final class HttpVerticles {
   private HttpVerticles() {}
 
-  /** A running deployment: its id (for {@code vertx.undeploy}) and the bound port. */
-  public record Deployed(String deploymentId, int port) {
-    /** Stops every instance; completes when all listening sockets are closed. */
+  /**
+   * A running deployment: its id (for {@code vertx.undeploy}) and the port clients use (a front's,
+   * when a {@link ShapedNetwork} fronts it, on {@code frontHost}; null otherwise).
+   */
+  public record Deployed(String deploymentId, int port, String frontHost) {
+    public Deployed(String deploymentId, int port) {
+      this(deploymentId, port, null);
+    }
+
+    /** Stops every instance (and the front); completes when all listening sockets are closed. */
     public Future<Void> undeploy(Vertx vertx) {
+      ShapedNetwork network = ShapedNetwork.installed();
+      if (frontHost != null && network != null) {
+        return network.closeFront(frontHost, port).eventually(() -> vertx.undeploy(deploymentId));
+      }
       return vertx.undeploy(deploymentId);
     }
   }
@@ -44,6 +57,15 @@ public final class HttpVerticles {
       Supplier<Handler<HttpServerRequest>> handler, Duration timeout, String what) {
     if (instances < 1) {
       throw new IllegalArgumentException("instances must be at least 1, got " + instances);
+    }
+    ShapedNetwork network = ShapedNetwork.installed();
+    NetNode node = network == null ? null : network.node(options.getHost());
+    if (node != null) {
+      // An emulated network's node: the server on 127.0.0.1, its shaping front on the node's address.
+      HttpServerOptions inner = new HttpServerOptions(options).setHost("127.0.0.1").setPort(freePort("127.0.0.1"));
+      String id = Blocking.await(vertx.deployVerticle(() -> new HttpVerticle(inner, handler.get()),
+          new DeploymentOptions().setInstances(instances)), timeout, what + " could not listen on port " + inner.getPort());
+      return new Deployed(id, network.front(node, options.getPort(), inner.getPort()), node.address());
     }
     int port = options.getPort() == 0 ? freePort(options.getHost()) : options.getPort();
     HttpServerOptions bound = new HttpServerOptions(options).setPort(port);

@@ -1,0 +1,17 @@
+package dev.hybridcdn.ops.eval;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code cdn eval} measured: the tables, the seed tables it could not produce and why, and
+ * the headline figures (also the goals of issue 13), and how the run was made.
+ *
+ * @param tables every table produced, in the seed's order, then listener and goals
+ * @param missing seed tables not produced, id -> reason
+ * @param figures headline figures: {@code hybridAvgLatencyMs}, {@code cdnOnlyAvgLatencyMs},
+ *     {@code failures} (both runs), {@code stalls} (both runs), and the rest the goals use
+ * @param run how it was run: date, machine, model, peers, players, speed-up, wall time
+ */
+public record EvalReport(List<EvalTable> tables, Map<String, String> missing, Map<String, Double> figures,
+    Map<String, Object> run) {}

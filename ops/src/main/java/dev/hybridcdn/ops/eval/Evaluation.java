@@ -1,0 +1,317 @@
+package dev.hybridcdn.ops.eval;
+
+import dev.hybridcdn.ops.demo.Demo;
+import dev.hybridcdn.ops.demo.DemoOptions;
+import dev.hybridcdn.ops.report.Summary;
+import dev.hybridcdn.ops.swarm.PlayerRequest;
+import dev.hybridcdn.ops.swarm.Session;
+import dev.hybridcdn.ops.swarm.Swarm;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code cdn eval}: the seed report's section 6 experiments under an emulated network. One local
+ * stack, one workload and seed, played twice: on a hybrid delivery tier (P2P on) and on a CDN-only
+ * one (P2P off; fresh edges and peers with the same links, {@code Delivery}); both through the
+ * model's latencies and bandwidths. The tables put the seed's numbers (section 6, quoted) beside
+ * ours; the figures are the players' own measurements (request to last byte) and the edges'
+ * {@code EdgeServed} events.
+ */
+public final class Evaluation {
+  /** Seed tables this version does not produce, and why. */
+  static final Map<String, String> MISSING = missing();
+
+  private Evaluation() {}
+
+  private static Map<String, String> missing() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("6.1.3", "scalability is a run of its own: `cdn eval --scale 10,50,100,160`");
+    m.put("6.2.1", "fault tolerance needs `cdn chaos` (the resilience issue); not measured");
+    m.put("6.2.2", "partition detection (5/20/50 peers) is not measured yet");
+    m.put("6.3.1", "memory per component is not measured (see 6.1.3)");
+    m.put("6.3.2", "CPU per operation is not measured");
+    m.put("6.4.1", "cost in dollars is not a measurement");
+    return m;
+  }
+
+  /**
+   * Runs both phases and builds the report.
+   *
+   * @param options the demo's options with {@code baseline} on and a network model set
+   * @param modelName the model's file name (or {@code default.yaml}), for the report
+   * @throws IllegalStateException when the stack or a phase fails
+   */
+  public static EvalReport run(DemoOptions options, String modelName, PrintStream progress) throws InterruptedException {
+    long t0 = System.nanoTime();
+    try (Demo demo = new Demo(options.withBaseline(true), progress)) {
+      Demo.Outcome out = demo.run();
+      Map<String, Object> run = new LinkedHashMap<>();
+      run.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      run.put("machine", machine());
+      run.put("network", modelName);
+      run.put("peers", options.peers());
+      run.put("players", options.swarm().players());
+      run.put("speedup", options.swarm().speedup());
+      run.put("seed", options.swarm().seed());
+      run.put("songs", out.songs());
+      run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+      run.put("peakRssBytes", out.peakRssBytes());
+      return build(Phase.of(out.baseline()), Phase.of(out.hybrid()), run);
+    }
+  }
+
+  /** One delivery tier's run as the tables need it. */
+  record Phase(Summary report, List<PlayerRequest> segments, List<Session> sessions, long failures) {
+    static Phase of(Demo.Phase p) {
+      Swarm.Result r = p.swarm();
+      List<PlayerRequest> segs = r.requests().stream()
+          .filter(q -> !q.failed() && q.kind() == PlayerRequest.Kind.SEGMENT).toList();
+      return new Phase(p.report(), segs, r.sessions(), r.failures().size());
+    }
+
+    List<PlayerRequest> tier(String tier) {
+      return segments.stream().filter(q -> tier.equals(q.source())).toList();
+    }
+
+    long bytes() {
+      return segments.stream().mapToLong(PlayerRequest::bytes).sum();
+    }
+
+    double avgLatencyMs() {
+      return Latency.of(segments).avg();
+    }
+
+    long edgeEgress() {
+      return report.edge() == null ? 0 : report.edge().bytes();
+    }
+
+    long originEgress() {
+      return report.edge() == null ? 0 : report.edge().missBytes();
+    }
+
+    long peerUploads() {
+      return report.peers() == null ? 0 : report.peers().uploadedBytes();
+    }
+
+    int stalls() {
+      return sessions.stream().mapToInt(Session::stalls).sum();
+    }
+  }
+
+  /** Latency of a group of segment requests, ms. */
+  record Latency(long count, double min, double avg, double max, double p95) {
+    static Latency of(List<PlayerRequest> reqs) {
+      if (reqs.isEmpty()) {
+        return new Latency(0, 0, 0, 0, 0);
+      }
+      double[] ms = reqs.stream().mapToDouble(q -> q.latencyMicros() / 1000.0).sorted().toArray();
+      int p95 = (int) Math.ceil(0.95 * ms.length) - 1;
+      return new Latency(ms.length, ms[0], Arrays.stream(ms).average().orElse(0), ms[ms.length - 1],
+          ms[Math.max(0, p95)]);
+    }
+  }
+
+  static EvalReport build(Phase cdn, Phase hybrid, Map<String, Object> run) {
+    List<EvalTable> tables = new ArrayList<>();
+    tables.add(hitRate(cdn, hybrid));
+    tables.add(bandwidth(cdn, hybrid));
+    tables.add(latencyBySource(cdn, hybrid));
+    tables.add(comparison(cdn, hybrid));
+    tables.add(listener(cdn, hybrid));
+    Map<String, Double> figures = new LinkedHashMap<>();
+    figures.put("hybridAvgLatencyMs", hybrid.avgLatencyMs());
+    figures.put("cdnOnlyAvgLatencyMs", cdn.avgLatencyMs());
+    figures.put("failures", (double) (cdn.failures() + hybrid.failures()));
+    figures.put("hybridFailures", (double) hybrid.failures());
+    figures.put("stalls", (double) (cdn.stalls() + hybrid.stalls()));
+    figures.put("hybridStalls", (double) hybrid.stalls());
+    figures.put("hybridSegments", (double) hybrid.segments().size());
+    figures.put("cdnOnlySegments", (double) cdn.segments().size());
+    figures.put("peerShareOfPeerDownloads", share(hybrid.peerUploads(), hybrid.peerUploads() + hybrid.edgeEgress()));
+    figures.put("edgeEgressReduction", cdn.edgeEgress() == 0 ? 0 : 1 - (double) hybrid.edgeEgress() / cdn.edgeEgress());
+    figures.put("originEgressOverDistinctBytes", hybrid.report().uniqueBytes() == 0 ? 0
+        : (double) hybrid.originEgress() / hybrid.report().uniqueBytes());
+    tables.add(goals(figures));
+    return new EvalReport(tables, MISSING, figures, run);
+  }
+
+  private static double share(double part, double whole) {
+    return whole == 0 ? 0 : part / whole;
+  }
+
+  static String pct(double ratio) {
+    return String.format(Locale.ROOT, "%.1f%%", 100 * ratio);
+  }
+
+  static String ms(double v) {
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static EvalTable hitRate(Phase cdn, Phase hybrid) {
+    String[][] seed = {{"Local cache (LRU)", "local", "35%", "0 ms", "35%"}, {"P2P network", "peer", "45%", "25-50 ms", "45%"},
+        {"Edge server", "edge", "15%", "50-100 ms", "15%"}, {"Origin server", "origin", "5%", "100-500 ms", "5%"}};
+    List<List<String>> rows = new ArrayList<>();
+    for (String[] s : seed) {
+      List<PlayerRequest> h = hybrid.tier(s[1]);
+      List<PlayerRequest> c = cdn.tier(s[1]);
+      rows.add(List.of(s[0], s[2], pct(share(h.size(), hybrid.segments().size())), pct(share(c.size(), cdn.segments().size())),
+          s[3], ms(Latency.of(h).avg()), ms(Latency.of(c).avg()), s[4],
+          pct(share(h.stream().mapToLong(PlayerRequest::bytes).sum(), hybrid.bytes()))));
+    }
+    return new EvalTable("6.1.1", "Cache hit rate and latency per level",
+        List.of("Cache level", "Seed hit rate", "Hit rate (hybrid)", "Hit rate (CDN only)", "Seed latency",
+            "Avg latency ms (hybrid)", "Avg latency ms (CDN only)", "Seed bandwidth saved", "Byte share (hybrid)"),
+        rows, "Hit rate = share of the players' segment requests answered by that level (X-CDN-Source: local ="
+            + " the player's own peer had it, often read ahead from other peers). Latency = player request to last"
+            + " byte. Seed: 1000 requests from 50 peers over 1 hour.");
+  }
+
+  private static EvalTable bandwidth(Phase cdn, Phase hybrid) {
+    double cO = share(cdn.originEgress(), cdn.bytes());
+    double cE = share(cdn.edgeEgress(), cdn.bytes());
+    double hO = share(hybrid.originEgress(), hybrid.bytes());
+    double hE = share(hybrid.edgeEgress(), hybrid.bytes());
+    List<List<String>> rows = List.of(
+        List.of("Traditional CDN (CDN only)", "100%", pct(cO), "80%", pct(cE), "180%", pct(cO + cE)),
+        List.of("Hybrid CDN/P2P", "5%", pct(hO), "15%", pct(hE), "20%", pct(hO + hE)),
+        List.of("Reduction", "95%", pct(1 - share(hO, cO)), "81%", pct(1 - share(hE, cE)), "89%",
+            pct(1 - share(hO + hE, cO + cE))));
+    return new EvalTable("6.1.2", "Bandwidth against a traditional CDN",
+        List.of("Architecture", "Seed origin", "Origin egress", "Seed edge", "Edge egress", "Seed total", "Total"), rows,
+        "Egress as a share of the bytes delivered to players: origin egress = bytes the origin sent the edges (edge"
+            + " misses, read-ahead included; EdgeServed), edge egress = bytes the edges sent peers. The seed's"
+            + " traditional CDN row is our CDN-only run (P2P off) on the same workload.");
+  }
+
+  private static EvalTable latencyBySource(Phase cdn, Phase hybrid) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(latencyRow("Local cache", "0 / 0 / 1 / 1", Latency.of(hybrid.tier("local"))));
+    rows.add(latencyRow("P2P (1 hop)", "15 / 28 / 45 / 42", Latency.of(hybrid.tier("peer"))));
+    rows.add(List.of("P2P (2-3 hops)", "30 / 55 / 90 / 85", "-", "-",
+        "not applicable: a peer fetches a segment from its holder directly, never relayed"));
+    rows.add(latencyRow("Edge server", "20 / 65 / 120 / 110", Latency.of(hybrid.tier("edge"))));
+    rows.add(latencyRow("Origin server", "100 / 250 / 500 / 450", Latency.of(hybrid.tier("origin"))));
+    rows.add(latencyRow("Edge server (CDN only run)", "", Latency.of(cdn.tier("edge"))));
+    rows.add(latencyRow("Origin server (CDN only run)", "", Latency.of(cdn.tier("origin"))));
+    rows.add(latencyRow("Local (CDN only run)", "", Latency.of(cdn.tier("local"))));
+    return new EvalTable("6.1.4", "Latency by source, ms (min / avg / max / p95)",
+        List.of("Source", "Seed", "Ours (hybrid)", "Requests", "Note"), rows,
+        "Player request to last byte through the player's own peer (X-CDN-Source, X-CDN-Hops); hybrid run unless"
+            + " named.");
+  }
+
+  private static List<String> latencyRow(String name, String seed, Latency l) {
+    return List.of(name, seed, l.count() == 0 ? "-" : String.format(Locale.ROOT, "%.1f / %.1f / %.1f / %.1f", l.min(),
+        l.avg(), l.max(), l.p95()), Long.toString(l.count()), "");
+  }
+
+  private static EvalTable comparison(Phase cdn, Phase hybrid) {
+    double cHit = 1 - share(cdn.tier("origin").size(), cdn.segments().size());
+    double hHit = 1 - share(hybrid.tier("origin").size(), hybrid.segments().size());
+    double cLoad = share(cdn.originEgress(), cdn.bytes());
+    double hLoad = share(hybrid.originEgress(), hybrid.bytes());
+    List<List<String>> rows = List.of(
+        List.of("Cache hit rate", "60%", "80%", "+33%", pct(cHit), pct(hHit), relative(hHit, cHit)),
+        List.of("Average latency", "80 ms", "35 ms", "-56%", ms(cdn.avgLatencyMs()) + " ms", ms(hybrid.avgLatencyMs()) + " ms",
+            relative(hybrid.avgLatencyMs(), cdn.avgLatencyMs())),
+        List.of("Origin load", "40%", "5%", "-88%", pct(cLoad), pct(hLoad), relative(hLoad, cLoad)));
+    return new EvalTable("6.4.2", "Performance against a traditional CDN",
+        List.of("Metric", "Seed CDN", "Seed hybrid", "Seed change", "CDN only", "Hybrid", "Change"), rows,
+        "Cache hit rate = segment requests not answered by the origin; origin load = origin egress / bytes"
+            + " delivered. The seed's 'Scalability: Limited/High' row is not a measurement.");
+  }
+
+  private static String relative(double now, double before) {
+    return before == 0 ? "-" : String.format(Locale.ROOT, "%+.0f%%", 100 * (now / before - 1));
+  }
+
+  private static EvalTable listener(Phase cdn, Phase hybrid) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("songs played (sessions)", Integer.toString(cdn.sessions().size()), Integer.toString(hybrid.sessions().size())));
+    rows.add(List.of("startup time avg / p95, ms", startup(cdn.sessions()), startup(hybrid.sessions())));
+    rows.add(List.of("stalls (count)", Integer.toString(cdn.stalls()), Integer.toString(hybrid.stalls())));
+    rows.add(List.of("stalled, s (wall)", stallSeconds(cdn.sessions()), stallSeconds(hybrid.sessions())));
+    rows.add(List.of("stall ratio", pct(stallRatio(cdn.sessions())), pct(stallRatio(hybrid.sessions()))));
+    rows.add(List.of("average bitrate, kbit/s", kbps(cdn.sessions()), kbps(hybrid.sessions())));
+    rows.add(List.of("rendition switches per song", switches(cdn.sessions()), switches(hybrid.sessions())));
+    rows.add(List.of("failed requests", Long.toString(cdn.failures()), Long.toString(hybrid.failures())));
+    return new EvalTable("listener", "What a listener feels (not in the seed)", List.of("Metric", "CDN only", "Hybrid"), rows,
+        "hls.js-like players: 30 s buffer, EWMA bandwidth estimate (3 s / 9 s half-lives), up-switch at 0.7 and"
+            + " stay at 0.95 of the estimate; startup = master playlist request to first segment; stall ratio ="
+            + " stalled / (stalled + played), wall time at the run's speed-up.");
+  }
+
+  private static String startup(List<Session> s) {
+    double[] v = s.stream().mapToDouble(Session::startupMs).filter(x -> x >= 0).sorted().toArray();
+    if (v.length == 0) {
+      return "-";
+    }
+    return ms(Arrays.stream(v).average().orElse(0)) + " / " + ms(v[Math.max(0, (int) Math.ceil(0.95 * v.length) - 1)]);
+  }
+
+  private static String stallSeconds(List<Session> s) {
+    return String.format(Locale.ROOT, "%.2f", s.stream().mapToDouble(Session::stallMs).sum() / 1000);
+  }
+
+  static double stallRatio(List<Session> s) {
+    double stalled = s.stream().mapToDouble(Session::stallMs).sum();
+    double played = s.stream().mapToDouble(Session::playedWallMs).sum();
+    return share(stalled, stalled + played);
+  }
+
+  private static String kbps(List<Session> s) {
+    double media = s.stream().mapToDouble(Session::playedMediaMs).sum();
+    double bits = s.stream().mapToDouble(Session::bitrateMediaBitsMs).sum();
+    return media == 0 ? "-" : String.format(Locale.ROOT, "%.0f", bits / media / 1000);
+  }
+
+  private static String switches(List<Session> s) {
+    return s.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", s.stream().mapToInt(Session::switches).average().orElse(0));
+  }
+
+  private static EvalTable goals(Map<String, Double> f) {
+    List<List<String>> rows = new ArrayList<>();
+    double h = f.get("hybridAvgLatencyMs");
+    double c = f.get("cdnOnlyAvgLatencyMs");
+    rows.add(goal("hybrid average latency <= half of CDN only's", ms(h) + " vs " + ms(c) + " ms", h <= c / 2));
+    rows.add(goal("share of peers' downloads from other peers >= 90%", pct(f.get("peerShareOfPeerDownloads")),
+        f.get("peerShareOfPeerDownloads") >= 0.9));
+    rows.add(goal("edge egress >= 90% below CDN only", pct(f.get("edgeEgressReduction")), f.get("edgeEgressReduction") >= 0.9));
+    rows.add(goal("origin egress <= 1.1 x distinct bytes played",
+        String.format(Locale.ROOT, "%.2f x", f.get("originEgressOverDistinctBytes")), f.get("originEgressOverDistinctBytes") <= 1.1));
+    rows.add(goal("0 stalls (hybrid)", String.format(Locale.ROOT, "%.0f", f.get("hybridStalls")), f.get("hybridStalls") == 0));
+    rows.add(goal("0 failed requests (both runs)", String.format(Locale.ROOT, "%.0f", f.get("failures")), f.get("failures") == 0));
+    rows.add(List.of("heap <= 1 MB per serving peer at 1000 peers", "see cdn eval --scale (6.1.3)", "-"));
+    return new EvalTable("goals", "Goals of issue 13 under this model", List.of("Goal", "Measured", "Met"), rows,
+        "Peers' downloads = peer-to-peer uploads (heartbeats) + edge egress.");
+  }
+
+  private static List<String> goal(String name, String value, boolean met) {
+    return List.of(name, value, met ? "yes" : "NO");
+  }
+
+  static String machine() {
+    long memKb = 0;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          memKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      memKb = 0;
+    }
+    return String.format(Locale.ROOT, "%d cores, %.0f GiB RAM, %s %s, Java %s", Runtime.getRuntime().availableProcessors(),
+        memKb / 1048576.0, System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
+  }
+}

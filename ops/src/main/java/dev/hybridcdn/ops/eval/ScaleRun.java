@@ -1,0 +1,164 @@
+package dev.hybridcdn.ops.eval;
+
+import dev.hybridcdn.ops.stack.Delivery;
+import dev.hybridcdn.ops.stack.LocalStack;
+import dev.hybridcdn.ops.stack.MediaFiles;
+import dev.hybridcdn.ops.stack.StackOptions;
+import dev.hybridcdn.ops.swarm.PeerDirectory;
+import dev.hybridcdn.ops.swarm.Swarm;
+import dev.hybridcdn.ops.swarm.SwarmOptions;
+import dev.hybridcdn.servicekit.network.NetworkModel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Table 6.1.3 (scalability): for each peer count, a hybrid delivery tier of that many peers in this
+ * JVM (host mode) under the network model, one player per peer playing while the figures are
+ * sampled once a second, so peers are measured serving, not idle. Memory per peer = (live heap
+ * after a full GC while serving - live heap before the tier started) / peers; RSS likewise from
+ * {@code /proc/self/status}; CPU = this JVM's share of all cores, averaged over the swarm;
+ * connections = node-to-node TCP connections open at the fronts (the most seen). Cached segment
+ * bytes live off the heap (peer-vertx {@code CachedSegment.offHeap}), so only RSS counts them. The whole stack
+ * (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players) shares the JVM and the
+ * machine; the seed ran one process per peer.
+ */
+final class ScaleRun {
+  private ScaleRun() {}
+
+  /** One row: figures while {@code peers} peers served. */
+  record Row(int peers, double heapPerPeerMb, double rssPerPeerMb, double heapMb, double rssMb, double cpuPct,
+      long connections, long segments, long failures) {}
+
+  /** The table and the failed player requests of all rows. */
+  record Outcome(EvalTable table, long failures) {}
+
+  static Outcome run(Path dataDir, Path media, NetworkModel model, List<Integer> counts, SwarmOptions base,
+      PrintStream progress) throws InterruptedException {
+    List<Row> rows = new ArrayList<>();
+    try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
+        32L << 20, 1, null, model), line -> progress.println("• " + line))) {
+      List<Path> files = MediaFiles.list(media).stream().sorted(Comparator.comparingLong(ScaleRun::size)).limit(2).toList();
+      stack.ingest(files, line -> progress.println("• " + line));
+      for (int n : counts) {
+        rows.add(row(stack, n, base, progress, rows.isEmpty()));
+      }
+    }
+    List<List<String>> cells = new ArrayList<>();
+    String[][] seed = {{"10", "12 MB", "120 MB", "2%", "30"}, {"50", "13 MB", "650 MB", "8%", "150"},
+        {"100", "14 MB", "1.4 GB", "15%", "300"}, {"160", "15 MB", "2.4 GB", "24%", "480"}};
+    for (Row r : rows) {
+      String[] s = null;
+      for (String[] candidate : seed) {
+        if (candidate[0].equals(Integer.toString(r.peers()))) {
+          s = candidate;
+        }
+      }
+      cells.add(List.of(r.peers() + " peers", s == null ? "-" : s[1],
+          Double.isNaN(r.rssPerPeerMb()) ? String.format(Locale.ROOT, "%.2f MB heap", r.heapPerPeerMb())
+              : String.format(Locale.ROOT, "%.2f MB heap, %.2f MB RSS", r.heapPerPeerMb(), r.rssPerPeerMb()),
+          s == null ? "-" : s[2], String.format(Locale.ROOT, "%.0f MB heap, %.0f MB RSS (whole JVM)", r.heapMb(), r.rssMb()),
+          s == null ? "-" : s[3], String.format(Locale.ROOT, "%.0f%%", r.cpuPct()),
+          s == null ? "-" : s[4], r.connections() < 0 ? "- (no model)" : Long.toString(r.connections()),
+          r.segments() + " segments, " + r.failures() + " failed"));
+    }
+    long failures = rows.stream().mapToLong(Row::failures).sum();
+    return new Outcome(new EvalTable("6.1.3", "Scalability: peers hosted in one JVM, measured while serving",
+        List.of("Peers", "Seed memory per peer", "Memory per peer", "Seed total", "Total", "Seed CPU", "CPU",
+            "Seed connections", "Connections", "Workload"), cells,
+        "Per peer = (live heap after a full GC while serving - before the tier) / peers; RSS per peer likewise, for"
+            + " the first count of a run only (the JVM keeps and reuses memory; run one count per JVM for each); totals are"
+            + " the whole JVM (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players included); CPU ="
+            + " this JVM's share of all cores, swarm average; connections = node-to-node TCP connections open at the"
+            + " shaping fronts, most seen. One player per peer, 6 segments each. Peers keep cached segments off"
+            + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), failures);
+  }
+
+  /**
+   * @param firstTier true for the first tier of the JVM: only then is the RSS growth its own (the JVM
+   *     keeps and reuses memory a closed tier used), so later rows report no RSS per peer (NaN)
+   */
+  private static Row row(LocalStack stack, int n, SwarmOptions base, PrintStream progress, boolean firstTier)
+      throws InterruptedException {
+    System.gc();
+    double heap0 = heapMb();
+    double rss0 = rssMb();
+    progress.printf(Locale.ROOT, "• [scale %d] starting %d peers (heap %.0f MB, RSS %.0f MB before)%n", n, n, heap0, rss0);
+    Delivery d = stack.startDelivery("s" + n + "-", n, true);
+    try (Swarm swarm = new Swarm(stack.originUrl(), new PeerDirectory(d.peers()), null,
+        base.withPlayers(n).withSongs(1, 6).withChurn(0, 0.5, 2))) {
+      AtomicBoolean running = new AtomicBoolean(true);
+      double[] cpu = {0, 0};
+      long[] connections = {0};
+      double[] liveHeap = {0};
+      Thread sampler = new Thread(() -> {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        int i = 0;
+        while (running.get()) {
+          try {
+            Thread.sleep(1000); // sampling period
+          } catch (InterruptedException e) {
+            return;
+          }
+          double load = os.getProcessCpuLoad();
+          if (load >= 0) {
+            cpu[0] += load;
+            cpu[1]++;
+          }
+          connections[0] = stack.network() == null ? -1 : Math.max(connections[0], stack.network().openConnections());
+          if (++i == 15) { // mid-swarm: every peer has joined and plays
+            System.gc();
+            liveHeap[0] = heapMb();
+          }
+        }
+      }, "scale-sampler");
+      sampler.setDaemon(true);
+      sampler.start();
+      Swarm.Result result = swarm.run();
+      running.set(false);
+      sampler.join(5000);
+      double heap = liveHeap[0] > 0 ? liveHeap[0] : heapMb();
+      double rss = rssMb();
+      long segments = result.requests().stream()
+          .filter(r -> !r.failed() && r.kind() == dev.hybridcdn.ops.swarm.PlayerRequest.Kind.SEGMENT).count();
+      Row row = new Row(n, (heap - heap0) / n, firstTier ? (rss - rss0) / n : Double.NaN, heap, rss, cpu[1] == 0 ? 0 : 100 * cpu[0] / cpu[1],
+          connections[0], segments, result.failures().size());
+      progress.printf(Locale.ROOT, "• [scale %d] %s%n", n, row);
+      return row;
+    } finally {
+      d.close();
+    }
+  }
+
+  private static double heapMb() {
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
+  }
+
+  private static double rssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    return 0;
+  }
+
+  private static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+}

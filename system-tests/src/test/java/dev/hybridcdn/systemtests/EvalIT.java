@@ -1,0 +1,65 @@
+package dev.hybridcdn.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hybridcdn.ops.eval.EvalCommand;
+import dev.hybridcdn.ops.eval.EvalRender;
+import dev.hybridcdn.ops.eval.EvalReport;
+import dev.hybridcdn.ops.eval.Evaluation;
+import dev.hybridcdn.ops.report.JsonReport;
+import dev.hybridcdn.ops.stack.NetworkOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code cdn eval --quick --json} in process: the whole stack under the shipped network model
+ * (every HTTP exchange between origin, edges and peers through the shaping fronts), the quick
+ * workload played on a hybrid and a CDN-only delivery tier. Every table is present, nothing failed,
+ * and the hybrid's average latency is below CDN only's (issue 13; measured on 2026-11-29 it is not:
+ * peer uplinks of 2-20 Mbit/s make a P2P transfer slower than a Gbit edge, see ops README).
+ */
+class EvalIT {
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+  /** The {@code --json} document of one quick evaluation, shared by the tests. */
+  private static JsonNode doc;
+
+  @BeforeAll
+  static void evaluate() throws Exception {
+    Path data = Files.createTempDirectory("cdn-eval-it-");
+    EvalReport report = Evaluation.run(EvalCommand.quick(data, ROOT.resolve("media")).withNetwork(NetworkOption.shipped()),
+        "default.yaml", System.err);
+    System.err.println(EvalRender.text(report));
+    doc = JsonReport.mapper().readTree(EvalRender.json(report));
+  }
+
+  @Test
+  void everyTableIsPresentAndNoRequestFailed() {
+
+    List<String> ids = new ArrayList<>();
+    doc.get("tables").forEach(t -> {
+      ids.add(t.get("id").asText());
+      assertThat(t.get("rows").size()).as("rows of %s", t.get("id")).isGreaterThan(0);
+    });
+    assertThat(ids).containsExactly("6.1.1", "6.1.2", "6.1.4", "6.4.2", "listener", "goals");
+    assertThat(doc.get("missing").has("6.2.1")).isTrue();
+    JsonNode f = doc.get("figures");
+    assertThat(f.get("failures").asDouble()).as("failed requests, both runs").isZero();
+    assertThat(f.get("hybridSegments").asDouble()).isGreaterThan(0);
+    assertThat(f.get("cdnOnlySegments").asDouble()).isEqualTo(f.get("hybridSegments").asDouble());
+  }
+
+  @Test
+  @Disabled("issue 13 goal not met yet: under the shipped model a player's miss waits on a 2-20 Mbit/s"
+      + " holder (hybrid 268 ms vs CDN only 11 ms on 2026-11-29); enabled again with the urgent-fetch fix")
+  void theHybridsAverageLatencyIsBelowCdnOnlys() {
+    JsonNode f = doc.get("figures");
+    assertThat(f.get("hybridAvgLatencyMs").asDouble()).as("hybrid vs CDN-only average player latency, ms")
+        .isLessThan(f.get("cdnOnlyAvgLatencyMs").asDouble());
+  }
+}
