@@ -137,7 +137,10 @@ class EdgeServerIT {
     assertThat(metrics).contains("cdn_edge_requests_total{result=\"miss\"}")
         .contains("cdn_edge_requests_total{result=\"hit_memory\"}")
         .contains("cdn_edge_requests_total{result=\"hit_db\"}")
-        .contains("cdn_edge_origin_fetches_total").contains("cdn_events_dropped_total");
+        .contains("cdn_edge_origin_fetches_total").contains("cdn_events_dropped_total")
+        .containsPattern("cdn_edge_bytes_total\\{result=\"miss\"} [1-9]")
+        // a histogram Grafana can sum across edges: fixed buckets, le="10.0" the last before +Inf
+        .containsPattern("cdn_edge_request_latency_seconds_bucket\\{[^}]*le=\"10\\.0\"[^}]*} [1-9]");
 
     // One EdgeServed per request, in Kafka, with the tier of each answer.
     List<EdgeServed> served = readEdgeEvents(id, 4);

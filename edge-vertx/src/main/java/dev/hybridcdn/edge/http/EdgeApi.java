@@ -21,8 +21,10 @@ import dev.hybridcdn.servicekit.http.PlayerCors;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
+import dev.hybridcdn.servicekit.metrics.LatencyHistogram;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +78,8 @@ public final class EdgeApi {
   private final Metrics metrics;
   private final Health health;
   private final Map<EdgeResult, Counter> requests = new EnumMap<>(EdgeResult.class);
+  private final Map<EdgeResult, Counter> bytesServed = new EnumMap<>(EdgeResult.class);
+  private final Map<EdgeResult, Timer> latency = new EnumMap<>(EdgeResult.class);
   private final Map<EdgeResult, String> cacheHeader = new EnumMap<>(EdgeResult.class);
   private final long retryAfterSeconds;
   private final WriteTimeout writeTimeout;
@@ -98,6 +103,12 @@ public final class EdgeApi {
     for (EdgeResult r : EdgeResult.values()) {
       requests.put(r, Counter.builder("cdn.edge.requests").description("segment requests answered, by tier")
           .tag("result", r.name().toLowerCase(Locale.ROOT)).register(metrics.registry()));
+      bytesServed.put(r, Counter.builder("cdn.edge.bytes").baseUnit("bytes")
+          .description("segment body bytes sent (the CDN's egress), by tier")
+          .tag("result", r.name().toLowerCase(Locale.ROOT)).register(metrics.registry()));
+      latency.put(r, LatencyHistogram.register(metrics.registry(), "cdn.edge.request.latency",
+          "a segment request, arrival to the answer handed to the socket, by tier", "result",
+          r.name().toLowerCase(Locale.ROOT)));
       cacheHeader.put(r, r.name().replace('_', '-'));
     }
   }
@@ -193,6 +204,8 @@ public final class EdgeApi {
       SegmentService.Served served = ar.result();
       long bytes = send(ctx, served);
       requests.get(served.result()).increment();
+      bytesServed.get(served.result()).increment(bytes);
+      latency.get(served.result()).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
       publish(served, bytes, startNanos, requesterPeerId);
     });
   }

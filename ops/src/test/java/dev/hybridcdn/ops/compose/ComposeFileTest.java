@@ -210,14 +210,18 @@ class ComposeFileTest {
     }
     assertThat(queried).as("metrics the dashboard queries").isNotEmpty();
     for (String name : queried) {
-      // Micrometer's Prometheus names: dots become underscores, counters get _total.
-      String meter = name.replaceFirst("_total$", "").replace('_', '.');
+      // Micrometer's Prometheus names: dots become underscores, counters get _total, timers
+      // _seconds_bucket/_count/_sum/_max.
+      String meter = name.replaceFirst("_total$", "").replaceFirst("_seconds_(bucket|count|sum|max)$", "")
+          .replace('_', '.');
       assertThat(meters).as("%s is exported by a service (a meter named %s)", name, meter).contains(meter);
     }
   }
 
   private static final Pattern PROMETHEUS_NAME = Pattern.compile("\\bcdn_[a-z_]+\\b");
-  private static final Pattern METER_NAME = Pattern.compile("builder\\(\"(cdn\\.[a-z.]+)\"");
+  /** {@code Counter.builder("cdn.x")} and the like, and service-kit's {@code LatencyHistogram.register(registry, "cdn.x", ...)}. */
+  private static final Pattern METER_NAME =
+      Pattern.compile("(?:builder\\(|LatencyHistogram\\.register\\([^,]+, )\"(cdn\\.[a-z.]+)\"");
 
   /** Names of every Micrometer meter the modules register ({@code Counter.builder("cdn.x")} and the like). */
   private static Set<String> meterNames() throws IOException {

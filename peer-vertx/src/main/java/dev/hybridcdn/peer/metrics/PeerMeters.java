@@ -1,11 +1,14 @@
 package dev.hybridcdn.peer.metrics;
 
 import dev.hybridcdn.schemas.events.Tier;
+import dev.hybridcdn.servicekit.metrics.LatencyHistogram;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One peer's counters in the host's Prometheus registry, each tagged {@code peer=<id>}:
@@ -19,6 +22,7 @@ public final class PeerMeters {
   private final MeterRegistry registry;
   private final Map<Tier, Counter> requests = new EnumMap<>(Tier.class);
   private final Map<Tier, Counter> bytes = new EnumMap<>(Tier.class);
+  private final Map<Tier, Timer> latency = new EnumMap<>(Tier.class);
   private final Counter uploads;
   private final Counter rejections;
   private final Counter integrityFailures;
@@ -32,6 +36,9 @@ public final class PeerMeters {
           .description("player segment requests answered, by where the bytes came from").register(registry));
       bytes.put(t, Counter.builder("cdn.peer.player.bytes").tag("source", source).tag("peer", peerId)
           .baseUnit("bytes").description("segment bytes sent to players, by source").register(registry));
+      latency.put(t, LatencyHistogram.register(registry, "cdn.peer.player.latency",
+          "a player's segment request, arrival to the answer handed to the socket, by source", "source", source,
+          "peer", peerId));
     }
     uploads = Counter.builder("cdn.peer.uploads").tag("peer", peerId)
         .description("segments uploaded to other peers").register(registry);
@@ -43,9 +50,16 @@ public final class PeerMeters {
         .description("connections closed because an answer was not taken within WRITE_TIMEOUT_MS").register(registry);
   }
 
-  public void delivered(Tier tier, long byteCount) {
+  /**
+   * One answered player request.
+   *
+   * @param byteCount body bytes sent
+   * @param latencyNanos from the request's arrival to the answer written, ns
+   */
+  public void delivered(Tier tier, long byteCount, long latencyNanos) {
     requests.get(tier).increment();
     bytes.get(tier).increment(byteCount);
+    latency.get(tier).record(latencyNanos, TimeUnit.NANOSECONDS);
   }
 
   public void uploaded() {

@@ -145,9 +145,10 @@ public final class PlayerRoute {
     SegmentResponse.send(ctx, seg, range, writeTimeout);
     long sent = SegmentResponse.length(range, seg);
     if (sent >= 0) {
-      meters.delivered(tier, sent);
+      long latencyNs = System.nanoTime() - startNs;
+      meters.delivered(tier, sent, latencyNs);
       events.delivered(requestId(), id.toString(), id.songId(), id.rendition(), tier, sourceId,
-          sent, (System.nanoTime() - startNs) / 1000, hops, attempts);
+          sent, latencyNs / 1000, hops, attempts);
     }
   }
 
