@@ -266,8 +266,19 @@ public final class LocalStack implements AutoCloseable {
    * @return the results, in file order
    */
   public List<IngestResult> ingest(List<Path> files, Consumer<String> progress) {
+    return ingest(originConfig(), files, progress);
+  }
+
+  /**
+   * Ingests audio files with FFmpeg into the PostgreSQL and Kafka of {@code config}, in this JVM
+   * (song id and title from the file names, {@link MediaFiles}).
+   *
+   * @param progress one line per song
+   * @return the results, in file order
+   */
+  public static List<IngestResult> ingest(OriginConfig config, List<Path> files, Consumer<String> progress) {
     List<IngestResult> results = new ArrayList<>();
-    try (Ingester ingester = Ingester.start(originConfig())) {
+    try (Ingester ingester = Ingester.start(config)) {
       for (Path f : files) {
         IngestResult r = ingester.ingest(f, MediaFiles.songId(f), MediaFiles.title(f));
         progress.accept(String.format(Locale.ROOT, "ingested %-28s %3d s of audio, %d renditions, in %.1f s",
