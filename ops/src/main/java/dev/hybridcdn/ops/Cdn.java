@@ -1,6 +1,7 @@
 package dev.hybridcdn.ops;
 
 import dev.hybridcdn.ops.bench.BenchCommand;
+import dev.hybridcdn.ops.chaos.ChaosCommand;
 import dev.hybridcdn.ops.demo.DemoCommand;
 import dev.hybridcdn.ops.processes.PsCommand;
 import dev.hybridcdn.ops.replay.EventsCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cdn", mixinStandardHelpOptions = true, version = "hybrid-cdn 0.1.0", usageHelpWidth = 120,
     description = "hybrid-cdn operator tools: demo, local stack, swarm simulation, replay analysis, benchmarks.",
     commandListHeading = "%nCommands:%n",
-    subcommands = {DemoCommand.class, UpCommand.class, PsCommand.class, IngestCommand.class, SwarmCommand.class, ReplayCommand.class,
+    subcommands = {DemoCommand.class, UpCommand.class, PsCommand.class, ChaosCommand.class, IngestCommand.class, SwarmCommand.class, ReplayCommand.class,
         EventsCommand.class, BenchCommand.class})
 public final class Cdn implements Callable<Integer> {
   public static final int EXIT_FAILURE = 1;

@@ -43,21 +43,24 @@ final class Playback {
   private final SwarmOptions options;
   private final Consumer<PlayerRequest> record;
   private final AtomicLong failovers;
+  private final AtomicLong stallMicros;
   private final AtomicBoolean stopped;
 
   /**
    * @param record receives every final request outcome
    * @param failovers counts requests made again elsewhere
+   * @param stallMicros adds up the players' stalls ({@link #stall})
    * @param stopped set when the run stops (players stop between requests)
    */
   Playback(Vertx vertx, WebClient client, PeerDirectory peers, SwarmOptions options, Consumer<PlayerRequest> record,
-      AtomicLong failovers, AtomicBoolean stopped) {
+      AtomicLong failovers, AtomicLong stallMicros, AtomicBoolean stopped) {
     this.vertx = vertx;
     this.client = client;
     this.peers = peers;
     this.options = options;
     this.record = record;
     this.failovers = failovers;
+    this.stallMicros = stallMicros;
     this.stopped = stopped;
   }
 
@@ -116,12 +119,31 @@ final class Playback {
     } else {
       due.complete();
     }
-    return due.future().compose(v -> steer(s)).compose(v -> segment(player, s, n)).compose(r -> {
+    return due.future().compose(v -> steer(s)).compose(v -> {
+      long asked = System.nanoTime();
+      return segment(player, s, n).onSuccess(r -> stall(s, n, asked));
+    }).compose(r -> {
       if (s.segments == null) {
         return Future.succeededFuture(); // the song was cut short by --max-segments before it started
       }
       return playSegments(player, s, n + 1, songStartNanos, playedMs + s.segments.get(n).durationMs());
     });
+  }
+
+  /**
+   * A stall: the player holds the segment it is playing and asks for the next one as that one
+   * starts (the pacing above), so it runs dry when segment n, failovers included, takes longer
+   * than segment n-1 plays (its duration / speed-up). The excess is added up, wall-clock.
+   */
+  private void stall(Song s, int n, long askedNanos) {
+    if (s.segments == null || n == 0 || n >= s.segments.size()) { // before segment 0 plays: start-up, not a stall
+      return;
+    }
+    long tookMicros = (System.nanoTime() - askedNanos) / 1000;
+    long playsMicros = (long) (s.segments.get(n - 1).durationMs() * 1000 / options.speedup());
+    if (tookMicros > playsMicros) {
+      stallMicros.addAndGet(tookMicros - playsMicros);
+    }
   }
 
   /** Segment n on the current pathway, its media playlist loaded first when the pathway changed. */
@@ -212,7 +234,8 @@ final class Playback {
           }
           record.accept(new PlayerRequest(player, peer.peerId(), kind, url, r == null ? 0 : r.statusCode(),
               source == null ? null : source.toLowerCase(Locale.ROOT), r == null ? -1 : Swarm.hops(r.getHeader(CdnHeaders.HOPS)),
-              r == null || r.body() == null ? 0 : r.body().length(), micros, now, error));
+              r == null || r.body() == null ? 0 : r.body().length(), micros, now, error,
+              error == null && kind == PlayerRequest.Kind.SEGMENT ? sha256(r.body()) : null));
           return error == null ? Future.succeededFuture(r) : Future.failedFuture(error);
         });
   }
@@ -242,6 +265,15 @@ final class Playback {
     /** True when the media playlist in use is the current pathway's. */
     boolean current() {
       return segments != null && pathways.current().equals(segmentsPathway);
+    }
+  }
+
+  private static String sha256(Buffer body) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(body == null ? new byte[0] : body.getBytes()));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

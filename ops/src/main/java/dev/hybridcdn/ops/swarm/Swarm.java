@@ -47,9 +47,11 @@ public final class Swarm implements AutoCloseable {
    * @param crashes peers crashed by churn
    * @param failovers requests that failed and were made again on the next pathway (or, for a master
    *     playlist, at another peer), as hls.js does; not failures
+   * @param stallMillis time players ran dry, summed over players, wall-clock ms: a segment (its
+   *     failovers included) that took longer than the previous segment plays (duration / speed-up)
    */
   public record Result(List<PlayerRequest> requests, Duration wallTime, int joins, int cleanLeaves, int crashes,
-      long failovers) {
+      long failovers, long stallMillis) {
     /** The players' view as an analysis (source {@code players}): segments by tier, failures. */
     public DeliveryAnalysis analysis() {
       DeliveryAnalysis a = new DeliveryAnalysis("players", true);
@@ -85,6 +87,7 @@ public final class Swarm implements AutoCloseable {
   private final AtomicInteger cleanLeaves = new AtomicInteger();
   private final AtomicInteger crashes = new AtomicInteger();
   private final AtomicLong failovers = new AtomicLong();
+  private final AtomicLong stallMicros = new AtomicLong();
   private final Playback playback;
 
   /**
@@ -101,7 +104,7 @@ public final class Swarm implements AutoCloseable {
     this.peers = peers;
     this.churn = churn;
     this.options = options;
-    this.playback = new Playback(vertx, client, peers, options, this::record, failovers, stopped);
+    this.playback = new Playback(vertx, client, peers, options, this::record, failovers, stallMicros, stopped);
   }
 
   /** Segments answered so far (progress). */
@@ -112,6 +115,13 @@ public final class Swarm implements AutoCloseable {
   /** Segment bytes received so far. */
   public long bytesDone() {
     return bytesDone.get();
+  }
+
+  /** Every request with an outcome so far, in completion order (a copy). */
+  public List<PlayerRequest> requestsSoFar() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
   }
 
   /** Failed requests so far. */
@@ -164,7 +174,8 @@ public final class Swarm implements AutoCloseable {
     synchronized (requests) {
       copy = List.copyOf(requests);
     }
-    return new Result(copy, wall, joins.get(), cleanLeaves.get(), crashes.get(), failovers.get());
+    return new Result(copy, wall, joins.get(), cleanLeaves.get(), crashes.get(), failovers.get(),
+        stallMicros.get() / 1000);
   }
 
   private List<String> catalog() {
@@ -258,6 +269,14 @@ public final class Swarm implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("churn step failed: {}", e.toString());
     }
+  }
+
+  /**
+   * Ends the run from another thread: players stop between requests (none is cut off mid-request)
+   * and {@link #run()} returns once each has.
+   */
+  public void stop() {
+    stopped.set(true);
   }
 
   /** The {@code X-CDN-Hops} header as a count, -1 when absent or not a small number. */
