@@ -59,14 +59,20 @@ public final class ChaosCommand implements Callable<Integer> {
           line -> err.println("• " + line));
       StackEnv.write(own.env());
     }
+    ProcessStack started = own;
+    // Ctrl-C while the scenarios run stops the stack chaos started, as cdn up would.
+    Thread stopper = new Thread(() -> stop(started), "chaos-shutdown");
+    Runtime.getRuntime().addShutdownHook(stopper);
     List<ChaosRow> rows;
     try {
       rows = new Chaos(file, StackEnv.media(), new Chaos.Options(players, speedup, seed), line -> err.println("• " + line))
           .run(which);
     } finally {
-      if (own != null) {
-        StackEnv.clear();
-        own.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopper);
+        stop(started);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook stops the stack
       }
     }
     if (json) {
@@ -75,6 +81,13 @@ public final class ChaosCommand implements Callable<Integer> {
       print(rows, System.out);
     }
     return rows.stream().allMatch(r -> r.failed() == 0) ? 0 : Cdn.EXIT_CHECK;
+  }
+
+  private static void stop(ProcessStack own) {
+    if (own != null) {
+      StackEnv.clear();
+      own.close();
+    }
   }
 
   /** The table: one line per scenario, then each scenario's note. */

@@ -71,6 +71,7 @@ public final class ProcessStack implements AutoCloseable {
   private final Map<String, String> env;
   private final Instant startedAt = Instant.now();
   private volatile StackFile file;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ProcessStack(Layout layout, EmbeddedStores stores, BrokerProcess kafka, Map<String, String> env) {
     this.layout = layout;
@@ -114,7 +115,8 @@ public final class ProcessStack implements AutoCloseable {
         + " Redis 127.0.0.1:%d ready in %.1f s", kafkaPort, kafka.join().pid(), stores.join().postgresPort(),
         stores.join().redisPort(), (System.nanoTime() - t0) / 1e9));
     ProcessStack stack = new ProcessStack(layout, stores.join(), kafka.join(),
-        baseEnv(kafka.join().bootstrapServers(), stores.join()));
+        LocalStack.baseEnv(kafka.join().bootstrapServers(), "cdn.", stores.join().postgresPort(),
+            stores.join().redisUrl()));
     try {
       stack.launchServices(progress);
       CompletableFuture<List<IngestResult>> ingested =
@@ -129,19 +131,6 @@ public final class ProcessStack implements AutoCloseable {
       throw new IllegalStateException(cause.getMessage(), cause);
     }
     return stack;
-  }
-
-  private static Map<String, String> baseEnv(String bootstrap, EmbeddedStores stores) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-    env.put("TOPIC_PREFIX", "cdn.");
-    env.put("PGHOST", "127.0.0.1");
-    env.put("PGPORT", Integer.toString(stores.postgresPort()));
-    env.put("PGDATABASE", "postgres");
-    env.put("PGUSER", "postgres");
-    env.put("PGPASSWORD", "postgres");
-    env.put("REDIS_URL", stores.redisUrl());
-    return env;
   }
 
   private void launchServices(Consumer<String> progress) {
@@ -345,10 +334,13 @@ public final class ProcessStack implements AutoCloseable {
    * Stops everything: the services (SIGTERM, SIGKILL after 10 s; peers and edges first, then the
    * apps and the origin), the Kafka broker (clean shutdown, SIGKILL after 20 s), PostgreSQL and
    * Redis. Reads {@code stack.json} again first, so processes {@code cdn chaos} started again are
-   * stopped too. Never throws; deletes {@code stack.json}.
+   * stopped too. Never throws; deletes {@code stack.json}. A second call does nothing.
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     StackFile now = file == null ? null : processes();
     if (now != null) {
       stopAll(now.processes().stream().filter(p -> p.kind().matches("peer|edge")).toList(), STOP_GRACE);

@@ -177,15 +177,24 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private static Map<String, String> baseEnv(StackOptions options, EmbeddedInfra infra) {
+    return baseEnv(infra.kafkaBootstrapServers(), options.topicPrefix(), infra.postgresPort(), infra.redisUrl());
+  }
+
+  /**
+   * The variables every service of a local stack starts from: {@code KAFKA_BOOTSTRAP_SERVERS},
+   * {@code TOPIC_PREFIX}, {@code PG*} (127.0.0.1, database, user and password {@code postgres}),
+   * {@code REDIS_URL}; in a mutable map, in that order.
+   */
+  public static Map<String, String> baseEnv(String bootstrap, String topicPrefix, int postgresPort, String redisUrl) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers());
-    env.put("TOPIC_PREFIX", options.topicPrefix());
+    env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+    env.put("TOPIC_PREFIX", topicPrefix);
     env.put("PGHOST", "127.0.0.1");
-    env.put("PGPORT", Integer.toString(infra.postgresPort()));
+    env.put("PGPORT", Integer.toString(postgresPort));
     env.put("PGDATABASE", "postgres");
     env.put("PGUSER", "postgres");
     env.put("PGPASSWORD", "postgres");
-    env.put("REDIS_URL", infra.redisUrl());
+    env.put("REDIS_URL", redisUrl);
     return env;
   }
 
