@@ -4,6 +4,7 @@ import dev.hybridcdn.edge.cache.NearCache;
 import dev.hybridcdn.edge.cache.PgCacheTier;
 import dev.hybridcdn.edge.cache.RedisHotTier;
 import dev.hybridcdn.edge.cache.SegmentService;
+import dev.hybridcdn.edge.catalog.CatalogListener;
 import dev.hybridcdn.edge.http.EdgeApi;
 import dev.hybridcdn.edge.origin.OriginClient;
 import dev.hybridcdn.edge.origin.OriginDocuments;
@@ -51,6 +52,8 @@ public final class EdgeServer implements AutoCloseable {
   private final Admin kafkaAdmin;
   private final EdgeApi api;
   private final Thread topicCreator;
+  private final OriginDocuments documents;
+  private volatile CatalogListener catalog;
   private volatile HttpVerticles.Deployed http;
   private volatile boolean closed;
 
@@ -66,7 +69,7 @@ public final class EdgeServer implements AutoCloseable {
         config.redisBudgetBytes(), config.redisTimeout(), pool);
     this.db = new PgCacheTier(vertx, config.pg(), config.edgeId(), config.pgBudgetBytes(), config.pgTimeout(), pool);
     this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout(), config.originProbe());
-    OriginDocuments documents = new OriginDocuments(origin, config.manifestTtl(), config.staleIfError(),
+    this.documents = new OriginDocuments(origin, config.manifestTtl(), config.staleIfError(),
         config.documentCacheEntries(), config.documentCacheBytes(), metrics.registry());
     NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());
     this.segments = new SegmentService(vertx, near, hot, db, origin, documents, config.flightWait(), metrics.registry());
@@ -122,6 +125,8 @@ public final class EdgeServer implements AutoCloseable {
         () -> api.router(vertx), START_TIMEOUT, "edge " + config.edgeId());
     http = deployed;
     topicCreator.start();
+    catalog = CatalogListener.start(config.common().kafkaBootstrapServers(), config.common().topics(),
+        "edge-" + config.edgeId(), documents, segments, metrics.registry());
     LOG.info("edge {} ({}) listening on {} with {} event loops; origin {}, redis {}, postgres {}, kafka {}",
         config.edgeId(), config.region(), deployed.port(), config.eventLoops(), config.originUrl(), config.redisUrl(),
         config.pg(), config.common().kafkaBootstrapServers());
@@ -185,6 +190,11 @@ public final class EdgeServer implements AutoCloseable {
     return segments.originFetches();
   }
 
+  /** The {@code cdn.catalog} listener (content versions), null before the edge listens. */
+  public CatalogListener catalog() {
+    return catalog;
+  }
+
   /** The event publisher (sent, buffered, dropped counts). */
   public EventPublisher events() {
     return events;
@@ -201,6 +211,9 @@ public final class EdgeServer implements AutoCloseable {
       await(http.undeploy(vertx), "undeploy HTTP");
     }
     topicCreator.interrupt();
+    if (catalog != null) {
+      catalog.close();
+    }
     events.close(Duration.ofSeconds(5));
     kafkaAdmin.close(Duration.ofSeconds(2));
     await(hot.close(), "close redis");

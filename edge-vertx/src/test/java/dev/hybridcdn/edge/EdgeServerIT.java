@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.edge.cache.PgCacheTier;
 import dev.hybridcdn.schemas.events.EdgeResult;
+import dev.hybridcdn.schemas.events.EdgeRequester;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
@@ -96,9 +97,14 @@ class EdgeServerIT {
     assertThat(miss.headers().firstValue("Content-Length")).hasValue(Long.toString(seg.getLong("bytes")));
     assertThat(miss.headers().firstValue("ETag")).hasValue("\"" + seg.getString("sha256") + "\"");
     assertThat(sha256(miss.body())).isEqualTo(seg.getString("sha256"));
+    // A player on the edge's pathway reads where the bytes came from, as it would from a peer.
+    assertThat(miss.headers().firstValue("X-CDN-Source")).hasValue("origin");
+    assertThat(miss.headers().firstValue("X-CDN-Hops")).hasValue("2");
+    assertThat(miss.headers().firstValue("Access-Control-Allow-Origin")).hasValue("*");
 
-    HttpResponse<byte[]> hot = Http.get(base + "/segments/" + id);
+    HttpResponse<byte[]> hot = Http.get(base + "/segments/" + id, "X-CDN-Peer-Request", "peer-it-7");
     assertThat(hot.headers().firstValue("X-Cache")).hasValue("HIT-MEMORY");
+    assertThat(hot.headers().firstValue("X-CDN-Source")).hasValue("edge");
     assertThat(hot.body()).isEqualTo(miss.body());
 
     awaitStored(edge, seg); // the PostgreSQL copy is written after the response
@@ -140,6 +146,30 @@ class EdgeServerIT {
     assertThat(served).extracting(EdgeServed::getCacheResult).contains(EdgeResult.HIT_DB);
     assertThat(served.get(0).getBytes()).isEqualTo(seg.getLong("bytes"));
     assertThat(served.get(0).getEdgeId()).isEqualTo("edge-it-a");
+    // The first request was a player's (no peer header), the second a peer's fetch.
+    assertThat(served.get(0).getRequester()).isEqualTo(EdgeRequester.PLAYER);
+    assertThat(served.get(0).getRequesterPeerId()).isNull();
+    assertThat(served.get(1).getRequester()).isEqualTo(EdgeRequester.PEER);
+    assertThat(served.get(1).getRequesterPeerId()).hasToString("peer-it-7");
+  }
+
+  @Test
+  void browserPlayersGetCorsAndAPreflightAnswer() throws Exception {
+    String id = fixture.segments("64k").get(0).getString("segmentId");
+    HttpResponse<byte[]> preflight = Http.CLIENT.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(base + "/segments/" + id)).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+        .header("Origin", "http://player.example").header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "range").build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("*");
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers")).get().asString().contains("Range");
+    for (String path : List.of("/songs", "/hls/" + OriginFixture.SONG + "/master.m3u8", "/segments/" + id)) {
+      HttpResponse<byte[]> r = Http.get(base + path);
+      assertThat(r.statusCode()).as(path).isEqualTo(200);
+      assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).as(path).hasValue("*");
+      assertThat(r.headers().firstValue("Access-Control-Expose-Headers")).as(path).get().asString()
+          .contains("X-CDN-Source");
+    }
   }
 
   @Test
@@ -182,7 +212,7 @@ class EdgeServerIT {
       assertThat(again.headers().firstValue("Age")).as(path).hasValueSatisfying(
           age -> assertThat(Long.parseLong(age)).isBetween(0L, 30L));
     }
-    assertThat(Http.text(base + "/hls/coffee/128k/playlist.m3u8")).contains("/segments/coffee/128k/seg00000.ts");
+    assertThat(Http.text(base + "/hls/coffee/128k/playlist.m3u8")).contains("/segments/coffee/128k/seg00000-");
   }
 
   @Test
@@ -199,8 +229,12 @@ class EdgeServerIT {
     expected.put("/segments/nosuchsong/128k/seg00000.ts", 404);
     expected.put("/songs/nosuchsong", 404);
     expected.put("/nothing-here", 404);
+    expected.put("peer header " + "bad id!", 400);
     for (var e : expected.entrySet()) {
-      HttpResponse<byte[]> r = Http.get(base + e.getKey());
+      HttpResponse<byte[]> r = e.getKey().startsWith("peer header ")
+          ? Http.get(base + "/segments/" + fixture.segments("128k").get(0).getString("segmentId"),
+              "X-CDN-Peer-Request", e.getKey().substring("peer header ".length()))
+          : Http.get(base + e.getKey());
       assertThat(r.statusCode()).as(e.getKey()).isEqualTo(e.getValue());
       JsonObject body = new JsonObject(new String(r.body()));
       assertThat(body.getString("error")).as(e.getKey()).isNotBlank();

@@ -36,10 +36,13 @@ import java.util.List;
  * @param dbPoolSize {@code ORIGIN_DB_POOL_SIZE}, PostgreSQL connections, default {@value #DEFAULT_DB_POOL_SIZE}
  * @param publishTimeout {@code ORIGIN_PUBLISH_TIMEOUT_MS}, how long an ingest waits for Kafka to
  *     acknowledge SongPublished (and for topic creation), default {@value #DEFAULT_PUBLISH_TIMEOUT_MS} ms
+ * @param retention {@code ORIGIN_RETENTION_MS}, how long segments a re-ingest superseded stay served
+ *     (so a player holding the old playlist finishes it) before they are deleted and announced as
+ *     SongRetired, default {@value #DEFAULT_RETENTION_MS} ms (10 min), 0 to 7 days
  */
 public record OriginConfig(int httpPort, int httpInstances, PgSettings pg, CommonConfig common,
     List<String> renditions, int segmentSeconds, long cacheBytes, String ffmpegPath, String ffprobePath,
-    Duration dbTimeout, int dbPoolSize, Duration publishTimeout) {
+    Duration dbTimeout, int dbPoolSize, Duration publishTimeout, Duration retention) {
 
   public static final int DEFAULT_HTTP_PORT = 8081;
   public static final String DEFAULT_RENDITIONS = "64k,128k,192k";
@@ -48,6 +51,7 @@ public record OriginConfig(int httpPort, int httpInstances, PgSettings pg, Commo
   public static final long DEFAULT_DB_TIMEOUT_MS = 3000;
   public static final int DEFAULT_DB_POOL_SIZE = 8;
   public static final long DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
+  public static final long DEFAULT_RETENTION_MS = 600_000;
 
   public OriginConfig {
     renditions = List.copyOf(renditions);
@@ -74,8 +78,10 @@ public record OriginConfig(int httpPort, int httpInstances, PgSettings pg, Commo
     int poolSize = env.integer("ORIGIN_DB_POOL_SIZE", DEFAULT_DB_POOL_SIZE, 1, 256);
     Duration publishTimeout = env.millis("ORIGIN_PUBLISH_TIMEOUT_MS", Duration.ofMillis(DEFAULT_PUBLISH_TIMEOUT_MS),
         Duration.ofMillis(500), Duration.ofHours(1));
+    Duration retention = env.millis("ORIGIN_RETENTION_MS", Duration.ofMillis(DEFAULT_RETENTION_MS), Duration.ZERO,
+        Duration.ofDays(7));
     return new OriginConfig(httpPort, httpInstances, pg, common, renditions,
-        segmentSeconds, cacheBytes, ffmpeg, ffprobe, dbTimeout, poolSize, publishTimeout);
+        segmentSeconds, cacheBytes, ffmpeg, ffprobe, dbTimeout, poolSize, publishTimeout, retention);
   }
 
   private static List<String> renditions(String raw) {

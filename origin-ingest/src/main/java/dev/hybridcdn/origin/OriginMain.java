@@ -123,8 +123,8 @@ public final class OriginMain implements Callable<Integer> {
           result = ingester.ingest(file, songId, title);
         }
         Manifest m = result.manifest();
-        System.out.printf("ingested %s as %s: %.1f s of audio, %d renditions, %d segments, %.1f s of audio per s%n",
-            file, m.songId(), m.durationMs() / 1000.0, m.renditions().size(),
+        System.out.printf("ingested %s as %s version %d: %.1f s of audio, %d renditions, %d segments, "
+            + "%.1f s of audio per s%n", file, m.songId(), m.version(), m.durationMs() / 1000.0, m.renditions().size(),
             m.renditions().stream().mapToInt(r -> r.segments().size()).sum(), result.speed());
         return 0;
       } catch (IngestException e) {

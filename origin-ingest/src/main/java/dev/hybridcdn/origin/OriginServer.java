@@ -2,6 +2,7 @@ package dev.hybridcdn.origin;
 
 import dev.hybridcdn.origin.http.OriginRoutes;
 import dev.hybridcdn.origin.http.SegmentCache;
+import dev.hybridcdn.origin.retire.Retirement;
 import dev.hybridcdn.origin.store.OriginStore;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.vertx.Blocking;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * The origin HTTP server (port 8081 by default): read API over the songs in PostgreSQL with a
  * hot-segment memory cache. {@link #start} migrates the schema, so a server can start on an empty
  * database. Re-ingests committed by any process invalidate cached segments of that song through
- * PostgreSQL {@code LISTEN/NOTIFY} ({@link OriginStore#CHANGED_CHANNEL}).
+ * PostgreSQL {@code LISTEN/NOTIFY} ({@link OriginStore#CHANGED_CHANNEL}). Segments a re-ingest
+ * superseded are served for {@code ORIGIN_RETENTION_MS}, then deleted and announced as SongRetired
+ * ({@link Retirement}; the only use of Kafka by the server, which serves without it).
  *
  * <pre>{@code
  * try (OriginServer origin = OriginServer.start(OriginConfig.from(Env.system()))) {
@@ -36,9 +39,11 @@ public final class OriginServer implements AutoCloseable {
   private final HttpVerticles.Deployed server;
   private final Metrics metrics;
   private final SegmentCache cache;
+  private final Retirement retirement;
 
   private OriginServer(Vertx vertx, boolean ownsVertx, OriginStore store, PgSubscriber subscriber, HttpVerticles.Deployed server,
-      Metrics metrics, SegmentCache cache) {
+      Metrics metrics, SegmentCache cache, Retirement retirement) {
+    this.retirement = retirement;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.store = store;
@@ -84,7 +89,8 @@ public final class OriginServer implements AutoCloseable {
           routes::router, bound, "origin");
       LOG.info("origin listening on port {} with {} event loops (PostgreSQL {})", server.port(),
           config.httpInstances(), store.where());
-      return new OriginServer(vertx, ownsVertx, store, subscriber, server, metrics, cache);
+      Retirement retirement = Retirement.start(vertx, store, config, metrics.registry());
+      return new OriginServer(vertx, ownsVertx, store, subscriber, server, metrics, cache, retirement);
     } catch (RuntimeException e) {
       if (subscriber != null) {
         subscriber.close();
@@ -112,6 +118,11 @@ public final class OriginServer implements AutoCloseable {
     return cache;
   }
 
+  /** The sweep retiring superseded segments ({@code ORIGIN_RETENTION_MS}). */
+  public Retirement retirement() {
+    return retirement;
+  }
+
   private static <T> T await(Future<T> f, Duration timeout, String what) {
     return Blocking.await(f, timeout, what);
   }
@@ -119,6 +130,7 @@ public final class OriginServer implements AutoCloseable {
   /** Stops listening, closes PostgreSQL connections and (when owned) Vert.x. Idempotent. */
   @Override
   public void close() {
+    retirement.close();
     Future<?> f = server.undeploy(vertx).eventually(() -> subscriber.close()).eventually(() -> {
       store.close();
       return Future.succeededFuture();

@@ -14,6 +14,7 @@ import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.schemas.events.RenditionInfo;
 import dev.hybridcdn.schemas.events.SegmentInfo;
 import dev.hybridcdn.schemas.events.SongPublished;
+import dev.hybridcdn.schemas.events.SongRetired;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
@@ -46,6 +47,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -89,6 +91,7 @@ class OriginIngestIT {
     env.put("PGPASSWORD", PG.password());
     env.put("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
     env.put("TOPIC_PREFIX", KAFKA.uniquePrefix("origin"));
+    env.put("ORIGIN_RETENTION_MS", "5000");
     config = OriginConfig.from(new Env(env));
     vertx = Vertx.vertx();
     ingester = Ingester.start(vertx, config);
@@ -122,7 +125,9 @@ class OriginIngestIT {
       for (int i = 0; i < r.segments().size(); i++) {
         Manifest.Segment s = r.segments().get(i);
         assertThat(s.index()).isEqualTo(i);
-        assertThat(s.segmentId()).isEqualTo(String.format("%s/%s/seg%05d.ts", SONG_ID, r.name(), i));
+        // Content-addressed (issue 12): index and the first 16 hex of the SHA-256.
+        assertThat(s.segmentId()).isEqualTo(String.format("%s/%s/seg%05d-%s.ts", SONG_ID, r.name(), i,
+            s.sha256().substring(0, 16)));
       }
     }
     assertThat(m.rendition("192k").bytes()).isGreaterThan(m.rendition("64k").bytes());
@@ -162,6 +167,7 @@ class OriginIngestIT {
       event = (SongPublished) topics.codec().decode(topic, rec.value());
     }
     assertThat(event.getSongId()).isEqualTo(SONG_ID);
+    assertThat(event.getVersion()).isGreaterThanOrEqualTo(1);
     assertThat(event.getTitle()).isEqualTo("Morning Coffee");
     assertThat(event.getDurationMs()).isEqualTo(first.manifest().durationMs());
     Map<String, String> published = new LinkedHashMap<>();
@@ -196,7 +202,8 @@ class OriginIngestIT {
   @Test
   void aSegmentFetchedOverHttpDecodes() throws Exception {
     FFmpegTools tools = FFmpegTools.locate(null, null);
-    for (String id : List.of(SONG_ID + "/128k/seg00001.ts", SONG_ID + "/64k/seg00000.ts")) {
+    for (String id : List.of(first.manifest().rendition("128k").segments().get(1).segmentId(),
+        first.manifest().rendition("64k").segments().get(0).segmentId())) {
       Process p = tools.ffmpeg(List.of("-nostdin", "-v", "error", "-i", origin.baseUrl() + "/segments/" + id,
           "-f", "null", "-")).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -317,13 +324,18 @@ class OriginIngestIT {
   }
 
   @Test
-  void reIngestIsIdempotent() throws Exception {
+  void reIngestOfTheSameAudioKeepsEverySegmentIdAndMakesTheNextVersion() throws Exception {
     Map<String, String> before = storedHashes();
     long rowsBefore = count("SELECT count(*) FROM origin_segments WHERE song_id = '" + SONG_ID + "'");
+    long versionBefore = ManifestJson.parse(new String(get("/songs/" + SONG_ID, Map.of()).body(),
+        StandardCharsets.UTF_8)).version();
     IngestResult again = ingester.ingest(SONG, SONG_ID, "Morning Coffee");
-    assertThat(again.manifest()).isEqualTo(first.manifest());
+    assertThat(again.manifest().version()).isEqualTo(versionBefore + 1);
+    assertThat(again.manifest().withVersion(first.manifest().version())).isEqualTo(first.manifest());
     assertThat(storedHashes()).isEqualTo(before);
     assertThat(count("SELECT count(*) FROM origin_segments WHERE song_id = '" + SONG_ID + "'")).isEqualTo(rowsBefore);
+    assertThat(count("SELECT count(*) FROM origin_segments WHERE song_id = '" + SONG_ID
+        + "' AND superseded_at IS NOT NULL")).isZero();
     assertThat(count("SELECT count(*) FROM origin_songs WHERE song_id = '" + SONG_ID + "'")).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM origin_playlists WHERE song_id = '" + SONG_ID + "'")).isEqualTo(4);
   }
@@ -356,29 +368,65 @@ class OriginIngestIT {
   }
 
   @Test
-  void reIngestWithOtherAudioReplacesTheSongAndItsCachedSegments(@TempDir Path dir) throws Exception {
+  void reIngestWithOtherAudioSwitchesToNewIdsKeepsTheOldOnesForTheRetentionThenRetiresThem(@TempDir Path dir)
+      throws Exception {
     Path low = tone(dir, 440, "low.wav");
     Path high = tone(dir, 880, "high.flac");
     Manifest before = ingester.ingest(low, "tone", "Tone").manifest();
     Manifest.Segment seg = before.rendition("64k").segments().get(0);
     assertThat(sha256(get("/segments/" + seg.segmentId(), Map.of()).body())).isEqualTo(seg.sha256()); // now cached
+    long catalogBefore = catalogEndOffsets();
 
     Manifest after = ingester.ingest(high, "tone", "Tone, an octave up").manifest();
-    String newHash = after.rendition("64k").segments().get(0).sha256();
-    assertThat(newHash).isNotEqualTo(seg.sha256());
-    await("the origin serving the re-ingested segment").atMost(Duration.ofSeconds(10)).until(() -> {
-      try {
-        HttpResponse<byte[]> res = get("/segments/" + seg.segmentId(), Map.of());
-        return res.headers().firstValue("ETag").orElse("").equals("\"" + newHash + "\"")
-            && sha256(res.body()).equals(newHash);
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    assertThat(after.version()).isEqualTo(before.version() + 1);
+    Manifest.Segment replacement = after.rendition("64k").segments().get(0);
+    assertThat(replacement.sha256()).isNotEqualTo(seg.sha256());
+    assertThat(replacement.segmentId()).isNotEqualTo(seg.segmentId());
+    // The manifest and playlists switched at once; the old id still has its old bytes (a player
+    // holding the old playlist finishes it), the new id has the new ones.
     String text = new String(get("/songs/tone", Map.of()).body(), StandardCharsets.UTF_8);
     assertThat(ManifestJson.parse(text)).isEqualTo(after);
-    JsonObject manifest = new JsonObject(text);
-    assertThat(manifest.getString("title")).isEqualTo("Tone, an octave up");
+    assertThat(new JsonObject(text).getString("title")).isEqualTo("Tone, an octave up");
+    assertThat(new JsonObject(text).getLong("version")).isEqualTo(after.version());
+    String playlist = new String(get("/hls/tone/64k/playlist.m3u8", Map.of()).body(), StandardCharsets.UTF_8);
+    assertThat(playlist).contains("/segments/" + replacement.segmentId()).doesNotContain(seg.segmentId());
+    HttpResponse<byte[]> old = get("/segments/" + seg.segmentId(), Map.of());
+    assertThat(old.statusCode()).isEqualTo(200);
+    assertThat(sha256(old.body())).isEqualTo(seg.sha256());
+    assertThat(sha256(get("/segments/" + replacement.segmentId(), Map.of()).body())).isEqualTo(replacement.sha256());
+
+    // After ORIGIN_RETENTION_MS (5 s here) the old segments are deleted and SongRetired says which.
+    await("the superseded segment retired").atMost(Duration.ofSeconds(30))
+        .until(() -> get("/segments/" + seg.segmentId(), Map.of()).statusCode() == 404);
+    assertThat(get("/segments/" + replacement.segmentId(), Map.of()).statusCode()).isEqualTo(200);
+    Set<String> oldIds = new java.util.TreeSet<>(hashesOf(before).keySet());
+    oldIds.removeAll(hashesOf(after).keySet());
+    String topic = config.common().topics().name(CdnTopic.CATALOG);
+    List<SongRetired> retired = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      await("SongRetired for tone").atMost(Duration.ofSeconds(30)).until(() -> {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (topics().codec().decode(topic, r.value()) instanceof SongRetired e && e.getSongId().equals("tone")) {
+            assertThat(r.key()).isEqualTo("tone@v" + before.version());
+            retired.add(e);
+          }
+        }
+        return retired.stream().mapToInt(e -> e.getSegmentIds().size()).sum() >= oldIds.size();
+      });
+    }
+    assertThat(retired).allSatisfy(e -> assertThat(e.getVersion()).isEqualTo(before.version()));
+    Set<String> announced = new java.util.TreeSet<>();
+    retired.forEach(e -> announced.addAll(e.getSegmentIds()));
+    assertThat(announced).isEqualTo(oldIds);
+    assertThat(catalogEndOffsets()).isGreaterThan(catalogBefore);
+  }
+
+  private static TopicRegistry topics() {
+    return config.common().topics();
   }
 
   /** A 12 s sine tone made by the real FFmpeg (lavfi), as WAV or FLAC by extension. */

@@ -1,5 +1,6 @@
 package dev.hybridcdn.schemas;
 
+import dev.hybridcdn.schemas.events.EdgeRequester;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.events.LinkMeasured;
@@ -16,7 +17,15 @@ import dev.hybridcdn.schemas.events.SegmentInfo;
 import dev.hybridcdn.schemas.events.SongPublished;
 import dev.hybridcdn.schemas.events.SongRetired;
 import dev.hybridcdn.schemas.events.Tier;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
 
 /** One filled-in instance of every event type, for round-trip tests and benchmarks. */
@@ -39,9 +48,38 @@ public final class SampleEvents {
         new PeerExpired("peer-3", TS - 6000, TS),
         new SegmentDelivered("req-1", "peer-1", "demo/128k/seg00003.ts", "demo", "128k", Tier.PEER, "peer-2",
             160_000L, 1_450L, 1, 2, TS),
-        new EdgeServed("edge-eu", "demo/128k/seg00003.ts", EdgeResult.HIT_MEMORY, 160_000L, 210L, TS),
+        new EdgeServed("edge-eu", "demo/128k/seg00003.ts", EdgeResult.HIT_MEMORY, 160_000L, 210L, TS,
+            EdgeRequester.PEER, "peer-1"),
         songPublished(),
-        new SongRetired("demo", TS));
+        new SongRetired("demo", TS, 0L, List.of()),
+        new SongRetired("demo", TS, 2L, List.of("demo/64k/seg00000-0123456789abcdef.ts")));
+  }
+
+  /**
+   * The Avro binary body (no header) of a PeerHeartbeat written by released version 1, which
+   * predates {@code meanRttMs}; {@link #heartbeatV1AsToday()} is what it decodes to.
+   *
+   * @param v1 {@code schema-history/PeerHeartbeat/v1.avsc}
+   */
+  public static byte[] heartbeatV1Body(Schema v1) throws IOException {
+    GenericRecord old = new GenericData.Record(v1);
+    old.put("peerId", "peer-7");
+    old.put("ts", TS);
+    old.put("cachedSegments", 3);
+    old.put("cachedBytes", 480_000L);
+    old.put("activeUploads", 1);
+    old.put("uploadedBytes", 10L);
+    old.put("downloadedBytes", 20L);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+    new GenericDatumWriter<GenericRecord>(v1).write(old, encoder);
+    encoder.flush();
+    return out.toByteArray();
+  }
+
+  /** {@link #heartbeatV1Body} in today's class: {@code meanRttMs} takes its default, null. */
+  public static PeerHeartbeat heartbeatV1AsToday() {
+    return new PeerHeartbeat("peer-7", TS, 3, 480_000L, 1, 10L, 20L, null);
   }
 
   public static SongPublished songPublished() {
@@ -50,6 +88,6 @@ public final class SampleEvents {
             new SegmentInfo("demo/64k/seg00000.ts", 0, 10_000L, 82_000L, SHA),
             new SegmentInfo("demo/64k/seg00001.ts", 1, 10_000L, 81_500L, SHA))),
         new RenditionInfo("128k", 128, "mp4a.40.2", List.of(
-            new SegmentInfo("demo/128k/seg00000.ts", 0, 10_000L, 160_000L, SHA)))), TS);
+            new SegmentInfo("demo/128k/seg00000.ts", 0, 10_000L, 160_000L, SHA)))), TS, 3L);
   }
 }

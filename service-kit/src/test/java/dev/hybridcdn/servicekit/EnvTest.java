@@ -3,6 +3,7 @@ package dev.hybridcdn.servicekit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hybridcdn.schemas.registry.RegistryCodec;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
@@ -39,5 +40,33 @@ class EnvTest {
         .isEqualTo("TOPIC_PREFIX");
     assertThatThrownBy(() -> new Env(Map.of("FLAG", "maybe")).bool("FLAG", false))
         .hasMessageContaining("true or false");
+  }
+
+  @Test
+  void schemaRegistryUrlTurnsOnRegistryModeForEveryTopic() {
+    CommonConfig plain = CommonConfig.from(new Env(Map.of()));
+    assertThat(plain.schemaRegistryUrl()).isNull();
+    assertThat(plain.topics().codec()).isSameAs(dev.hybridcdn.schemas.serde.SingleObjectCodec.instance());
+
+    String url = "http://127.0.0.1:8085/apis/ccompat/v7";
+    CommonConfig registry = CommonConfig.from(new Env(Map.of("SCHEMA_REGISTRY_URL", url + "/")));
+    assertThat(registry.schemaRegistryUrl()).isEqualTo(url);
+    assertThat(registry.topics().codec()).isInstanceOfSatisfying(RegistryCodec.class, c -> {
+      assertThat(c.encoding()).isEqualTo(RegistryCodec.Encoding.CONFLUENT);
+      assertThat(c.registry().baseUrl()).isEqualTo(url);
+    });
+    // One codec (and one cache of schema ids) per registry in a JVM, however often topics() is called.
+    assertThat(registry.topics().codec()).isSameAs(CommonConfig.from(new Env(Map.of("SCHEMA_REGISTRY_URL", url)))
+        .codec());
+    CommonConfig migrating = CommonConfig.from(new Env(Map.of("SCHEMA_REGISTRY_URL", url,
+        "EVENT_ENCODING", "single-object")));
+    assertThat(((RegistryCodec) migrating.codec()).encoding()).isEqualTo(RegistryCodec.Encoding.SINGLE_OBJECT);
+
+    assertThatThrownBy(() -> CommonConfig.from(new Env(Map.of("SCHEMA_REGISTRY_URL", "registry:8080"))))
+        .isInstanceOf(ConfigException.class).extracting(e -> ((ConfigException) e).variable())
+        .isEqualTo("SCHEMA_REGISTRY_URL");
+    assertThatThrownBy(() -> CommonConfig.from(new Env(Map.of("EVENT_ENCODING", "avro"))))
+        .isInstanceOf(ConfigException.class).extracting(e -> ((ConfigException) e).variable())
+        .isEqualTo("EVENT_ENCODING");
   }
 }

@@ -69,8 +69,17 @@ final class BrowserPlayer implements AutoCloseable {
    * set; under {@code CI=true} a missing piece fails it ({@code .ci/run} installs all three).
    */
   static void requireBrowser() {
+    require(List.of(CHROMIUM, CHROMEDRIVER, HLS_JS));
+  }
+
+  /** As {@link #requireBrowser()} for pages that bring their own hls.js (the dashboard's): Chromium and chromedriver. */
+  static void requireChromium() {
+    require(List.of(CHROMIUM, CHROMEDRIVER));
+  }
+
+  private static void require(List<Path> pieces) {
     List<String> missing = new ArrayList<>();
-    for (Path p : List.of(CHROMIUM, CHROMEDRIVER, HLS_JS)) {
+    for (Path p : pieces) {
       if (!Files.isRegularFile(p)) {
         missing.add(p.toString());
       }
@@ -96,14 +105,19 @@ final class BrowserPlayer implements AutoCloseable {
   }
 
   static BrowserPlayer open() {
+    return new BrowserPlayer(chromium());
+  }
+
+  /** Headless Debian Chromium through Debian's chromedriver, 1600 x 1000, media allowed to autoplay. */
+  static ChromeDriver chromium() {
     ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
         .addArguments("--headless", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-            "--disable-dev-shm-usage");
+            "--disable-dev-shm-usage", "--window-size=1600,1000");
     ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort().build();
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
-    return new BrowserPlayer(driver);
+    return driver;
   }
 
   /** Opens the page and starts hls.js on {@code masterUrl} at {@link #RATE}. */

@@ -109,18 +109,7 @@ class SteeringFailoverIT {
   @AfterAll
   static void stopStack() {
     processes.values().forEach(Process::destroyForcibly);
-    for (AutoCloseable c : new AutoCloseable[] {backupHost, tracker, edge, origin, ingester}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        System.err.println("closing " + c + ": " + e);
-      }
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
-    }
+    Shutdown.closeAll(vertx, backupHost, tracker, edge, origin, ingester);
   }
 
   static Map<String, String> peerEnv(String id, int port) {

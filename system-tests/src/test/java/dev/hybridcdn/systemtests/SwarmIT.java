@@ -143,18 +143,7 @@ class SwarmIT {
 
   @AfterAll
   static void stopStack() {
-    for (AutoCloseable c : new AutoCloseable[] {host, topology, tracker, edge, origin, ingester}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        System.err.println("closing " + c + ": " + e);
-      }
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
-    }
+    Shutdown.closeAll(vertx, host, topology, tracker, edge, origin, ingester);
   }
 
   static HttpResponse<Buffer> get(String url, String peerRequester) throws Exception {

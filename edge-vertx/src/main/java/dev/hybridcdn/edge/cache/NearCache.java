@@ -59,6 +59,13 @@ public final class NearCache {
     return BufferInternal.buffer(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct)));
   }
 
+  /** Drops the given segments (retired). */
+  public void remove(java.util.Collection<String> segmentIds) {
+    if (cache != null) {
+      cache.invalidateAll(segmentIds);
+    }
+  }
+
   /** Bytes held now (approximate while evictions are pending). */
   public long bytesHeld() {
     return cache == null ? 0 : cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);

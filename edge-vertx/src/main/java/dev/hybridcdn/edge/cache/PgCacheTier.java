@@ -13,6 +13,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -50,6 +51,7 @@ public final class PgCacheTier {
       + " SELECT segment_id FROM (SELECT segment_id, sum(size_bytes) OVER"
       + " (ORDER BY last_access_ms DESC, segment_id) AS running FROM " + TABLE + " WHERE edge_id = $1) r"
       + " WHERE r.running > $2) old WHERE c.edge_id = $1 AND c.segment_id = old.segment_id";
+  private static final String REMOVE = "DELETE FROM " + TABLE + " WHERE edge_id = $1 AND segment_id = ANY($2)";
   private static final String HELD = "SELECT coalesce(sum(size_bytes), 0) AS held FROM " + TABLE + " WHERE edge_id = $1";
 
   private final Pool pool;
@@ -108,6 +110,20 @@ public final class PgCacheTier {
         .compose(v -> bounded(pool.preparedQuery(PUT).execute(Tuple.of(edgeId, segment.segmentId(), segment.sha256(),
             segment.size(), segment.bytes(), System.currentTimeMillis()))))
         .compose(v -> bounded(pool.preparedQuery(EVICT).execute(Tuple.of(edgeId, budgetBytes))))
+        .map(RowSet::rowCount);
+  }
+
+  /**
+   * Deletes this edge's rows of the given segments (retired ones).
+   *
+   * @return rows deleted
+   */
+  public Future<Integer> remove(List<String> segmentIds) {
+    if (segmentIds.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return ready().compose(v -> bounded(pool.preparedQuery(REMOVE)
+            .execute(Tuple.tuple().addString(edgeId).addArrayOfString(segmentIds.toArray(new String[0])))))
         .map(RowSet::rowCount);
   }
 

@@ -65,6 +65,20 @@ public final class RedisHotTier {
       return evicted
       """;
 
+  /** Removes entries (KEYS: lru, sizes, bytes; ARGV[1]: key prefix of entries, ARGV[2..]: ids), keeping the accounts. */
+  static final String REMOVE_SCRIPT = """
+      local removed = 0
+      for i = 2, #ARGV do
+        local id = ARGV[i]
+        local s = redis.call('HGET', KEYS[2], id)
+        if s then redis.call('DECRBY', KEYS[3], s) end
+        redis.call('ZREM', KEYS[1], id)
+        redis.call('HDEL', KEYS[2], id)
+        removed = removed + redis.call('DEL', ARGV[1] .. id)
+      end
+      return removed
+      """;
+
   private static final int SHA_HEX = 64;
 
   private final Redis redis;
@@ -74,6 +88,7 @@ public final class RedisHotTier {
   private final long timeoutMs;
   private final DependencyState state;
   private final String putSha = sha1(PUT_SCRIPT);
+  private final String removeSha = sha1(REMOVE_SCRIPT);
 
   /**
    * @param url {@code redis://host:port}
@@ -149,6 +164,21 @@ public final class RedisHotTier {
         .arg(value).arg(ttlMs).arg(System.currentTimeMillis()).arg(segment.segmentId()).arg(budgetBytes)
         .arg(prefix + "seg:").arg(segment.size()))
         .map(r -> r == null ? 0L : r.toLong());
+  }
+
+  /**
+   * Removes segments (retired ones) with their accounting, in one atomic script.
+   *
+   * @return entries that were present
+   */
+  public Future<Long> remove(List<String> segmentIds) {
+    if (segmentIds.isEmpty()) {
+      return Future.succeededFuture(0L);
+    }
+    Request req = Request.cmd(Command.EVALSHA).arg(removeSha).arg(3).arg(prefix + "lru").arg(prefix + "sizes")
+        .arg(prefix + "bytes").arg(prefix + "seg:");
+    segmentIds.forEach(req::arg);
+    return script(removeSha, REMOVE_SCRIPT, req).map(r -> r == null ? 0L : r.toLong());
   }
 
   /** {@code PING}, for {@code /health}; updates {@link #state()}. */

@@ -2,6 +2,7 @@ package dev.hybridcdn.edge.cache;
 
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.SegmentNames;
 import dev.hybridcdn.edge.origin.OriginClient;
 import dev.hybridcdn.edge.origin.OriginDocuments;
 import dev.hybridcdn.schemas.Ids;
@@ -166,20 +167,61 @@ public final class SegmentService {
         .compose(manifest -> {
           Manifest.Segment info = manifest.segment(segmentId);
           if (info == null) {
-            return Future.failedFuture(unknown(segmentId));
+            // Not in the current version: a superseded segment a player is finishing (kept by the
+            // origin for its retention period) is checked against the hash its name carries.
+            return SegmentNames.hashPrefix(segmentId).isPresent() ? fromOriginByName(segmentId)
+                : Future.failedFuture(unknown(segmentId));
           }
-          originFetches.increment();
-          return origin.get(CdnPaths.segment(segmentId)).compose(answer -> {
-            if (answer.status() == 404) {
-              return Future.failedFuture(unknown(segmentId));
-            }
-            if (answer.status() != 200) {
-              return Future.failedFuture(new ApiError(502, "origin_error",
-                  "the origin answered " + answer.status() + " for the segment", List.of(segmentId)));
-            }
-            return verify(segmentId, info, answer.body());
-          });
+          return originSegment(segmentId).compose(answer -> verify(segmentId, info, answer.body()));
         });
+  }
+
+  /** The origin's 200 answer for a segment; 404 {@code unknown_segment} or 502 {@code origin_error} otherwise. */
+  private Future<OriginClient.Answer> originSegment(String segmentId) {
+    originFetches.increment();
+    return origin.get(CdnPaths.segment(segmentId)).compose(answer -> {
+      if (answer.status() == 404) {
+        return Future.failedFuture(unknown(segmentId));
+      }
+      if (answer.status() != 200) {
+        return Future.failedFuture(new ApiError(502, "origin_error",
+            "the origin answered " + answer.status() + " for the segment", List.of(segmentId)));
+      }
+      return Future.succeededFuture(answer);
+    });
+  }
+
+  /**
+   * A segment no current manifest names, fetched from the origin and accepted only when the origin's
+   * ETag is the SHA-256 of the bytes and that hash is the one the content-addressed id carries
+   * ({@link SegmentNames}); 404 when the origin no longer has it (retired).
+   */
+  private Future<CachedSegment> fromOriginByName(String segmentId) {
+    return originSegment(segmentId).compose(answer -> {
+      String actual = sha256(answer.body());
+      if (!actual.equals(answer.etag()) || !SegmentNames.names(segmentId, actual)) {
+        integrityFailures.increment();
+        LOG.error("integrity failure: origin sent bytes with sha256 {} (ETag {}) for {}, which names other bytes",
+            actual, answer.etag(), segmentId);
+        return Future.failedFuture(new ApiError(502, "integrity_failure",
+            "the origin's bytes are not the ones the segment id names; not served, not cached",
+            List.of(segmentId, "received " + actual)));
+      }
+      return Future.succeededFuture(new CachedSegment(segmentId, answer.body(), actual));
+    });
+  }
+
+  /**
+   * Drops retired segments (SongRetired) from every tier: the near cache, Redis and PostgreSQL.
+   *
+   * @return segments dropped from Redis and rows deleted from PostgreSQL; fails when a reachable
+   *     tier failed (a tier known down is skipped: its copy expires or ages out)
+   */
+  public Future<Integer> retire(List<String> segmentIds) {
+    near.remove(segmentIds);
+    Future<Long> fromHot = hot.state().usable() ? hot.remove(segmentIds) : Future.succeededFuture(0L);
+    Future<Integer> fromDb = db.state().usable() ? db.remove(segmentIds) : Future.succeededFuture(0);
+    return Future.all(fromHot, fromDb).map(x -> (int) (fromHot.result() + fromDb.result()));
   }
 
   private Future<CachedSegment> verify(String segmentId, Manifest.Segment info, Buffer body) {

@@ -8,6 +8,7 @@ import dev.hybridcdn.edge.cache.CachedSegment;
 import dev.hybridcdn.edge.cache.SegmentService;
 import dev.hybridcdn.edge.origin.OriginDocuments;
 import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.EdgeRequester;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
@@ -16,6 +17,7 @@ import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.PathParams;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.ErrorHeaders;
+import dev.hybridcdn.servicekit.http.PlayerCors;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
@@ -45,11 +47,15 @@ import org.slf4j.LoggerFactory;
  *       the origin's playlists unchanged;</li>
  *   <li>{@code GET /segments/{segmentId}}: bytes ({@code video/mp2t}) with {@code Content-Length},
  *       {@code ETag} (the SHA-256 in quotes), {@code Accept-Ranges}, single {@code Range},
- *       {@code If-None-Match}, {@code X-Cache: HIT-MEMORY|HIT-DB|MISS}, {@code X-Served-By}; one
- *       EdgeServed event per answered segment request;</li>
+ *       {@code If-None-Match}, {@code X-Cache: HIT-MEMORY|HIT-DB|MISS}, {@code X-Served-By}, and for a
+ *       player on the edge's pathway {@code X-CDN-Source: edge|origin}, {@code X-CDN-Hops: 1|2},
+ *       {@code X-CDN-Edge}; one EdgeServed event per answered segment request, saying whether a
+ *       peer ({@code X-CDN-Peer-Request: <peer id>}, 400 {@code invalid_peer_id} when malformed) or
+ *       a player asked;</li>
  *   <li>{@code GET /ping} ({@code {"edgeId","region","ts"}}), {@code /health}, {@code /metrics}.</li>
  * </ul>
- * Every answer carries {@code X-Served-By: <edge id>}. Ids are validated with {@link Ids} before
+ * Every answer carries {@code X-Served-By: <edge id>} and CORS headers for browser players
+ * ({@link PlayerCors}; {@code OPTIONS} preflights are answered). Ids are validated with {@link Ids} before
  * anything else; a path with dot segments or percent-encoding is refused (400) before routing.
  * Errors use the {@link ApiError} envelope, are never cacheable ({@code Cache-Control: no-store} on
  * every answer of status 400 or more, whatever route or failure made it) and a 503 or 504 says when
@@ -113,6 +119,9 @@ public final class EdgeApi {
   private void guard(RoutingContext ctx) {
     ctx.response().putHeader(CdnHeaders.SERVED_BY, config.edgeId());
     ErrorHeaders.install(ctx, retryAfterSeconds);
+    if (PlayerCors.apply(ctx, CdnHeaders.EXPOSED_TO_PLAYERS)) {
+      return;
+    }
     String raw = ctx.request().path();
     if (raw == null || raw.contains("..") || raw.contains("%") || raw.contains("//") || raw.contains("\\")) {
       throw ApiError.badRequest("invalid_path", "paths may not contain '..', '//', '\\' or percent-encoding");
@@ -171,6 +180,11 @@ public final class EdgeApi {
       throw new ApiError(400, "invalid_segment_id", "segment id must be <songId>/<rendition>/<file>",
           List.of(raw));
     }
+    String requesterPeerId = ctx.request().getHeader(CdnHeaders.PEER_REQUEST);
+    if (requesterPeerId != null && !Ids.isNodeId(requesterPeerId)) {
+      throw ApiError.badRequest("invalid_peer_id", CdnHeaders.PEER_REQUEST + " must be a peer id ("
+          + Ids.NODE_ID.pattern() + ")");
+    }
     segments.serve(id.get()).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
@@ -179,7 +193,7 @@ public final class EdgeApi {
       SegmentService.Served served = ar.result();
       long bytes = send(ctx, served);
       requests.get(served.result()).increment();
-      publish(served, bytes, startNanos);
+      publish(served, bytes, startNanos, requesterPeerId);
     });
   }
 
@@ -193,6 +207,10 @@ public final class EdgeApi {
         .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
         .putHeader(CdnHeaders.CACHE, cacheHeader.get(served.result()));
+    // A player on the edge's pathway reads where its bytes came from, as it does from a peer.
+    boolean miss = served.result() == EdgeResult.MISS;
+    response.putHeader(CdnHeaders.SOURCE, miss ? "origin" : "edge").putHeader(CdnHeaders.HOPS, miss ? "2" : "1")
+        .putHeader(CdnHeaders.EDGE, config.edgeId());
     String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
     if (ifNoneMatch != null && (ifNoneMatch.contains(etag) || ifNoneMatch.strip().equals("*"))) {
       response.setStatusCode(304).end();
@@ -227,7 +245,13 @@ public final class EdgeApi {
     return body.length();
   }
 
-  private void publish(SegmentService.Served served, long bytes, long startNanos) {
+  /**
+   * One EdgeServed per answered segment request; {@code requester} tells a peer's fetch (already
+   * a SegmentDelivered of that peer) from a player's own delivery.
+   *
+   * @param requesterPeerId the {@value CdnHeaders#PEER_REQUEST} value, null when a player asked
+   */
+  private void publish(SegmentService.Served served, long bytes, long startNanos, String requesterPeerId) {
     try {
       long now = System.currentTimeMillis();
       events.publish(CdnTopic.EDGE_EVENTS, config.edgeId(), EdgeServed.newBuilder()
@@ -237,6 +261,8 @@ public final class EdgeApi {
           .setBytes(bytes)
           .setLatencyMicros((System.nanoTime() - startNanos) / 1000)
           .setTs(now)
+          .setRequester(requesterPeerId == null ? EdgeRequester.PLAYER : EdgeRequester.PEER)
+          .setRequesterPeerId(requesterPeerId)
           .build());
     } catch (RuntimeException e) {
       // The response is out already; an event that cannot be made must not fail the request.

@@ -65,6 +65,18 @@ final class DocumentCache {
     }
   }
 
+  /** Drops every copy whose path {@code test} accepts. */
+  synchronized void removeIf(java.util.function.Predicate<String> test) {
+    Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<String, Entry> e = it.next();
+      if (test.test(e.getKey())) {
+        bytes -= e.getValue().doc.body().length();
+        it.remove();
+      }
+    }
+  }
+
   synchronized int size() {
     return entries.size();
   }

@@ -28,8 +28,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and recovery is noticed within one probe interval.
  */
 public final class OriginClient {
-  /** One answer of the origin. */
-  public record Answer(int status, String contentType, Buffer body) {}
+  /**
+   * One answer of the origin.
+   *
+   * @param etag the {@code ETag} value without quotes (a segment's SHA-256), or null
+   */
+  public record Answer(int status, String contentType, Buffer body, String etag) {}
 
   private final WebClient client;
   private final String baseUrl;
@@ -88,7 +92,7 @@ public final class OriginClient {
     return client.getAbs(baseUrl + path).idleTimeout(timeoutMs).send()
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .<Answer>map(r -> new Answer(r.statusCode(), r.getHeader("Content-Type"),
-            r.body() == null ? Buffer.buffer() : r.body()))
+            r.body() == null ? Buffer.buffer() : r.body(), unquoted(r.getHeader("ETag"))))
         .andThen(ar -> {
           if (ar.succeeded() && ar.result().status() < 500) {
             state.success();
@@ -97,6 +101,10 @@ public final class OriginClient {
           }
         })
         .recover(e -> Future.failedFuture(translate(path, e)));
+  }
+
+  private static String unquoted(String etag) {
+    return etag == null ? null : etag.replace("\"", "");
   }
 
   /** The origin's {@code /ping}, for {@code /health}; fails at once while the origin is known down. */

@@ -60,6 +60,9 @@ public final class OriginDocuments {
   private final long ttlMs;
   private final long staleIfErrorMs;
   private final DocumentCache cache;
+  /** Song id (or {@code /songs}, the list) -> when its newest SongPublished was received, epoch ms. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> publishedAt =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final SingleFlight<String, Served> flights = new SingleFlight<>();
   private final Counter staleServed;
   private final String cacheControl;
@@ -117,9 +120,12 @@ public final class OriginDocuments {
   }
 
   private Future<Served> fetch(String path) {
+    long sentAtMs = System.currentTimeMillis();
     return origin.get(path).compose(answer -> {
       Doc doc = new Doc(answer.status(), answer.contentType(), answer.body(), System.currentTimeMillis());
-      if (answer.status() == 200) {
+      if (answer.status() == 200 && sentAtMs >= publishedAtMs(path)) {
+        // An answer to a request sent before the song's newest SongPublished arrived may be the old
+        // version: it is served to its callers but not kept, so the next request asks again.
         cache.put(path, doc);
       } else if (answer.status() == 404) {
         cache.remove(path);
@@ -139,6 +145,46 @@ public final class OriginDocuments {
       }
       return Future.failedFuture(e);
     });
+  }
+
+  /**
+   * A new version of {@code songId} was published (SongPublished): drops the kept manifest, master
+   * and media playlists of the song and the song list, so the next request gets the new ones, unless
+   * the kept manifest is already that version or newer.
+   *
+   * @return true when copies were dropped
+   */
+  public boolean published(String songId, long version) {
+    long now = System.currentTimeMillis();
+    publishedAt.merge(songId, now, Math::max);
+    publishedAt.merge(CdnPaths.SONGS, now, Math::max);
+    DocumentCache.Entry kept = cache.get(CdnPaths.song(songId));
+    Manifest m = kept == null ? null : kept.manifest;
+    if (m != null && version > 0 && m.version() >= version) {
+      return false;
+    }
+    String hls = CdnPaths.master(songId).substring(0, CdnPaths.master(songId).lastIndexOf('/') + 1);
+    cache.removeIf(path -> path.equals(CdnPaths.SONGS) || path.equals(CdnPaths.song(songId)) || path.startsWith(hls));
+    return true;
+  }
+
+  /**
+   * When the newest SongPublished concerning {@code path} was received (epoch ms; 0 = never): the
+   * song's for its manifest and playlists, any song's for the song list.
+   */
+  private long publishedAtMs(String path) {
+    String key;
+    if (path.equals(CdnPaths.SONGS)) {
+      key = CdnPaths.SONGS;
+    } else if (path.startsWith(CdnPaths.SONGS + "/")) {
+      key = path.substring(CdnPaths.SONGS.length() + 1);
+    } else if (path.startsWith("/hls/")) {
+      int end = path.indexOf('/', "/hls/".length());
+      key = end < 0 ? "" : path.substring("/hls/".length(), end);
+    } else {
+      return 0;
+    }
+    return publishedAt.getOrDefault(key, 0L);
   }
 
   /** Drops the kept copy of {@code path}, so the next request asks the origin. */

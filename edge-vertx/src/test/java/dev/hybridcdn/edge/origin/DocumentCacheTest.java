@@ -41,4 +41,20 @@ class DocumentCacheTest {
     assertThat(cache.bytes()).isEqualTo(10);
     assertThat(cache.size()).isEqualTo(1);
   }
+
+  @Test
+  void removeIfDropsTheMatchingCopiesAndTheirBytes() {
+    DocumentCache cache = new DocumentCache(100, 1_000_000);
+    cache.put("/songs", doc(5));
+    cache.put("/songs/a", doc(10));
+    cache.put("/hls/a/master.m3u8", doc(20));
+    cache.put("/hls/a/64k/playlist.m3u8", doc(30));
+    cache.put("/hls/ab/master.m3u8", doc(40));
+    cache.removeIf(p -> p.equals("/songs/a") || p.startsWith("/hls/a/"));
+    assertThat(cache.get("/songs/a")).isNull();
+    assertThat(cache.get("/hls/a/64k/playlist.m3u8")).isNull();
+    assertThat(cache.get("/hls/ab/master.m3u8")).as("another song with the same prefix").isNotNull();
+    assertThat(cache.bytes()).isEqualTo(45);
+    assertThat(cache.size()).isEqualTo(2);
+  }
 }

@@ -2,17 +2,17 @@ package dev.hybridcdn.contract.http;
 
 /** Header names of hybrid-cdn beyond the standard ones (ARCHITECTURE.md, "HTTP APIs"). */
 public final class CdnHeaders {
-  /** Peer to player: where the bytes came from, {@code local|peer|edge|origin}. */
+  /** Peer or edge to player: where the bytes came from, {@code local|peer|edge|origin} (an edge says {@code edge} or {@code origin}). */
   public static final String SOURCE = "X-CDN-Source";
   /** Peer to player: the holder used (the peer's own id when local). */
   public static final String PEER = "X-CDN-Peer";
-  /** Peer to player: the edge used. */
+  /** Peer or edge to player: the edge used. */
   public static final String EDGE = "X-CDN-Edge";
-  /** Peer to player: hops the bytes took (0 local, 1 peer or edge hit, 2 origin). */
+  /** Peer or edge to player: hops the bytes took (0 local, 1 peer or edge hit, 2 origin). */
   public static final String HOPS = "X-CDN-Hops";
   /** Peer to player: sources tried, the successful one included. */
   public static final String ATTEMPTS = "X-CDN-Attempts";
-  /** Peer to peer: the requesting peer's id; marks a request as an upload (cache only, upload slots). */
+  /** Peer to peer or edge: the requesting peer's id; at a peer it marks a request as an upload (cache only, upload slots), at an edge it tells a peer's fetch from a player's request (EdgeServed.requester). */
   public static final String PEER_REQUEST = "X-CDN-Peer-Request";
   /** Edge: which tier answered: a segment {@code HIT-MEMORY|HIT-DB|MISS}; a document (catalogue, manifest, playlist) {@code MISS|HIT|STALE} (stale-if-error, RFC 5861). */
   public static final String CACHE = "X-Cache";

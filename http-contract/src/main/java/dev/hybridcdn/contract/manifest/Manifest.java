@@ -81,6 +81,7 @@ public final class Manifest {
   private final String songId;
   private final String title;
   private final long durationMs;
+  private final long version;
   private final List<Rendition> renditions;
   private final Map<String, Segment> bySegmentId = new HashMap<>();
 
@@ -91,9 +92,21 @@ public final class Manifest {
    * @param renditions renditions in ladder order (lowest bitrate first as configured)
    */
   public Manifest(String songId, String title, long durationMs, List<Rendition> renditions) {
+    this(songId, title, durationMs, 0, renditions);
+  }
+
+  /**
+   * @param version content version at the origin: 1 for the first ingest, +1 per re-ingest; 0 when
+   *     unknown (a manifest written before versions, issue 12)
+   */
+  public Manifest(String songId, String title, long durationMs, long version, List<Rendition> renditions) {
+    if (version < 0) {
+      throw new IllegalArgumentException("version must be 0 or more: " + version);
+    }
     this.songId = Objects.requireNonNull(songId, "songId");
     this.title = title == null ? "" : title;
     this.durationMs = durationMs;
+    this.version = version;
     this.renditions = List.copyOf(renditions);
     for (Rendition r : this.renditions) {
       for (Segment s : r.segments()) {
@@ -112,6 +125,16 @@ public final class Manifest {
 
   public long durationMs() {
     return durationMs;
+  }
+
+  /** Content version at the origin (1, 2, ...; 0 = unknown); a re-ingest makes a higher one. */
+  public long version() {
+    return version;
+  }
+
+  /** The same manifest as content version {@code v}. */
+  public Manifest withVersion(long v) {
+    return new Manifest(songId, title, durationMs, v, renditions);
   }
 
   public List<Rendition> renditions() {
@@ -148,16 +171,16 @@ public final class Manifest {
   @Override
   public boolean equals(Object o) {
     return o instanceof Manifest m && songId.equals(m.songId) && title.equals(m.title)
-        && durationMs == m.durationMs && renditions.equals(m.renditions);
+        && durationMs == m.durationMs && version == m.version && renditions.equals(m.renditions);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(songId, title, durationMs, renditions);
+    return Objects.hash(songId, title, durationMs, version, renditions);
   }
 
   @Override
   public String toString() {
-    return "Manifest[" + songId + ", " + renditions.size() + " renditions, " + segmentCount() + " segments]";
+    return "Manifest[" + songId + " v" + version + ", " + renditions.size() + " renditions, " + segmentCount() + " segments]";
   }
 }

@@ -20,9 +20,11 @@ import java.util.Locale;
  *
  * <p>Manifest, compact, fields in this order (byte for byte what the origin has always served):
  * <pre>{@code
- * {"songId","title","durationMs","renditions":[{"name","bitrateKbps","codec","playlist",
+ * {"songId","title","durationMs","version","renditions":[{"name","bitrateKbps","codec","playlist",
  *   "segments":[{"segmentId","index","durationMs","bytes","sha256"}]}]}
  * }</pre>
+ * {@code version} (issue 12) is the song's content version at the origin; it is written only when
+ * known (above 0), so a manifest without versions keeps its old bytes, and read as 0 when absent.
  * {@code playlist} is the rendition's media playlist path ({@link CdnPaths#mediaPlaylist}), written
  * for clients and ignored on reading. Song list: {@code {"songs":[{"songId","title","durationMs",
  * "renditions":["64k",...]}]}}.
@@ -45,6 +47,9 @@ public final class ManifestJson {
       g.writeStringField("songId", m.songId());
       g.writeStringField("title", m.title());
       g.writeNumberField("durationMs", m.durationMs());
+      if (m.version() > 0) {
+        g.writeNumberField("version", m.version());
+      }
       g.writeArrayFieldStart("renditions");
       for (Manifest.Rendition r : m.renditions()) {
         g.writeStartObject();
@@ -100,7 +105,12 @@ public final class ManifestJson {
       segments.sort(Comparator.comparingInt(Manifest.Segment::index));
       out.add(new Manifest.Rendition(name, kbps, codec, segments));
     }
-    return new Manifest(songId, text(root, "title", "", "manifest"), number(root, "durationMs", 0L, "manifest"), out);
+    long version = number(root, "version", 0L, "manifest");
+    if (version < 0) {
+      throw new IllegalArgumentException("manifest of " + songId + ": version is negative");
+    }
+    return new Manifest(songId, text(root, "title", "", "manifest"), number(root, "durationMs", 0L, "manifest"),
+        version, out);
   }
 
   /** The song list as UTF-8 JSON text. */

@@ -44,6 +44,19 @@ class ManifestJsonTest {
   }
 
   @Test
+  void writesTheVersionAfterTheDurationOnlyWhenKnownAndReadsItBack() {
+    Manifest v3 = demo().withVersion(3);
+    String json = ManifestJson.write(v3);
+    assertThat(json).startsWith("{\"songId\":\"demo\",\"title\":\"Demo\",\"durationMs\":20000,\"version\":3,"
+        + "\"renditions\":[");
+    assertThat(ManifestJson.parse(json).version()).isEqualTo(3);
+    assertThat(ManifestJson.parse(json)).isEqualTo(v3).isNotEqualTo(demo());
+    assertThat(ManifestJson.parse(DEMO_JSON).version()).isZero();
+    assertThatThrownBy(() -> ManifestJson.parse("{\"songId\":\"x\",\"version\":-1}"))
+        .hasMessageContaining("version");
+  }
+
+  @Test
   void readsWhatEdgesAndPeersGetLenientlyWhereAFieldCanBeDerived() {
     Manifest m = ManifestJson.parse("{\"songId\":\"demo\",\"renditions\":[{\"name\":\"128k\",\"segments\":["
         + "{\"segmentId\":\"demo/128k/seg00001.ts\",\"index\":1,\"bytes\":7,\"sha256\":\"" + SHA_B.toUpperCase() + "\"},"

@@ -137,8 +137,8 @@ public final class DemoCommand implements Callable<Integer> {
     Map<String, String> env = stack.env();
     err.println();
     err.println("The stack keeps running (Ctrl-C stops it). Services:");
-    for (String k : List.of("ORIGIN_URL", "EDGE_URLS", "TRACKER_URL", "TOPOLOGY_URL", "KAFKA_BOOTSTRAP_SERVERS",
-        "REDIS_URL")) {
+    for (String k : List.of("DASHBOARD_URL", "ORIGIN_URL", "EDGE_URLS", "TRACKER_URL", "TOPOLOGY_URL",
+        "KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL")) {
       err.printf("  %-24s %s%n", k, env.get(k));
     }
     err.printf("  %-24s 127.0.0.1:%s (user postgres, password postgres)%n", "PostgreSQL", env.get("PGPORT"));
@@ -147,7 +147,9 @@ public final class DemoCommand implements Callable<Integer> {
     err.printf("  %-24s %s%n", "peers", peers.replace(",", " "));
     if (!out.songs().isEmpty()) {
       err.printf("%nPlay through a peer:  ffplay %s%s%n", firstPeer, CdnPaths.master(out.songs().get(0)));
-      err.printf("(or open it in VLC; events: ./cdn events tail delivery-events)%n");
+      err.printf("(or open it in VLC, or in the web player %s/player.html; events: ./cdn events tail delivery-events)%n",
+          env.get("DASHBOARD_URL"));
     }
+    err.printf("%nLive dashboard:  %s/%n", env.get("DASHBOARD_URL"));
   }
 }

@@ -1,6 +1,5 @@
 package dev.hybridcdn.ops.replay;
 
-import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -28,7 +27,7 @@ public final class TailCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommonConfig common = kafka.common();
-    EventTail tail = new EventTail(common.kafkaBootstrapServers(), new TopicRegistry(common.topicPrefix()));
+    EventTail tail = new EventTail(common.kafkaBootstrapServers(), common.topics());
     Runtime.getRuntime().addShutdownHook(new Thread(tail::stop, "tail-stop"));
     tail.tail(topic, fromBeginning, max, idleSeconds == null ? null : Duration.ofSeconds(idleSeconds), System.out);
     return 0;

@@ -1,5 +1,7 @@
 package dev.hybridcdn.ops.report;
 
+import dev.hybridcdn.schemas.events.EdgeRequester;
+import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.events.PeerExpired;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
@@ -83,7 +85,9 @@ public final class DeliveryAnalysis {
 
   /**
    * Feeds one decoded event. Takes SegmentDelivered, EdgeServed, PeerJoined, PeerHeartbeat,
-   * PeerLeft and PeerExpired; other types (cache and link events) are ignored.
+   * PeerLeft and PeerExpired; other types (cache and link events) are ignored. An EdgeServed asked
+   * for by a player (requester PLAYER, v2) is also a delivery, tier {@code edge} or {@code origin};
+   * one asked for by a peer is already counted by that peer's SegmentDelivered.
    *
    * @return true when the event counted
    */
@@ -104,6 +108,12 @@ public final class DeliveryAnalysis {
           edgeMiss++;
           edgeMissBytes += e.getBytes();
         }
+      }
+      if (e.getRequester() == EdgeRequester.PLAYER) {
+        // A player on the edge's pathway (content steering failover): a delivery no peer reports.
+        boolean miss = e.getCacheResult() == EdgeResult.MISS;
+        delivery(miss ? "origin" : "edge", e.getSegmentId().toString(), e.getBytes(), e.getLatencyMicros(),
+            miss ? 2 : 1, null, e.getTs());
       }
       return true;
     } else if (event instanceof PeerJoined j) {

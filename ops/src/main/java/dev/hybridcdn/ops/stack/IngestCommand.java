@@ -36,8 +36,9 @@ public final class IngestCommand implements Callable<Integer> {
     OriginConfig config = OriginConfig.from(new Env(StackEnv.load()));
     try (Ingester ingester = Ingester.start(config)) {
       IngestResult r = ingester.ingest(file, song, title);
-      System.out.printf(Locale.ROOT, "ingested %s (%d s of audio, renditions %s) in %.1f s%n", r.manifest().songId(),
-          r.manifest().durationMs() / 1000, r.manifest().renditions().stream().map(x -> x.name()).toList(),
+      // One stable line: `./cdn chaos` and scripts read the song id and the new version from it.
+      System.out.printf(Locale.ROOT, "ingested %s version %d (%d s of audio, renditions %s) in %.1f s%n",
+          r.manifest().songId(), r.manifest().version(), r.manifest().durationMs() / 1000, r.manifest().renditions().stream().map(x -> x.name()).toList(),
           r.totalMs() / 1000.0);
     }
     return 0;

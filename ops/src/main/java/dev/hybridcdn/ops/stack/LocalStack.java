@@ -1,5 +1,7 @@
 package dev.hybridcdn.ops.stack;
 
+import dev.hybridcdn.dashboard.DashboardApp;
+import dev.hybridcdn.dashboard.DashboardConfig;
 import dev.hybridcdn.ops.swarm.PeerRef;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
@@ -41,14 +43,17 @@ public final class LocalStack implements AutoCloseable {
   public static final int TOPOLOGY_PORT = 8090;
   public static final int PEER_PORT = 9000;
   public static final int KAFKA_PORT = 9092;
+  public static final int DASHBOARD_PORT = DashboardConfig.DEFAULT_HTTP_PORT;
 
   private final StackOptions options;
   private final EmbeddedInfra infra;
   private final OriginServer origin;
   private final List<CompletableFuture<TrackerApp>> trackers = new ArrayList<>();
   private CompletableFuture<TopologyApp> topology;
+  private CompletableFuture<DashboardApp> dashboard;
   private final List<Delivery> deliveries = new ArrayList<>();
   private PortForwarder kafkaForwarder;
+  private volatile String eventEncoding;
 
   private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin) {
     this.options = options;
@@ -79,6 +84,11 @@ public final class LocalStack implements AutoCloseable {
       originEnv.put("HTTP_PORT", port(options, ORIGIN_PORT));
       // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
       originEnv.put("ORIGIN_DB_TIMEOUT_MS", "15000");
+      // How long a re-ingest's superseded segments stay served (`ORIGIN_RETENTION_MS=30000 ./cdn up`).
+      String retention = System.getenv("ORIGIN_RETENTION_MS");
+      if (retention != null) {
+        originEnv.put("ORIGIN_RETENTION_MS", retention);
+      }
       origin = OriginServer.start(OriginConfig.from(new Env(originEnv)));
     } catch (RuntimeException e) {
       infra.close();
@@ -122,6 +132,17 @@ public final class LocalStack implements AutoCloseable {
     apps().thenRun(() -> progress.accept(String.format(Locale.ROOT,
         "tracker %s and topology :%d running (Kafka Streams) in %.1f s", String.join(", ", trackerUrls()),
         topology.join().port(), (System.nanoTime() - t0) / 1e9)));
+    // the dashboard relays the topology app's graph and reads the event topics: started once the apps run
+    dashboard = apps().thenApply(v -> {
+      Map<String, String> env = new HashMap<>(base);
+      env.put("HTTP_PORT", port(options, DASHBOARD_PORT));
+      env.put("TOPOLOGY_URL", topologyUrl());
+      env.put("TRACKER_URLS", String.join(",", trackerUrls()));
+      env.put("ORIGIN_URL", originUrl());
+      DashboardApp app = DashboardApp.start(DashboardConfig.from(new Env(env)));
+      progress.accept("dashboard " + app.url() + "/ (web player " + app.url() + "/player.html)");
+      return app;
+    });
   }
 
   /**
@@ -177,7 +198,12 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private static Map<String, String> baseEnv(StackOptions options, EmbeddedInfra infra) {
-    return baseEnv(infra.kafkaBootstrapServers(), options.topicPrefix(), infra.postgresPort(), infra.redisUrl());
+    Map<String, String> env = baseEnv(infra.kafkaBootstrapServers(), options.topicPrefix(), infra.postgresPort(),
+        infra.redisUrl());
+    if (options.schemaRegistryUrl() != null) {
+      env.put("SCHEMA_REGISTRY_URL", options.schemaRegistryUrl());
+    }
+    return env;
   }
 
   /**
@@ -202,7 +228,8 @@ public final class LocalStack implements AutoCloseable {
    * The variables a process needs to reach this stack: {@code KAFKA_BOOTSTRAP_SERVERS},
    * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URLS}
    * (every instance, as peers take it), {@code TRACKER_URL} (the first, for {@code cdn swarm}),
-   * {@code TOPOLOGY_URL} and, once a delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
+   * {@code TOPOLOGY_URL}, {@code DASHBOARD_URL}, {@code SCHEMA_REGISTRY_URL} in registry mode and, once a
+   * delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
    */
   public Map<String, String> env() {
     Map<String, String> env = baseEnv(options, infra);
@@ -213,6 +240,7 @@ public final class LocalStack implements AutoCloseable {
     env.put("TRACKER_URL", trackerUrl());
     env.put("TRACKER_URLS", String.join(",", trackerUrls()));
     env.put("TOPOLOGY_URL", topologyUrl());
+    env.put("DASHBOARD_URL", dashboardUrl());
     if (!deliveries.isEmpty()) {
       Delivery d = deliveries.get(deliveries.size() - 1);
       env.put("EDGE_URLS", String.join(",", d.edgeUrls()));
@@ -242,6 +270,17 @@ public final class LocalStack implements AutoCloseable {
     return "http://127.0.0.1:" + topology.join().port();
   }
 
+  /** The dashboard ({@code /}; the web player at {@code /player.html}); waits for it to start. */
+  public String dashboardUrl() {
+    awaitApps();
+    try {
+      return dashboard.join().url();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IllegalStateException("the dashboard did not start: " + cause.getMessage(), cause);
+    }
+  }
+
   public String kafkaBootstrapServers() {
     return infra.kafkaBootstrapServers();
   }
@@ -250,9 +289,21 @@ public final class LocalStack implements AutoCloseable {
     return options;
   }
 
-  /** The variables every service of this stack starts from (Kafka, PostgreSQL, Redis). */
+  /** The variables every service of this stack starts from (Kafka, PostgreSQL, Redis, registry). */
   Map<String, String> baseEnv() {
-    return baseEnv(options, infra);
+    Map<String, String> env = baseEnv(options, infra);
+    if (eventEncoding != null) {
+      env.put("EVENT_ENCODING", eventEncoding);
+    }
+    return env;
+  }
+
+  /**
+   * Registry mode: {@code EVENT_ENCODING} of the delivery tiers started from now on
+   * ({@code single-object} then {@code confluent} is a migration: every service reads both).
+   */
+  public void eventEncoding(String encoding) {
+    this.eventEncoding = encoding;
   }
 
   /** A delivery tier stopped: it no longer counts for {@link #env()}. */
@@ -315,6 +366,13 @@ public final class LocalStack implements AutoCloseable {
   /** Stops every delivery tier, the apps, the origin and the embedded servers, in that order. */
   @Override
   public void close() {
+    if (dashboard != null) {
+      dashboard.whenComplete((app, e) -> {
+        if (app != null) {
+          quietly("dashboard", app::close);
+        }
+      }).exceptionally(e -> null).join();
+    }
     for (Delivery d : new ArrayList<>(deliveries)) {
       d.close();
     }

@@ -15,9 +15,10 @@ import java.util.List;
  * @param peerCacheBytes byte budget of each peer's segment cache
  * @param trackers instances of the tracker application (same application id; instance {@code i}
  *     on port {@code 7070 + i} with default ports), 1 to 5; peers get all their URLs
+ * @param schemaRegistryUrl {@code SCHEMA_REGISTRY_URL} every service gets (registry mode), or null
  */
 public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
-    long peerCacheBytes, int trackers) {
+    long peerCacheBytes, int trackers, String schemaRegistryUrl) {
   /** Most tracker instances a local stack runs. */
   public static final int MAX_TRACKERS = 5;
 
@@ -29,11 +30,16 @@ public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regi
 
   /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache), one tracker. */
   public static StackOptions of(Path dataDir, boolean defaultPorts) {
-    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1);
+    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null);
   }
 
   /** The same layout with {@code n} tracker instances. */
   public StackOptions withTrackers(int n) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n);
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl);
+  }
+
+  /** The same layout in registry mode: events in the Confluent format through the registry at {@code url}. */
+  public StackOptions withSchemaRegistry(String url) {
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url);
   }
 }

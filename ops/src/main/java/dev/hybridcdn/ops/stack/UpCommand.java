@@ -1,6 +1,7 @@
 package dev.hybridcdn.ops.stack;
 
 import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.kafka.registry.ApicurioRegistry;
 import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.demo.Demo;
 import dev.hybridcdn.ops.processes.ProcessStack;
@@ -19,6 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = "Start the local stack on the default ports; stay up until Ctrl-C.", usageHelpWidth = 120)
 public final class UpCommand implements Callable<Integer> {
+  /** Port of the schema registry with {@code --registry} (Apicurio's own default 8080 is often taken). */
+  public static final int REGISTRY_PORT = 8085;
   @Option(names = "--peers", description = "Peers to start from port 9000 (default 5).")
   int peers = 5;
   @Option(names = "--trackers", description = "Tracker instances, ports 7070, 7071, ... (default 1); peers get "
@@ -26,6 +29,11 @@ public final class UpCommand implements Callable<Integer> {
   int trackers = 1;
   @Option(names = "--no-ingest", description = "Do not ingest the shipped tracks.")
   boolean noIngest;
+  @Option(names = "--registry", description = "Registry mode: start Apicurio Registry " + ApicurioRegistry.VERSION
+      + " on :" + REGISTRY_PORT + " (fetched from Maven Central by mvn once, unpacked into .cdn/cache) and give every "
+      + "service SCHEMA_REGISTRY_URL: "
+      + "events in the Confluent wire format, BACKWARD compatibility enforced.")
+  boolean registry;
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the embedded servers (default .cdn/data, wiped at start).")
   Path dataDir;
   @Option(names = "--processes", description = "Every service as its own JVM from its runnable jar, a Kafka broker process, "
@@ -43,17 +51,41 @@ public final class UpCommand implements Callable<Integer> {
       return 2;
     }
     if (processes) {
+      if (registry) {
+        err.println("--registry is not available with --processes yet (the service processes get no SCHEMA_REGISTRY_URL)");
+        return 2;
+      }
       return upProcesses(err);
     }
     Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
     Demo.deleteTreeQuietly(data);
-    LocalStack stack = LocalStack.start(StackOptions.of(data, true).withTrackers(trackers),
-        line -> err.println("• " + line));
+    StackOptions options = StackOptions.of(data, true).withTrackers(trackers);
+    ApicurioRegistry schemaRegistry = null;
+    if (registry) {
+      err.println("• schema registry: Apicurio Registry " + ApicurioRegistry.VERSION + " (" + ApicurioRegistry.ARTIFACT + ")");
+      Path home = ApicurioRegistry.install(StackEnv.ensureDir().resolve("cache"));
+      schemaRegistry = ApicurioRegistry.start(home, REGISTRY_PORT, StackEnv.ensureDir().resolve("registry.log"));
+      err.println("• schema registry at " + schemaRegistry.url() + " (BACKWARD compatibility; log .cdn/registry.log)");
+      options = options.withSchemaRegistry(schemaRegistry.url());
+    }
+    LocalStack stack;
+    try {
+      stack = LocalStack.start(options, line -> err.println("• " + line));
+    } catch (RuntimeException e) {
+      if (schemaRegistry != null) {
+        schemaRegistry.close();
+      }
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
+    ApicurioRegistry started = schemaRegistry;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("• stopping");
       StackEnv.clear();
       stack.close();
+      if (started != null) {
+        started.close();
+      }
       stopped.countDown();
     }, "up-shutdown"));
     List<String> songs = new ArrayList<>();
@@ -68,7 +100,9 @@ public final class UpCommand implements Callable<Integer> {
     stack.env().forEach((k, v) -> err.printf("  %-24s %s%n", k, v));
     if (!songs.isEmpty() && !d.peers().isEmpty()) {
       err.printf("%nPlay through a peer:  ffplay %s%s%n", d.peers().get(0).baseUrl(), CdnPaths.master(songs.get(0)));
+      err.printf("Web player:           %s/player.html%n", stack.dashboardUrl());
     }
+    err.printf("Live dashboard:       %s/%n", stack.dashboardUrl());
     stopped.await();
     return 0;
   }

@@ -3,7 +3,11 @@ package dev.hybridcdn.ops.compose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridcdn.dashboard.DashboardConfig;
 import dev.hybridcdn.edge.EdgeConfig;
+import dev.hybridcdn.kafka.registry.ApicurioRegistry;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.servicekit.config.Env;
@@ -46,13 +50,13 @@ class ComposeFileTest {
   private static final Map<String, String> MODULE = Map.of(
       "origin", "origin-ingest", "ingest", "origin-ingest", "edge-1", "edge-vertx", "edge-2", "edge-vertx",
       "tracker-1", "tracker-streams", "tracker-2", "tracker-streams", "topology", "topology-streams",
-      "peer", "peer-vertx");
+      "peer", "peer-vertx", "peer-us", "peer-vertx", "dashboard", "dashboard");
   private static final Map<String, Function<Env, Object>> PARSER = Map.of(
       "origin-ingest", OriginConfig::from, "edge-vertx", EdgeConfig::from, "tracker-streams", TrackerConfig::from,
-      "topology-streams", TopologyConfig::from, "peer-vertx", PeerHostConfig::from);
+      "topology-streams", TopologyConfig::from, "peer-vertx", PeerHostConfig::from, "dashboard", DashboardConfig::from);
   /** ARCHITECTURE.md, "Processes, ports and metrics". */
   private static final Map<String, Integer> DEFAULT_PORT = Map.of("origin", 8081, "edge-1", 8082, "edge-2", 8083,
-      "tracker-1", 7070, "tracker-2", 7071, "topology", 8090, "peer", 9000);
+      "tracker-1", 7070, "tracker-2", 7071, "topology", 8090, "peer", 9000, "peer-us", 9000, "dashboard", 8070);
 
   @BeforeAll
   @SuppressWarnings("unchecked")
@@ -65,9 +69,10 @@ class ComposeFileTest {
 
   @Test
   void hasEveryServiceOfTheArchitecture() {
-    assertThat(services.keySet()).contains("kafka", "postgres", "redis", "origin", "ingest", "edge-1", "edge-2",
-        "tracker-1", "tracker-2", "topology", "peer");
-    assertThat(image("kafka")).startsWith("apache/kafka:");
+    assertThat(services.keySet()).contains("kafka", "postgres", "redis", "registry", "origin", "ingest", "edge-1",
+        "edge-2", "tracker-1", "tracker-2", "topology", "peer", "peer-us", "prometheus", "grafana", "dashboard");
+    // The broker at the clients' version (kafka-clients in the root pom is 4.3.x).
+    assertThat(image("kafka")).startsWith("apache/kafka:4.3.");
     assertThat(env("kafka").get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller"); // KRaft, no ZooKeeper
     assertThat(MODULE.keySet()).allSatisfy(s -> assertThat(build(s)).as("build args of %s", s)
         .containsEntry("MODULE", MODULE.get(s)));
@@ -94,12 +99,156 @@ class ComposeFileTest {
     for (String service : List.of("edge-1", "edge-2")) {
       assertThat(env(service)).as(service).containsKeys("EDGE_ID", "REGION", "ORIGIN_URL", "REDIS_URL", "HTTP_PORT");
     }
-    assertThat(env("peer")).containsKeys("EDGE_URLS", "TRACKER_URLS", "REGION", "HTTP_PORT");
-    assertThat(env("peer").get("TRACKER_URLS").split(",")).as("peers fail over between both trackers")
-        .containsExactly("http://tracker-1:7070", "http://tracker-2:7071");
-    assertThat(shellAssignments("peer")).contains("PEER_ID", "ADVERTISED_HOST"); // unique per replica
+    for (String peer : List.of("peer", "peer-us")) {
+      assertThat(env(peer)).containsKeys("EDGE_URLS", "TRACKER_URLS", "REGION", "HTTP_PORT");
+      assertThat(env(peer).get("TRACKER_URLS").split(",")).as("%s fail over between both trackers", peer)
+          .containsExactlyInAnyOrder("http://tracker-1:7070", "http://tracker-2:7071");
+      assertThat(env(peer).get("EDGE_URLS").split(",")).as("%s know both edges", peer)
+          .containsExactlyInAnyOrder("http://edge-1:8082", "http://edge-2:8083");
+      assertThat(shellAssignments(peer)).contains("PEER_ID", "ADVERTISED_HOST"); // unique per replica
+    }
     assertThat(env("edge-1").get("EDGE_ID")).isNotEqualTo(env("edge-2").get("EDGE_ID"));
-    assertThat(env("edge-1").get("REGION")).isNotEqualTo(env("edge-2").get("REGION"));
+    assertThat(Set.of(env("edge-1").get("REGION"), env("edge-2").get("REGION"))).as("edge regions")
+        .containsExactlyInAnyOrder("eu-west", "us-east");
+    assertThat(Set.of(env("peer").get("REGION"), env("peer-us").get("REGION"))).as("peer regions")
+        .containsExactlyInAnyOrder("eu-west", "us-east");
+  }
+
+  @Test
+  void kafkaHasAnInternalListenerForContainersAndAHostListenerFor127001() {
+    Map<String, String> kafka = env("kafka");
+    Map<String, String> advertised = listeners(kafka.get("KAFKA_ADVERTISED_LISTENERS"));
+    Map<String, String> bound = listeners(kafka.get("KAFKA_LISTENERS"));
+    assertThat(advertised.get("HOST")).as("what ./cdn replay on the host bootstraps through").isEqualTo("127.0.0.1:9092");
+    assertThat(ports("kafka")).contains("127.0.0.1:9092:9092");
+    assertThat(bound.get("HOST")).endsWith(":9092");
+    String internal = advertised.get(kafka.get("KAFKA_INTER_BROKER_LISTENER_NAME"));
+    assertThat(internal).startsWith("kafka:");
+    assertThat(bound.get(kafka.get("KAFKA_INTER_BROKER_LISTENER_NAME"))).endsWith(internal.substring(internal.indexOf(':')));
+    for (String service : MODULE.keySet()) {
+      assertThat(env(service).get("KAFKA_BOOTSTRAP_SERVERS")).as(service).isEqualTo(internal);
+    }
+    Set<String> names = new TreeSet<>(bound.keySet());
+    assertThat(listeners(kafka.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP")).keySet()).containsAll(names);
+    assertThat(healthCheck("kafka")).contains(internal);
+  }
+
+  @Test
+  void everyServiceWritesThroughTheSchemaRegistry() {
+    assertThat(image("registry")).isEqualTo("apicurio/apicurio-registry-mem:" + ApicurioRegistry.VERSION);
+    assertThat(env("registry").get("REGISTRY_RULES_GLOBAL_COMPATIBILITY")).isEqualTo("BACKWARD");
+    int registryPort = Integer.parseInt(env("registry").get("QUARKUS_HTTP_PORT"));
+    assertThat(containerPorts("registry")).contains(registryPort);
+    assertThat(healthCheck("registry")).contains("http://localhost:" + registryPort + "/health");
+    for (String service : MODULE.keySet()) {
+      URI url = URI.create(env(service).get("SCHEMA_REGISTRY_URL"));
+      assertThat(url.getHost()).as(service).isEqualTo("registry");
+      assertThat(url.getPort()).as(service).isEqualTo(registryPort);
+      assertThat(url.getPath()).as(service).isEqualTo(ApicurioRegistry.CCOMPAT_PATH);
+    }
+    for (String first : List.of("origin", "tracker-1", "topology")) {
+      assertThat(dependsOn(first)).as("%s starts after the registry", first).contains("registry");
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void prometheusScrapesEveryService() throws IOException {
+    assertThat(volumes("prometheus")).anySatisfy(v -> assertThat(v)
+        .startsWith("./docker/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml"));
+    Map<String, Object> config = new Yaml().load(Files.readString(ROOT.resolve("docker/prometheus/prometheus.yml")));
+    Set<String> targets = new TreeSet<>();
+    Set<String> dnsNames = new TreeSet<>();
+    for (Map<String, Object> job : (List<Map<String, Object>>) config.get("scrape_configs")) {
+      for (Map<String, Object> sc : (List<Map<String, Object>>) job.getOrDefault("static_configs", List.of())) {
+        targets.addAll((List<String>) sc.get("targets"));
+      }
+      for (Map<String, Object> dns : (List<Map<String, Object>>) job.getOrDefault("dns_sd_configs", List.of())) {
+        for (String name : (List<String>) dns.get("names")) {
+          dnsNames.add(name + ":" + dns.get("port"));
+        }
+      }
+    }
+    for (String service : MODULE.keySet()) {
+      if (service.equals("ingest")) {
+        continue; // a one-shot job, no HTTP server
+      }
+      String target = service + ":" + env(service).get("HTTP_PORT");
+      if (service.startsWith("peer")) {
+        assertThat(dnsNames).as("every replica of %s, found by DNS", service).contains(target);
+      } else {
+        assertThat(targets).as("scrape target of %s", service).contains(target);
+      }
+    }
+    assertThat(targets).contains("registry:" + env("registry").get("QUARKUS_HTTP_PORT"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void grafanaIsProvisionedWithPrometheusAndADashboardOfRealMetrics() throws IOException {
+    Path provisioning = ROOT.resolve("docker/grafana/provisioning");
+    Map<String, Object> ds = new Yaml().load(Files.readString(provisioning.resolve("datasources/prometheus.yml")));
+    Map<String, Object> prometheus = ((List<Map<String, Object>>) ds.get("datasources")).get(0);
+    assertThat(prometheus.get("url")).isEqualTo("http://prometheus:" + containerPorts("prometheus").iterator().next());
+    assertThat(volumes("grafana")).contains("./docker/grafana/provisioning:/etc/grafana/provisioning:ro",
+        "./docker/grafana/dashboards:/var/lib/grafana/dashboards:ro");
+    Map<String, Object> providers = new Yaml().load(Files.readString(provisioning.resolve("dashboards/hybrid-cdn.yml")));
+    assertThat(((Map<String, Object>) ((List<Map<String, Object>>) providers.get("providers")).get(0).get("options"))
+        .get("path")).isEqualTo("/var/lib/grafana/dashboards");
+
+    JsonNode dashboard = new ObjectMapper().readTree(ROOT.resolve("docker/grafana/dashboards/hybrid-cdn.json").toFile());
+    Set<String> meters = meterNames();
+    Set<String> queried = new TreeSet<>();
+    for (JsonNode panel : dashboard.get("panels")) {
+      for (JsonNode target : panel.get("targets")) {
+        assertThat(target.get("datasource").get("uid").asText()).isEqualTo(prometheus.get("uid"));
+        Matcher m = PROMETHEUS_NAME.matcher(target.get("expr").asText());
+        while (m.find()) {
+          queried.add(m.group());
+        }
+      }
+    }
+    assertThat(queried).as("metrics the dashboard queries").isNotEmpty();
+    for (String name : queried) {
+      // Micrometer's Prometheus names: dots become underscores, counters get _total.
+      String meter = name.replaceFirst("_total$", "").replace('_', '.');
+      assertThat(meters).as("%s is exported by a service (a meter named %s)", name, meter).contains(meter);
+    }
+  }
+
+  private static final Pattern PROMETHEUS_NAME = Pattern.compile("\\bcdn_[a-z_]+\\b");
+  private static final Pattern METER_NAME = Pattern.compile("builder\\(\"(cdn\\.[a-z.]+)\"");
+
+  /** Names of every Micrometer meter the modules register ({@code Counter.builder("cdn.x")} and the like). */
+  private static Set<String> meterNames() throws IOException {
+    Set<String> names = new TreeSet<>();
+    List<Path> sourceRoots;
+    try (Stream<Path> modules = Files.list(ROOT)) {
+      sourceRoots = modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList();
+    }
+    for (Path root : sourceRoots) {
+      try (Stream<Path> files = Files.walk(root)) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+          Matcher m = METER_NAME.matcher(Files.readString(f));
+          while (m.find()) {
+            names.add(m.group(1));
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  /** {@code NAME://host:port,...} or {@code NAME:PROTOCOL,...} as name -> the rest. */
+  private static Map<String, String> listeners(String value) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String part : value.split(",")) {
+      String p = part.strip();
+      int colon = p.indexOf(':');
+      String rest = p.substring(colon + 1);
+      out.put(p.substring(0, colon), rest.startsWith("//") ? rest.substring(2) : rest);
+    }
+    return out;
   }
 
   @Test
@@ -137,7 +286,7 @@ class ComposeFileTest {
   void urlsPointAtServicesOnTheirPorts() {
     for (String service : MODULE.keySet()) {
       Map<String, String> env = env(service);
-      assertThat(env.get("KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("kafka:9092");
+      assertThat(services).containsKey(env.get("KAFKA_BOOTSTRAP_SERVERS").split(":")[0]);
       if (env.containsKey("PGHOST")) {
         assertThat(services).containsKey(env.get("PGHOST"));
         assertThat(env.get("PGPORT")).isEqualTo("5432");
@@ -223,6 +372,22 @@ class ComposeFileTest {
     assertThat(build).as("%s build", service).isNotNull();
     assertThat(ROOT.resolve(build.get("dockerfile").toString())).isRegularFile();
     return (Map<String, Object>) build.get("args");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> ports(String service) {
+    return ((List<Object>) services.get(service).getOrDefault("ports", List.of())).stream().map(String::valueOf).toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> volumes(String service) {
+    return ((List<Object>) services.get(service).getOrDefault("volumes", List.of())).stream().map(String::valueOf).toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Set<String> dependsOn(String service) {
+    Object d = services.get(service).get("depends_on");
+    return d instanceof Map<?, ?> m ? (Set<String>) m.keySet() : new TreeSet<>((List<String>) d);
   }
 
   /** Container side of every {@code ports} entry ({@code "9000-9049:9000"} gives 9000). */

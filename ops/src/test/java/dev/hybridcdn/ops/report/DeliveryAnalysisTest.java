@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hybridcdn.schemas.events.EdgeRequester;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.events.PeerExpired;
@@ -98,6 +99,28 @@ class DeliveryAnalysisTest {
     long timelineBytes = s.timeline().buckets().stream()
         .mapToLong(b -> b.bytesByTier().values().stream().mapToLong(Long::longValue).sum()).sum();
     assertThat(timelineBytes).isEqualTo(s.bytesDelivered());
+  }
+
+  @Test
+  void anEdgeAnswerToAPlayerIsADeliveryAndOneToAPeerIsNot() {
+    DeliveryAnalysis a = new DeliveryAnalysis("history", false);
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-1").setSegmentId("s/128k/seg00001.ts")
+        .setCacheResult(EdgeResult.HIT_DB).setBytes(700).setLatencyMicros(2_000).setTs(T0)
+        .setRequester(EdgeRequester.PLAYER).build());
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-1").setSegmentId("s/128k/seg00002.ts")
+        .setCacheResult(EdgeResult.MISS).setBytes(800).setLatencyMicros(9_000).setTs(T0 + 1)
+        .setRequester(EdgeRequester.PLAYER).build());
+    // A peer's fetch is counted by the peer's own SegmentDelivered, and a v1 event says nothing.
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-1").setSegmentId("s/128k/seg00003.ts")
+        .setCacheResult(EdgeResult.HIT_MEMORY).setBytes(900).setLatencyMicros(300).setTs(T0 + 2)
+        .setRequester(EdgeRequester.PEER).setRequesterPeerId("peer-1").build());
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-1").setSegmentId("s/128k/seg00004.ts")
+        .setCacheResult(EdgeResult.HIT_MEMORY).setBytes(900).setLatencyMicros(300).setTs(T0 + 3).build());
+    Summary s = a.summary(1);
+    assertThat(s.requestsByTier()).containsEntry("edge", 1L).containsEntry("origin", 1L);
+    assertThat(s.bytesByTier()).containsEntry("edge", 700L).containsEntry("origin", 800L);
+    assertThat(s.requests()).isEqualTo(2);
+    assertThat(s.edge().requests()).isEqualTo(4);
   }
 
   private static PeerHeartbeat heartbeat(String peer, long uploaded, long ts) {

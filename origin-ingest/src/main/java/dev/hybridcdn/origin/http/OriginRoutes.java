@@ -148,7 +148,7 @@ public final class OriginRoutes {
     segmentRequests.increment();
     String idText = CdnPaths.segmentIdOf(ctx.request().path());
     Ids.SegmentId id = Ids.SegmentId.parse(idText).orElseThrow(() -> ApiError.badRequest("invalid_segment_id",
-        "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00000.ts: " + PathParams.clip(idText)));
+        "segment id must be <songId>/<rendition>/<file>, e.g. demo/128k/seg00000-9f86d081884c7d65.ts: " + PathParams.clip(idText)));
     cache.get(id, vertx.getOrCreateContext()).onSuccess(found -> {
       if (found.isEmpty()) {
         ctx.fail(ApiError.notFound("unknown_segment", "no segment " + id));

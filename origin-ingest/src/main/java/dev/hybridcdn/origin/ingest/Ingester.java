@@ -3,6 +3,7 @@ package dev.hybridcdn.origin.ingest;
 import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.SegmentNames;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
 import dev.hybridcdn.origin.store.OriginStore;
@@ -45,8 +46,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Ingests an audio file (anything FFmpeg decodes) as an HLS rendition ladder: ffprobe, one ffmpeg
- * run for all renditions, SHA-256 of every segment, one PostgreSQL transaction replacing the song,
- * then {@code SongPublished} to {@code cdn.catalog} keyed by song id, acknowledged by the broker.
+ * run for all renditions, SHA-256 of every segment (named by it: {@link SegmentNames}), one
+ * PostgreSQL transaction making it the song's next version, then {@code SongPublished} with that
+ * version to {@code cdn.catalog} keyed by song id, acknowledged by the broker.
  *
  * <p>Blocking; call it from a worker or main thread, never from a Vert.x event loop. One instance
  * may run ingests from several threads.
@@ -165,17 +167,19 @@ public final class Ingester implements AutoCloseable {
       transcoder.transcode(file, work, config.renditions(), config.segmentSeconds(), durationMs, progress);
       long transcodeMs = (System.nanoTime() - t1) / 1_000_000;
       OriginStore.SongContent content = collect(work, songId, songTitle, durationMs, file);
+      long version;
       try {
-        await(store.replaceSong(content), Duration.ofMinutes(5), "store song " + songId);
+        version = await(store.replaceSong(content), Duration.ofMinutes(5), "store song " + songId);
       } catch (RuntimeException e) {
         throw new IngestException("cannot ingest " + file + ": storing song " + songId + " in PostgreSQL at "
             + store.where() + " failed: " + e.getMessage(), e);
       }
-      publish(content.manifest(), file);
+      Manifest published = content.manifest().withVersion(version);
+      publish(published, file);
       long totalMs = (System.nanoTime() - t0) / 1_000_000;
-      LOG.info("ingested {} as {} ({} ms of audio, {} renditions) in {} ms", file, songId, durationMs,
-          config.renditions().size(), totalMs);
-      return new IngestResult(content.manifest(), transcodeMs, totalMs);
+      LOG.info("ingested {} as {} version {} ({} ms of audio, {} renditions) in {} ms", file, songId, version,
+          durationMs, config.renditions().size(), totalMs);
+      return new IngestResult(published, transcodeMs, totalMs);
     } finally {
       deleteTree(work);
     }
@@ -195,19 +199,25 @@ public final class Ingester implements AutoCloseable {
         }
         List<Manifest.Segment> segments = new ArrayList<>();
         List<Buffer> data = new ArrayList<>();
+        Map<String, String> contentNames = new LinkedHashMap<>();
         int index = 0;
         for (Playlists.SegmentEntry entry : entries) {
-          String segFile = entry.uri().substring(entry.uri().lastIndexOf('/') + 1);
-          String segmentId = songId + "/" + name + "/" + segFile;
-          if (Ids.SegmentId.parse(segmentId).isEmpty()) {
-            throw new IngestException("cannot ingest " + file + ": unexpected segment name " + segFile, null);
+          String written = entry.uri().substring(entry.uri().lastIndexOf('/') + 1);
+          if (!Ids.FILE_NAME.matcher(written).matches()) {
+            throw new IngestException("cannot ingest " + file + ": unexpected segment name " + written, null);
           }
-          byte[] b = Files.readAllBytes(dir.resolve(segFile));
-          segments.add(new Manifest.Segment(segmentId, index++, entry.durationMs(), b.length, sha256(b)));
+          byte[] b = Files.readAllBytes(dir.resolve(written));
+          String sha = sha256(b);
+          // Content-addressed: the id's bytes never change, so a re-ingest cannot mix old and new bytes.
+          String segFile = SegmentNames.file(index, sha);
+          contentNames.put(CdnPaths.segment(songId, name, written), CdnPaths.segment(songId, name, segFile));
+          segments.add(new Manifest.Segment(songId + "/" + name + "/" + segFile, index++, entry.durationMs(),
+              b.length, sha));
           data.add(Buffer.buffer(b));
         }
         renditions.add(new Manifest.Rendition(name, Ids.bitrateKbps(name), Manifest.AAC_LC, segments));
-        mediaPlaylists.put(name, Playlists.withAbsoluteSegmentPaths(text, songId, name));
+        mediaPlaylists.put(name, Playlists.mapSegmentUris(Playlists.withAbsoluteSegmentPaths(text, songId, name),
+            uri -> contentNames.getOrDefault(uri, uri)));
         bytes.put(name, data);
       }
     } catch (IOException e) {
@@ -248,7 +258,8 @@ public final class Ingester implements AutoCloseable {
             .toList())
         .build()).toList();
     return SongPublished.newBuilder().setSongId(manifest.songId()).setTitle(manifest.title())
-        .setDurationMs(manifest.durationMs()).setRenditions(infos).setTs(tsMillis).build();
+        .setDurationMs(manifest.durationMs()).setRenditions(infos).setTs(tsMillis).setVersion(manifest.version())
+        .build();
   }
 
   /** FFmpeg in use. */

@@ -30,12 +30,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Schema ({@link #migrate()}, version in {@code origin_schema_version}):
  * <pre>
- * origin_songs(song_id PK, title, duration_ms, ingested_at)
+ * origin_songs(song_id PK, title, duration_ms, ingested_at, version)      version = current content version
  * origin_renditions(song_id, name, bitrate_kbps, codec, position)          PK (song_id, name)
  * origin_playlists(song_id, name, body)       name = 'master' or a rendition; PK (song_id, name)
- * origin_segments(song_id, rendition, idx, file, duration_ms, bytes, sha256, data bytea)
- *                                              PK (song_id, rendition, idx), UNIQUE (song_id, rendition, file)
+ * origin_segments(song_id, rendition, file, idx, duration_ms, bytes, sha256, data bytea, version, superseded_at)
+ *                                              PK (song_id, rendition, file)
  * </pre>
+ * A segment row's {@code version} is the newest song version naming it; {@code superseded_at} is set
+ * when a newer version stopped naming it, and {@link #retireSuperseded} deletes it a retention period
+ * later. Renditions and playlists hold the current version only.
  */
 public final class OriginStore implements AutoCloseable {
   /** NOTIFY channel carrying the song id of every committed (re-)ingest, for cache invalidation. */
@@ -73,6 +76,19 @@ public final class OriginStore implements AutoCloseable {
         PRIMARY KEY (song_id, rendition, idx),
         UNIQUE (song_id, rendition, file),
         FOREIGN KEY (song_id, rendition) REFERENCES origin_renditions(song_id, name) ON DELETE CASCADE);
+      """,
+      // v2 (issue 12, content versions): a song has a current version; segments are keyed by their
+      // content-addressed file and outlive the version that named them by the retention period.
+      """
+      ALTER TABLE origin_songs ADD COLUMN version bigint NOT NULL DEFAULT 1;
+      ALTER TABLE origin_segments DROP CONSTRAINT origin_segments_song_id_rendition_fkey;
+      ALTER TABLE origin_segments DROP CONSTRAINT origin_segments_song_id_rendition_file_key;
+      ALTER TABLE origin_segments DROP CONSTRAINT origin_segments_pkey;
+      ALTER TABLE origin_segments ADD PRIMARY KEY (song_id, rendition, file);
+      ALTER TABLE origin_segments ADD COLUMN version bigint NOT NULL DEFAULT 1;
+      ALTER TABLE origin_segments ADD COLUMN superseded_at timestamptz;
+      CREATE INDEX origin_segments_current ON origin_segments (song_id, version);
+      CREATE INDEX origin_segments_superseded ON origin_segments (superseded_at) WHERE superseded_at IS NOT NULL;
       """);
 
   /** A segment's bytes and identity. */
@@ -143,49 +159,123 @@ public final class OriginStore implements AutoCloseable {
   }
 
   /**
-   * Replaces the song in one transaction: deletes what the song id had, inserts the new song,
-   * renditions, playlists and segments, and notifies {@link #CHANGED_CHANNEL}. Either everything
-   * commits or nothing changes. Concurrent ingests of one song id are serialised.
+   * Publishes {@code content} as the song's next version in one transaction: the song row's version
+   * goes up by one (1 for a new song), its renditions and playlists are replaced, its segments are
+   * inserted (a file the song already has, identical bytes by its content-addressed name, is kept and
+   * moves to the new version), segments of earlier versions the new one does not name are marked
+   * superseded (served until retired), and {@link #CHANGED_CHANNEL} is notified. Either everything
+   * commits or nothing changes; readers see the old version or the new one, never a mix. Concurrent
+   * ingests of one song id are serialised.
+   *
+   * @return the version now current
    */
-  public Future<Void> replaceSong(SongContent content) {
+  public Future<Long> replaceSong(SongContent content) {
     Manifest m = content.manifest();
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
         .execute(Tuple.of("origin-song:" + m.songId()))
-        .compose(x -> conn.preparedQuery("DELETE FROM origin_songs WHERE song_id = $1").execute(Tuple.of(m.songId())))
-        .compose(x -> conn.preparedQuery("INSERT INTO origin_songs(song_id, title, duration_ms) VALUES ($1, $2, $3)")
+        .compose(x -> conn.preparedQuery("INSERT INTO origin_songs(song_id, title, duration_ms, version) "
+                + "VALUES ($1, $2, $3, 1) ON CONFLICT (song_id) DO UPDATE SET title = EXCLUDED.title, "
+                + "duration_ms = EXCLUDED.duration_ms, ingested_at = now(), version = origin_songs.version + 1 "
+                + "RETURNING version")
             .execute(Tuple.of(m.songId(), m.title(), m.durationMs())))
-        .compose(x -> {
-          List<Tuple> rs = new ArrayList<>();
-          List<Tuple> pls = new ArrayList<>();
-          pls.add(Tuple.of(m.songId(), "master", content.masterPlaylist()));
-          int pos = 0;
-          for (Manifest.Rendition r : m.renditions()) {
-            rs.add(Tuple.of(m.songId(), r.name(), r.bitrateKbps(), r.codec(), pos++));
-            pls.add(Tuple.of(m.songId(), r.name(), content.mediaPlaylists().get(r.name())));
+        .compose(versionRows -> {
+          long version = versionRows.iterator().next().getLong("version");
+          return conn.preparedQuery("DELETE FROM origin_renditions WHERE song_id = $1").execute(Tuple.of(m.songId()))
+              .compose(x -> conn.preparedQuery("DELETE FROM origin_playlists WHERE song_id = $1")
+                  .execute(Tuple.of(m.songId())))
+              .compose(x -> insertLadder(conn, content))
+              .compose(x -> insertSegments(conn, content, version))
+              .compose(x -> conn.preparedQuery("UPDATE origin_segments SET superseded_at = now() "
+                  + "WHERE song_id = $1 AND version < $2 AND superseded_at IS NULL")
+                  .execute(Tuple.of(m.songId(), version)))
+              .compose(x -> conn.preparedQuery("SELECT pg_notify($1, $2)")
+                  .execute(Tuple.of(CHANGED_CHANNEL, m.songId())))
+              .map(x -> version);
+        }));
+  }
+
+  private static Future<Void> insertLadder(SqlConnection conn, SongContent content) {
+    Manifest m = content.manifest();
+    List<Tuple> rs = new ArrayList<>();
+    List<Tuple> pls = new ArrayList<>();
+    pls.add(Tuple.of(m.songId(), "master", content.masterPlaylist()));
+    int pos = 0;
+    for (Manifest.Rendition r : m.renditions()) {
+      rs.add(Tuple.of(m.songId(), r.name(), r.bitrateKbps(), r.codec(), pos++));
+      pls.add(Tuple.of(m.songId(), r.name(), content.mediaPlaylists().get(r.name())));
+    }
+    return conn.preparedQuery("INSERT INTO origin_renditions(song_id, name, bitrate_kbps, codec, position) "
+            + "VALUES ($1, $2, $3, $4, $5)").executeBatch(rs)
+        .compose(y -> conn.preparedQuery("INSERT INTO origin_playlists(song_id, name, body) VALUES ($1, $2, $3)")
+            .executeBatch(pls))
+        .mapEmpty();
+  }
+
+  private static Future<Void> insertSegments(SqlConnection conn, SongContent content, long version) {
+    Manifest m = content.manifest();
+    Future<Void> chain = Future.succeededFuture();
+    for (Manifest.Rendition r : m.renditions()) {
+      List<Buffer> bytes = content.segmentBytes().get(r.name());
+      List<Tuple> segs = new ArrayList<>();
+      for (Manifest.Segment s : r.segments()) {
+        String file = s.segmentId().substring(s.segmentId().lastIndexOf('/') + 1);
+        segs.add(Tuple.tuple(List.of(m.songId(), r.name(), s.index(), file, s.durationMs(), s.bytes(),
+            s.sha256(), bytes.get(s.index()), version)));
+      }
+      // Same file = same bytes (content-addressed names): the row is kept and moves to this version.
+      chain = chain.compose(y -> conn.preparedQuery("INSERT INTO origin_segments(song_id, rendition, idx, file, "
+          + "duration_ms, bytes, sha256, data, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+          + "ON CONFLICT (song_id, rendition, file) DO UPDATE SET version = EXCLUDED.version, superseded_at = NULL, "
+          + "idx = EXCLUDED.idx, duration_ms = EXCLUDED.duration_ms").executeBatch(segs).mapEmpty());
+    }
+    return chain;
+  }
+
+  /** Segments a retirement deleted: every id named last by {@code version} of {@code songId}. */
+  public record Retired(String songId, long version, List<String> segmentIds) {}
+
+  /**
+   * Deletes the segments superseded at least {@code retentionMs} ago, one song version at a time,
+   * and hands each batch to {@code announce} before the delete commits: when {@code announce} fails
+   * (Kafka away), nothing is deleted and the batch is retried by the next call. Rows are locked with
+   * {@code SKIP LOCKED}, so two origins sweeping at once never announce one batch twice.
+   *
+   * @param announce publishes SongRetired for a batch; its failure rolls the batch back
+   * @return the batches retired
+   */
+  public Future<List<Retired>> retireSuperseded(long retentionMs, java.util.function.Function<Retired, Future<Void>> announce) {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT song_id, rendition, file, version FROM origin_segments "
+            + "WHERE superseded_at IS NOT NULL AND superseded_at <= now() - make_interval(secs => $1) "
+            + "ORDER BY song_id, version LIMIT 10000 FOR UPDATE SKIP LOCKED")
+        .execute(Tuple.of(retentionMs / 1000.0))
+        .compose(rows -> {
+          Map<String, Retired> batches = new LinkedHashMap<>();
+          List<Tuple> keys = new ArrayList<>();
+          for (Row row : rows) {
+            String songId = row.getString("song_id");
+            long version = row.getLong("version");
+            batches.computeIfAbsent(songId + "@" + version, k -> new Retired(songId, version, new ArrayList<>()))
+                .segmentIds().add(songId + "/" + row.getString("rendition") + "/" + row.getString("file"));
+            keys.add(Tuple.of(songId, row.getString("rendition"), row.getString("file")));
           }
-          return conn.preparedQuery("INSERT INTO origin_renditions(song_id, name, bitrate_kbps, codec, position) "
-                  + "VALUES ($1, $2, $3, $4, $5)").executeBatch(rs)
-              .compose(y -> conn.preparedQuery("INSERT INTO origin_playlists(song_id, name, body) VALUES ($1, $2, $3)")
-                  .executeBatch(pls));
-        })
-        .compose(x -> {
-          Future<Void> chain = Future.succeededFuture();
-          for (Manifest.Rendition r : m.renditions()) {
-            List<Buffer> bytes = content.segmentBytes().get(r.name());
-            List<Tuple> segs = new ArrayList<>();
-            for (Manifest.Segment s : r.segments()) {
-              String file = s.segmentId().substring(s.segmentId().lastIndexOf('/') + 1);
-              segs.add(Tuple.tuple(List.of(m.songId(), r.name(), s.index(), file, s.durationMs(), s.bytes(),
-                  s.sha256(), bytes.get(s.index()))));
-            }
-            chain = chain.compose(y -> conn.preparedQuery("INSERT INTO origin_segments(song_id, rendition, idx, file, "
-                + "duration_ms, bytes, sha256, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)").executeBatch(segs)
-                .mapEmpty());
+          if (keys.isEmpty()) {
+            return Future.succeededFuture(List.<Retired>of());
           }
-          return chain;
-        })
-        .compose(x -> conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANGED_CHANNEL, m.songId())))
-        .mapEmpty());
+          List<Retired> out = batches.values().stream()
+              .map(b -> new Retired(b.songId(), b.version(), List.copyOf(b.segmentIds()))).toList();
+          return conn.preparedQuery("DELETE FROM origin_segments WHERE song_id = $1 AND rendition = $2 AND file = $3")
+              .executeBatch(keys)
+              .compose(x -> {
+                Future<Void> chain = Future.succeededFuture();
+                for (Retired r : out) {
+                  chain = chain.compose(y -> announce.apply(r));
+                }
+                return chain;
+              })
+              .compose(x -> conn.preparedQuery("SELECT pg_notify($1, $2)")
+                  .executeBatch(out.stream().map(r -> Tuple.of(CHANGED_CHANNEL, r.songId())).distinct().toList()))
+              .map(x -> out);
+        }));
   }
 
   /** A segment's bytes, or empty when the song, rendition or file is unknown. */
@@ -227,39 +317,43 @@ public final class OriginStore implements AutoCloseable {
         }));
   }
 
-  /** The manifest of a song (segment metadata, no bytes), or empty. */
+  /**
+   * The manifest of the song's current version (segment metadata, no bytes), or empty. One
+   * statement, so it sees one committed version, never a mix.
+   */
   public Future<Optional<Manifest>> manifest(String songId) {
-    return bounded(pool.withConnection(conn -> conn.preparedQuery(
-            "SELECT title, duration_ms FROM origin_songs WHERE song_id = $1").execute(Tuple.of(songId))
-        .compose(songRows -> {
-          if (songRows.size() == 0) {
-            return Future.succeededFuture(Optional.<Manifest>empty());
+    return bounded(pool.preparedQuery("SELECT g.title, g.duration_ms, g.version, r.name, r.bitrate_kbps, r.codec, "
+            + "s.idx, s.file, s.duration_ms AS seg_ms, s.bytes, s.sha256 FROM origin_songs g "
+            + "LEFT JOIN origin_renditions r ON r.song_id = g.song_id "
+            + "LEFT JOIN origin_segments s ON s.song_id = r.song_id AND s.rendition = r.name AND s.version = g.version "
+            + "WHERE g.song_id = $1 ORDER BY r.position, s.idx")
+        .execute(Tuple.of(songId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.<Manifest>empty();
           }
-          Row song = songRows.iterator().next();
-          return conn.preparedQuery("SELECT r.name, r.bitrate_kbps, r.codec, s.idx, s.file, s.duration_ms, s.bytes, "
-                  + "s.sha256 FROM origin_renditions r LEFT JOIN origin_segments s "
-                  + "ON s.song_id = r.song_id AND s.rendition = r.name WHERE r.song_id = $1 ORDER BY r.position, s.idx")
-              .execute(Tuple.of(songId))
-              .map(rows -> {
-                Map<String, List<Manifest.Segment>> segs = new LinkedHashMap<>();
-                Map<String, Row> heads = new LinkedHashMap<>();
-                for (Row row : rows) {
-                  String name = row.getString("name");
-                  heads.putIfAbsent(name, row);
-                  List<Manifest.Segment> list = segs.computeIfAbsent(name, k -> new ArrayList<>());
-                  if (row.getString("file") != null) {
-                    list.add(new Manifest.Segment(songId + "/" + name + "/" + row.getString("file"),
-                        row.getInteger("idx"), row.getLong("duration_ms"), row.getLong("bytes"),
-                        row.getString("sha256")));
-                  }
-                }
-                List<Manifest.Rendition> renditions = new ArrayList<>();
-                heads.forEach((name, head) -> renditions.add(new Manifest.Rendition(name,
-                    head.getInteger("bitrate_kbps"), head.getString("codec"), segs.get(name))));
-                return Optional.of(new Manifest(songId, song.getString("title"), song.getLong("duration_ms"),
-                    renditions));
-              });
-        })));
+          Map<String, List<Manifest.Segment>> segs = new LinkedHashMap<>();
+          Map<String, Row> heads = new LinkedHashMap<>();
+          Row song = null;
+          for (Row row : rows) {
+            song = song == null ? row : song;
+            String name = row.getString("name");
+            if (name == null) {
+              continue;
+            }
+            heads.putIfAbsent(name, row);
+            List<Manifest.Segment> list = segs.computeIfAbsent(name, k -> new ArrayList<>());
+            if (row.getString("file") != null) {
+              list.add(new Manifest.Segment(songId + "/" + name + "/" + row.getString("file"),
+                  row.getInteger("idx"), row.getLong("seg_ms"), row.getLong("bytes"), row.getString("sha256")));
+            }
+          }
+          List<Manifest.Rendition> renditions = new ArrayList<>();
+          heads.forEach((name, head) -> renditions.add(new Manifest.Rendition(name,
+              head.getInteger("bitrate_kbps"), head.getString("codec"), segs.get(name))));
+          return Optional.of(new Manifest(songId, song.getString("title"), song.getLong("duration_ms"),
+              song.getLong("version"), renditions));
+        }));
   }
 
   /** {@code SELECT 1}, bounded; fails when PostgreSQL does not answer. */

@@ -88,6 +88,26 @@ public final class SegmentCache {
     return true;
   }
 
+  /**
+   * Removes the given segments (retired ones), reporting each one held as evicted.
+   *
+   * @return segments removed
+   */
+  public int remove(java.util.Collection<String> segmentIds) {
+    List<CachedSegment> removed = new ArrayList<>();
+    synchronized (this) {
+      for (String id : segmentIds) {
+        CachedSegment old = entries.remove(id);
+        if (old != null) {
+          usedBytes -= old.size();
+          removed.add(old);
+        }
+      }
+    }
+    removed.forEach(listener::evicted);
+    return removed.size();
+  }
+
   /** Removes every entry, reporting each as evicted. */
   public void clear() {
     List<CachedSegment> all;

@@ -3,6 +3,7 @@ package dev.hybridcdn.peer.fetch;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.ManifestJson;
+import dev.hybridcdn.contract.manifest.SegmentNames;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.ext.web.client.WebClient;
@@ -60,6 +61,64 @@ public final class ManifestStore {
   /** Drops a cached manifest (e.g. after a song was retired). */
   public void invalidate(String songId) {
     entries.remove(songId);
+  }
+
+  /**
+   * A new version of the song was published (SongPublished): drops the cached manifest unless it
+   * is already that version or newer, so the next request reads the new one.
+   *
+   * @return true when a manifest was dropped
+   */
+  public boolean published(String songId, long version) {
+    Entry e = entries.get(songId);
+    if (e == null) {
+      return false;
+    }
+    Manifest m = e.manifest().isComplete() && e.manifest().succeeded() ? e.manifest().result() : null;
+    if (m != null && version > 0 && m.version() >= version) {
+      return false;
+    }
+    return entries.remove(songId, e);
+  }
+
+  /**
+   * The entry of a segment the current manifest does not name: one of a superseded version that a
+   * player holding the old playlist is finishing (issue 12). Its size and SHA-256 come from an
+   * edge's {@code HEAD} ({@code Content-Length}, {@code ETag}) and are accepted only when the SHA-256
+   * is the one the content-addressed id carries ({@link SegmentNames}), so no edge or holder can
+   * pass other bytes under the id. Edges are tried in order.
+   *
+   * @return fails with {@link SourceFailure} ({@code notFound()} when an edge answered 404: retired)
+   */
+  public Future<Manifest.Segment> superseded(String segmentId, List<String> edges, long timeoutMs) {
+    return superseded(segmentId, edges, 0, timeoutMs, new ArrayList<>());
+  }
+
+  private Future<Manifest.Segment> superseded(String segmentId, List<String> edges, int i, long timeoutMs,
+      List<String> tried) {
+    if (i >= edges.size()) {
+      return Future.failedFuture(new SourceFailure("no edge described segment " + segmentId, tried, false));
+    }
+    String edge = edges.get(i);
+    return client.headAbs(edge + CdnPaths.segment(segmentId)).timeout(timeoutMs).send().transform(ar -> {
+      if (ar.succeeded() && ar.result().statusCode() == 200) {
+        String etag = String.valueOf(ar.result().getHeader("ETag")).replace("\"", "");
+        String length = ar.result().getHeader("Content-Length");
+        if (SegmentNames.names(segmentId, etag) && length != null && length.matches("\\d{1,12}")) {
+          return Future.succeededFuture(new Manifest.Segment(segmentId, Math.max(0, SegmentNames.index(segmentId)),
+              0, Long.parseLong(length), etag));
+        }
+        tried.add("edge " + edge + ": ETag " + etag + " is not the hash segment " + segmentId + " names");
+        return superseded(segmentId, edges, i + 1, timeoutMs, tried);
+      }
+      if (ar.succeeded() && ar.result().statusCode() == 404) {
+        tried.add("edge " + edge + ": 404");
+        return Future.failedFuture(new SourceFailure("unknown segment " + segmentId, tried, true));
+      }
+      tried.add("edge " + edge + ": " + (ar.succeeded() ? String.valueOf(ar.result().statusCode())
+          : Http.reason(ar.cause(), timeoutMs)));
+      return superseded(segmentId, edges, i + 1, timeoutMs, tried);
+    });
   }
 
   public int size() {

@@ -20,4 +20,12 @@ public record PeerManifests(ManifestStore store, LinkTable links, long edgeTimeo
   public Future<Manifest> of(String songId) {
     return store.get(songId, links.edgesByRtt().stream().map(Link::url).toList(), edgeTimeoutMs);
   }
+
+  /**
+   * The entry of a segment the song's current manifest does not name (a superseded version),
+   * described by this peer's edges ({@link ManifestStore#superseded}).
+   */
+  public Future<Manifest.Segment> superseded(String segmentId) {
+    return store.superseded(segmentId, links.edgesByRtt().stream().map(Link::url).toList(), edgeTimeoutMs);
+  }
 }

@@ -202,12 +202,14 @@ public final class SegmentFetcher {
 
   private Future<Fetched> tryEdges(Manifest.Segment info, List<Link> edges, int i, Trail tried) {
     if (i >= edges.size()) {
-      return Future.failedFuture(new SourceFailure("every source of " + info.segmentId() + " failed", tried.tried, false));
+      return Future.failedFuture(new SourceFailure("every source of " + info.segmentId() + " failed", tried.tried, false,
+          tried.wrongBytes));
     }
     Link edge = edges.get(i);
     long bound = config.edgeTimeout().toMillis();
     String label = "edge " + edge.id() + " (" + edge.url() + ")";
-    return Http.getCapped(http, edge.url() + CdnPaths.segment(info.segmentId()), bound, null, null, bodyCap(info))
+    return Http.getCapped(http, edge.url() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
+        config.peerId(), bodyCap(info))
         .transform(ar -> {
           if (ar.failed()) {
             edge.failed(System.currentTimeMillis());
@@ -230,6 +232,7 @@ public final class SegmentFetcher {
             LOG.warn("edge {} sent wrong bytes for {} (sha256 {} instead of {})", edge.id(), info.segmentId(), sha,
                 info.sha256());
             tried.attempt(label + ": sha256 mismatch");
+            tried.wrongBytes = true;
             return tryEdges(info, edges, i + 1, tried);
           }
           edge.up();
@@ -266,6 +269,8 @@ public final class SegmentFetcher {
   private static final class Trail {
     final List<String> tried = new ArrayList<>();
     int attempts;
+    /** An edge sent bytes that failed the SHA-256 check (a holder's wrong bytes are its own fault, not the answer's). */
+    boolean wrongBytes;
 
     void attempt(String outcome) {
       tried.add(outcome);

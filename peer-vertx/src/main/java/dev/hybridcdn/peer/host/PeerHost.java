@@ -2,6 +2,7 @@ package dev.hybridcdn.peer.host;
 
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
+import dev.hybridcdn.peer.catalog.CatalogListener;
 import dev.hybridcdn.peer.events.ExpiryListener;
 import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.schemas.events.PeerLeft;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * Churn: {@link #startPeer(PeerConfig)} adds a peer; {@link #stopPeer(String, boolean)} removes one,
  * cleanly (PeerLeft, the tracker drops it at once) or as a crash (no PeerLeft, no more heartbeats;
  * the tracker reaps it after its TTL). A peer the tracker expired while it was alive re-announces
- * in full when the host's {@link ExpiryListener} reads its PeerExpired (readmission).
+ * in full when the host's {@link ExpiryListener} reads its PeerExpired (readmission). The host's
+ * {@link CatalogListener} follows {@code cdn.catalog}: new song versions and retired segments.
  */
 public final class PeerHost implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PeerHost.class);
@@ -50,6 +52,7 @@ public final class PeerHost implements AutoCloseable {
   private final PeerHostConfig config;
   private final Shared shared;
   private final ExpiryListener expiries;
+  private final CatalogListener catalog;
   private final Map<String, PeerNode> peers = new ConcurrentHashMap<>();
   private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
@@ -72,6 +75,10 @@ public final class PeerHost implements AutoCloseable {
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
     this.expiries = ExpiryListener.start(t.common().kafkaBootstrapServers(), t.common().topics(),
         "peer-host-" + t.peerId(), this::reannounce, metrics.registry());
+    // Content versions: new versions drop the cached manifest, retired segments leave every cache.
+    this.catalog = CatalogListener.start(t.common().kafkaBootstrapServers(), t.common().topics(),
+        "peer-host-" + t.peerId(), shared.manifests(),
+        () -> peers.values().stream().map(PeerNode::cache).toList(), metrics.registry());
   }
 
   private boolean reannounce(String peerId) {
@@ -117,6 +124,11 @@ public final class PeerHost implements AutoCloseable {
       // Events are buffered and delivered when the broker returns; players must not wait for it.
       LOG.warn("could not make sure the topics exist ({}); starting anyway, events stay buffered", e.toString());
     }
+  }
+
+  /** The host's {@code cdn.catalog} listener (content versions). */
+  public CatalogListener catalog() {
+    return catalog;
   }
 
   /** Starts one more peer (churn). Blocks until it listens. */
@@ -215,6 +227,7 @@ public final class PeerHost implements AutoCloseable {
     }
     closed = true;
     expiries.close();
+    catalog.close();
     for (String id : List.copyOf(order)) {
       try {
         stopPeer(id, true);

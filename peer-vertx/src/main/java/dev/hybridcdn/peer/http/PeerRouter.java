@@ -10,11 +10,11 @@ import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ErrorHeaders;
+import dev.hybridcdn.servicekit.http.PlayerCors;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -67,19 +67,13 @@ public final class PeerRouter {
   }
 
   /**
-   * CORS on every answer, and the error rule of {@link ErrorHeaders} (errors {@code no-store}, a
-   * 503 with {@code Retry-After}: the probe period, when edges are asked again); a preflight
-   * ({@code OPTIONS}) is answered here. Not a route of its own: an {@code OPTIONS} route matching
-   * every path would turn the router's 404 for an unknown GET path into a 405.
+   * CORS on every answer ({@link PlayerCors}; a preflight is answered here), and the error rule of
+   * {@link ErrorHeaders} (errors {@code no-store}, a 503 with {@code Retry-After}: the probe period,
+   * when edges are asked again).
    */
   private void cors(RoutingContext ctx) {
     ErrorHeaders.install(ctx, retryAfterSeconds());
-    ctx.response().putHeader("Access-Control-Allow-Origin", "*")
-        .putHeader("Access-Control-Expose-Headers", CdnHeaders.EXPOSED_TO_PLAYERS);
-    if (ctx.request().method() == HttpMethod.OPTIONS) {
-      ctx.response().setStatusCode(204).putHeader("Access-Control-Allow-Methods", "GET, OPTIONS")
-          .putHeader("Access-Control-Allow-Headers", "Range").putHeader("Access-Control-Max-Age", "86400").end();
-    } else {
+    if (!PlayerCors.apply(ctx, CdnHeaders.EXPOSED_TO_PLAYERS)) {
       ctx.next();
     }
   }

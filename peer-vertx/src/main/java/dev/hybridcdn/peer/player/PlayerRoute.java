@@ -6,6 +6,7 @@ import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.cache.SegmentResponse;
 import dev.hybridcdn.peer.events.PeerEvents;
 import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.contract.manifest.SegmentNames;
 import dev.hybridcdn.peer.fetch.PeerManifests;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.fetch.SourceFailure;
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Every answered request (2xx) emits one SegmentDelivered and counts in the player meters.
  * Errors: 404 {@code unknown_song} (an edge said so) / {@code unknown_segment} (the manifest proves
- * it), 503 {@code manifest_unavailable} + {@code Retry-After} (no edge answered the manifest), 502
- * {@code all_sources_failed} whose {@code details} name every source tried and its outcome.
+ * it), 503 {@code manifest_unavailable} + {@code Retry-After} (no edge answered the manifest), 503
+ * {@code segment_unavailable} + {@code Retry-After} (no source answered: down, hung or busy), 502
+ * {@code all_sources_failed} (an edge sent bytes that failed the SHA-256 check); the {@code details}
+ * name every source tried and its outcome.
  */
 public final class PlayerRoute {
   private static final Logger LOG = LoggerFactory.getLogger(PlayerRoute.class);
@@ -83,6 +86,10 @@ public final class PlayerRoute {
     }
     manifests.of(id.songId()).recover(PlayerRoute::manifestUnavailable).compose(m -> {
       Manifest.Segment info = m.segment(segmentId);
+      if (info == null && SegmentNames.hashPrefix(segmentId).isPresent()) {
+        // A superseded version's segment (a player finishing the old playlist): the id names its hash.
+        return manifests.superseded(segmentId).compose(fetcher::fetch);
+      }
       if (info == null) {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
@@ -116,9 +123,13 @@ public final class PlayerRoute {
       e.send(ctx);
     } else if (cause instanceof SourceFailure f && f.notFound()) {
       new ApiError(404, "unknown_song", "no song " + id.songId(), f.tried()).send(ctx);
-    } else if (cause instanceof SourceFailure f) {
-      LOG.warn("{}: every source of {} failed: {}", peerId, id, f.tried());
+    } else if (cause instanceof SourceFailure f && f.wrongBytes()) {
+      LOG.warn("{}: every source of {} failed, one with wrong bytes: {}", peerId, id, f.tried());
       new ApiError(502, "all_sources_failed", f.getMessage(), f.tried()).send(ctx);
+    } else if (cause instanceof SourceFailure f) {
+      // Down, hung or busy sources: the segment exists (it is in the manifest); come back later.
+      LOG.warn("{}: no source of {} answered: {}", peerId, id, f.tried());
+      new ApiError(503, "segment_unavailable", f.getMessage(), f.tried()).send(ctx);
     } else {
       LOG.error("{}: fetching {} failed", peerId, id, cause);
       new ApiError(500, "internal_error", "internal error: " + cause.getClass().getSimpleName()).send(ctx);

@@ -68,4 +68,18 @@ class SegmentCacheTest {
     assertThat(log).containsExactly("cached a/64k/s0.ts");
     assertThat(cache.usedBytes()).isEqualTo(100);
   }
+
+  @Test
+  void retiredSegmentsAreRemovedAndEachHeldOneIsReportedAsEvicted() {
+    SegmentCache cache = new SegmentCache(1000, listener);
+    cache.put(seg("a/64k/s0.ts", 100));
+    cache.put(seg("a/64k/s1.ts", 200));
+    cache.put(seg("a/64k/s2.ts", 300));
+    log.clear();
+
+    assertThat(cache.remove(List.of("a/64k/s0.ts", "a/64k/s2.ts", "a/64k/never.ts"))).isEqualTo(2);
+    assertThat(cache.segmentIds()).containsExactly("a/64k/s1.ts");
+    assertThat(cache.usedBytes()).isEqualTo(200);
+    assertThat(log).containsExactly("evicted a/64k/s0.ts", "evicted a/64k/s2.ts");
+  }
 }

@@ -38,6 +38,8 @@ final class FakeNetwork implements AutoCloseable {
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
   /** Segments the edge answers 500 for. */
   final java.util.Set<String> broken = ConcurrentHashMap.newKeySet();
+  /** Segments the edge answers 200 with bytes that do not match the manifest's SHA-256. */
+  final java.util.Set<String> corrupt = ConcurrentHashMap.newKeySet();
   /** The backup the steering server names ({@code id host:port}), null for none. */
   volatile String[] steeringBackup;
   /** Query strings of the steering requests. */
@@ -173,6 +175,9 @@ final class FakeNetwork implements AutoCloseable {
       Buffer b = segments.get(id);
       if (broken.contains(id)) {
         ctx.response().setStatusCode(500).end();
+      } else if (corrupt.contains(id) && b != null) {
+        ctx.response().putHeader("X-Cache", "HIT-MEMORY").putHeader("Content-Type", "video/mp2t")
+            .end(Buffer.buffer(new byte[b.length()]));
       } else if (b == null) {
         ctx.response().setStatusCode(404).end();
       } else {

@@ -217,7 +217,7 @@ class PeerPipelineTest {
   }
 
   @Test
-  void badInputIsRejectedAndAllSourcesFailedNamesWhatWasTried() throws Exception {
+  void badInputIsRejectedAndFailedSourcesAreNamed() throws Exception {
     HttpResponse<Buffer> bad = get(p1, "/segments/demo/64k/..%2Fetc");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.bodyAsJsonObject().getString("error")).isEqualTo("invalid_segment_id");
@@ -242,14 +242,25 @@ class PeerPipelineTest {
     try {
       net.broken.add(seg);
       net.holders(seg, net.hangingHolder());
+      // Sources down or hung: the segment exists, so the player is told to come back (503), not 502.
       HttpResponse<Buffer> failed = get(fresh, "/segments/" + seg);
-      assertThat(failed.statusCode()).isEqualTo(502);
+      assertThat(failed.statusCode()).isEqualTo(503);
+      assertThat(failed.getHeader("Retry-After")).isNotBlank();
       JsonObject body = failed.bodyAsJsonObject();
-      assertThat(body.getString("error")).isEqualTo("all_sources_failed");
+      assertThat(body.getString("error")).isEqualTo("segment_unavailable");
       assertThat(body.getJsonArray("details").encode()).contains("hanging-holder").contains("timeout after 1000 ms")
           .contains("edge").contains("500");
+
+      // An edge that sends bytes failing the SHA-256 check is a bad gateway.
+      net.broken.remove(seg);
+      net.corrupt.add(seg);
+      HttpResponse<Buffer> wrongBytes = get(fresh, "/segments/" + seg);
+      assertThat(wrongBytes.statusCode()).isEqualTo(502);
+      assertThat(wrongBytes.bodyAsJsonObject().getString("error")).isEqualTo("all_sources_failed");
+      assertThat(wrongBytes.bodyAsJsonObject().getJsonArray("details").encode()).contains("sha256 mismatch");
     } finally {
       net.broken.remove(seg);
+      net.corrupt.remove(seg);
       host.stopPeer("fresh", true);
     }
   }

@@ -105,6 +105,10 @@ public final class SingleObjectCodec implements EventCodec {
 
   @Override
   public SpecificRecord decode(String topic, byte[] data) {
+    if (data != null && data.length > 0 && data[0] == 0) {
+      throw new EventDecodingException("a Confluent-format event (magic byte 0, schema id) on " + topic
+          + ": reading it needs the schema registry (SCHEMA_REGISTRY_URL)");
+    }
     if (data == null || data.length < HEADER_BYTES) {
       throw new EventDecodingException("not an Avro single-object event on " + topic + ": "
           + (data == null ? "null" : data.length + " bytes") + ", shorter than the 10-byte header");

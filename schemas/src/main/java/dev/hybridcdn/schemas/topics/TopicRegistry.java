@@ -74,6 +74,17 @@ public final class TopicRegistry {
     return codec;
   }
 
+  /** Full topic name -> the event types it carries, for every topic that carries events. */
+  public Map<String, java.util.Set<Class<? extends SpecificRecord>>> eventTypesByTopic() {
+    Map<String, java.util.Set<Class<? extends SpecificRecord>>> all = new java.util.LinkedHashMap<>();
+    for (CdnTopic t : CdnTopic.values()) {
+      if (!t.recordTypes().isEmpty()) {
+        all.put(name(t), t.recordTypes());
+      }
+    }
+    return all;
+  }
+
   /**
    * Creation settings of a topic.
    *

@@ -1,5 +1,8 @@
 package dev.hybridcdn.servicekit.config;
 
+import dev.hybridcdn.schemas.registry.RegistryCodec;
+import dev.hybridcdn.schemas.serde.EventCodec;
+import dev.hybridcdn.schemas.serde.SingleObjectCodec;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 
@@ -11,18 +14,37 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
  * @param replicationFactor {@code KAFKA_REPLICATION_FACTOR}, 1 to 5, default 0: {@code min(3,
  *     brokers)} ({@link TopicAdmin#replicationFactor}); of every topic an app creates, its own
  *     included
+ * @param schemaRegistryUrl {@code SCHEMA_REGISTRY_URL}, the Confluent-compatible API of a schema
+ *     registry (Apicurio: {@code http://host:8080/apis/ccompat/v7}); null (unset): no registry,
+ *     events in the Avro single-object encoding
+ * @param eventEncoding {@code EVENT_ENCODING}, only with a registry: {@code confluent} (default)
+ *     or {@code single-object} (the first step of a migration: read both, still write the old one)
  */
-public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int replicationFactor) {
+public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int replicationFactor,
+    String schemaRegistryUrl, RegistryCodec.Encoding eventEncoding) {
   public static CommonConfig from(Env env) {
     String bootstrap = env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092",
         s -> s.matches("[A-Za-z0-9._:\\[\\]-]+(,[A-Za-z0-9._:\\[\\]-]+)*"), "host:port[,host:port...]");
     String prefix = env.string("TOPIC_PREFIX", TopicRegistry.DEFAULT_PREFIX,
         s -> s.matches("[A-Za-z0-9._-]{0,100}"), "a topic prefix of [A-Za-z0-9._-], e.g. cdn.");
     int replication = env.integer("KAFKA_REPLICATION_FACTOR", TopicAdmin.AUTO_REPLICATION, 0, 5);
-    return new CommonConfig(bootstrap, prefix, replication);
+    String registry = env.raw("SCHEMA_REGISTRY_URL") == null ? null : env.httpUrl("SCHEMA_REGISTRY_URL", null);
+    String encoding = env.string("EVENT_ENCODING", "confluent",
+        s -> s.equals("confluent") || s.equals("single-object"), "confluent or single-object");
+    return new CommonConfig(bootstrap, prefix, replication, registry, RegistryCodec.Encoding.parse(encoding));
   }
 
+  /** The topics under the prefix, their serdes over {@link #codec()}. */
   public TopicRegistry topics() {
-    return new TopicRegistry(topicPrefix);
+    return new TopicRegistry(topicPrefix, codec());
+  }
+
+  /**
+   * The wire format of events: the single-object encoding without a registry; with one, the
+   * Confluent format (reading both), one codec per registry URL in this JVM (its caches shared).
+   */
+  public EventCodec codec() {
+    return schemaRegistryUrl == null ? SingleObjectCodec.instance()
+        : RegistryCodec.shared(schemaRegistryUrl, eventEncoding);
   }
 }

@@ -52,6 +52,8 @@ public final class EventPublisher implements AutoCloseable {
    * @param clientId producer client id (service and instance, e.g. {@code edge-eu-west-1})
    * @param bufferEvents events buffered before dropping starts
    * @param metrics registry receiving {@code cdn_events_dropped_total}
+   * @throws dev.hybridcdn.schemas.registry.SchemaRegistryException in registry mode, when the
+   *     registry refuses or does not take the event schemas (registered here, before any publish)
    */
   public EventPublisher(String bootstrapServers, String clientId, TopicRegistry topics, int bufferEvents,
       MeterRegistry metrics) {
@@ -63,6 +65,12 @@ public final class EventPublisher implements AutoCloseable {
   public EventPublisher(Producer<String, byte[]> producer, TopicRegistry topics, int bufferEvents,
       MeterRegistry metrics) {
     this.topics = topics;
+    try {
+      topics.codec().prepare(topics.eventTypesByTopic()); // registry mode: register now, not on a request path
+    } catch (RuntimeException e) {
+      producer.close(java.time.Duration.ZERO);
+      throw e;
+    }
     this.producer = producer;
     this.buffer = new ArrayBlockingQueue<>(bufferEvents);
     this.dropped = Counter.builder("cdn.events.dropped")
