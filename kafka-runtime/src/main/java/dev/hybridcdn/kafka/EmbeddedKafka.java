@@ -1,5 +1,8 @@
 package dev.hybridcdn.kafka;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +75,7 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setDeleteOnClose(dataDir == null);
       SINGLE_NODE_CONFIG.forEach(builder::setConfigProp);
       KafkaClusterTestKit cluster = builder.build();
-      cluster.format();
+      format(cluster);
       cluster.startup();
       cluster.waitForReadyBrokers();
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -83,6 +86,21 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("interrupted while starting the embedded Kafka broker", e);
     } catch (Exception e) {
       throw new IllegalStateException("the embedded Kafka broker did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Formats the node's directories. Kafka's formatter prints a banner ("Formatting metadata
+   * directory ...") to {@code System.out}; that is not the output of the command that started the
+   * broker, so it is dropped.
+   */
+  private static void format(KafkaClusterTestKit cluster) throws Exception {
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+    try {
+      cluster.format();
+    } finally {
+      System.setOut(stdout);
     }
   }
 

@@ -1,8 +1,10 @@
 package dev.hybridcdn.ops;
 
 import dev.hybridcdn.ops.bench.BenchCommand;
+import dev.hybridcdn.ops.chaos.ChaosCommand;
 import dev.hybridcdn.ops.demo.DemoCommand;
 import dev.hybridcdn.ops.eval.EvalCommand;
+import dev.hybridcdn.ops.processes.PsCommand;
 import dev.hybridcdn.ops.replay.EventsCommand;
 import dev.hybridcdn.ops.replay.ReplayCommand;
 import dev.hybridcdn.ops.stack.IngestCommand;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cdn", mixinStandardHelpOptions = true, version = "hybrid-cdn 0.1.0", usageHelpWidth = 120,
     description = "hybrid-cdn operator tools: demo, local stack, swarm simulation, replay analysis, benchmarks.",
     commandListHeading = "%nCommands:%n",
-    subcommands = {DemoCommand.class, EvalCommand.class, UpCommand.class, IngestCommand.class, SwarmCommand.class, ReplayCommand.class,
+    subcommands = {DemoCommand.class, EvalCommand.class, UpCommand.class, PsCommand.class, ChaosCommand.class, IngestCommand.class, SwarmCommand.class, ReplayCommand.class,
         EventsCommand.class, BenchCommand.class})
 public final class Cdn implements Callable<Integer> {
   public static final int EXIT_FAILURE = 1;

@@ -228,18 +228,29 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private static Map<String, String> baseEnv(StackOptions options, EmbeddedInfra infra) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers());
-    env.put("TOPIC_PREFIX", options.topicPrefix());
-    env.put("PGHOST", "127.0.0.1");
-    env.put("PGPORT", Integer.toString(infra.postgresPort()));
-    env.put("PGDATABASE", "postgres");
-    env.put("PGUSER", "postgres");
-    env.put("PGPASSWORD", "postgres");
-    env.put("REDIS_URL", infra.redisUrl());
+    Map<String, String> env = baseEnv(infra.kafkaBootstrapServers(), options.topicPrefix(), infra.postgresPort(),
+        infra.redisUrl());
     if (options.schemaRegistryUrl() != null) {
       env.put("SCHEMA_REGISTRY_URL", options.schemaRegistryUrl());
     }
+    return env;
+  }
+
+  /**
+   * The variables every service of a local stack starts from: {@code KAFKA_BOOTSTRAP_SERVERS},
+   * {@code TOPIC_PREFIX}, {@code PG*} (127.0.0.1, database, user and password {@code postgres}),
+   * {@code REDIS_URL}; in a mutable map, in that order.
+   */
+  public static Map<String, String> baseEnv(String bootstrap, String topicPrefix, int postgresPort, String redisUrl) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+    env.put("TOPIC_PREFIX", topicPrefix);
+    env.put("PGHOST", "127.0.0.1");
+    env.put("PGPORT", Integer.toString(postgresPort));
+    env.put("PGDATABASE", "postgres");
+    env.put("PGUSER", "postgres");
+    env.put("PGPASSWORD", "postgres");
+    env.put("REDIS_URL", redisUrl);
     return env;
   }
 
@@ -351,8 +362,19 @@ public final class LocalStack implements AutoCloseable {
    * @return the results, in file order
    */
   public List<IngestResult> ingest(List<Path> files, Consumer<String> progress) {
+    return ingest(originConfig(), files, progress);
+  }
+
+  /**
+   * Ingests audio files with FFmpeg into the PostgreSQL and Kafka of {@code config}, in this JVM
+   * (song id and title from the file names, {@link MediaFiles}).
+   *
+   * @param progress one line per song
+   * @return the results, in file order
+   */
+  public static List<IngestResult> ingest(OriginConfig config, List<Path> files, Consumer<String> progress) {
     List<IngestResult> results = new ArrayList<>();
-    try (Ingester ingester = Ingester.start(originConfig())) {
+    try (Ingester ingester = Ingester.start(config)) {
       for (Path f : files) {
         IngestResult r = ingester.ingest(f, MediaFiles.songId(f), MediaFiles.title(f));
         progress.accept(String.format(Locale.ROOT, "ingested %-28s %3d s of audio, %d renditions, in %.1f s",

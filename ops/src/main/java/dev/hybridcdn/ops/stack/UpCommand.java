@@ -4,10 +4,13 @@ import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.kafka.registry.ApicurioRegistry;
 import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.demo.Demo;
+import dev.hybridcdn.ops.processes.ProcessStack;
+import dev.hybridcdn.ops.processes.PsCommand;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -33,16 +36,29 @@ public final class UpCommand implements Callable<Integer> {
   boolean registry;
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the embedded servers (default .cdn/data, wiped at start).")
   Path dataDir;
+  @Option(names = "--processes", description = "Every service as its own JVM from its runnable jar, a Kafka broker process, "
+      + "PostgreSQL and Redis; logs in .cdn/logs/, the processes in .cdn/stack.json (cdn ps lists them).")
+  boolean processes;
+
+  /** Peer TTL of the trackers of a {@code --processes} stack: 15 s, as the in-process stack (LocalStack). */
+  static final long PROCESS_TRACKER_TTL_MS = 15_000;
 
   @Override
   public Integer call() throws Exception {
-    Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
-    Demo.deleteTreeQuietly(data);
     PrintStream err = System.err;
     if (trackers < 1 || trackers > StackOptions.MAX_TRACKERS) {
       err.println("--trackers must be 1 to " + StackOptions.MAX_TRACKERS);
       return 2;
     }
+    if (processes) {
+      if (registry) {
+        err.println("--registry is not available with --processes yet (the service processes get no SCHEMA_REGISTRY_URL)");
+        return 2;
+      }
+      return upProcesses(err);
+    }
+    Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
+    Demo.deleteTreeQuietly(data);
     StackOptions options = StackOptions.of(data, true).withTrackers(trackers);
     ApicurioRegistry schemaRegistry = null;
     if (registry) {
@@ -87,6 +103,33 @@ public final class UpCommand implements Callable<Integer> {
       err.printf("Web player:           %s/player.html%n", stack.dashboardUrl());
     }
     err.printf("Live dashboard:       %s/%n", stack.dashboardUrl());
+    stopped.await();
+    return 0;
+  }
+
+  private int upProcesses(PrintStream err) throws Exception {
+    long t0 = System.nanoTime();
+    Path state = StackEnv.ensureDir();
+    String level = System.getenv().getOrDefault("CDN_LOG_LEVEL", "warn");
+    List<Path> media = noIngest ? List.of() : MediaFiles.list(StackEnv.media());
+    ProcessStack stack = ProcessStack.start(new ProcessStack.Layout(StackEnv.home(), state, true, peers, trackers,
+        PROCESS_TRACKER_TTL_MS, level), media, line -> err.println("• " + line));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      err.println("• stopping every process (SIGTERM, then SIGKILL after 10 s)");
+      StackEnv.clear();
+      stack.close();
+      err.println("• stopped");
+      stopped.countDown();
+    }, "up-shutdown"));
+    StackEnv.write(stack.env());
+    err.printf(Locale.ROOT, "%nStack up as processes in %.1f s (Ctrl-C or SIGTERM stops it). Processes: %s;"
+        + " variables: %s%n%n", (System.nanoTime() - t0) / 1e9, stack.stackFile(), StackEnv.file());
+    PsCommand.print(stack.processes(), err);
+    if (!media.isEmpty()) {
+      err.printf("%nPlay through a peer:  ffplay %s%s%n", stack.env().get("PEER_URLS").split(",")[0],
+          CdnPaths.master(MediaFiles.songId(media.get(0))));
+    }
     stopped.await();
     return 0;
   }

@@ -292,7 +292,8 @@ final class Playback {
           }
           record.accept(new PlayerRequest(player, peer.peerId(), kind, url, r == null ? 0 : r.statusCode(),
               source == null ? null : source.toLowerCase(Locale.ROOT), r == null ? -1 : Swarm.hops(r.getHeader(CdnHeaders.HOPS)),
-              r == null || r.body() == null ? 0 : r.body().length(), micros, now, error));
+              r == null || r.body() == null ? 0 : r.body().length(), micros, now, error,
+              error == null && kind == PlayerRequest.Kind.SEGMENT ? sha256(r.body()) : null));
           return error == null ? Future.succeededFuture(r) : Future.failedFuture(error);
         });
   }
@@ -333,6 +334,15 @@ final class Playback {
     /** True when the media playlist in use is the current pathway's. */
     boolean current() {
       return segments != null && pathways.current().equals(segmentsPathway);
+    }
+  }
+
+  private static String sha256(Buffer body) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(body == null ? new byte[0] : body.getBytes()));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -14,10 +14,12 @@ package dev.hybridcdn.ops.swarm;
  * @param latencyMicros from sending the request to the last body byte, microseconds
  * @param ts epoch ms when the answer (or the error) came
  * @param error why it failed, null when it succeeded
+ * @param sha256 hex SHA-256 of an answered segment's body (to find bytes of another content
+ *     version), else null
  */
 public record PlayerRequest(int player, String peerId, Kind kind, String url, int status, String source, int hops,
     long bytes,
-    long latencyMicros, long ts, String error) {
+    long latencyMicros, long ts, String error, String sha256) {
 
   /** What was requested. */
   public enum Kind { MASTER, PLAYLIST, SEGMENT }

@@ -52,6 +52,12 @@ public final class Swarm implements AutoCloseable {
    */
   public record Result(List<PlayerRequest> requests, Duration wallTime, int joins, int cleanLeaves, int crashes,
       long failovers, List<Session> sessions) {
+
+    /** Time players ran dry, summed over every song played, wall-clock ms (each {@link Session#stallMs()}). */
+    public long stallMillis() {
+      return Math.round(sessions.stream().mapToDouble(Session::stallMs).sum());
+    }
+
     /** The players' view as an analysis (source {@code players}): segments by tier, failures. */
     public DeliveryAnalysis analysis() {
       DeliveryAnalysis a = new DeliveryAnalysis("players", true);
@@ -139,6 +145,13 @@ public final class Swarm implements AutoCloseable {
   /** Segment bytes received so far. */
   public long bytesDone() {
     return bytesDone.get();
+  }
+
+  /** Every request with an outcome so far, in completion order (a copy). */
+  public List<PlayerRequest> requestsSoFar() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
   }
 
   /** Failed requests so far. */
@@ -289,6 +302,14 @@ public final class Swarm implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("churn step failed: {}", e.toString());
     }
+  }
+
+  /**
+   * Ends the run from another thread: players stop between requests (none is cut off mid-request)
+   * and {@link #run()} returns once each has.
+   */
+  public void stop() {
+    stopped.set(true);
   }
 
   /** The {@code X-CDN-Hops} header as a count, -1 when absent or not a small number. */
