@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.config.PgSettings;
 import java.net.URI;
 import java.time.Duration;
@@ -62,6 +63,8 @@ import java.time.Duration;
  * @param eventBufferEvents {@code EDGE_EVENT_BUFFER}, default 50,000 events waiting for Kafka before
  *     new ones are dropped (and counted in {@code cdn_events_dropped_total})
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
+ * @param trust {@code CLUSTER_SECRET}, {@code EVENT_AUTH}, {@code ADMISSION_TTL_MS} (service-kit
+ *     {@code TrustSettings}): with a secret the edge admits itself and signs its EdgeServed events
  */
 public record EdgeConfig(
     String edgeId,
@@ -89,7 +92,8 @@ public record EdgeConfig(
     Duration flightWait,
     int eventLoops,
     int eventBufferEvents,
-    CommonConfig common) {
+    CommonConfig common,
+    TrustSettings trust) {
 
   public static final int DEFAULT_HTTP_PORT = 8082;
   public static final String DEFAULT_ORIGIN_URL = "http://127.0.0.1:8081";
@@ -148,7 +152,7 @@ public record EdgeConfig(
     return new EdgeConfig(edgeId, region, port, origin, originTimeout, redisUrl, keyPrefix, redisTtl, redisBudget,
         redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl,
         documentEntries, documentBytes, staleIfError, originProbe, idleTimeout, writeTimeout, flightWait, loops, buffer,
-        CommonConfig.from(env));
+        CommonConfig.from(env), TrustSettings.from(env));
   }
 
   private static boolean isRedisUrl(String s) {

@@ -14,6 +14,7 @@ import dev.hybridcdn.schemas.events.SegmentEvicted;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
 
 /**
  * The events one peer emits, all keyed by its peer id (so each peer's events stay in order) and
@@ -23,11 +24,18 @@ import dev.hybridcdn.servicekit.events.EventPublisher;
 public final class PeerEvents {
   private final EventPublisher publisher;
   private final String peerId;
+  private final NodeIdentity identity;
   private volatile boolean muted;
 
   public PeerEvents(EventPublisher publisher, String peerId) {
+    this(publisher, peerId, null);
+  }
+
+  /** @param identity signs every event once admitted (issue 16); null: unsigned */
+  public PeerEvents(EventPublisher publisher, String peerId, NodeIdentity identity) {
     this.publisher = publisher;
     this.peerId = peerId;
+    this.identity = identity;
   }
 
   /** After a crash-stop nothing more may come from this peer. */
@@ -37,7 +45,7 @@ public final class PeerEvents {
 
   private void publish(CdnTopic topic, org.apache.avro.specific.SpecificRecord event) {
     if (!muted) {
-      publisher.publish(topic, peerId, event);
+      publisher.publish(topic, peerId, event, identity);
     }
   }
 

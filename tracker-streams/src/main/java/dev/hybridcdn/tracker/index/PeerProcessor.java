@@ -10,6 +10,7 @@ import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.events.SegmentCached;
 import dev.hybridcdn.schemas.events.SegmentEvicted;
+import dev.hybridcdn.streamskit.trust.SequenceGuard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   private KeyValueStore<String, PeerState> peers;
   private KeyValueStore<String, Long> holdings;
   private WindowStore<String, LoadWindow> windows;
+  private SequenceGuard sequences;
 
   PeerProcessor(Duration ttl, Duration punctuateInterval, Duration window, TrackerTopology.Listener listener,
       ReapGate gate) {
@@ -68,6 +70,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     peers = context.getStateStore(TrackerStores.PEERS);
     holdings = context.getStateStore(TrackerStores.PEER_HOLDINGS);
     windows = context.getStateStore(TrackerStores.PEER_LOAD_WINDOWS);
+    sequences = new SequenceGuard(context.getStateStore(TrackerStores.EVENT_SEQUENCES));
     context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::reap);
   }
 
@@ -77,6 +80,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     if (event == null) {
       return; // a tombstone carries nothing
     }
+    // A replayed or re-keyed signed event throws: the processing policy dead-letters it.
+    sequences.check(context.recordMetadata().map(m -> m.topic()).orElse(""), record);
     long now = context.currentSystemTimeMs();
     gate.input(now);
     if (event instanceof PeerJoined e) {

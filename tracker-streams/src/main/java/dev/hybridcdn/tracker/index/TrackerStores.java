@@ -25,6 +25,12 @@ public final class TrackerStores {
    */
   public static final String PEER_DIRECTORY = "tracker-peer-directory";
 
+  /**
+   * {@code nodeId|topic} -> last {@code session:sequence} of its signed events (streams-kit
+   * {@code SequenceGuard}): a replay is not after it.
+   */
+  public static final String EVENT_SEQUENCES = "tracker-event-sequences";
+
   /** Repartition topic (suffix {@code -repartition} added by Streams): holder changes keyed by segment id. */
   public static final String HOLDINGS_BY_SEGMENT = "tracker-holdings-by-segment";
 

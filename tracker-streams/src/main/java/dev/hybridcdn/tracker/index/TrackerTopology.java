@@ -5,6 +5,9 @@ import dev.hybridcdn.schemas.internal.InternalRecords;
 import dev.hybridcdn.schemas.topics.AppTopic;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.identity.EventVerifier;
+import dev.hybridcdn.streamskit.trust.SequenceGuard;
+import dev.hybridcdn.streamskit.trust.VerifiedEvents;
 import dev.hybridcdn.tracker.TrackerConfig;
 import java.time.Duration;
 import java.util.Properties;
@@ -90,8 +93,12 @@ public final class TrackerTopology {
       HolderIndex holders, ReapGate gate) {
     TopicRegistry topics = config.topics();
     Serde<String> keys = topics.keySerde();
-    Serde<SpecificRecord> events = topics.valueSerde();
+    // Peer events are checked as they are read (issue 16): forged, unsigned (when required) or
+    // expired ones are dead-lettered by the deserialization policy; replays by the processor's guard.
+    Serde<SpecificRecord> events = VerifiedEvents.serde(topics.valueSerde(),
+        EventVerifier.of(config.streams().trust()));
     StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(SequenceGuard.storeBuilder(TrackerStores.EVENT_SEQUENCES));
 
     // Every store is in memory and changelogged (restored from Kafka on start or task move): the
     // index is ~2M small entries, whose RocksDB reads and writes through JNI and the store layers
@@ -128,7 +135,7 @@ public final class TrackerTopology {
         .merge(linkEvents, Named.as(TrackerStores.MERGE_LINKS))
         .process(() -> new PeerProcessor(config.peerTtl(), config.punctuateInterval(), window, listener, gate),
             Named.as(TrackerStores.PEER_PROCESSOR), TrackerStores.PEERS, TrackerStores.PEER_HOLDINGS,
-            TrackerStores.PEER_LOAD_WINDOWS);
+            TrackerStores.PEER_LOAD_WINDOWS, TrackerStores.EVENT_SEQUENCES);
 
     out.filter((k, v) -> v.kind() == PeerOutput.Kind.INDEX, Named.as(TrackerStores.INDEX_CHANGES))
         .mapValues(v -> ((PeerOutput.IndexChange) v).change(), Named.as(TrackerStores.INDEX_CHANGE_VALUES))
@@ -144,7 +151,7 @@ public final class TrackerTopology {
 
     out.filter((k, v) -> v.kind() == PeerOutput.Kind.EXPIRED, Named.as(TrackerStores.EXPIRATIONS))
         .mapValues(v -> (SpecificRecord) ((PeerOutput.Expired) v).event(), Named.as(TrackerStores.EXPIRATION_VALUES))
-        .to(topics.name(CdnTopic.PEER_EXPIRATIONS), Produced.with(keys, events)
+        .to(topics.name(CdnTopic.PEER_EXPIRATIONS), Produced.with(keys, topics.valueSerde())
             .withName(TrackerStores.EXPIRATIONS_SINK));
 
     builder.addGlobalStore(directory.storeBuilder(), directoryTopic,

@@ -1,0 +1,247 @@
+package dev.hybridcdn.tracker.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hybridcdn.schemas.deadletter.DeadLetters;
+import dev.hybridcdn.schemas.events.PeerHeartbeat;
+import dev.hybridcdn.schemas.events.PeerJoined;
+import dev.hybridcdn.schemas.events.PeerLeft;
+import dev.hybridcdn.schemas.events.SegmentCached;
+import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.AdmissionAuthority;
+import dev.hybridcdn.servicekit.identity.EventAuth;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
+import dev.hybridcdn.tracker.TrackerConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 16, item 1 at the tracker: every forgery of a peer's events is dead-lettered and changes
+ * nothing; the admitted peer's own signed events are taken. The production topology under
+ * {@code CLUSTER_SECRET} + {@code EVENT_AUTH=require}, driven by TopologyTestDriver.
+ */
+class TrackerTrustTest {
+  private static final String SEG = "demo/128k/seg00001.ts";
+  private static final String P1_URL = "http://127.0.0.1:9001";
+  private static final String ORIGIN_URL = "http://127.0.0.1:8081";
+
+  private final String secret = TrustSettings.newSecret();
+  private final AdmissionAuthority issuer = new AdmissionAuthority(Base64.getDecoder().decode(secret),
+      Duration.ofHours(1), Clock.systemUTC());
+  private TrackerConfig config;
+  private TopologyTestDriver driver;
+  private TopicRegistry topics;
+  private TestInputTopic<byte[], byte[]> peerEvents;
+  private TestInputTopic<byte[], byte[]> segmentEvents;
+  private TestOutputTopic<byte[], byte[]> deadLetters;
+  private final PeerDirectory directory = new PeerDirectory();
+  private Path stateDir;
+  private NodeIdentity p1;
+  private NodeIdentity p2;
+
+  @BeforeEach
+  void start() throws Exception {
+    stateDir = Files.createTempDirectory("tracker-trust");
+    config = TrackerConfig.from(new Env(Map.of("STREAMS_PROCESSING_GUARANTEE", "at_least_once",
+        "TRACKER_APPLICATION_ID", "trust-tracker", "TRACKER_STATE_DIR", stateDir.toString(),
+        "CLUSTER_SECRET", secret)));
+    assertThat(config.streams().trust().mode()).isEqualTo(TrustSettings.Mode.REQUIRE);
+    Properties props = TrackerTopology.streamsConfig(config, 7070);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    driver = new TopologyTestDriver(TrackerTopology.buildTopology(config, TrackerTopology.Listener.NONE, directory),
+        props);
+    topics = config.topics();
+    peerEvents = driver.createInputTopic(topics.name(CdnTopic.PEER_EVENTS), new ByteArraySerializer(),
+        new ByteArraySerializer());
+    segmentEvents = driver.createInputTopic(topics.name(CdnTopic.SEGMENT_EVENTS), new ByteArraySerializer(),
+        new ByteArraySerializer());
+    deadLetters = driver.createOutputTopic(topics.name(CdnTopic.DEAD_LETTERS), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    p1 = NodeIdentity.generate();
+    p1.admit(issuer, "p1", AdmissionAuthority.PEER, P1_URL, "eu-west");
+    p2 = NodeIdentity.generate();
+    p2.admit(issuer, "p2", AdmissionAuthority.PEER, "http://127.0.0.1:9002", "eu-west");
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  /** A record as the peer's publisher writes it: encoded value, cdn.auth.* headers from {@code signer}. */
+  private TestRecord<byte[], byte[]> signed(CdnTopic topic, String key, SpecificRecord event, NodeIdentity signer) {
+    String name = topics.name(topic);
+    byte[] value = topics.codec().encode(name, event);
+    List<Header> headers = signer == null ? List.of() : signer.sign(name, event, value);
+    return new TestRecord<>(key.getBytes(StandardCharsets.UTF_8), value, new RecordHeaders(headers.toArray(Header[]::new)));
+  }
+
+  private static PeerJoined joined(String peer, String url) {
+    return new PeerJoined(peer, "eu-west", url, 4, 1_000_000L, System.currentTimeMillis());
+  }
+
+  private static PeerLeft left(String peer) {
+    return new PeerLeft(peer, System.currentTimeMillis(), "shutdown");
+  }
+
+  private void admitP1() {
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", joined("p1", P1_URL), p1));
+    assertThat(directory.get("p1")).isNotNull();
+  }
+
+  private String deadLetterError() {
+    assertThat(deadLetters.isEmpty()).as("a dead letter").isFalse();
+    return DeadLetters.header(deadLetters.readRecord().headers(), DeadLetters.ERROR);
+  }
+
+  private List<String> holders(String segment) {
+    return new ArrayList<>(LocalQueries.holders(driver.getKeyValueStore(TrackerStores.SEGMENT_HOLDERS), segment));
+  }
+
+  @Test
+  void signedEventsOfAnAdmittedPeerAreTaken() {
+    admitP1();
+    segmentEvents.pipeInput(signed(CdnTopic.SEGMENT_EVENTS, "p1",
+        new SegmentCached("p1", SEG, 1000L, "ab", System.currentTimeMillis()), p1));
+    assertThat(holders(SEG)).containsExactly("p1");
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void unsignedEventIsDeadLettered() {
+    admitP1();
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", left("p1"), null));
+    assertThat(deadLetterError()).contains("unsigned");
+    assertThat(directory.get("p1")).isNotNull();
+  }
+
+  @Test
+  void forgedLeaveSignedByAnotherPeerIsDeadLettered() {
+    admitP1();
+    // p2 is admitted, but its token is not p1's.
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", left("p1"), p2));
+    assertThat(deadLetterError()).contains("signed with the token of p2");
+    assertThat(directory.get("p1")).isNotNull();
+  }
+
+  @Test
+  void forgedLeaveWithACopiedTokenAndNoValidMacIsDeadLettered() {
+    admitP1();
+    // An eavesdropper copies p1's headers from an earlier event onto a PeerLeft it made.
+    TestRecord<byte[], byte[]> genuine = signed(CdnTopic.PEER_EVENTS, "p1",
+        new PeerHeartbeat("p1", System.currentTimeMillis(), 0, 0L, 0, 0L, 0L, null), p1);
+    TestRecord<byte[], byte[]> forged = new TestRecord<>(genuine.key(),
+        topics.codec().encode(topics.name(CdnTopic.PEER_EVENTS), left("p1")), genuine.headers());
+    peerEvents.pipeInput(forged);
+    assertThat(deadLetterError()).contains("MAC does not match");
+    assertThat(directory.get("p1")).isNotNull();
+  }
+
+  @Test
+  void joinThatMovesThePeersUrlIsDeadLettered() {
+    admitP1();
+    // p1's own key, but its token binds P1_URL: the URL cannot be moved (to the origin, say).
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", joined("p1", ORIGIN_URL), p1));
+    assertThat(deadLetterError()).contains("its token binds " + P1_URL);
+    assertThat(directory.get("p1").baseUrl()).isEqualTo(P1_URL);
+  }
+
+  @Test
+  void fakeHolderPointedAtTheOriginIsNeverAdmitted() {
+    // Without a token of its own a fake peer can sign nothing; with another peer's it is refused.
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "fake", joined("fake", ORIGIN_URL), null));
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "fake", joined("fake", ORIGIN_URL), p1));
+    segmentEvents.pipeInput(signed(CdnTopic.SEGMENT_EVENTS, "fake",
+        new SegmentCached("fake", SEG, 1000L, "ab", System.currentTimeMillis()), p1));
+    assertThat(deadLetterError()).contains("unsigned");
+    assertThat(deadLetterError()).contains("signed with the token of p1");
+    assertThat(deadLetterError()).contains("signed with the token of p1");
+    assertThat(directory.get("fake")).isNull();
+    assertThat(holders(SEG)).isEmpty();
+  }
+
+  @Test
+  void replayedEventIsDeadLettered() {
+    admitP1();
+    TestRecord<byte[], byte[]> leave = signed(CdnTopic.PEER_EVENTS, "p1", left("p1"), p1);
+    peerEvents.pipeInput(leave);
+    assertThat(directory.get("p1")).isNull();
+    // The peer comes back in a new session; the old PeerLeft replayed must not remove it again.
+    p1.admit(issuer, "p1", AdmissionAuthority.PEER, P1_URL, "eu-west");
+    admitP1();
+    peerEvents.pipeInput(leave);
+    assertThat(deadLetterError()).contains("replayed");
+    assertThat(directory.get("p1")).isNotNull();
+  }
+
+  @Test
+  void replayWithinOneSessionIsDeadLettered() {
+    admitP1();
+    TestRecord<byte[], byte[]> claim = signed(CdnTopic.SEGMENT_EVENTS, "p1",
+        new SegmentCached("p1", SEG, 1000L, "ab", System.currentTimeMillis()), p1);
+    segmentEvents.pipeInput(claim);
+    segmentEvents.pipeInput(claim);
+    assertThat(deadLetterError()).contains("replayed");
+  }
+
+  @Test
+  void tokenOfAnotherClusterIsDeadLettered() {
+    AdmissionAuthority rogue = new AdmissionAuthority(Base64.getDecoder().decode(TrustSettings.newSecret()),
+        Duration.ofHours(1), Clock.systemUTC());
+    NodeIdentity self = NodeIdentity.generate();
+    self.admit(rogue, "p1", AdmissionAuthority.PEER, ORIGIN_URL, "eu-west");
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", joined("p1", ORIGIN_URL), self));
+    assertThat(deadLetterError()).contains("not signed by the cluster");
+    assertThat(directory.get("p1")).isNull();
+  }
+
+  @Test
+  void joinSignedWithAnotherEd25519KeyIsDeadLettered() {
+    // The MAC key leaked (or the token was copied with it), but the Ed25519 key is not p1's.
+    NodeIdentity thief = NodeIdentity.generate();
+    TestRecord<byte[], byte[]> real = signed(CdnTopic.PEER_EVENTS, "p1", joined("p1", P1_URL), p1);
+    TestRecord<byte[], byte[]> stolen = signed(CdnTopic.PEER_EVENTS, "p1", joined("p1", P1_URL), thief);
+    assertThat(stolen.headers().toArray()).isEmpty(); // not admitted: signs nothing
+    RecordHeaders h = new RecordHeaders(real.headers().toArray());
+    h.remove(EventAuth.SIGNATURE);
+    h.add(new RecordHeader(EventAuth.SIGNATURE, new byte[64]));
+    peerEvents.pipeInput(new TestRecord<>(real.key(), real.value(), h));
+    assertThat(deadLetterError()).contains("Ed25519 signature");
+    assertThat(directory.get("p1")).isNull();
+  }
+
+  @Test
+  void signedEventUnderAnotherKeyIsDeadLettered() {
+    admitP1();
+    segmentEvents.pipeInput(signed(CdnTopic.SEGMENT_EVENTS, "p2",
+        new SegmentCached("p1", SEG, 1000L, "ab", System.currentTimeMillis()), p1));
+    assertThat(deadLetterError()).contains("under the key p2");
+    assertThat(Set.copyOf(holders(SEG))).isEmpty();
+  }
+}
