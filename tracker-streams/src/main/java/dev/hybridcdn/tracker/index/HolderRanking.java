@@ -77,6 +77,9 @@ public final class HolderRanking {
       if (rtt == null) {
         rtt = h.meanRttMs();
       }
+      if (rtt != null && !RttBounds.valid(rtt)) {
+        rtt = null; // NaN would sort as 0 and a negative value below every honest one
+      }
       double load = h.load();
       long regionRank = preferred == null || preferred.equals(h.region()) ? 0 : 1;
       long rttRank = rtt == null ? Integer.MAX_VALUE : Math.min(Integer.MAX_VALUE - 1,

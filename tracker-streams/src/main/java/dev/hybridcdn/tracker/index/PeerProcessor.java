@@ -11,6 +11,7 @@ import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.events.SegmentCached;
 import dev.hybridcdn.schemas.events.SegmentEvicted;
 import dev.hybridcdn.streamskit.trust.SequenceGuard;
+import dev.hybridcdn.tracker.TrackerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,19 +50,22 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   private final long windowMs;
   private final TrackerTopology.Listener listener;
   private final ReapGate gate;
+  private final SegmentCatalog catalog;
+  private final ClaimLimiter claims;
   private ProcessorContext<String, PeerOutput> context;
   private KeyValueStore<String, PeerState> peers;
   private KeyValueStore<String, Long> holdings;
   private WindowStore<String, LoadWindow> windows;
   private SequenceGuard sequences;
 
-  PeerProcessor(Duration ttl, Duration punctuateInterval, Duration window, TrackerTopology.Listener listener,
-      ReapGate gate) {
-    this.ttl = ttl;
+  PeerProcessor(TrackerConfig config, TrackerTopology.Listener listener, ReapGate gate, SegmentCatalog catalog) {
+    this.ttl = config.peerTtl();
     this.gate = gate;
-    this.punctuateInterval = punctuateInterval;
-    this.windowMs = window.toMillis();
+    this.punctuateInterval = config.punctuateInterval();
+    this.windowMs = config.loadWindow().toMillis();
     this.listener = listener;
+    this.catalog = config.requireCatalog() ? catalog : null;
+    this.claims = new ClaimLimiter(config.claimRate(), config.claimBurst());
   }
 
   @Override
@@ -147,8 +151,15 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     long windowStart = Math.floorDiv(e.getTs(), windowMs) * windowMs;
     LoadWindow w = windows.fetch(e.getPeerId(), windowStart);
     windows.put(e.getPeerId(), (w == null ? new LoadWindow(0, 0) : w).add(1, served), windowStart);
+    Double meanRtt = e.getMeanRttMs();
+    if (meanRtt != null && !RttBounds.valid(meanRtt)) {
+      // NaN or a negative value would rank this peer first for every requester (issue 16).
+      LOG.debug("heartbeat of {} at {}: meanRttMs {} not believed", e.getPeerId(), where(r), meanRtt);
+      listener.rttRejected();
+      meanRtt = null;
+    }
     PeerState s = new PeerState(old.peerId(), true, old.region(), old.baseUrl(), old.uploadSlots(),
-        old.cacheCapacityBytes(), old.joinedTs(), e.getTs(), now, Math.max(0, e.getActiveUploads()), e.getMeanRttMs(),
+        old.cacheCapacityBytes(), old.joinedTs(), e.getTs(), now, Math.max(0, e.getActiveUploads()), meanRtt,
         e.getUploadedBytes(), e.getDownloadedBytes(), e.getCachedSegments(), e.getCachedBytes(), old.heldSegments(),
         old.links());
     peers.put(s.peerId(), s);
@@ -167,13 +178,28 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       s = PeerState.pending(e.getPeerId(), now);
     }
     String key = TrackerStores.composite(e.getPeerId(), e.getSegmentId());
-    if (holdings.get(key) == null) {
+    if (holdings.get(key) == null && believed(e, now, r)) {
       holdings.put(key, Math.max(0, e.getBytes()));
       s = s.withHeld(s.heldSegments() + 1);
       context.forward(r.withKey(e.getSegmentId())
           .withValue(PeerOutput.IndexChange.added(e.getPeerId(), Math.max(0, e.getBytes()))));
     }
     peers.put(e.getPeerId(), s.withLastSeen(now));
+  }
+
+  /** A new holding is indexed only for a segment the catalog names, within the peer's claim rate. */
+  private boolean believed(SegmentCached e, long now, Record<String, SpecificRecord> r) {
+    if (catalog != null && !catalog.contains(e.getSegmentId())) {
+      LOG.debug("claim of {} by {} at {} refused: not in the catalog", e.getSegmentId(), e.getPeerId(), where(r));
+      listener.claimRefused("unknown_segment");
+      return false;
+    }
+    if (!claims.tryAcquire(e.getPeerId(), now)) {
+      LOG.debug("claim of {} by {} at {} refused: over the claim rate", e.getSegmentId(), e.getPeerId(), where(r));
+      listener.claimRefused("rate_limited");
+      return false;
+    }
+    return true;
   }
 
   private void evicted(SegmentEvicted e, Record<String, SpecificRecord> r) {
@@ -194,7 +220,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   private void link(LinkMeasured e, Record<String, SpecificRecord> r) {
     if (!valid(Ids.isNodeId(e.getFromId()), "fromId", e.getFromId(), r)
         || !valid(Ids.isNodeId(e.getToId()), "toId", e.getToId(), r)
-        || !valid(e.getRttMs() >= 0 && Double.isFinite(e.getRttMs()), "rttMs", Double.toString(e.getRttMs()), r)) {
+        || !valid(RttBounds.valid(e.getRttMs()), "rttMs", Double.toString(e.getRttMs()), r)) {
       return;
     }
     if (e.getToKind() == NodeKind.EDGE) {
@@ -237,6 +263,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   }
 
   private void remove(PeerState s, long now) {
+    claims.forget(s.peerId());
     clearHoldings(s.peerId());
     peers.delete(s.peerId());
     if (s.announced()) {

@@ -31,6 +31,13 @@ public final class TrackerStores {
    */
   public static final String EVENT_SEQUENCES = "tracker-event-sequences";
 
+  /**
+   * Global (every instance) catalog key -> SongPublished / SongRetired bytes, from {@code cdn.catalog};
+   * decoded into the {@link SegmentCatalog} holdings are checked against.
+   */
+  public static final String CATALOG = "tracker-catalog";
+  public static final String CATALOG_SOURCE = "tracker-catalog-source";
+
   /** Repartition topic (suffix {@code -repartition} added by Streams): holder changes keyed by segment id. */
   public static final String HOLDINGS_BY_SEGMENT = "tracker-holdings-by-segment";
 

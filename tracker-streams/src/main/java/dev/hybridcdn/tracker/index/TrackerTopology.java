@@ -58,6 +58,12 @@ public final class TrackerTopology {
     /** A heartbeat came from a peer that is not announced (never, or expired): it was ignored. */
     default void unknownHeartbeat() {}
 
+    /** A holding was refused (issue 16): {@code reason} is {@code unknown_segment} or {@code rate_limited}. */
+    default void claimRefused(String reason) {}
+
+    /** A self-reported RTT was not believed (NaN, infinite, negative, or above the bound). */
+    default void rttRejected() {}
+
     Listener NONE = new Listener() {};
   }
 
@@ -91,6 +97,16 @@ public final class TrackerTopology {
    */
   public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory,
       HolderIndex holders, ReapGate gate) {
+    return buildTopology(config, listener, directory, holders, gate,
+        new SegmentCatalog(config.topics().codec(), config.topics().name(CdnTopic.CATALOG)));
+  }
+
+  /**
+   * As {@link #buildTopology(TrackerConfig, Listener, PeerDirectory, HolderIndex, ReapGate)}, with the
+   * instance's catalog view (filled from {@code cdn.catalog} by a global store; read by the peer processor).
+   */
+  public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory,
+      HolderIndex holders, ReapGate gate, SegmentCatalog catalog) {
     TopicRegistry topics = config.topics();
     Serde<String> keys = topics.keySerde();
     // Peer events are checked as they are read (issue 16): forged, unsigned (when required) or
@@ -133,7 +149,7 @@ public final class TrackerTopology {
     KStream<String, PeerOutput> out = peerEvents
         .merge(segmentEvents, Named.as(TrackerStores.MERGE_PEER_SEGMENT))
         .merge(linkEvents, Named.as(TrackerStores.MERGE_LINKS))
-        .process(() -> new PeerProcessor(config.peerTtl(), config.punctuateInterval(), window, listener, gate),
+        .process(() -> new PeerProcessor(config, listener, gate, catalog),
             Named.as(TrackerStores.PEER_PROCESSOR), TrackerStores.PEERS, TrackerStores.PEER_HOLDINGS,
             TrackerStores.PEER_LOAD_WINDOWS, TrackerStores.EVENT_SEQUENCES);
 
@@ -157,6 +173,9 @@ public final class TrackerTopology {
     builder.addGlobalStore(directory.storeBuilder(), directoryTopic,
         Consumed.with(Serdes.String(), PeerState.serde()).withName(TrackerStores.PEER_DIRECTORY_SOURCE),
         PeerDirectory.updater());
+    builder.addGlobalStore(catalog.storeBuilder(), topics.name(CdnTopic.CATALOG),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(TrackerStores.CATALOG_SOURCE),
+        SegmentCatalog.updater());
     return builder.build();
   }
 

@@ -6,7 +6,11 @@ import dev.hybridcdn.schemas.deadletter.DeadLetters;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
 import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
+import dev.hybridcdn.schemas.events.RenditionInfo;
 import dev.hybridcdn.schemas.events.SegmentCached;
+import dev.hybridcdn.schemas.events.SegmentInfo;
+import dev.hybridcdn.schemas.events.SongPublished;
+import dev.hybridcdn.schemas.events.SongRetired;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
@@ -60,6 +64,7 @@ class TrackerTrustTest {
   private TestInputTopic<byte[], byte[]> peerEvents;
   private TestInputTopic<byte[], byte[]> segmentEvents;
   private TestOutputTopic<byte[], byte[]> deadLetters;
+  private TestInputTopic<String, SpecificRecord> catalog;
   private final PeerDirectory directory = new PeerDirectory();
   private Path stateDir;
   private NodeIdentity p1;
@@ -70,7 +75,7 @@ class TrackerTrustTest {
     stateDir = Files.createTempDirectory("tracker-trust");
     config = TrackerConfig.from(new Env(Map.of("STREAMS_PROCESSING_GUARANTEE", "at_least_once",
         "TRACKER_APPLICATION_ID", "trust-tracker", "TRACKER_STATE_DIR", stateDir.toString(),
-        "CLUSTER_SECRET", secret)));
+        "CLUSTER_SECRET", secret, "TRACKER_CLAIM_BURST", "20", "TRACKER_CLAIMS_PER_SEC", "0.1")));
     assertThat(config.streams().trust().mode()).isEqualTo(TrustSettings.Mode.REQUIRE);
     Properties props = TrackerTopology.streamsConfig(config, 7070);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
@@ -81,6 +86,9 @@ class TrackerTrustTest {
         new ByteArraySerializer());
     segmentEvents = driver.createInputTopic(topics.name(CdnTopic.SEGMENT_EVENTS), new ByteArraySerializer(),
         new ByteArraySerializer());
+    catalog = driver.createInputTopic(topics.name(CdnTopic.CATALOG), new org.apache.kafka.common.serialization.StringSerializer(),
+        topics.valueSerde().serializer());
+    publish("demo", 1, 30);
     deadLetters = driver.createOutputTopic(topics.name(CdnTopic.DEAD_LETTERS), new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
     p1 = NodeIdentity.generate();
@@ -100,6 +108,26 @@ class TrackerTrustTest {
     byte[] value = topics.codec().encode(name, event);
     List<Header> headers = signer == null ? List.of() : signer.sign(name, event, value);
     return new TestRecord<>(key.getBytes(StandardCharsets.UTF_8), value, new RecordHeaders(headers.toArray(Header[]::new)));
+  }
+
+  /** SongPublished of {@code song} version {@code version} with segments 0..n-1 of rendition 128k. */
+  private void publish(String song, long version, int n) {
+    List<SegmentInfo> segments = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      segments.add(new SegmentInfo(segment(song, i), i, 10_000L, 160_000L, "ab"));
+    }
+    catalog.pipeInput(song, SongPublished.newBuilder().setSongId(song).setTitle(song).setDurationMs(10_000L * n)
+        .setRenditions(List.of(new RenditionInfo("128k", 128, "mp4a.40.2", segments))).setTs(System.currentTimeMillis())
+        .setVersion(version).build());
+  }
+
+  private static String segment(String song, int i) {
+    return song + "/128k/seg" + String.format("%05d", i) + ".ts";
+  }
+
+  private void claim(String peer, String segment, NodeIdentity signer) {
+    segmentEvents.pipeInput(signed(CdnTopic.SEGMENT_EVENTS, peer,
+        new SegmentCached(peer, segment, 1000L, "ab", System.currentTimeMillis()), signer));
   }
 
   private static PeerJoined joined(String peer, String url) {
@@ -131,6 +159,64 @@ class TrackerTrustTest {
         new SegmentCached("p1", SEG, 1000L, "ab", System.currentTimeMillis()), p1));
     assertThat(holders(SEG)).containsExactly("p1");
     assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void claimOfASegmentNotInTheCatalogIsNotIndexed() {
+    admitP1();
+    claim("p1", "other/128k/seg00001.ts", p1);   // a song the catalog never named
+    claim("p1", segment("demo", 99), p1);        // a segment the song does not have
+    claim("p1", SEG, p1);
+    assertThat(holders("other/128k/seg00001.ts")).isEmpty();
+    assertThat(holders(segment("demo", 99))).isEmpty();
+    assertThat(holders(SEG)).containsExactly("p1");
+  }
+
+  @Test
+  void retiredSegmentIsNoLongerTaken() {
+    admitP1();
+    catalog.pipeInput("demo@v1", SongRetired.newBuilder().setSongId("demo").setTs(System.currentTimeMillis())
+        .setVersion(1).setSegmentIds(List.of(SEG)).build());
+    claim("p1", SEG, p1);
+    assertThat(holders(SEG)).isEmpty();
+  }
+
+  @Test
+  void claimsOverThePeersRateAreNotIndexed() {
+    admitP1();
+    for (int i = 0; i < 30; i++) {
+      claim("p1", segment("demo", i), p1);
+    }
+    // Burst 20, 0.1 claims/s: the first 20 are taken, the rest refused.
+    int indexed = 0;
+    for (int i = 0; i < 30; i++) {
+      indexed += holders(segment("demo", i)).size();
+    }
+    assertThat(indexed).isEqualTo(20);
+  }
+
+  @Test
+  void nanOrNegativeMeanRttDoesNotRankAHolderFirst() {
+    admitP1();
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p2", joined("p2", "http://127.0.0.1:9002"), p2));
+    NodeIdentity p3 = NodeIdentity.generate();
+    p3.admit(issuer, "p3", AdmissionAuthority.PEER, "http://127.0.0.1:9003", "eu-west");
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p3", joined("p3", "http://127.0.0.1:9003"), p3));
+    claim("p1", SEG, p1);
+    claim("p2", SEG, p2);
+    claim("p3", SEG, p3);
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", heartbeat("p1", 20.0), p1));
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p2", heartbeat("p2", Double.NaN), p2));
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p3", heartbeat("p3", -5.0), p3));
+    assertThat(directory.get("p2").meanRttMs()).isNull();
+    assertThat(directory.get("p3").meanRttMs()).isNull();
+    List<HolderRanking.Ranked> ranked = new HolderRanking(config.rttBucketMs(), config.loadBucket()).rank(
+        holders(SEG), directory::get, null, "eu-west", Set.of(), 10, 0);
+    assertThat(ranked.get(0).peerId()).isEqualTo("p1"); // the liars rank as unknown, after a measured 20 ms
+  }
+
+  private static PeerHeartbeat heartbeat(String peer, Double meanRtt) {
+    return new PeerHeartbeat(peer, System.currentTimeMillis(), 0, 0L, 0, 0L, 0L, meanRtt);
   }
 
   @Test
