@@ -55,6 +55,9 @@ final class TrackerWiring implements StreamsApp.Wiring {
     Counter rttRejected = Counter.builder("cdn.tracker.rtt.rejected")
         .description("self-reported mean RTTs not believed (NaN, infinite, negative, over 60 s)")
         .register(metrics.registry());
+    Counter demotions = Counter.builder("cdn.tracker.holder.demotions")
+        .description("holders demoted after reports (HolderReported) of several distinct peers")
+        .register(metrics.registry());
     TrackerTopology.Listener listener = new TrackerTopology.Listener() {
       @Override
       public void claimRefused(String reason) {
@@ -64,6 +67,11 @@ final class TrackerWiring implements StreamsApp.Wiring {
       @Override
       public void rttRejected() {
         rttRejected.increment();
+      }
+
+      @Override
+      public void demoted(String peerId) {
+        demotions.increment();
       }
 
       @Override

@@ -3,6 +3,8 @@ package dev.hybridcdn.peer.events;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.probe.Link;
+import dev.hybridcdn.schemas.events.HolderFault;
+import dev.hybridcdn.schemas.events.HolderReported;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
@@ -93,6 +95,18 @@ public final class PeerEvents {
     publish(CdnTopic.LINK_EVENTS, LinkMeasured.newBuilder().setFromId(peerId).setToId(link.id())
         .setToKind(link.kind() == Link.Kind.EDGE ? NodeKind.EDGE : NodeKind.PEER).setToRegion(link.region())
         .setRttMs(link.rttMs()).setSamples(link.samples()).setTs(System.currentTimeMillis()).build());
+  }
+
+  /**
+   * HolderReported on {@code cdn.holder-reports}, keyed by the holder (issue 16): a holder the tracker
+   * sent this peer to failed it; the tracker demotes a holder reported by several peers.
+   */
+  public void holderReported(String holderId, String segmentId, HolderFault reason) {
+    if (!muted) {
+      publisher.publish(CdnTopic.HOLDER_REPORTS, holderId, HolderReported.newBuilder().setReporterId(peerId)
+          .setHolderId(holderId).setSegmentId(segmentId).setReason(reason).setTs(System.currentTimeMillis()).build(),
+          identity);
+    }
   }
 
   /**

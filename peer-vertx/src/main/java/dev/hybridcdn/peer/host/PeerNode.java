@@ -19,6 +19,7 @@ import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.peer.readahead.ReadAhead;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.identity.NodeIdentity;
 import dev.hybridcdn.servicekit.http.Health;
@@ -89,7 +90,10 @@ public final class PeerNode implements HostedPeer {
     this.tracker = new TrackerClient(shared.client(), config.trackerUrls(), config.trackerRetry().toMillis());
     this.fetcher = new SegmentFetcher(config, shared.http(), tracker, links,
         new Penalties(config.penalty().toMillis(), config.holderBackoff().toMillis()), cache,
-        (holder, segmentId, expected, got) -> meters.integrityFailure(), slots::receivedFrom);
+        (holder, segmentId, expected, got) -> {
+          meters.integrityFailure();
+          events.holderReported(holder, segmentId, HolderFault.BAD_BYTES);
+        }, slots::receivedFrom);
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
         events::linkMeasured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();

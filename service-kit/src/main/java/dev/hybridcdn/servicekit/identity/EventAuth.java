@@ -1,6 +1,7 @@
 package dev.hybridcdn.servicekit.identity;
 
 import dev.hybridcdn.schemas.events.EdgeServed;
+import dev.hybridcdn.schemas.events.HolderReported;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
 import dev.hybridcdn.schemas.events.PeerJoined;
@@ -47,9 +48,12 @@ public final class EventAuth {
         .putLong(session).putLong(seq).putLong(ts).put(value).array();
   }
 
-  /** The record key a signed event must have: the node it speaks for ({@link #nodeOf}). */
+  /**
+   * The record key a signed event must have: the node it speaks for ({@link #nodeOf}), except a
+   * HolderReported, keyed by the reported holder.
+   */
   public static String keyOf(SpecificRecord event) {
-    return nodeOf(event);
+    return event instanceof HolderReported e ? e.getHolderId() : nodeOf(event);
   }
 
   /** Whether the node's Ed25519 key signs this event too (events that change who or where a node is). */
@@ -78,6 +82,8 @@ public final class EventAuth {
       return e.getPeerId();
     } else if (event instanceof EdgeServed e) {
       return e.getEdgeId();
+    } else if (event instanceof HolderReported e) {
+      return e.getReporterId();
     }
     return null;
   }

@@ -2,6 +2,7 @@ package dev.hybridcdn.tracker.index;
 
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
+import dev.hybridcdn.schemas.events.HolderReported;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.events.PeerExpired;
@@ -57,6 +58,9 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   private KeyValueStore<String, Long> holdings;
   private WindowStore<String, LoadWindow> windows;
   private SequenceGuard sequences;
+  private KeyValueStore<String, String> reports;
+  private final int demoteReporters;
+  private final long demotionMs;
 
   PeerProcessor(TrackerConfig config, TrackerTopology.Listener listener, ReapGate gate, SegmentCatalog catalog) {
     this.ttl = config.peerTtl();
@@ -66,6 +70,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     this.listener = listener;
     this.catalog = config.requireCatalog() ? catalog : null;
     this.claims = new ClaimLimiter(config.claimRate(), config.claimBurst());
+    this.demoteReporters = config.demoteReporters();
+    this.demotionMs = config.demotion().toMillis();
   }
 
   @Override
@@ -75,6 +81,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     holdings = context.getStateStore(TrackerStores.PEER_HOLDINGS);
     windows = context.getStateStore(TrackerStores.PEER_LOAD_WINDOWS);
     sequences = new SequenceGuard(context.getStateStore(TrackerStores.EVENT_SEQUENCES));
+    reports = context.getStateStore(TrackerStores.HOLDER_REPORTS);
     context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::reap);
   }
 
@@ -106,6 +113,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       evicted(e, record);
     } else if (event instanceof LinkMeasured e) {
       link(e, record);
+    } else if (event instanceof HolderReported e) {
+      reported(e, now, record);
     } else {
       skip("unexpected event type " + event.getClass().getSimpleName(), record);
     }
@@ -126,9 +135,10 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     } else if (old != null) {
       held = old.heldSegments(); // segment events that arrived before the announce stay
     }
+    // A demotion outlives a re-announce: a new session does not wash a bad reputation.
     PeerState s = new PeerState(e.getPeerId(), true, e.getRegion(), e.getBaseUrl(), e.getUploadSlots(),
         e.getCacheCapacityBytes(), e.getTs(), e.getTs(), now, 0, null, 0, 0, 0, 0, held,
-        old == null ? java.util.Map.of() : old.links());
+        old == null ? java.util.Map.of() : old.links(), old == null ? 0 : old.demotedUntilMs());
     peers.put(e.getPeerId(), s);
     context.forward(r.withKey(e.getPeerId()).withValue(new PeerOutput.DirectoryChange(s)));
   }
@@ -161,7 +171,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     PeerState s = new PeerState(old.peerId(), true, old.region(), old.baseUrl(), old.uploadSlots(),
         old.cacheCapacityBytes(), old.joinedTs(), e.getTs(), now, Math.max(0, e.getActiveUploads()), meanRtt,
         e.getUploadedBytes(), e.getDownloadedBytes(), e.getCachedSegments(), e.getCachedBytes(), old.heldSegments(),
-        old.links());
+        old.links(), old.demotedUntilMs());
     peers.put(s.peerId(), s);
     if (old.activeUploads() != s.activeUploads() || !Objects.equals(old.meanRttMs(), s.meanRttMs())) {
       context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(s)));
@@ -236,6 +246,50 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   }
 
   /**
+   * A peer reports a holder that failed it. Reports of one holder by {@code demoteReporters} distinct
+   * peers within the demotion period demote it for that period (it ranks after every other holder);
+   * one peer reporting many times counts once, and a holder cannot report itself.
+   */
+  private void reported(HolderReported e, long now, Record<String, SpecificRecord> r) {
+    if (!valid(Ids.isNodeId(e.getReporterId()), "reporterId", e.getReporterId(), r)
+        || !valid(Ids.isNodeId(e.getHolderId()), "holderId", e.getHolderId(), r)
+        || !valid(!e.getReporterId().equals(e.getHolderId()), "reporterId", e.getReporterId(), r)) {
+      return;
+    }
+    PeerState holder = peers.get(e.getHolderId());
+    if (holder == null || !holder.announced()) {
+      return; // gone already
+    }
+    java.util.Map<String, Long> recent = new java.util.LinkedHashMap<>();
+    String stored = reports.get(e.getHolderId());
+    if (stored != null) {
+      for (String entry : stored.split(",")) {
+        int eq = entry.indexOf('=');
+        long at = Long.parseLong(entry.substring(eq + 1));
+        if (now - at < demotionMs) {
+          recent.put(entry.substring(0, eq), at);
+        }
+      }
+    }
+    recent.remove(e.getReporterId());
+    recent.put(e.getReporterId(), now);
+    while (recent.size() > 4 * demoteReporters) {
+      recent.remove(recent.keySet().iterator().next()); // oldest first: bounded per holder
+    }
+    StringBuilder sb = new StringBuilder();
+    recent.forEach((id, at) -> sb.append(sb.length() == 0 ? "" : ",").append(id).append('=').append(at));
+    reports.put(e.getHolderId(), sb.toString());
+    if (recent.size() >= demoteReporters && !holder.demoted(now)) {
+      PeerState demoted = holder.withDemotedUntil(now + demotionMs);
+      peers.put(demoted.peerId(), demoted);
+      context.forward(r.withKey(demoted.peerId()).withValue(new PeerOutput.DirectoryChange(demoted)));
+      listener.demoted(demoted.peerId());
+      LOG.info("holder {} demoted for {} ms: reported by {} peers ({} last, {})", demoted.peerId(), demotionMs,
+          recent.size(), e.getReporterId(), e.getReason());
+    }
+  }
+
+  /**
    * The reaper: every peer not seen for the TTL is removed and announced expired, unless the
    * instance's input has stopped or has just resumed ({@link ReapGate}).
    */
@@ -264,6 +318,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
 
   private void remove(PeerState s, long now) {
     claims.forget(s.peerId());
+    // Reports stay (a holder that leaves and comes back keeps them), bounded by their age on the next report.
     clearHoldings(s.peerId());
     peers.delete(s.peerId());
     if (s.announced()) {

@@ -64,6 +64,9 @@ public final class TrackerTopology {
     /** A self-reported RTT was not believed (NaN, infinite, negative, or above the bound). */
     default void rttRejected() {}
 
+    /** A holder was demoted: reported by several distinct peers (HolderReported). */
+    default void demoted(String peerId) {}
+
     Listener NONE = new Listener() {};
   }
 
@@ -115,6 +118,8 @@ public final class TrackerTopology {
         EventVerifier.of(config.streams().trust()));
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(SequenceGuard.storeBuilder(TrackerStores.EVENT_SEQUENCES));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrackerStores.HOLDER_REPORTS),
+        Serdes.String(), Serdes.String()));
 
     // Every store is in memory and changelogged (restored from Kafka on start or task move): the
     // index is ~2M small entries, whose RocksDB reads and writes through JNI and the store layers
@@ -146,12 +151,16 @@ public final class TrackerTopology {
     KStream<String, SpecificRecord> linkEvents = builder.stream(topics.name(CdnTopic.LINK_EVENTS),
         Consumed.with(keys, events).withName(TrackerStores.LINK_EVENTS_SOURCE));
 
+    KStream<String, SpecificRecord> holderReports = builder.stream(topics.name(CdnTopic.HOLDER_REPORTS),
+        Consumed.with(keys, events).withName(TrackerStores.HOLDER_REPORTS_SOURCE));
+
     KStream<String, PeerOutput> out = peerEvents
         .merge(segmentEvents, Named.as(TrackerStores.MERGE_PEER_SEGMENT))
         .merge(linkEvents, Named.as(TrackerStores.MERGE_LINKS))
+        .merge(holderReports, Named.as(TrackerStores.MERGE_REPORTS))
         .process(() -> new PeerProcessor(config, listener, gate, catalog),
             Named.as(TrackerStores.PEER_PROCESSOR), TrackerStores.PEERS, TrackerStores.PEER_HOLDINGS,
-            TrackerStores.PEER_LOAD_WINDOWS, TrackerStores.EVENT_SEQUENCES);
+            TrackerStores.PEER_LOAD_WINDOWS, TrackerStores.EVENT_SEQUENCES, TrackerStores.HOLDER_REPORTS);
 
     out.filter((k, v) -> v.kind() == PeerOutput.Kind.INDEX, Named.as(TrackerStores.INDEX_CHANGES))
         .mapValues(v -> ((PeerOutput.IndexChange) v).change(), Named.as(TrackerStores.INDEX_CHANGE_VALUES))

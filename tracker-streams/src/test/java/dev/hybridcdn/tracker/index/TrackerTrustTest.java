@@ -3,6 +3,8 @@ package dev.hybridcdn.tracker.index;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
+import dev.hybridcdn.schemas.events.HolderFault;
+import dev.hybridcdn.schemas.events.HolderReported;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
 import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
@@ -213,6 +215,47 @@ class TrackerTrustTest {
     List<HolderRanking.Ranked> ranked = new HolderRanking(config.rttBucketMs(), config.loadBucket()).rank(
         holders(SEG), directory::get, null, "eu-west", Set.of(), 10, 0);
     assertThat(ranked.get(0).peerId()).isEqualTo("p1"); // the liars rank as unknown, after a measured 20 ms
+  }
+
+  @Test
+  void holderReportedByThreeDistinctPeersRanksLast() {
+    admitP1();
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p2", joined("p2", "http://127.0.0.1:9002"), p2));
+    claim("p1", SEG, p1);
+    claim("p2", SEG, p2);
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", heartbeat("p1", 1.0), p1));
+    peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p2", heartbeat("p2", 40.0), p2));
+    assertThat(rankedIds()).containsExactly("p1", "p2");
+    TestInputTopic<byte[], byte[]> reports = driver.createInputTopic(topics.name(CdnTopic.HOLDER_REPORTS),
+        new ByteArraySerializer(), new ByteArraySerializer());
+    NodeIdentity r1 = admitted("r1");
+    // One peer reporting again and again is one reporter.
+    for (int i = 0; i < 3; i++) {
+      reports.pipeInput(signed(CdnTopic.HOLDER_REPORTS, "p1", report("r1", "p1"), r1));
+    }
+    assertThat(directory.get("p1").demotedUntilMs()).isZero();
+    reports.pipeInput(signed(CdnTopic.HOLDER_REPORTS, "p1", report("r2", "p1"), admitted("r2")));
+    reports.pipeInput(signed(CdnTopic.HOLDER_REPORTS, "p1", report("r3", "p1"), admitted("r3")));
+    assertThat(directory.get("p1").demotedUntilMs()).isGreaterThan(System.currentTimeMillis());
+    assertThat(rankedIds()).containsExactly("p2", "p1");
+    // A report signed by someone else than its reporter is a forgery like any other.
+    reports.pipeInput(signed(CdnTopic.HOLDER_REPORTS, "p2", report("r4", "p2"), r1));
+    assertThat(deadLetterError()).contains("signed with the token of r1");
+  }
+
+  private NodeIdentity admitted(String id) {
+    NodeIdentity n = NodeIdentity.generate();
+    n.admit(issuer, id, AdmissionAuthority.PEER, "http://127.0.0.1:1" + Math.abs(id.hashCode() % 1000), "eu-west");
+    return n;
+  }
+
+  private static HolderReported report(String reporter, String holder) {
+    return new HolderReported(reporter, holder, SEG, HolderFault.BAD_BYTES, System.currentTimeMillis());
+  }
+
+  private List<String> rankedIds() {
+    return new HolderRanking(config.rttBucketMs(), config.loadBucket()).rank(holders(SEG), directory::get, null,
+        "eu-west", Set.of(), 10, 0).stream().map(HolderRanking.Ranked::peerId).toList();
   }
 
   private static PeerHeartbeat heartbeat(String peer, Double meanRtt) {
