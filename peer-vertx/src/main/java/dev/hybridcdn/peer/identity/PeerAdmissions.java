@@ -27,6 +27,11 @@ public final class PeerAdmissions {
     return authority != null;
   }
 
+  /** The check of holders' tokens in lookup answers (every holder passes when nothing is signed). */
+  public AdmittedHolders holderCheck() {
+    return new AdmittedHolders(authority);
+  }
+
   /** A new, unadmitted identity, or null when nothing is signed. */
   public NodeIdentity newIdentity() {
     return authority == null ? null : NodeIdentity.generate();

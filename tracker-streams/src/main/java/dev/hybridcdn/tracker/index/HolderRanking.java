@@ -28,7 +28,12 @@ public final class HolderRanking {
   private final double loadBucket;
 
   /** One ranked holder; {@code rttMs} null when nothing is known, {@code load} 0..1. */
-  public record Ranked(String peerId, String baseUrl, String region, Double rttMs, double load) {}
+  public record Ranked(String peerId, String baseUrl, String region, Double rttMs, double load, String token) {
+    /** Without a token (events unsigned). */
+    public Ranked(String peerId, String baseUrl, String region, Double rttMs, double load) {
+      this(peerId, baseUrl, region, rttMs, load, null);
+    }
+  }
 
   /**
    * @param rttBucketMs width of an RTT bucket, ms (> 0)
@@ -133,7 +138,8 @@ public final class HolderRanking {
       int start = (int) Math.floorMod(turn, (long) size);
       for (int k = 0; k < size && out.size() < limit; k++) {
         Candidate c = candidates[i + (start + k) % size];
-        out.add(new Ranked(c.holder.peerId(), c.holder.baseUrl(), c.holder.region(), c.rtt, c.holder.load()));
+        out.add(new Ranked(c.holder.peerId(), c.holder.baseUrl(), c.holder.region(), c.rtt, c.holder.load(),
+            c.holder.admissionToken()));
       }
       i = j;
     }

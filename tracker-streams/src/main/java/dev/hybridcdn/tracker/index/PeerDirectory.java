@@ -131,6 +131,6 @@ public final class PeerDirectory {
     }
     return new PeerState(peerId, s.announced(), region, s.baseUrl(), s.uploadSlots(), s.cacheCapacityBytes(),
         s.joinedTs(), s.lastEventTs(), s.lastSeenMs(), s.activeUploads(), s.meanRttMs(), s.uploadedBytes(),
-        s.downloadedBytes(), s.cachedSegments(), s.cachedBytes(), s.heldSegments(), s.links(), s.demotedUntilMs());
+        s.downloadedBytes(), s.cachedSegments(), s.cachedBytes(), s.heldSegments(), s.links(), s.demotedUntilMs(), s.admissionToken());
   }
 }

@@ -11,6 +11,7 @@ import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.events.SegmentCached;
 import dev.hybridcdn.schemas.events.SegmentEvicted;
+import dev.hybridcdn.servicekit.identity.EventAuth;
 import dev.hybridcdn.streamskit.trust.SequenceGuard;
 import dev.hybridcdn.tracker.TrackerConfig;
 import java.time.Duration;
@@ -138,7 +139,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     // A demotion outlives a re-announce: a new session does not wash a bad reputation.
     PeerState s = new PeerState(e.getPeerId(), true, e.getRegion(), e.getBaseUrl(), e.getUploadSlots(),
         e.getCacheCapacityBytes(), e.getTs(), e.getTs(), now, 0, null, 0, 0, 0, 0, held,
-        old == null ? java.util.Map.of() : old.links(), old == null ? 0 : old.demotedUntilMs());
+        old == null ? java.util.Map.of() : old.links(), old == null ? 0 : old.demotedUntilMs(), tokenOf(r));
     peers.put(e.getPeerId(), s);
     context.forward(r.withKey(e.getPeerId()).withValue(new PeerOutput.DirectoryChange(s)));
   }
@@ -171,7 +172,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     PeerState s = new PeerState(old.peerId(), true, old.region(), old.baseUrl(), old.uploadSlots(),
         old.cacheCapacityBytes(), old.joinedTs(), e.getTs(), now, Math.max(0, e.getActiveUploads()), meanRtt,
         e.getUploadedBytes(), e.getDownloadedBytes(), e.getCachedSegments(), e.getCachedBytes(), old.heldSegments(),
-        old.links(), old.demotedUntilMs());
+        old.links(), old.demotedUntilMs(), old.admissionToken());
     peers.put(s.peerId(), s);
     if (old.activeUploads() != s.activeUploads() || !Objects.equals(old.meanRttMs(), s.meanRttMs())) {
       context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(s)));
@@ -340,6 +341,12 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       String segmentId = TrackerStores.second(kv.key);
       context.forward(new Record<>(segmentId, (PeerOutput) PeerOutput.IndexChange.removed(peerId), ts));
     }
+  }
+
+  /** The admission token a (verified) event was signed with, or null. */
+  private static String tokenOf(Record<String, SpecificRecord> r) {
+    org.apache.kafka.common.header.Header h = r.headers().lastHeader(EventAuth.TOKEN);
+    return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private boolean valid(boolean ok, String what, String value, Record<String, SpecificRecord> r) {

@@ -143,6 +143,8 @@ class TrackerTrustTest {
   private void admitP1() {
     peerEvents.pipeInput(signed(CdnTopic.PEER_EVENTS, "p1", joined("p1", P1_URL), p1));
     assertThat(directory.get("p1")).isNotNull();
+    // Lookups hand the token on, so requesters fetch only from the URL it binds (AdmittedHolders).
+    assertThat(directory.get("p1").admissionToken()).isEqualTo(p1.token().compact());
   }
 
   private String deadLetterError() {
