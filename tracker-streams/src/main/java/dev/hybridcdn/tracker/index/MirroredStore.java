@@ -11,6 +11,7 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -35,6 +36,26 @@ final class MirroredStore implements KeyValueStore<Bytes, byte[]> {
     this.name = name;
     this.reset = reset;
     this.mirror = mirror;
+  }
+
+  /** A supplier of such stores for a store builder ({@code metricsScope} in-memory). */
+  static KeyValueBytesStoreSupplier supplier(String name, Runnable reset, BiConsumer<Bytes, byte[]> mirror) {
+    return new KeyValueBytesStoreSupplier() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public KeyValueStore<Bytes, byte[]> get() {
+        return new MirroredStore(name, reset, mirror);
+      }
+
+      @Override
+      public String metricsScope() {
+        return "in-memory";
+      }
+    };
   }
 
   @Override

@@ -1,22 +1,12 @@
 package dev.hybridcdn.tracker.index;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -85,23 +75,9 @@ public final class PeerDirectory {
   }
 
   private KeyValueBytesStoreSupplier supplier() {
-    return new KeyValueBytesStoreSupplier() {
-      @Override
-      public String name() {
-        return TrackerStores.PEER_DIRECTORY;
-      }
-
-      @Override
-      public KeyValueStore<Bytes, byte[]> get() {
-        return new MirroredStore(TrackerStores.PEER_DIRECTORY, decoded::clear, PeerDirectory.this::mirror);
-      }
-
-      @Override
-      public String metricsScope() {
-        return "in-memory";
-      }
-    };
+    return MirroredStore.supplier(TrackerStores.PEER_DIRECTORY, decoded::clear, this::mirror);
   }
+
 
   private void mirror(Bytes key, byte[] value) {
     String id = new String(key.get(), StandardCharsets.UTF_8);

@@ -15,7 +15,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -57,23 +56,8 @@ public final class SegmentCatalog {
 
   /** The global store (raw event bytes by catalog key), no changelog: its topic is its changelog. */
   public StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder() {
-    KeyValueBytesStoreSupplier supplier = new KeyValueBytesStoreSupplier() {
-      @Override
-      public String name() {
-        return TrackerStores.CATALOG;
-      }
-
-      @Override
-      public KeyValueStore<Bytes, byte[]> get() {
-        return new MirroredStore(TrackerStores.CATALOG, segments::clear, SegmentCatalog.this::mirror);
-      }
-
-      @Override
-      public String metricsScope() {
-        return "in-memory";
-      }
-    };
-    return Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
+    return Stores.keyValueStoreBuilder(MirroredStore.supplier(TrackerStores.CATALOG, segments::clear, this::mirror),
+        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
   }
 
   /** The global processor: each catalog record put into the store (which mirrors it here). */
