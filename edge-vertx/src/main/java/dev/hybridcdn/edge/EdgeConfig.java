@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.config.PgSettings;
 import java.net.URI;
 import java.time.Duration;
@@ -65,6 +66,8 @@ import java.time.Duration;
  *     the connections to the origin; a local stack's emulated network (service-kit
  *     {@code ShapedNetwork}) tells nodes apart by it
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
+ * @param trust {@code CLUSTER_SECRET}, {@code EVENT_AUTH}, {@code ADMISSION_TTL_MS} (service-kit
+ *     {@code TrustSettings}): with a secret the edge admits itself and signs its EdgeServed events
  */
 public record EdgeConfig(
     String edgeId,
@@ -93,7 +96,8 @@ public record EdgeConfig(
     int eventLoops,
     int eventBufferEvents,
     String sourceAddress,
-    CommonConfig common) {
+    CommonConfig common,
+    TrustSettings trust) {
 
   public static final int DEFAULT_HTTP_PORT = 8082;
   public static final String DEFAULT_ORIGIN_URL = "http://127.0.0.1:8081";
@@ -153,7 +157,7 @@ public record EdgeConfig(
         redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl,
         documentEntries, documentBytes, staleIfError, originProbe, idleTimeout, writeTimeout, flightWait, loops, buffer,
         env.string("EDGE_SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
-        CommonConfig.from(env));
+        CommonConfig.from(env), TrustSettings.from(env));
   }
 
   private static boolean isRedisUrl(String s) {

@@ -11,6 +11,8 @@ import dev.hybridcdn.edge.origin.OriginDocuments;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.identity.AdmissionAuthority;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.vertx.Blocking;
@@ -125,6 +127,12 @@ public final class EdgeServer implements AutoCloseable {
     HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, options, config.eventLoops(),
         () -> api.router(vertx), START_TIMEOUT, "edge " + config.edgeId());
     http = deployed;
+    if (config.trust().signs()) {
+      NodeIdentity identity = NodeIdentity.generate();
+      identity.admit(AdmissionAuthority.of(config.trust()), config.edgeId(), AdmissionAuthority.EDGE,
+          "http://127.0.0.1:" + deployed.port(), config.region());
+      api.signWith(identity);
+    }
     topicCreator.start();
     catalog = CatalogListener.start(config.common().kafkaBootstrapServers(), config.common().topics(),
         "edge-" + config.edgeId(), documents, segments, metrics.registry());

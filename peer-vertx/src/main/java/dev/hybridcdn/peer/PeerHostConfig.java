@@ -3,6 +3,7 @@ package dev.hybridcdn.peer;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +24,11 @@ import java.util.List;
  *     beyond the list keep {@code BIND_HOST} / {@code ADVERTISED_HOST}
  * @param topicsTimeout {@code TOPICS_TIMEOUT_MS}: how long start waits for Kafka to make sure the
  *     topics exist, default 10000; 0 skips it. Past it the host starts anyway (events stay buffered).
+ * @param trust {@code CLUSTER_SECRET}, {@code EVENT_AUTH}, {@code ADMISSION_TTL_MS} (service-kit
+ *     {@code TrustSettings}): with a secret the host admits its peers and they sign every event
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
-    PeerConfig template, List<String> addresses, Duration topicsTimeout) {
+    PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -71,7 +74,8 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
       }
     }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
-        env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)));
+        env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
+        TrustSettings.from(env));
   }
 
   /** The config of peer {@code index} (0-based). */

@@ -52,7 +52,9 @@ public final class SampleEvents {
             EdgeRequester.PEER, "peer-1"),
         songPublished(),
         new SongRetired("demo", TS, 0L, List.of()),
-        new SongRetired("demo", TS, 2L, List.of("demo/64k/seg00000-0123456789abcdef.ts")));
+        new SongRetired("demo", TS, 2L, List.of("demo/64k/seg00000-0123456789abcdef.ts")),
+        new dev.hybridcdn.schemas.events.HolderReported("peer-1", "peer-2", "demo/128k/seg00003.ts",
+            dev.hybridcdn.schemas.events.HolderFault.BAD_BYTES, TS));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.deadletter.StreamsDeadLetterHandler;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.streamskit.errors.BadRecordPolicy;
 import dev.hybridcdn.streamskit.errors.DeserializationPolicy;
 import dev.hybridcdn.streamskit.errors.ProcessingPolicy;
@@ -20,8 +21,15 @@ import org.apache.kafka.streams.StreamsConfig;
  *     holding twice) or {@code at_least_once}
  * @param badRecordPolicy {@code STREAMS_BAD_RECORD_POLICY}: {@code dead-letter} (default),
  *     {@code continue} or {@code fail} ({@link BadRecordPolicy})
+ * @param trust {@code CLUSTER_SECRET}, {@code EVENT_AUTH}, {@code EVENT_MAX_AGE_MS} (service-kit
+ *     {@link TrustSettings}): whether peer and edge events must be signed (issue 16); off by default
  */
-public record StreamsSettings(String processingGuarantee, BadRecordPolicy badRecordPolicy) {
+public record StreamsSettings(String processingGuarantee, BadRecordPolicy badRecordPolicy, TrustSettings trust) {
+  /** Authentication off. */
+  public StreamsSettings(String processingGuarantee, BadRecordPolicy badRecordPolicy) {
+    this(processingGuarantee, badRecordPolicy, TrustSettings.off());
+  }
+
   private static final Set<String> GUARANTEES = Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
 
   /** exactly_once_v2 and dead-letter. */
@@ -29,8 +37,13 @@ public record StreamsSettings(String processingGuarantee, BadRecordPolicy badRec
     return new StreamsSettings(StreamsConfig.EXACTLY_ONCE_V2, BadRecordPolicy.DEAD_LETTER);
   }
 
+  /** The same settings with these trust settings. */
+  public StreamsSettings withTrust(TrustSettings t) {
+    return new StreamsSettings(processingGuarantee, badRecordPolicy, t);
+  }
+
   /**
-   * Reads both keys.
+   * Reads every key.
    *
    * @throws dev.hybridcdn.servicekit.config.ConfigException naming the variable with a bad value
    */
@@ -39,7 +52,7 @@ public record StreamsSettings(String processingGuarantee, BadRecordPolicy badRec
         GUARANTEES::contains, "exactly_once_v2 or at_least_once");
     String policy = env.string("STREAMS_BAD_RECORD_POLICY", BadRecordPolicy.DEAD_LETTER.setting(),
         s -> BadRecordPolicy.parse(s).isPresent(), "dead-letter, continue or fail");
-    return new StreamsSettings(guarantee, BadRecordPolicy.parse(policy).orElseThrow());
+    return new StreamsSettings(guarantee, BadRecordPolicy.parse(policy).orElseThrow(), TrustSettings.from(env));
   }
 
   /**

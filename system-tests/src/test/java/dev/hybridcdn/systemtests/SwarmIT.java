@@ -28,6 +28,9 @@ import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.identity.AdmissionAuthority;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.PostgresExtension;
 import dev.hybridcdn.testkit.RedisExtension;
@@ -95,7 +98,9 @@ class SwarmIT {
     vertx = Vertx.vertx();
     http = WebClient.create(vertx);
     String prefix = KAFKA.uniquePrefix("peer-swarm");
-    common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix);
+    // Signed events on (issue 16), as under ./cdn up: peers and the edge sign, tracker and topology require it.
+    common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix,
+        "CLUSTER_SECRET", TrustSettings.newSecret());
 
     Map<String, String> pg = Map.of("PGHOST", PG.host(), "PGPORT", Integer.toString(PG.port()),
         "PGDATABASE", PG.database(), "PGUSER", PG.user(), "PGPASSWORD", PG.password());
@@ -232,19 +237,24 @@ class SwarmIT {
     HttpServer rogue = vertx.createHttpServer().requestHandler(req -> req.response()
         .putHeader("Content-Type", "video/mp2t").end(Buffer.buffer(junk)))
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    // The rogue announces itself through the real event flow, claiming the right hash.
+    // The rogue announces itself through the real event flow, claiming the right hash. It is an
+    // admitted peer gone bad (events signed, its token binds its URL): an outsider's unsigned events
+    // would be dead-lettered before any peer asked it (TrackerTrustTest).
     CommonConfig cc = CommonConfig.from(new Env(common));
+    NodeIdentity rogueId = NodeIdentity.generate();
+    rogueId.admit(AdmissionAuthority.of(TrustSettings.from(new Env(common))), "rogue", AdmissionAuthority.PEER,
+        "http://127.0.0.1:" + rogue.actualPort(), "local");
     try (EventPublisher events = new EventPublisher(cc.kafkaBootstrapServers(), "rogue", cc.topics(), 100,
         new SimpleMeterRegistry())) {
       long now = System.currentTimeMillis();
       events.publish(CdnTopic.PEER_EVENTS, "rogue", PeerJoined.newBuilder().setPeerId("rogue").setRegion("local")
           .setBaseUrl("http://127.0.0.1:" + rogue.actualPort()).setUploadSlots(5).setCacheCapacityBytes(1 << 20)
-          .setTs(now).build());
+          .setTs(now).build(), rogueId);
       events.publish(CdnTopic.PEER_EVENTS, "rogue", PeerHeartbeat.newBuilder().setPeerId("rogue").setTs(now)
           .setCachedSegments(1).setCachedBytes(junk.length).setActiveUploads(0).setUploadedBytes(0)
-          .setDownloadedBytes(0).build());
+          .setDownloadedBytes(0).build(), rogueId);
       events.publish(CdnTopic.SEGMENT_EVENTS, "rogue", SegmentCached.newBuilder().setPeerId("rogue")
-          .setSegmentId(segmentId).setBytes(junk.length).setSha256(s.getString("sha256")).setTs(now).build());
+          .setSegmentId(segmentId).setBytes(junk.length).setSha256(s.getString("sha256")).setTs(now).build(), rogueId);
       HostedPeer c = newPeer("corrupt-victim");
       await("tracker lists the rogue holder").atMost(Duration.ofSeconds(30))
           .until(() -> holders(segmentId, c.id()).contains("rogue"));
@@ -257,6 +267,11 @@ class SwarmIT {
       assertThat(host.peer(c.id()).meters().integrityFailures()).isEqualTo(1.0);
       assertThat(get(c.baseUrl() + "/metrics", null).bodyAsString())
           .contains("cdn_peer_integrity_failures_total{peer=\"corrupt-victim\"} 1.0");
+      // ... and reported to the tracker (HolderReported, keyed by the holder), signed by the victim.
+      await("the victim reports the rogue").atMost(Duration.ofSeconds(20))
+          .until(() -> eventsOf(CdnTopic.HOLDER_REPORTS, "rogue").stream().anyMatch(e ->
+              e instanceof dev.hybridcdn.schemas.events.HolderReported h && h.getReporterId().equals(c.id())
+                  && h.getReason() == dev.hybridcdn.schemas.events.HolderFault.BAD_BYTES));
     } finally {
       rogue.close();
     }

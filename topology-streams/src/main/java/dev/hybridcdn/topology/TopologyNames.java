@@ -15,6 +15,11 @@ public final class TopologyNames {
    * measuring peer this task owns; changelogged. Drives the link TTL.
    */
   public static final String LINK_TTL_STORE = "topology-link-ttl-store";
+  /**
+   * Partitioned store, {@code nodeId|topic} -> last {@code session:sequence} of its signed events
+   * (streams-kit {@code SequenceGuard}); changelogged. A replay is not after it.
+   */
+  public static final String EVENT_SEQUENCES = "topology-event-sequences";
   /** Sink writing graph changes to the graph-changes topic. */
   public static final String GRAPH_CHANGES_SINK = "topology-graph-changes-sink";
   /** Source node of the global graph store. */

@@ -48,6 +48,17 @@ import java.time.Duration;
  * @param steeringTtl {@code TRACKER_STEERING_TTL_MS}, default 10000 ms (1 s to 1 h): {@code TTL} of the HLS
  *     Content Steering manifests ({@code GET /steering/{songId}}), rounded up to whole seconds; a dead
  *     peer's pathway leaves a player's priority list within this time
+ * @param requireCatalog {@code TRACKER_REQUIRE_CATALOG}, default true: a SegmentCached is indexed only
+ *     for a segment {@code cdn.catalog} names (issue 16); false takes any well-formed segment id (tests
+ *     and benchmarks without an origin)
+ * @param claimRate {@code TRACKER_CLAIMS_PER_SEC}, default 200 (0.1 to 1,000,000): SegmentCached events
+ *     per second a peer may send in the long run (token bucket); more are not indexed
+ * @param claimBurst {@code TRACKER_CLAIM_BURST}, default 5000 (1 to 10,000,000): the bucket's size, so a
+ *     readmitted peer can re-announce its whole cache (256 MiB of 10 s segments at 192 kbit/s is ~1,100)
+ * @param demoteReporters {@code TRACKER_DEMOTE_REPORTERS}, default 3 (2 to 1000): distinct peers whose
+ *     HolderReported about one holder, within {@code demotion}, demote it (one peer alone cannot)
+ * @param demotion {@code TRACKER_DEMOTION_MS}, default 600000 ms (10 min; 1 s to 1 day): how long reports
+ *     count, and how long a demoted holder ranks after every other holder
  *
  * <p>The replication factor of every topic the tracker creates, Streams' internal ones included, is
  * the common {@code KAFKA_REPLICATION_FACTOR} ({@link CommonConfig}).
@@ -56,7 +67,8 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
     Duration peerTtl, Duration punctuateInterval, Path stateDir, int standbyReplicas, String advertisedHost,
     Duration loadWindow, Duration commitInterval, Duration sessionTimeout, int streamThreads, double rttBucketMs,
     double loadBucket, Duration startTimeout, StreamsSettings streams, int httpInstances, Duration inputStall,
-    Duration reapGrace, Duration reapMaxPause, Duration steeringTtl) {
+    Duration reapGrace, Duration reapMaxPause, Duration steeringTtl, boolean requireCatalog, double claimRate,
+    int claimBurst, int demoteReporters, Duration demotion) {
 
   public static final int DEFAULT_HTTP_PORT = 7070;
   public static final String DEFAULT_APPLICATION_ID = "cdn-tracker";
@@ -118,7 +130,10 @@ public record TrackerConfig(int httpPort, CommonConfig common, String applicatio
         Duration.ofDays(1));
     return new TrackerConfig(port, common, appId, h, ttl, punct, stateDir, standby, host, window, commit, session,
         threads, rttBucket, loadBucket, startTimeout, StreamsSettings.from(env), httpInstances, stall, grace,
-        maxPause, env.millis("TRACKER_STEERING_TTL_MS", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofHours(1)));
+        maxPause, env.millis("TRACKER_STEERING_TTL_MS", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofHours(1)),
+        env.bool("TRACKER_REQUIRE_CATALOG", true), env.decimal("TRACKER_CLAIMS_PER_SEC", 200, 0.1, 1_000_000),
+        env.integer("TRACKER_CLAIM_BURST", 5000, 1, 10_000_000), env.integer("TRACKER_DEMOTE_REPORTERS", 3, 2, 1000),
+        env.millis("TRACKER_DEMOTION_MS", Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofDays(1)));
   }
 
   private static Duration min(Duration a, Duration b) {

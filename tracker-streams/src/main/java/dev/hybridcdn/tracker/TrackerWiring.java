@@ -46,7 +46,34 @@ final class TrackerWiring implements StreamsApp.Wiring {
         .register(metrics.registry());
     Gauge.builder("cdn.tracker.live.peers", directory::size).description("announced live peers in the peer directory")
         .register(metrics.registry());
+    Counter unknownClaims = Counter.builder("cdn.tracker.claims.refused").tag("reason", "unknown_segment")
+        .description("holdings not indexed: segment not in cdn.catalog, or over the peer's claim rate")
+        .register(metrics.registry());
+    Counter limitedClaims = Counter.builder("cdn.tracker.claims.refused").tag("reason", "rate_limited")
+        .description("holdings not indexed: segment not in cdn.catalog, or over the peer's claim rate")
+        .register(metrics.registry());
+    Counter rttRejected = Counter.builder("cdn.tracker.rtt.rejected")
+        .description("self-reported mean RTTs not believed (NaN, infinite, negative, over 60 s)")
+        .register(metrics.registry());
+    Counter demotions = Counter.builder("cdn.tracker.holder.demotions")
+        .description("holders demoted after reports (HolderReported) of several distinct peers")
+        .register(metrics.registry());
     TrackerTopology.Listener listener = new TrackerTopology.Listener() {
+      @Override
+      public void claimRefused(String reason) {
+        ("rate_limited".equals(reason) ? limitedClaims : unknownClaims).increment();
+      }
+
+      @Override
+      public void rttRejected() {
+        rttRejected.increment();
+      }
+
+      @Override
+      public void demoted(String peerId) {
+        demotions.increment();
+      }
+
       @Override
       public void expired(String peerId) {
         expirations.increment();

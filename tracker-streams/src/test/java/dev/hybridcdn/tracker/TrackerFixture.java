@@ -46,6 +46,7 @@ final class TrackerFixture implements AutoCloseable {
         "TOPIC_PREFIX", prefix, "TRACKER_APPLICATION_ID", prefix + "tracker", "TRACKER_HEARTBEAT_INTERVAL_MS", "500",
         "TRACKER_PEER_TTL_MS", "1500", "TRACKER_PUNCTUATE_INTERVAL_MS", "100", "TRACKER_STATE_DIR", stateDir.toString(),
         "TRACKER_COMMIT_INTERVAL_MS", "100", "TRACKER_SESSION_TIMEOUT_MS", "6000"));
+    env.put("TRACKER_REQUIRE_CATALOG", "false"); // these tests publish no songs
     env.putAll(extra);
     return TrackerConfig.from(new Env(env));
   }

@@ -84,7 +84,7 @@ public final class TrackerBench {
     try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
       httpPort = free.getLocalPort(); // a fixed port lets the tracker run one HTTP server per core
     }
-    TrackerConfig config = TrackerConfig.from(new Env(Map.of("HTTP_PORT", Integer.toString(httpPort), "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+    TrackerConfig config = TrackerConfig.from(new Env(Map.of("TRACKER_REQUIRE_CATALOG", "false", "HTTP_PORT", Integer.toString(httpPort), "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
         "TOPIC_PREFIX", prefix, "TRACKER_APPLICATION_ID", prefix + "tracker", "TRACKER_PEER_TTL_MS", "3600000",
         "TRACKER_STATE_DIR", stateDir.toString(), "TRACKER_STANDBY_REPLICAS", "0",
         "TRACKER_COMMIT_INTERVAL_MS", commitMs)));

@@ -13,6 +13,7 @@ import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.PathParams;
 import dev.hybridcdn.servicekit.http.ByteRange;
@@ -75,6 +76,7 @@ public final class EdgeApi {
   private final SegmentService segments;
   private final OriginDocuments documents;
   private final EventPublisher events;
+  private volatile NodeIdentity signer;
   private final Metrics metrics;
   private final Health health;
   private final Map<EdgeResult, Counter> requests = new EnumMap<>(EdgeResult.class);
@@ -264,6 +266,11 @@ public final class EdgeApi {
    *
    * @param requesterPeerId the {@value CdnHeaders#PEER_REQUEST} value, null when a player asked
    */
+  /** Signs every EdgeServed from now on with this admitted identity (issue 16). */
+  public void signWith(NodeIdentity identity) {
+    this.signer = identity;
+  }
+
   private void publish(SegmentService.Served served, long bytes, long startNanos, String requesterPeerId) {
     try {
       long now = System.currentTimeMillis();
@@ -276,7 +283,7 @@ public final class EdgeApi {
           .setTs(now)
           .setRequester(requesterPeerId == null ? EdgeRequester.PLAYER : EdgeRequester.PEER)
           .setRequesterPeerId(requesterPeerId)
-          .build());
+          .build(), signer);
     } catch (RuntimeException e) {
       // The response is out already; an event that cannot be made must not fail the request.
       LOG.warn("EdgeServed not published for {}: {}", served.segment().segmentId(), e.toString());

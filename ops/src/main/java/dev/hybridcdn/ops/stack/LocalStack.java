@@ -8,6 +8,7 @@ import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.origin.ingest.Ingester;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.network.NetNode;
 import dev.hybridcdn.servicekit.network.NodeKind;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
@@ -49,6 +50,7 @@ public final class LocalStack implements AutoCloseable {
   public static final int DASHBOARD_PORT = DashboardConfig.DEFAULT_HTTP_PORT;
 
   private final StackOptions options;
+  private final String clusterSecret = TrustSettings.newSecret();
   private final EmbeddedInfra infra;
   private final OriginServer origin;
   private final List<CompletableFuture<TrackerApp>> trackers = new ArrayList<>();
@@ -148,6 +150,7 @@ public final class LocalStack implements AutoCloseable {
 
   private void startApps(Consumer<String> progress) {
     Map<String, String> base = baseEnv(options, infra);
+    base.put("CLUSTER_SECRET", clusterSecret); // the verifiers of the peers' and edges' events
     long t0 = System.nanoTime();
     for (int i = 0; i < options.trackers(); i++) {
       Map<String, String> trackerEnv = trackerEnv(base, i);
@@ -328,6 +331,10 @@ public final class LocalStack implements AutoCloseable {
   /** The variables every service of this stack starts from (Kafka, PostgreSQL, Redis, registry). */
   Map<String, String> baseEnv() {
     Map<String, String> env = baseEnv(options, infra);
+    // Event authentication on (issue 16): one secret per stack, shared by the trackers and topology
+    // (verifiers) and the peer hosts and edges (which admit their own nodes). Never in env(): the
+    // stack file other commands read does not need it.
+    env.put("CLUSTER_SECRET", clusterSecret);
     if (eventEncoding != null) {
       env.put("EVENT_ENCODING", eventEncoding);
     }

@@ -3,6 +3,8 @@ package dev.hybridcdn.peer.events;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.probe.Link;
+import dev.hybridcdn.schemas.events.HolderFault;
+import dev.hybridcdn.schemas.events.HolderReported;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
@@ -14,6 +16,7 @@ import dev.hybridcdn.schemas.events.SegmentEvicted;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
 
 /**
  * The events one peer emits, all keyed by its peer id (so each peer's events stay in order) and
@@ -23,11 +26,18 @@ import dev.hybridcdn.servicekit.events.EventPublisher;
 public final class PeerEvents {
   private final EventPublisher publisher;
   private final String peerId;
+  private final NodeIdentity identity;
   private volatile boolean muted;
 
   public PeerEvents(EventPublisher publisher, String peerId) {
+    this(publisher, peerId, null);
+  }
+
+  /** @param identity signs every event once admitted (issue 16); null: unsigned */
+  public PeerEvents(EventPublisher publisher, String peerId, NodeIdentity identity) {
     this.publisher = publisher;
     this.peerId = peerId;
+    this.identity = identity;
   }
 
   /** After a crash-stop nothing more may come from this peer. */
@@ -37,7 +47,7 @@ public final class PeerEvents {
 
   private void publish(CdnTopic topic, org.apache.avro.specific.SpecificRecord event) {
     if (!muted) {
-      publisher.publish(topic, peerId, event);
+      publisher.publish(topic, peerId, event, identity);
     }
   }
 
@@ -85,6 +95,18 @@ public final class PeerEvents {
     publish(CdnTopic.LINK_EVENTS, LinkMeasured.newBuilder().setFromId(peerId).setToId(link.id())
         .setToKind(link.kind() == Link.Kind.EDGE ? NodeKind.EDGE : NodeKind.PEER).setToRegion(link.region())
         .setRttMs(link.rttMs()).setSamples(link.samples()).setTs(System.currentTimeMillis()).build());
+  }
+
+  /**
+   * HolderReported on {@code cdn.holder-reports}, keyed by the holder (issue 16): a holder the tracker
+   * sent this peer to failed it; the tracker demotes a holder reported by several peers.
+   */
+  public void holderReported(String holderId, String segmentId, HolderFault reason) {
+    if (!muted) {
+      publisher.publish(CdnTopic.HOLDER_REPORTS, holderId, HolderReported.newBuilder().setReporterId(peerId)
+          .setHolderId(holderId).setSegmentId(segmentId).setReason(reason).setTs(System.currentTimeMillis()).build(),
+          identity);
+    }
   }
 
   /**

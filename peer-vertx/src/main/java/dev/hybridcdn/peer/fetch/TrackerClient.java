@@ -44,6 +44,7 @@ public final class TrackerClient {
   private final WebClient client;
   private final List<String> trackerUrls;
   private final long retryMs;
+  private final HolderCheck check;
   /** Per instance: until when it is passed over (epoch ms; 0 = usable). */
   private final long[] failedUntil;
   private int current;
@@ -53,6 +54,20 @@ public final class TrackerClient {
    * @param retryMs how long a failed instance is passed over, ms
    */
   public TrackerClient(WebClient client, List<String> trackerUrls, long retryMs) {
+    this(client, trackerUrls, retryMs, HolderCheck.ANY);
+  }
+
+  /** Whether a holder of a lookup answer may be fetched from (issue 16: only admitted peers' URLs). */
+  public interface HolderCheck {
+    /** @param token the holder's admission token from the answer, or null */
+    boolean admitted(String peerId, String baseUrl, String token);
+
+    HolderCheck ANY = (peerId, baseUrl, token) -> true;
+  }
+
+  /** @param check holders it refuses are dropped from every answer (never fetched from nor probed) */
+  public TrackerClient(WebClient client, List<String> trackerUrls, long retryMs, HolderCheck check) {
+    this.check = check;
     if (trackerUrls.isEmpty()) {
       throw new IllegalArgumentException("no tracker URL");
     }
@@ -114,7 +129,7 @@ public final class TrackerClient {
         return Future.succeededFuture(List.of());
       }
       try {
-        return Future.succeededFuture(parse(ar.result().bodyAsJsonObject(), requesterId));
+        return Future.succeededFuture(parse(ar.result().bodyAsJsonObject(), requesterId, check));
       } catch (RuntimeException e) {
         LOG.warn("tracker {} answered a malformed lookup for {}: {}", base, segmentId, e.toString());
         return Future.succeededFuture(List.of());
@@ -152,13 +167,19 @@ public final class TrackerClient {
 
   /** The holders of a lookup answer; entries with invalid ids or URLs are skipped. */
   static List<Holder> parse(JsonObject body, String requesterId) {
+    return parse(body, requesterId, HolderCheck.ANY);
+  }
+
+  /** As {@link #parse(JsonObject, String)}, keeping only holders {@code check} admits. */
+  static List<Holder> parse(JsonObject body, String requesterId, HolderCheck check) {
     JsonArray holders = body.getJsonArray("holders", new JsonArray());
     List<Holder> out = new ArrayList<>();
     for (int i = 0; i < holders.size(); i++) {
       JsonObject h = holders.getJsonObject(i);
       String id = h.getString("peerId");
       String url = h.getString("baseUrl");
-      if (!Ids.isNodeId(id) || id.equals(requesterId) || url == null || !url.matches("https?://[^/\\s]+/?")) {
+      if (!Ids.isNodeId(id) || id.equals(requesterId) || url == null || !url.matches("https?://[^/\\s]+/?")
+          || !check.admitted(id, url, h.getString("token"))) {
         continue;
       }
       Number rtt = h.getNumber("rttMs");

@@ -19,7 +19,9 @@ import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.peer.readahead.ReadAhead;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.servicekit.events.EventPublisher;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import dev.hybridcdn.servicekit.vertx.HttpVerticles;
@@ -49,6 +51,7 @@ public final class PeerNode implements HostedPeer {
 
   private final PeerConfig config;
   private final Shared shared;
+  private final NodeIdentity identity;
   private final PeerEvents events;
   private final PeerMeters meters;
   private final SegmentCache cache;
@@ -67,7 +70,8 @@ public final class PeerNode implements HostedPeer {
   PeerNode(PeerConfig config, Shared shared) {
     this.config = config;
     this.shared = shared;
-    this.events = new PeerEvents(shared.publisher(), config.peerId());
+    this.identity = shared.admissions().newIdentity();
+    this.events = new PeerEvents(shared.publisher(), config.peerId(), identity);
     this.meters = new PeerMeters(shared.metrics().registry(), config.peerId());
     this.cache = new SegmentCache(config.cacheBytes(), new SegmentCache.Listener() {
       @Override
@@ -83,10 +87,14 @@ public final class PeerNode implements HostedPeer {
     this.slots = new UploadSlots(config.uploadSlots(), config.optimisticSlots(),
         config.optimisticRotation().toMillis(), new Random(config.peerId().hashCode()));
     this.links = new LinkTable(config.edgeUrls());
-    this.tracker = new TrackerClient(shared.client(), config.trackerUrls(), config.trackerRetry().toMillis());
+    this.tracker = new TrackerClient(shared.client(), config.trackerUrls(), config.trackerRetry().toMillis(),
+        shared.admissions().holderCheck());
     this.fetcher = new SegmentFetcher(config, shared.http(), tracker, links,
         new Penalties(config.penalty().toMillis(), config.holderBackoff().toMillis()), cache,
-        (holder, segmentId, expected, got) -> meters.integrityFailure(), slots::receivedFrom);
+        (holder, segmentId, expected, got) -> {
+          meters.integrityFailure();
+          events.holderReported(holder, segmentId, HolderFault.BAD_BYTES);
+        }, slots::receivedFrom);
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
         events::linkMeasured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
@@ -117,6 +125,7 @@ public final class PeerNode implements HostedPeer {
         "peer " + config.peerId());
     this.vertx = vertx;
     port = server.port();
+    shared.admissions().admit(identity, config.peerId(), baseUrl(), config.region());
     events.joined(config, baseUrl());
     timers.add(vertx.setPeriodic(config.heartbeat().toMillis(), id -> heartbeat()));
     timers.add(vertx.setPeriodic(config.probeInterval().toMillis(), id -> prober.probeAll()));
@@ -166,6 +175,7 @@ public final class PeerNode implements HostedPeer {
    * holdings from the SegmentCached events. Thread-safe; events of a stopped peer are muted.
    */
   void reannounce() {
+    shared.admissions().admit(identity, config.peerId(), baseUrl(), config.region()); // a new session
     events.joined(config, baseUrl());
     cache.snapshot().forEach(events::cached);
     heartbeat();

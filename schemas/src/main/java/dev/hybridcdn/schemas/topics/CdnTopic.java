@@ -1,6 +1,7 @@
 package dev.hybridcdn.schemas.topics;
 
 import dev.hybridcdn.schemas.events.EdgeServed;
+import dev.hybridcdn.schemas.events.HolderReported;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.PeerExpired;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
@@ -39,6 +40,12 @@ public enum CdnTopic {
       Duration.ofDays(365), Set.of(SegmentDelivered.class)),
   EDGE_EVENTS("edge-events", "edge id", 3, CleanupPolicy.DELETE, Duration.ofDays(30),
       Set.of(EdgeServed.class)),
+  /**
+   * Reports of holders that failed a peer (bad bytes, timeout, refused), keyed by the holder's id so the
+   * tracker task owning the holder counts them (issue 16).
+   */
+  HOLDER_REPORTS("holder-reports", "reported holder's peer id", CdnTopic.PEER_PARTITIONS, CleanupPolicy.DELETE,
+      Duration.ofDays(7), Set.of(HolderReported.class)),
   /** Records that could not be decoded or processed; headers name their source (see DeadLetters). */
   DEAD_LETTERS("dead-letters", "as received", 1, CleanupPolicy.DELETE, Duration.ofDays(30), Set.of());
 

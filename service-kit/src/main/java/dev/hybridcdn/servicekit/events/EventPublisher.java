@@ -5,7 +5,9 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import dev.hybridcdn.servicekit.identity.NodeIdentity;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -16,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -36,7 +39,7 @@ public final class EventPublisher implements AutoCloseable {
   /** Default buffer of events waiting for the producer. */
   public static final int DEFAULT_BUFFER_EVENTS = 50_000;
 
-  private record Pending(String topic, String key, byte[] value) {}
+  private record Pending(String topic, String key, byte[] value, List<Header> headers) {}
 
   private final TopicRegistry topics;
   private final Producer<String, byte[]> producer;
@@ -104,12 +107,30 @@ public final class EventPublisher implements AutoCloseable {
    * @throws IllegalArgumentException if the topic does not carry this event type
    */
   public boolean publish(CdnTopic topic, String key, SpecificRecord event) {
+    return publish(topic, key, event, null);
+  }
+
+  /**
+   * As {@link #publish(CdnTopic, String, SpecificRecord)}, signed by {@code signer} (issue 16:
+   * {@code cdn.auth.*} headers); null or not yet admitted: unsigned. Signing and queueing happen
+   * under the signer's lock, so its sequence numbers reach Kafka in order.
+   */
+  public boolean publish(CdnTopic topic, String key, SpecificRecord event, NodeIdentity signer) {
     if (!topic.carries(event)) {
       throw new IllegalArgumentException(topic + " does not carry " + event.getClass().getSimpleName());
     }
     String name = topics.name(topic);
     byte[] value = topics.codec().encode(name, event);
-    if (closing || !buffer.offer(new Pending(name, key, value))) {
+    if (signer == null) {
+      return offer(new Pending(name, key, value, List.of()));
+    }
+    synchronized (signer) {
+      return offer(new Pending(name, key, value, signer.sign(name, event, value)));
+    }
+  }
+
+  private boolean offer(Pending p) {
+    if (closing || !buffer.offer(p)) {
       dropped.increment();
       return false;
     }
@@ -125,7 +146,7 @@ public final class EventPublisher implements AutoCloseable {
         }
         // send() blocks only while the producer's own buffer is full or metadata is missing,
         // which is why it runs here and not on the caller's thread.
-        producer.send(new ProducerRecord<>(p.topic(), p.key(), p.value()), (md, err) -> {
+        producer.send(new ProducerRecord<>(p.topic(), null, p.key(), p.value(), p.headers()), (md, err) -> {
           if (err == null) {
             sent.incrementAndGet();
           } else {

@@ -2,6 +2,9 @@ package dev.hybridcdn.topology.stream;
 
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.identity.EventVerifier;
+import dev.hybridcdn.streamskit.trust.SequenceGuard;
+import dev.hybridcdn.streamskit.trust.VerifiedEvents;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.topology.TopologyNames;
 import dev.hybridcdn.topology.graph.PeerGraph;
@@ -54,13 +57,16 @@ public final class GraphTopology {
     TopicRegistry topics = config.topics();
     String deadLetters = topics.name(CdnTopic.DEAD_LETTERS);
     Topology topology = new Topology();
-    topology.addSource(TopologyNames.EVENT_SOURCE, new StringDeserializer(), topics.valueSerde().deserializer(),
+    // Peer events are checked as they are read (issue 16); replays by the processor's SequenceGuard.
+    topology.addSource(TopologyNames.EVENT_SOURCE, new StringDeserializer(),
+        VerifiedEvents.serde(topics.valueSerde(), EventVerifier.of(config.streams().trust())).deserializer(),
         topics.name(CdnTopic.LINK_EVENTS), topics.name(CdnTopic.PEER_EVENTS), topics.name(CdnTopic.PEER_EXPIRATIONS));
     topology.addProcessor(TopologyNames.EVENT_PROCESSOR,
         () -> new TopologyEventProcessor(config.linkTtl(), config.linkCheckInterval(), meters),
         TopologyNames.EVENT_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyNames.LINK_TTL_STORE),
         Serdes.String(), Serdes.Long()), TopologyNames.EVENT_PROCESSOR);
+    topology.addStateStore(SequenceGuard.storeBuilder(TopologyNames.EVENT_SEQUENCES), TopologyNames.EVENT_PROCESSOR);
     topology.addSink(TopologyNames.GRAPH_CHANGES_SINK, config.graphChangesTopic(), new StringSerializer(),
         GraphChangeRecord.SERIALIZER, TopologyNames.EVENT_PROCESSOR);
     // Raw bytes in: the global processor decodes, so a malformed change is dead-lettered, never thrown.

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import dev.hybridcdn.servicekit.identity.AdmissionException;
+import dev.hybridcdn.streamskit.trust.SequenceGuard;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -61,6 +63,7 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
   private ProcessorContext<String, GraphChangeRecord> context;
   private KeyValueStore<String, Long> ttlStore;
   private KeyValueStore<String, byte[]> graphStore;
+  private SequenceGuard sequences;
 
   public TopologyEventProcessor(Duration linkTtl, Duration checkInterval, MeterRegistry meters) {
     this.linkTtl = linkTtl;
@@ -76,6 +79,7 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
     this.context = context;
     this.ttlStore = context.getStateStore(TopologyNames.LINK_TTL_STORE);
     this.graphStore = context.getStateStore(TopologyNames.GRAPH_STORE);
+    this.sequences = new SequenceGuard(context.getStateStore(TopologyNames.EVENT_SEQUENCES));
     context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::expireLinks);
   }
 
@@ -85,8 +89,10 @@ public final class TopologyEventProcessor implements Processor<String, SpecificR
       if (record.value() == null) {
         throw new EventRules.RejectedEvent("empty value");
       }
+      // A replayed or re-keyed signed event throws: the processing policy dead-letters it.
+      sequences.check(context.recordMetadata().map(m -> m.topic()).orElse(""), record);
       routes.dispatch(record, record.value());
-    } catch (EventRules.RejectedEvent e) {
+    } catch (EventRules.RejectedEvent | AdmissionException e) {
       rejected.increment();
       throw e;
     }

@@ -4,7 +4,8 @@ import dev.hybridcdn.tracker.index.HolderRanking;
 import java.util.List;
 
 /**
- * The lookup answer {@code {"segmentId","holders":[{"peerId","baseUrl","region","rttMs","load"}]}}
+ * The lookup answer {@code {"segmentId","holders":[{"peerId","baseUrl","region","rttMs","load","token"}]}}
+ * ({@code token} only when events are signed)
  * written straight into a {@link StringBuilder}: the hottest route of the tracker, where building a
  * {@code JsonObject} tree and serialising it through Jackson took ~15% of a lookup's CPU (JFR
  * profile of the benchmark). Same fields, order and number formats as {@code JsonObject.encode()}.
@@ -32,6 +33,11 @@ final class LookupJson {
       number(b, r.rttMs());
       b.append(",\"load\":");
       number(b, r.load());
+      if (r.token() != null) {
+        // The holder's admission token: the requester fetches only from the URL it binds (issue 16).
+        b.append(",\"token\":");
+        string(b, r.token());
+      }
       b.append('}');
     }
     return b.append("]}").toString();

@@ -17,6 +17,7 @@ import java.util.function.Function;
  *       unknown last. RTTs in the same bucket of {@code rttBucketMs} rank equal, so that small
  *       jitter does not defeat rotation;</li>
  *   <li>lower load = active uploads / upload slots, in buckets of {@code loadBucket};</li>
+ *   <li>a holder demoted for reports of several peers (HolderReported) after every other;</li>
  *   <li>among equally ranked holders, a rotation by {@code turn}: the i-th lookup of a segment
  *       starts each tie group at its (i mod size)-th member, round-robin as a BitTorrent tracker
  *       or an index server would spread requests.</li>
@@ -27,7 +28,12 @@ public final class HolderRanking {
   private final double loadBucket;
 
   /** One ranked holder; {@code rttMs} null when nothing is known, {@code load} 0..1. */
-  public record Ranked(String peerId, String baseUrl, String region, Double rttMs, double load) {}
+  public record Ranked(String peerId, String baseUrl, String region, Double rttMs, double load, String token) {
+    /** Without a token (events unsigned). */
+    public Ranked(String peerId, String baseUrl, String region, Double rttMs, double load) {
+      this(peerId, baseUrl, region, rttMs, load, null);
+    }
+  }
 
   /**
    * @param rttBucketMs width of an RTT bucket, ms (> 0)
@@ -50,6 +56,12 @@ public final class HolderRanking {
    */
   public List<Ranked> rank(Collection<String> holderIds, Function<String, PeerState> directory, String requesterId,
       String region, Set<String> exclude, int limit, long turn) {
+    return rank(holderIds, directory, requesterId, region, exclude, limit, turn, System.currentTimeMillis());
+  }
+
+  /** As {@link #rank(Collection, Function, String, String, Set, int, long)} at {@code nowMs} (epoch ms). */
+  public List<Ranked> rank(Collection<String> holderIds, Function<String, PeerState> directory, String requesterId,
+      String region, Set<String> exclude, int limit, long turn, long nowMs) {
     PeerState requester = requesterId == null ? null : directory.apply(requesterId);
     String preferred = region != null ? region : requester == null ? null : requester.region();
     // One sortable key per holder: region (1 bit) | RTT bucket (31 bits, unknown = max) | load bucket (31 bits).
@@ -77,7 +89,15 @@ public final class HolderRanking {
       if (rtt == null) {
         rtt = h.meanRttMs();
       }
+      if (rtt != null && !RttBounds.valid(rtt)) {
+        rtt = null; // NaN would sort as 0 and a negative value below every honest one
+      }
       double load = h.load();
+      // A holder several peers reported (issue 16) ranks after every other holder: one key, so they rotate.
+      if (h.demotedUntilMs() != 0 && h.demoted(nowMs)) {
+        candidates[n++] = new Candidate(h, rtt, Long.MAX_VALUE);
+        continue;
+      }
       long regionRank = preferred == null || preferred.equals(h.region()) ? 0 : 1;
       long rttRank = rtt == null ? Integer.MAX_VALUE : Math.min(Integer.MAX_VALUE - 1,
           Math.max(0, (long) Math.floor(rtt / rttBucketMs)));
@@ -118,7 +138,8 @@ public final class HolderRanking {
       int start = (int) Math.floorMod(turn, (long) size);
       for (int k = 0; k < size && out.size() < limit; k++) {
         Candidate c = candidates[i + (start + k) % size];
-        out.add(new Ranked(c.holder.peerId(), c.holder.baseUrl(), c.holder.region(), c.rtt, c.holder.load()));
+        out.add(new Ranked(c.holder.peerId(), c.holder.baseUrl(), c.holder.region(), c.rtt, c.holder.load(),
+            c.holder.admissionToken()));
       }
       i = j;
     }

@@ -1,22 +1,12 @@
 package dev.hybridcdn.tracker.index;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -85,23 +75,9 @@ public final class PeerDirectory {
   }
 
   private KeyValueBytesStoreSupplier supplier() {
-    return new KeyValueBytesStoreSupplier() {
-      @Override
-      public String name() {
-        return TrackerStores.PEER_DIRECTORY;
-      }
-
-      @Override
-      public KeyValueStore<Bytes, byte[]> get() {
-        return new Store();
-      }
-
-      @Override
-      public String metricsScope() {
-        return "in-memory";
-      }
-    };
+    return MirroredStore.supplier(TrackerStores.PEER_DIRECTORY, decoded::clear, this::mirror);
   }
+
 
   private void mirror(Bytes key, byte[] value) {
     String id = new String(key.get(), StandardCharsets.UTF_8);
@@ -131,133 +107,6 @@ public final class PeerDirectory {
     }
     return new PeerState(peerId, s.announced(), region, s.baseUrl(), s.uploadSlots(), s.cacheCapacityBytes(),
         s.joinedTs(), s.lastEventTs(), s.lastSeenMs(), s.activeUploads(), s.meanRttMs(), s.uploadedBytes(),
-        s.downloadedBytes(), s.cachedSegments(), s.cachedBytes(), s.heldSegments(), s.links());
-  }
-
-  /**
-   * A plain key-value bytes store under a non-timestamped store builder: values are the serialized
-   * {@link PeerState}, the same bytes as on the topic, whether written by {@link #updater()} or
-   * restored from the topic; this class depends on no internal byte layout of Streams.
-   */
-  private final class Store implements KeyValueStore<Bytes, byte[]> {
-    private final NavigableMap<Bytes, byte[]> map = new ConcurrentSkipListMap<>();
-    private volatile boolean open;
-
-    @Override
-    public String name() {
-      return TrackerStores.PEER_DIRECTORY;
-    }
-
-    @Override
-    public void init(StateStoreContext context, StateStore root) {
-      decoded.clear();
-      context.register(root, (key, value) -> put(Bytes.wrap(key), value));
-      open = true;
-    }
-
-    @Override
-    public void close() {
-      open = false;
-    }
-
-    @Override
-    public boolean persistent() {
-      return false;
-    }
-
-    @Override
-    public boolean isOpen() {
-      return open;
-    }
-
-    @Override
-    public void put(Bytes key, byte[] value) {
-      if (value == null) {
-        map.remove(key);
-      } else {
-        map.put(key, value);
-      }
-      mirror(key, value);
-    }
-
-    @Override
-    public byte[] putIfAbsent(Bytes key, byte[] value) {
-      byte[] old = map.get(key);
-      if (old == null) {
-        put(key, value);
-      }
-      return old;
-    }
-
-    @Override
-    public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
-      entries.forEach(kv -> put(kv.key, kv.value));
-    }
-
-    @Override
-    public byte[] delete(Bytes key) {
-      byte[] old = map.remove(key);
-      mirror(key, null);
-      return old;
-    }
-
-    @Override
-    public byte[] get(Bytes key) {
-      return map.get(key);
-    }
-
-    @Override
-    public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
-      if (from != null && to != null && from.compareTo(to) > 0) {
-        return iterator(Map.<Bytes, byte[]>of().entrySet().iterator());
-      }
-      NavigableMap<Bytes, byte[]> sub = map;
-      if (from != null) {
-        sub = sub.tailMap(from, true);
-      }
-      if (to != null) {
-        sub = sub.headMap(to, true);
-      }
-      return iterator(new ArrayList<>(sub.entrySet()).iterator());
-    }
-
-    @Override
-    public KeyValueIterator<Bytes, byte[]> all() {
-      return iterator(new ArrayList<>(map.entrySet()).iterator());
-    }
-
-    @Override
-    public long approximateNumEntries() {
-      return map.size();
-    }
-
-    private KeyValueIterator<Bytes, byte[]> iterator(Iterator<Map.Entry<Bytes, byte[]>> it) {
-      return new KeyValueIterator<>() {
-        private Map.Entry<Bytes, byte[]> peeked;
-
-        @Override
-        public boolean hasNext() {
-          return peeked != null || it.hasNext();
-        }
-
-        @Override
-        public KeyValue<Bytes, byte[]> next() {
-          Map.Entry<Bytes, byte[]> e = peeked != null ? peeked : it.next();
-          peeked = null;
-          return KeyValue.pair(e.getKey(), e.getValue());
-        }
-
-        @Override
-        public Bytes peekNextKey() {
-          if (peeked == null) {
-            peeked = it.next();
-          }
-          return peeked.getKey();
-        }
-
-        @Override
-        public void close() {}
-      };
-    }
+        s.downloadedBytes(), s.cachedSegments(), s.cachedBytes(), s.heldSegments(), s.links(), s.demotedUntilMs(), s.admissionToken());
   }
 }

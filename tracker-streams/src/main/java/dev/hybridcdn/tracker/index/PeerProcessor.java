@@ -2,6 +2,7 @@ package dev.hybridcdn.tracker.index;
 
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.deadletter.DeadLetters;
+import dev.hybridcdn.schemas.events.HolderReported;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.events.PeerExpired;
@@ -10,6 +11,9 @@ import dev.hybridcdn.schemas.events.PeerJoined;
 import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.events.SegmentCached;
 import dev.hybridcdn.schemas.events.SegmentEvicted;
+import dev.hybridcdn.servicekit.identity.EventAuth;
+import dev.hybridcdn.streamskit.trust.SequenceGuard;
+import dev.hybridcdn.tracker.TrackerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,18 +52,27 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   private final long windowMs;
   private final TrackerTopology.Listener listener;
   private final ReapGate gate;
+  private final SegmentCatalog catalog;
+  private final ClaimLimiter claims;
   private ProcessorContext<String, PeerOutput> context;
   private KeyValueStore<String, PeerState> peers;
   private KeyValueStore<String, Long> holdings;
   private WindowStore<String, LoadWindow> windows;
+  private SequenceGuard sequences;
+  private KeyValueStore<String, String> reports;
+  private final int demoteReporters;
+  private final long demotionMs;
 
-  PeerProcessor(Duration ttl, Duration punctuateInterval, Duration window, TrackerTopology.Listener listener,
-      ReapGate gate) {
-    this.ttl = ttl;
+  PeerProcessor(TrackerConfig config, TrackerTopology.Listener listener, ReapGate gate, SegmentCatalog catalog) {
+    this.ttl = config.peerTtl();
     this.gate = gate;
-    this.punctuateInterval = punctuateInterval;
-    this.windowMs = window.toMillis();
+    this.punctuateInterval = config.punctuateInterval();
+    this.windowMs = config.loadWindow().toMillis();
     this.listener = listener;
+    this.catalog = config.requireCatalog() ? catalog : null;
+    this.claims = new ClaimLimiter(config.claimRate(), config.claimBurst());
+    this.demoteReporters = config.demoteReporters();
+    this.demotionMs = config.demotion().toMillis();
   }
 
   @Override
@@ -68,6 +81,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     peers = context.getStateStore(TrackerStores.PEERS);
     holdings = context.getStateStore(TrackerStores.PEER_HOLDINGS);
     windows = context.getStateStore(TrackerStores.PEER_LOAD_WINDOWS);
+    sequences = new SequenceGuard(context.getStateStore(TrackerStores.EVENT_SEQUENCES));
+    reports = context.getStateStore(TrackerStores.HOLDER_REPORTS);
     context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::reap);
   }
 
@@ -77,6 +92,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     if (event == null) {
       return; // a tombstone carries nothing
     }
+    // A replayed or re-keyed signed event throws: the processing policy dead-letters it.
+    sequences.check(context.recordMetadata().map(m -> m.topic()).orElse(""), record);
     long now = context.currentSystemTimeMs();
     gate.input(now);
     if (event instanceof PeerJoined e) {
@@ -97,6 +114,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       evicted(e, record);
     } else if (event instanceof LinkMeasured e) {
       link(e, record);
+    } else if (event instanceof HolderReported e) {
+      reported(e, now, record);
     } else {
       skip("unexpected event type " + event.getClass().getSimpleName(), record);
     }
@@ -117,9 +136,10 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     } else if (old != null) {
       held = old.heldSegments(); // segment events that arrived before the announce stay
     }
+    // A demotion outlives a re-announce: a new session does not wash a bad reputation.
     PeerState s = new PeerState(e.getPeerId(), true, e.getRegion(), e.getBaseUrl(), e.getUploadSlots(),
         e.getCacheCapacityBytes(), e.getTs(), e.getTs(), now, 0, null, 0, 0, 0, 0, held,
-        old == null ? java.util.Map.of() : old.links());
+        old == null ? java.util.Map.of() : old.links(), old == null ? 0 : old.demotedUntilMs(), tokenOf(r));
     peers.put(e.getPeerId(), s);
     context.forward(r.withKey(e.getPeerId()).withValue(new PeerOutput.DirectoryChange(s)));
   }
@@ -142,10 +162,17 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     long windowStart = Math.floorDiv(e.getTs(), windowMs) * windowMs;
     LoadWindow w = windows.fetch(e.getPeerId(), windowStart);
     windows.put(e.getPeerId(), (w == null ? new LoadWindow(0, 0) : w).add(1, served), windowStart);
+    Double meanRtt = e.getMeanRttMs();
+    if (meanRtt != null && !RttBounds.valid(meanRtt)) {
+      // NaN or a negative value would rank this peer first for every requester (issue 16).
+      LOG.debug("heartbeat of {} at {}: meanRttMs {} not believed", e.getPeerId(), where(r), meanRtt);
+      listener.rttRejected();
+      meanRtt = null;
+    }
     PeerState s = new PeerState(old.peerId(), true, old.region(), old.baseUrl(), old.uploadSlots(),
-        old.cacheCapacityBytes(), old.joinedTs(), e.getTs(), now, Math.max(0, e.getActiveUploads()), e.getMeanRttMs(),
+        old.cacheCapacityBytes(), old.joinedTs(), e.getTs(), now, Math.max(0, e.getActiveUploads()), meanRtt,
         e.getUploadedBytes(), e.getDownloadedBytes(), e.getCachedSegments(), e.getCachedBytes(), old.heldSegments(),
-        old.links());
+        old.links(), old.demotedUntilMs(), old.admissionToken());
     peers.put(s.peerId(), s);
     if (old.activeUploads() != s.activeUploads() || !Objects.equals(old.meanRttMs(), s.meanRttMs())) {
       context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(s)));
@@ -162,13 +189,28 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       s = PeerState.pending(e.getPeerId(), now);
     }
     String key = TrackerStores.composite(e.getPeerId(), e.getSegmentId());
-    if (holdings.get(key) == null) {
+    if (holdings.get(key) == null && believed(e, now, r)) {
       holdings.put(key, Math.max(0, e.getBytes()));
       s = s.withHeld(s.heldSegments() + 1);
       context.forward(r.withKey(e.getSegmentId())
           .withValue(PeerOutput.IndexChange.added(e.getPeerId(), Math.max(0, e.getBytes()))));
     }
     peers.put(e.getPeerId(), s.withLastSeen(now));
+  }
+
+  /** A new holding is indexed only for a segment the catalog names, within the peer's claim rate. */
+  private boolean believed(SegmentCached e, long now, Record<String, SpecificRecord> r) {
+    if (catalog != null && !catalog.contains(e.getSegmentId())) {
+      LOG.debug("claim of {} by {} at {} refused: not in the catalog", e.getSegmentId(), e.getPeerId(), where(r));
+      listener.claimRefused("unknown_segment");
+      return false;
+    }
+    if (!claims.tryAcquire(e.getPeerId(), now)) {
+      LOG.debug("claim of {} by {} at {} refused: over the claim rate", e.getSegmentId(), e.getPeerId(), where(r));
+      listener.claimRefused("rate_limited");
+      return false;
+    }
+    return true;
   }
 
   private void evicted(SegmentEvicted e, Record<String, SpecificRecord> r) {
@@ -189,7 +231,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   private void link(LinkMeasured e, Record<String, SpecificRecord> r) {
     if (!valid(Ids.isNodeId(e.getFromId()), "fromId", e.getFromId(), r)
         || !valid(Ids.isNodeId(e.getToId()), "toId", e.getToId(), r)
-        || !valid(e.getRttMs() >= 0 && Double.isFinite(e.getRttMs()), "rttMs", Double.toString(e.getRttMs()), r)) {
+        || !valid(RttBounds.valid(e.getRttMs()), "rttMs", Double.toString(e.getRttMs()), r)) {
       return;
     }
     if (e.getToKind() == NodeKind.EDGE) {
@@ -202,6 +244,50 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     PeerState updated = s.withLink(e.getToId(), e.getRttMs());
     peers.put(s.peerId(), updated);
     context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(updated)));
+  }
+
+  /**
+   * A peer reports a holder that failed it. Reports of one holder by {@code demoteReporters} distinct
+   * peers within the demotion period demote it for that period (it ranks after every other holder);
+   * one peer reporting many times counts once, and a holder cannot report itself.
+   */
+  private void reported(HolderReported e, long now, Record<String, SpecificRecord> r) {
+    if (!valid(Ids.isNodeId(e.getReporterId()), "reporterId", e.getReporterId(), r)
+        || !valid(Ids.isNodeId(e.getHolderId()), "holderId", e.getHolderId(), r)
+        || !valid(!e.getReporterId().equals(e.getHolderId()), "reporterId", e.getReporterId(), r)) {
+      return;
+    }
+    PeerState holder = peers.get(e.getHolderId());
+    if (holder == null || !holder.announced()) {
+      return; // gone already
+    }
+    java.util.Map<String, Long> recent = new java.util.LinkedHashMap<>();
+    String stored = reports.get(e.getHolderId());
+    if (stored != null) {
+      for (String entry : stored.split(",")) {
+        int eq = entry.indexOf('=');
+        long at = Long.parseLong(entry.substring(eq + 1));
+        if (now - at < demotionMs) {
+          recent.put(entry.substring(0, eq), at);
+        }
+      }
+    }
+    recent.remove(e.getReporterId());
+    recent.put(e.getReporterId(), now);
+    while (recent.size() > 4 * demoteReporters) {
+      recent.remove(recent.keySet().iterator().next()); // oldest first: bounded per holder
+    }
+    StringBuilder sb = new StringBuilder();
+    recent.forEach((id, at) -> sb.append(sb.length() == 0 ? "" : ",").append(id).append('=').append(at));
+    reports.put(e.getHolderId(), sb.toString());
+    if (recent.size() >= demoteReporters && !holder.demoted(now)) {
+      PeerState demoted = holder.withDemotedUntil(now + demotionMs);
+      peers.put(demoted.peerId(), demoted);
+      context.forward(r.withKey(demoted.peerId()).withValue(new PeerOutput.DirectoryChange(demoted)));
+      listener.demoted(demoted.peerId());
+      LOG.info("holder {} demoted for {} ms: reported by {} peers ({} last, {})", demoted.peerId(), demotionMs,
+          recent.size(), e.getReporterId(), e.getReason());
+    }
   }
 
   /**
@@ -232,6 +318,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
   }
 
   private void remove(PeerState s, long now) {
+    claims.forget(s.peerId());
+    // Reports stay (a holder that leaves and comes back keeps them), bounded by their age on the next report.
     clearHoldings(s.peerId());
     peers.delete(s.peerId());
     if (s.announced()) {
@@ -253,6 +341,12 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       String segmentId = TrackerStores.second(kv.key);
       context.forward(new Record<>(segmentId, (PeerOutput) PeerOutput.IndexChange.removed(peerId), ts));
     }
+  }
+
+  /** The admission token a (verified) event was signed with, or null. */
+  private static String tokenOf(Record<String, SpecificRecord> r) {
+    org.apache.kafka.common.header.Header h = r.headers().lastHeader(EventAuth.TOKEN);
+    return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private boolean valid(boolean ok, String what, String value, Record<String, SpecificRecord> r) {

@@ -25,11 +25,37 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param heldSegments number of segments the tracker has the peer holding
  * @param links neighbour peer id -> smoothed RTT in ms measured by this peer (at most
  *     {@link #MAX_LINKS}, the most recently measured kept)
+ * @param admissionToken the token (JWT) its PeerJoined was signed with, or null (events unsigned);
+ *     lookups hand it to requesters, which fetch only from the URL it binds (issue 16)
+ * @param demotedUntilMs epoch ms (tracker wall clock) until which the peer ranks after every other
+ *     holder, because several distinct peers reported it (HolderReported); 0: not demoted
  */
 public record PeerState(String peerId, boolean announced, String region, String baseUrl, int uploadSlots,
     long cacheCapacityBytes, long joinedTs, long lastEventTs, long lastSeenMs, int activeUploads, Double meanRttMs,
     long uploadedBytes, long downloadedBytes, int cachedSegments, long cachedBytes, int heldSegments,
-    Map<String, Double> links) {
+    Map<String, Double> links, long demotedUntilMs, String admissionToken) {
+
+  /** Not demoted. */
+  public PeerState(String peerId, boolean announced, String region, String baseUrl, int uploadSlots,
+      long cacheCapacityBytes, long joinedTs, long lastEventTs, long lastSeenMs, int activeUploads, Double meanRttMs,
+      long uploadedBytes, long downloadedBytes, int cachedSegments, long cachedBytes, int heldSegments,
+      Map<String, Double> links) {
+    this(peerId, announced, region, baseUrl, uploadSlots, cacheCapacityBytes, joinedTs, lastEventTs, lastSeenMs,
+        activeUploads, meanRttMs, uploadedBytes, downloadedBytes, cachedSegments, cachedBytes, heldSegments, links, 0,
+        null);
+  }
+
+  /** True while the peer is demoted at {@code nowMs}. */
+  public boolean demoted(long nowMs) {
+    return demotedUntilMs > nowMs;
+  }
+
+  /** The same peer, demoted until {@code untilMs}. */
+  public PeerState withDemotedUntil(long untilMs) {
+    return new PeerState(peerId, announced, region, baseUrl, uploadSlots, cacheCapacityBytes, joinedTs, lastEventTs,
+        lastSeenMs, activeUploads, meanRttMs, uploadedBytes, downloadedBytes, cachedSegments, cachedBytes, heldSegments,
+        links, untilMs, admissionToken);
+  }
 
   /** Neighbour RTTs kept per peer; a peer measures a handful of neighbours, so this bounds a hostile one. */
   public static final int MAX_LINKS = 64;
@@ -50,13 +76,13 @@ public record PeerState(String peerId, boolean announced, String region, String 
   public PeerState withLastSeen(long nowMs) {
     return new PeerState(peerId, announced, region, baseUrl, uploadSlots, cacheCapacityBytes, joinedTs, lastEventTs,
         nowMs, activeUploads, meanRttMs, uploadedBytes, downloadedBytes, cachedSegments, cachedBytes, heldSegments,
-        links);
+        links, demotedUntilMs, admissionToken);
   }
 
   public PeerState withHeld(int held) {
     return new PeerState(peerId, announced, region, baseUrl, uploadSlots, cacheCapacityBytes, joinedTs, lastEventTs,
         lastSeenMs, activeUploads, meanRttMs, uploadedBytes, downloadedBytes, cachedSegments, cachedBytes, held,
-        links);
+        links, demotedUntilMs, admissionToken);
   }
 
   public PeerState withLink(String toPeer, double rttMs) {
@@ -68,7 +94,7 @@ public record PeerState(String peerId, boolean announced, String region, String 
     }
     return new PeerState(peerId, announced, region, baseUrl, uploadSlots, cacheCapacityBytes, joinedTs, lastEventTs,
         lastSeenMs, activeUploads, meanRttMs, uploadedBytes, downloadedBytes, cachedSegments, cachedBytes, heldSegments,
-        copy);
+        copy, demotedUntilMs, admissionToken);
   }
 
   private static final Serde<TrackedPeer> RECORDS = InternalRecords.serde(TrackedPeer.class);
@@ -91,7 +117,7 @@ public record PeerState(String peerId, boolean announced, String region, String 
     links.forEach((to, rtt) -> linkList.add(new PeerLink(to, rtt)));
     return new TrackedPeer(peerId, announced, region, baseUrl, uploadSlots, cacheCapacityBytes, joinedTs,
         lastEventTs, lastSeenMs, activeUploads, meanRttMs, uploadedBytes, downloadedBytes, cachedSegments,
-        cachedBytes, heldSegments, linkList);
+        cachedBytes, heldSegments, demotedUntilMs, admissionToken, linkList);
   }
 
   /** From the stored record; links keep their order (oldest measurement first). */
@@ -103,6 +129,6 @@ public record PeerState(String peerId, boolean announced, String region, String 
     return new PeerState(r.getPeerId(), r.getAnnounced(), r.getRegion(), r.getBaseUrl(), r.getUploadSlots(),
         r.getCacheCapacityBytes(), r.getJoinedTs(), r.getLastEventTs(), r.getLastSeenMs(), r.getActiveUploads(),
         r.getMeanRttMs(), r.getUploadedBytes(), r.getDownloadedBytes(), r.getCachedSegments(), r.getCachedBytes(),
-        r.getHeldSegments(), links);
+        r.getHeldSegments(), links, r.getDemotedUntilMs(), r.getAdmissionToken());
   }
 }

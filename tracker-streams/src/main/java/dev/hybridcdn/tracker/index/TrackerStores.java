@@ -25,6 +25,24 @@ public final class TrackerStores {
    */
   public static final String PEER_DIRECTORY = "tracker-peer-directory";
 
+  /**
+   * {@code nodeId|topic} -> last {@code session:sequence} of its signed events (streams-kit
+   * {@code SequenceGuard}): a replay is not after it.
+   */
+  public static final String EVENT_SEQUENCES = "tracker-event-sequences";
+
+  /**
+   * Global (every instance) catalog key -> SongPublished / SongRetired bytes, from {@code cdn.catalog};
+   * decoded into the {@link SegmentCatalog} holdings are checked against.
+   */
+  public static final String CATALOG = "tracker-catalog";
+  public static final String CATALOG_SOURCE = "tracker-catalog-source";
+
+  /** Holder id -> {@code reporter=epochMs,...}: recent distinct reporters of each holder (HolderReported). */
+  public static final String HOLDER_REPORTS = "tracker-holder-reports";
+  public static final String HOLDER_REPORTS_SOURCE = "tracker-holder-reports-source";
+  public static final String MERGE_REPORTS = "tracker-merge-holder-reports";
+
   /** Repartition topic (suffix {@code -repartition} added by Streams): holder changes keyed by segment id. */
   public static final String HOLDINGS_BY_SEGMENT = "tracker-holdings-by-segment";
 

@@ -5,6 +5,9 @@ import dev.hybridcdn.schemas.internal.InternalRecords;
 import dev.hybridcdn.schemas.topics.AppTopic;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.identity.EventVerifier;
+import dev.hybridcdn.streamskit.trust.SequenceGuard;
+import dev.hybridcdn.streamskit.trust.VerifiedEvents;
 import dev.hybridcdn.tracker.TrackerConfig;
 import java.time.Duration;
 import java.util.Properties;
@@ -55,6 +58,15 @@ public final class TrackerTopology {
     /** A heartbeat came from a peer that is not announced (never, or expired): it was ignored. */
     default void unknownHeartbeat() {}
 
+    /** A holding was refused (issue 16): {@code reason} is {@code unknown_segment} or {@code rate_limited}. */
+    default void claimRefused(String reason) {}
+
+    /** A self-reported RTT was not believed (NaN, infinite, negative, or above the bound). */
+    default void rttRejected() {}
+
+    /** A holder was demoted: reported by several distinct peers (HolderReported). */
+    default void demoted(String peerId) {}
+
     Listener NONE = new Listener() {};
   }
 
@@ -88,10 +100,26 @@ public final class TrackerTopology {
    */
   public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory,
       HolderIndex holders, ReapGate gate) {
+    return buildTopology(config, listener, directory, holders, gate,
+        new SegmentCatalog(config.topics().codec(), config.topics().name(CdnTopic.CATALOG)));
+  }
+
+  /**
+   * As {@link #buildTopology(TrackerConfig, Listener, PeerDirectory, HolderIndex, ReapGate)}, with the
+   * instance's catalog view (filled from {@code cdn.catalog} by a global store; read by the peer processor).
+   */
+  public static Topology buildTopology(TrackerConfig config, Listener listener, PeerDirectory directory,
+      HolderIndex holders, ReapGate gate, SegmentCatalog catalog) {
     TopicRegistry topics = config.topics();
     Serde<String> keys = topics.keySerde();
-    Serde<SpecificRecord> events = topics.valueSerde();
+    // Peer events are checked as they are read (issue 16): forged, unsigned (when required) or
+    // expired ones are dead-lettered by the deserialization policy; replays by the processor's guard.
+    Serde<SpecificRecord> events = VerifiedEvents.serde(topics.valueSerde(),
+        EventVerifier.of(config.streams().trust()));
     StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(SequenceGuard.storeBuilder(TrackerStores.EVENT_SEQUENCES));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrackerStores.HOLDER_REPORTS),
+        Serdes.String(), Serdes.String()));
 
     // Every store is in memory and changelogged (restored from Kafka on start or task move): the
     // index is ~2M small entries, whose RocksDB reads and writes through JNI and the store layers
@@ -123,12 +151,16 @@ public final class TrackerTopology {
     KStream<String, SpecificRecord> linkEvents = builder.stream(topics.name(CdnTopic.LINK_EVENTS),
         Consumed.with(keys, events).withName(TrackerStores.LINK_EVENTS_SOURCE));
 
+    KStream<String, SpecificRecord> holderReports = builder.stream(topics.name(CdnTopic.HOLDER_REPORTS),
+        Consumed.with(keys, events).withName(TrackerStores.HOLDER_REPORTS_SOURCE));
+
     KStream<String, PeerOutput> out = peerEvents
         .merge(segmentEvents, Named.as(TrackerStores.MERGE_PEER_SEGMENT))
         .merge(linkEvents, Named.as(TrackerStores.MERGE_LINKS))
-        .process(() -> new PeerProcessor(config.peerTtl(), config.punctuateInterval(), window, listener, gate),
+        .merge(holderReports, Named.as(TrackerStores.MERGE_REPORTS))
+        .process(() -> new PeerProcessor(config, listener, gate, catalog),
             Named.as(TrackerStores.PEER_PROCESSOR), TrackerStores.PEERS, TrackerStores.PEER_HOLDINGS,
-            TrackerStores.PEER_LOAD_WINDOWS);
+            TrackerStores.PEER_LOAD_WINDOWS, TrackerStores.EVENT_SEQUENCES, TrackerStores.HOLDER_REPORTS);
 
     out.filter((k, v) -> v.kind() == PeerOutput.Kind.INDEX, Named.as(TrackerStores.INDEX_CHANGES))
         .mapValues(v -> ((PeerOutput.IndexChange) v).change(), Named.as(TrackerStores.INDEX_CHANGE_VALUES))
@@ -144,12 +176,15 @@ public final class TrackerTopology {
 
     out.filter((k, v) -> v.kind() == PeerOutput.Kind.EXPIRED, Named.as(TrackerStores.EXPIRATIONS))
         .mapValues(v -> (SpecificRecord) ((PeerOutput.Expired) v).event(), Named.as(TrackerStores.EXPIRATION_VALUES))
-        .to(topics.name(CdnTopic.PEER_EXPIRATIONS), Produced.with(keys, events)
+        .to(topics.name(CdnTopic.PEER_EXPIRATIONS), Produced.with(keys, topics.valueSerde())
             .withName(TrackerStores.EXPIRATIONS_SINK));
 
     builder.addGlobalStore(directory.storeBuilder(), directoryTopic,
         Consumed.with(Serdes.String(), PeerState.serde()).withName(TrackerStores.PEER_DIRECTORY_SOURCE),
         PeerDirectory.updater());
+    builder.addGlobalStore(catalog.storeBuilder(), topics.name(CdnTopic.CATALOG),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(TrackerStores.CATALOG_SOURCE),
+        SegmentCatalog.updater());
     return builder.build();
   }
 

@@ -51,6 +51,7 @@ class NoMassExpiryTest {
   void start() throws Exception {
     Path stateDir = Files.createTempDirectory("tracker-reap");
     TrackerConfig config = TrackerConfig.from(new Env(Map.of("STREAMS_PROCESSING_GUARANTEE", "at_least_once",
+        "TRACKER_REQUIRE_CATALOG", "false",
         "TRACKER_APPLICATION_ID", "reap-tracker", "TRACKER_HEARTBEAT_INTERVAL_MS", "1000",
         "TRACKER_PUNCTUATE_INTERVAL_MS", "500", "TRACKER_STATE_DIR", stateDir.toString())));
     assertThat(config.peerTtl()).isEqualTo(Duration.ofSeconds(3));

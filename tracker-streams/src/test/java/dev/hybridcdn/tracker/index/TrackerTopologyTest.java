@@ -66,6 +66,7 @@ class TrackerTopologyTest {
     // at_least_once: TopologyTestDriver does not hand out the dead letters a handler returns under
     // exactly-once; TrackerAppIT checks them under exactly-once on a broker.
     config = TrackerConfig.from(new Env(Map.of("STREAMS_PROCESSING_GUARANTEE", "at_least_once",
+        "TRACKER_REQUIRE_CATALOG", "false",
         "TRACKER_APPLICATION_ID", "ttd-tracker",
         "TRACKER_PEER_TTL_MS", Long.toString(TTL.toMillis()), "TRACKER_PUNCTUATE_INTERVAL_MS", "500",
         "TRACKER_STATE_DIR", stateDir.toString(), "TRACKER_RTT_BUCKET_MS", "5", "TRACKER_LOAD_BUCKET", "0.25")));
