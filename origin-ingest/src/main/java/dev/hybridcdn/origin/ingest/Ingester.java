@@ -212,7 +212,7 @@ public final class Ingester implements AutoCloseable {
           String segFile = SegmentNames.file(index, sha);
           contentNames.put(CdnPaths.segment(songId, name, written), CdnPaths.segment(songId, name, segFile));
           segments.add(new Manifest.Segment(songId + "/" + name + "/" + segFile, index++, entry.durationMs(),
-              b.length, sha));
+              b.length, sha, Manifest.Chunks.of(b, Manifest.Chunks.DEFAULT_CHUNK_BYTES)));
           data.add(Buffer.buffer(b));
         }
         renditions.add(new Manifest.Rendition(name, Ids.bitrateKbps(name), Manifest.AAC_LC, segments));
