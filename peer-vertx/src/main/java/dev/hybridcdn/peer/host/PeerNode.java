@@ -84,7 +84,7 @@ public final class PeerNode implements HostedPeer {
         config.optimisticRotation().toMillis(), new Random(config.peerId().hashCode()));
     this.links = new LinkTable(config.edgeUrls());
     this.tracker = new TrackerClient(shared.client(), config.trackerUrls(), config.trackerRetry().toMillis());
-    this.fetcher = new SegmentFetcher(config, shared.http(), tracker, links,
+    this.fetcher = new SegmentFetcher(config, shared.vertx(), shared.http(), tracker, links,
         new Penalties(config.penalty().toMillis(), config.holderBackoff().toMillis()), cache,
         (holder, segmentId, expected, got) -> meters.integrityFailure(), slots::receivedFrom);
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
@@ -234,7 +234,7 @@ public final class PeerNode implements HostedPeer {
             .put("uploads", slots.uploads()).put("rejections", slots.rejections())
             .put("uploadedBytes", uploads.uploadedBytes()))
         .put("downloads", new JsonObject().put("inFlight", fetcher.inFlight())
-            .put("downloadedBytes", fetcher.downloadedBytes()))
+            .put("downloadedBytes", fetcher.downloadedBytes()).put("multiSource", fetcher.multiSourceDownloads()))
         .put("tracker", tracker.currentUrl())
         .put("links", linkList);
   }
