@@ -94,7 +94,9 @@ public final class PeerNode implements HostedPeer {
     this.uploads = new UploadRoute(config.peerId(), cache, slots, meters, writeTimeout);
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
-        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, fetcher), events, meters,
+        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
+            config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
+        events, meters,
         writeTimeout);
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl)), uploads, player,
