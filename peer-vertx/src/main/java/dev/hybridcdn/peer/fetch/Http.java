@@ -95,6 +95,9 @@ public final class Http {
     HttpClientRequest[] sent = new HttpClientRequest[1];
     return client.request(options).compose(req -> {
       sent[0] = req;
+      // A reset of our own (timeout, a duplicate chunk no longer needed) fails the future below;
+      // without a handler Vert.x would also log it as an error.
+      req.exceptionHandler(e -> { });
       if (cancel != null) {
         cancel.accept(req);
       }

@@ -52,6 +52,8 @@ public final class SegmentFetcher {
   static final long MIN_BODY_CAP = 4096;
   /** Fewest chunks a segment needs to be fetched from several holders. */
   static final int MIN_CHUNKS = 2;
+  /** Shortest expected single-holder transfer, ms, worth splitting into chunk requests. */
+  static final long MIN_CHUNKED_MS = 50;
 
   /**
    * A fetched and verified segment.
@@ -145,7 +147,7 @@ public final class SegmentFetcher {
             }
             List<TrackerClient.Holder> usable = holders.stream()
                 .filter(h -> !penalties.isPenalised(h.peerId(), System.currentTimeMillis())).toList();
-            if (chunked(info, usable.size())) {
+            if (chunked(info, usable.size()) && worthChunking(info, usable)) {
               return chunked(info, usable, deadline, tried);
             }
             return tryHolders(info, holders, 0, deadline, tried);
@@ -164,6 +166,16 @@ public final class SegmentFetcher {
    */
   static boolean chunked(Manifest.Segment info, int usableHolders) {
     return info.chunks() != null && info.chunks().count() >= MIN_CHUNKS && usableHolders >= 2;
+  }
+
+  /**
+   * True when the fastest holder (measured throughput, {@link SourceRates}) would need more than
+   * {@value #MIN_CHUNKED_MS} ms for the whole segment: below that, a chunk request's own round trip
+   * costs more than several holders save (a fast link, a small segment).
+   */
+  private boolean worthChunking(Manifest.Segment info, List<TrackerClient.Holder> holders) {
+    double fastest = holders.stream().mapToDouble(h -> rates.bytesPerSecond(h.peerId())).max().orElse(1);
+    return info.bytes() * 1000.0 / fastest > MIN_CHUNKED_MS;
   }
 
   /** Multi-source download ({@link ChunkedDownload}); null (edges next) when it did not complete. */
@@ -258,6 +270,7 @@ public final class SegmentFetcher {
     }
     long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
+    long started = System.nanoTime();
     return Http.getCapped(http, h.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info)).transform(ar -> {
           long at = System.currentTimeMillis();
@@ -288,6 +301,7 @@ public final class SegmentFetcher {
           }
           penalties.served(h.peerId());
           reciprocity.received(h.peerId(), body.length());
+          rates.sample(h.peerId(), body.length(), System.nanoTime() - started);
           tried.attempt(label + ": 200");
           return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha), Tier.PEER,
               h.peerId(), 1, tried.attempts));

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>the chunks are assigned by maximum flow ({@link ChunkAssignment}) over the holders, each with
  *       its measured throughput ({@link SourceRates});</li>
- *   <li>each source works through its share, one request at a time; a source that finishes early
+ *   <li>each source works through its share, {@value #DEPTH} requests at a time; a source that finishes early
  *       takes the last queued chunk of the source with the most time left (so a slow holder's share
  *       shrinks as it falls behind);</li>
  *   <li>endgame: once nothing is queued, an idle source also asks for a chunk still in flight at
@@ -44,7 +44,8 @@ import java.util.function.Supplier;
  *       window of p2p-media-loader);</li>
  *   <li>the chunks are joined and the whole segment's SHA-256 checked once more.</li>
  * </ol>
- * A chunk request is bounded by max({@code floorMs}, 4x its expected time at the source's rate).
+ * A chunk request is bounded by max({@code floorMs}, 4x its expected time at the source's rate, times
+ * {@value #DEPTH}).
  * State is guarded by this object's lock; requests are sent outside it.
  */
 public final class ChunkedDownload {
@@ -108,7 +109,9 @@ public final class ChunkedDownload {
   private final class SourceState {
     final Source source;
     final ArrayDeque<Integer> queue = new ArrayDeque<>();
-    Request current;
+    /** Requests out at this source, at most {@value #DEPTH}. */
+    final List<Request> active = new ArrayList<>(DEPTH);
+    long lastDoneNanos;
     boolean dead;
     long bytes;
 
@@ -133,6 +136,12 @@ public final class ChunkedDownload {
       this.chunk = chunk;
     }
   }
+
+  /**
+   * Chunk requests out at one source at once: the next is asked for while the last is arriving,
+   * so a request's round trip does not idle the holder's uplink between chunks.
+   */
+  static final int DEPTH = 2;
 
   private final Vertx vertx;
   private final HttpClient http;
@@ -264,14 +273,15 @@ public final class ChunkedDownload {
         return;
       }
       for (SourceState s : live()) {
-        if (s.current == null) {
+        while (s.active.size() < DEPTH) {
           Request r = next(s);
-          if (r != null) {
-            s.current = r;
-            inFlight.computeIfAbsent(r.chunk, k -> new ArrayList<>(2)).add(r);
-            requests++;
-            toSend.add(r);
+          if (r == null) {
+            break;
           }
+          s.active.add(r);
+          inFlight.computeIfAbsent(r.chunk, k -> new ArrayList<>(2)).add(r);
+          requests++;
+          toSend.add(r);
         }
       }
     }
@@ -310,7 +320,7 @@ public final class ChunkedDownload {
 
   private void send(Request r) {
     long len = chunks.length(r.chunk, info.bytes());
-    long expectedMs = (long) (r.by.secondsPerChunk() * 1000);
+    long expectedMs = (long) (r.by.secondsPerChunk() * 1000) * DEPTH;
     long bound = Math.max(floorMs, 4 * expectedMs);
     Http.getRange(http, r.by.source.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         requesterId, chunks.offset(r.chunk), (int) len, req -> {
@@ -337,9 +347,7 @@ public final class ChunkedDownload {
     String sha = null;
     Buffer body = null;
     synchronized (this) {
-      if (r.by.current == r) {
-        r.by.current = null;
-      }
+      r.by.active.remove(r);
       List<Request> rs = inFlight.get(r.chunk);
       if (rs != null) {
         rs.remove(r);
@@ -387,16 +395,17 @@ public final class ChunkedDownload {
           got[r.chunk] = body;
           received++;
           r.by.bytes += body.length();
-          rates.sample(src.id(), body.length(), System.nanoTime() - r.startedNanos);
+          // From when this source could start on it: a pipelined request waits for the one before.
+          long now = System.nanoTime();
+          rates.sample(src.id(), body.length(), now - Math.max(r.startedNanos, r.by.lastDoneNanos));
+          r.by.lastDoneNanos = now;
           report = true;
           // The other copy of this chunk is no longer needed.
           List<Request> others = inFlight.remove(r.chunk);
           if (others != null) {
             for (Request o : others) {
               o.cancelled = true;
-              if (o.by.current == o) {
-                o.by.current = null;
-              }
+              o.by.active.remove(o);
               if (o.http != null) {
                 o.http.reset();
               }
@@ -410,6 +419,21 @@ public final class ChunkedDownload {
         trail.add(label + ": " + failure);
         wrongBytes |= bad;
         r.by.dead = true;
+        // Its other request is dropped too: one failure is reported once, its chunk re-planned.
+        for (Request o : List.copyOf(r.by.active)) {
+          o.cancelled = true;
+          r.by.active.remove(o);
+          List<Request> same = inFlight.get(o.chunk);
+          if (same != null) {
+            same.remove(o);
+            if (same.isEmpty()) {
+              inFlight.remove(o.chunk);
+            }
+          }
+          if (o.http != null) {
+            o.http.reset();
+          }
+        }
         replan();
         if (liveCount() == 0 && !edgeJoined) {
           joinEdge("no holder left");
