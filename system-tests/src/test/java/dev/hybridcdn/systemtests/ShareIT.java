@@ -31,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,18 +93,7 @@ class ShareIT {
 
   @AfterAll
   static void stopStack() {
-    for (AutoCloseable c : List.of(peers, tracker, edge, origin, ingester)) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        System.err.println("closing " + c + ": " + e);
-      }
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
-    }
+    Shutdown.closeAll(vertx, peers, tracker, edge, origin, ingester);
   }
 
   static String edgeUrl() {

@@ -161,17 +161,18 @@ class MultiSourceIT {
     HostedPeer requester = peer(7);
     HostedPeer corrupt = peer(4);
     List<JsonObject> holders = new ArrayList<>();
+    // Every holder at 20 Mbit/s: the corrupt one's chunks arrive while the download still needs them.
     for (int i = 0; i < 3; i++) {
       hold(peer(i), 3, bytes(3));
       hold(peer(i), 4, bytes(4));
-      holders.add(holder(peer(i), null));
+      holders.add(holder(peer(i), link(peer(i), 20_000_000)));
     }
     byte[] flipped = bytes(3).getBytes();
     for (int i = 0; i < flipped.length; i += 1000) {
       flipped[i] ^= 0x5a;
     }
     hold(corrupt, 3, Buffer.buffer(flipped));
-    ThrottledLink corruptLink = link(corrupt, 1_000_000_000L);
+    ThrottledLink corruptLink = link(corrupt, 20_000_000);
     holders.add(0, holder(corrupt, corruptLink));
     net.holders(FakeNetwork.multiSegmentId(3), holders.toArray(JsonObject[]::new));
     double before = host.peer(requester.id()).meters().integrityFailures();

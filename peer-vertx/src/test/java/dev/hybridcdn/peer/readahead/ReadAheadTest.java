@@ -41,23 +41,7 @@ class ReadAheadTest {
     List<Integer> fetched = new ArrayList<>();
     Promise<Map<String, Integer>> counts = Promise.promise();
     List<String> asked = new ArrayList<>();
-    ReadAhead.Fetches recording = new ReadAhead.Fetches() {
-      @Override
-      public int inFlight() {
-        return 0;
-      }
-
-      @Override
-      public boolean isFetching(String segmentId) {
-        return false;
-      }
-
-      @Override
-      public Future<?> fetch(Manifest.Segment segment) {
-        fetched.add(segment.index());
-        return Future.succeededFuture();
-      }
-    };
+    ReadAhead.Fetches recording = new Recording(fetched, Integer.MAX_VALUE);
     ReadAhead readAhead = new ReadAhead("peer-1", 4, 4, new SegmentCache(1 << 20, null), recording, song -> {
       asked.add(song);
       return counts.future();
@@ -81,24 +65,27 @@ class ReadAheadTest {
     Manifest m = new Manifest("demo", "", 80_000, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC,
         SEGMENTS)));
     List<Integer> fetched = new ArrayList<>();
-    ReadAhead.Fetches recording = new ReadAhead.Fetches() {
-      @Override
-      public int inFlight() {
-        return fetched.size() >= 2 ? 2 : 0;
-      }
-
-      @Override
-      public boolean isFetching(String segmentId) {
-        return false;
-      }
-
-      @Override
-      public Future<?> fetch(Manifest.Segment segment) {
-        fetched.add(segment.index());
-        return Future.succeededFuture();
-      }
-    };
+    ReadAhead.Fetches recording = new Recording(fetched, 2);
     new ReadAhead("peer-1", 3, 2, new SegmentCache(1 << 20, null), recording, null).after(m, SEGMENTS.get(4).segmentId());
     assertThat(fetched).containsExactly(5, 6); // MAX_DOWNLOADS 2 reached before the third
+  }
+
+  /** Records the indices fetched; each fetch stays in flight until {@code limit} of them are (a busy peer). */
+  private record Recording(List<Integer> fetched, int limit) implements ReadAhead.Fetches {
+    @Override
+    public int inFlight() {
+      return fetched.size() >= limit ? limit : 0;
+    }
+
+    @Override
+    public boolean isFetching(String segmentId) {
+      return false;
+    }
+
+    @Override
+    public Future<?> fetch(Manifest.Segment segment) {
+      fetched.add(segment.index());
+      return Future.succeededFuture();
+    }
   }
 }
