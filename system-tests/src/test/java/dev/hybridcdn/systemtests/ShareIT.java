@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * origin, an edge, the tracker and three peers. A 10 MiB file is shared (3 pieces of 4 MiB with
  * 64 KiB chunk hashes), then downloaded through each peer in turn: the first gets the pieces from the
  * edge, the later ones from the peers that hold them (the third from two holders at once, in chunks).
- * Every copy must have the shared file's SHA-256.
+ * Every copy must have the shared file's SHA-256. Then the file is retired: its manifest is 404 at
+ * once and, after the origin's sweep, no peer holds a piece and the tracker lists no holder.
  */
 class ShareIT {
   @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
@@ -69,6 +70,7 @@ class ShareIT {
     Map<String, String> originEnv = new HashMap<>(common);
     originEnv.putAll(pg);
     originEnv.put("HTTP_PORT", "0");
+    originEnv.put("ORIGIN_RETENTION_MS", "1000"); // a retired file's pieces are swept within a second
     OriginConfig originConfig = OriginConfig.from(new Env(originEnv));
     ingester = Ingester.start(vertx, originConfig);
     origin = OriginServer.start(vertx, originConfig);
@@ -150,6 +152,22 @@ class ShareIT {
     assertThat(results.get(2).sources()).containsEntry("peer", 3);
     // the third peer had two holders for every piece: chunks from both at once
     assertThat(peers.peers().get(2).status().getJsonObject("downloads").getLong("multiSource")).isEqualTo(3);
+
+    // cdn retire: the manifest is gone at once; the sweep's SongRetired empties the peers' caches
+    // and the tracker forgets the holders.
+    assertThat(ingester.retire(ID)).isTrue();
+    assertThat(ingester.retire(ID)).isFalse();
+    HttpResponse<String> gone = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.port()
+        + "/songs/" + ID)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(gone.statusCode()).isEqualTo(404);
+    await("the peers evicted every piece and the tracker forgot them").atMost(Duration.ofSeconds(60)).until(() -> {
+      for (Manifest.Segment p : m.renditions().get(0).segments()) {
+        if (holders(p.segmentId()) > 0) {
+          return false;
+        }
+      }
+      return peers.peers().stream().allMatch(p -> p.status().getJsonObject("cache").getInteger("segments") == 0);
+    });
     System.out.printf("ShareIT: 10 MiB through peer 1 (edge) %d ms, peer 2 (1 holder) %d ms, peer 3 (2 holders) %d ms%n",
         results.get(0).ms(), results.get(1).ms(), results.get(2).ms());
   }

@@ -253,6 +253,19 @@ public final class Ingester implements AutoCloseable {
     return new IngestResult(published, 0, totalMs);
   }
 
+  /**
+   * Retires a song or shared file ({@link OriginStore#retireSong}): its manifest is gone at once,
+   * its segments are deleted and announced as SongRetired by the origin's next retirement sweep.
+   *
+   * @return false when the id is unknown
+   */
+  public boolean retire(String id) {
+    if (!Ids.isSongId(id)) {
+      throw new IllegalArgumentException("invalid content id '" + id + "': expected " + Ids.SONG_ID.pattern());
+    }
+    return await(store.retireSong(id), Duration.ofMinutes(1), "retire " + id);
+  }
+
   private OriginStore.SongContent collect(Path work, String songId, String title, long durationMs, Path file) {
     List<Manifest.Rendition> renditions = new ArrayList<>();
     Map<String, String> mediaPlaylists = new LinkedHashMap<>();

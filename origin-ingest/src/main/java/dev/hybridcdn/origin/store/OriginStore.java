@@ -243,6 +243,24 @@ public final class OriginStore implements AutoCloseable {
     return chain;
   }
 
+  /**
+   * Retires a song or shared file at once ({@code cdn retire}, issue 14): in one transaction its
+   * song row goes (with renditions and playlists: the manifest is 404 from now on) and every segment
+   * it still has is marked superseded as of the distant past, so the next {@link #retireSuperseded}
+   * sweep deletes them and announces SongRetired (edges and peers evict, the tracker forgets).
+   *
+   * @return false when the id is unknown (nothing changed)
+   */
+  public Future<Boolean> retireSong(String songId) {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .execute(Tuple.of("origin-song:" + songId))
+        .compose(x -> conn.preparedQuery("UPDATE origin_segments SET superseded_at = '-infinity' WHERE song_id = $1")
+            .execute(Tuple.of(songId)))
+        .compose(x -> conn.preparedQuery("DELETE FROM origin_songs WHERE song_id = $1").execute(Tuple.of(songId)))
+        .compose(deleted -> deleted.rowCount() == 0 ? Future.succeededFuture(false)
+            : conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANGED_CHANNEL, songId)).map(true)));
+  }
+
   /** Segments a retirement deleted: every id named last by {@code version} of {@code songId}. */
   public record Retired(String songId, long version, List<String> segmentIds) {}
 
