@@ -401,15 +401,9 @@ public final class ChunkedDownload {
           r.by.lastDoneNanos = now;
           report = true;
           // The other copy of this chunk is no longer needed.
-          List<Request> others = inFlight.remove(r.chunk);
+          List<Request> others = inFlight.get(r.chunk);
           if (others != null) {
-            for (Request o : others) {
-              o.cancelled = true;
-              o.by.active.remove(o);
-              if (o.http != null) {
-                o.http.reset();
-              }
-            }
+            List.copyOf(others).forEach(this::drop);
           }
           if (received == got.length) {
             result = complete();
@@ -420,20 +414,7 @@ public final class ChunkedDownload {
         wrongBytes |= bad;
         r.by.dead = true;
         // Its other request is dropped too: one failure is reported once, its chunk re-planned.
-        for (Request o : List.copyOf(r.by.active)) {
-          o.cancelled = true;
-          r.by.active.remove(o);
-          List<Request> same = inFlight.get(o.chunk);
-          if (same != null) {
-            same.remove(o);
-            if (same.isEmpty()) {
-              inFlight.remove(o.chunk);
-            }
-          }
-          if (o.http != null) {
-            o.http.reset();
-          }
-        }
+        List.copyOf(r.by.active).forEach(this::drop);
         replan();
         if (liveCount() == 0 && !edgeJoined) {
           joinEdge("no holder left");
@@ -458,6 +439,22 @@ public final class ChunkedDownload {
     }
   }
 
+  /** Cancels a request no longer needed: out of the books, and reset if already sent. */
+  private void drop(Request o) {
+    o.cancelled = true;
+    o.by.active.remove(o);
+    List<Request> same = inFlight.get(o.chunk);
+    if (same != null) {
+      same.remove(o);
+      if (same.isEmpty()) {
+        inFlight.remove(o.chunk);
+      }
+    }
+    if (o.http != null) {
+      o.http.reset();
+    }
+  }
+
   /** Fails the download when no source is left and nothing is in flight. */
   private void checkFailed() {
     if (!done.future().isComplete() && received < got.length && liveCount() == 0 && inFlight.isEmpty()) {
@@ -474,14 +471,7 @@ public final class ChunkedDownload {
     for (Buffer b : got) {
       whole.appendBuffer(b);
     }
-    for (List<Request> rs : inFlight.values()) {
-      for (Request o : rs) {
-        o.cancelled = true;
-        if (o.http != null) {
-          o.http.reset();
-        }
-      }
-    }
+    inFlight.values().stream().flatMap(List::stream).toList().forEach(this::drop);
     String sha = SegmentFetcher.sha256(whole);
     if (!sha.equals(info.sha256())) {
       // The chunk hashes and the segment hash disagree: the manifest, not a holder, is wrong.
