@@ -33,6 +33,7 @@ class CdnBenchTest {
         "dev.hybridcdn.edge.bench.HotTierBench",
         "dev.hybridcdn.ops.bench.AnalysisBench",
         "dev.hybridcdn.origin.bench.OriginBench",
+        "dev.hybridcdn.peer.bench.MultiSourceBench",
         "dev.hybridcdn.peer.bench.PeerBench",
         "dev.hybridcdn.schemas.bench.SerdeBenchmark",
         "dev.hybridcdn.topology.bench.PathHttpBench",

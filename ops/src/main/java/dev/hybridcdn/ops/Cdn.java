@@ -7,6 +7,10 @@ import dev.hybridcdn.ops.eval.EvalCommand;
 import dev.hybridcdn.ops.processes.PsCommand;
 import dev.hybridcdn.ops.replay.EventsCommand;
 import dev.hybridcdn.ops.replay.ReplayCommand;
+import dev.hybridcdn.ops.share.GetCommand;
+import dev.hybridcdn.ops.share.ListCommand;
+import dev.hybridcdn.ops.share.RetireCommand;
+import dev.hybridcdn.ops.share.ShareCommand;
 import dev.hybridcdn.ops.stack.IngestCommand;
 import dev.hybridcdn.ops.stack.UpCommand;
 import dev.hybridcdn.ops.swarm.SwarmCommand;
@@ -24,7 +28,7 @@ import picocli.CommandLine.Command;
     description = "hybrid-cdn operator tools: demo, local stack, swarm simulation, replay analysis, benchmarks.",
     commandListHeading = "%nCommands:%n",
     subcommands = {DemoCommand.class, EvalCommand.class, UpCommand.class, PsCommand.class, ChaosCommand.class, IngestCommand.class, SwarmCommand.class, ReplayCommand.class,
-        EventsCommand.class, BenchCommand.class})
+        EventsCommand.class, BenchCommand.class, ShareCommand.class, GetCommand.class, ListCommand.class, RetireCommand.class})
 public final class Cdn implements Callable<Integer> {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_CONFIG = 2;

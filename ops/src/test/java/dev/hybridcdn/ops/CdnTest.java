@@ -34,7 +34,8 @@ class CdnTest {
     List<String> commandLines = Arrays.stream(r[1].substring(r[1].indexOf("Commands:")).split("\n")).skip(1)
         .filter(l -> !l.isBlank()).toList();
     assertThat(commandLines).extracting(l -> l.strip().split("\\s+")[0])
-        .containsExactly("demo", "eval", "up", "ps", "chaos", "ingest", "swarm", "replay", "events", "bench");
+        .containsExactly("demo", "eval", "up", "ps", "chaos", "ingest", "swarm", "replay", "events", "bench", "share", "get",
+            "list", "retire");
   }
 
   @Test

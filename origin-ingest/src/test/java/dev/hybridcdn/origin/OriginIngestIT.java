@@ -143,6 +143,9 @@ class OriginIngestIT {
         assertThat(sha256(data)).as(id).isEqualTo(rs.getString("sha256"));
         assertThat((long) data.length).as(id).isEqualTo(rs.getLong("bytes"));
         stored.put(id, sha256(data));
+        // Issue 14: a SHA-256 per 64 KiB chunk of the stored bytes, in the manifest served.
+        assertThat(m.segment(id).chunks()).as(id)
+            .isEqualTo(Manifest.Chunks.of(data, Manifest.Chunks.DEFAULT_CHUNK_BYTES));
       }
     }
     assertThat(stored).isEqualTo(manifestHashes);

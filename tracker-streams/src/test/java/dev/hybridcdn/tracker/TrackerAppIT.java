@@ -89,6 +89,12 @@ class TrackerAppIT {
     var song = content.getJsonArray("songs").stream().map(o -> (io.vertx.core.json.JsonObject) o)
         .filter(o -> o.getString("songId").equals("song-a")).findFirst().orElseThrow();
     assertThat(song.getJsonArray("segments").getJsonObject(0).getInteger("holders")).isEqualTo(3);
+    var availability = fx.get(app.port(), "/songs/song-a/availability").body();
+    assertThat(availability.getString("songId")).isEqualTo("song-a");
+    assertThat(availability.getJsonObject("segments").getMap())
+        .isEqualTo(song.getJsonArray("segments").stream().map(o -> (io.vertx.core.json.JsonObject) o)
+            .collect(java.util.stream.Collectors.toMap(o -> o.getString("segmentId"), o -> o.getInteger("holders"))));
+    assertThat(fx.get(app.port(), "/songs/Song!/availability").body().getString("error")).isEqualTo("invalid_song_id");
   }
 
   @Test

@@ -1,6 +1,10 @@
 package dev.hybridcdn.contract.manifest;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,13 +72,87 @@ public final class Manifest {
    * @param durationMs duration from the playlist's {@code #EXTINF}, rounded to ms
    * @param bytes size in bytes
    * @param sha256 SHA-256 of the bytes, 64 lower-case hex characters
+   * @param chunks the segment cut into fixed-size chunks with a SHA-256 each (issue 14), or null for
+   *     a manifest written before chunks: such a segment is fetched and checked whole
    */
-  public record Segment(String segmentId, int index, long durationMs, long bytes, String sha256) {
+  public record Segment(String segmentId, int index, long durationMs, long bytes, String sha256, Chunks chunks) {
+    /** A segment without chunk hashes (fetched and checked whole). */
+    public Segment(String segmentId, int index, long durationMs, long bytes, String sha256) {
+      this(segmentId, index, durationMs, bytes, sha256, null);
+    }
+
+    public Segment {
+      if (chunks != null && chunks.count() != Chunks.countFor(bytes, chunks.chunkBytes())) {
+        throw new IllegalArgumentException(segmentId + ": " + chunks.count() + " chunk hashes for " + bytes
+            + " bytes in chunks of " + chunks.chunkBytes());
+      }
+    }
+
+    /** The same segment with chunk hashes (null: none). */
+    public Segment withChunks(Chunks c) {
+      return new Segment(segmentId, index, durationMs, bytes, sha256, c);
+    }
+
     /** The rendition part of the segment id ({@code 128k} of {@code demo/128k/seg00003.ts}). */
     public String rendition() {
       int first = segmentId.indexOf('/');
       int second = segmentId.indexOf('/', first + 1);
       return first < 0 || second < 0 ? "" : segmentId.substring(first + 1, second);
+    }
+  }
+
+  /**
+   * A segment cut into chunks of {@code chunkBytes} (the last one shorter), each with its SHA-256,
+   * like BitTorrent's piece hashes: a peer downloading chunks from several holders checks every chunk
+   * on arrival, so a bad chunk names its sender. The whole-segment SHA-256 stays the final check.
+   *
+   * @param chunkBytes chunk size in bytes ({@link #DEFAULT_CHUNK_BYTES} at the origin), at least 1
+   * @param sha256 lower-case hex SHA-256 of each chunk, in byte order
+   */
+  public record Chunks(int chunkBytes, List<String> sha256) {
+    /** Chunk size the origin writes: 64 KiB (a 160 KB segment is 3 chunks, 1 MB is 16). */
+    public static final int DEFAULT_CHUNK_BYTES = 64 * 1024;
+
+    public Chunks {
+      if (chunkBytes < 1) {
+        throw new IllegalArgumentException("chunkBytes must be at least 1: " + chunkBytes);
+      }
+      sha256 = List.copyOf(sha256);
+    }
+
+    /** Number of chunks. */
+    public int count() {
+      return sha256.size();
+    }
+
+    /** First byte of chunk {@code i}. */
+    public long offset(int i) {
+      return (long) i * chunkBytes;
+    }
+
+    /** Length in bytes of chunk {@code i} of a segment of {@code segmentBytes}. */
+    public int length(int i, long segmentBytes) {
+      return (int) Math.min(chunkBytes, segmentBytes - offset(i));
+    }
+
+    /** Chunks of {@code chunkBytes} in {@code bytes} bytes: ceil(bytes / chunkBytes). */
+    public static int countFor(long bytes, int chunkBytes) {
+      return (int) ((bytes + chunkBytes - 1) / chunkBytes);
+    }
+
+    /** The chunk hashes of {@code data}. */
+    public static Chunks of(byte[] data, int chunkBytes) {
+      List<String> hashes = new ArrayList<>();
+      try {
+        for (int off = 0; off < data.length; off += chunkBytes) {
+          MessageDigest md = MessageDigest.getInstance("SHA-256");
+          md.update(data, off, Math.min(chunkBytes, data.length - off));
+          hashes.add(HexFormat.of().formatHex(md.digest()));
+        }
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("no SHA-256 in this JVM", e);
+      }
+      return new Chunks(chunkBytes, hashes);
     }
   }
 

@@ -21,8 +21,11 @@ import java.util.Locale;
  * <p>Manifest, compact, fields in this order (byte for byte what the origin has always served):
  * <pre>{@code
  * {"songId","title","durationMs","version","renditions":[{"name","bitrateKbps","codec","playlist",
- *   "segments":[{"segmentId","index","durationMs","bytes","sha256"}]}]}
+ *   "segments":[{"segmentId","index","durationMs","bytes","sha256","chunkBytes","chunks":["<hex>",...]}]}]}
  * }</pre>
+ * {@code chunkBytes} and {@code chunks} (issue 14) are a segment's chunk size and per-chunk SHA-256s
+ * ({@link Manifest.Chunks}); written only when known, and a segment without them is read as having none
+ * (fetched whole).
  * {@code version} (issue 12) is the song's content version at the origin; it is written only when
  * known (above 0), so a manifest without versions keeps its old bytes, and read as 0 when absent.
  * {@code playlist} is the rendition's media playlist path ({@link CdnPaths#mediaPlaylist}), written
@@ -65,6 +68,14 @@ public final class ManifestJson {
           g.writeNumberField("durationMs", s.durationMs());
           g.writeNumberField("bytes", s.bytes());
           g.writeStringField("sha256", s.sha256());
+          if (s.chunks() != null) {
+            g.writeNumberField("chunkBytes", s.chunks().chunkBytes());
+            g.writeArrayFieldStart("chunks");
+            for (String h : s.chunks().sha256()) {
+              g.writeString(h);
+            }
+            g.writeEndArray();
+          }
           g.writeEndObject();
         }
         g.writeEndArray();
@@ -98,9 +109,14 @@ public final class ManifestJson {
       for (int i = 0; i < list.size(); i++) {
         JsonNode s = list.get(i);
         String where = "segment " + i + " of " + songId + "/" + name;
-        segments.add(new Manifest.Segment(text(s, "segmentId", null, where), (int) number(s, "index", i, where),
-            number(s, "durationMs", 0L, where), number(s, "bytes", null, where),
-            text(s, "sha256", null, where).toLowerCase(Locale.ROOT)));
+        long bytes = number(s, "bytes", null, where);
+        try {
+          segments.add(new Manifest.Segment(text(s, "segmentId", null, where), (int) number(s, "index", i, where),
+              number(s, "durationMs", 0L, where), bytes, text(s, "sha256", null, where).toLowerCase(Locale.ROOT),
+              chunks(s, where)));
+        } catch (IllegalArgumentException e) {
+          throw e.getMessage().startsWith(where) ? e : new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
       }
       segments.sort(Comparator.comparingInt(Manifest.Segment::index));
       out.add(new Manifest.Rendition(name, kbps, codec, segments));
@@ -111,6 +127,29 @@ public final class ManifestJson {
     }
     return new Manifest(songId, text(root, "title", "", "manifest"), number(root, "durationMs", 0L, "manifest"),
         version, out);
+  }
+
+  /** A segment's chunk hashes ({@code chunkBytes} and {@code chunks} together), or null when absent. */
+  private static Manifest.Chunks chunks(JsonNode s, String where) {
+    JsonNode list = s.get("chunks");
+    if (list == null || list.isNull()) {
+      return null;
+    }
+    if (!list.isArray()) {
+      throw new IllegalArgumentException(where + ": chunks is not an array");
+    }
+    long size = number(s, "chunkBytes", null, where);
+    if (size < 1 || size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(where + ": chunkBytes out of range: " + size);
+    }
+    List<String> hashes = new ArrayList<>();
+    for (JsonNode h : list) {
+      if (!h.isTextual()) {
+        throw new IllegalArgumentException(where + ": a chunk hash is not a string");
+      }
+      hashes.add(h.asText().toLowerCase(Locale.ROOT));
+    }
+    return new Manifest.Chunks((int) size, hashes);
   }
 
   /** The song list as UTF-8 JSON text. */

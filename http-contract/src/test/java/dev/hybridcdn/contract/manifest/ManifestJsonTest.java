@@ -57,6 +57,28 @@ class ManifestJsonTest {
   }
 
   @Test
+  void writesChunkHashesAfterTheSegmentHashOnlyWhenKnownAndChecksTheirCount() {
+    byte[] data = new byte[150_000];
+    data[70_000] = 7;
+    Manifest.Chunks chunks = Manifest.Chunks.of(data, Manifest.Chunks.DEFAULT_CHUNK_BYTES);
+    assertThat(chunks.count()).isEqualTo(3);
+    assertThat(chunks.length(2, data.length)).isEqualTo(150_000 - 2 * 65_536);
+    assertThat(chunks.sha256().get(0)).isNotEqualTo(chunks.sha256().get(1));
+    Manifest m = new Manifest("demo", "Demo", 10_000, 2, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC,
+        List.of(new Manifest.Segment("demo/64k/seg00000.ts", 0, 10_000, data.length, SHA_A, chunks)))));
+    String json = ManifestJson.write(m);
+    assertThat(json).contains("\"sha256\":\"" + SHA_A + "\",\"chunkBytes\":65536,\"chunks\":[\""
+        + chunks.sha256().get(0) + "\",");
+    assertThat(ManifestJson.parse(json)).isEqualTo(m);
+    assertThat(ManifestJson.parse(json).segment("demo/64k/seg00000.ts").chunks()).isEqualTo(chunks);
+    assertThat(ManifestJson.parse(DEMO_JSON).segment("demo/64k/seg00000.ts").chunks()).isNull();
+    String twoHashes = json.replace(",\"" + chunks.sha256().get(2) + "\"", "");
+    assertThatThrownBy(() -> ManifestJson.parse(twoHashes)).hasMessageContaining("2 chunk hashes for 150000 bytes");
+    assertThatThrownBy(() -> ManifestJson.parse(json.replace("\"chunkBytes\":65536,", "")))
+        .hasMessageContaining("no chunkBytes");
+  }
+
+  @Test
   void readsWhatEdgesAndPeersGetLenientlyWhereAFieldCanBeDerived() {
     Manifest m = ManifestJson.parse("{\"songId\":\"demo\",\"renditions\":[{\"name\":\"128k\",\"segments\":["
         + "{\"segmentId\":\"demo/128k/seg00001.ts\",\"index\":1,\"bytes\":7,\"sha256\":\"" + SHA_B.toUpperCase() + "\"},"

@@ -241,7 +241,7 @@ public final class DeliveryAnalysis {
         segmentBytes.values().stream().mapToLong(Long::longValue).sum(), origin,
         ratio(requests - originRequests, requests), ratio(p2pRequests, requests),
         ratio(bytesByTier.get("peer"), delivered), delivered == 0 ? 0 : round4(1.0 - (double) origin / delivered),
-        byTier, byHops, LatencyStats.of(allLatency), edge, top, churnKnown ? new Summary.PeerChurn(joined, left, expired, heartbeatUploaded()) : null,
+        byTier, byHops, LatencyStats.of(allLatency), edge, top, churnKnown ? new Summary.PeerChurn(joined, left, expired, heartbeatUploaded(), topTenthUploadShare()) : null,
         timeline(empty));
   }
 
@@ -250,12 +250,29 @@ public final class DeliveryAnalysis {
    * a peer that joined in the period (its counter started at 0 then).
    */
   private long heartbeatUploaded() {
-    long sum = 0;
+    return perPeerUploaded().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Each heartbeating peer's upload bytes in the period (the rule of {@link #heartbeatUploaded}). */
+  private List<Long> perPeerUploaded() {
+    List<Long> out = new ArrayList<>();
     for (Map.Entry<String, long[]> e : heartbeatUploads.entrySet()) {
       long[] u = e.getValue();
-      sum += joinedInPeriod.contains(e.getKey()) ? u[1] : u[1] - u[0];
+      out.add(joinedInPeriod.contains(e.getKey()) ? u[1] : u[1] - u[0]);
     }
-    return sum;
+    return out;
+  }
+
+  /** Share of the period's upload bytes sent by the top 10% of peers (rounded up), 0 without uploads. */
+  private double topTenthUploadShare() {
+    List<Long> bytes = perPeerUploaded();
+    long total = bytes.stream().mapToLong(Long::longValue).sum();
+    if (total <= 0) {
+      return 0;
+    }
+    bytes.sort(Comparator.reverseOrder());
+    int top = Math.max(1, (int) Math.ceil(bytes.size() / 10.0));
+    return round4((double) bytes.subList(0, top).stream().mapToLong(Long::longValue).sum() / total);
   }
 
   private Summary.Timeline timeline(boolean empty) {

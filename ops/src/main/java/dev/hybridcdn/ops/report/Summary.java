@@ -97,8 +97,11 @@ public record Summary(
    * @param expired PeerExpired events (the tracker reaped a silent peer: a crash)
    * @param uploadedBytes bytes peers uploaded to other peers in the period, from their heartbeats'
    *     cumulative {@code uploadedBytes} (includes read-ahead fetches, which no player request shows)
+   * @param topTenthUploadShare upload spread (issue 14): the share of {@code uploadedBytes} sent by the
+   *     10% of peers (rounded up, at least one) that uploaded most, among every peer that sent a
+   *     heartbeat, 0..1 (0 without uploads); 1/n of peers = perfectly even, 1 = one peer uploads all
    */
-  public record PeerChurn(long joined, long left, long expired, long uploadedBytes) {}
+  public record PeerChurn(long joined, long left, long expired, long uploadedBytes, double topTenthUploadShare) {}
 
   /**
    * Values per time bucket.

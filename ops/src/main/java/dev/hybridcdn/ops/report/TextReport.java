@@ -60,6 +60,10 @@ public final class TextReport {
       Summary.PeerChurn c = s.peers();
       out.append(String.format(Locale.ROOT, "%nSwarm: %d joins, %d clean leaves, %d expiries; peers uploaded %s to peers (heartbeats)%n",
           c.joined(), c.left(), c.expired(), bytes(c.uploadedBytes())));
+      if (c.uploadedBytes() > 0) {
+        out.append(String.format(Locale.ROOT, "  upload spread: the top 10%% of peers sent %.1f%% of peer uploads%n",
+            100 * c.topTenthUploadShare()));
+      }
       if (s.edge() != null && c.uploadedBytes() + s.edge().bytes() > 0) {
         out.append(String.format(Locale.ROOT,
             "  bytes into peers: %.1f%% from other peers, %.1f%% from edges (read-ahead included)%n",

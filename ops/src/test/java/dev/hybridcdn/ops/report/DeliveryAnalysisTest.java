@@ -93,7 +93,8 @@ class DeliveryAnalysisTest {
     assertThat(s.edge().missBytes()).isEqualTo(1000);
     assertThat(s.edge().hitRatio()).isEqualTo(0.5);
     assertThat(s.edge().byEdge()).containsEntry("edge-1", 1L).containsEntry("edge-2", 1L);
-    assertThat(s.peers()).isEqualTo(new Summary.PeerChurn(1, 1, 1, 2500 + 3000));
+    // upload spread: 2 peers, the top 10% is one peer, peer-3 with 3000 of 5500 bytes
+    assertThat(s.peers()).isEqualTo(new Summary.PeerChurn(1, 1, 1, 2500 + 3000, 0.5455));
     long buckets = s.timeline().buckets().stream().mapToLong(b -> b.joins() + b.leaves() + b.expiries()).sum();
     assertThat(buckets).isEqualTo(3);
     long timelineBytes = s.timeline().buckets().stream()

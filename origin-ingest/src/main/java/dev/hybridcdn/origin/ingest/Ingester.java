@@ -185,6 +185,87 @@ public final class Ingester implements AutoCloseable {
     }
   }
 
+  /** Piece size of a shared file: 4 MiB (64 chunks of 64 KiB), one segment id per piece. */
+  public static final int FILE_PIECE_BYTES = 4 << 20;
+  /**
+   * The one "rendition" of a shared file's pieces. Segment ids keep their {@code <id>/<kbps>k/<file>}
+   * shape so the tracker, edges and peers handle pieces as segments; {@code 1k} is no audio ladder.
+   */
+  public static final String FILE_RENDITION = "1k";
+  /** Nominal duration of one piece in ms (playlists need one; nothing plays it). */
+  static final long PIECE_MS = 1000;
+
+  /**
+   * Shares any file as chunked content (issue 14, seed 004's "register a file"): cut into pieces of
+   * {@value #FILE_PIECE_BYTES} bytes, each a content-addressed segment with its SHA-256 and 64 KiB
+   * chunk hashes, stored as the next version of {@code id} in one transaction and announced with
+   * SongPublished, like a song. Peers fetch the pieces as segments (several holders at once).
+   *
+   * @param id content id, a song id ({@code [a-z0-9][a-z0-9_-]{0,63}})
+   * @return the manifest as stored and published
+   * @throws IllegalArgumentException for an invalid id
+   * @throws IngestException when the file is missing, empty or over 2 GiB, or storing or publishing fails
+   */
+  public IngestResult share(Path file, String id) {
+    if (!Ids.isSongId(id)) {
+      throw new IllegalArgumentException("invalid content id '" + id + "': expected " + Ids.SONG_ID.pattern());
+    }
+    long t0 = System.nanoTime();
+    byte[] data;
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) == 0 || Files.size(file) > Integer.MAX_VALUE - 8) {
+        throw new IngestException("cannot share " + file + ": not a non-empty regular file under 2 GiB", null);
+      }
+      data = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new IngestException("cannot share " + file + ": " + e.getMessage(), e);
+    }
+    List<Manifest.Segment> pieces = new ArrayList<>();
+    List<Buffer> bytes = new ArrayList<>();
+    StringBuilder media = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n");
+    for (int off = 0, index = 0; off < data.length; off += FILE_PIECE_BYTES, index++) {
+      byte[] piece = java.util.Arrays.copyOfRange(data, off, Math.min(data.length, off + FILE_PIECE_BYTES));
+      String sha = sha256(piece);
+      String segmentId = id + "/" + FILE_RENDITION + "/" + SegmentNames.file(index, sha);
+      pieces.add(new Manifest.Segment(segmentId, index, PIECE_MS, piece.length, sha,
+          Manifest.Chunks.of(piece, Manifest.Chunks.DEFAULT_CHUNK_BYTES)));
+      bytes.add(Buffer.buffer(piece));
+      media.append("#EXTINF:1.000,\n").append(CdnPaths.segment(segmentId)).append('\n');
+    }
+    media.append("#EXT-X-ENDLIST\n");
+    String name = file.getFileName().toString();
+    Manifest manifest = new Manifest(id, name, PIECE_MS * pieces.size(), List.of(
+        new Manifest.Rendition(FILE_RENDITION, Ids.bitrateKbps(FILE_RENDITION), "application/octet-stream", pieces)));
+    OriginStore.SongContent content = new OriginStore.SongContent(manifest, Playlists.master(manifest),
+        Map.of(FILE_RENDITION, media.toString()), Map.of(FILE_RENDITION, bytes));
+    long version;
+    try {
+      version = await(store.replaceSong(content), Duration.ofMinutes(5), "store " + id);
+    } catch (RuntimeException e) {
+      throw new IngestException("cannot share " + file + ": storing " + id + " in PostgreSQL at " + store.where()
+          + " failed: " + e.getMessage(), e);
+    }
+    Manifest published = manifest.withVersion(version);
+    publish(published, file);
+    long totalMs = (System.nanoTime() - t0) / 1_000_000;
+    LOG.info("shared {} as {} version {} ({} bytes, {} pieces) in {} ms", file, id, version, data.length,
+        pieces.size(), totalMs);
+    return new IngestResult(published, 0, totalMs);
+  }
+
+  /**
+   * Retires a song or shared file ({@link OriginStore#retireSong}): its manifest is gone at once,
+   * its segments are deleted and announced as SongRetired by the origin's next retirement sweep.
+   *
+   * @return false when the id is unknown
+   */
+  public boolean retire(String id) {
+    if (!Ids.isSongId(id)) {
+      throw new IllegalArgumentException("invalid content id '" + id + "': expected " + Ids.SONG_ID.pattern());
+    }
+    return await(store.retireSong(id), Duration.ofMinutes(1), "retire " + id);
+  }
+
   private OriginStore.SongContent collect(Path work, String songId, String title, long durationMs, Path file) {
     List<Manifest.Rendition> renditions = new ArrayList<>();
     Map<String, String> mediaPlaylists = new LinkedHashMap<>();
@@ -212,7 +293,7 @@ public final class Ingester implements AutoCloseable {
           String segFile = SegmentNames.file(index, sha);
           contentNames.put(CdnPaths.segment(songId, name, written), CdnPaths.segment(songId, name, segFile));
           segments.add(new Manifest.Segment(songId + "/" + name + "/" + segFile, index++, entry.durationMs(),
-              b.length, sha));
+              b.length, sha, Manifest.Chunks.of(b, Manifest.Chunks.DEFAULT_CHUNK_BYTES)));
           data.add(Buffer.buffer(b));
         }
         renditions.add(new Manifest.Rendition(name, Ids.bitrateKbps(name), Manifest.AAC_LC, segments));

@@ -16,6 +16,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * origin_songs(song_id PK, title, duration_ms, ingested_at, version)      version = current content version
  * origin_renditions(song_id, name, bitrate_kbps, codec, position)          PK (song_id, name)
  * origin_playlists(song_id, name, body)       name = 'master' or a rendition; PK (song_id, name)
- * origin_segments(song_id, rendition, file, idx, duration_ms, bytes, sha256, data bytea, version, superseded_at)
+ * origin_segments(song_id, rendition, file, idx, duration_ms, bytes, sha256, data bytea, version, superseded_at,
+ *                 chunk_bytes, chunk_sha256 text[])   chunk columns NULL for segments stored before chunks
  *                                              PK (song_id, rendition, file)
  * </pre>
  * A segment row's {@code version} is the newest song version naming it; {@code superseded_at} is set
@@ -89,6 +91,12 @@ public final class OriginStore implements AutoCloseable {
       ALTER TABLE origin_segments ADD COLUMN superseded_at timestamptz;
       CREATE INDEX origin_segments_current ON origin_segments (song_id, version);
       CREATE INDEX origin_segments_superseded ON origin_segments (superseded_at) WHERE superseded_at IS NOT NULL;
+      """,
+      // v3 (issue 14, chunked multi-source download): chunk size and a SHA-256 per chunk; rows written
+      // before stay NULL and their segments are fetched whole.
+      """
+      ALTER TABLE origin_segments ADD COLUMN chunk_bytes int;
+      ALTER TABLE origin_segments ADD COLUMN chunk_sha256 text[];
       """);
 
   /** A segment's bytes and identity. */
@@ -219,16 +227,38 @@ public final class OriginStore implements AutoCloseable {
       List<Tuple> segs = new ArrayList<>();
       for (Manifest.Segment s : r.segments()) {
         String file = s.segmentId().substring(s.segmentId().lastIndexOf('/') + 1);
-        segs.add(Tuple.tuple(List.of(m.songId(), r.name(), s.index(), file, s.durationMs(), s.bytes(),
-            s.sha256(), bytes.get(s.index()), version)));
+        Manifest.Chunks c = s.chunks();
+        segs.add(Tuple.tuple(Arrays.asList(m.songId(), r.name(), s.index(), file, s.durationMs(), s.bytes(),
+            s.sha256(), bytes.get(s.index()), version, c == null ? null : c.chunkBytes(),
+            c == null ? null : c.sha256().toArray(String[]::new))));
       }
       // Same file = same bytes (content-addressed names): the row is kept and moves to this version.
       chain = chain.compose(y -> conn.preparedQuery("INSERT INTO origin_segments(song_id, rendition, idx, file, "
-          + "duration_ms, bytes, sha256, data, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+          + "duration_ms, bytes, sha256, data, version, chunk_bytes, chunk_sha256) "
+          + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
           + "ON CONFLICT (song_id, rendition, file) DO UPDATE SET version = EXCLUDED.version, superseded_at = NULL, "
-          + "idx = EXCLUDED.idx, duration_ms = EXCLUDED.duration_ms").executeBatch(segs).mapEmpty());
+          + "idx = EXCLUDED.idx, duration_ms = EXCLUDED.duration_ms, "
+          + "chunk_bytes = EXCLUDED.chunk_bytes, chunk_sha256 = EXCLUDED.chunk_sha256").executeBatch(segs).mapEmpty());
     }
     return chain;
+  }
+
+  /**
+   * Retires a song or shared file at once ({@code cdn retire}, issue 14): in one transaction its
+   * song row goes (with renditions and playlists: the manifest is 404 from now on) and every segment
+   * it still has is marked superseded as of the distant past, so the next {@link #retireSuperseded}
+   * sweep deletes them and announces SongRetired (edges and peers evict, the tracker forgets).
+   *
+   * @return false when the id is unknown (nothing changed)
+   */
+  public Future<Boolean> retireSong(String songId) {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .execute(Tuple.of("origin-song:" + songId))
+        .compose(x -> conn.preparedQuery("UPDATE origin_segments SET superseded_at = '-infinity' WHERE song_id = $1")
+            .execute(Tuple.of(songId)))
+        .compose(x -> conn.preparedQuery("DELETE FROM origin_songs WHERE song_id = $1").execute(Tuple.of(songId)))
+        .compose(deleted -> deleted.rowCount() == 0 ? Future.succeededFuture(false)
+            : conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANGED_CHANNEL, songId)).map(true)));
   }
 
   /** Segments a retirement deleted: every id named last by {@code version} of {@code songId}. */
@@ -323,7 +353,7 @@ public final class OriginStore implements AutoCloseable {
    */
   public Future<Optional<Manifest>> manifest(String songId) {
     return bounded(pool.preparedQuery("SELECT g.title, g.duration_ms, g.version, r.name, r.bitrate_kbps, r.codec, "
-            + "s.idx, s.file, s.duration_ms AS seg_ms, s.bytes, s.sha256 FROM origin_songs g "
+            + "s.idx, s.file, s.duration_ms AS seg_ms, s.bytes, s.sha256, s.chunk_bytes, s.chunk_sha256 FROM origin_songs g "
             + "LEFT JOIN origin_renditions r ON r.song_id = g.song_id "
             + "LEFT JOIN origin_segments s ON s.song_id = r.song_id AND s.rendition = r.name AND s.version = g.version "
             + "WHERE g.song_id = $1 ORDER BY r.position, s.idx")
@@ -344,8 +374,11 @@ public final class OriginStore implements AutoCloseable {
             heads.putIfAbsent(name, row);
             List<Manifest.Segment> list = segs.computeIfAbsent(name, k -> new ArrayList<>());
             if (row.getString("file") != null) {
+              Integer chunkBytes = row.getInteger("chunk_bytes");
+              String[] chunkShas = row.getArrayOfStrings("chunk_sha256");
               list.add(new Manifest.Segment(songId + "/" + name + "/" + row.getString("file"),
-                  row.getInteger("idx"), row.getLong("seg_ms"), row.getLong("bytes"), row.getString("sha256")));
+                  row.getInteger("idx"), row.getLong("seg_ms"), row.getLong("bytes"), row.getString("sha256"),
+                  chunkBytes == null || chunkShas == null ? null : new Manifest.Chunks(chunkBytes, List.of(chunkShas))));
             }
           }
           List<Manifest.Rendition> renditions = new ArrayList<>();

@@ -64,15 +64,43 @@ public final class Http {
    */
   public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long capBytes) {
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, null);
+  }
+
+  /**
+   * {@link #getCapped} of one byte range ({@code Range: bytes=offset-(offset+length-1)}, RFC 9110
+   * section 14.2), capped at {@code length} bytes: the chunk requests of a multi-source download.
+   * The caller checks for 206 and the {@code Content-Range}.
+   *
+   * @param cancel told the request once it is sent, so a duplicate request can be reset when another
+   *     source's copy of the chunk arrived first; may be null
+   */
+  public static Future<Answer> getRange(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
+      String headerValue, long offset, int length, java.util.function.Consumer<HttpClientRequest> cancel) {
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, length,
+        "bytes=" + offset + "-" + (offset + length - 1), cancel);
+  }
+
+  private static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
+      String headerValue, long capBytes, String range, java.util.function.Consumer<HttpClientRequest> cancel) {
     long bound = Math.max(1, timeoutMs);
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(absoluteUrl)
         .setConnectTimeout(bound).setIdleTimeout(bound);
     if (headerName != null) {
       options.putHeader(headerName, headerValue);
     }
+    if (range != null) {
+      options.putHeader("Range", range);
+    }
     HttpClientRequest[] sent = new HttpClientRequest[1];
     return client.request(options).compose(req -> {
       sent[0] = req;
+      // A reset of our own (timeout, a duplicate chunk no longer needed) fails the future below;
+      // without a handler Vert.x would also log it as an error.
+      req.exceptionHandler(e -> { });
+      if (cancel != null) {
+        cancel.accept(req);
+      }
       return req.send().compose(resp -> {
         Promise<Answer> answer = Promise.promise();
         String declared = resp.getHeader(HttpHeaders.CONTENT_LENGTH);

@@ -6,12 +6,15 @@ import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.cache.SegmentCache;
+import dev.hybridcdn.peer.fetch.multisource.ChunkedDownload;
+import dev.hybridcdn.peer.fetch.multisource.SourceRates;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import java.security.MessageDigest;
@@ -47,6 +50,10 @@ public final class SegmentFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentFetcher.class);
   /** Smallest body cap, bytes: room for an error envelope whatever the segment's size. */
   static final long MIN_BODY_CAP = 4096;
+  /** Fewest chunks a segment needs to be fetched from several holders. */
+  static final int MIN_CHUNKS = 2;
+  /** Shortest expected single-holder transfer, ms, worth splitting into chunk requests. */
+  static final long MIN_CHUNKED_MS = 50;
 
   /**
    * A fetched and verified segment.
@@ -70,6 +77,9 @@ public final class SegmentFetcher {
   private final SegmentCache cache;
   private final IntegrityListener integrity;
   private final PeerUploadsToUs reciprocity;
+  private final Vertx vertx;
+  private final SourceRates rates = new SourceRates();
+  private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
   private final AtomicLong downloadedBytes = new AtomicLong();
 
@@ -78,10 +88,14 @@ public final class SegmentFetcher {
     void received(String peerId, long bytes);
   }
 
-  /** @param http the client of segment GETs (the host's pool; bodies read under a cap) */
-  public SegmentFetcher(PeerConfig config, HttpClient http, TrackerClient tracker, LinkTable links,
+  /**
+   * @param vertx timers of multi-source downloads (the edge joins at the deadline)
+   * @param http the client of segment GETs (the host's pool; bodies read under a cap)
+   */
+  public SegmentFetcher(PeerConfig config, Vertx vertx, HttpClient http, TrackerClient tracker, LinkTable links,
       Penalties penalties, SegmentCache cache, IntegrityListener integrity, PeerUploadsToUs reciprocity) {
     this.config = config;
+    this.vertx = vertx;
     this.http = http;
     this.tracker = tracker;
     this.links = links;
@@ -131,6 +145,11 @@ public final class SegmentFetcher {
             for (TrackerClient.Holder h : holders) {
               links.neighbour(h.peerId(), h.baseUrl(), h.region());
             }
+            List<TrackerClient.Holder> usable = holders.stream()
+                .filter(h -> !penalties.isPenalised(h.peerId(), System.currentTimeMillis())).toList();
+            if (chunked(info, usable.size()) && worthChunking(info, usable)) {
+              return chunked(info, usable, deadline, tried);
+            }
             return tryHolders(info, holders, 0, deadline, tried);
           });
     } else {
@@ -138,6 +157,100 @@ public final class SegmentFetcher {
     }
     return p2p.compose(got -> got != null ? Future.succeededFuture(got)
         : tryEdges(info, links.edgesByRtt(), 0, tried));
+  }
+
+  /**
+   * True when the segment is fetched in chunks from several holders: it has chunk hashes, at least
+   * {@value #MIN_CHUNKS} chunks, and at least two holders are not penalised. A tiny segment or a single
+   * holder keeps the one-request path.
+   */
+  static boolean chunked(Manifest.Segment info, int usableHolders) {
+    return info.chunks() != null && info.chunks().count() >= MIN_CHUNKS && usableHolders >= 2;
+  }
+
+  /**
+   * True when the fastest holder (measured throughput, {@link SourceRates}) would need more than
+   * {@value #MIN_CHUNKED_MS} ms for the whole segment: below that, a chunk request's own round trip
+   * costs more than several holders save (a fast link, a small segment).
+   */
+  private boolean worthChunking(Manifest.Segment info, List<TrackerClient.Holder> holders) {
+    double fastest = holders.stream().mapToDouble(h -> rates.bytesPerSecond(h.peerId())).max().orElse(1);
+    return info.bytes() * 1000.0 / fastest > MIN_CHUNKED_MS;
+  }
+
+  /** Multi-source download ({@link ChunkedDownload}); null (edges next) when it did not complete. */
+  private Future<Fetched> chunked(Manifest.Segment info, List<TrackerClient.Holder> holders, long deadline,
+      Trail tried) {
+    multiSource.incrementAndGet();
+    List<ChunkedDownload.Source> sources = holders.stream()
+        .map(h -> new ChunkedDownload.Source(h.peerId(), h.baseUrl(), false)).toList();
+    ChunkedDownload.Listener listener = new ChunkedDownload.Listener() {
+      @Override
+      public void badChunk(ChunkedDownload.Source source, int chunk, String expected, String got) {
+        if (source.edge()) {
+          edgeFailed(source.id());
+          LOG.warn("edge {} sent a wrong chunk {} of {}", source.id(), chunk, info.segmentId());
+        } else {
+          badHolder(source.id(), info, "a wrong chunk " + chunk + " (sha256 " + got + " instead of " + expected + ")",
+              got);
+        }
+      }
+
+      @Override
+      public void unavailable(ChunkedDownload.Source source, String reason, long retryAfterMs) {
+        if (source.edge()) {
+          edgeFailed(source.id());
+        } else {
+          penalties.demote(source.id(), System.currentTimeMillis(), retryAfterMs);
+        }
+      }
+
+      @Override
+      public void served(ChunkedDownload.Source source, long bytes) {
+        downloadedBytes.addAndGet(bytes);
+        if (!source.edge()) {
+          penalties.served(source.id());
+          reciprocity.received(source.id(), bytes);
+        }
+      }
+    };
+    ChunkedDownload download = new ChunkedDownload(vertx, http, rates, listener, config.peerId(), info, sources,
+        this::edgeSource, config.peerTimeout().toMillis(), deadline);
+    return download.run().transform(ar -> {
+      if (ar.failed()) {
+        ChunkedDownload.Incomplete e = ar.cause() instanceof ChunkedDownload.Incomplete i ? i : null;
+        if (e != null) {
+          // A holder's wrong chunk is its own fault (penalised), not the answer's: wrongBytes stays.
+          e.trail().forEach(tried::attempt);
+        } else {
+          tried.attempt("chunks: " + ar.cause());
+        }
+        return Future.succeededFuture(null);
+      }
+      ChunkedDownload.Result r = ar.result();
+      LOG.debug("{} in {} chunk requests from {} ({})", info.segmentId(), r.requests(), r.bytesBySource(), r.trail());
+      r.trail().forEach(tried::note);
+      String top = r.topSource();
+      boolean edgeTop = links.edges().stream().anyMatch(l -> l.id().equals(top));
+      tried.attempts += r.bytesBySource().size();
+      return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), r.bytes(), info.sha256()),
+          edgeTop ? Tier.EDGE : Tier.PEER, top, 1, tried.attempts));
+    });
+  }
+
+  /** The edge a chunked download adds when its deadline needs it: the best one that is up, or null. */
+  private ChunkedDownload.Source edgeSource() {
+    return links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst()
+        .map(l -> new ChunkedDownload.Source(l.id(), l.url(), true)).orElse(null);
+  }
+
+  private void edgeFailed(String edgeId) {
+    links.edges().stream().filter(l -> l.id().equals(edgeId)).forEach(l -> l.failed(System.currentTimeMillis()));
+  }
+
+  /** Segments fetched in chunks from several sources since start. */
+  public long multiSourceDownloads() {
+    return multiSource.get();
   }
 
   private Future<Fetched> tryHolders(Manifest.Segment info, List<TrackerClient.Holder> holders, int i,
@@ -157,6 +270,7 @@ public final class SegmentFetcher {
     }
     long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
+    long started = System.nanoTime();
     return Http.getCapped(http, h.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info)).transform(ar -> {
           long at = System.currentTimeMillis();
@@ -187,6 +301,7 @@ public final class SegmentFetcher {
           }
           penalties.served(h.peerId());
           reciprocity.received(h.peerId(), body.length());
+          rates.sample(h.peerId(), body.length(), System.nanoTime() - started);
           tried.attempt(label + ": 200");
           return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha), Tier.PEER,
               h.peerId(), 1, tried.attempts));
@@ -254,7 +369,7 @@ public final class SegmentFetcher {
   }
 
   /** {@code Retry-After} in delay-seconds (RFC 9110 section 10.2.3) as ms; 0 when absent or a date. */
-  static long retryAfterMs(String header) {
+  public static long retryAfterMs(String header) {
     if (header == null) {
       return 0;
     }

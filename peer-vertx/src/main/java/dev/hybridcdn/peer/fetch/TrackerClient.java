@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,14 +106,40 @@ public final class TrackerClient {
     String query = CdnPaths.segment(segmentId) + "/peers?region=" + enc(region) + "&exclude="
         + enc(exclude.toString()) + "&limit=" + LIMIT;
     long deadline = System.currentTimeMillis() + timeoutMs;
-    return ask(query, segmentId, requesterId, order(System.currentTimeMillis()), 0, deadline, timeoutMs);
+    return ask(query, segmentId, body -> parse(body, requesterId, check), List.of(), order(System.currentTimeMillis()), 0,
+        deadline, timeoutMs);
   }
 
-  private Future<List<Holder>> ask(String query, String segmentId, String requesterId, int[] order, int i,
+  /**
+   * How many holders each segment of a song has: {@code GET {tracker}/songs/{songId}/availability}
+   * answering {@code {"songId","segments":{segmentId: holders}}} (read-ahead's rarest first). Same
+   * failover as lookups; never fails.
+   *
+   * @param timeoutMs bound, ms
+   * @return segment id -> holders; a segment absent has none; empty when the tracker failed
+   */
+  public Future<Map<String, Integer>> availability(String songId, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    return ask("/songs/" + enc(songId) + "/availability", songId, TrackerClient::parseAvailability, Map.of(),
+        order(System.currentTimeMillis()), 0, deadline, timeoutMs);
+  }
+
+  /** The counts of an availability answer; entries that are not whole numbers are skipped. */
+  static Map<String, Integer> parseAvailability(JsonObject body) {
+    Map<String, Integer> out = new HashMap<>();
+    body.getJsonObject("segments", new JsonObject()).forEach(e -> {
+      if (e.getValue() instanceof Number n) {
+        out.put(e.getKey(), n.intValue());
+      }
+    });
+    return out;
+  }
+
+  private <T> Future<T> ask(String query, String what, Function<JsonObject, T> parse, T none, int[] order, int i,
       long deadline, long timeoutMs) {
     long left = deadline - System.currentTimeMillis();
     if (i >= order.length || left <= 0) {
-      return Future.succeededFuture(List.of());
+      return Future.succeededFuture(none);
     }
     int instance = order[i];
     String base = trackerUrls.get(instance);
@@ -122,17 +151,17 @@ public final class TrackerClient {
         if (fair) {
           failed(instance, why);
         }
-        return ask(query, segmentId, requesterId, order, i + 1, deadline, timeoutMs);
+        return ask(query, what, parse, none, order, i + 1, deadline, timeoutMs);
       }
       answered(instance);
       if (ar.result().statusCode() != 200) {
-        return Future.succeededFuture(List.of());
+        return Future.succeededFuture(none);
       }
       try {
-        return Future.succeededFuture(parse(ar.result().bodyAsJsonObject(), requesterId, check));
+        return Future.succeededFuture(parse.apply(ar.result().bodyAsJsonObject()));
       } catch (RuntimeException e) {
-        LOG.warn("tracker {} answered a malformed lookup for {}: {}", base, segmentId, e.toString());
-        return Future.succeededFuture(List.of());
+        LOG.warn("tracker {} answered a malformed query for {}: {}", base, what, e.toString());
+        return Future.succeededFuture(none);
       }
     });
   }

@@ -89,7 +89,7 @@ public final class PeerNode implements HostedPeer {
     this.links = new LinkTable(config.edgeUrls());
     this.tracker = new TrackerClient(shared.client(), config.trackerUrls(), config.trackerRetry().toMillis(),
         shared.admissions().holderCheck());
-    this.fetcher = new SegmentFetcher(config, shared.http(), tracker, links,
+    this.fetcher = new SegmentFetcher(config, shared.vertx(), shared.http(), tracker, links,
         new Penalties(config.penalty().toMillis(), config.holderBackoff().toMillis()), cache,
         (holder, segmentId, expected, got) -> {
           meters.integrityFailure();
@@ -102,7 +102,9 @@ public final class PeerNode implements HostedPeer {
     this.uploads = new UploadRoute(config.peerId(), cache, slots, meters, writeTimeout);
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
-        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, fetcher), events, meters,
+        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
+            config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
+        events, meters,
         writeTimeout);
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl)), uploads, player,
@@ -246,7 +248,7 @@ public final class PeerNode implements HostedPeer {
             .put("uploads", slots.uploads()).put("rejections", slots.rejections())
             .put("uploadedBytes", uploads.uploadedBytes()))
         .put("downloads", new JsonObject().put("inFlight", fetcher.inFlight())
-            .put("downloadedBytes", fetcher.downloadedBytes()))
+            .put("downloadedBytes", fetcher.downloadedBytes()).put("multiSource", fetcher.multiSourceDownloads()))
         .put("tracker", tracker.currentUrl())
         .put("links", linkList);
   }

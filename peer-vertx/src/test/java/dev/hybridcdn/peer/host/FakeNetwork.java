@@ -1,6 +1,8 @@
 package dev.hybridcdn.peer.host;
 
+import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.servicekit.http.ByteRange;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -28,6 +30,10 @@ final class FakeNetwork implements AutoCloseable {
   static final String BIG_SONG = "big";
   static final String BIG_SEGMENT = BIG_SONG + "/64k/seg00000.ts";
   static final int BIG_BYTES = 24 << 20;
+  /** A song of 1 MB segments whose manifest carries 64 KiB chunk hashes (multi-source downloads). */
+  static final String MULTI_SONG = "multi";
+  static final int MULTI_SEGMENTS = 8;
+  static final int MULTI_BYTES = 1_000_000;
 
   final Vertx vertx;
   final Map<String, Buffer> segments = new ConcurrentHashMap<>();
@@ -59,6 +65,11 @@ final class FakeNetwork implements AutoCloseable {
       segments.put(segmentId(i), Buffer.buffer(b));
     }
     segments.put(BIG_SEGMENT, Buffer.buffer(new byte[BIG_BYTES]));
+    for (int i = 0; i < MULTI_SEGMENTS; i++) {
+      byte[] b = new byte[MULTI_BYTES];
+      random.nextBytes(b);
+      segments.put(multiSegmentId(i), Buffer.buffer(b));
+    }
     edgePort = listen(edgeRouter("edge-t", 0, new AtomicBoolean()));
     trackerPort = listen(trackerRouter(trackerLookups));
     badHolderPort = listen(badHolderRouter());
@@ -67,6 +78,10 @@ final class FakeNetwork implements AutoCloseable {
 
   static String segmentId(int i) {
     return String.format("%s/64k/seg%05d.ts", SONG, i);
+  }
+
+  static String multiSegmentId(int i) {
+    return String.format("%s/64k/seg%05d.ts", MULTI_SONG, i);
   }
 
   String edgeUrl() {
@@ -142,17 +157,23 @@ final class FakeNetwork implements AutoCloseable {
         .putHeader("X-Served-By", edgeId).end(new JsonObject().put("edgeId", edgeId).put("region", "local").encode())));
     r.get("/songs/:songId").handler(ctx -> {
       String song = ctx.pathParam("songId");
-      if (!SONG.equals(song) && !BIG_SONG.equals(song)) {
+      if (!SONG.equals(song) && !BIG_SONG.equals(song) && !MULTI_SONG.equals(song)) {
         ctx.response().setStatusCode(404).end("{\"error\":\"unknown_song\",\"message\":\"no\",\"details\":[]}");
         return;
       }
       JsonArray segs = new JsonArray();
-      List<String> ids = SONG.equals(song) ? IntStream.range(0, SEGMENTS)
-          .mapToObj(FakeNetwork::segmentId).toList() : List.of(BIG_SEGMENT);
+      List<String> ids = SONG.equals(song) ? IntStream.range(0, SEGMENTS).mapToObj(FakeNetwork::segmentId).toList()
+          : MULTI_SONG.equals(song) ? IntStream.range(0, MULTI_SEGMENTS).mapToObj(FakeNetwork::multiSegmentId).toList()
+          : List.of(BIG_SEGMENT);
       for (int i = 0; i < ids.size(); i++) {
         Buffer b = segments.get(ids.get(i));
-        segs.add(new JsonObject().put("segmentId", ids.get(i)).put("index", i).put("durationMs", 10_000)
-            .put("bytes", b.length()).put("sha256", SegmentFetcher.sha256(b)));
+        JsonObject seg = new JsonObject().put("segmentId", ids.get(i)).put("index", i).put("durationMs", 10_000)
+            .put("bytes", b.length()).put("sha256", SegmentFetcher.sha256(b));
+        if (MULTI_SONG.equals(song)) {
+          Manifest.Chunks c = Manifest.Chunks.of(b.getBytes(), Manifest.Chunks.DEFAULT_CHUNK_BYTES);
+          seg.put("chunkBytes", c.chunkBytes()).put("chunks", new JsonArray(c.sha256()));
+        }
+        segs.add(seg);
       }
       ctx.json(new JsonObject().put("songId", song).put("title", "Demo").put("durationMs", 10_000L * ids.size())
           .put("renditions", new JsonArray().add(new JsonObject().put("name", "64k").put("bitrateKbps", 64)
@@ -180,6 +201,10 @@ final class FakeNetwork implements AutoCloseable {
             .end(Buffer.buffer(new byte[b.length()]));
       } else if (b == null) {
         ctx.response().setStatusCode(404).end();
+      } else if (ByteRange.parse(ctx.request().getHeader("Range"), b.length()) instanceof ByteRange.Partial p) {
+        ctx.response().setStatusCode(206).putHeader("Content-Range", p.range().contentRange(b.length()))
+            .putHeader("X-Served-By", edgeId).putHeader("Content-Type", "video/mp2t")
+            .end(b.slice((int) p.range().start(), (int) p.range().end() + 1));
       } else {
         ctx.response().putHeader("X-Cache", n == 1 ? "MISS" : "HIT-MEMORY").putHeader("X-Served-By", edgeId)
             .putHeader("Content-Type", "video/mp2t").end(b);

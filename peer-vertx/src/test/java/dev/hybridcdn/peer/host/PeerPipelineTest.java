@@ -189,6 +189,11 @@ class PeerPipelineTest {
       assertThat(direct.statusCode()).isEqualTo(503);
       assertThat(direct.getHeader("Retry-After")).isEqualTo("1");
       assertThat(direct.bodyAsJsonObject().getString("error")).isEqualTo("upload_slots_full");
+      // a chunk request (one Range, issue 14) takes an upload slot like a whole segment
+      HttpResponse<Buffer> chunk = http.getAbs(p1.baseUrl() + "/segments/" + seg)
+          .putHeader(CdnHeaders.PEER_REQUEST, "someone").putHeader("Range", "bytes=0-4095").send()
+          .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(chunk.statusCode()).isEqualTo(503);
 
       net.holders(seg, holderOf(p1));
       HttpResponse<Buffer> viaPeer = get(p3, "/segments/" + seg);

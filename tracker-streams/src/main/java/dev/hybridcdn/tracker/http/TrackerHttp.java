@@ -98,6 +98,7 @@ public final class TrackerHttp {
     router.get("/peers").handler(this::peers);
     router.get("/peers/:peerId").handler(this::peer);
     router.get("/content").handler(this::content);
+    router.get("/songs/:songId/availability").handler(this::availability);
     new SteeringRoute(directory, config.steeringTtl()).install(router);
     router.get("/stats").handler(this::stats);
     router.get("/internal/local/peers").handler(this::localPeers);
@@ -214,6 +215,24 @@ public final class TrackerHttp {
         .onSuccess(parts -> TrackerJson.send(ctx, LocalQueries.content(TrackerJson.mergeCounts(parts))));
   }
 
+  /**
+   * {@code GET /songs/{songId}/availability}: how many live holders each segment of the song has,
+   * {@code {"songId","segments":{segmentId: holders}}} (segments nobody holds are absent), gathered
+   * from every instance: what a peer's read-ahead orders by, rarest first (issue 14, seed 002).
+   */
+  private void availability(RoutingContext ctx) {
+    String songId = ctx.pathParam("songId");
+    if (!Ids.isSongId(songId)) {
+      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern());
+    }
+    routing.gather(ctx, "/internal/local/content?song=" + songId, () -> localContentJson(songId))
+        .onSuccess(parts -> {
+          JsonObject segments = new JsonObject();
+          TrackerJson.mergeCounts(parts).forEach(segments::put);
+          TrackerJson.send(ctx, new JsonObject().put("songId", songId).put("segments", segments));
+        });
+  }
+
   private void localPeers(RoutingContext ctx) {
     routing.requireRunning();
     TrackerJson.send(ctx, localPeersJson());
@@ -221,7 +240,11 @@ public final class TrackerHttp {
 
   private void localContent(RoutingContext ctx) {
     routing.requireRunning();
-    TrackerJson.send(ctx, localContentJson());
+    String song = ctx.request().getParam("song");
+    if (song != null && !Ids.isSongId(song)) {
+      throw ApiError.badRequest("invalid_song_id", "song id must match " + Ids.SONG_ID.pattern());
+    }
+    TrackerJson.send(ctx, localContentJson(song));
   }
 
   /** Per partition this instance actively owns: {@code {"peers":[...]}}. */
@@ -230,12 +253,20 @@ public final class TrackerHttp {
         routing.store(TrackerStores.PEERS, QueryableStoreTypes.<String, PeerState>keyValueStore(), p, false)))));
   }
 
-  /** Per partition this instance actively owns: {@code {"counts":{segmentId: holders}}}. */
   private JsonObject localContentJson() {
+    return localContentJson(null);
+  }
+
+  /**
+   * Per partition this instance actively owns: {@code {"counts":{segmentId: holders}}}, of one song's
+   * segments when {@code songId} is not null.
+   */
+  private JsonObject localContentJson(String songId) {
     return TrackerJson.partitions(activePartitions(p -> {
       JsonObject counts = new JsonObject();
       LocalQueries.holderCounts(routing.store(TrackerStores.SEGMENT_HOLDER_COUNTS,
-          QueryableStoreTypes.<String, Integer>keyValueStore(), p, false)).forEach(counts::put);
+          QueryableStoreTypes.<String, Integer>keyValueStore(), p, false), songId == null ? "" : songId + "/")
+          .forEach(counts::put);
       return new JsonObject().put("counts", counts);
     }));
   }

@@ -83,8 +83,14 @@ public final class LocalQueries {
 
   /** Segment id -> holder count of the local partitions. */
   public static Map<String, Integer> holderCounts(ReadOnlyKeyValueStore<String, Integer> counts) {
+    return holderCounts(counts, "");
+  }
+
+  /** Segment id -> holder count of the local partitions, of the ids starting with {@code prefix} ({@code "<songId>/"}). */
+  public static Map<String, Integer> holderCounts(ReadOnlyKeyValueStore<String, Integer> counts, String prefix) {
     Map<String, Integer> out = new TreeMap<>();
-    try (KeyValueIterator<String, Integer> it = counts.all()) {
+    try (KeyValueIterator<String, Integer> it = prefix.isEmpty() ? counts.all()
+        : counts.prefixScan(prefix, new StringSerializer())) {
       while (it.hasNext()) {
         var kv = it.next();
         out.put(kv.key, kv.value);

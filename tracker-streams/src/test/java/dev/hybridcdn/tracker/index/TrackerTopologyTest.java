@@ -188,6 +188,19 @@ class TrackerTopologyTest {
   }
 
   @Test
+  void aSongsPerSegmentHolderCountsAreReadByItsPrefixOnly() {
+    join("p1", "eu-west", 4);
+    join("p2", "eu-west", 4);
+    cache("p1", SEG);
+    cache("p2", SEG);
+    cache("p2", "demo/128k/seg00002.ts");
+    cache("p1", "demo2/128k/seg00001.ts");
+    assertThat(LocalQueries.holderCounts(counts(), "demo/"))
+        .containsExactly(Map.entry(SEG, 2), Map.entry("demo/128k/seg00002.ts", 1));
+    assertThat(LocalQueries.holderCounts(counts())).hasSize(3);
+  }
+
+  @Test
   void evictedSegmentLeavesTheIndex() {
     join("p1", "eu-west", 4);
     cache("p1", SEG);

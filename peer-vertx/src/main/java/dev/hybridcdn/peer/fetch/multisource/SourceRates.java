@@ -1,0 +1,54 @@
+package dev.hybridcdn.peer.fetch.multisource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Measured download throughput per source (holder peer id or edge id), in bytes/s: the capacities of
+ * the max-flow plan ({@link ChunkAssignment}). Each chunk that arrives is one sample (its bytes over
+ * the time from request to last byte), smoothed with an EMA (alpha {@value #ALPHA}). A source never
+ * measured is assumed as fast as the median measured one, or {@value #DEFAULT_BYTES_PER_SECOND}
+ * bytes/s when none is. Bounded at {@value #MAX_SOURCES} entries (cleared when full). Thread-safe.
+ */
+public final class SourceRates {
+  /** Weight of the newest sample. */
+  static final double ALPHA = 0.5;
+  /** Assumed throughput of a source when none was measured yet: 1 MB/s (8 Mbit/s). */
+  public static final double DEFAULT_BYTES_PER_SECOND = 1_000_000;
+  static final int MAX_SOURCES = 4096;
+
+  private final Map<String, Double> rates = new ConcurrentHashMap<>();
+
+  /** One chunk of {@code bytes} arrived from {@code sourceId} {@code elapsedNanos} after it was asked for. */
+  public void sample(String sourceId, long bytes, long elapsedNanos) {
+    if (bytes <= 0 || elapsedNanos <= 0) {
+      return;
+    }
+    if (rates.size() >= MAX_SOURCES && !rates.containsKey(sourceId)) {
+      rates.clear();
+    }
+    double rate = bytes * 1e9 / elapsedNanos;
+    rates.merge(sourceId, rate, (old, now) -> old + ALPHA * (now - old));
+  }
+
+  /** Throughput in bytes/s: measured, else the median measured one, else the default. */
+  public double bytesPerSecond(String sourceId) {
+    Double r = rates.get(sourceId);
+    if (r != null) {
+      return r;
+    }
+    List<Double> known = new ArrayList<>(rates.values());
+    if (known.isEmpty()) {
+      return DEFAULT_BYTES_PER_SECOND;
+    }
+    known.sort(null);
+    return known.get(known.size() / 2);
+  }
+
+  /** True when {@code sourceId} has been measured. */
+  public boolean measured(String sourceId) {
+    return rates.containsKey(sourceId);
+  }
+}

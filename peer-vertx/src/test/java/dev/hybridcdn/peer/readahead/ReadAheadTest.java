@@ -1,0 +1,91 @@
+package dev.hybridcdn.peer.readahead;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.peer.cache.SegmentCache;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class ReadAheadTest {
+  static final List<Manifest.Segment> SEGMENTS = IntStream.range(0, 8)
+      .mapToObj(i -> new Manifest.Segment(String.format("demo/64k/seg%05d.ts", i), i, 10_000, 1000, "a".repeat(64)))
+      .toList();
+
+  static List<Integer> indices(List<Manifest.Segment> list) {
+    return list.stream().map(Manifest.Segment::index).toList();
+  }
+
+  @Test
+  void fewestHoldersFirstUnknownCountsAsNoneTiesInPlaybackOrder() {
+    List<Manifest.Segment> window = SEGMENTS.subList(2, 7);
+    Map<String, Integer> holders = Map.of(SEGMENTS.get(2).segmentId(), 5, SEGMENTS.get(3).segmentId(), 1,
+        SEGMENTS.get(4).segmentId(), 3, SEGMENTS.get(5).segmentId(), 1);
+    assertThat(indices(ReadAhead.rarestFirst(window, holders))).containsExactly(6, 3, 5, 4, 2);
+  }
+
+  @Test
+  void withoutCountsTheWindowStaysInPlaybackOrder() {
+    assertThat(indices(ReadAhead.rarestFirst(SEGMENTS.subList(1, 5), Map.of()))).containsExactly(1, 2, 3, 4);
+  }
+
+  @Test
+  void afterASegmentTheNextOneIsFetchedAtOnceThenTheRestRarestFirst() {
+    Manifest m = new Manifest("demo", "", 80_000, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC,
+        SEGMENTS)));
+    List<Integer> fetched = new ArrayList<>();
+    Promise<Map<String, Integer>> counts = Promise.promise();
+    List<String> asked = new ArrayList<>();
+    ReadAhead.Fetches recording = new Recording(fetched, Integer.MAX_VALUE);
+    ReadAhead readAhead = new ReadAhead("peer-1", 4, 4, new SegmentCache(1 << 20, null), recording, song -> {
+      asked.add(song);
+      return counts.future();
+    });
+    readAhead.after(m, SEGMENTS.get(0).segmentId());
+    assertThat(fetched).containsExactly(1); // the urgent one does not wait for the tracker
+    counts.complete(Map.of(SEGMENTS.get(2).segmentId(), 9, SEGMENTS.get(3).segmentId(), 4,
+        SEGMENTS.get(4).segmentId(), 4));
+    assertThat(fetched).containsExactly(1, 3, 4, 2);
+    assertThat(asked).containsExactly("demo");
+
+    // counts are reused for a while: the next segment's read-ahead asks the tracker no more
+    fetched.clear();
+    readAhead.after(m, SEGMENTS.get(1).segmentId());
+    assertThat(fetched).containsExactly(2, 5, 3, 4);
+    assertThat(asked).hasSize(1);
+  }
+
+  @Test
+  void withoutAvailabilityReadAheadIsInPlaybackOrder() {
+    Manifest m = new Manifest("demo", "", 80_000, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC,
+        SEGMENTS)));
+    List<Integer> fetched = new ArrayList<>();
+    ReadAhead.Fetches recording = new Recording(fetched, 2);
+    new ReadAhead("peer-1", 3, 2, new SegmentCache(1 << 20, null), recording, null).after(m, SEGMENTS.get(4).segmentId());
+    assertThat(fetched).containsExactly(5, 6); // MAX_DOWNLOADS 2 reached before the third
+  }
+
+  /** Records the indices fetched; each fetch stays in flight until {@code limit} of them are (a busy peer). */
+  private record Recording(List<Integer> fetched, int limit) implements ReadAhead.Fetches {
+    @Override
+    public int inFlight() {
+      return fetched.size() >= limit ? limit : 0;
+    }
+
+    @Override
+    public boolean isFetching(String segmentId) {
+      return false;
+    }
+
+    @Override
+    public Future<?> fetch(Manifest.Segment segment) {
+      fetched.add(segment.index());
+      return Future.succeededFuture();
+    }
+  }
+}
