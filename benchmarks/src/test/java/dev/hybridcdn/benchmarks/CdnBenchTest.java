@@ -38,7 +38,7 @@ class CdnBenchTest {
         "dev.hybridcdn.schemas.bench.SerdeBenchmark",
         "dev.hybridcdn.topology.bench.PathHttpBench",
         "dev.hybridcdn.topology.bench.PathQueryBench",
-        "dev.hybridcdn.tracker.bench.TrackerBench");
+        "dev.hybridcdn.tracker.bench.EventVerifyBench", "dev.hybridcdn.tracker.bench.TrackerBench");
     String[] r = captured("bench", "list");
     assertThat(r[0]).isEqualTo("0");
     assertThat(r[1]).contains("dev.hybridcdn.tracker.bench.TrackerBench");
