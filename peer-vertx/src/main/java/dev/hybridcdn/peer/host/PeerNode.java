@@ -95,7 +95,7 @@ public final class PeerNode implements HostedPeer {
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
         new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, fetcher), events, meters,
-        writeTimeout);
+        writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl)), uploads, player,
         this::status);
