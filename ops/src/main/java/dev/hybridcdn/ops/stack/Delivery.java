@@ -88,6 +88,11 @@ public final class Delivery implements AutoCloseable, Churn {
       env.put("PEER_TIMEOUT_MS", "2000");
       env.put("P2P_BUDGET_MS", "4000");
       env.put("EDGE_TIMEOUT_MS", "10000");
+      // The urgent hedge's delay, for experiments (`PLAYER_HEDGE_MS=100 cdn eval`); peer-vertx's default otherwise.
+      String hedge = System.getenv("PLAYER_HEDGE_MS");
+      if (hedge != null) {
+        env.put("PLAYER_HEDGE_MS", hedge);
+      }
       // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
       env.put("TOPICS_TIMEOUT_MS", "30000");
