@@ -25,8 +25,7 @@ import picocli.CommandLine.Option;
  * hybrid (and our peers with P2P off).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, usageHelpWidth = 120,
-    description = "Seed report's section 6 under an emulated network: traditional CDN vs hybrid (and our peers"
-        + " with P2P off), seed's tables beside ours.")
+    description = "Seed's section 6 under an emulated network: hybrid vs traditional CDN, seed's tables beside ours.")
 public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "A small run (12 peers, 24 players, 8 segments each, 2 tracks).")
   boolean quick;
