@@ -45,6 +45,9 @@ import java.util.List;
  *     for this long is closed; 0 keeps idle connections open; default 60000
  * @param writeTimeout {@code WRITE_TIMEOUT_MS}, an answer of which the client takes no byte for
  *     this long closes its connection (and frees its upload slot), default 20000
+ * @param playerHedge {@code PLAYER_HEDGE_MS}: a player's segment not answered within this long is also
+ *     fetched from the edges, and the first verified copy answers (the peer fetch goes on and
+ *     caches); 0 = off; only with P2P on; default 300
  * @param sourceAddress {@code SOURCE_ADDRESS}: local address of every outgoing connection (to
  *     holders, edges, the tracker), default empty (the OS picks); a local stack's emulated network
  *     (service-kit {@code ShapedNetwork}) tells nodes apart by it
@@ -55,7 +58,8 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     int optimisticSlots, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
     Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, int maxDownloads,
     Duration rechoke, Duration optimisticRotation, Duration manifestTtl, Duration trackerRetry,
-    Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, String sourceAddress, CommonConfig common) {
+    Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, Duration playerHedge, String sourceAddress,
+    CommonConfig common) {
 
   public static final int DEFAULT_HTTP_PORT = 9000;
   public static final String DEFAULT_TRACKER_URL = "http://127.0.0.1:7070";
@@ -64,6 +68,8 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
   public static final int DEFAULT_UPLOAD_SLOTS = 4;
   public static final int DEFAULT_READ_AHEAD = 3;
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(2000);
+  /** A few edge round trips under the default network model, well under the peer budget. */
+  public static final Duration DEFAULT_PLAYER_HEDGE = Duration.ofMillis(300);
 
   public PeerConfig {
     if (!Ids.isNodeId(peerId)) {
@@ -118,6 +124,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
         env.millis("HOLDER_BACKOFF_MS", Duration.ofMillis(2000), Duration.ZERO, Duration.ofHours(1)),
         env.millis("IDLE_TIMEOUT_MS", Duration.ofMillis(60_000), Duration.ZERO, Duration.ofDays(1)),
         env.millis("WRITE_TIMEOUT_MS", Duration.ofMillis(20_000), min, Duration.ofMinutes(10)),
+        env.millis("PLAYER_HEDGE_MS", DEFAULT_PLAYER_HEDGE, Duration.ZERO, Duration.ofMinutes(1)),
         env.string("SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
         CommonConfig.from(env));
   }
@@ -142,7 +149,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
-        holderBackoff, idleTimeout, writeTimeout, sourceAddress, common);
+        holderBackoff, idleTimeout, writeTimeout, playerHedge, sourceAddress, common);
   }
 
   /**
@@ -153,7 +160,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     return new PeerConfig(peerId, region, httpPort, address, address, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
-        holderBackoff, idleTimeout, writeTimeout, address, common);
+        holderBackoff, idleTimeout, writeTimeout, playerHedge, address, common);
   }
 
   /** Regular plus optimistic slots: the figure announced in PeerJoined. */

@@ -51,6 +51,8 @@ class PeerConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("EDGE_URLS");
     assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("P2P_BUDGET_MS", "-1"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("P2P_BUDGET_MS");
+    assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("PLAYER_HEDGE_MS", "-5"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("PLAYER_HEDGE_MS");
     assertThatThrownBy(() -> PeerConfig.from(new Env(Map.of("P2P_ENABLED", "maybe"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("P2P_ENABLED");
     assertThatThrownBy(() -> PeerHostConfig.from(new Env(Map.of("REGIONS", "eu-west,US EAST"))))

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code cdn eval --quick --json} in process: the whole stack under the shipped network model
  * (every HTTP exchange between origin, edges and peers through the shaping fronts), the quick
- * workload played on a hybrid and a CDN-only delivery tier. Every table is present, nothing failed,
- * and the hybrid's average latency is below CDN only's (issue 13; measured on 2026-11-29 it is not:
- * peer uplinks of 2-20 Mbit/s make a P2P transfer slower than a Gbit edge, see ops README).
+ * workload played on a hybrid delivery tier, on a traditional CDN (players on their region's edge)
+ * and on our peers with P2P off. Every table is present, nothing failed, and the hybrid's average
+ * latency is below the traditional CDN's (issue 13; measured on 2026-11-29 it is not, even with the
+ * urgent hedge: peer uplinks of 2-20 Mbit/s make a P2P transfer slower than a Gbit edge, see ops README).
  */
 class EvalIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -49,17 +50,18 @@ class EvalIT {
     assertThat(ids).containsExactly("6.1.1", "6.1.2", "6.1.4", "6.4.2", "listener", "goals");
     assertThat(doc.get("missing").has("6.2.1")).isTrue();
     JsonNode f = doc.get("figures");
-    assertThat(f.get("failures").asDouble()).as("failed requests, both runs").isZero();
+    assertThat(f.get("failures").asDouble()).as("failed requests, all three runs").isZero();
     assertThat(f.get("hybridSegments").asDouble()).isGreaterThan(0);
-    assertThat(f.get("cdnOnlySegments").asDouble()).isEqualTo(f.get("hybridSegments").asDouble());
+    assertThat(f.get("traditionalCdnSegments").asDouble()).isEqualTo(f.get("hybridSegments").asDouble());
+    assertThat(f.get("peersP2pOffSegments").asDouble()).isEqualTo(f.get("hybridSegments").asDouble());
   }
 
   @Test
-  @Disabled("issue 13 goal not met yet: under the shipped model a player's miss waits on a 2-20 Mbit/s"
-      + " holder (hybrid 268 ms vs CDN only 11 ms on 2026-11-29); enabled again with the urgent-fetch fix")
-  void theHybridsAverageLatencyIsBelowCdnOnlys() {
+  @Disabled("issue 13 goal not met: with the urgent hedge (PLAYER_HEDGE_MS 300) the quick run's hybrid"
+      + " averages 285.7 ms vs 68.8 ms for a traditional CDN (2026-11-29, ops README)")
+  void theHybridsAverageLatencyIsBelowTheTraditionalCdns() {
     JsonNode f = doc.get("figures");
-    assertThat(f.get("hybridAvgLatencyMs").asDouble()).as("hybrid vs CDN-only average player latency, ms")
-        .isLessThan(f.get("cdnOnlyAvgLatencyMs").asDouble());
+    assertThat(f.get("hybridAvgLatencyMs").asDouble()).as("hybrid vs traditional CDN average player latency, ms")
+        .isLessThan(f.get("traditionalCdnAvgLatencyMs").asDouble());
   }
 }

@@ -97,6 +97,7 @@ class ReadmissionIT {
       peerEnv.putAll(Map.of("HTTP_PORT", "0", "BIND_HOST", "127.0.0.1", "REGION", "local", "EDGE_URLS", edgeUrl,
           "TRACKER_URL", trackerUrl, "HEARTBEAT_MS", Long.toString(HEARTBEAT_MS), "READ_AHEAD", "0",
           "PEER_TIMEOUT_MS", "1500", "P2P_BUDGET_MS", "4000"));
+      peerEnv.put("PLAYER_HEDGE_MS", "0"); // which source answers is asserted: no urgent hedge to the edge
       Map<String, String> witnessEnv = new HashMap<>(peerEnv);
       witnessEnv.put("PEER_ID", "witness");
       PeerHost witnessHost = PeerHost.start(vertx, PeerHostConfig.from(new Env(witnessEnv)));

@@ -142,6 +142,7 @@ class SwarmIT {
     peerEnv.putAll(Map.of("PEER_COUNT", "2", "HTTP_PORT", "0", "BIND_HOST", "127.0.0.1", "REGION", "local",
         "EDGE_URLS", edgeUrl, "TRACKER_URL", trackerUrl, "HEARTBEAT_MS", "500",
         "READ_AHEAD", "0", "PEER_TIMEOUT_MS", "1500", "P2P_BUDGET_MS", "4000"));
+    peerEnv.put("PLAYER_HEDGE_MS", "0"); // sources and attempts are asserted: no urgent hedge to the edge
     host = PeerHost.start(vertx, PeerHostConfig.from(new Env(peerEnv)));
     manifest = get(edgeUrl + "/songs/" + SONG_ID, null).bodyAsJsonObject();
   }

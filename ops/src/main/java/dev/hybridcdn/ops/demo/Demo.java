@@ -49,9 +49,10 @@ public final class Demo implements AutoCloseable {
    * @param latency every answered segment's latency as the players measured it, microseconds
    * @param historyMatches true when the history has exactly the players' answered segments per tier
    * @param swarm joins, leaves, crashes and wall time of the swarm
+   * @param hedges the peers' urgent hedges (peers that left with churn not counted)
    */
   public record Phase(String name, Summary players, Summary history, Summary report, Histogram latency,
-      boolean historyMatches, Swarm.Result swarm) {}
+      boolean historyMatches, Swarm.Result swarm, Delivery.Hedges hedges) {}
 
   /**
    * What the demo did.
@@ -92,6 +93,18 @@ public final class Demo implements AutoCloseable {
     return new Outcome(hybrid, baseline, songs, Duration.ofNanos(System.nanoTime() - t0), peakRss(), urls);
   }
 
+  /**
+   * After {@link #run()}: the same workload (same seed) on a traditional CDN, two fresh edges and
+   * no peer, each player fetching from its region's edge directly, on the machine (address, links)
+   * of the hybrid's peer it would attach to.
+   */
+  public Phase traditionalCdn() throws InterruptedException {
+    if (stack == null) {
+      throw new IllegalStateException("traditionalCdn() runs after run(), on its stack");
+    }
+    return phase("traditional-cdn", "tcdn-", false, true);
+  }
+
   private List<Path> media() {
     List<Path> files = MediaFiles.list(options.mediaDir());
     if (files.isEmpty()) {
@@ -112,10 +125,17 @@ public final class Demo implements AutoCloseable {
   }
 
   private Phase phase(String name, String idPrefix, boolean p2p) throws InterruptedException {
-    step(String.format(Locale.ROOT, "[%s] starting 2 edges and %d peers (P2P %s)", name, options.peers(),
+    return phase(name, idPrefix, p2p, false);
+  }
+
+  /** @param edgesOnly a traditional CDN: no peers, players on their region's edge */
+  private Phase phase(String name, String idPrefix, boolean p2p, boolean edgesOnly) throws InterruptedException {
+    step(edgesOnly ? String.format(Locale.ROOT, "[%s] starting 2 edges, no peers (players fetch from their region's edge)",
+        name) : String.format(Locale.ROOT, "[%s] starting 2 edges and %d peers (P2P %s)", name, options.peers(),
         p2p ? "on" : "off"));
     long startMs = System.currentTimeMillis();
-    Delivery delivery = stack.startDelivery(idPrefix, options.peers(), p2p);
+    Delivery delivery = edgesOnly ? stack.startEdgesOnly(idPrefix, options.peers())
+        : stack.startDelivery(idPrefix, options.peers(), p2p);
     step(String.format(Locale.ROOT, "[%s] edges %s, peers %s .. %s", name, delivery.edgeUrls(),
         delivery.peers().get(0).baseUrl(), delivery.peers().get(delivery.peers().size() - 1).baseUrl()));
     PeerDirectory directory = new PeerDirectory(delivery.peers());
@@ -123,7 +143,7 @@ public final class Demo implements AutoCloseable {
     step(String.format(Locale.ROOT, "[%s] %d players, Zipf s=%.1f, %.0fx speed-up, seed %d, churn %.0f/min",
         name, options.swarm().players(), options.swarm().zipfExponent(), options.swarm().speedup(),
         options.swarm().seed(), options.swarm().churnPerMinute()));
-    try (Swarm swarm = new Swarm(stack.originUrl(), directory, delivery, options.swarm())) {
+    try (Swarm swarm = new Swarm(stack.originUrl(), directory, edgesOnly ? null : delivery, options.swarm())) {
       Thread ticker = progressTicker(name, swarm, directory);
       try {
         result = swarm.run();
@@ -132,6 +152,7 @@ public final class Demo implements AutoCloseable {
       }
     }
     long endMs = System.currentTimeMillis();
+    Delivery.Hedges hedges = delivery.hedges();
     if (options.keepRunning() && p2p) {
       liveDelivery = delivery;
     } else {
@@ -146,8 +167,11 @@ public final class Demo implements AutoCloseable {
     boolean matches;
     while (true) {
       history = Replay.analyse(reader, Instant.ofEpochMilli(startMs), Instant.ofEpochMilli(endMs)).summary(10);
-      matches = history.requestsByTier().equals(playersSummary.requestsByTier())
-          && history.bytesByTier().equals(playersSummary.bytesByTier());
+      // Edges emit no SegmentDelivered (peers do): a traditional CDN's history is the edges' EdgeServed,
+      // complete once it holds at least the bytes the players received.
+      matches = edgesOnly ? history.edge() != null && history.edge().bytes() >= playersSummary.bytesDelivered()
+          : history.requestsByTier().equals(playersSummary.requestsByTier())
+              && history.bytesByTier().equals(playersSummary.bytesByTier());
       if (matches || System.nanoTime() > deadline) {
         break;
       }
@@ -157,7 +181,7 @@ public final class Demo implements AutoCloseable {
         name, playersSummary.requests(), playersSummary.requestsByTier(), playersSummary.failures(),
         result.wallTime().toMillis() / 1000.0, matches ? "agrees with" : "DIFFERS from"));
     return new Phase(name, playersSummary, history, merge(playersSummary, history), players.allLatency(), matches,
-        result);
+        result, hedges);
   }
 
   /** The players' figures with what only the history knows: hops, edges, uploaders, churn. */

@@ -20,9 +20,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code cdn eval}: the seed report's evaluation under an emulated network, CDN only vs hybrid. */
+/**
+ * {@code cdn eval}: the seed report's evaluation under an emulated network, traditional CDN vs
+ * hybrid (and our peers with P2P off).
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true, usageHelpWidth = 120,
-    description = "Seed report's section 6 under an emulated network: CDN only vs hybrid, seed's tables beside ours.")
+    description = "Seed's section 6 under an emulated network: hybrid vs traditional CDN, seed's tables beside ours.")
 public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "A small run (12 peers, 24 players, 8 segments each, 2 tracks).")
   boolean quick;

@@ -59,11 +59,12 @@ public final class EvalRender {
           + '<p>Run: ' + esc(JSON.stringify(R.run)) + '</p>';
         const t611 = R.tables.find(t => t.id === '6.1.1');
         new Chart(document.getElementById('latency'), {type: 'bar', data: {labels: t611.rows.map(r => r[0]),
-          datasets: [{label: 'hybrid', data: t611.rows.map(r => parseFloat(r[5]))},
-                     {label: 'CDN only', data: t611.rows.map(r => parseFloat(r[6]))}]}, options: {maintainAspectRatio: false}});
+          datasets: [{label: 'hybrid', data: t611.rows.map(r => parseFloat(r[6]))},
+                     {label: 'traditional CDN', data: t611.rows.map(r => parseFloat(r[7]))},
+                     {label: 'peers, P2P off', data: t611.rows.map(r => parseFloat(r[8]))}]}, options: {maintainAspectRatio: false}});
         const t612 = R.tables.find(t => t.id === '6.1.2');
         new Chart(document.getElementById('egress'), {type: 'bar', data: {labels: ['origin', 'edge', 'total'],
-          datasets: t612.rows.slice(0, 2).map(r => ({label: r[0], data: [r[2], r[4], r[6]].map(parseFloat)}))},
+          datasets: t612.rows.slice(0, 3).map(r => ({label: r[0], data: [r[2], r[4], r[6]].map(parseFloat)}))},
           options: {maintainAspectRatio: false}});
         </script></body></html>
         """.formatted(HtmlReport.chartJs(), data);

@@ -9,8 +9,10 @@ import java.util.Map;
  *
  * @param tables every table produced, in the seed's order, then listener and goals
  * @param missing seed tables not produced, id -> reason
- * @param figures headline figures: {@code hybridAvgLatencyMs}, {@code cdnOnlyAvgLatencyMs},
- *     {@code failures} (both runs), {@code stalls} (both runs), and the rest the goals use
+ * @param figures headline figures: {@code hybridAvgLatencyMs},
+ *     {@code traditionalCdnAvgLatencyMs} (players on their region's edge), {@code
+ *     peersP2pOffAvgLatencyMs}, {@code failures} (all runs), {@code stalls} (all runs), and the rest
+ *     the goals use
  * @param run how it was run: date, machine, model, peers, players, speed-up, wall time
  */
 public record EvalReport(List<EvalTable> tables, Map<String, String> missing, Map<String, Double> figures,

@@ -3,6 +3,7 @@ package dev.hybridcdn.ops.eval;
 import dev.hybridcdn.ops.demo.Demo;
 import dev.hybridcdn.ops.demo.DemoOptions;
 import dev.hybridcdn.ops.report.Summary;
+import dev.hybridcdn.ops.stack.Delivery;
 import dev.hybridcdn.ops.swarm.PlayerRequest;
 import dev.hybridcdn.ops.swarm.Session;
 import dev.hybridcdn.ops.swarm.Swarm;
@@ -21,9 +22,11 @@ import java.util.Map;
 
 /**
  * {@code cdn eval}: the seed report's section 6 experiments under an emulated network. One local
- * stack, one workload and seed, played twice: on a hybrid delivery tier (P2P on) and on a CDN-only
- * one (P2P off; fresh edges and peers with the same links, {@code Delivery}); both through the
- * model's latencies and bandwidths. The tables put the seed's numbers (section 6, quoted) beside
+ * stack, one workload and seed, played three times: on a hybrid delivery tier (P2P on), on our
+ * peers with P2P off (fresh edges and peers with the same links, {@code Delivery}; the peers still
+ * read ahead from the edges) and on a traditional CDN (fresh edges, no peers: each player fetches
+ * from its region's edge, from the machine and links of the hybrid's peer); all through the
+ * model's latencies and bandwidths. The seed's "traditional CDN" is the last. The tables put the seed's numbers (section 6, quoted) beside
  * ours; the figures are the players' own measurements (request to last byte) and the edges'
  * {@code EdgeServed} events.
  */
@@ -64,19 +67,21 @@ public final class Evaluation {
       run.put("speedup", options.swarm().speedup());
       run.put("seed", options.swarm().seed());
       run.put("songs", out.songs());
-      run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
       run.put("peakRssBytes", out.peakRssBytes());
-      return build(Phase.of(out.baseline()), Phase.of(out.hybrid()), run);
+      Demo.Phase traditional = demo.traditionalCdn();
+      run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+      return build(Phase.of(traditional), Phase.of(out.baseline()), Phase.of(out.hybrid()), run);
     }
   }
 
   /** One delivery tier's run as the tables need it. */
-  record Phase(Summary report, List<PlayerRequest> segments, List<Session> sessions, long failures) {
+  record Phase(Summary report, List<PlayerRequest> segments, List<Session> sessions, long failures,
+      Delivery.Hedges hedges) {
     static Phase of(Demo.Phase p) {
       Swarm.Result r = p.swarm();
       List<PlayerRequest> segs = r.requests().stream()
           .filter(q -> !q.failed() && q.kind() == PlayerRequest.Kind.SEGMENT).toList();
-      return new Phase(p.report(), segs, r.sessions(), r.failures().size());
+      return new Phase(p.report(), segs, r.sessions(), r.failures().size(), p.hedges());
     }
 
     List<PlayerRequest> tier(String tier) {
@@ -121,22 +126,30 @@ public final class Evaluation {
     }
   }
 
-  static EvalReport build(Phase cdn, Phase hybrid, Map<String, Object> run) {
+  /**
+   * @param cdn the traditional CDN (players on their region's edge)
+   * @param off our peers with P2P off (read-ahead from the edges)
+   */
+  static EvalReport build(Phase cdn, Phase off, Phase hybrid, Map<String, Object> run) {
     List<EvalTable> tables = new ArrayList<>();
-    tables.add(hitRate(cdn, hybrid));
-    tables.add(bandwidth(cdn, hybrid));
-    tables.add(latencyBySource(cdn, hybrid));
-    tables.add(comparison(cdn, hybrid));
-    tables.add(listener(cdn, hybrid));
+    tables.add(hitRate(cdn, off, hybrid));
+    tables.add(bandwidth(cdn, off, hybrid));
+    tables.add(latencyBySource(cdn, off, hybrid));
+    tables.add(comparison(cdn, off, hybrid));
+    tables.add(listener(cdn, off, hybrid));
     Map<String, Double> figures = new LinkedHashMap<>();
     figures.put("hybridAvgLatencyMs", hybrid.avgLatencyMs());
-    figures.put("cdnOnlyAvgLatencyMs", cdn.avgLatencyMs());
-    figures.put("failures", (double) (cdn.failures() + hybrid.failures()));
+    figures.put("traditionalCdnAvgLatencyMs", cdn.avgLatencyMs());
+    figures.put("peersP2pOffAvgLatencyMs", off.avgLatencyMs());
+    figures.put("failures", (double) (cdn.failures() + off.failures() + hybrid.failures()));
     figures.put("hybridFailures", (double) hybrid.failures());
-    figures.put("stalls", (double) (cdn.stalls() + hybrid.stalls()));
+    figures.put("stalls", (double) (cdn.stalls() + off.stalls() + hybrid.stalls()));
     figures.put("hybridStalls", (double) hybrid.stalls());
     figures.put("hybridSegments", (double) hybrid.segments().size());
-    figures.put("cdnOnlySegments", (double) cdn.segments().size());
+    figures.put("traditionalCdnSegments", (double) cdn.segments().size());
+    figures.put("peersP2pOffSegments", (double) off.segments().size());
+    figures.put("hybridHedges", (double) hybrid.hedges().hedged());
+    figures.put("hybridHedgesEdgesFirst", (double) hybrid.hedges().edgesFirst());
     figures.put("peerShareOfPeerDownloads", share(hybrid.peerUploads(), hybrid.peerUploads() + hybrid.edgeEgress()));
     figures.put("edgeEgressReduction", cdn.edgeEgress() == 0 ? 0 : 1 - (double) hybrid.edgeEgress() / cdn.edgeEgress());
     figures.put("originEgressOverDistinctBytes", hybrid.report().uniqueBytes() == 0 ? 0
@@ -157,53 +170,65 @@ public final class Evaluation {
     return String.format(Locale.ROOT, "%.1f", v);
   }
 
-  private static EvalTable hitRate(Phase cdn, Phase hybrid) {
+  private static EvalTable hitRate(Phase cdn, Phase off, Phase hybrid) {
     String[][] seed = {{"Local cache (LRU)", "local", "35%", "0 ms", "35%"}, {"P2P network", "peer", "45%", "25-50 ms", "45%"},
         {"Edge server", "edge", "15%", "50-100 ms", "15%"}, {"Origin server", "origin", "5%", "100-500 ms", "5%"}};
     List<List<String>> rows = new ArrayList<>();
     for (String[] s : seed) {
       List<PlayerRequest> h = hybrid.tier(s[1]);
       List<PlayerRequest> c = cdn.tier(s[1]);
+      List<PlayerRequest> o = off.tier(s[1]);
       rows.add(List.of(s[0], s[2], pct(share(h.size(), hybrid.segments().size())), pct(share(c.size(), cdn.segments().size())),
-          s[3], ms(Latency.of(h).avg()), ms(Latency.of(c).avg()), s[4],
+          pct(share(o.size(), off.segments().size())), s[3], ms(Latency.of(h).avg()), ms(Latency.of(c).avg()),
+          ms(Latency.of(o).avg()), s[4],
           pct(share(h.stream().mapToLong(PlayerRequest::bytes).sum(), hybrid.bytes()))));
     }
     return new EvalTable("6.1.1", "Cache hit rate and latency per level",
-        List.of("Cache level", "Seed hit rate", "Hit rate (hybrid)", "Hit rate (CDN only)", "Seed latency",
-            "Avg latency ms (hybrid)", "Avg latency ms (CDN only)", "Seed bandwidth saved", "Byte share (hybrid)"),
+        List.of("Cache level", "Seed hit rate", "Hit rate (hybrid)", "Hit rate (traditional CDN)",
+            "Hit rate (peers, P2P off)", "Seed latency", "Avg latency ms (hybrid)", "Avg latency ms (traditional CDN)",
+            "Avg latency ms (peers, P2P off)", "Seed bandwidth saved", "Byte share (hybrid)"),
         rows, "Hit rate = share of the players' segment requests answered by that level (X-CDN-Source: local ="
             + " the player's own peer had it, often read ahead from other peers). Latency = player request to last"
-            + " byte. Seed: 1000 requests from 50 peers over 1 hour.");
+            + " byte. Traditional CDN: players on their region's edge (edge = edge hit, origin = edge miss)."
+            + " Peers, P2P off: our peers without P2P, reading ahead from the edges. Seed: 1000 requests from"
+            + " 50 peers over 1 hour.");
   }
 
-  private static EvalTable bandwidth(Phase cdn, Phase hybrid) {
+  private static EvalTable bandwidth(Phase cdn, Phase off, Phase hybrid) {
     double cO = share(cdn.originEgress(), cdn.bytes());
     double cE = share(cdn.edgeEgress(), cdn.bytes());
+    double oO = share(off.originEgress(), off.bytes());
+    double oE = share(off.edgeEgress(), off.bytes());
     double hO = share(hybrid.originEgress(), hybrid.bytes());
     double hE = share(hybrid.edgeEgress(), hybrid.bytes());
     List<List<String>> rows = List.of(
-        List.of("Traditional CDN (CDN only)", "100%", pct(cO), "80%", pct(cE), "180%", pct(cO + cE)),
+        List.of("Traditional CDN (players on edges)", "100%", pct(cO), "80%", pct(cE), "180%", pct(cO + cE)),
+        List.of("Peers, P2P off (read-ahead)", "-", pct(oO), "-", pct(oE), "-", pct(oO + oE)),
         List.of("Hybrid CDN/P2P", "5%", pct(hO), "15%", pct(hE), "20%", pct(hO + hE)),
-        List.of("Reduction", "95%", pct(1 - share(hO, cO)), "81%", pct(1 - share(hE, cE)), "89%",
+        List.of("Reduction (hybrid vs traditional)", "95%", pct(1 - share(hO, cO)), "81%", pct(1 - share(hE, cE)), "89%",
             pct(1 - share(hO + hE, cO + cE))));
     return new EvalTable("6.1.2", "Bandwidth against a traditional CDN",
         List.of("Architecture", "Seed origin", "Origin egress", "Seed edge", "Edge egress", "Seed total", "Total"), rows,
         "Egress as a share of the bytes delivered to players: origin egress = bytes the origin sent the edges (edge"
-            + " misses, read-ahead included; EdgeServed), edge egress = bytes the edges sent peers. The seed's"
-            + " traditional CDN row is our CDN-only run (P2P off) on the same workload.");
+            + " misses, read-ahead included; EdgeServed), edge egress = bytes the edges sent peers or players."
+            + " Same workload and seed in every row.");
   }
 
-  private static EvalTable latencyBySource(Phase cdn, Phase hybrid) {
+  private static EvalTable latencyBySource(Phase cdn, Phase off, Phase hybrid) {
     List<List<String>> rows = new ArrayList<>();
     rows.add(latencyRow("Local cache", "0 / 0 / 1 / 1", Latency.of(hybrid.tier("local"))));
     rows.add(latencyRow("P2P (1 hop)", "15 / 28 / 45 / 42", Latency.of(hybrid.tier("peer"))));
     rows.add(List.of("P2P (2-3 hops)", "30 / 55 / 90 / 85", "-", "-",
         "not applicable: a peer fetches a segment from its holder directly, never relayed"));
-    rows.add(latencyRow("Edge server", "20 / 65 / 120 / 110", Latency.of(hybrid.tier("edge"))));
+    rows.add(latencyRow("Edge server", "20 / 65 / 120 / 110", Latency.of(hybrid.tier("edge")),
+        hybrid.hedges().hedged() + " player requests hedged after PLAYER_HEDGE_MS, " + hybrid.hedges().edgesFirst()
+            + " answered by the edges first (edge or origin rows)"));
     rows.add(latencyRow("Origin server", "100 / 250 / 500 / 450", Latency.of(hybrid.tier("origin"))));
-    rows.add(latencyRow("Edge server (CDN only run)", "", Latency.of(cdn.tier("edge"))));
-    rows.add(latencyRow("Origin server (CDN only run)", "", Latency.of(cdn.tier("origin"))));
-    rows.add(latencyRow("Local (CDN only run)", "", Latency.of(cdn.tier("local"))));
+    rows.add(latencyRow("Edge server (traditional CDN)", "", Latency.of(cdn.tier("edge"))));
+    rows.add(latencyRow("Origin server (traditional CDN)", "", Latency.of(cdn.tier("origin"))));
+    rows.add(latencyRow("Local (peers, P2P off)", "", Latency.of(off.tier("local"))));
+    rows.add(latencyRow("Edge server (peers, P2P off)", "", Latency.of(off.tier("edge"))));
+    rows.add(latencyRow("Origin server (peers, P2P off)", "", Latency.of(off.tier("origin"))));
     return new EvalTable("6.1.4", "Latency by source, ms (min / avg / max / p95)",
         List.of("Source", "Seed", "Ours (hybrid)", "Requests", "Note"), rows,
         "Player request to last byte through the player's own peer (X-CDN-Source, X-CDN-Hops); hybrid run unless"
@@ -211,22 +236,29 @@ public final class Evaluation {
   }
 
   private static List<String> latencyRow(String name, String seed, Latency l) {
-    return List.of(name, seed, l.count() == 0 ? "-" : String.format(Locale.ROOT, "%.1f / %.1f / %.1f / %.1f", l.min(),
-        l.avg(), l.max(), l.p95()), Long.toString(l.count()), "");
+    return latencyRow(name, seed, l, "");
   }
 
-  private static EvalTable comparison(Phase cdn, Phase hybrid) {
+  private static List<String> latencyRow(String name, String seed, Latency l, String note) {
+    return List.of(name, seed, l.count() == 0 ? "-" : String.format(Locale.ROOT, "%.1f / %.1f / %.1f / %.1f", l.min(),
+        l.avg(), l.max(), l.p95()), Long.toString(l.count()), note);
+  }
+
+  private static EvalTable comparison(Phase cdn, Phase off, Phase hybrid) {
     double cHit = 1 - share(cdn.tier("origin").size(), cdn.segments().size());
+    double oHit = 1 - share(off.tier("origin").size(), off.segments().size());
     double hHit = 1 - share(hybrid.tier("origin").size(), hybrid.segments().size());
     double cLoad = share(cdn.originEgress(), cdn.bytes());
+    double oLoad = share(off.originEgress(), off.bytes());
     double hLoad = share(hybrid.originEgress(), hybrid.bytes());
     List<List<String>> rows = List.of(
-        List.of("Cache hit rate", "60%", "80%", "+33%", pct(cHit), pct(hHit), relative(hHit, cHit)),
+        List.of("Cache hit rate", "60%", "80%", "+33%", pct(cHit), pct(hHit), relative(hHit, cHit), pct(oHit)),
         List.of("Average latency", "80 ms", "35 ms", "-56%", ms(cdn.avgLatencyMs()) + " ms", ms(hybrid.avgLatencyMs()) + " ms",
-            relative(hybrid.avgLatencyMs(), cdn.avgLatencyMs())),
-        List.of("Origin load", "40%", "5%", "-88%", pct(cLoad), pct(hLoad), relative(hLoad, cLoad)));
+            relative(hybrid.avgLatencyMs(), cdn.avgLatencyMs()), ms(off.avgLatencyMs()) + " ms"),
+        List.of("Origin load", "40%", "5%", "-88%", pct(cLoad), pct(hLoad), relative(hLoad, cLoad), pct(oLoad)));
     return new EvalTable("6.4.2", "Performance against a traditional CDN",
-        List.of("Metric", "Seed CDN", "Seed hybrid", "Seed change", "CDN only", "Hybrid", "Change"), rows,
+        List.of("Metric", "Seed CDN", "Seed hybrid", "Seed change", "Traditional CDN", "Hybrid", "Change",
+            "Peers, P2P off"), rows,
         "Cache hit rate = segment requests not answered by the origin; origin load = origin egress / bytes"
             + " delivered. The seed's 'Scalability: Limited/High' row is not a measurement.");
   }
@@ -235,20 +267,28 @@ public final class Evaluation {
     return before == 0 ? "-" : String.format(Locale.ROOT, "%+.0f%%", 100 * (now / before - 1));
   }
 
-  private static EvalTable listener(Phase cdn, Phase hybrid) {
+  private static EvalTable listener(Phase cdn, Phase off, Phase hybrid) {
     List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("songs played (sessions)", Integer.toString(cdn.sessions().size()), Integer.toString(hybrid.sessions().size())));
-    rows.add(List.of("startup time avg / p95, ms", startup(cdn.sessions()), startup(hybrid.sessions())));
-    rows.add(List.of("stalls (count)", Integer.toString(cdn.stalls()), Integer.toString(hybrid.stalls())));
-    rows.add(List.of("stalled, s (wall)", stallSeconds(cdn.sessions()), stallSeconds(hybrid.sessions())));
-    rows.add(List.of("stall ratio", pct(stallRatio(cdn.sessions())), pct(stallRatio(hybrid.sessions()))));
-    rows.add(List.of("average bitrate, kbit/s", kbps(cdn.sessions()), kbps(hybrid.sessions())));
-    rows.add(List.of("rendition switches per song", switches(cdn.sessions()), switches(hybrid.sessions())));
-    rows.add(List.of("failed requests", Long.toString(cdn.failures()), Long.toString(hybrid.failures())));
-    return new EvalTable("listener", "What a listener feels (not in the seed)", List.of("Metric", "CDN only", "Hybrid"), rows,
+    List<Phase> all = List.of(cdn, hybrid, off);
+    rows.add(row("songs played (sessions)", all, p -> Integer.toString(p.sessions().size())));
+    rows.add(row("startup time avg / p95, ms", all, p -> startup(p.sessions())));
+    rows.add(row("stalls (count)", all, p -> Integer.toString(p.stalls())));
+    rows.add(row("stalled, s (wall)", all, p -> stallSeconds(p.sessions())));
+    rows.add(row("stall ratio", all, p -> pct(stallRatio(p.sessions()))));
+    rows.add(row("average bitrate, kbit/s", all, p -> kbps(p.sessions())));
+    rows.add(row("rendition switches per song", all, p -> switches(p.sessions())));
+    rows.add(row("failed requests", all, p -> Long.toString(p.failures())));
+    return new EvalTable("listener", "What a listener feels (not in the seed)",
+        List.of("Metric", "Traditional CDN", "Hybrid", "Peers, P2P off"), rows,
         "hls.js-like players: 30 s buffer, EWMA bandwidth estimate (3 s / 9 s half-lives), up-switch at 0.7 and"
             + " stay at 0.95 of the estimate; startup = master playlist request to first segment; stall ratio ="
             + " stalled / (stalled + played), wall time at the run's speed-up.");
+  }
+
+  private static List<String> row(String name, List<Phase> phases, java.util.function.Function<Phase, String> cell) {
+    List<String> r = new ArrayList<>(List.of(name));
+    phases.forEach(p -> r.add(cell.apply(p)));
+    return r;
   }
 
   private static String startup(List<Session> s) {
@@ -282,15 +322,15 @@ public final class Evaluation {
   private static EvalTable goals(Map<String, Double> f) {
     List<List<String>> rows = new ArrayList<>();
     double h = f.get("hybridAvgLatencyMs");
-    double c = f.get("cdnOnlyAvgLatencyMs");
-    rows.add(goal("hybrid average latency <= half of CDN only's", ms(h) + " vs " + ms(c) + " ms", h <= c / 2));
+    double c = f.get("traditionalCdnAvgLatencyMs");
+    rows.add(goal("hybrid average latency <= half of the traditional CDN's", ms(h) + " vs " + ms(c) + " ms", h <= c / 2));
     rows.add(goal("share of peers' downloads from other peers >= 90%", pct(f.get("peerShareOfPeerDownloads")),
         f.get("peerShareOfPeerDownloads") >= 0.9));
-    rows.add(goal("edge egress >= 90% below CDN only", pct(f.get("edgeEgressReduction")), f.get("edgeEgressReduction") >= 0.9));
+    rows.add(goal("edge egress >= 90% below the traditional CDN", pct(f.get("edgeEgressReduction")), f.get("edgeEgressReduction") >= 0.9));
     rows.add(goal("origin egress <= 1.1 x distinct bytes played",
         String.format(Locale.ROOT, "%.2f x", f.get("originEgressOverDistinctBytes")), f.get("originEgressOverDistinctBytes") <= 1.1));
     rows.add(goal("0 stalls (hybrid)", String.format(Locale.ROOT, "%.0f", f.get("hybridStalls")), f.get("hybridStalls") == 0));
-    rows.add(goal("0 failed requests (both runs)", String.format(Locale.ROOT, "%.0f", f.get("failures")), f.get("failures") == 0));
+    rows.add(goal("0 failed requests (all three runs)", String.format(Locale.ROOT, "%.0f", f.get("failures")), f.get("failures") == 0));
     rows.add(List.of("heap <= 1 MB per serving peer at 1000 peers", "see cdn eval --scale (6.1.3)", "-"));
     return new EvalTable("goals", "Goals of issue 13 under this model", List.of("Goal", "Measured", "Met"), rows,
         "Peers' downloads = peer-to-peer uploads (heartbeats) + edge egress.");

@@ -18,20 +18,25 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A delivery tier of a {@link LocalStack}: two edges and a peer host. Implements {@link Churn} for the swarm: joins start a new peer in
- * the host, leaves stop one cleanly or as a crash.
+ * A delivery tier of a {@link LocalStack}: two edges and a peer host, or (a traditional CDN) the
+ * two edges alone, players fetching from their region's edge. Implements {@link Churn} for the
+ * swarm: joins start a new peer in the host, leaves stop one cleanly or as a crash.
  */
 public final class Delivery implements AutoCloseable, Churn {
   private final List<EdgeServer> edges = new ArrayList<>();
   /** Base URL of each edge: its front under an emulated network. */
   private final List<String> edgeUrls = new ArrayList<>();
+  /** Null for a traditional CDN (edges only). */
   private final PeerHost host;
+  /** Players' machines of a traditional CDN: as many as a hybrid tier has peers. */
+  private final int playerMachines;
   private final String name;
   private final AtomicInteger nextPeer;
   private final LocalStack stack;
   private final StackOptions options;
 
-  Delivery(LocalStack stack, String name, int peerCount, boolean p2p) {
+  /** @param peerCount peers, or with {@code edgesOnly} the players' machines (no peer on them) */
+  Delivery(LocalStack stack, String name, int peerCount, boolean p2p, boolean edgesOnly) {
     this.stack = stack;
     this.options = stack.options();
     this.name = name;
@@ -57,6 +62,13 @@ public final class Delivery implements AutoCloseable, Churn {
         edgeUrls.add(node == null ? "http://127.0.0.1:" + edge.port()
             : "http://" + node.address() + ":" + stack.network().front(node, 0, edge.port()));
       }
+      if (edgesOnly) {
+        host = null;
+        nextPeer = null;
+        playerMachines = peerCount;
+        return;
+      }
+      playerMachines = 0;
       Map<String, String> env = new HashMap<>(base);
       env.remove("REDIS_URL");
       env.put("HTTP_PORT", options.defaultPorts() ? Integer.toString(LocalStack.PEER_PORT) : "0");
@@ -76,6 +88,11 @@ public final class Delivery implements AutoCloseable, Churn {
       env.put("PEER_TIMEOUT_MS", "2000");
       env.put("P2P_BUDGET_MS", "4000");
       env.put("EDGE_TIMEOUT_MS", "10000");
+      // The urgent hedge's delay, for experiments (`PLAYER_HEDGE_MS=100 cdn eval`); peer-vertx's default otherwise.
+      String hedge = System.getenv("PLAYER_HEDGE_MS");
+      if (hedge != null) {
+        env.put("PLAYER_HEDGE_MS", hedge);
+      }
       // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
       env.put("TOPICS_TIMEOUT_MS", "30000");
@@ -107,18 +124,68 @@ public final class Delivery implements AutoCloseable, Churn {
         options.regions().get(i % options.regions().size()), "peer-" + (i + 1));
   }
 
+  /**
+   * Urgent hedges of the running peers' player requests (peer-vertx {@code PLAYER_HEDGE_MS}).
+   *
+   * @param hedged player requests also asked of the edges because the peer fetch was slow
+   * @param edgesFirst of those, the ones the edges answered first
+   */
+  public record Hedges(long hedged, long edgesFirst) {}
+
+  /** Hedges counted by the running peers so far (none for a traditional CDN). */
+  public Hedges hedges() {
+    if (host == null) {
+      return new Hedges(0, 0);
+    }
+    long hedged = 0;
+    long first = 0;
+    for (HostedPeer p : host.peers()) {
+      var node = host.peer(p.id());
+      if (node != null) {
+        hedged += (long) node.meters().hedges();
+        first += (long) node.meters().hedgeWins();
+      }
+    }
+    return new Hedges(hedged, first);
+  }
+
   /** Edge ids, in order. */
   public List<String> edgeIds() {
     return edges.stream().map(e -> e.config().edgeId()).toList();
   }
 
-  /** Running peers. */
+  /**
+   * Running peers; for a traditional CDN, the players' machines, each attached to its region's edge
+   * and, under an emulated network, on the address and links the hybrid tier's peer {@code i} has.
+   */
   public List<PeerRef> peers() {
+    if (host == null) {
+      List<PeerRef> out = new ArrayList<>();
+      for (int i = 0; i < playerMachines; i++) {
+        int r = i % options.regions().size();
+        String edgeUrl = edgeUrls.get(r % edgeUrls.size()); // edge j serves region j
+        String address = stack.network() == null ? null : hybridPeerNode(i).address();
+        out.add(new PeerRef(name + "player-" + (i + 1), options.regions().get(r), edgeUrl, address));
+      }
+      return out;
+    }
     return host.peers().stream().map(p -> new PeerRef(p.id(), p.region(), p.baseUrl())).toList();
+  }
+
+  /**
+   * The hybrid tier's peer {@code i} (tier name "", {@code Demo}): registering its id again returns
+   * its node, so a traditional CDN's players have the very address and links the hybrid's had.
+   */
+  private NetNode hybridPeerNode(int i) {
+    return stack.network().register(NodeKind.PEER, "peer-" + (i + 1), options.regions().get(i % options.regions().size()),
+        "peer-" + (i + 1));
   }
 
   @Override
   public PeerRef join() {
+    if (host == null) {
+      throw new IllegalStateException("a traditional CDN has no peers to churn");
+    }
     int i = nextPeer.getAndIncrement();
     String region = options.regions().get(i % options.regions().size());
     PeerConfig config = host.config().template().withIdentity(name + "peer-" + (i + 1), region, 0);
@@ -131,6 +198,9 @@ public final class Delivery implements AutoCloseable, Churn {
 
   @Override
   public void leave(String peerId, boolean clean) {
+    if (host == null) {
+      throw new IllegalStateException("a traditional CDN has no peers to churn");
+    }
     host.stopPeer(peerId, clean);
   }
 
@@ -138,7 +208,9 @@ public final class Delivery implements AutoCloseable, Churn {
   @Override
   public void close() {
     try {
-      host.close();
+      if (host != null) {
+        host.close();
+      }
     } catch (RuntimeException e) {
       LocalStack.LOG.warn("peer host did not stop cleanly: {}", e.toString());
     }

@@ -401,7 +401,18 @@ public final class LocalStack implements AutoCloseable {
    */
   public Delivery startDelivery(String name, int peers, boolean p2p) {
     awaitApps();
-    Delivery d = new Delivery(this, name, peers, p2p);
+    Delivery d = new Delivery(this, name, peers, p2p, false);
+    deliveries.add(d);
+    return d;
+  }
+
+  /**
+   * Starts a traditional CDN: two fresh edges and no peer; {@code players} machines fetch from
+   * their region's edge directly ({@link Delivery#peers()}).
+   */
+  public Delivery startEdgesOnly(String name, int players) {
+    awaitApps();
+    Delivery d = new Delivery(this, name, players, false, true);
     deliveries.add(d);
     return d;
   }

@@ -122,14 +122,15 @@ public final class Swarm implements AutoCloseable {
   /**
    * The client of a player attached to {@code peer}. Under an emulated network a player runs on its
    * peer's machine: its connections leave from the peer's address, so they reach the peer unshaped
-   * and the edges (steering failover) over the peer's links.
+   * and the edges (steering failover) over the peer's links; a player of a traditional CDN leaves
+   * from {@link PeerRef#playerAddress()} (the same machine, no peer on it).
    */
   private WebClient clientOf(PeerRef peer) {
     ShapedNetwork network = ShapedNetwork.installed();
     if (network == null) {
       return client;
     }
-    String host = URI.create(peer.baseUrl()).getHost();
+    String host = peer.playerAddress() != null ? peer.playerAddress() : URI.create(peer.baseUrl()).getHost();
     if (network.node(host) == null) {
       return client;
     }

@@ -115,6 +115,18 @@ public final class SegmentFetcher {
     return flights.run(info.segmentId(), () -> run(info).onSuccess(f -> cache.put(f.segment())));
   }
 
+  /**
+   * Fetches and verifies one segment from the edges only (by RTT, as the last step of
+   * {@link #fetch}), not cached: the urgent hedge of a player request whose {@link #fetch} is slow
+   * (a holder on a thin uplink). Concurrent calls share one fetch, under a key of its own so it
+   * never joins the peer fetch.
+   *
+   * @return fails with {@link SourceFailure} naming every edge tried
+   */
+  public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
+    return flights.run("edges:" + info.segmentId(), () -> tryEdges(info, links.edgesByRtt(), 0, new Trail()));
+  }
+
   /** Fetches under way (the download limit read-ahead respects). */
   public int inFlight() {
     return flights.inflight();

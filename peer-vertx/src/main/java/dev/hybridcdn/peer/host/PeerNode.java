@@ -105,7 +105,7 @@ public final class PeerNode implements HostedPeer {
         new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
         events, meters,
-        writeTimeout);
+        writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl)), uploads, player,
         this::status);

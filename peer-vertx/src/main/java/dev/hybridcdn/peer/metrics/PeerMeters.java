@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * (source = local|peer|edge|origin), {@code cdn_peer_uploads_total},
  * {@code cdn_peer_upload_rejections_total}, {@code cdn_peer_integrity_failures_total} (wrong or
  * oversized bodies from holders), {@code cdn_peer_slow_readers_total} (connections closed by
- * {@code WRITE_TIMEOUT_MS}).
+ * {@code WRITE_TIMEOUT_MS}), {@code cdn_peer_player_hedges_total} (player requests that also asked
+ * the edges after {@code PLAYER_HEDGE_MS}), {@code cdn_peer_player_hedge_wins_total} (of those, the
+ * ones the edges answered first).
  */
 public final class PeerMeters {
   private final MeterRegistry registry;
@@ -27,6 +29,8 @@ public final class PeerMeters {
   private final Counter rejections;
   private final Counter integrityFailures;
   private final Counter slowReaders;
+  private final Counter hedges;
+  private final Counter hedgeWins;
 
   public PeerMeters(MeterRegistry registry, String peerId) {
     this.registry = registry;
@@ -48,6 +52,11 @@ public final class PeerMeters {
         .description("segments from other peers whose SHA-256 or size did not match the manifest").register(registry);
     slowReaders = Counter.builder("cdn.peer.slow.readers").tag("peer", peerId)
         .description("connections closed because an answer was not taken within WRITE_TIMEOUT_MS").register(registry);
+    hedges = Counter.builder("cdn.peer.player.hedges").tag("peer", peerId)
+        .description("player requests also asked of the edges because the fetch took over PLAYER_HEDGE_MS")
+        .register(registry);
+    hedgeWins = Counter.builder("cdn.peer.player.hedge.wins").tag("peer", peerId)
+        .description("hedged player requests the edges answered before the fetch").register(registry);
   }
 
   /**
@@ -78,6 +87,24 @@ public final class PeerMeters {
     slowReaders.increment();
   }
 
+  public void hedged() {
+    hedges.increment();
+  }
+
+  public void hedgeWon() {
+    hedgeWins.increment();
+  }
+
+  /** Player requests also asked of the edges ({@code PLAYER_HEDGE_MS}). */
+  public double hedges() {
+    return hedges.count();
+  }
+
+  /** Hedged player requests the edges answered first. */
+  public double hedgeWins() {
+    return hedgeWins.count();
+  }
+
   public double slowReaders() {
     return slowReaders.count();
   }
@@ -99,5 +126,7 @@ public final class PeerMeters {
     registry.remove(rejections);
     registry.remove(integrityFailures);
     registry.remove(slowReaders);
+    registry.remove(hedges);
+    registry.remove(hedgeWins);
   }
 }

@@ -18,6 +18,8 @@ import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
@@ -30,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * The player pipeline: {@code GET /segments/{segmentId}} from a player (no {@value
  * CdnHeaders#PEER_REQUEST}). The local cache first, then the {@link SegmentFetcher}
  * (peers, then edges; one fetch per segment however many players ask), then read-ahead of the
- * next segments. The answer says where the bytes came from:
+ * next segments. A segment the fetcher has not delivered within {@code PLAYER_HEDGE_MS} (a holder
+ * on a thin uplink) is also asked of the edges, and the first verified copy answers; the peer fetch
+ * goes on and caches. The answer says where the bytes came from:
  * <ul>
  *   <li>{@code X-CDN-Source: local|peer|edge|origin};</li>
  *   <li>{@code X-CDN-Peer} (the holder used, this peer's own id when local) or {@code X-CDN-Edge}
@@ -56,10 +60,13 @@ public final class PlayerRoute {
   private final PeerEvents events;
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
+  private final long hedgeMs;
 
+  /** @param hedgeMs {@code PLAYER_HEDGE_MS}, 0 = never hedge (P2P off: the fetch is the edge fetch already) */
   public PlayerRoute(String peerId, SegmentCache cache, PeerManifests manifests, SegmentFetcher fetcher,
-      ReadAhead readAhead, PeerEvents events, PeerMeters meters, WriteTimeout writeTimeout) {
+      ReadAhead readAhead, PeerEvents events, PeerMeters meters, WriteTimeout writeTimeout, long hedgeMs) {
     this.writeTimeout = writeTimeout;
+    this.hedgeMs = hedgeMs;
     this.peerId = peerId;
     this.cache = cache;
     this.manifests = manifests;
@@ -88,13 +95,13 @@ public final class PlayerRoute {
       Manifest.Segment info = m.segment(segmentId);
       if (info == null && SegmentNames.hashPrefix(segmentId).isPresent()) {
         // A superseded version's segment (a player finishing the old playlist): the id names its hash.
-        return manifests.superseded(segmentId).compose(fetcher::fetch);
+        return manifests.superseded(segmentId).compose(old -> hedged(ctx.vertx(), old));
       }
       if (info == null) {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
       }
-      return fetcher.fetch(info).onSuccess(f -> readAhead.after(m, segmentId));
+      return hedged(ctx.vertx(), info).onSuccess(f -> readAhead.after(m, segmentId));
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         SegmentFetcher.Fetched f = ar.result();
@@ -103,6 +110,85 @@ public final class PlayerRoute {
         fail(ctx, id, ar.cause());
       }
     });
+  }
+
+  /**
+   * The fetcher's flight for the segment, hedged: not complete within {@code hedgeMs}, the edges
+   * are asked as well ({@link SegmentFetcher#fetchFromEdges}) and the first verified copy wins.
+   * One side failing waits for the other; both failing fail with the flight's cause (it names
+   * every source it tried). The flight is never cancelled: it caches what it gets.
+   */
+  private Future<SegmentFetcher.Fetched> hedged(Vertx vertx, Manifest.Segment info) {
+    Future<SegmentFetcher.Fetched> flight = fetcher.fetch(info);
+    if (hedgeMs <= 0 || flight.isComplete()) {
+      return flight;
+    }
+    Hedge race = new Hedge();
+    long timer = vertx.setTimer(hedgeMs, t -> {
+      if (!race.start()) {
+        return;
+      }
+      meters.hedged();
+      fetcher.fetchFromEdges(info).onComplete(ar -> {
+        if (ar.succeeded() && race.answer.tryComplete(ar.result())) {
+          meters.hedgeWon();
+        } else if (ar.failed()) {
+          race.failed(null, ar.cause());
+        }
+      });
+    });
+    flight.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        race.flightDone();
+        race.answer.tryComplete(ar.result());
+      } else {
+        race.failed(ar.cause(), null);
+      }
+    });
+    return race.answer.future();
+  }
+
+  /**
+   * The state of one hedged request. Callbacks of the flight, the timer and the edge fetch may run
+   * on different event loops (the host's client pool), hence the lock.
+   */
+  private static final class Hedge {
+    final Promise<SegmentFetcher.Fetched> answer = Promise.promise();
+    private int running = 1;
+    private boolean flightDone;
+    private Throwable flightCause;
+    private Throwable edgeCause;
+
+    /** True when the hedge should start: the flight is still running. */
+    synchronized boolean start() {
+      if (flightDone) {
+        return false;
+      }
+      running++;
+      return true;
+    }
+
+    synchronized void flightDone() {
+      flightDone = true;
+    }
+
+    void failed(Throwable ofFlight, Throwable ofEdges) {
+      Throwable cause;
+      synchronized (this) {
+        if (ofFlight != null) {
+          flightDone = true;
+          flightCause = ofFlight;
+        } else {
+          edgeCause = ofEdges;
+        }
+        if (--running > 0) {
+          return;
+        }
+        cause = flightCause != null ? flightCause : edgeCause;
+      }
+      answer.tryFail(cause);
+    }
   }
 
   /**

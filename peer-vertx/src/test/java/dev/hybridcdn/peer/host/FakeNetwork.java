@@ -42,6 +42,8 @@ final class FakeNetwork implements AutoCloseable {
   final AtomicInteger trackerLookups = new AtomicInteger();
   final AtomicInteger badHolderRequests = new AtomicInteger();
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
+  /** Answers the slow holder has finished sending. */
+  final AtomicInteger slowHolderAnswers = new AtomicInteger();
   /** Segments the edge answers 500 for. */
   final java.util.Set<String> broken = ConcurrentHashMap.newKeySet();
   /** Segments the edge answers 200 with bytes that do not match the manifest's SHA-256. */
@@ -55,6 +57,7 @@ final class FakeNetwork implements AutoCloseable {
   int trackerPort;
   int badHolderPort;
   int hangingHolderPort;
+  int slowHolderPort;
 
   FakeNetwork(Vertx vertx) throws Exception {
     this.vertx = vertx;
@@ -74,6 +77,7 @@ final class FakeNetwork implements AutoCloseable {
     trackerPort = listen(trackerRouter(trackerLookups));
     badHolderPort = listen(badHolderRouter());
     hangingHolderPort = listen(hangingRouter());
+    slowHolderPort = listen(slowHolderRouter());
   }
 
   static String segmentId(int i) {
@@ -109,6 +113,13 @@ final class FakeNetwork implements AutoCloseable {
   JsonObject hangingHolder() {
     return holder("hanging-holder", "http://127.0.0.1:" + hangingHolderPort);
   }
+
+  /** A holder with the right bytes that answers only after {@link #SLOW_HOLDER_MS} (a thin uplink). */
+  JsonObject slowHolder() {
+    return holder("slow-holder", "http://127.0.0.1:" + slowHolderPort);
+  }
+
+  static final long SLOW_HOLDER_MS = 2500;
 
   int edgeRequests(String segmentId) {
     AtomicInteger n = edgeRequests.get(segmentId);
@@ -252,6 +263,16 @@ final class FakeNetwork implements AutoCloseable {
       byte[] junk = new byte[SEGMENT_BYTES];
       ctx.response().putHeader("Content-Type", "video/mp2t").end(Buffer.buffer(junk));
     });
+    r.get("/ping").handler(ctx -> ctx.response().end("{}"));
+    return r;
+  }
+
+  private Router slowHolderRouter() {
+    Router r = Router.router(vertx);
+    r.get("/segments/*").handler(ctx -> vertx.setTimer(SLOW_HOLDER_MS, t -> {
+      Buffer b = segments.get(ctx.request().path().substring("/segments/".length()));
+      ctx.response().putHeader("Content-Type", "video/mp2t").end(b).onSuccess(v -> slowHolderAnswers.incrementAndGet());
+    }));
     r.get("/ping").handler(ctx -> ctx.response().end("{}"));
     return r;
   }

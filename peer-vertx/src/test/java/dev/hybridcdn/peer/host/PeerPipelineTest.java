@@ -55,7 +55,7 @@ class PeerPipelineTest {
         Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
         Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
         Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "1000"), Map.entry("P2P_BUDGET_MS", "2500"),
-        Map.entry("EDGE_TIMEOUT_MS", "3000"));
+        Map.entry("EDGE_TIMEOUT_MS", "3000"), Map.entry("PLAYER_HEDGE_MS", "0"));
     host = PeerHost.start(vertx, PeerHostConfig.from(new Env(env)));
     p1 = host.peers().get(0);
     p2 = host.peers().get(1);
@@ -361,6 +361,61 @@ class PeerPipelineTest {
       assertThat(ms).isLessThan(3000L);
     } finally {
       host.stopPeer("two-edges", true);
+    }
+  }
+
+  @Test
+  void aSlowHolderIsHedgedByTheEdgeAndItsCopyStillLandsInTheCache() throws Exception {
+    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "hedger", "CACHE_BYTES", "10000000",
+        "PLAYER_HEDGE_MS", "300", "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000"));
+    try {
+      String seg = FakeNetwork.segmentId(3);
+      assertThat(get(p1, "/segments/" + seg).statusCode()).isEqualTo(200); // the edge holds it now
+      net.holders(seg, net.slowHolder());
+      int edgeBefore = net.edgeRequests(seg);
+      int slowBefore = net.slowHolderAnswers.get();
+
+      long start = System.nanoTime();
+      HttpResponse<Buffer> r = get(peer, "/segments/" + seg);
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.getHeader("X-CDN-Source")).isEqualTo("edge");
+      assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(3));
+      // hedge 300 ms + a loopback edge hit; the holder takes 2500 ms (headroom for a busy 2-core box)
+      assertThat(ms).isBetween(300L, 1800L);
+      assertThat(net.edgeRequests(seg) - edgeBefore).isEqualTo(1);
+      var node = host.peer("hedger");
+      assertThat(node.meters().hedges()).isEqualTo(1.0);
+      assertThat(node.meters().hedgeWins()).isEqualTo(1.0);
+
+      // The peer fetch went on: the holder's copy is what gets cached (the hedge caches nothing).
+      await("the slow holder's copy cached").atMost(Duration.ofSeconds(10))
+          .until(() -> node.cache().contains(seg));
+      assertThat(net.slowHolderAnswers.get() - slowBefore).isEqualTo(1);
+      assertThat(net.edgeRequests(seg) - edgeBefore).isEqualTo(1);
+      HttpResponse<Buffer> again = get(peer, "/segments/" + seg);
+      assertThat(again.getHeader("X-CDN-Source")).isEqualTo("local");
+      assertThat(node.meters().hedges()).isEqualTo(1.0);
+    } finally {
+      host.stopPeer("hedger", true);
+    }
+  }
+
+  @Test
+  void aHolderFasterThanTheHedgeIsNeverHedged() throws Exception {
+    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "unhedged", "CACHE_BYTES", "10000000",
+        "PLAYER_HEDGE_MS", "1500"));
+    try {
+      String seg = FakeNetwork.segmentId(4);
+      assertThat(get(p1, "/segments/" + seg).statusCode()).isEqualTo(200);
+      net.holders(seg, holderOf(p1));
+      int edgeBefore = net.edgeRequests(seg);
+      HttpResponse<Buffer> r = get(peer, "/segments/" + seg);
+      assertThat(r.getHeader("X-CDN-Source")).isEqualTo("peer");
+      assertThat(host.peer("unhedged").meters().hedges()).isZero();
+      assertThat(net.edgeRequests(seg)).isEqualTo(edgeBefore);
+    } finally {
+      host.stopPeer("unhedged", true);
     }
   }
 

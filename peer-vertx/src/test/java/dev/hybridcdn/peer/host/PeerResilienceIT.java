@@ -72,6 +72,7 @@ class PeerResilienceIT {
         "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead(), "TOPICS_TIMEOUT_MS", "0", "READ_AHEAD", "0",
         "PEER_TIMEOUT_MS", "1000", "P2P_BUDGET_MS", "2500"));
     env.put("EDGE_TIMEOUT_MS", "3000");
+    env.put("PLAYER_HEDGE_MS", "0"); // these tests time the fetch pipeline itself, unhedged
     for (int i = 0; i < overrides.length; i += 2) {
       env.put(overrides[i], overrides[i + 1]);
     }
