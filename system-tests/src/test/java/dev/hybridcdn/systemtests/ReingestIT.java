@@ -125,18 +125,7 @@ class ReingestIT {
     List<AutoCloseable> all = new ArrayList<>(List.of(peers, tracker));
     all.addAll(edges);
     all.addAll(List.of(origin, ingester));
-    for (AutoCloseable c : all) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        System.err.println("closing " + c + ": " + e);
-      }
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
-    }
+    Shutdown.closeAll(vertx, all.toArray(AutoCloseable[]::new));
   }
 
   @Test

@@ -52,7 +52,9 @@ class MultiSourceIT {
         Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
         Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
         Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "1000"), Map.entry("P2P_BUDGET_MS", "8000"),
-        Map.entry("EDGE_TIMEOUT_MS", "3000"), Map.entry("PROBE_MS", "600000"));
+        Map.entry("EDGE_TIMEOUT_MS", "3000"), Map.entry("PROBE_MS", "600000"),
+        // The edge joins only through the download's own deadline here, not the player hedge.
+        Map.entry("PLAYER_HEDGE_MS", "0"));
     host = PeerHost.start(vertx, PeerHostConfig.from(new Env(env)));
   }
 
