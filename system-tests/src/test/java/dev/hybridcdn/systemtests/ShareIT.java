@@ -150,8 +150,10 @@ class ShareIT {
     assertThat(results.get(0).sources().keySet()).isSubsetOf("origin", "edge");
     assertThat(results.get(1).sources()).containsEntry("peer", 3);
     assertThat(results.get(2).sources()).containsEntry("peer", 3);
-    // the third peer had two holders for every piece: chunks from both at once
-    assertThat(peers.peers().get(2).status().getJsonObject("downloads").getLong("multiSource")).isEqualTo(3);
+    // The third peer had two holders for every piece: its first piece comes in chunks from both at
+    // once. Later pieces may come in one request: on unthrottled loopback, once the holders' rates are
+    // measured, the fastest holder delivers a piece within the 50 ms under which chunking is skipped.
+    assertThat(peers.peers().get(2).status().getJsonObject("downloads").getLong("multiSource")).isBetween(1L, 3L);
 
     // cdn retire: the manifest is gone at once; the sweep's SongRetired empties the peers' caches
     // and the tracker forgets the holders.
