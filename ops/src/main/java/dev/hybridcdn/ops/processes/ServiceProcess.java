@@ -1,9 +1,8 @@
 package dev.hybridcdn.ops.processes;
 
+import dev.hybridcdn.kafka.BrokerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -129,7 +128,7 @@ public record ServiceProcess(String name, String kind, long pid, int port, Strin
       return "DEAD";
     }
     if (!http()) {
-      return answers(port) ? "UP" : "DOWN (no answer)";
+      return BrokerProcess.answers(port) ? "UP" : "DOWN (no answer)";
     }
     try {
       HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url + "/health"))
@@ -140,16 +139,6 @@ public record ServiceProcess(String name, String kind, long pid, int port, Strin
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "DOWN (interrupted)";
-    }
-  }
-
-  /** True when something accepts a TCP connection on 127.0.0.1:{@code port} within 500 ms. */
-  static boolean answers(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-      return true;
-    } catch (IOException e) {
-      return false;
     }
   }
 
