@@ -6,8 +6,10 @@ import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.config.PgSettings;
+import dev.hybridcdn.edge.shield.ShieldClient;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything an edge reads from its environment, once, at start ({@link #from(Env)}). A bad value
@@ -65,6 +67,13 @@ import java.time.Duration;
  * @param sourceAddress {@code EDGE_SOURCE_ADDRESS}, default empty (the OS picks): local address of
  *     the connections to the origin; a local stack's emulated network (service-kit
  *     {@code ShapedNetwork}) tells nodes apart by it
+ * @param shields {@code EDGE_SHIELDS}, default none: the origin shield (tiered cache), comma-separated
+ *     {@code <edge id>=<base URL>} entries; a segment this edge misses is asked of one of them
+ *     (rendezvous hashing on the segment id, so every edge picks the same one) before the origin,
+ *     unless that one is this edge ({@link dev.hybridcdn.edge.shield.ShieldClient})
+ * @param shieldTimeout {@code EDGE_SHIELD_TIMEOUT_MS}, default {@code EDGE_ORIGIN_TIMEOUT_MS} + 1000 ms:
+ *     bound on one request to a shield (which may itself wait up to its origin timeout); past it, or
+ *     on any failure, the edge asks the origin itself
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
  * @param trust {@code CLUSTER_SECRET}, {@code EVENT_AUTH}, {@code ADMISSION_TTL_MS} (service-kit
  *     {@code TrustSettings}): with a secret the edge admits itself and signs its EdgeServed events
@@ -96,6 +105,8 @@ public record EdgeConfig(
     int eventLoops,
     int eventBufferEvents,
     String sourceAddress,
+    List<ShieldClient.Shield> shields,
+    Duration shieldTimeout,
     CommonConfig common,
     TrustSettings trust) {
 
@@ -157,6 +168,8 @@ public record EdgeConfig(
         redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl,
         documentEntries, documentBytes, staleIfError, originProbe, idleTimeout, writeTimeout, flightWait, loops, buffer,
         env.string("EDGE_SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
+        ShieldClient.parse("EDGE_SHIELDS", env.string("EDGE_SHIELDS", "")),
+        env.millis("EDGE_SHIELD_TIMEOUT_MS", originTimeout.plusSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)),
         CommonConfig.from(env), TrustSettings.from(env));
   }
 

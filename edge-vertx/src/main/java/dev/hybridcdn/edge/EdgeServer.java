@@ -8,6 +8,7 @@ import dev.hybridcdn.edge.catalog.CatalogListener;
 import dev.hybridcdn.edge.http.EdgeApi;
 import dev.hybridcdn.edge.origin.OriginClient;
 import dev.hybridcdn.edge.origin.OriginDocuments;
+import dev.hybridcdn.edge.shield.ShieldClient;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.events.EventPublisher;
@@ -50,6 +51,7 @@ public final class EdgeServer implements AutoCloseable {
   private final RedisHotTier hot;
   private final PgCacheTier db;
   private final OriginClient origin;
+  private final ShieldClient shields;
   private final SegmentService segments;
   private final Admin kafkaAdmin;
   private final EdgeApi api;
@@ -75,7 +77,10 @@ public final class EdgeServer implements AutoCloseable {
     this.documents = new OriginDocuments(origin, config.manifestTtl(), config.staleIfError(),
         config.documentCacheEntries(), config.documentCacheBytes(), metrics.registry());
     NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());
-    this.segments = new SegmentService(vertx, near, hot, db, origin, documents, config.flightWait(), metrics.registry());
+    this.shields = new ShieldClient(vertx, config.edgeId(), config.shields(), config.shieldTimeout(),
+        config.originProbe(), config.sourceAddress(), metrics.registry());
+    this.segments = new SegmentService(vertx, near, hot, db, origin, documents, shields, config.flightWait(),
+        metrics.registry());
     this.kafkaAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
         config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
@@ -136,8 +141,9 @@ public final class EdgeServer implements AutoCloseable {
     topicCreator.start();
     catalog = CatalogListener.start(config.common().kafkaBootstrapServers(), config.common().topics(),
         "edge-" + config.edgeId(), documents, segments, metrics.registry());
-    LOG.info("edge {} ({}) listening on {} with {} event loops; origin {}, redis {}, postgres {}, kafka {}",
-        config.edgeId(), config.region(), deployed.port(), config.eventLoops(), config.originUrl(), config.redisUrl(),
+    LOG.info("edge {} ({}) listening on {} with {} event loops; origin {}, shields {}, redis {}, postgres {}, kafka {}",
+        config.edgeId(), config.region(), deployed.port(), config.eventLoops(), config.originUrl(),
+        config.shields().isEmpty() ? "none" : config.shields(), config.redisUrl(),
         config.pg(), config.common().kafkaBootstrapServers());
   }
 
@@ -199,6 +205,11 @@ public final class EdgeServer implements AutoCloseable {
     return segments.originFetches();
   }
 
+  /** The origin shield client: shields configured, segments they answered, fallbacks to the origin. */
+  public ShieldClient shields() {
+    return shields;
+  }
+
   /** The {@code cdn.catalog} listener (content versions), null before the edge listens. */
   public CatalogListener catalog() {
     return catalog;
@@ -228,6 +239,7 @@ public final class EdgeServer implements AutoCloseable {
     await(hot.close(), "close redis");
     await(db.close(), "close postgres");
     await(origin.close(), "close origin client");
+    await(shields.close(), "close shield client");
     if (ownsVertx) {
       await(vertx.close(), "close vertx");
     }

@@ -3,6 +3,7 @@ package dev.hybridcdn.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hybridcdn.edge.shield.ShieldClient;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.config.PgSettings;
@@ -29,6 +30,39 @@ class EdgeConfigTest {
     assertThat(c.originProbe()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(c.writeTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.shields()).isEmpty();
+    assertThat(c.shieldTimeout()).isEqualTo(Duration.ofSeconds(6));
+  }
+
+  @Test
+  void readsTheShields() {
+    EdgeConfig c = EdgeConfig.from(new Env(Map.of("EDGE_SHIELDS", "edge-2=http://edge-2:8083/, edge-3=https://e3",
+        "EDGE_ORIGIN_TIMEOUT_MS", "2000")));
+    assertThat(c.shields()).containsExactly(new ShieldClient.Shield("edge-2", "http://edge-2:8083"),
+        new ShieldClient.Shield("edge-3", "https://e3"));
+    assertThat(c.shieldTimeout()).isEqualTo(Duration.ofSeconds(3));
+    for (String bad : new String[] {"http://edge-2:8083", "edge-2=ftp://x", "../x=http://x", "a=http://x,a=http://y"}) {
+      assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("EDGE_SHIELDS", bad)))).as(bad)
+          .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.variable()).isEqualTo("EDGE_SHIELDS"));
+    }
+  }
+
+  @Test
+  void everyEdgePicksTheSameShieldForASegmentAndTheShieldsShareTheSegments() {
+    var shields = ShieldClient.parse("EDGE_SHIELDS", "s1=http://a,s2=http://b,s3=http://c");
+    int[] picked = new int[3];
+    for (int i = 0; i < 3000; i++) {
+      String segment = "song" + (i % 50) + "/128k/seg" + i + ".ts";
+      // Rendezvous weights depend on the shield and the segment only, so any edge computes the same winner.
+      int best = 0;
+      for (int s = 1; s < 3; s++) {
+        if (ShieldClient.weight(shields.get(s).id(), segment) > ShieldClient.weight(shields.get(best).id(), segment)) {
+          best = s;
+        }
+      }
+      picked[best]++;
+    }
+    assertThat(java.util.Arrays.stream(picked).boxed().toList()).allMatch(n -> n > 800);
   }
 
   @Test

@@ -7,8 +7,6 @@ import dev.hybridcdn.edge.cache.PgCacheTier;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeRequester;
 import dev.hybridcdn.schemas.events.EdgeServed;
-import dev.hybridcdn.schemas.topics.CdnTopic;
-import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.PostgresExtension;
@@ -38,10 +36,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -399,24 +393,8 @@ class EdgeServerIT {
   }
 
   private static List<EdgeServed> readEdgeEvents(String segmentId, int atLeast) {
-    TopicRegistry topics = new TopicRegistry(fixture.topicPrefix);
-    Map<String, Object> cfg = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "edge-it-" + System.nanoTime(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<EdgeServed> out = new ArrayList<>();
-    try (KafkaConsumer<String, SpecificRecord> consumer = new KafkaConsumer<>(cfg, new StringDeserializer(),
-        topics.valueSerde().deserializer())) {
-      consumer.subscribe(List.of(topics.name(CdnTopic.EDGE_EVENTS)));
-      await(atLeast + " EdgeServed events for " + segmentId).atMost(Duration.ofSeconds(60)).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-          if (r.value() instanceof EdgeServed es && es.getSegmentId().equals(segmentId)) {
-            out.add(es);
-          }
-        });
-        return out.size() >= atLeast;
-      });
-    }
-    return out;
+    return EdgeEvents.read(KAFKA.bootstrapServers(), fixture.topicPrefix,
+        es -> es.getSegmentId().toString().equals(segmentId), atLeast);
   }
 
   static String sha256(byte[] bytes) throws Exception {

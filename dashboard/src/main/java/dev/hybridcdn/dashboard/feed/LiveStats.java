@@ -109,7 +109,8 @@ public final class LiveStats {
       v[0]++;
       v[1] += e.getCacheResult() == EdgeResult.MISS ? 0 : 1;
       v[2] += e.getBytes();
-      v[3] += e.getCacheResult() == EdgeResult.MISS ? e.getBytes() : 0;
+      // Origin bytes: a miss its shield edge answered (shieldId) is counted at the shield.
+      v[3] += e.getCacheResult() == EdgeResult.MISS && e.getShieldId() == null ? e.getBytes() : 0;
     } else if (event instanceof PeerHeartbeat h) {
       uploadedBytes.put(h.getPeerId(), h.getUploadedBytes());
     } else if (event instanceof PeerJoined j) {

@@ -5,6 +5,7 @@ import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.SegmentNames;
 import dev.hybridcdn.edge.origin.OriginClient;
 import dev.hybridcdn.edge.origin.OriginDocuments;
+import dev.hybridcdn.edge.shield.ShieldClient;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.servicekit.http.ApiError;
@@ -21,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,18 @@ import org.slf4j.LoggerFactory;
  * tier is copied into the tiers above it; the lookup is forgotten only once a tier holds the bytes,
  * so no request falls between the flight and the caches.
  *
+ * <p>Origin shield: with {@code EDGE_SHIELDS} set, a segment no tier holds is asked of its shield edge
+ * ({@link ShieldClient}) before the origin, and checked against the manifest like origin bytes; the
+ * answer's result is the shield's tier (MISS: the shield fetched it from the origin) with the shield's
+ * id ({@link Served#shieldId()}). A shield that fails, or bytes it sends that do not match, send the
+ * request to the origin. A request that came from another edge ({@code shieldRequest}) never goes to
+ * a shield, so shields cannot loop.
+ *
+ * <p>A request that joined a lookup another request started is answered {@code HIT_MEMORY}: its
+ * bytes are the ones this edge fetched once for the first, as a cache lock's waiters read the entry
+ * the first request wrote. So each MISS (without a shield id) is exactly one origin fetch, and the
+ * EdgeServed events add up to the origin's egress.
+ *
  * <p>A tier that fails or times out is skipped (and skipped without trying for a second after a
  * failure, see {@link DependencyState}), so Redis or PostgreSQL being down costs a tier, not the
  * request.
@@ -48,9 +62,15 @@ public final class SegmentService {
   /**
    * A segment and the tier it came from.
    *
-   * @param result HIT_MEMORY (Redis), HIT_DB (PostgreSQL) or MISS (origin)
+   * @param result HIT_MEMORY (near cache or Redis, or a request that joined a fetch under way),
+   *     HIT_DB (PostgreSQL) or MISS (origin); with a shield id, the shield's tier
+   * @param shieldId the shield edge that answered this edge's miss, else null
    */
-  public record Served(CachedSegment segment, EdgeResult result) {}
+  public record Served(CachedSegment segment, EdgeResult result, String shieldId) {
+    Served(CachedSegment segment, EdgeResult result) {
+      this(segment, result, null);
+    }
+  }
 
   private final Vertx vertx;
   private final NearCache near;
@@ -58,19 +78,21 @@ public final class SegmentService {
   private final PgCacheTier db;
   private final OriginClient origin;
   private final OriginDocuments documents;
+  private final ShieldClient shields;
   private final long flightWaitMs;
   private final SingleFlight<String, Served> flights = new SingleFlight<>();
   private final Counter originFetches;
   private final Counter integrityFailures;
 
   public SegmentService(Vertx vertx, NearCache near, RedisHotTier hot, PgCacheTier db, OriginClient origin,
-      OriginDocuments documents, Duration flightWait, MeterRegistry metrics) {
+      OriginDocuments documents, ShieldClient shields, Duration flightWait, MeterRegistry metrics) {
     this.vertx = vertx;
     this.near = near;
     this.hot = hot;
     this.db = db;
     this.origin = origin;
     this.documents = documents;
+    this.shields = shields;
     this.flightWaitMs = flightWait.toMillis();
     this.originFetches = Counter.builder("cdn.edge.origin.fetches")
         .description("segment fetches from the origin").register(metrics);
@@ -82,19 +104,27 @@ public final class SegmentService {
   /**
    * The segment, completing on the caller's context.
    *
+   * @param shieldRequest true when another edge asks this one as its shield
+   *     ({@code X-CDN-Shield-Request}): answered from this edge's tiers or the origin, never a shield
    * @return fails with {@link ApiError}: 404 {@code unknown_segment}, 502 {@code integrity_failure} or
    *     {@code origin_error}, 503 {@code origin_unavailable}, 504 {@code origin_timeout} or
    *     {@code fetch_timeout}
    */
-  public Future<Served> serve(Ids.SegmentId id) {
+  public Future<Served> serve(Ids.SegmentId id, boolean shieldRequest) {
     String segmentId = id.toString();
     CachedSegment local = near.get(segmentId);
     if (local != null) {
       return Future.succeededFuture(new Served(local, EdgeResult.HIT_MEMORY));
     }
-    SingleFlight.Joined<Served> joined = flights.join(segmentId, promise -> lookup(id, promise));
+    // Shield requests fly apart from the edge's own: two edges listing each other cannot wait on each other.
+    String key = shieldRequest ? "shield|" + segmentId : segmentId;
+    SingleFlight.Joined<Served> joined = flights.join(key, promise -> lookup(id, shieldRequest, promise));
     Future<Served> mine = SingleFlight.onCallersContext(joined.result());
-    if (joined.leader() || mine.isComplete()) {
+    if (joined.leader()) {
+      return mine;
+    }
+    mine = mine.map(SegmentService::joined);
+    if (mine.isComplete()) {
       return mine;
     }
     return mine.timeout(flightWaitMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
@@ -107,7 +137,13 @@ public final class SegmentService {
     return (long) originFetches.count();
   }
 
-  private Future<Void> lookup(Ids.SegmentId id, Promise<Served> promise) {
+  /** What a request that joined a lookup under way was served: the first request's fetch, not one of its own. */
+  private static Served joined(Served first) {
+    return first.result() == EdgeResult.MISS || first.shieldId() != null
+        ? new Served(first.segment(), EdgeResult.HIT_MEMORY) : first;
+  }
+
+  private Future<Void> lookup(Ids.SegmentId id, boolean shieldRequest, Promise<Served> promise) {
     String segmentId = id.toString();
     Future<CachedSegment> fromHot = hot.state().usable()
         ? hot.get(segmentId).otherwise(e -> null) : Future.succeededFuture(null);
@@ -128,10 +164,10 @@ public final class SegmentService {
         // The MISS is answered once Redis holds the bytes (one round trip, bounded), so the next
         // request is a HIT-MEMORY; the PostgreSQL copy is written after. Without Redis, the flight
         // lasts until PostgreSQL holds them, so no request in between goes to the origin again.
-        return fromOrigin(id).compose(o -> storeHot(o).compose(inRedis -> {
-          near.put(o);
-          promise.complete(new Served(o, EdgeResult.MISS));
-          Future<Void> inDb = storeDb(o);
+        return fetch(id, shieldRequest).compose(o -> storeHot(o.segment()).compose(inRedis -> {
+          near.put(o.segment());
+          promise.complete(o);
+          Future<Void> inDb = storeDb(o.segment());
           return inRedis ? Future.<Void>succeededFuture() : inDb;
         }));
       });
@@ -159,6 +195,33 @@ public final class SegmentService {
     }).mapEmpty();
   }
 
+  /** A segment no tier of this edge holds: from its shield edge if it has one that answers, else the origin. */
+  private Future<Served> fetch(Ids.SegmentId id, boolean shieldRequest) {
+    String segmentId = id.toString();
+    Optional<ShieldClient.Shield> shield = shieldRequest ? Optional.empty() : shields.shieldFor(segmentId);
+    if (shield.isEmpty()) {
+      return fromOrigin(id).map(o -> new Served(o, EdgeResult.MISS));
+    }
+    // A segment the current manifest does not name (null here) is checked by name at the origin.
+    Future<Served> fromShield = documents.manifest(id.songId())
+        .compose(manifest -> {
+          Manifest.Segment info = manifest.segment(segmentId);
+          if (info == null) {
+            return Future.succeededFuture(null);
+          }
+          return shields.get(shield.get(), segmentId).compose(answer ->
+              verify(segmentId, info, answer.body(), "shield " + answer.shield().id())
+                  .map(bytes -> new Served(bytes, answer.result(), answer.shield().id())));
+        })
+        .recover(e -> {
+          LOG.debug("shield {} did not serve {} ({}); asking the origin", shield.get().id(), segmentId, e.toString());
+          shields.fellBack();
+          return Future.succeededFuture(null);
+        });
+    return fromShield.compose(served -> served != null ? Future.succeededFuture(served)
+        : fromOrigin(id).map(o -> new Served(o, EdgeResult.MISS)));
+  }
+
   private Future<CachedSegment> fromOrigin(Ids.SegmentId id) {
     String segmentId = id.toString();
     return documents.manifest(id.songId())
@@ -172,7 +235,7 @@ public final class SegmentService {
             return SegmentNames.hashPrefix(segmentId).isPresent() ? fromOriginByName(segmentId)
                 : Future.failedFuture(unknown(segmentId));
           }
-          return originSegment(segmentId).compose(answer -> verify(segmentId, info, answer.body()));
+          return originSegment(segmentId).compose(answer -> verify(segmentId, info, answer.body(), "origin"));
         });
   }
 
@@ -224,12 +287,13 @@ public final class SegmentService {
     return Future.all(fromHot, fromDb).map(x -> (int) (fromHot.result() + fromDb.result()));
   }
 
-  private Future<CachedSegment> verify(String segmentId, Manifest.Segment info, Buffer body) {
+  /** @param source who sent the bytes ({@code origin} or {@code shield <id>}), for the log */
+  private Future<CachedSegment> verify(String segmentId, Manifest.Segment info, Buffer body, String source) {
     String actual = sha256(body);
     if (body.length() != info.bytes() || !actual.equals(info.sha256())) {
       integrityFailures.increment();
-      LOG.error("integrity failure: origin sent {} bytes with sha256 {} for {}; the manifest says {} bytes, {}",
-          body.length(), actual, segmentId, info.bytes(), info.sha256());
+      LOG.error("integrity failure: {} sent {} bytes with sha256 {} for {}; the manifest says {} bytes, {}",
+          source, body.length(), actual, segmentId, info.bytes(), info.sha256());
       // The manifest may be older than the segment (a song published again): read it afresh next time.
       documents.forget(CdnPaths.song(id(segmentId)));
       return Future.failedFuture(new ApiError(502, "integrity_failure",

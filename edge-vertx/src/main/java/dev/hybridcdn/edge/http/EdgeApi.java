@@ -52,10 +52,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /segments/{segmentId}}: bytes ({@code video/mp2t}) with {@code Content-Length},
  *       {@code ETag} (the SHA-256 in quotes), {@code Accept-Ranges}, single {@code Range},
  *       {@code If-None-Match}, {@code X-Cache: HIT-MEMORY|HIT-DB|MISS}, {@code X-Served-By}, and for a
- *       player on the edge's pathway {@code X-CDN-Source: edge|origin}, {@code X-CDN-Hops: 1|2},
- *       {@code X-CDN-Edge}; one EdgeServed event per answered segment request, saying whether a
- *       peer ({@code X-CDN-Peer-Request: <peer id>}, 400 {@code invalid_peer_id} when malformed) or
- *       a player asked;</li>
+ *       player on the edge's pathway {@code X-CDN-Source: edge|origin}, {@code X-CDN-Hops: 1|2}
+ *       (one more through a shield), {@code X-CDN-Edge}, and {@code X-CDN-Shield: <edge id>} when this
+ *       edge's shield answered its miss ({@code X-Cache} is then the shield's); one EdgeServed event
+ *       per answered segment request, saying whether a peer ({@code X-CDN-Peer-Request: <peer id>},
+ *       400 {@code invalid_peer_id} when malformed), another edge asking this one as its shield
+ *       ({@code X-CDN-Shield-Request: <edge id>}, 400 {@code invalid_edge_id}) or a player asked;</li>
  *   <li>{@code GET /ping} ({@code {"edgeId","region","ts"}}), {@code /health}, {@code /metrics}.</li>
  * </ul>
  * Every answer carries {@code X-Served-By: <edge id>} and CORS headers for browser players
@@ -198,7 +200,12 @@ public final class EdgeApi {
       throw ApiError.badRequest("invalid_peer_id", CdnHeaders.PEER_REQUEST + " must be a peer id ("
           + Ids.NODE_ID.pattern() + ")");
     }
-    segments.serve(id.get()).onComplete(ar -> {
+    String shieldFor = ctx.request().getHeader(CdnHeaders.SHIELD_REQUEST);
+    if (shieldFor != null && !Ids.isNodeId(shieldFor)) {
+      throw ApiError.badRequest("invalid_edge_id", CdnHeaders.SHIELD_REQUEST + " must be an edge id ("
+          + Ids.NODE_ID.pattern() + ")");
+    }
+    segments.serve(id.get(), shieldFor != null).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
@@ -208,7 +215,7 @@ public final class EdgeApi {
       requests.get(served.result()).increment();
       bytesServed.get(served.result()).increment(bytes);
       latency.get(served.result()).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-      publish(served, bytes, startNanos, requesterPeerId);
+      publish(served, bytes, startNanos, requesterPeerId, shieldFor);
     });
   }
 
@@ -223,9 +230,14 @@ public final class EdgeApi {
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
         .putHeader(CdnHeaders.CACHE, cacheHeader.get(served.result()));
     // A player on the edge's pathway reads where its bytes came from, as it does from a peer.
+    // Through a shield the bytes took one hop more: edge, shield, (origin).
     boolean miss = served.result() == EdgeResult.MISS;
-    response.putHeader(CdnHeaders.SOURCE, miss ? "origin" : "edge").putHeader(CdnHeaders.HOPS, miss ? "2" : "1")
+    int hops = (miss ? 2 : 1) + (served.shieldId() == null ? 0 : 1);
+    response.putHeader(CdnHeaders.SOURCE, miss ? "origin" : "edge").putHeader(CdnHeaders.HOPS, Integer.toString(hops))
         .putHeader(CdnHeaders.EDGE, config.edgeId());
+    if (served.shieldId() != null) {
+      response.putHeader(CdnHeaders.SHIELD, served.shieldId());
+    }
     String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
     if (ifNoneMatch != null && (ifNoneMatch.contains(etag) || ifNoneMatch.strip().equals("*"))) {
       response.setStatusCode(304).end();
@@ -271,7 +283,11 @@ public final class EdgeApi {
     this.signer = identity;
   }
 
-  private void publish(SegmentService.Served served, long bytes, long startNanos, String requesterPeerId) {
+  /**
+   * @param shieldFor the {@value CdnHeaders#SHIELD_REQUEST} value (requester EDGE), else null
+   */
+  private void publish(SegmentService.Served served, long bytes, long startNanos, String requesterPeerId,
+      String shieldFor) {
     try {
       long now = System.currentTimeMillis();
       events.publish(CdnTopic.EDGE_EVENTS, config.edgeId(), EdgeServed.newBuilder()
@@ -281,8 +297,10 @@ public final class EdgeApi {
           .setBytes(bytes)
           .setLatencyMicros((System.nanoTime() - startNanos) / 1000)
           .setTs(now)
-          .setRequester(requesterPeerId == null ? EdgeRequester.PLAYER : EdgeRequester.PEER)
-          .setRequesterPeerId(requesterPeerId)
+          .setRequester(shieldFor != null ? EdgeRequester.EDGE
+              : requesterPeerId == null ? EdgeRequester.PLAYER : EdgeRequester.PEER)
+          .setRequesterPeerId(shieldFor != null ? shieldFor : requesterPeerId)
+          .setShieldId(served.shieldId())
           .build(), signer);
     } catch (RuntimeException e) {
       // The response is out already; an event that cannot be made must not fail the request.

@@ -14,7 +14,15 @@ public final class CdnHeaders {
   public static final String ATTEMPTS = "X-CDN-Attempts";
   /** Peer to peer or edge: the requesting peer's id; at a peer it marks a request as an upload (cache only, upload slots), at an edge it tells a peer's fetch from a player's request (EdgeServed.requester). */
   public static final String PEER_REQUEST = "X-CDN-Peer-Request";
-  /** Edge: which tier answered: a segment {@code HIT-MEMORY|HIT-DB|MISS}; a document (catalogue, manifest, playlist) {@code MISS|HIT|STALE} (stale-if-error, RFC 5861). */
+  /**
+   * Edge to its shield edge (origin shield, tiered cache): the asking edge's id. The shield answers
+   * from its tiers or the origin, never from a shield of its own, and counts the answer as requester
+   * EDGE (EdgeServed v3).
+   */
+  public static final String SHIELD_REQUEST = "X-CDN-Shield-Request";
+  /** Edge to peer or player: the shield edge that answered this edge's miss (absent when none did). */
+  public static final String SHIELD = "X-CDN-Shield";
+  /** Edge: which tier answered: a segment {@code HIT-MEMORY|HIT-DB|MISS} (an answer of the shield edge carries the shield's: MISS means the origin was asked for it); a document (catalogue, manifest, playlist) {@code MISS|HIT|STALE} (stale-if-error, RFC 5861). */
   public static final String CACHE = "X-Cache";
   /** Edge: the edge id, on every answer. */
   public static final String SERVED_BY = "X-Served-By";
@@ -22,7 +30,7 @@ public final class CdnHeaders {
    * What browser players may read of a cross-origin answer ({@code Access-Control-Expose-Headers}).
    */
   public static final String EXPOSED_TO_PLAYERS =
-      SOURCE + ", " + PEER + ", " + EDGE + ", " + HOPS + ", " + ATTEMPTS + ", Content-Range, ETag";
+      SOURCE + ", " + PEER + ", " + EDGE + ", " + HOPS + ", " + ATTEMPTS + ", " + SHIELD + ", Content-Range, ETag";
 
   private CdnHeaders() {}
 }

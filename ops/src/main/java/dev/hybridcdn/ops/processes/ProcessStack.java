@@ -155,9 +155,16 @@ public final class ProcessStack implements AutoCloseable {
     String originUrl = url(originPort);
 
     List<String> edgeUrls = new ArrayList<>();
+    int[] edgePorts = {dp ? LocalStack.EDGE_PORT : EmbeddedStores.freePort(),
+        dp ? LocalStack.EDGE_PORT + 1 : EmbeddedStores.freePort()};
     for (int i = 0; i < 2; i++) {
-      int port = dp ? LocalStack.EDGE_PORT + i : EmbeddedStores.freePort();
+      int port = edgePorts[i];
       Map<String, String> e = new HashMap<>(env);
+      // Origin shield: edge-2 (us-east, the origin's region in the default model) is edge-1's parent,
+      // so the origin sends each segment once; edge-2 down, edge-1 asks the origin (edge-vertx README).
+      if (i == 0) {
+        e.put("EDGE_SHIELDS", "edge-2=" + url(edgePorts[1]));
+      }
       e.put("EDGE_ID", "edge-" + (i + 1));
       e.put("REGION", REGIONS.get(i % REGIONS.size()));
       e.put("HTTP_PORT", Integer.toString(port));

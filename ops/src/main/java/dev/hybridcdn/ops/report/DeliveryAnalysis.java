@@ -87,7 +87,9 @@ public final class DeliveryAnalysis {
    * Feeds one decoded event. Takes SegmentDelivered, EdgeServed, PeerJoined, PeerHeartbeat,
    * PeerLeft and PeerExpired; other types (cache and link events) are ignored. An EdgeServed asked
    * for by a player (requester PLAYER, v2) is also a delivery, tier {@code edge} or {@code origin};
-   * one asked for by a peer is already counted by that peer's SegmentDelivered.
+   * one asked for by a peer is already counted by that peer's SegmentDelivered; one asked for by
+   * another edge of its shield (requester EDGE, v3) counts only towards the origin's egress when the
+   * shield missed.
    *
    * @return true when the event counted
    */
@@ -98,16 +100,21 @@ public final class DeliveryAnalysis {
       return true;
     } else if (event instanceof EdgeServed e) {
       edgeKnown = true;
+      // The origin's egress: misses of the edge that asked the origin. A miss its shield edge answered
+      // (shieldId) is counted at the shield, by the shield's own event (requester EDGE).
+      if (e.getCacheResult() == EdgeResult.MISS && e.getShieldId() == null) {
+        edgeMissBytes += e.getBytes();
+      }
+      if (e.getRequester() == EdgeRequester.EDGE) {
+        return true; // bytes between edges: neither edge egress to peers and players nor a delivery
+      }
       edgeRequests++;
       edgeBytes += e.getBytes();
       edgeByEdge.merge(e.getEdgeId().toString(), 1L, Long::sum);
       switch (e.getCacheResult()) {
         case HIT_MEMORY -> edgeHitMemory++;
         case HIT_DB -> edgeHitDb++;
-        case MISS -> {
-          edgeMiss++;
-          edgeMissBytes += e.getBytes();
-        }
+        case MISS -> edgeMiss++;
       }
       if (e.getRequester() == EdgeRequester.PLAYER) {
         // A player on the edge's pathway (content steering failover): a delivery no peer reports.

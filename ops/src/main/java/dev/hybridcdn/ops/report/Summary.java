@@ -68,13 +68,15 @@ public record Summary(
   /**
    * Edge answers by cache result.
    *
-   * @param requests segment requests the edges answered
-   * @param hitMemory answered from Redis
-   * @param hitDb answered from the PostgreSQL cache tier
-   * @param miss fetched from the origin
+   * @param requests segment requests the edges answered for peers and players (not one edge's
+   *     requests to its shield edge)
+   * @param hitMemory answered from memory or Redis (at the edge, or at its shield)
+   * @param hitDb answered from the PostgreSQL cache tier (at the edge, or at its shield)
+   * @param miss fetched from the origin (by the edge, or by its shield for this request)
    * @param hitRatio (hitMemory + hitDb) / requests
-   * @param bytes bytes the edges sent (to peers: player requests and read-ahead)
-   * @param missBytes bytes of the misses: what the origin sent to the edges (its egress)
+   * @param bytes bytes the edges sent to peers and players (player requests and read-ahead)
+   * @param missBytes what the origin sent to the edges (its egress): bytes of MISS answers of the
+   *     edge that asked the origin (at a shield, its answers to other edges included)
    * @param byEdge requests per edge id
    */
   public record EdgeStats(long requests, long hitMemory, long hitDb, long miss, double hitRatio, long bytes,

@@ -42,7 +42,19 @@ public final class Delivery implements AutoCloseable, Churn {
     this.name = name;
     Map<String, String> base = stack.baseEnv();
     try {
-      for (int i = 0; i < 2; i++) {
+      // Origin shield: the edge in the origin's region (the model's, else the second, us-east) is the
+      // other edge's parent, so the origin sends each segment once (edge-vertx ShieldClient). It
+      // starts first, since the other is given its URL.
+      int shieldIndex = 1;
+      for (int i = 0; i < 2 && stack.network() != null; i++) {
+        if (options.regions().get(i % options.regions().size()).equals(stack.network().model().originRegion())) {
+          shieldIndex = i;
+        }
+      }
+      EdgeServer[] started = new EdgeServer[2];
+      String[] urls = new String[2];
+      String shield = null;
+      for (int i : new int[] {shieldIndex, 1 - shieldIndex}) {
         Map<String, String> env = new HashMap<>(base);
         env.put("EDGE_ID", name + "edge-" + (i + 1));
         env.put("REGION", options.regions().get(i % options.regions().size()));
@@ -57,11 +69,19 @@ public final class Delivery implements AutoCloseable, Churn {
         if (node != null) {
           env.put("EDGE_SOURCE_ADDRESS", node.address());
         }
+        if (shield != null) {
+          env.put("EDGE_SHIELDS", shield);
+        }
         EdgeServer edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
+        started[i] = edge;
         edges.add(edge);
-        edgeUrls.add(node == null ? "http://127.0.0.1:" + edge.port()
-            : "http://" + node.address() + ":" + stack.network().front(node, 0, edge.port()));
+        urls[i] = node == null ? "http://127.0.0.1:" + edge.port()
+            : "http://" + node.address() + ":" + stack.network().front(node, 0, edge.port());
+        shield = env.get("EDGE_ID") + "=" + urls[i];
       }
+      edges.clear();
+      edges.addAll(List.of(started));
+      edgeUrls.addAll(List.of(urls));
       if (edgesOnly) {
         host = null;
         nextPeer = null;

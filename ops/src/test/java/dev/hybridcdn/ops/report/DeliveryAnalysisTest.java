@@ -124,6 +124,33 @@ class DeliveryAnalysisTest {
     assertThat(s.edge().requests()).isEqualTo(4);
   }
 
+  @Test
+  void aShieldedMissCostsTheOriginOnceAndBytesBetweenEdgesAreNoEdgeEgress() {
+    DeliveryAnalysis a = new DeliveryAnalysis("history", false);
+    // edge-eu missed, asked its shield edge-us, which fetched from the origin: two events, one origin fetch.
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-us").setSegmentId("s/128k/seg00001.ts")
+        .setCacheResult(EdgeResult.MISS).setBytes(700).setLatencyMicros(40_000).setTs(T0)
+        .setRequester(EdgeRequester.EDGE).setRequesterPeerId("edge-eu").build());
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-eu").setSegmentId("s/128k/seg00001.ts")
+        .setCacheResult(EdgeResult.MISS).setBytes(700).setLatencyMicros(90_000).setTs(T0 + 1)
+        .setRequester(EdgeRequester.PLAYER).setShieldId("edge-us").build());
+    // The shield had the next one: no origin bytes.
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-us").setSegmentId("s/128k/seg00002.ts")
+        .setCacheResult(EdgeResult.HIT_MEMORY).setBytes(800).setLatencyMicros(300).setTs(T0 + 2)
+        .setRequester(EdgeRequester.EDGE).setRequesterPeerId("edge-eu").build());
+    a.accept(EdgeServed.newBuilder().setEdgeId("edge-eu").setSegmentId("s/128k/seg00002.ts")
+        .setCacheResult(EdgeResult.HIT_MEMORY).setBytes(800).setLatencyMicros(45_000).setTs(T0 + 3)
+        .setRequester(EdgeRequester.PEER).setRequesterPeerId("peer-1").setShieldId("edge-us").build());
+    Summary s = a.summary(1);
+    assertThat(s.edge().missBytes()).isEqualTo(700);
+    assertThat(s.edge().requests()).isEqualTo(2);
+    assertThat(s.edge().bytes()).isEqualTo(1500);
+    assertThat(s.edge().miss()).isEqualTo(1);
+    assertThat(s.edge().byEdge()).containsOnlyKeys("edge-eu");
+    // The player's answer came from the origin through the shield.
+    assertThat(s.requestsByTier()).containsEntry("origin", 1L);
+  }
+
   private static PeerHeartbeat heartbeat(String peer, long uploaded, long ts) {
     return PeerHeartbeat.newBuilder().setPeerId(peer).setTs(ts).setCachedSegments(1).setCachedBytes(1)
         .setActiveUploads(0).setUploadedBytes(uploaded).setDownloadedBytes(0).build();
