@@ -33,9 +33,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ScaleRun {
   private ScaleRun() {}
 
-  /** One row: figures while {@code peers} peers served. */
+  /**
+   * One row: figures while {@code peers} peers served.
+   *
+   * @param openFiles the most file descriptors this JVM held (sockets included; the open-file limit
+   *     bounds it), -1 where {@code /proc} is missing
+   * @param byLink connections open through the shaping fronts at that moment, by link
+   *     ({@code ShapedNetwork.openByLink}), each four sockets: where the sockets go
+   */
   record Row(int peers, double heapPerPeerMb, double rssPerPeerMb, double heapMb, double rssMb, double cpuPct,
-      long connections, long segments, long failures) {}
+      long connections, long segments, long failures, long openFiles, String byLink) {}
 
   /** The table and the failed player requests of all rows. */
   record Outcome(EvalTable table, long failures) {}
@@ -67,17 +74,19 @@ final class ScaleRun {
           s == null ? "-" : s[2], String.format(Locale.ROOT, "%.0f MB heap, %.0f MB RSS (whole JVM)", r.heapMb(), r.rssMb()),
           s == null ? "-" : s[3], String.format(Locale.ROOT, "%.0f%%", r.cpuPct()),
           s == null ? "-" : s[4], r.connections() < 0 ? "- (no model)" : Long.toString(r.connections()),
+          r.openFiles() + (r.byLink().isEmpty() ? "" : "; fronts " + r.byLink()),
           r.segments() + " segments, " + r.failures() + " failed"));
     }
     long failures = rows.stream().mapToLong(Row::failures).sum();
     return new Outcome(new EvalTable("6.1.3", "Scalability: peers hosted in one JVM, measured while serving",
         List.of("Peers", "Seed memory per peer", "Memory per peer", "Seed total", "Total", "Seed CPU", "CPU",
-            "Seed connections", "Connections", "Workload"), cells,
+            "Seed connections", "Connections", "Open files (JVM); at that moment through the fronts", "Workload"), cells,
         "Per peer = (live heap after a full GC while serving - before the tier) / peers; RSS per peer likewise, for"
             + " the first count of a run only (the JVM keeps and reuses memory; run one count per JVM for each); totals are"
             + " the whole JVM (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players included); CPU ="
             + " this JVM's share of all cores, swarm average; connections = node-to-node TCP connections open at the"
-            + " shaping fronts, most seen. One player per peer, 6 segments each. Peers keep cached segments off"
+            + " shaping fronts, most seen; open files = the most file descriptors the JVM held (limit here 20,000),"
+            + " with the connections then open through the fronts by link (4 sockets each). One player per peer, 6 segments each. Peers keep cached segments off"
             + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), failures);
   }
 
@@ -97,6 +106,8 @@ final class ScaleRun {
       AtomicBoolean running = new AtomicBoolean(true);
       double[] cpu = {0, 0};
       long[] connections = {0};
+      long[] sockets = {0};
+      String[] byLink = {""};
       double[] liveHeap = {0};
       Thread sampler = new Thread(() -> {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -113,6 +124,11 @@ final class ScaleRun {
             cpu[1]++;
           }
           connections[0] = stack.network() == null ? -1 : Math.max(connections[0], stack.network().openConnections());
+          long fds = openFiles();
+          if (fds > sockets[0]) {
+            sockets[0] = fds;
+            byLink[0] = stack.network() == null ? "" : stack.network().openByLink().toString().replace("=", " ");
+          }
           if (++i == 15) { // mid-swarm: every peer has joined and plays
             System.gc();
             liveHeap[0] = heapMb();
@@ -129,11 +145,20 @@ final class ScaleRun {
       long segments = result.requests().stream()
           .filter(r -> !r.failed() && r.kind() == dev.hybridcdn.ops.swarm.PlayerRequest.Kind.SEGMENT).count();
       Row row = new Row(n, (heap - heap0) / n, firstTier ? (rss - rss0) / n : Double.NaN, heap, rss, cpu[1] == 0 ? 0 : 100 * cpu[0] / cpu[1],
-          connections[0], segments, result.failures().size());
+          connections[0], segments, result.failures().size(), sockets[0], byLink[0]);
       progress.printf(Locale.ROOT, "• [scale %d] %s%n", n, row);
       return row;
     } finally {
       d.close();
+    }
+  }
+
+  /** File descriptors this JVM holds now (sockets included); -1 where /proc is missing. */
+  static long openFiles() {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 

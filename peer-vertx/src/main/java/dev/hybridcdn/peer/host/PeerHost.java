@@ -68,7 +68,7 @@ public final class PeerHost implements AutoCloseable {
         PeerLeft.newBuilder().setPeerId(t.peerId()).setTs(0).setReason("warm-up").build());
     EventPublisher publisher = new EventPublisher(t.common().kafkaBootstrapServers(), "peer-host-" + t.peerId(),
         t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
-    this.shared = new Shared(vertx, http, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()),
+    this.shared = new Shared(vertx, http, client, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()),
         PeerAdmissions.of(config.trust()));
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
     this.expiries = ExpiryListener.start(t.common().kafkaBootstrapServers(), t.common().topics(),

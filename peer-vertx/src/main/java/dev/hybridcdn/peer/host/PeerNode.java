@@ -87,7 +87,8 @@ public final class PeerNode implements HostedPeer {
     this.slots = new UploadSlots(config.uploadSlots(), config.optimisticSlots(),
         config.optimisticRotation().toMillis(), new Random(config.peerId().hashCode()));
     this.links = new LinkTable(config.edgeUrls());
-    this.tracker = new TrackerClient(shared.client(), config.trackerUrls(), config.trackerRetry().toMillis(),
+    // The tracker is the control plane: the host's client, so a thousand peers share its connections.
+    this.tracker = new TrackerClient(shared.control(), config.trackerUrls(), config.trackerRetry().toMillis(),
         shared.admissions().holderCheck());
     this.fetcher = new SegmentFetcher(config, shared.vertx(), shared.http(), tracker, links,
         new Penalties(config.penalty().toMillis(), config.holderBackoff().toMillis()), cache,

@@ -55,6 +55,8 @@ public final class ShapedNetwork implements AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong resets = new AtomicLong();
   private final AtomicLong open = new AtomicLong();
+  /** Connections open now through the fronts, by "client kind -> server kind" ("unshaped" for the rest). */
+  private final Map<String, AtomicLong> openByLink = new ConcurrentHashMap<>();
 
   private ShapedNetwork(NetworkModel model) {
     this.model = model;
@@ -198,13 +200,17 @@ public final class ShapedNetwork implements AutoCloseable {
       if (shaped) {
         open.incrementAndGet();
       }
+      AtomicLong byLink = openByLink.computeIfAbsent(shaped ? client.kind() + "->" + server.kind() : "unshaped",
+          k -> new AtomicLong());
+      byLink.incrementAndGet();
       // The client may send at once; its first byte arrives after the handshake (one round trip)
       // plus its own one-way trip.
       Pipe request = new Pipe(in, out, shaped ? uplinks.get(client.address()) : null,
           shaped ? downlinks.get(server.address()) : null, oneWay, now + 3 * oneWay, 0, random,
           shaped ? open::decrementAndGet : null);
       Pipe response = new Pipe(out, in, shaped ? uplinks.get(server.address()) : null,
-          shaped ? downlinks.get(client.address()) : null, oneWay, 0, shaped ? model.resetRate() : 0, random, null);
+          shaped ? downlinks.get(client.address()) : null, oneWay, 0, shaped ? model.resetRate() : 0, random,
+          byLink::decrementAndGet);
       request.start();
       response.start();
     });
@@ -221,6 +227,17 @@ public final class ShapedNetwork implements AutoCloseable {
    */
   public long openConnections() {
     return open.get();
+  }
+
+  /**
+   * Connections open now through the fronts by link, e.g. {@code PEER->EDGE}, and {@code unshaped}
+   * (a node talking to itself, unknown clients): where the sockets go. Each costs four sockets in
+   * this JVM (client, front in, front out, server) when both ends are in it.
+   */
+  public Map<String, Long> openByLink() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    openByLink.forEach((k, v) -> out.put(k, v.get()));
+    return out;
   }
 
   /** Stops the fronts and the shaper's event loops and uninstalls it. */
