@@ -15,13 +15,11 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -144,22 +142,11 @@ class LocalCaTest {
 
   @Test
   void tlsPassesThroughAnEmulatedNetworksShapingFront() {
-    String model = """
-        seed: 1
-        regions:
-          eu-west: {eu-west: 10}
-        access: {peer: 5, edge: 1, origin: 1}
-        jitterMs: 0
-        originRegion: eu-west
-        bandwidth:
-          peer: {uplink: {min: 8, max: 8}, downlink: {min: 100, max: 100}}
-          edge: {uplink: {min: 1000, max: 1000}, downlink: {min: 1000, max: 1000}}
-          origin: {uplink: {min: 1000, max: 1000}, downlink: {min: 1000, max: 1000}}
-        resetRate: 0
-        natShare: 0
-        """;
-    ShapedNetwork network = ShapedNetwork.install(NetworkModel.read(
-        new ByteArrayInputStream(model.getBytes(StandardCharsets.UTF_8)), "test"));
+    // one region, 20 ms one way between two peers (5 + 10 + 5), fast links: latency is what shows
+    NetworkModel.Links fast = new NetworkModel.Links(new NetworkModel.Range(100, 100), new NetworkModel.Range(100, 100));
+    ShapedNetwork network = ShapedNetwork.install(new NetworkModel(1, Map.of("eu-west", Map.of("eu-west", 10.0)),
+        Map.of(NodeKind.PEER, 5.0, NodeKind.EDGE, 1.0, NodeKind.ORIGIN, 1.0), 0, "eu-west",
+        Map.of(NodeKind.PEER, fast, NodeKind.EDGE, fast, NodeKind.ORIGIN, fast), 0, 0));
     try {
       NetNode serverNode = network.register(NodeKind.PEER, "peer-1", "eu-west");
       NetNode clientNode = network.register(NodeKind.PEER, "peer-2", "eu-west");
