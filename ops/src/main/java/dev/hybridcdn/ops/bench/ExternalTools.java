@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Programs a benchmark runs besides this JVM, found on the PATH (and {@code /usr/sbin}, where Debian puts nginx). */
 public final class ExternalTools {
@@ -36,5 +37,18 @@ public final class ExternalTools {
       }
     }
     return out;
+  }
+
+  /** Stops a program: SIGTERM, up to 10 s to exit, then SIGKILL. */
+  public static void stop(Process process) {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -94,14 +94,7 @@ public final class StaticNginx implements AutoCloseable {
   /** Stops nginx (SIGTERM: the master stops its workers), waiting up to 10 s. */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ExternalTools.stop(process);
   }
 
   static boolean answers(int port) {
