@@ -256,7 +256,12 @@ public final class Compare {
     StaticNginx nginx = StaticNginx.start(options.workDir().resolve("nginx"),
         Map.of(path.substring(1), edgeHit.body()), "1");
     String nginxUrl = nginx.url() + path;
-    get(nginxUrl, null, hot.sha256());
+    try {
+      get(nginxUrl, null, hot.sha256());
+    } catch (Exception | Error e) {
+      nginx.close(); // not yet in Sides, which stops the others
+      throw e;
+    }
     setup.put("serve", String.format(java.util.Locale.ROOT,
         "segment %s (%d bytes); wrk -t1 -c%d -d%ds --latency; nginx: 1 worker, sendfile", hot.segmentId(),
         hot.bytes(), options.connections(), options.seconds()));
