@@ -85,7 +85,8 @@ public final class OriginServer implements AutoCloseable {
       await(subscriber.connect(), bound, "origin could not start: LISTEN on PostgreSQL at " + store.where());
       OriginRoutes routes = new OriginRoutes(vertx, store, cache, metrics);
       HttpVerticles.Deployed server = HttpVerticles.deploy(vertx,
-          new HttpServerOptions().setPort(config.httpPort()).setCompressionSupported(false), config.httpInstances(),
+          new HttpServerOptions().setPort(config.httpPort()).setCompressionSupported(false), config.common().tls(),
+          config.httpInstances(),
           routes::router, bound, "origin");
       LOG.info("origin listening on port {} with {} event loops (PostgreSQL {})", server.port(),
           config.httpInstances(), store.where());
@@ -105,9 +106,9 @@ public final class OriginServer implements AutoCloseable {
     return server.port();
   }
 
-  /** {@code http://127.0.0.1:<port>}. */
+  /** {@code http://127.0.0.1:<port>} ({@code https} when it serves TLS). */
   public String baseUrl() {
-    return "http://127.0.0.1:" + port();
+    return server.url("127.0.0.1");
   }
 
   public Metrics metrics() {

@@ -6,6 +6,7 @@ import dev.hybridcdn.edge.cache.DependencyState;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -70,17 +71,18 @@ public final class ShieldClient {
    * @param timeout bound on one request to a shield: connect, headers and body
    * @param retryAfter how long a failed shield is skipped
    * @param sourceAddress local address of the connections, empty: the OS picks
+   * @param tls the CA an {@code https://} shield's certificate is checked against (besides the JVM's)
    */
   public ShieldClient(Vertx vertx, String edgeId, List<Shield> shields, Duration timeout, Duration retryAfter,
-      String sourceAddress, MeterRegistry metrics) {
+      String sourceAddress, TlsSettings tls, MeterRegistry metrics) {
     this.edgeId = edgeId;
     this.shields = List.copyOf(shields);
     for (Shield s : shields) {
       states.put(s.id(), new DependencyState("shield " + s.id(), retryAfter.toMillis()));
     }
     this.timeoutMs = timeout.toMillis();
-    WebClientOptions options = new WebClientOptions().setConnectTimeout((int) timeoutMs).setTcpNoDelay(true)
-        .setKeepAlive(true).setUserAgent("hybrid-cdn-edge");
+    WebClientOptions options = tls.client(new WebClientOptions().setConnectTimeout((int) timeoutMs).setTcpNoDelay(true)
+        .setKeepAlive(true).setUserAgent("hybrid-cdn-edge"));
     if (!sourceAddress.isEmpty()) {
       options.setLocalAddress(sourceAddress);
     }

@@ -50,7 +50,7 @@ public final class FileDownload {
    */
   public record Result(long bytes, int pieces, long ms, String sha256, java.util.Map<String, Integer> sources) {}
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = dev.hybridcdn.ops.StackEnv.httpClient(Duration.ofSeconds(5));
 
   /** The manifest of {@code id} from the first of {@code documentUrls} that answers. */
   public Manifest manifest(List<String> documentUrls, String id) throws IOException, InterruptedException {

@@ -69,13 +69,14 @@ public final class Delivery implements AutoCloseable, Churn {
         if (node != null) {
           env.put("EDGE_SOURCE_ADDRESS", node.address());
         }
+        env.putAll(stack.tlsEnv(name + "edge-" + (i + 1)));
         if (shield != null) {
           env.put("EDGE_SHIELDS", shield);
         }
         EdgeServer edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
         started[i] = edge;
         edges.add(edge);
-        urls[i] = node == null ? "http://127.0.0.1:" + edge.port()
+        urls[i] = node == null ? edge.baseUrl()
             : "http://" + node.address() + ":" + stack.network().front(node, 0, edge.port());
         shield = env.get("EDGE_ID") + "=" + urls[i];
       }
@@ -116,6 +117,7 @@ public final class Delivery implements AutoCloseable, Churn {
       // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
       env.put("TOPICS_TIMEOUT_MS", "30000");
+      env.putAll(stack.tlsEnv(name + "peers"));
       if (stack.network() != null) {
         // one loopback address per peer: it binds, advertises and connects from it (PeerHostConfig)
         List<String> addresses = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.hybridcdn.ops.swarm;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -97,6 +98,7 @@ public final class Swarm implements AutoCloseable {
   private final AtomicInteger crashes = new AtomicInteger();
   private final AtomicLong failovers = new AtomicLong();
   private final Playback playback;
+  private final TlsSettings tls;
 
   /**
    * @param catalogUrl origin or edge base URL whose {@code GET /songs} lists the songs to play
@@ -104,7 +106,17 @@ public final class Swarm implements AutoCloseable {
    * @param churn null for no churn
    */
   public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options) {
+    this(catalogUrl, peers, churn, options, TlsSettings.off());
+  }
+
+  /**
+   * The same against a stack serving HTTPS.
+   *
+   * @param tls the CA the players trust besides the JVM's default ({@code TLS_CA_FILE}; {@code cdn up --tls})
+   */
+  public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options, TlsSettings tls) {
     this.vertx = Vertx.vertx();
+    this.tls = tls;
     this.client = WebClient.create(vertx, clientOptions(options), new PoolOptions().setHttp1MaxSize(Math.max(8, options.players())));
     this.catalogUrl = catalogUrl;
     this.peers = peers;
@@ -114,9 +126,9 @@ public final class Swarm implements AutoCloseable {
         this::clientOf);
   }
 
-  private static WebClientOptions clientOptions(SwarmOptions options) {
-    return new WebClientOptions().setKeepAlive(true).setConnectTimeout((int) options.requestTimeout().toMillis())
-        .setIdleTimeout(30).setUserAgent("cdn-swarm-player");
+  private WebClientOptions clientOptions(SwarmOptions options) {
+    return tls.client(new WebClientOptions().setKeepAlive(true).setConnectTimeout((int) options.requestTimeout().toMillis())
+        .setIdleTimeout(30).setUserAgent("cdn-swarm-player"));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.peer.identity.PeerAdmissions;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.ext.web.client.WebClient;
@@ -12,11 +13,12 @@ import io.vertx.ext.web.client.WebClient;
  * What every peer of a host shares, so a hosted peer costs little heap: one Vert.x, one HTTP
  * client (one connection pool: {@code http} for segment GETs read under a size cap, {@code client}
  * the WebClient over it), one event publisher (one Kafka producer), one Prometheus registry, one
- * manifest store, one admission issuer, and {@code control}, the host's client for the tracker
- * (the control plane), which stays the host's own when a peer gets a client of its own.
+ * manifest store, one admission issuer, the TLS trust of its clients ({@code TLS_CA_FILE}), and
+ * {@code control}, the host's client for the tracker (the control plane), which stays the host's own
+ * when a peer gets a client of its own.
  */
 record Shared(Vertx vertx, HttpClient http, WebClient client, WebClient control, EventPublisher publisher,
-    Metrics metrics, ManifestStore manifests, PeerAdmissions admissions) {
+    Metrics metrics, ManifestStore manifests, PeerAdmissions admissions, TlsSettings tls) {
   /** A peer's own client (source address): connections per holder or edge, at most. */
   static final int OWN_POOL_PER_DESTINATION = 8;
   /** A peer's own client: an idle pooled connection is closed after this long, seconds. */
@@ -31,9 +33,9 @@ record Shared(Vertx vertx, HttpClient http, WebClient client, WebClient control,
    * their own (an emulated network) would otherwise hold burst connections open for a minute each,
    * and run out of file descriptors (ops README, 6.1.3).
    */
-  static HttpClient httpClient(Vertx vertx, String sourceAddress) {
-    io.vertx.core.http.HttpClientOptions options = new io.vertx.core.http.HttpClientOptions().setKeepAlive(true)
-        .setTcpNoDelay(true).setDecompressionSupported(false);
+  static HttpClient httpClient(Vertx vertx, String sourceAddress, TlsSettings tls) {
+    io.vertx.core.http.HttpClientOptions options = tls.client(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true)
+        .setTcpNoDelay(true).setDecompressionSupported(false));
     int perDestination = 32; // per holder or edge, per host
     if (!sourceAddress.isEmpty()) {
       options.setLocalAddress(sourceAddress).setKeepAliveTimeout(OWN_KEEP_ALIVE_S);
@@ -54,7 +56,7 @@ record Shared(Vertx vertx, HttpClient http, WebClient client, WebClient control,
     if (sourceAddress.isEmpty()) {
       return this;
     }
-    HttpClient own = httpClient(vertx, sourceAddress);
-    return new Shared(vertx, own, webClient(own), control, publisher, metrics, manifests, admissions);
+    HttpClient own = httpClient(vertx, sourceAddress, tls);
+    return new Shared(vertx, own, webClient(own), control, publisher, metrics, manifests, admissions, tls);
   }
 }

@@ -5,6 +5,9 @@ import dev.hybridcdn.schemas.serde.EventCodec;
 import dev.hybridcdn.schemas.serde.SingleObjectCodec;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The settings every service reads the same way (ARCHITECTURE.md, "Configuration").
@@ -19,9 +22,13 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
  *     events in the Avro single-object encoding
  * @param eventEncoding {@code EVENT_ENCODING}, only with a registry: {@code confluent} (default)
  *     or {@code single-object} (the first step of a migration: read both, still write the old one)
+ * @param kafkaSecurity {@code KAFKA_SECURITY_PROTOCOL} and its SASL and trust store settings
+ *     ({@link KafkaSecurity}); PLAINTEXT when unset
+ * @param tls {@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}, {@code TLS_CA_FILE} ({@link TlsSettings}):
+ *     HTTPS of the service's server, the CA its HTTP clients trust
  */
 public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int replicationFactor,
-    String schemaRegistryUrl, RegistryCodec.Encoding eventEncoding) {
+    String schemaRegistryUrl, RegistryCodec.Encoding eventEncoding, KafkaSecurity kafkaSecurity, TlsSettings tls) {
   public static CommonConfig from(Env env) {
     String bootstrap = env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092",
         s -> s.matches("[A-Za-z0-9._:\\[\\]-]+(,[A-Za-z0-9._:\\[\\]-]+)*"), "host:port[,host:port...]");
@@ -31,7 +38,18 @@ public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int
     String registry = env.raw("SCHEMA_REGISTRY_URL") == null ? null : env.httpUrl("SCHEMA_REGISTRY_URL", null);
     String encoding = env.string("EVENT_ENCODING", "confluent",
         s -> s.equals("confluent") || s.equals("single-object"), "confluent or single-object");
-    return new CommonConfig(bootstrap, prefix, replication, registry, RegistryCodec.Encoding.parse(encoding));
+    return new CommonConfig(bootstrap, prefix, replication, registry, RegistryCodec.Encoding.parse(encoding),
+        KafkaSecurity.from(env), TlsSettings.from(env));
+  }
+
+  /**
+   * What every Kafka client of the service starts from: {@code bootstrap.servers} and the security
+   * settings; a new mutable map each call, to which a client adds its own settings.
+   */
+  public Map<String, Object> kafkaClient() {
+    Map<String, Object> m = new HashMap<>(kafkaSecurity.settings());
+    m.put("bootstrap.servers", kafkaBootstrapServers);
+    return m;
   }
 
   /** The topics under the prefix, their serdes over {@link #codec()}. */
