@@ -6,6 +6,7 @@ import dev.hybridcdn.edge.cache.DependencyState;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.servicekit.config.ConfigException;
+import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,7 +16,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,23 +107,14 @@ public final class ShieldClient {
       }
       int eq = part.indexOf('=');
       String id = eq < 0 ? "" : part.substring(0, eq).strip();
-      String url = eq < 0 ? "" : part.substring(eq + 1).strip();
-      if (!Ids.isNodeId(id) || !isHttpUrl(url) || out.stream().anyMatch(s -> s.id().equals(id))) {
+      if (!Ids.isNodeId(id) || out.stream().anyMatch(s -> s.id().equals(id))) {
         throw new ConfigException(variable, value,
             "comma-separated <edge id>=<http URL> entries with distinct ids, e.g. edge-2=http://edge-2:8083");
       }
-      out.add(new Shield(id, url.endsWith("/") ? url.substring(0, url.length() - 1) : url));
+      // Env checks the URL (http or https, a host) and drops a trailing slash, naming the variable.
+      out.add(new Shield(id, new Env(Map.of(variable, part.substring(eq + 1).strip())).httpUrl(variable, null)));
     }
     return List.copyOf(out);
-  }
-
-  private static boolean isHttpUrl(String s) {
-    try {
-      URI uri = new URI(s);
-      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
-    } catch (java.net.URISyntaxException e) {
-      return false;
-    }
   }
 
   /** The shields configured, in order. */
