@@ -2,6 +2,7 @@ package dev.hybridcdn.peer.host;
 
 import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.peer.identity.PeerAdmissions;
+import dev.hybridcdn.peer.identity.UpstreamTokens;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.vertx.core.Vertx;
@@ -12,10 +13,10 @@ import io.vertx.ext.web.client.WebClient;
  * What every peer of a host shares, so a hosted peer costs little heap: one Vert.x, one HTTP
  * client (one connection pool: {@code http} for segment GETs read under a size cap, {@code client}
  * the WebClient over it), one event publisher (one Kafka producer), one Prometheus registry, one
- * manifest store, one admission issuer.
+ * manifest store, one admission issuer, one player-token signer and checker.
  */
 record Shared(Vertx vertx, HttpClient http, WebClient client, EventPublisher publisher, Metrics metrics,
-    ManifestStore manifests, PeerAdmissions admissions) {
+    ManifestStore manifests, PeerAdmissions admissions, UpstreamTokens upstream) {
 
   /** The client every peer of a host shares; with a source address, one peer's own. */
   static HttpClient httpClient(Vertx vertx, String sourceAddress) {
@@ -40,6 +41,6 @@ record Shared(Vertx vertx, HttpClient http, WebClient client, EventPublisher pub
       return this;
     }
     HttpClient own = httpClient(vertx, sourceAddress);
-    return new Shared(vertx, own, webClient(own), publisher, metrics, manifests, admissions);
+    return new Shared(vertx, own, webClient(own), publisher, metrics, manifests, admissions, upstream);
   }
 }
