@@ -119,7 +119,7 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   private void listen() {
-    HttpServerOptions options = new HttpServerOptions().setPort(config.httpPort()).setHost("0.0.0.0")
+    HttpServerOptions options = new HttpServerOptions().setPort(config.httpPort()).setHost(config.common().bindHost())
         .setTcpNoDelay(true).setCompressionSupported(false)
         // Idle connections cost a socket and buffers each; a client that went away without a FIN
         // (half-open) is noticed only this way.

@@ -242,7 +242,8 @@ public final class LocalStack implements AutoCloseable {
   /**
    * The variables every service of a local stack starts from: {@code KAFKA_BOOTSTRAP_SERVERS},
    * {@code TOPIC_PREFIX}, {@code PG*} (127.0.0.1, database, user and password {@code postgres}),
-   * {@code REDIS_URL}; in a mutable map, in that order.
+   * {@code REDIS_URL}, {@code BIND_HOST} {@code 127.0.0.1} (issue 16: a local stack listens on loopback only;
+   * docker compose keeps the services' default, every interface of the container); in a mutable map, in that order.
    */
   public static Map<String, String> baseEnv(String bootstrap, String topicPrefix, int postgresPort, String redisUrl) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -254,6 +255,7 @@ public final class LocalStack implements AutoCloseable {
     env.put("PGUSER", "postgres");
     env.put("PGPASSWORD", "postgres");
     env.put("REDIS_URL", redisUrl);
+    env.put("BIND_HOST", "127.0.0.1");
     return env;
   }
 
