@@ -12,6 +12,7 @@ import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.network.NetNode;
 import dev.hybridcdn.servicekit.network.NodeKind;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.tracker.TrackerApp;
@@ -51,6 +52,8 @@ public final class LocalStack implements AutoCloseable {
 
   private final StackOptions options;
   private final String clusterSecret = TrustSettings.newSecret();
+  /** Player tokens of this stack ({@code --auth}), null when player routes are open. */
+  private final PlayerTokens playerTokens;
   private final EmbeddedInfra infra;
   private final OriginServer origin;
   private final List<CompletableFuture<TrackerApp>> trackers = new ArrayList<>();
@@ -66,6 +69,7 @@ public final class LocalStack implements AutoCloseable {
 
   private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin, ShapedNetwork network) {
     this.options = options;
+    this.playerTokens = options.playerTokenSecret() == null ? null : PlayerTokens.of(options.playerTokenSecret());
     this.infra = infra;
     this.origin = origin;
     this.network = network;
@@ -172,6 +176,7 @@ public final class LocalStack implements AutoCloseable {
       env.put("TOPOLOGY_URL", topologyUrl());
       env.put("TRACKER_URLS", String.join(",", trackerUrls()));
       env.put("ORIGIN_URL", originUrl());
+      putPlayerTokenSecret(env); // the web player's tokens are signed by the dashboard
       DashboardApp app = DashboardApp.start(DashboardConfig.from(new Env(env)));
       progress.accept("dashboard " + app.url() + "/ (web player " + app.url() + "/player.html)");
       return app;
@@ -263,7 +268,8 @@ public final class LocalStack implements AutoCloseable {
    * The variables a process needs to reach this stack: {@code KAFKA_BOOTSTRAP_SERVERS},
    * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URLS}
    * (every instance, as peers take it), {@code TRACKER_URL} (the first, for {@code cdn swarm}),
-   * {@code TOPOLOGY_URL}, {@code DASHBOARD_URL}, {@code SCHEMA_REGISTRY_URL} in registry mode and, once a
+   * {@code TOPOLOGY_URL}, {@code DASHBOARD_URL}, {@code PLAYER_TOKEN_SECRET} with {@code --auth},
+   * {@code SCHEMA_REGISTRY_URL} in registry mode and, once a
    * delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
    */
   public Map<String, String> env() {
@@ -276,12 +282,24 @@ public final class LocalStack implements AutoCloseable {
     env.put("TRACKER_URLS", String.join(",", trackerUrls()));
     env.put("TOPOLOGY_URL", topologyUrl());
     env.put("DASHBOARD_URL", dashboardUrl());
+    putPlayerTokenSecret(env); // for cdn token and cdn swarm (.cdn/stack.env, never committed)
     if (!deliveries.isEmpty()) {
       Delivery d = deliveries.get(deliveries.size() - 1);
       env.put("EDGE_URLS", String.join(",", d.edgeUrls()));
       env.put("PEER_URLS", String.join(",", d.peers().stream().map(PeerRef::baseUrl).toList()));
     }
     return env;
+  }
+
+  /** The player tokens of this stack ({@code --auth}): what simulated players sign with; null when off. */
+  public PlayerTokens playerTokens() {
+    return playerTokens;
+  }
+
+  private void putPlayerTokenSecret(Map<String, String> env) {
+    if (options.playerTokenSecret() != null) {
+      env.put("PLAYER_TOKEN_SECRET", options.playerTokenSecret());
+    }
   }
 
   /** The origin as edges reach it (its front under an emulated network). */
@@ -337,6 +355,7 @@ public final class LocalStack implements AutoCloseable {
     // (verifiers) and the peer hosts and edges (which admit their own nodes). Never in env(): the
     // stack file other commands read does not need it.
     env.put("CLUSTER_SECRET", clusterSecret);
+    putPlayerTokenSecret(env); // edges and peers check player tokens; peers sign their own requests
     if (eventEncoding != null) {
       env.put("EVENT_ENCODING", eventEncoding);
     }

@@ -19,9 +19,11 @@ import java.util.List;
  * @param schemaRegistryUrl {@code SCHEMA_REGISTRY_URL} every service gets (registry mode), or null
  * @param network the emulated network every HTTP exchange between origin, edges and peers goes
  *     through (service-kit {@code ShapedNetwork}); null: plain loopback (the default)
+ * @param playerTokenSecret {@code PLAYER_TOKEN_SECRET} of the edges, peers and dashboard ({@code --auth}): player
+ *     routes need a signed token; null: open (the default)
  */
 public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
-    long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network) {
+    long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network, String playerTokenSecret) {
   /** Most tracker instances a local stack runs. */
   public static final int MAX_TRACKERS = 5;
 
@@ -33,22 +35,30 @@ public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regi
 
   /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache), one tracker. */
   public static StackOptions of(Path dataDir, boolean defaultPorts) {
-    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null);
+    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null, null);
   }
 
   /** The same layout with {@code n} tracker instances. */
   public StackOptions withTrackers(int n) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl, network);
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl, network,
+        playerTokenSecret);
   }
 
   /** The same layout in registry mode: events in the Confluent format through the registry at {@code url}. */
   public StackOptions withSchemaRegistry(String url) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url, network);
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url, network,
+        playerTokenSecret);
   }
 
   /** The same layout under an emulated network (null: none). */
   public StackOptions withNetwork(NetworkModel model) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        model);
+        model, playerTokenSecret);
+  }
+
+  /** The same layout with player tokens required under {@code secret} (null: open). */
+  public StackOptions withPlayerTokens(String secret) {
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
+        network, secret);
   }
 }
