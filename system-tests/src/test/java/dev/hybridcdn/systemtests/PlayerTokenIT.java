@@ -6,11 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.http.CdnPaths;
-import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
-import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
-import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
 import dev.hybridcdn.origin.ingest.Ingester;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.host.HostedPeer;
@@ -22,19 +19,16 @@ import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.PostgresExtension;
 import dev.hybridcdn.testkit.RedisExtension;
 import dev.hybridcdn.tracker.TrackerApp;
-import dev.hybridcdn.tracker.TrackerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,28 +67,14 @@ class PlayerTokenIT {
     String prefix = KAFKA.uniquePrefix("player-token");
     Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix,
         "CLUSTER_SECRET", TrustSettings.newSecret(), "PLAYER_TOKEN_SECRET", SECRET);
-    Map<String, String> pg = Map.of("PGHOST", PG.host(), "PGPORT", Integer.toString(PG.port()),
-        "PGDATABASE", PG.database(), "PGUSER", PG.user(), "PGPASSWORD", PG.password());
-    Map<String, String> originEnv = new HashMap<>(common);
-    originEnv.putAll(pg);
-    originEnv.put("HTTP_PORT", "0");
-    OriginConfig originConfig = OriginConfig.from(new Env(originEnv));
-    ingester = Ingester.start(vertx, originConfig);
-    origin = OriginServer.start(vertx, originConfig);
-    ingester.ingest(SONG, SONG_ID, "Morning Coffee");
+    Services.Origin started = Services.startOrigin(vertx, common, PG, SONG, SONG_ID, "Morning Coffee");
+    ingester = started.ingester();
+    origin = started.server();
 
-    Map<String, String> edgeEnv = new HashMap<>(common);
-    edgeEnv.putAll(pg);
-    edgeEnv.putAll(Map.of("HTTP_PORT", "0", "EDGE_ID", "edge-token", "ORIGIN_URL", "http://127.0.0.1:" + origin.port(),
-        "REDIS_URL", REDIS.url(), "EDGE_REDIS_KEY_PREFIX", REDIS.keyPrefix()));
-    edge = EdgeServer.start(vertx, EdgeConfig.from(new Env(edgeEnv)));
+    edge = Services.startEdge(vertx, common, PG, REDIS, "edge-token", started.url(), Map.of());
     edgeUrl = "http://127.0.0.1:" + edge.port();
 
-    Map<String, String> trackerEnv = new HashMap<>(common);
-    trackerEnv.putAll(Map.of("HTTP_PORT", "0", "TRACKER_APPLICATION_ID", prefix + "tracker",
-        "TRACKER_HEARTBEAT_INTERVAL_MS", "500", "TRACKER_PEER_TTL_MS", "4000",
-        "TRACKER_STATE_DIR", tmp.resolve("tracker").toString(), "TRACKER_STANDBY_REPLICAS", "0"));
-    tracker = TrackerApp.start(vertx, TrackerConfig.from(new Env(trackerEnv)));
+    tracker = Services.startTracker(vertx, common, prefix, tmp.resolve("tracker"), Map.of("TRACKER_PEER_TTL_MS", "4000"));
 
     Map<String, String> peerEnv = new HashMap<>(common);
     peerEnv.putAll(Map.of("PEER_COUNT", "2", "HTTP_PORT", "0", "BIND_HOST", "127.0.0.1", "REGION", "local",
@@ -110,11 +90,7 @@ class PlayerTokenIT {
   }
 
   static HttpResponse<Buffer> get(String url, String peerRequester) throws Exception {
-    var req = http.getAbs(url);
-    if (peerRequester != null) {
-      req.putHeader(CdnHeaders.PEER_REQUEST, peerRequester);
-    }
-    return req.send().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return Services.get(http, url, peerRequester);
   }
 
   static String token() {
@@ -196,20 +172,8 @@ class PlayerTokenIT {
   @Test
   void ffmpegPlaysTheWholeSongFromASignedUrl(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     HostedPeer a = host.startPeer(host.config().template().withIdentity("ffmpeg-peer", "local", 0));
-    FFmpegTools tools = FFmpegTools.locate(null, null);
-    Path wav = tmp.resolve("song.wav");
-    Process ff = tools.ffmpeg(List.of("-nostdin", "-v", "error", "-i", a.baseUrl() + CdnPaths.master(SONG_ID) + "?"
-        + PlayerTokens.PARAM + "=" + token(), "-map", "0:a:0", "-c:a", "pcm_s16le", "-y", wav.toString()))
-        .redirectErrorStream(true).start();
-    String out = new String(ff.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(ff.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(ff.exitValue()).as(out).isZero();
-    assertThat(out).as("ffmpeg reported errors").isBlank();
-    Process probe = tools.ffprobe(List.of("-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-        wav.toString())).redirectErrorStream(true).start();
-    String duration = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    probe.waitFor(30, TimeUnit.SECONDS);
-    assertThat(Double.parseDouble(duration)).as("the whole song, 1:13").isBetween(70.0, 76.0);
+    Services.ffmpegDecodesTheWholeSong(a.baseUrl() + CdnPaths.master(SONG_ID) + "?" + PlayerTokens.PARAM + "=" + token(),
+        tmp);
   }
 
   static String firstSegment(String rendition) throws Exception {

@@ -4,12 +4,9 @@ import dev.hybridcdn.servicekit.http.ApiError;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.function.Predicate;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Requests between the instances of a cluster (issue 16, item 5): the tracker's {@code /internal/*}
@@ -30,17 +27,12 @@ public final class ClusterRequests {
   public static final String HEADER = "X-CDN-Cluster-Auth";
   /** Accepted clock difference, either way, ms. */
   public static final long WINDOW_MS = 60_000;
-  private static final String HMAC = "HmacSHA256";
   private static final HexFormat HEX = HexFormat.of();
 
-  private final SecretKeySpec key;
-  private final ThreadLocal<Mac> macs;
+  private final HmacSha256 key;
 
   private ClusterRequests(byte[] secret) {
-    SecretKeySpec master = new SecretKeySpec(secret, HMAC);
-    Mac m = newMac(master);
-    this.key = new SecretKeySpec(m.doFinal("cluster-request-key".getBytes(StandardCharsets.US_ASCII)), HMAC);
-    this.macs = ThreadLocal.withInitial(() -> newMac(key));
+    this.key = new HmacSha256(new HmacSha256(secret).mac("cluster-request-key".getBytes(StandardCharsets.US_ASCII)));
   }
 
   /** From the settings: null when no {@code CLUSTER_SECRET} is set (no check, nothing signed). */
@@ -108,16 +100,6 @@ public final class ClusterRequests {
   }
 
   private byte[] mac(String method, String uri, long atMs) {
-    return macs.get().doFinal((method + "\n" + uri + "\n" + atMs).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static Mac newMac(SecretKeySpec k) {
-    try {
-      Mac m = Mac.getInstance(HMAC);
-      m.init(k);
-      return m;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-    }
+    return key.mac((method + "\n" + uri + "\n" + atMs).getBytes(StandardCharsets.UTF_8));
   }
 }
