@@ -60,7 +60,7 @@ public final class DashboardApp implements AutoCloseable {
   private static DashboardApp start(Vertx vertx, DashboardConfig config, boolean ownVertx) {
     int windowTicks = (int) Math.max(1, config.window().toMillis() / config.tick().toMillis());
     LiveStats stats = new LiveStats(windowTicks, config.tick().toMillis());
-    LiveFeed feed = LiveFeed.start(config.common().kafkaBootstrapServers(), config.topics(), stats);
+    LiveFeed feed = LiveFeed.start(config.common().kafkaClient(), config.topics(), stats);
     FeedBroadcast broadcast = new FeedBroadcast();
     long timer = vertx.setPeriodic(config.tick().toMillis(),
         id -> broadcast.publish(stats.tick(System.currentTimeMillis())));
@@ -73,9 +73,9 @@ public final class DashboardApp implements AutoCloseable {
     DashboardHttp routes = new DashboardHttp(vertx, config, broadcast);
     try {
       HttpVerticles.Deployed http = HttpVerticles.deploy(vertx,
-          new HttpServerOptions().setHost(config.common().bindHost()).setPort(config.httpPort()), 1,
+          new HttpServerOptions().setHost(config.common().bindHost()).setPort(config.httpPort()), config.common().tls(), 1,
           () -> routes.router(health, metrics), Duration.ofSeconds(30), NAME);
-      LOG.info("dashboard on http://127.0.0.1:{}/", http.port());
+      LOG.info("dashboard on {}/", http.url("127.0.0.1"));
       return new DashboardApp(vertx, ownVertx, feed, timer, http);
     } catch (RuntimeException e) {
       vertx.cancelTimer(timer);
@@ -88,9 +88,9 @@ public final class DashboardApp implements AutoCloseable {
     return http.port();
   }
 
-  /** {@code http://127.0.0.1:<port>}: the dashboard; {@code /player.html} the player. */
+  /** {@code http://127.0.0.1:<port>} ({@code https} with TLS): the dashboard; {@code /player.html} the player. */
   public String url() {
-    return "http://127.0.0.1:" + port();
+    return http.url("127.0.0.1");
   }
 
   @Override

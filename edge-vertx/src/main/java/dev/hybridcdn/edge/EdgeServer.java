@@ -64,21 +64,19 @@ public final class EdgeServer implements AutoCloseable {
     this.ownsVertx = ownsVertx;
     this.config = config;
     TopicRegistry topics = config.common().topics();
-    this.events = new EventPublisher(config.common().kafkaBootstrapServers(), "edge-" + config.edgeId(), topics,
+    this.events = new EventPublisher(config.common().kafkaClient(), "edge-" + config.edgeId(), topics,
         config.eventBufferEvents(), metrics.registry());
     int pool = Math.max(16, config.eventLoops() * 8);
     this.hot = new RedisHotTier(vertx, config.redisUrl(), config.redisKeyPrefix(), config.redisTtl(),
         config.redisBudgetBytes(), config.redisTimeout(), pool);
     this.db = new PgCacheTier(vertx, config.pg(), config.edgeId(), config.pgBudgetBytes(), config.pgTimeout(), pool);
     this.origin = new OriginClient(vertx, config.originUrl(), config.originTimeout(), config.originProbe(),
-        config.sourceAddress());
+        config.sourceAddress(), config.common().tls());
     this.documents = new OriginDocuments(origin, config.manifestTtl(), config.staleIfError(),
         config.documentCacheEntries(), config.documentCacheBytes(), metrics.registry());
     NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());
     this.segments = new SegmentService(vertx, near, hot, db, origin, documents, config.flightWait(), metrics.registry());
-    this.kafkaAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        config.common().kafkaBootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
+    this.kafkaAdmin = Admin.create(TopicAdmin.adminConfig(config.common().kafkaClient(), Duration.ofSeconds(10)));
     Health health = new Health()
         .optional("redis", () -> hot.ping().map(ok -> Health.Check.up(config.redisUrl()))
             .otherwise(e -> Health.Check.down("redis: " + e.getMessage())))
@@ -124,17 +122,17 @@ public final class EdgeServer implements AutoCloseable {
         // Idle connections cost a socket and buffers each; a client that went away without a FIN
         // (half-open) is noticed only this way.
         .setIdleTimeout((int) config.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-    HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, options, config.eventLoops(),
+    HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, options, config.common().tls(), config.eventLoops(),
         () -> api.router(vertx), START_TIMEOUT, "edge " + config.edgeId());
     http = deployed;
     if (config.trust().signs()) {
       NodeIdentity identity = NodeIdentity.generate();
       identity.admit(AdmissionAuthority.of(config.trust()), config.edgeId(), AdmissionAuthority.EDGE,
-          "http://127.0.0.1:" + deployed.port(), config.region());
+          deployed.url("127.0.0.1"), config.region());
       api.signWith(identity);
     }
     topicCreator.start();
-    catalog = CatalogListener.start(config.common().kafkaBootstrapServers(), config.common().topics(),
+    catalog = CatalogListener.start(config.common().kafkaClient(), config.common().topics(),
         "edge-" + config.edgeId(), documents, segments, metrics.registry());
     LOG.info("edge {} ({}) listening on {} with {} event loops; origin {}, redis {}, postgres {}, kafka {}",
         config.edgeId(), config.region(), deployed.port(), config.eventLoops(), config.originUrl(), config.redisUrl(),
@@ -183,6 +181,11 @@ public final class EdgeServer implements AutoCloseable {
   /** The bound HTTP port. */
   public int port() {
     return http == null ? 0 : http.port();
+  }
+
+  /** {@code http://127.0.0.1:<port>}, {@code https} when it serves TLS ({@code TLS_CERT_FILE}). */
+  public String baseUrl() {
+    return http.url("127.0.0.1");
   }
 
   public EdgeConfig config() {

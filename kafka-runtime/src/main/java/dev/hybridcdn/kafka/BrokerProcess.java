@@ -93,6 +93,15 @@ public final class BrokerProcess implements AutoCloseable {
    * @throws IllegalStateException when formatting fails or the broker does not listen within 60 s
    */
   public static BrokerProcess start(Settings settings) {
+    return start(settings, Map.of());
+  }
+
+  /**
+   * The same with broker settings replacing or adding to the defaults, e.g. SASL and TLS listeners
+   * with an authorizer; the client port ({@link Settings#port()}) must stay one of the listeners,
+   * since the start waits for it.
+   */
+  public static BrokerProcess start(Settings settings, Map<String, String> overrides) {
     try {
       Path dataDir = settings.dataDir();
       Files.createDirectories(dataDir);
@@ -115,8 +124,18 @@ public final class BrokerProcess implements AutoCloseable {
       for (Map.Entry<String, String> e : EmbeddedKafka.SINGLE_NODE_CONFIG.entrySet()) {
         lines.add(e.getKey() + "=" + e.getValue());
       }
+      Map<String, String> merged = new java.util.LinkedHashMap<>();
+      for (String line : lines) {
+        int eq = line.indexOf('=');
+        merged.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+      merged.putAll(overrides);
+      java.util.Properties file = new java.util.Properties();
+      file.putAll(merged);
       Path props = dataDir.resolve("server.properties");
-      Files.write(props, lines);
+      try (var out = Files.newBufferedWriter(props)) {
+        file.store(out, "written by BrokerProcess"); // escaped as Properties reads it (JAAS lines have quotes)
+      }
       BrokerProcess kafka = new BrokerProcess(settings, props);
       if (!Files.exists(dataDir.resolve("metadata").resolve("meta.properties"))) {
         kafka.format();

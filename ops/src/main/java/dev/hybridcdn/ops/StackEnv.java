@@ -1,9 +1,13 @@
 package dev.hybridcdn.ops;
 
+import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,6 +35,23 @@ public final class StackEnv {
   /** {@code <home>/.cdn/stack.env}. */
   public static Path file() {
     return home().resolve(".cdn").resolve("stack.env");
+  }
+
+  /**
+   * How the commands' HTTP clients trust the stack: {@code TLS_CA_FILE} (written by {@code cdn up
+   * --tls}) besides the JVM's default trust.
+   *
+   * @throws dev.hybridcdn.servicekit.config.ConfigException when {@code TLS_CA_FILE} names no readable PEM file
+   */
+  public static TlsSettings clientTls() {
+    Env env = new Env(load());
+    return new TlsSettings(null, null, TlsSettings.from(new Env(Map.of(TlsSettings.CA_FILE,
+        env.string(TlsSettings.CA_FILE, "")))).caFile());
+  }
+
+  /** A {@code java.net.http} client trusting {@link #clientTls()}. */
+  public static HttpClient httpClient(Duration connectTimeout) {
+    return HttpClient.newBuilder().connectTimeout(connectTimeout).sslContext(clientTls().sslContext()).build();
   }
 
   /** The stack file's variables overlaid by the process environment. */

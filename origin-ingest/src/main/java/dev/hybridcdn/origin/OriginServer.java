@@ -86,7 +86,7 @@ public final class OriginServer implements AutoCloseable {
       OriginRoutes routes = new OriginRoutes(vertx, store, cache, metrics);
       HttpVerticles.Deployed server = HttpVerticles.deploy(vertx,
           new HttpServerOptions().setHost(config.common().bindHost()).setPort(config.httpPort())
-              .setCompressionSupported(false), config.httpInstances(),
+              .setCompressionSupported(false), config.common().tls(), config.httpInstances(),
           routes::router, bound, "origin");
       LOG.info("origin listening on port {} with {} event loops (PostgreSQL {})", server.port(),
           config.httpInstances(), store.where());
@@ -106,9 +106,9 @@ public final class OriginServer implements AutoCloseable {
     return server.port();
   }
 
-  /** {@code http://127.0.0.1:<port>}. */
+  /** {@code http://127.0.0.1:<port>} ({@code https} when it serves TLS). */
   public String baseUrl() {
-    return "http://127.0.0.1:" + port();
+    return server.url("127.0.0.1");
   }
 
   public Metrics metrics() {

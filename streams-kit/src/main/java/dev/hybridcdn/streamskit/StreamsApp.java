@@ -150,7 +150,7 @@ public final class StreamsApp implements AutoCloseable {
     StreamsApp app = new StreamsApp(vertx, ownsVertx, context, wiring, streams);
     try {
       app.http = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost(bindHost).setPort(port),
-          spec.httpInstances(), () -> wiring.http(context, streams), timeout, spec.name() + " HTTP");
+          spec.common().tls(), spec.httpInstances(), () -> wiring.http(context, streams), timeout, spec.name() + " HTTP");
       streams.start();
       running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

@@ -64,8 +64,8 @@ public record StreamsSettings(String processingGuarantee, BadRecordPolicy badRec
    */
   public Properties properties(String applicationId, CommonConfig common, short replicationFactor) {
     Properties p = new Properties();
+    p.putAll(common.kafkaClient()); // bootstrap servers and security (SASL, TLS), for every client Streams makes
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, common.kafkaBootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeserializationPolicy.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingPolicy.class.getName());

@@ -31,7 +31,7 @@ public final class StreamsTopics {
    * @throws IllegalStateException when Kafka does not answer, or the topics have no leaders, within {@code timeout}
    */
   public static short ensure(CommonConfig common, String applicationId, Collection<AppTopic> own, Duration timeout) {
-    try (Admin admin = Admin.create(TopicAdmin.adminConfig(common.kafkaBootstrapServers(), timeout))) {
+    try (Admin admin = Admin.create(TopicAdmin.adminConfig(common.kafkaClient(), timeout))) {
       short replication = TopicAdmin.replicationFactor(admin, common.replicationFactor(), timeout);
       TopicAdmin.ensureTopics(admin, common.topics(), applicationId, own, replication, timeout);
       List<String> names = new ArrayList<>(common.topics().allNames());

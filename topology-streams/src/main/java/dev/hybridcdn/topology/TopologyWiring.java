@@ -28,7 +28,7 @@ final class TopologyWiring implements StreamsApp.Wiring {
 
   TopologyWiring(TopologyConfig config) {
     this.config = config;
-    this.globalDeadLetters = new GlobalDeadLetterProducer(config.common().kafkaBootstrapServers(),
+    this.globalDeadLetters = new GlobalDeadLetterProducer(config.common().kafkaClient(),
         config.applicationId() + "-" + config.instanceId() + "-global-dead-letters");
   }
 

@@ -3,21 +3,19 @@ package dev.hybridcdn.edge.bench;
 import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.edge.cache.SegmentService;
+import dev.hybridcdn.ops.bench.StaticNginx;
+import dev.hybridcdn.ops.bench.Wrk;
 import dev.hybridcdn.servicekit.config.Env;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Hot-tier benchmark (issue 4): requests/s and p99 of the edge serving one ~160 KB segment from
@@ -91,7 +87,7 @@ public final class HotTierBench {
     String sha = SegmentService.sha256(Buffer.buffer(segment));
     Vertx vertx = Vertx.vertx();
     Path dir = Files.createTempDirectory("edge-bench-");
-    Process nginx = null;
+    StaticNginx nginx = null;
     HttpServer origin = null;
     try {
       origin = standInOrigin(vertx, segment, sha);
@@ -114,9 +110,8 @@ public final class HotTierBench {
           expectCache(url, null, bytes); // MISS, or a hit left by an earlier run
           expectCache(url, "HIT-MEMORY", bytes);
         }
-        int nginxPort = freePort();
-        nginx = startNginx(dir, segment, nginxPort);
-        String nginxUrl = "http://127.0.0.1:" + nginxPort + "/segments/" + SEGMENT;
+        nginx = StaticNginx.start(dir, Map.of("segments/" + SEGMENT, segment), "auto");
+        String nginxUrl = nginx.url() + "/segments/" + SEGMENT;
 
         // JIT warm-up, not reported: on a busy machine the compiler threads need a while.
         for (String url : List.of(edgeUrl, redisUrl, edgeUrl, redisUrl, nginxUrl)) {
@@ -145,8 +140,7 @@ public final class HotTierBench {
       }
     } finally {
       if (nginx != null) {
-        nginx.destroy();
-        nginx.waitFor(10, TimeUnit.SECONDS);
+        nginx.close();
       }
       if (origin != null) {
         origin.close().await(5, TimeUnit.SECONDS);
@@ -183,66 +177,8 @@ public final class HotTierBench {
     }
   }
 
-  private static Process startNginx(Path dir, byte[] segment, int port) throws Exception {
-    Path www = dir.resolve("www");
-    Path file = www.resolve("segments/" + SEGMENT);
-    Files.createDirectories(file.getParent());
-    Files.write(file, segment);
-    Files.createDirectories(dir.resolve("logs"));
-    // Workers may run as nobody: the tree must be world-readable.
-    try (var walk = Files.walk(dir)) {
-      walk.forEach(p -> p.toFile().setReadable(true, false));
-    }
-    try (var walk = Files.walk(dir)) {
-      walk.filter(Files::isDirectory).forEach(p -> p.toFile().setExecutable(true, false));
-    }
-    String conf = """
-        worker_processes auto;
-        pid %1$s/nginx.pid;
-        error_log %1$s/logs/error.log warn;
-        events { worker_connections 4096; }
-        http {
-          access_log off;
-          sendfile on;
-          tcp_nopush on;
-          tcp_nodelay on;
-          keepalive_requests 1000000;
-          client_body_temp_path %1$s/tmp-body;
-          proxy_temp_path %1$s/tmp-proxy;
-          fastcgi_temp_path %1$s/tmp-fastcgi;
-          uwsgi_temp_path %1$s/tmp-uwsgi;
-          scgi_temp_path %1$s/tmp-scgi;
-          types { video/mp2t ts; }
-          server {
-            listen 127.0.0.1:%2$d;
-            root %1$s/www;
-            etag on;
-          }
-        }
-        """.formatted(dir.toAbsolutePath(), port);
-    Path confFile = dir.resolve("nginx.conf");
-    Files.writeString(confFile, conf, StandardCharsets.UTF_8);
-    Process p = new ProcessBuilder("nginx", "-p", dir.toAbsolutePath().toString(), "-c", confFile.toString(),
-        "-g", "daemon off;").redirectErrorStream(true).redirectOutput(dir.resolve("logs/stdout.log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!answers(port)) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        p.destroy();
-        throw new IllegalStateException("nginx did not start: " + Files.readString(dir.resolve("logs/stdout.log")));
-      }
-      Thread.sleep(50);
-    }
-    return p;
-  }
-
-  private static String wrk(int seconds, int connections, int threads, String url) throws Exception {
-    Process p = new ProcessBuilder("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", url)
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("wrk failed: " + out);
-    }
-    return out;
+  private static Wrk.Result wrk(int seconds, int connections, int threads, String url) throws Exception {
+    return Wrk.run(url, threads, connections, seconds, null, null);
   }
 
   private static Figures median(List<Figures> rounds) {
@@ -251,37 +187,8 @@ public final class HotTierBench {
     return sorted.get(sorted.size() / 2);
   }
 
-  static Figures parse(String server, String wrkOutput) {
-    Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(wrkOutput);
-    Matcher p99 = Pattern.compile("\\s99%\\s+([0-9.]+)(us|ms|s)").matcher(wrkOutput);
-    if (!rps.find() || !p99.find()) {
-      throw new IllegalStateException("cannot read wrk output: " + wrkOutput);
-    }
-    double v = Double.parseDouble(p99.group(1));
-    double ms = switch (p99.group(2)) {
-      case "us" -> v / 1000;
-      case "s" -> v * 1000;
-      default -> v;
-    };
-    if (wrkOutput.contains("Non-2xx or 3xx responses")) {
-      throw new IllegalStateException(server + " answered errors during the run: " + wrkOutput);
-    }
-    return new Figures(server, Double.parseDouble(rps.group(1)), ms, wrkOutput);
-  }
-
-  private static boolean answers(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  static Figures parse(String server, Wrk.Result r) {
+    return new Figures(server, r.requestsPerSecond(), r.p99Ms(), r.raw());
   }
 
   static Map<String, String> options(String[] args) {

@@ -50,9 +50,9 @@ public final class LiveFeed implements AutoCloseable {
   private volatile long lastPollMs;
   private volatile boolean allAssigned;
 
-  private LiveFeed(String bootstrapServers, TopicRegistry topics, LiveStats stats) {
+  private LiveFeed(Map<String, Object> kafkaClient, TopicRegistry topics, LiveStats stats) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafkaClient);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "cdn-dashboard-" + UUID.randomUUID().toString().substring(0, 8));
     // only committed records: the Streams apps write exactly-once (PeerExpired)
@@ -66,8 +66,8 @@ public final class LiveFeed implements AutoCloseable {
   }
 
   /** Starts reading on its own thread; returns at once (topics are found in the background). */
-  public static LiveFeed start(String bootstrapServers, TopicRegistry topics, LiveStats stats) {
-    LiveFeed feed = new LiveFeed(bootstrapServers, topics, stats);
+  public static LiveFeed start(Map<String, Object> kafkaClient, TopicRegistry topics, LiveStats stats) {
+    LiveFeed feed = new LiveFeed(kafkaClient, topics, stats);
     feed.thread.start();
     return feed;
   }

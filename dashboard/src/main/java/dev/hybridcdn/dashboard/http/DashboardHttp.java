@@ -22,6 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.util.List;
 import org.slf4j.Logger;
@@ -58,8 +59,9 @@ public final class DashboardHttp {
   public DashboardHttp(Vertx vertx, DashboardConfig config, FeedBroadcast feed) {
     this.vertx = vertx;
     this.config = config;
-    this.http = WebClient.create(vertx);
-    this.ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(MAX_WS_MESSAGE_BYTES));
+    this.http = WebClient.create(vertx, config.common().tls().client(new WebClientOptions()));
+    this.ws = vertx.createWebSocketClient(config.common().tls().client(
+        new WebSocketClientOptions().setMaxMessageSize(MAX_WS_MESSAGE_BYTES)));
     this.feed = feed;
   }
 
@@ -136,7 +138,7 @@ public final class DashboardHttp {
     }
     ctx.request().toWebSocket().onSuccess(page -> {
       page.pause();
-      String target = config.topologyUrl().replaceFirst("^http", "ws") + "/ws/topology";
+      String target = config.topologyUrl().replaceFirst("^http", "ws") + "/ws/topology"; // https: wss
       Future<WebSocket> up = ws.connect(new WebSocketConnectOptions().setAbsoluteURI(target));
       up.onSuccess(topology -> pipe(page, topology)).onFailure(e -> {
         LOG.debug("topology WebSocket {} not reachable: {}", target, e.toString());

@@ -11,6 +11,7 @@ import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,18 +44,18 @@ public final class CatalogListener implements AutoCloseable {
    * @param registry where {@code cdn_edge_catalog_versions_total} and
    *     {@code cdn_edge_segments_retired_total} are registered
    */
-  public static CatalogListener start(String bootstrapServers, TopicRegistry topics, String clientId,
+  public static CatalogListener start(Map<String, Object> kafkaClient, TopicRegistry topics, String clientId,
       OriginDocuments documents, SegmentService segments, MeterRegistry registry) {
-    return new CatalogListener(bootstrapServers, topics, clientId, documents, segments, registry);
+    return new CatalogListener(kafkaClient, topics, clientId, documents, segments, registry);
   }
 
-  private CatalogListener(String bootstrapServers, TopicRegistry topics, String clientId, OriginDocuments documents,
+  private CatalogListener(Map<String, Object> kafkaClient, TopicRegistry topics, String clientId, OriginDocuments documents,
       SegmentService segments, MeterRegistry registry) {
     this.versions = Counter.builder("cdn.edge.catalog.versions")
         .description("new song versions (SongPublished) that dropped kept manifests and playlists").register(registry);
     this.retired = Counter.builder("cdn.edge.segments.retired")
         .description("retired segments (SongRetired) dropped from Redis and PostgreSQL").register(registry);
-    this.follower = TopicFollower.start(bootstrapServers, topics, CdnTopic.CATALOG, clientId, "catalog",
+    this.follower = TopicFollower.start(kafkaClient, topics, CdnTopic.CATALOG, clientId, "catalog",
         (record, event) -> handle(event, documents, segments));
   }
 

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -49,13 +50,15 @@ public final class OriginClient {
    * @param timeout bound on one request: connect, headers and body
    * @param probe how often the origin's {@code /ping} is tried while it is known down
    * @param sourceAddress local address of the connections, empty: the OS picks
+   * @param tls the CA an {@code https://} origin's certificate is checked against (besides the JVM's)
    */
-  public OriginClient(Vertx vertx, String baseUrl, Duration timeout, Duration probe, String sourceAddress) {
+  public OriginClient(Vertx vertx, String baseUrl, Duration timeout, Duration probe, String sourceAddress,
+      TlsSettings tls) {
     this.vertx = vertx;
     this.state = new DependencyState("origin", probe.toMillis());
     this.retryAfterSeconds = Math.max(1, (probe.toMillis() + 999) / 1000);
-    WebClientOptions options = new WebClientOptions().setConnectTimeout((int) timeout.toMillis())
-        .setTcpNoDelay(true).setKeepAlive(true).setUserAgent("hybrid-cdn-edge");
+    WebClientOptions options = tls.client(new WebClientOptions().setConnectTimeout((int) timeout.toMillis())
+        .setTcpNoDelay(true).setKeepAlive(true).setUserAgent("hybrid-cdn-edge"));
     if (!sourceAddress.isEmpty()) {
       options.setLocalAddress(sourceAddress);
     }

@@ -37,7 +37,7 @@ class OriginDocumentsTest {
     server = vertx.createHttpServer().requestHandler(this::answer).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     client = new OriginClient(vertx, "http://127.0.0.1:" + server.actualPort(), Duration.ofSeconds(5),
-        Duration.ofSeconds(1), "");
+        Duration.ofSeconds(1), "", dev.hybridcdn.servicekit.tls.TlsSettings.off());
     documents = new OriginDocuments(client, Duration.ofMinutes(10), Duration.ofDays(1), 100, 1 << 20,
         new SimpleMeterRegistry());
   }

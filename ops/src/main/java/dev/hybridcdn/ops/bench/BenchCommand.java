@@ -9,9 +9,11 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code cdn bench list | NAME [ARGS]}: the benchmarks found on the class path ({@link BenchRunner}).
  * Options after NAME ({@code --seconds 8}, JMH's {@code -wi 1}) belong to the benchmark.
+ * {@code cdn bench compare} is a subcommand of its own ({@link CompareCommand}): the side-by-side run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Run a module's benchmark: cdn bench list | cdn bench NAME [ARGS...].", usageHelpWidth = 120)
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = CompareCommand.class,
+    description = "Run a module's benchmark: cdn bench list | cdn bench NAME [ARGS...] | cdn bench compare [OPTIONS].",
+    usageHelpWidth = 120)
 public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "list, or a benchmark's class name.", defaultValue = "list")
   String name;

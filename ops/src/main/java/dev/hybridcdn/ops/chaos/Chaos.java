@@ -3,6 +3,7 @@ package dev.hybridcdn.ops.chaos;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.processes.ServiceProcess;
 import dev.hybridcdn.ops.processes.StackFile;
 import dev.hybridcdn.ops.replay.HistoryReader;
@@ -69,7 +70,7 @@ public final class Chaos {
   private final Path stackFile;
   private final Options options;
   private final Consumer<String> progress;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http = StackEnv.httpClient(Duration.ofSeconds(2));
   private final Path media;
 
   /**
@@ -117,7 +118,7 @@ public final class Chaos {
     progress.accept(String.format(Locale.ROOT, "[%s] %s: %d players on %d peers", s.id(), s.title(),
         o.players(), peers.size()));
     long startMs = System.currentTimeMillis();
-    Swarm swarm = new Swarm(stack.env().get("ORIGIN_URL"), directory, null, o);
+    Swarm swarm = new Swarm(stack.env().get("ORIGIN_URL"), directory, null, o, StackEnv.clientTls());
     Swarm.Result result;
     Outcome outcome;
     try {

@@ -3,9 +3,12 @@ package dev.hybridcdn.ops.processes;
 import dev.hybridcdn.kafka.BrokerProcess;
 import dev.hybridcdn.ops.stack.EmbeddedStores;
 import dev.hybridcdn.ops.stack.LocalStack;
+import dev.hybridcdn.ops.tls.LocalCa;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,9 +55,17 @@ public final class ProcessStack implements AutoCloseable {
    * @param trackers tracker instances, 1 to 5
    * @param trackerTtlMs {@code TRACKER_PEER_TTL_MS} of the trackers
    * @param logLevel SLF4J level of library logs in the children's log files
+   * @param tls true: a local CA and a certificate per service in {@code <stateDir>/tls}, every
+   *     service serving HTTPS and trusting the CA ({@code cdn up --processes --tls})
    */
   public record Layout(Path home, Path stateDir, boolean defaultPorts, int peers, int trackers, long trackerTtlMs,
-      String logLevel) {
+      String logLevel, boolean tls) {
+    /** Plain HTTP. */
+    public Layout(Path home, Path stateDir, boolean defaultPorts, int peers, int trackers, long trackerTtlMs,
+        String logLevel) {
+      this(home, stateDir, defaultPorts, peers, trackers, trackerTtlMs, logLevel, false);
+    }
+
     public Layout {
       if (peers < 1 || peers > 100) {
         throw new IllegalArgumentException("--peers must be 1 to 100, got " + peers);
@@ -69,6 +80,14 @@ public final class ProcessStack implements AutoCloseable {
   private final EmbeddedStores stores;
   private final BrokerProcess kafka;
   private final Map<String, String> env;
+  /** Null: plain HTTP. */
+  private final LocalCa ca;
+  /**
+   * {@code CLUSTER_SECRET} of this stack (issue 16), new per start as LocalStack's: the trackers' internal
+   * routes want its MAC and their verifiers the peers' and edges' signatures. In each service's variables
+   * ({@code stack.json}, so {@code cdn chaos} restarts a process alike), never in {@link #env()}.
+   */
+  private final String clusterSecret = TrustSettings.newSecret();
   private final Instant startedAt = Instant.now();
   private volatile StackFile file;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -78,6 +97,10 @@ public final class ProcessStack implements AutoCloseable {
     this.stores = stores;
     this.kafka = kafka;
     this.env = env;
+    this.ca = layout.tls() ? LocalCa.create(layout.stateDir().resolve("tls"), "hybrid-cdn local CA") : null;
+    if (ca != null) {
+      env.put(TlsSettings.CA_FILE, ca.caFile().toString()); // every service's clients, and stack.env's
+    }
   }
 
   /**
@@ -114,9 +137,19 @@ public final class ProcessStack implements AutoCloseable {
     progress.accept(String.format(Locale.ROOT, "Kafka broker process 127.0.0.1:%d (pid %d), PostgreSQL 127.0.0.1:%d,"
         + " Redis 127.0.0.1:%d ready in %.1f s", kafkaPort, kafka.join().pid(), stores.join().postgresPort(),
         stores.join().redisPort(), (System.nanoTime() - t0) / 1e9));
-    ProcessStack stack = new ProcessStack(layout, stores.join(), kafka.join(),
-        LocalStack.baseEnv(kafka.join().bootstrapServers(), "cdn.", stores.join().postgresPort(),
-            stores.join().redisUrl()));
+    ProcessStack stack;
+    try {
+      stack = new ProcessStack(layout, stores.join(), kafka.join(),
+          LocalStack.baseEnv(kafka.join().bootstrapServers(), "cdn.", stores.join().postgresPort(),
+              stores.join().redisUrl()));
+    } catch (RuntimeException e) {
+      kafka.join().close();
+      stores.join().close();
+      throw e;
+    }
+    if (stack.ca != null) {
+      progress.accept("HTTPS everywhere: a new local CA " + stack.ca.caFile() + " and a certificate per service");
+    }
     try {
       stack.launchServices(progress);
       CompletableFuture<List<IngestResult>> ingested =
@@ -237,6 +270,14 @@ public final class ProcessStack implements AutoCloseable {
   }
 
   private ServiceProcess service(String name, String kind, String module, int port, Map<String, String> vars) {
+    if (kind.matches("edge|tracker|topology|peer")) {
+      vars.put("CLUSTER_SECRET", clusterSecret);
+    }
+    if (ca != null) {
+      LocalCa.Issued cert = ca.issue(name, LocalCa.LOCAL_HOSTS);
+      vars.put(TlsSettings.CERT_FILE, cert.certFile().toString());
+      vars.put(TlsSettings.KEY_FILE, cert.keyFile().toString());
+    }
     Path jar = layout.home().resolve(module).resolve("target").resolve(module + ".jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("no " + jar + ": build first (mvn -B -q package -DskipTests)");
@@ -270,7 +311,8 @@ public final class ProcessStack implements AutoCloseable {
   }
 
   private void awaitHealthy(Duration timeout) {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
+        .sslContext((ca == null ? TlsSettings.off() : new TlsSettings(null, null, ca.caFile())).sslContext()).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, String> last = new LinkedHashMap<>();
     while (System.nanoTime() < deadline) {
@@ -326,8 +368,8 @@ public final class ProcessStack implements AutoCloseable {
     return Integer.parseInt(b.substring(b.lastIndexOf(':') + 1));
   }
 
-  private static String url(int port) {
-    return "http://127.0.0.1:" + port;
+  private String url(int port) {
+    return (ca == null ? "http" : "https") + "://127.0.0.1:" + port;
   }
 
   /**

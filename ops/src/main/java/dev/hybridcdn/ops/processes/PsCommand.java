@@ -55,7 +55,7 @@ public final class PsCommand implements Callable<Integer> {
   record Row(ServiceProcess process, String health, long rssBytes) {}
 
   static List<Row> rows(StackFile stack) {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpClient client = StackEnv.httpClient(Duration.ofSeconds(1));
     List<Row> rows = new ArrayList<>();
     for (ServiceProcess p : stack.processes()) {
       rows.add(new Row(p, p.health(client), p.alive() ? ProcessMemory.treeRssBytes(p.pid()) : 0));

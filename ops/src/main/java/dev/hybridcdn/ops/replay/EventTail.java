@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,12 +30,17 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * logged with topic/partition@offset, dead-lettered and skipped. No consumer group is used.
  */
 public final class EventTail {
-  private final String bootstrapServers;
+  private final Map<String, Object> kafkaClient;
   private final TopicRegistry topics;
   private final AtomicBoolean running = new AtomicBoolean(true);
 
   public EventTail(String bootstrapServers, TopicRegistry topics) {
-    this.bootstrapServers = bootstrapServers;
+    this(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topics);
+  }
+
+  /** @param kafkaClient bootstrap servers and security ({@code CommonConfig.kafkaClient()}) */
+  public EventTail(Map<String, Object> kafkaClient, TopicRegistry topics) {
+    this.kafkaClient = Map.copyOf(kafkaClient);
     this.topics = topics;
   }
 
@@ -50,18 +56,18 @@ public final class EventTail {
   public long tail(String topicName, boolean fromBeginning, long maxEvents, Duration idle, PrintStream out) {
     String topic = resolve(topicName);
     Properties cp = new Properties();
-    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    cp.putAll(kafkaClient);
     cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     cp.put(ConsumerConfig.CLIENT_ID_CONFIG, "cdn-tail-" + UUID.randomUUID().toString().substring(0, 8));
     Properties pp = new Properties();
-    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    pp.putAll(kafkaClient);
     AtomicLong printed = new AtomicLong();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(cp, new StringDeserializer(),
             new ByteArrayDeserializer());
         Producer<byte[], byte[]> dlq = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
-        throw new IllegalArgumentException("topic " + topic + " does not exist on " + bootstrapServers);
+        throw new IllegalArgumentException("topic " + topic + " does not exist on " + kafkaClient.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
       }
       List<TopicPartition> partitions = new ArrayList<>();
       infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));

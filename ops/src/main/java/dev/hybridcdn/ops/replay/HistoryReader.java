@@ -54,7 +54,7 @@ public final class HistoryReader {
    */
   public record Result(long events, long skipped, long deadLettered) {}
 
-  private final String bootstrapServers;
+  private final Map<String, Object> kafkaClient;
   private final TopicRegistry topics;
   private final Duration timeout;
 
@@ -62,7 +62,12 @@ public final class HistoryReader {
    * @param timeout bound on each Kafka call and on reading up to the end offsets
    */
   public HistoryReader(String bootstrapServers, TopicRegistry topics, Duration timeout) {
-    this.bootstrapServers = bootstrapServers;
+    this(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topics, timeout);
+  }
+
+  /** @param kafkaClient bootstrap servers and security ({@code CommonConfig.kafkaClient()}) */
+  public HistoryReader(Map<String, Object> kafkaClient, TopicRegistry topics, Duration timeout) {
+    this.kafkaClient = Map.copyOf(kafkaClient);
     this.topics = topics;
     this.timeout = timeout;
   }
@@ -161,7 +166,7 @@ public final class HistoryReader {
 
   private Properties consumerProps() {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafkaClient);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "cdn-replay-" + UUID.randomUUID().toString().substring(0, 8));
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
@@ -171,7 +176,7 @@ public final class HistoryReader {
 
   private Properties producerProps() {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafkaClient);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
     return p;
   }

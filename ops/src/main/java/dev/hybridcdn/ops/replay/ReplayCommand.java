@@ -35,7 +35,7 @@ public final class ReplayCommand implements Callable<Integer> {
     CommonConfig common = kafka.common();
     Instant f = from == null ? null : instant("--from", from);
     Instant t = to == null ? null : instant("--to", to);
-    HistoryReader reader = new HistoryReader(common.kafkaBootstrapServers(), common.topics(), Duration.ofSeconds(60));
+    HistoryReader reader = new HistoryReader(common.kafkaClient(), common.topics(), Duration.ofSeconds(60));
     DeliveryAnalysis a = Replay.analyse(reader, f, t);
     Summary s = a.summary(top);
     report.print(s, a.allLatency());

@@ -27,7 +27,7 @@ public final class TailCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommonConfig common = kafka.common();
-    EventTail tail = new EventTail(common.kafkaBootstrapServers(), common.topics());
+    EventTail tail = new EventTail(common.kafkaClient(), common.topics());
     Runtime.getRuntime().addShutdownHook(new Thread(tail::stop, "tail-stop"));
     tail.tail(topic, fromBeginning, max, idleSeconds == null ? null : Duration.ofSeconds(idleSeconds), System.out);
     return 0;

@@ -52,7 +52,7 @@ public final class FileDownload {
    */
   public record Result(long bytes, int pieces, long ms, String sha256, java.util.Map<String, Integer> sources) {}
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = dev.hybridcdn.ops.StackEnv.httpClient(Duration.ofSeconds(5));
   private final PlayerTokens playerTokens;
 
   /** A download from a stack whose player routes are open. */

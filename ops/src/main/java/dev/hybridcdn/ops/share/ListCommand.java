@@ -28,7 +28,7 @@ public final class ListCommand implements Callable<Integer> {
     Map<String, String> env = StackEnv.load();
     String origin = require(env, "ORIGIN_URL");
     String tracker = require(env, "TRACKER_URL");
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = StackEnv.httpClient(Duration.ofSeconds(5));
     List<SongSummary> songs = ManifestJson.parseSongList(get(http, origin + "/songs"));
     Map<String, int[]> held = new HashMap<>();
     new JsonObject(get(http, tracker + "/content")).getJsonArray("songs").forEach(o -> {

@@ -57,9 +57,10 @@ public final class Delivery implements AutoCloseable, Churn {
         if (node != null) {
           env.put("EDGE_SOURCE_ADDRESS", node.address());
         }
+        env.putAll(stack.tlsEnv(name + "edge-" + (i + 1)));
         EdgeServer edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
         edges.add(edge);
-        edgeUrls.add(node == null ? "http://127.0.0.1:" + edge.port()
+        edgeUrls.add(node == null ? edge.baseUrl()
             : "http://" + node.address() + ":" + stack.network().front(node, 0, edge.port()));
       }
       if (edgesOnly) {
@@ -96,6 +97,7 @@ public final class Delivery implements AutoCloseable, Churn {
       // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
       env.put("TOPICS_TIMEOUT_MS", "30000");
+      env.putAll(stack.tlsEnv(name + "peers"));
       if (stack.network() != null) {
         // one loopback address per peer: it binds, advertises and connects from it (PeerHostConfig)
         List<String> addresses = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.hybridcdn.ops.stack;
 import dev.hybridcdn.dashboard.DashboardApp;
 import dev.hybridcdn.dashboard.DashboardConfig;
 import dev.hybridcdn.ops.swarm.PeerRef;
+import dev.hybridcdn.ops.tls.LocalCa;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ingest.IngestResult;
@@ -13,6 +14,7 @@ import dev.hybridcdn.servicekit.network.NetNode;
 import dev.hybridcdn.servicekit.network.NodeKind;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.tracker.TrackerApp;
@@ -66,15 +68,18 @@ public final class LocalStack implements AutoCloseable {
   private final ShapedNetwork network;
   /** The origin's front under the emulated network, else its own port. */
   private final String originUrl;
+  /** The stack's CA ({@code StackOptions.tlsDir}), or null: plain HTTP. */
+  private final LocalCa ca;
 
-  private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin, ShapedNetwork network) {
+  private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin, ShapedNetwork network, LocalCa ca) {
     this.options = options;
     this.playerTokens = options.playerTokenSecret() == null ? null : PlayerTokens.of(options.playerTokenSecret());
     this.infra = infra;
     this.origin = origin;
     this.network = network;
+    this.ca = ca;
     if (network == null) {
-      this.originUrl = "http://127.0.0.1:" + origin.port();
+      this.originUrl = origin.baseUrl();
     } else {
       NetNode node = network.register(NodeKind.ORIGIN, "origin", network.model().originRegion());
       this.originUrl = "http://" + node.address() + ":" + network.front(node, 0, origin.port());
@@ -108,9 +113,15 @@ public final class LocalStack implements AutoCloseable {
     }
     progress.accept(String.format(Locale.ROOT, "Kafka %s, PostgreSQL 127.0.0.1:%d, Redis %s ready in %.1f s",
         infra.kafkaBootstrapServers(), infra.postgresPort(), infra.redisUrl(), infra.startTime().toMillis() / 1000.0));
+    LocalCa ca = null;
     OriginServer origin;
     try {
+      if (options.tlsDir() != null) {
+        ca = LocalCa.create(options.tlsDir(), "hybrid-cdn local CA");
+        progress.accept("HTTPS everywhere: a new local CA " + ca.caFile() + " and a certificate per service");
+      }
       Map<String, String> originEnv = new HashMap<>(baseEnv(options, infra));
+      originEnv.putAll(tlsEnv(ca, "origin"));
       originEnv.put("HTTP_PORT", port(options, ORIGIN_PORT));
       // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
       originEnv.put("ORIGIN_DB_TIMEOUT_MS", "15000");
@@ -128,7 +139,7 @@ public final class LocalStack implements AutoCloseable {
       throw new IllegalStateException("the origin did not start: " + e.getMessage(), e);
     }
     progress.accept("origin listening on :" + origin.port());
-    LocalStack stack = new LocalStack(options, infra, origin, network);
+    LocalStack stack = new LocalStack(options, infra, origin, network, ca);
     if (network != null) {
       progress.accept("emulated network: origin in " + options.network().originRegion() + " behind " + stack.originUrl());
     }
@@ -158,11 +169,13 @@ public final class LocalStack implements AutoCloseable {
     long t0 = System.nanoTime();
     for (int i = 0; i < options.trackers(); i++) {
       Map<String, String> trackerEnv = trackerEnv(base, i);
+      trackerEnv.putAll(tlsEnv(ca, "tracker-" + (i + 1)));
       trackers.add(CompletableFuture.supplyAsync(() -> startWithRetry("tracker " + trackerEnv.get("HTTP_PORT"),
           () -> TrackerApp.start(TrackerConfig.from(new Env(trackerEnv))))));
     }
     Map<String, String> topologyEnv = new HashMap<>(base);
     topologyEnv.put("HTTP_PORT", port(options, TOPOLOGY_PORT));
+    topologyEnv.putAll(tlsEnv(ca, "topology"));
     topologyEnv.put("TOPOLOGY_STATE_DIR", options.dataDir().resolve("topology").toString());
     topology = CompletableFuture.supplyAsync(
         () -> startWithRetry("topology", () -> TopologyApp.start(TopologyConfig.from(new Env(topologyEnv)))));
@@ -173,6 +186,7 @@ public final class LocalStack implements AutoCloseable {
     dashboard = apps().thenApply(v -> {
       Map<String, String> env = new HashMap<>(base);
       env.put("HTTP_PORT", port(options, DASHBOARD_PORT));
+      env.putAll(tlsEnv(ca, "dashboard"));
       env.put("TOPOLOGY_URL", topologyUrl());
       env.put("TRACKER_URLS", String.join(",", trackerUrls()));
       env.put("ORIGIN_URL", originUrl());
@@ -231,6 +245,34 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /**
+   * The TLS variables of one service: its own certificate for 127.0.0.1, ::1 and localhost
+   * ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}) and the CA ({@code TLS_CA_FILE}); none without a CA.
+   */
+  private static Map<String, String> tlsEnv(LocalCa ca, String service) {
+    if (ca == null) {
+      return Map.of();
+    }
+    LocalCa.Issued cert = ca.issue(service, LocalCa.LOCAL_HOSTS);
+    return Map.of(TlsSettings.CERT_FILE, cert.certFile().toString(), TlsSettings.KEY_FILE, cert.keyFile().toString(),
+        TlsSettings.CA_FILE, ca.caFile().toString());
+  }
+
+  /** {@link #tlsEnv(LocalCa, String)} of this stack's CA, for the services of a delivery tier. */
+  Map<String, String> tlsEnv(String service) {
+    return tlsEnv(ca, service);
+  }
+
+  /** How this stack's clients trust its servers: the CA's file, or the JVM's default alone. */
+  public TlsSettings clientTls() {
+    return ca == null ? TlsSettings.off() : new TlsSettings(null, null, ca.caFile());
+  }
+
+  /** {@code http(s)://127.0.0.1:<port>}, the scheme the stack's services serve. */
+  String localUrl(int port) {
+    return (ca == null ? "http" : "https") + "://127.0.0.1:" + port;
+  }
+
   private static String port(StackOptions options, int defaultPort) {
     return options.defaultPorts() ? Integer.toString(defaultPort) : "0";
   }
@@ -269,7 +311,7 @@ public final class LocalStack implements AutoCloseable {
    * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URLS}
    * (every instance, as peers take it), {@code TRACKER_URL} (the first, for {@code cdn swarm}),
    * {@code TOPOLOGY_URL}, {@code DASHBOARD_URL}, {@code PLAYER_TOKEN_SECRET} with {@code --auth},
-   * {@code SCHEMA_REGISTRY_URL} in registry mode and, once a
+   * {@code SCHEMA_REGISTRY_URL} in registry mode, {@code TLS_CA_FILE} over HTTPS and, once a
    * delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
    */
   public Map<String, String> env() {
@@ -283,6 +325,9 @@ public final class LocalStack implements AutoCloseable {
     env.put("TOPOLOGY_URL", topologyUrl());
     env.put("DASHBOARD_URL", dashboardUrl());
     putPlayerTokenSecret(env); // for cdn token and cdn swarm (.cdn/stack.env, never committed)
+    if (ca != null) {
+      env.put(TlsSettings.CA_FILE, ca.caFile().toString()); // for cdn swarm, get, list
+    }
     if (!deliveries.isEmpty()) {
       Delivery d = deliveries.get(deliveries.size() - 1);
       env.put("EDGE_URLS", String.join(",", d.edgeUrls()));
@@ -320,13 +365,13 @@ public final class LocalStack implements AutoCloseable {
   /** Every tracker instance, in start order; waits for the apps ({@link #awaitApps()}). */
   public List<String> trackerUrls() {
     awaitApps();
-    return trackers.stream().map(t -> "http://127.0.0.1:" + t.join().port()).toList();
+    return trackers.stream().map(t -> localUrl(t.join().port())).toList();
   }
 
   /** Waits for the topology app ({@link #awaitApps()}). */
   public String topologyUrl() {
     awaitApps();
-    return "http://127.0.0.1:" + topology.join().port();
+    return localUrl(topology.join().port());
   }
 
   /** The dashboard ({@code /}; the web player at {@code /player.html}); waits for it to start. */

@@ -19,11 +19,15 @@ import java.util.List;
  * @param schemaRegistryUrl {@code SCHEMA_REGISTRY_URL} every service gets (registry mode), or null
  * @param network the emulated network every HTTP exchange between origin, edges and peers goes
  *     through (service-kit {@code ShapedNetwork}); null: plain loopback (the default)
+ * @param tlsDir where a local CA and a certificate per service are made ({@code cdn up --tls},
+ *     {@code .cdn/tls}): every service serves HTTPS and trusts the CA; null: plain HTTP. Not with
+ *     {@code network} (the certificates name loopback only, not the emulated nodes' addresses)
  * @param playerTokenSecret {@code PLAYER_TOKEN_SECRET} of the edges, peers and dashboard ({@code --auth}): player
  *     routes need a signed token; null: open (the default)
  */
 public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
-    long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network, String playerTokenSecret) {
+    long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network, Path tlsDir,
+    String playerTokenSecret) {
   /** Most tracker instances a local stack runs. */
   public static final int MAX_TRACKERS = 5;
 
@@ -31,34 +35,45 @@ public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regi
     if (trackers < 1 || trackers > MAX_TRACKERS) {
       throw new IllegalArgumentException("trackers must be 1 to " + MAX_TRACKERS + ", got " + trackers);
     }
+    if (tlsDir != null && network != null) {
+      throw new IllegalArgumentException("TLS under an emulated network is not supported: the certificates name "
+          + "127.0.0.1 and localhost, not the nodes' addresses");
+    }
   }
 
   /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache), one tracker. */
   public static StackOptions of(Path dataDir, boolean defaultPorts) {
-    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null, null);
+    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null, null,
+        null);
   }
 
   /** The same layout with {@code n} tracker instances. */
   public StackOptions withTrackers(int n) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl, network,
-        playerTokenSecret);
+        tlsDir, playerTokenSecret);
   }
 
   /** The same layout in registry mode: events in the Confluent format through the registry at {@code url}. */
   public StackOptions withSchemaRegistry(String url) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url, network,
-        playerTokenSecret);
+        tlsDir, playerTokenSecret);
   }
 
   /** The same layout under an emulated network (null: none). */
   public StackOptions withNetwork(NetworkModel model) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        model, playerTokenSecret);
+        model, tlsDir, playerTokenSecret);
+  }
+
+  /** The same layout over HTTPS: a local CA and certificates made in {@code dir} (null: plain HTTP). */
+  public StackOptions withTls(Path dir) {
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
+        network, dir, playerTokenSecret);
   }
 
   /** The same layout with player tokens required under {@code secret} (null: open). */
   public StackOptions withPlayerTokens(String secret) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        network, secret);
+        network, tlsDir, secret);
   }
 }

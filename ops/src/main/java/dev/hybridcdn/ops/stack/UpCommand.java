@@ -41,6 +41,9 @@ public final class UpCommand implements Callable<Integer> {
   boolean auth;
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the embedded servers (default .cdn/data, wiped at start).")
   Path dataDir;
+  @Option(names = "--tls", description = "HTTPS everywhere: a new local CA and a certificate per service in .cdn/tls "
+      + "(BouncyCastle), https:// URLs in .cdn/stack.env with TLS_CA_FILE for the other commands.")
+  boolean tls;
   @Option(names = "--processes", description = "Every service as its own JVM from its runnable jar, a Kafka broker process, "
       + "PostgreSQL and Redis; logs in .cdn/logs/, the processes in .cdn/stack.json (cdn ps lists them).")
   boolean processes;
@@ -68,7 +71,8 @@ public final class UpCommand implements Callable<Integer> {
     }
     Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
     Demo.deleteTreeQuietly(data);
-    StackOptions options = StackOptions.of(data, true).withTrackers(trackers);
+    StackOptions options = StackOptions.of(data, true).withTrackers(trackers)
+        .withTls(tls ? StackEnv.ensureDir().resolve("tls") : null);
     if (auth) {
       String secret = System.getenv("PLAYER_TOKEN_SECRET");
       options = options.withPlayerTokens(secret == null || secret.isBlank() ? TrustSettings.newSecret() : secret);
@@ -127,7 +131,7 @@ public final class UpCommand implements Callable<Integer> {
     String level = System.getenv().getOrDefault("CDN_LOG_LEVEL", "warn");
     List<Path> media = noIngest ? List.of() : MediaFiles.list(StackEnv.media());
     ProcessStack stack = ProcessStack.start(new ProcessStack.Layout(StackEnv.home(), state, true, peers, trackers,
-        PROCESS_TRACKER_TTL_MS, level), media, line -> err.println("• " + line));
+        PROCESS_TRACKER_TTL_MS, level, tls), media, line -> err.println("• " + line));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("• stopping every process (SIGTERM, then SIGKILL after 10 s)");

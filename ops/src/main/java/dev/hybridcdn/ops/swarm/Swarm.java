@@ -4,6 +4,7 @@ import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -98,6 +99,7 @@ public final class Swarm implements AutoCloseable {
   private final AtomicInteger crashes = new AtomicInteger();
   private final AtomicLong failovers = new AtomicLong();
   private final Playback playback;
+  private final TlsSettings tls;
 
   /**
    * @param catalogUrl origin or edge base URL whose {@code GET /songs} lists the songs to play
@@ -105,18 +107,30 @@ public final class Swarm implements AutoCloseable {
    * @param churn null for no churn
    */
   public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options) {
-    this(catalogUrl, peers, churn, options, null);
+    this(catalogUrl, peers, churn, options, TlsSettings.off());
+  }
+
+  /**
+   * The same against a stack serving HTTPS.
+   *
+   * @param tls the CA the players trust besides the JVM's default ({@code TLS_CA_FILE}; {@code cdn up --tls})
+   */
+  public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options, TlsSettings tls) {
+    this(catalogUrl, peers, churn, options, tls, null);
   }
 
   /**
    * @param catalogUrl origin or edge base URL whose {@code GET /songs} lists the songs to play
    * @param peers the peers players attach to (updated by churn)
    * @param churn null for no churn
+   * @param tls the CA the players trust besides the JVM's default ({@code TLS_CA_FILE}; {@code cdn up --tls})
    * @param playerTokens the stack's player tokens: each player signs a token for its song's master playlist, as
    *     a site's backend would (issue 16); null when the stack's player routes are open
    */
-  public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options, PlayerTokens playerTokens) {
+  public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options, TlsSettings tls,
+      PlayerTokens playerTokens) {
     this.vertx = Vertx.vertx();
+    this.tls = tls;
     this.client = WebClient.create(vertx, clientOptions(options), new PoolOptions().setHttp1MaxSize(Math.max(8, options.players())));
     this.catalogUrl = catalogUrl;
     this.peers = peers;
@@ -126,9 +140,9 @@ public final class Swarm implements AutoCloseable {
         this::clientOf, playerTokens);
   }
 
-  private static WebClientOptions clientOptions(SwarmOptions options) {
-    return new WebClientOptions().setKeepAlive(true).setConnectTimeout((int) options.requestTimeout().toMillis())
-        .setIdleTimeout(30).setUserAgent("cdn-swarm-player");
+  private WebClientOptions clientOptions(SwarmOptions options) {
+    return tls.client(new WebClientOptions().setKeepAlive(true).setConnectTimeout((int) options.requestTimeout().toMillis())
+        .setIdleTimeout(30).setUserAgent("cdn-swarm-player"));
   }
 
   /**

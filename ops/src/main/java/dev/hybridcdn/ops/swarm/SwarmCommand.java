@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +59,8 @@ public final class SwarmCommand implements Callable<Integer> {
     System.err.printf("• %d players against %d peers, catalogue %s%n", o.players(), peers.size(), originUrl);
     Swarm.Result result;
     // Players sign their song's token when the stack has a secret (PLAYER_TOKEN_SECRET, or .cdn/stack.env).
-    try (Swarm swarm = new Swarm(originUrl, new PeerDirectory(peers), null, o, PlayerTokens.from(env))) {
+    try (Swarm swarm = new Swarm(originUrl, new PeerDirectory(peers), null, o, StackEnv.clientTls(),
+        PlayerTokens.from(env))) {
       result = swarm.run();
     }
     DeliveryAnalysis a = result.analysis();
@@ -80,7 +82,8 @@ public final class SwarmCommand implements Callable<Integer> {
     String trackerUrl = tracker != null ? tracker : env.httpUrl("TRACKER_URL", "http://127.0.0.1:7070");
     Vertx vertx = Vertx.vertx();
     try {
-      var r = WebClient.create(vertx).getAbs(trackerUrl + "/peers").timeout(10_000).send().await();
+      var r = WebClient.create(vertx, StackEnv.clientTls().client(new WebClientOptions()))
+          .getAbs(trackerUrl + "/peers").timeout(10_000).send().await();
       if (r.statusCode() != 200) {
         throw new IllegalStateException("GET " + trackerUrl + "/peers answered " + r.statusCode());
       }

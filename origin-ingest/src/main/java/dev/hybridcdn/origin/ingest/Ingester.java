@@ -103,8 +103,8 @@ public final class Ingester implements AutoCloseable {
     try {
       await(store.migrate(), config.dbTimeout().multipliedBy(10), "migrate the schema in PostgreSQL at " + store.where());
       TopicRegistry topics = config.common().topics();
-      TopicAdmin.ensureTopics(config.common().kafkaBootstrapServers(), topics, config.common().replicationFactor(), config.publishTimeout());
-      Map<String, Object> producerConfig = EventPublisher.producerConfig(config.common().kafkaBootstrapServers(),
+      TopicAdmin.ensureTopics(config.common().kafkaClient(), topics, config.common().replicationFactor(), config.publishTimeout());
+      Map<String, Object> producerConfig = EventPublisher.producerConfig(config.common().kafkaClient(),
           "origin-ingest");
       int publishMs = (int) config.publishTimeout().toMillis();
       producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, publishMs);

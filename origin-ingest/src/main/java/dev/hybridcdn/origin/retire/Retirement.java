@@ -64,7 +64,7 @@ public final class Retirement implements AutoCloseable {
     this.sweepMs = sweepInterval(config.retention()).toMillis();
     this.publishTimeout = config.publishTimeout();
     this.topics = config.common().topics();
-    Map<String, Object> pc = EventPublisher.producerConfig(config.common().kafkaBootstrapServers(), "origin-retirement");
+    Map<String, Object> pc = EventPublisher.producerConfig(config.common().kafkaClient(), "origin-retirement");
     int publishMs = (int) publishTimeout.toMillis();
     pc.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, publishMs);
     pc.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, publishMs);

@@ -9,6 +9,7 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.events.TopicFollower;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
@@ -39,18 +40,18 @@ public final class CatalogListener implements AutoCloseable {
    * @param registry where {@code cdn_peer_catalog_versions_total} and
    *     {@code cdn_peer_retired_evictions_total} are registered
    */
-  public static CatalogListener start(String bootstrapServers, TopicRegistry topics, String clientId,
+  public static CatalogListener start(Map<String, Object> kafkaClient, TopicRegistry topics, String clientId,
       ManifestStore manifests, Supplier<Iterable<SegmentCache>> caches, MeterRegistry registry) {
-    return new CatalogListener(bootstrapServers, topics, clientId, manifests, caches, registry);
+    return new CatalogListener(kafkaClient, topics, clientId, manifests, caches, registry);
   }
 
-  private CatalogListener(String bootstrapServers, TopicRegistry topics, String clientId, ManifestStore manifests,
+  private CatalogListener(Map<String, Object> kafkaClient, TopicRegistry topics, String clientId, ManifestStore manifests,
       Supplier<Iterable<SegmentCache>> caches, MeterRegistry registry) {
     this.versions = Counter.builder("cdn.peer.catalog.versions")
         .description("new song versions (SongPublished) that dropped the host's cached manifest").register(registry);
     this.evicted = Counter.builder("cdn.peer.retired.evictions")
         .description("cached segments removed because the origin retired them (SongRetired)").register(registry);
-    this.follower = TopicFollower.start(bootstrapServers, topics, CdnTopic.CATALOG, clientId, "catalog",
+    this.follower = TopicFollower.start(kafkaClient, topics, CdnTopic.CATALOG, clientId, "catalog",
         (record, event) -> handle(event, manifests, caches));
   }
 

@@ -7,6 +7,7 @@ import dev.hybridcdn.servicekit.events.TopicFollower;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,17 +50,17 @@ public final class ExpiryListener implements AutoCloseable {
    * @param registry where {@code cdn_peer_readmissions_total} and
    *     {@code cdn_peer_expiry_records_dead_lettered} are registered
    */
-  public static ExpiryListener start(String bootstrapServers, TopicRegistry topics, String clientId,
+  public static ExpiryListener start(Map<String, Object> kafkaClient, TopicRegistry topics, String clientId,
       Readmission readmission, MeterRegistry registry) {
-    return new ExpiryListener(bootstrapServers, topics, clientId, readmission, registry);
+    return new ExpiryListener(kafkaClient, topics, clientId, readmission, registry);
   }
 
-  private ExpiryListener(String bootstrapServers, TopicRegistry topics, String clientId, Readmission readmission,
+  private ExpiryListener(Map<String, Object> kafkaClient, TopicRegistry topics, String clientId, Readmission readmission,
       MeterRegistry registry) {
     Counter counter = Counter.builder("cdn.peer.readmissions")
         .description("hosted peers that re-announced after reading their own PeerExpired").register(registry);
     this.readmissions = counter;
-    this.follower = TopicFollower.start(bootstrapServers, topics, CdnTopic.PEER_EXPIRATIONS, clientId, "expiries",
+    this.follower = TopicFollower.start(kafkaClient, topics, CdnTopic.PEER_EXPIRATIONS, clientId, "expiries",
         (record, event) -> {
           if (event instanceof PeerExpired e && readmission.reannounce(e.getPeerId())) {
             counter.increment();

@@ -62,21 +62,22 @@ public final class PeerHost implements AutoCloseable {
     this.config = config;
     PeerConfig t = config.template();
     Metrics metrics = new Metrics();
-    HttpClient http = Shared.httpClient(vertx, "");
+    HttpClient http = Shared.httpClient(vertx, "", t.common().tls());
     WebClient client = Shared.webClient(http);
     // Load the Avro codec (schema history, fingerprints) here rather than on a peer's event loop.
     t.common().topics().codec().encode(t.common().topics().name(CdnTopic.PEER_EVENTS),
         PeerLeft.newBuilder().setPeerId(t.peerId()).setTs(0).setReason("warm-up").build());
-    EventPublisher publisher = new EventPublisher(t.common().kafkaBootstrapServers(), "peer-host-" + t.peerId(),
+    EventPublisher publisher = new EventPublisher(t.common().kafkaClient(), "peer-host-" + t.peerId(),
         t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
     UpstreamTokens upstream = UpstreamTokens.of(config.playerTokens());
     this.shared = new Shared(vertx, http, client, publisher, metrics,
-        new ManifestStore(client, t.manifestTtl().toMillis(), upstream), PeerAdmissions.of(config.trust()), upstream);
+        new ManifestStore(client, t.manifestTtl().toMillis(), upstream), PeerAdmissions.of(config.trust()), upstream,
+        t.common().tls());
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
-    this.expiries = ExpiryListener.start(t.common().kafkaBootstrapServers(), t.common().topics(),
+    this.expiries = ExpiryListener.start(t.common().kafkaClient(), t.common().topics(),
         "peer-host-" + t.peerId(), this::reannounce, metrics.registry());
     // Content versions: new versions drop the cached manifest, retired segments leave every cache.
-    this.catalog = CatalogListener.start(t.common().kafkaBootstrapServers(), t.common().topics(),
+    this.catalog = CatalogListener.start(t.common().kafkaClient(), t.common().topics(),
         "peer-host-" + t.peerId(), shared.manifests(),
         () -> peers.values().stream().map(PeerNode::cache).toList(), metrics.registry());
   }
@@ -119,7 +120,7 @@ public final class PeerHost implements AutoCloseable {
       return;
     }
     try {
-      TopicAdmin.ensureTopics(t.common().kafkaBootstrapServers(), t.common().topics(), t.common().replicationFactor(), timeout);
+      TopicAdmin.ensureTopics(t.common().kafkaClient(), t.common().topics(), t.common().replicationFactor(), timeout);
     } catch (RuntimeException e) {
       // Events are buffered and delivered when the broker returns; players must not wait for it.
       LOG.warn("could not make sure the topics exist ({}); starting anyway, events stay buffered", e.toString());

@@ -123,7 +123,7 @@ public final class PeerNode implements HostedPeer {
     // would keep them for good.
     HttpServerOptions options = new HttpServerOptions().setHost(config.bindHost()).setPort(config.httpPort())
         .setIdleTimeout((int) config.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-    server = HttpVerticles.deploy(vertx, options, 1, () -> router.create(vertx, health, shared.metrics()), timeout,
+    server = HttpVerticles.deploy(vertx, options, config.common().tls(), 1, () -> router.create(vertx, health, shared.metrics()), timeout,
         "peer " + config.peerId());
     this.vertx = vertx;
     port = server.port();
@@ -209,7 +209,7 @@ public final class PeerNode implements HostedPeer {
 
   @Override
   public String baseUrl() {
-    return "http://" + config.advertisedHost() + ":" + port;
+    return config.common().tls().url(config.advertisedHost(), port);
   }
 
   public PeerConfig peerConfig() {

@@ -109,16 +109,32 @@ public final class TopicAdmin {
    * API timeout below its request timeout (30 s by default), so a shorter bound lowers both.
    */
   public static Map<String, Object> adminConfig(String bootstrapServers, Duration timeout) {
+    return adminConfig(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), timeout);
+  }
+
+  /**
+   * The same from a client's base settings ({@code bootstrap.servers} and its security settings,
+   * service-kit {@code CommonConfig.kafkaClient()}).
+   */
+  public static Map<String, Object> adminConfig(Map<String, Object> client, Duration timeout) {
     int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-    return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, timeoutMs));
+    Map<String, Object> cfg = new java.util.HashMap<>(client);
+    cfg.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+    cfg.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, timeoutMs));
+    return cfg;
   }
 
   /** Same as {@link #ensureTopics(Admin, TopicRegistry, int, Duration)} with its own admin client. */
   public static Set<String> ensureTopics(String bootstrapServers, TopicRegistry registry,
       int configuredReplication, Duration timeout) {
-    try (Admin admin = Admin.create(adminConfig(bootstrapServers, timeout))) {
+    return ensureTopics(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), registry,
+        configuredReplication, timeout);
+  }
+
+  /** The same with a client's base settings (bootstrap and security). */
+  public static Set<String> ensureTopics(Map<String, Object> client, TopicRegistry registry,
+      int configuredReplication, Duration timeout) {
+    try (Admin admin = Admin.create(adminConfig(client, timeout))) {
       return ensureTopics(admin, registry, configuredReplication, timeout);
     }
   }

@@ -5,6 +5,9 @@ import dev.hybridcdn.schemas.serde.EventCodec;
 import dev.hybridcdn.schemas.serde.SingleObjectCodec;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The settings every service reads the same way (ARCHITECTURE.md, "Configuration").
@@ -19,12 +22,17 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
  *     events in the Avro single-object encoding
  * @param eventEncoding {@code EVENT_ENCODING}, only with a registry: {@code confluent} (default)
  *     or {@code single-object} (the first step of a migration: read both, still write the old one)
+ * @param kafkaSecurity {@code KAFKA_SECURITY_PROTOCOL} and its SASL and trust store settings
+ *     ({@link KafkaSecurity}); PLAINTEXT when unset
+ * @param tls {@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}, {@code TLS_CA_FILE} ({@link TlsSettings}):
+ *     HTTPS of the service's server, the CA its HTTP clients trust
  * @param bindHost {@code BIND_HOST}, the address HTTP servers listen on, default {@code 0.0.0.0} (every
  *     interface, what a container needs); {@code ./cdn up} sets {@code 127.0.0.1} (issue 16: nothing of a local
  *     stack is reachable from the network)
  */
 public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int replicationFactor,
-    String schemaRegistryUrl, RegistryCodec.Encoding eventEncoding, String bindHost) {
+    String schemaRegistryUrl, RegistryCodec.Encoding eventEncoding, KafkaSecurity kafkaSecurity, TlsSettings tls,
+    String bindHost) {
   /** Every interface: the default {@code BIND_HOST}. */
   public static final String ALL_INTERFACES = "0.0.0.0";
 
@@ -38,7 +46,18 @@ public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int
     String encoding = env.string("EVENT_ENCODING", "confluent",
         s -> s.equals("confluent") || s.equals("single-object"), "confluent or single-object");
     String bind = env.string("BIND_HOST", ALL_INTERFACES, s -> s.matches("[A-Za-z0-9.:-]+"), "a host name or address");
-    return new CommonConfig(bootstrap, prefix, replication, registry, RegistryCodec.Encoding.parse(encoding), bind);
+    return new CommonConfig(bootstrap, prefix, replication, registry, RegistryCodec.Encoding.parse(encoding),
+        KafkaSecurity.from(env), TlsSettings.from(env), bind);
+  }
+
+  /**
+   * What every Kafka client of the service starts from: {@code bootstrap.servers} and the security
+   * settings; a new mutable map each call, to which a client adds its own settings.
+   */
+  public Map<String, Object> kafkaClient() {
+    Map<String, Object> m = new HashMap<>(kafkaSecurity.settings());
+    m.put("bootstrap.servers", kafkaBootstrapServers);
+    return m;
   }
 
   /** The topics under the prefix, their serdes over {@link #codec()}. */

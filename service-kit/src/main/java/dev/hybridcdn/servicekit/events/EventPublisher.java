@@ -60,7 +60,16 @@ public final class EventPublisher implements AutoCloseable {
    */
   public EventPublisher(String bootstrapServers, String clientId, TopicRegistry topics, int bufferEvents,
       MeterRegistry metrics) {
-    this(new KafkaProducer<>(producerConfig(bootstrapServers, clientId), new StringSerializer(),
+    this(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), clientId, topics, bufferEvents, metrics);
+  }
+
+  /**
+   * The same from a client's base settings: bootstrap servers and security
+   * ({@code CommonConfig.kafkaClient()}).
+   */
+  public EventPublisher(Map<String, Object> kafkaClient, String clientId, TopicRegistry topics, int bufferEvents,
+      MeterRegistry metrics) {
+    this(new KafkaProducer<>(producerConfig(kafkaClient, clientId), new StringSerializer(),
         new ByteArraySerializer()), topics, bufferEvents, metrics);
   }
 
@@ -85,8 +94,12 @@ public final class EventPublisher implements AutoCloseable {
 
   /** Producer settings: idempotent, batched, retrying for as long as a broker may be away. */
   public static Map<String, Object> producerConfig(String bootstrapServers, String clientId) {
-    Map<String, Object> cfg = new HashMap<>();
-    cfg.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return producerConfig(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), clientId);
+  }
+
+  /** The same from a client's base settings (bootstrap servers and security, {@code CommonConfig.kafkaClient()}). */
+  public static Map<String, Object> producerConfig(Map<String, Object> kafkaClient, String clientId) {
+    Map<String, Object> cfg = new HashMap<>(kafkaClient);
     cfg.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     cfg.put(ProducerConfig.ACKS_CONFIG, "all");
     cfg.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

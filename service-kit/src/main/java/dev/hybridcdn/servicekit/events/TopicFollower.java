@@ -6,6 +6,7 @@ import dev.hybridcdn.schemas.topics.TopicRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -55,23 +56,30 @@ public final class TopicFollower implements AutoCloseable {
    */
   public static TopicFollower start(String bootstrapServers, TopicRegistry topics, CdnTopic topic, String clientId,
       String suffix, EventConsumerLoop.Handler handler) {
-    TopicFollower f = new TopicFollower(bootstrapServers, topics, topic, clientId + "-" + suffix, handler);
+    return start(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topics, topic, clientId, suffix,
+        handler);
+  }
+
+  /** The same from a client's base settings (bootstrap servers and security, {@code CommonConfig.kafkaClient()}). */
+  public static TopicFollower start(Map<String, Object> kafkaClient, TopicRegistry topics, CdnTopic topic,
+      String clientId, String suffix, EventConsumerLoop.Handler handler) {
+    TopicFollower f = new TopicFollower(kafkaClient, topics, topic, clientId + "-" + suffix, handler);
     f.thread.start();
     return f;
   }
 
-  private TopicFollower(String bootstrapServers, TopicRegistry topics, CdnTopic topic, String clientId,
+  private TopicFollower(Map<String, Object> kafkaClient, TopicRegistry topics, CdnTopic topic, String clientId,
       EventConsumerLoop.Handler handler) {
     this.topic = topics.name(topic);
     this.clientId = clientId;
     Properties cp = new Properties();
-    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    cp.putAll(kafkaClient);
     cp.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     this.consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
-    this.deadLetters = new KafkaProducer<>(EventPublisher.producerConfig(bootstrapServers, clientId + "-dlq"),
+    this.deadLetters = new KafkaProducer<>(EventPublisher.producerConfig(kafkaClient, clientId + "-dlq"),
         new ByteArraySerializer(), new ByteArraySerializer());
     this.loop = new EventConsumerLoop(consumer, deadLetters, topics.name(CdnTopic.DEAD_LETTERS), clientId,
         topics.codec(), handler);

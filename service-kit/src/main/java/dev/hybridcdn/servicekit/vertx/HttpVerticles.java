@@ -2,6 +2,7 @@ package dev.hybridcdn.servicekit.vertx;
 
 import dev.hybridcdn.servicekit.network.NetNode;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
+import dev.hybridcdn.servicekit.tls.TlsSettings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -26,11 +27,17 @@ public final class HttpVerticles {
 
   /**
    * A running deployment: its id (for {@code vertx.undeploy}) and the port clients use (a front's,
-   * when a {@link ShapedNetwork} fronts it, on {@code frontHost}; null otherwise).
+   * when a {@link ShapedNetwork} fronts it, on {@code frontHost}; null otherwise), and whether it
+   * serves HTTPS.
    */
-  public record Deployed(String deploymentId, int port, String frontHost) {
-    public Deployed(String deploymentId, int port) {
-      this(deploymentId, port, null);
+  public record Deployed(String deploymentId, int port, String frontHost, boolean tls) {
+    public Deployed(String deploymentId, int port, boolean tls) {
+      this(deploymentId, port, null, tls);
+    }
+
+    /** {@code http(s)://host:port}, the scheme this deployment serves. */
+    public String url(String host) {
+      return (tls ? "https" : "http") + "://" + host + ":" + port;
     }
 
     /** Stops every instance (and the front); completes when all listening sockets are closed. */
@@ -55,6 +62,18 @@ public final class HttpVerticles {
    */
   public static Deployed deploy(Vertx vertx, HttpServerOptions options, int instances,
       Supplier<Handler<HttpServerRequest>> handler, Duration timeout, String what) {
+    return deploy(vertx, options, TlsSettings.off(), instances, handler, timeout, what);
+  }
+
+  /**
+   * The same, serving HTTPS from {@code tls}'s PEM files when it has them ({@code TLS_CERT_FILE},
+   * {@code TLS_KEY_FILE}; every service passes its {@code CommonConfig.tls()}), plain HTTP otherwise.
+   * Under an emulated network the shaping front relays TCP bytes, so TLS passes through it and the
+   * handshake pays the front's latency like any other bytes.
+   */
+  public static Deployed deploy(Vertx vertx, HttpServerOptions options, TlsSettings tls, int instances,
+      Supplier<Handler<HttpServerRequest>> handler, Duration timeout, String what) {
+    options = tls.server(new HttpServerOptions(options));
     if (instances < 1) {
       throw new IllegalArgumentException("instances must be at least 1, got " + instances);
     }
@@ -65,13 +84,13 @@ public final class HttpVerticles {
       HttpServerOptions inner = new HttpServerOptions(options).setHost("127.0.0.1").setPort(freePort("127.0.0.1"));
       String id = Blocking.await(vertx.deployVerticle(() -> new HttpVerticle(inner, handler.get()),
           new DeploymentOptions().setInstances(instances)), timeout, what + " could not listen on port " + inner.getPort());
-      return new Deployed(id, network.front(node, options.getPort(), inner.getPort()), node.address());
+      return new Deployed(id, network.front(node, options.getPort(), inner.getPort()), node.address(), tls.serving());
     }
     int port = options.getPort() == 0 ? freePort(options.getHost()) : options.getPort();
     HttpServerOptions bound = new HttpServerOptions(options).setPort(port);
     String id = Blocking.await(vertx.deployVerticle(() -> new HttpVerticle(bound, handler.get()),
         new DeploymentOptions().setInstances(instances)), timeout, what + " could not listen on port " + port);
-    return new Deployed(id, port);
+    return new Deployed(id, port, tls.serving());
   }
 
   /**

@@ -21,13 +21,14 @@ import org.slf4j.LoggerFactory;
 public final class GlobalDeadLetterProducer implements Consumer<ProducerRecord<byte[], byte[]>>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GlobalDeadLetterProducer.class);
 
-  private final String bootstrapServers;
+  private final Map<String, Object> kafkaClient;
   private final String clientId;
   private KafkaProducer<byte[], byte[]> producer;
   private boolean closed;
 
-  public GlobalDeadLetterProducer(String bootstrapServers, String clientId) {
-    this.bootstrapServers = bootstrapServers;
+  /** @param kafkaClient bootstrap servers and security ({@code CommonConfig.kafkaClient()}) */
+  public GlobalDeadLetterProducer(Map<String, Object> kafkaClient, String clientId) {
+    this.kafkaClient = Map.copyOf(kafkaClient);
     this.clientId = clientId;
   }
 
@@ -38,8 +39,9 @@ public final class GlobalDeadLetterProducer implements Consumer<ProducerRecord<b
       return;
     }
     if (producer == null) {
-      producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-          ProducerConfig.CLIENT_ID_CONFIG, clientId), new ByteArraySerializer(), new ByteArraySerializer());
+      Map<String, Object> cfg = new java.util.HashMap<>(kafkaClient);
+      cfg.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+      producer = new KafkaProducer<>(cfg, new ByteArraySerializer(), new ByteArraySerializer());
     }
     producer.send(letter, (meta, error) -> {
       if (error != null) {

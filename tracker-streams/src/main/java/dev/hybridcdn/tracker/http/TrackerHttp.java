@@ -89,7 +89,8 @@ public final class TrackerHttp {
     this.metrics = metrics;
     this.directory = directory;
     this.holderIndex = holderIndex;
-    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true));
+    // HTTPS to the other instances when this one serves it: they share the certificate settings.
+    this.client = WebClient.create(vertx, config.common().tls().peerClient(new WebClientOptions().setKeepAlive(true)));
     this.cluster = ClusterRequests.of(config.streams().trust());
     this.routing = new InstanceRouting(streams, self, client, metrics, PARTITIONS, cluster);
     this.ranking = new HolderRanking(config.rttBucketMs(), config.loadBucket());

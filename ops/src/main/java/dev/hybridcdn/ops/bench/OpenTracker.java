@@ -1,0 +1,125 @@
+package dev.hybridcdn.ops.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * opentracker, the BitTorrent tracker of the comparisons: HTTP announces and scrapes on a free
+ * loopback port. Debian builds it with a whitelist, so the info hashes it will track are given at
+ * start (written to {@code dir/whitelist}, one hex hash a line); it chroots into {@code dir}. It closes
+ * the connection after every answer (no keep-alive), so wrk reconnects for each announce.
+ */
+public final class OpenTracker implements AutoCloseable {
+  private static final Pattern COMPLETE = Pattern.compile("8:completei(\\d+)e");
+  private final Process process;
+  private final int port;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private OpenTracker(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  /**
+   * Starts opentracker for {@code infoHashes}.
+   *
+   * @param port its HTTP (and UDP) port on 127.0.0.1
+   * @param infoHashes 40-hex-digit SHA-1 info hashes it may track
+   * @throws IllegalStateException when it does not answer within 10 s
+   */
+  public static OpenTracker start(Path dir, int port, List<String> infoHashes)
+      throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("whitelist"), String.join("\n", infoHashes) + "\n", StandardCharsets.US_ASCII);
+    dir.toFile().setReadable(true, false);
+    dir.toFile().setExecutable(true, false);
+    dir.resolve("whitelist").toFile().setReadable(true, false);
+    Path log = dir.resolve("opentracker.log");
+    Path exe = ExternalTools.find("opentracker");
+    // -w is read after the chroot into -d, hence the relative name
+    Process p = new ProcessBuilder(exe == null ? "opentracker" : exe.toString(), "-i", "127.0.0.1",
+        "-p", Integer.toString(port), "-P", Integer.toString(port), "-d", dir.toAbsolutePath().toString(),
+        "-w", "whitelist").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!StaticNginx.answers(port)) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        p.destroy();
+        throw new IllegalStateException("opentracker did not start: " + Files.readString(log));
+      }
+      Thread.sleep(50);
+    }
+    return new OpenTracker(p, port);
+  }
+
+  /** The announce URL of an opentracker on {@code port}, as torrents name it. */
+  public static String announceUrl(int port) {
+    return "http://127.0.0.1:" + port + "/announce";
+  }
+
+  /** {@code http://127.0.0.1:<port>}. */
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /**
+   * An announce as a client sends it ({@code event} none: a regular re-announce of a complete peer).
+   *
+   * @param infoHash 40 hex digits
+   * @param peerId 20 characters, letters and digits
+   * @param numwant peers asked for (our tracker's {@code limit})
+   */
+  public static String announcePath(String infoHash, String peerId, int peerPort, int numwant) {
+    return "/announce?info_hash=" + percent(infoHash) + "&peer_id=" + peerId + "&port=" + peerPort
+        + "&uploaded=0&downloaded=0&left=0&compact=1&numwant=" + numwant;
+  }
+
+  /** Seeders (complete peers) opentracker knows for {@code infoHash}, from a scrape. */
+  public int seeders(String infoHash) throws IOException, InterruptedException {
+    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/scrape?info_hash="
+        + percent(infoHash))).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    Matcher m = COMPLETE.matcher(new String(r.body(), StandardCharsets.ISO_8859_1));
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  /** Waits until {@code n} seeders announced {@code infoHash}, polling its scrape for up to {@code timeout}. */
+  public void awaitSeeders(String infoHash, int n, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int seen = 0;
+    while (System.nanoTime() < deadline) {
+      seen = seeders(infoHash);
+      if (seen >= n) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("opentracker knows " + seen + " seeders of " + infoHash + " after " + timeout
+        + ", expected " + n);
+  }
+
+  /** {@code %xx} for every byte of a hex string (an info hash on the wire). */
+  static String percent(String hex) {
+    byte[] b = HexFormat.of().parseHex(hex);
+    StringBuilder s = new StringBuilder();
+    for (byte x : b) {
+      s.append('%').append(HexFormat.of().toHexDigits(x));
+    }
+    return s.toString();
+  }
+
+  @Override
+  public void close() {
+    ExternalTools.stop(process);
+  }
+}
