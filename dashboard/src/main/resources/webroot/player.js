@@ -38,11 +38,16 @@
     });
     media.onended = () => { player.ended = true; $('state').textContent = 'played to the end'; };
     media.onratechange = null;
-    const src = peerBaseUrl + '/hls/' + encodeURIComponent(songId) + '/master.m3u8';
-    $('state').textContent = 'playing ' + src;
-    hls.loadSource(src);
-    hls.attachMedia(media);
-    window.hls = hls;
+    // With PLAYER_TOKEN_SECRET on the stack, this server signs a token for the song (the page never holds
+    // the secret); the peer passes it on in every URI of the playlists it serves.
+    load('api/player-token?song=' + encodeURIComponent(songId)).then(t => {
+      const src = peerBaseUrl + '/hls/' + encodeURIComponent(songId) + '/master.m3u8'
+        + (t.token ? '?token=' + t.token : '');
+      $('state').textContent = 'playing ' + src;
+      hls.loadSource(src);
+      hls.attachMedia(media);
+      window.hls = hls;
+    }).catch(e => { $('state').textContent = 'no player token: ' + e.message; player.fatal.push(String(e)); });
   }
   player.play = play;
 

@@ -31,6 +31,7 @@ class CdnBenchTest {
   void benchListsEveryModulesBenchmark() {
     assertThat(BenchRunner.list()).containsExactly(
         "dev.hybridcdn.edge.bench.HotTierBench",
+        "dev.hybridcdn.edge.bench.PlayerTokenBench",
         "dev.hybridcdn.ops.bench.AnalysisBench",
         "dev.hybridcdn.origin.bench.OriginBench",
         "dev.hybridcdn.peer.bench.MultiSourceBench",

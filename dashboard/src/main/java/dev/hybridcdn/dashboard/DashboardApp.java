@@ -73,7 +73,7 @@ public final class DashboardApp implements AutoCloseable {
     DashboardHttp routes = new DashboardHttp(vertx, config, broadcast);
     try {
       HttpVerticles.Deployed http = HttpVerticles.deploy(vertx,
-          new HttpServerOptions().setHost("0.0.0.0").setPort(config.httpPort()), config.common().tls(), 1,
+          new HttpServerOptions().setHost(config.common().bindHost()).setPort(config.httpPort()), config.common().tls(), 1,
           () -> routes.router(health, metrics), Duration.ofSeconds(30), NAME);
       LOG.info("dashboard on {}/", http.url("127.0.0.1"));
       return new DashboardApp(vertx, ownVertx, feed, timer, http);

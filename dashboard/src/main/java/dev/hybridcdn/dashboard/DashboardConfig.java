@@ -2,6 +2,7 @@ package dev.hybridcdn.dashboard;
 
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.CommonConfig;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import java.time.Duration;
@@ -22,9 +23,11 @@ import java.util.List;
  *     its figures to the pages
  * @param window {@code DASHBOARD_WINDOW_MS}, default 10,000 ms (1 s to 10 min, at least one tick): the
  *     rolling window of the "now" figures (tier shares, offload, P2P share, hit ratios)
+ * @param playerTokens {@code PLAYER_TOKEN_SECRET} (service-kit {@code PlayerTokens}): with it the web player
+ *     asks this server for a signed token of the song it plays; null (unset): no token
  */
 public record DashboardConfig(CommonConfig common, int httpPort, String topologyUrl, List<String> trackerUrls,
-    String originUrl, Duration tick, Duration window) {
+    String originUrl, Duration tick, Duration window, PlayerTokens playerTokens) {
   public static final int DEFAULT_HTTP_PORT = 8070;
 
   /**
@@ -49,7 +52,8 @@ public record DashboardConfig(CommonConfig common, int httpPort, String topology
       throw new ConfigException("DASHBOARD_WINDOW_MS", Long.toString(window.toMillis()),
           "at least DASHBOARD_TICK_MS (" + tick.toMillis() + ")");
     }
-    return new DashboardConfig(common, port, topology, List.copyOf(trackers), origin, tick, window);
+    return new DashboardConfig(common, port, topology, List.copyOf(trackers), origin, tick, window,
+        PlayerTokens.from(env));
   }
 
   public TopicRegistry topics() {

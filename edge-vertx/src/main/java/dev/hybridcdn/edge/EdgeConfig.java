@@ -2,6 +2,7 @@ package dev.hybridcdn.edge;
 
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.CommonConfig;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.identity.TrustSettings;
@@ -77,6 +78,8 @@ import java.util.List;
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
  * @param trust {@code CLUSTER_SECRET}, {@code EVENT_AUTH}, {@code ADMISSION_TTL_MS} (service-kit
  *     {@code TrustSettings}): with a secret the edge admits itself and signs its EdgeServed events
+ * @param playerTokens {@code PLAYER_TOKEN_SECRET} (service-kit {@code PlayerTokens}): with it, playlists and
+ *     segments need a signed token; null (unset): open
  */
 public record EdgeConfig(
     String edgeId,
@@ -108,7 +111,8 @@ public record EdgeConfig(
     List<ShieldClient.Shield> shields,
     Duration shieldTimeout,
     CommonConfig common,
-    TrustSettings trust) {
+    TrustSettings trust,
+    PlayerTokens playerTokens) {
 
   public static final int DEFAULT_HTTP_PORT = 8082;
   public static final String DEFAULT_ORIGIN_URL = "http://127.0.0.1:8081";
@@ -170,7 +174,7 @@ public record EdgeConfig(
         env.string("EDGE_SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
         ShieldClient.parse("EDGE_SHIELDS", env.string("EDGE_SHIELDS", "")),
         env.millis("EDGE_SHIELD_TIMEOUT_MS", originTimeout.plusSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)),
-        CommonConfig.from(env), TrustSettings.from(env));
+        CommonConfig.from(env), TrustSettings.from(env), PlayerTokens.from(env));
   }
 
   private static boolean isRedisUrl(String s) {

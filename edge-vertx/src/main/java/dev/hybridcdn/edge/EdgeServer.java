@@ -17,6 +17,7 @@ import dev.hybridcdn.servicekit.identity.NodeIdentity;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.vertx.Blocking;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -78,7 +79,8 @@ public final class EdgeServer implements AutoCloseable {
         config.documentCacheEntries(), config.documentCacheBytes(), metrics.registry());
     NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());
     this.shields = new ShieldClient(vertx, config.edgeId(), config.shields(), config.shieldTimeout(),
-        config.originProbe(), config.sourceAddress(), config.common().tls(), metrics.registry());
+        config.originProbe(), config.sourceAddress(), config.common().tls(), UpstreamTokens.of(config.playerTokens()),
+        metrics.registry());
     this.segments = new SegmentService(vertx, near, hot, db, origin, documents, shields, config.flightWait(),
         metrics.registry());
     this.kafkaAdmin = Admin.create(TopicAdmin.adminConfig(config.common().kafkaClient(), Duration.ofSeconds(10)));
@@ -122,7 +124,7 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   private void listen() {
-    HttpServerOptions options = new HttpServerOptions().setPort(config.httpPort()).setHost("0.0.0.0")
+    HttpServerOptions options = new HttpServerOptions().setPort(config.httpPort()).setHost(config.common().bindHost())
         .setTcpNoDelay(true).setCompressionSupported(false)
         // Idle connections cost a socket and buffers each; a client that went away without a FIN
         // (half-open) is noticed only this way.

@@ -14,6 +14,7 @@ import dev.hybridcdn.ops.share.ShareCommand;
 import dev.hybridcdn.ops.stack.IngestCommand;
 import dev.hybridcdn.ops.stack.UpCommand;
 import dev.hybridcdn.ops.swarm.SwarmCommand;
+import dev.hybridcdn.ops.token.TokenCommand;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Command;
     description = "hybrid-cdn operator tools: demo, local stack, swarm simulation, replay analysis, benchmarks.",
     commandListHeading = "%nCommands:%n",
     subcommands = {DemoCommand.class, EvalCommand.class, UpCommand.class, PsCommand.class, ChaosCommand.class, IngestCommand.class, SwarmCommand.class, ReplayCommand.class,
-        EventsCommand.class, BenchCommand.class, ShareCommand.class, GetCommand.class, ListCommand.class, RetireCommand.class})
+        EventsCommand.class, BenchCommand.class, ShareCommand.class, GetCommand.class, ListCommand.class, RetireCommand.class,
+        TokenCommand.class})
 public final class Cdn implements Callable<Integer> {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_CONFIG = 2;

@@ -35,7 +35,18 @@ class CdnTest {
         .filter(l -> !l.isBlank()).toList();
     assertThat(commandLines).extracting(l -> l.strip().split("\\s+")[0])
         .containsExactly("demo", "eval", "up", "ps", "chaos", "ingest", "swarm", "replay", "events", "bench", "share", "get",
-            "list", "retire");
+            "list", "retire", "token");
+  }
+
+  @Test
+  void tokenNeedsASongIdAndASecret() {
+    String[] bad = captured(() -> Cdn.run("token", "--song", "Bad Id"));
+    assertThat(bad[0]).isEqualTo("2");
+    assertThat(bad[2]).contains("--song");
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PLAYER_TOKEN_SECRET") == null);
+    String[] none = captured(() -> Cdn.run("token", "--song", "demo"));
+    assertThat(none[0]).isEqualTo("2");
+    assertThat(none[2]).contains("PLAYER_TOKEN_SECRET");
   }
 
   @Test

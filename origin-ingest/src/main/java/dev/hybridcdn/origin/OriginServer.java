@@ -85,8 +85,8 @@ public final class OriginServer implements AutoCloseable {
       await(subscriber.connect(), bound, "origin could not start: LISTEN on PostgreSQL at " + store.where());
       OriginRoutes routes = new OriginRoutes(vertx, store, cache, metrics);
       HttpVerticles.Deployed server = HttpVerticles.deploy(vertx,
-          new HttpServerOptions().setPort(config.httpPort()).setCompressionSupported(false), config.common().tls(),
-          config.httpInstances(),
+          new HttpServerOptions().setHost(config.common().bindHost()).setPort(config.httpPort())
+              .setCompressionSupported(false), config.common().tls(), config.httpInstances(),
           routes::router, bound, "origin");
       LOG.info("origin listening on port {} with {} event loops (PostgreSQL {})", server.port(),
           config.httpInstances(), store.where());

@@ -94,7 +94,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     String defaultId = port == 0 ? "peer-" + Long.toHexString(System.nanoTime() & 0xffffffL) : "peer-" + port;
     String id = env.string("PEER_ID", defaultId, Ids::isNodeId, "[A-Za-z0-9._-]{1,64}");
     String region = env.string("REGION", "local", Ids::isRegion, "a region such as eu-west");
-    String bind = env.string("BIND_HOST", "0.0.0.0", s -> s.matches("[A-Za-z0-9.:-]+"), "a host name or address");
+    String bind = CommonConfig.from(env).bindHost(); // BIND_HOST, read one way for every service
     String advertised = env.string("ADVERTISED_HOST", "127.0.0.1", s -> s.matches("[A-Za-z0-9.-]+"),
         "a host name or IPv4 address");
     List<String> edges = env.httpUrls("EDGE_URLS", DEFAULT_EDGE_URLS);

@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.identity.TrustSettings;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,12 @@ import java.util.List;
  *     topics exist, default 10000; 0 skips it. Past it the host starts anyway (events stay buffered).
  * @param trust {@code CLUSTER_SECRET}, {@code EVENT_AUTH}, {@code ADMISSION_TTL_MS} (service-kit
  *     {@code TrustSettings}): with a secret the host admits its peers and they sign every event
+ * @param playerTokens {@code PLAYER_TOKEN_SECRET} (service-kit {@code PlayerTokens}): with it, playlists and
+ *     segments need a signed token (players and other peers alike; peers sign their own); null (unset): open
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
-    PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust) {
+    PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust,
+    PlayerTokens playerTokens) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -75,7 +79,7 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
-        TrustSettings.from(env));
+        TrustSettings.from(env), PlayerTokens.from(env));
   }
 
   /** The config of peer {@code index} (0-based). */

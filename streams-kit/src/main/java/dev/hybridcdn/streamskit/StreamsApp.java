@@ -52,7 +52,6 @@ public final class StreamsApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration HTTP_CLOSE_TIMEOUT = Duration.ofSeconds(10);
-  private static final String HTTP_HOST = "0.0.0.0";
 
   /**
    * What the skeleton needs to know of an app, from its typed config.
@@ -130,7 +129,8 @@ public final class StreamsApp implements AutoCloseable {
   private static StreamsApp start(Vertx vertx, boolean ownsVertx, Spec spec, Wiring wiring) {
     Duration timeout = spec.startTimeout();
     short replication = StreamsTopics.ensure(spec.common(), spec.applicationId(), spec.ownTopics(), timeout);
-    int port = spec.httpPort() == 0 ? HttpVerticles.freePort(HTTP_HOST) : spec.httpPort();
+    String bindHost = spec.common().bindHost();
+    int port = spec.httpPort() == 0 ? HttpVerticles.freePort(bindHost) : spec.httpPort();
     Context context = new Context(spec, vertx, new HostInfo(spec.advertisedHost(), port), replication);
     Properties props = spec.settings().properties(spec.applicationId(), spec.common(), replication);
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, spec.advertisedHost() + ":" + port);
@@ -149,7 +149,7 @@ public final class StreamsApp implements AutoCloseable {
     streams.setUncaughtExceptionHandler(new ThreadFailurePolicy(spec.name()));
     StreamsApp app = new StreamsApp(vertx, ownsVertx, context, wiring, streams);
     try {
-      app.http = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost(HTTP_HOST).setPort(port),
+      app.http = HttpVerticles.deploy(vertx, new HttpServerOptions().setHost(bindHost).setPort(port),
           spec.common().tls(), spec.httpInstances(), () -> wiring.http(context, streams), timeout, spec.name() + " HTTP");
       streams.start();
       running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -3,7 +3,6 @@ package dev.hybridcdn.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
@@ -65,22 +64,14 @@ class ReadmissionIT {
     try {
       String prefix = KAFKA.uniquePrefix("readmission");
       Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix);
-      Map<String, String> pg = Map.of("PGHOST", PG.host(), "PGPORT", Integer.toString(PG.port()),
-          "PGDATABASE", PG.database(), "PGUSER", PG.user(), "PGPASSWORD", PG.password());
-      Map<String, String> originEnv = new HashMap<>(common);
-      originEnv.putAll(pg);
-      originEnv.put("HTTP_PORT", "0");
-      OriginConfig originConfig = OriginConfig.from(new Env(originEnv));
+      OriginConfig originConfig = Services.originConfig(common, PG, Map.of());
       Ingester ingester = Ingester.start(vertx, originConfig);
       stack.add(0, ingester);
       OriginServer origin = OriginServer.start(vertx, originConfig);
       stack.add(0, origin);
       ingester.ingest(ROOT.resolve("media/manolo_camp-morning_coffee.mp3"), "coffee", "Morning Coffee");
-      Map<String, String> edgeEnv = new HashMap<>(common);
-      edgeEnv.putAll(pg);
-      edgeEnv.putAll(Map.of("HTTP_PORT", "0", "EDGE_ID", "edge-readmit", "ORIGIN_URL",
-          "http://127.0.0.1:" + origin.port(), "REDIS_URL", REDIS.url(), "EDGE_REDIS_KEY_PREFIX", REDIS.keyPrefix()));
-      EdgeServer edge = EdgeServer.start(vertx, EdgeConfig.from(new Env(edgeEnv)));
+      EdgeServer edge = Services.startEdge(vertx, common, PG, REDIS, "edge-readmit", "http://127.0.0.1:" + origin.port(),
+          Map.of());
       stack.add(0, edge);
       String edgeUrl = "http://127.0.0.1:" + edge.port();
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.contract.hls.SteeringManifest;
-import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.ops.swarm.PeerDirectory;
 import dev.hybridcdn.ops.swarm.PeerRef;
@@ -74,24 +73,13 @@ class SteeringFailoverIT {
     http = WebClient.create(vertx);
     String prefix = KAFKA.uniquePrefix("steering");
     common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix);
-    Map<String, String> pg = Map.of("PGHOST", PG.host(), "PGPORT", Integer.toString(PG.port()),
-        "PGDATABASE", PG.database(), "PGUSER", PG.user(), "PGPASSWORD", PG.password());
-
-    Map<String, String> originEnv = new HashMap<>(common);
-    originEnv.putAll(pg);
-    originEnv.put("HTTP_PORT", "0");
-    originEnv.put("ORIGIN_RENDITIONS", "64k,128k");
-    OriginConfig originConfig = OriginConfig.from(new Env(originEnv));
+    OriginConfig originConfig = Services.originConfig(common, PG, Map.of("ORIGIN_RENDITIONS", "64k,128k"));
     ingester = Ingester.start(vertx, originConfig);
     origin = OriginServer.start(vertx, originConfig);
     ingester.ingest(Path.of("../media/manolo_camp-morning_coffee.mp3"), SONG_ID, "Morning Coffee");
     originUrl = "http://127.0.0.1:" + origin.port();
 
-    Map<String, String> edgeEnv = new HashMap<>(common);
-    edgeEnv.putAll(pg);
-    edgeEnv.putAll(Map.of("HTTP_PORT", "0", "EDGE_ID", "edge-local", "REGION", "local", "ORIGIN_URL", originUrl,
-        "REDIS_URL", REDIS.url(), "EDGE_REDIS_KEY_PREFIX", REDIS.keyPrefix()));
-    edge = EdgeServer.start(vertx, EdgeConfig.from(new Env(edgeEnv)));
+    edge = Services.startEdge(vertx, common, PG, REDIS, "edge-local", originUrl, Map.of("REGION", "local"));
     edgeUrl = "http://127.0.0.1:" + edge.port();
 
     Map<String, String> trackerEnv = new HashMap<>(common);

@@ -3,12 +3,8 @@ package dev.hybridcdn.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.hybridcdn.contract.http.CdnHeaders;
-import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
-import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
-import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
 import dev.hybridcdn.origin.ingest.Ingester;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
@@ -37,7 +33,6 @@ import dev.hybridcdn.testkit.RedisExtension;
 import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.tracker.TrackerApp;
-import dev.hybridcdn.tracker.TrackerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -46,8 +41,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,34 +95,15 @@ class SwarmIT {
     common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix,
         "CLUSTER_SECRET", TrustSettings.newSecret());
 
-    Map<String, String> pg = Map.of("PGHOST", PG.host(), "PGPORT", Integer.toString(PG.port()),
-        "PGDATABASE", PG.database(), "PGUSER", PG.user(), "PGPASSWORD", PG.password());
-    Map<String, String> originEnv = new HashMap<>(common);
-    originEnv.putAll(pg);
-    originEnv.put("HTTP_PORT", "0");
-    OriginConfig originConfig = OriginConfig.from(new Env(originEnv));
-    ingester = Ingester.start(vertx, originConfig);
-    origin = OriginServer.start(vertx, originConfig);
-    ingester.ingest(SONG, SONG_ID, "Morning Coffee");
+    Services.Origin started = Services.startOrigin(vertx, common, PG, SONG, SONG_ID, "Morning Coffee");
+    ingester = started.ingester();
+    origin = started.server();
 
-    Map<String, String> edgeEnv = new HashMap<>(common);
-    edgeEnv.putAll(pg);
-    edgeEnv.put("HTTP_PORT", "0");
-    edgeEnv.put("EDGE_ID", "edge-it");
-    edgeEnv.put("ORIGIN_URL", "http://127.0.0.1:" + origin.port());
-    edgeEnv.put("REDIS_URL", REDIS.url());
-    edgeEnv.put("EDGE_REDIS_KEY_PREFIX", REDIS.keyPrefix());
-    edge = EdgeServer.start(vertx, EdgeConfig.from(new Env(edgeEnv)));
+    edge = Services.startEdge(vertx, common, PG, REDIS, "edge-it", started.url(), Map.of());
     edgeUrl = "http://127.0.0.1:" + edge.port();
 
-    Map<String, String> trackerEnv = new HashMap<>(common);
-    trackerEnv.put("HTTP_PORT", "0");
-    trackerEnv.put("TRACKER_APPLICATION_ID", prefix + "tracker");
-    trackerEnv.put("TRACKER_HEARTBEAT_INTERVAL_MS", "500");
-    trackerEnv.put("TRACKER_PEER_TTL_MS", Long.toString(PEER_TTL_MS));
-    trackerEnv.put("TRACKER_STATE_DIR", tmp.resolve("tracker").toString());
-    trackerEnv.put("TRACKER_STANDBY_REPLICAS", "0");
-    tracker = TrackerApp.start(vertx, TrackerConfig.from(new Env(trackerEnv)));
+    tracker = Services.startTracker(vertx, common, prefix, tmp.resolve("tracker"),
+        Map.of("TRACKER_PEER_TTL_MS", Long.toString(PEER_TTL_MS)));
     trackerUrl = "http://127.0.0.1:" + tracker.port();
 
     Map<String, String> topologyEnv = new HashMap<>(common);
@@ -153,11 +127,7 @@ class SwarmIT {
   }
 
   static HttpResponse<Buffer> get(String url, String peerRequester) throws Exception {
-    var req = http.getAbs(url);
-    if (peerRequester != null) {
-      req.putHeader(CdnHeaders.PEER_REQUEST, peerRequester);
-    }
-    return req.send().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return Services.get(http, url, peerRequester);
   }
 
   static List<JsonObject> segments(String rendition) {
@@ -340,21 +310,7 @@ class SwarmIT {
   void ffmpegReadsTheMasterPlaylistThroughAPeerAndDecodesTheWholeSong(@org.junit.jupiter.api.io.TempDir Path tmp)
       throws Exception {
     HostedPeer p = newPeer("ffmpeg-peer");
-    FFmpegTools tools = FFmpegTools.locate(null, null);
-    Path wav = tmp.resolve("song.wav");
-    Process ff = tools.ffmpeg(List.of("-nostdin", "-v", "error", "-i", p.baseUrl() + "/hls/" + SONG_ID
-        + "/master.m3u8", "-map", "0:a:0", "-c:a", "pcm_s16le", "-y", wav.toString()))
-        .redirectErrorStream(true).start();
-    String out = new String(ff.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(ff.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(ff.exitValue()).as(out).isZero();
-    assertThat(out).as("ffmpeg reported errors").isBlank();
-    Process probe = tools.ffprobe(List.of("-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-        wav.toString())).redirectErrorStream(true).start();
-    String duration = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    probe.waitFor(30, TimeUnit.SECONDS);
-    assertThat(Double.parseDouble(duration)).as("the whole song, 1:13").isBetween(70.0, 76.0);
-    assertThat(Files.size(wav)).isGreaterThan(1_000_000);
+    Services.ffmpegDecodesTheWholeSong(p.baseUrl() + "/hls/" + SONG_ID + "/master.m3u8", tmp);
     assertThat(host.peer(p.id()).cache().size()).isGreaterThanOrEqualTo(7);
   }
 

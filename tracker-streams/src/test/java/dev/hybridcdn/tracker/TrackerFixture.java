@@ -76,9 +76,15 @@ final class TrackerFixture implements AutoCloseable {
   record Answer(int status, JsonObject body, HttpResponse<String> raw) {}
 
   Answer get(int port, String pathAndQuery) {
+    return get(port, pathAndQuery, Map.of());
+  }
+
+  Answer get(int port, String pathAndQuery, Map<String, String> headers) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-          .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+          .timeout(Duration.ofSeconds(10)).GET();
+      headers.forEach(req::header);
+      HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
       JsonObject body = r.body().startsWith("{") ? new JsonObject(r.body()) : null;
       return new Answer(r.statusCode(), body, r);
     } catch (IOException e) {

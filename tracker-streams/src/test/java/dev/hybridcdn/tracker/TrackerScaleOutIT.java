@@ -2,11 +2,14 @@ package dev.hybridcdn.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridcdn.servicekit.identity.ClusterRequests;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two instances of the tracker in one JVM (same application id, different {@code application.server}):
- * every key is answered correctly through either; with one stopped, the other answers every key.
+ * every key is answered correctly through either; with one stopped, the other answers every key. They run
+ * with a cluster secret (issue 16), so forwarding and scatter-gather go through the signed internal requests,
+ * and the internal routes refuse a client without the secret.
  */
 class TrackerScaleOutIT {
   @RegisterExtension
@@ -35,7 +40,10 @@ class TrackerScaleOutIT {
   void anyInstanceAnswersAnyKeyAndTheSurvivorAnswersAllAfterRebalance() {
     try (TrackerFixture fx = new TrackerFixture(KAFKA.bootstrapServers(), KAFKA.uniquePrefix("tracker-scale"))) {
       // Long TTL: this test is about ownership, not expiry.
-      Map<String, String> extra = Map.of("TRACKER_PEER_TTL_MS", "600000", "TRACKER_STANDBY_REPLICAS", "1");
+      // Events unsigned (EVENT_AUTH=off: this fixture produces plain events); internal requests signed.
+      String secret = TrustSettings.newSecret();
+      Map<String, String> extra = Map.of("TRACKER_PEER_TTL_MS", "600000", "TRACKER_STANDBY_REPLICAS", "1",
+          "CLUSTER_SECRET", secret, "EVENT_AUTH", "off");
       TrackerApp a = TrackerApp.start(fx.config(stateDir.resolve("a"), extra));
       TrackerApp b = null;
       try {
@@ -64,6 +72,7 @@ class TrackerScaleOutIT {
         // Keys really are split: each instance owns some partitions, so some answers were forwarded.
         assertThat(fx.get(a.port(), "/stats").body().getLong("forwardedQueries")
             + fx.get(b.port(), "/stats").body().getLong("forwardedQueries")).isPositive();
+        internalRoutesNeedTheClusterSecret(fx, a.port(), secret);
 
         b.close();
         b = null;
@@ -84,6 +93,34 @@ class TrackerScaleOutIT {
         a.close();
       }
     }
+  }
+
+  /**
+   * {@code /internal/*} and a forwarded query: refused without the secret's MAC (none, another
+   * cluster's, a forwarded header alone, a MAC for another path), answered with it.
+   */
+  private static void internalRoutesNeedTheClusterSecret(TrackerFixture fx, int port, String secret) {
+    String path = "/internal/local/peers";
+    ClusterRequests mine = ClusterRequests.of(TrustSettings.require(Base64.getDecoder().decode(secret)));
+    ClusterRequests other = ClusterRequests.of(TrustSettings.require(Base64.getDecoder().decode(
+        TrustSettings.newSecret())));
+    for (Map<String, String> headers : List.of(Map.<String, String>of(),
+        Map.of(ClusterRequests.HEADER, other.sign("GET", path)),
+        Map.of(ClusterRequests.HEADER, mine.sign("GET", "/internal/local/content")),
+        Map.of(ClusterRequests.HEADER, "1:00"))) {
+      var refused = fx.get(port, path, headers);
+      assertThat(refused.status()).as("%s with %s", path, headers).isEqualTo(401);
+      assertThat(refused.body().getString("error")).isEqualTo("cluster_auth_required");
+    }
+    var forwardedAlone = fx.get(port, "/peers/sx-peer-0", Map.of("X-Tracker-Forwarded", "127.0.0.1:1"));
+    assertThat(forwardedAlone.status()).isEqualTo(401);
+    var signed = fx.get(port, path, Map.of(ClusterRequests.HEADER, mine.sign("GET", path)));
+    assertThat(signed.status()).as(String.valueOf(signed.body())).isEqualTo(200);
+    assertThat(signed.body().getJsonObject("partitions")).isNotNull();
+    var signedForward = fx.get(port, "/peers/sx-peer-0", Map.of("X-Tracker-Forwarded", "127.0.0.1:1",
+        ClusterRequests.HEADER, mine.sign("GET", "/peers/sx-peer-0")));
+    assertThat(signedForward.status()).isIn(200, 503); // answered from local state only, or 503 if not held here
+    assertThat(fx.get(port, "/peers/sx-peer-0").status()).isEqualTo(200); // a client's query needs nothing
   }
 
   private static List<Object> active(TrackerFixture fx, TrackerApp app) {

@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * and the ratio. Needs {@code wrk} and {@code nginx} on the PATH.
  */
 public final class HotTierBench {
-  private static final String SEGMENT = "bench/128k/seg00000.ts";
+  static final String SEGMENT = "bench/128k/seg00000.ts";
 
   /** One wrk measurement: requests per second and 99th percentile latency in ms. */
   public record Figures(String server, double requestsPerSecond, double p99Ms, String raw) {}
@@ -150,7 +150,7 @@ public final class HotTierBench {
     }
   }
 
-  private static HttpServer standInOrigin(Vertx vertx, byte[] segment, String sha) throws Exception {
+  static HttpServer standInOrigin(Vertx vertx, byte[] segment, String sha) throws Exception {
     JsonObject manifest = new JsonObject().put("songId", "bench").put("title", "bench").put("durationMs", 10_000)
         .put("renditions", new JsonArray().add(new JsonObject().put("name", "128k").put("bitrateKbps", 128)
             .put("codec", "mp4a.40.2").put("playlist", "/hls/bench/128k/playlist.m3u8")
@@ -191,7 +191,7 @@ public final class HotTierBench {
     return new Figures(server, r.requestsPerSecond(), r.p99Ms(), r.raw());
   }
 
-  private static Map<String, String> options(String[] args) {
+  static Map<String, String> options(String[] args) {
     Map<String, String> out = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {

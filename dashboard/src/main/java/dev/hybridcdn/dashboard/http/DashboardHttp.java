@@ -1,10 +1,13 @@
 package dev.hybridcdn.dashboard.http;
 
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.dashboard.DashboardConfig;
+import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +16,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.HttpRequest;
@@ -36,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/path?from=&to=&metric=} topology-streams' {@code /path}, {@code GET /api/peers}
  *       the tracker's {@code /peers} (first instance that answers), {@code GET /api/songs} the origin's
  *       {@code /songs}: status and body as the service answered; 502 {@code upstream_unavailable} when
- *       it does not answer.
+ *       it does not answer;
+ *   <li>{@code GET /api/player-token?song=} a signed player token for one song (service-kit {@code PlayerTokens},
+ *       {@value PlayerTokens#PARAM} query of its master playlist), signed here so the page never holds the secret.
  * </ul>
  */
 public final class DashboardHttp {
@@ -59,6 +65,28 @@ public final class DashboardHttp {
     this.feed = feed;
   }
 
+  /**
+   * {@code GET /api/player-token?song=ID}: {@code {"songId","token","expiresAt"}} (token null, expiresAt 0 when
+   * the stack has no {@code PLAYER_TOKEN_SECRET}), valid {@link PlayerTokens#DEFAULT_TTL}; 400
+   * {@code invalid_song_id}. Like a site's own backend signing CloudFront or Akamai URLs for its players: no
+   * login here, the dashboard is an operator's page (loopback under {@code ./cdn up}).
+   */
+  private void playerToken(RoutingContext ctx) {
+    String song = ctx.request().getParam("song");
+    if (song == null || !Ids.isSongId(song)) {
+      throw ApiError.badRequest("invalid_song_id", "song must be a song id, e.g. manolo-camp-morning-coffee");
+    }
+    JsonObject body = new JsonObject().put("songId", song);
+    if (config.playerTokens() == null) {
+      body.put("token", (String) null).put("expiresAt", 0L);
+    } else {
+      long expiresAt = System.currentTimeMillis() / 1000 + PlayerTokens.DEFAULT_TTL.toSeconds();
+      body.put("token", config.playerTokens().sign(CdnPaths.songAcl(song), expiresAt)).put("expiresAt", expiresAt);
+    }
+    ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+        .end(body.encode());
+  }
+
   /** A router for one HTTP verticle instance. */
   public Router router(Health health, Metrics metrics) {
     Router router = ServiceRouter.create(vertx, health, metrics);
@@ -67,6 +95,7 @@ public final class DashboardHttp {
     router.get("/api/path").handler(this::path);
     router.get("/api/peers").handler(ctx -> forward(ctx, config.trackerUrls(), "/peers", 0));
     router.get("/api/songs").handler(ctx -> forward(ctx, List.of(config.originUrl()), "/songs", 0));
+    router.get("/api/player-token").handler(this::playerToken);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false).setDirectoryListing(false));
     return router;
   }

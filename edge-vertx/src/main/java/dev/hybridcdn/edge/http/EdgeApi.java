@@ -1,5 +1,6 @@
 package dev.hybridcdn.edge.http;
 
+import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.http.ContentTypes;
@@ -21,6 +22,8 @@ import dev.hybridcdn.servicekit.http.ErrorHeaders;
 import dev.hybridcdn.servicekit.http.PlayerCors;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
+import dev.hybridcdn.servicekit.token.PlayerTokenGuard;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import dev.hybridcdn.servicekit.metrics.LatencyHistogram;
 import dev.hybridcdn.servicekit.metrics.Metrics;
@@ -34,6 +37,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -121,6 +125,7 @@ public final class EdgeApi {
   public Router router(Vertx vertx) {
     Router router = ServiceRouter.create(vertx, health, metrics);
     router.route().order(-1).handler(this::guard);
+    PlayerTokenGuard.install(router, config.playerTokens(), "/hls/*", CdnPaths.SEGMENTS_ROUTE);
     router.get(CdnPaths.SONGS).handler(ctx -> document(ctx, CdnPaths.SONGS));
     router.get(CdnPaths.SONG_ROUTE).handler(this::manifest);
     router.get(CdnPaths.MASTER_ROUTE).handler(this::masterPlaylist);
@@ -149,17 +154,32 @@ public final class EdgeApi {
   }
 
   private void masterPlaylist(RoutingContext ctx) {
-    document(ctx, CdnPaths.master(PathParams.songId(ctx)));
+    playlist(ctx, CdnPaths.master(PathParams.songId(ctx)));
   }
 
   private void mediaPlaylist(RoutingContext ctx) {
     String songId = PathParams.songId(ctx);
     String rendition = PathParams.rendition(ctx);
-    document(ctx, CdnPaths.mediaPlaylist(songId, rendition));
+    playlist(ctx, CdnPaths.mediaPlaylist(songId, rendition));
   }
 
+  /**
+   * A playlist as the origin wrote it; with player tokens on, the request's token is added to every URI
+   * inside (http-contract {@code Playlists.withQueryParam}), since players drop the playlist URL's query
+   * when they resolve the URIs. The kept copy stays the origin's bytes.
+   */
+  private void playlist(RoutingContext ctx, String path) {
+    String token = config.playerTokens() == null ? null : PlayerTokenGuard.tokenOf(ctx);
+    document(ctx, path, token == null ? null : body -> Buffer.buffer(
+        Playlists.withQueryParam(body.toString(StandardCharsets.UTF_8), PlayerTokens.PARAM, token)));
+  }
 
   private void document(RoutingContext ctx, String path) {
+    document(ctx, path, null);
+  }
+
+  /** @param rewrite applied to a 200 body before it is sent; null: as kept */
+  private void document(RoutingContext ctx, String path, java.util.function.UnaryOperator<Buffer> rewrite) {
     documents.get(path).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
@@ -178,7 +198,7 @@ public final class EdgeApi {
           response.putHeader(HttpHeaders.AGE, Long.toString(served.ageSeconds()));
         }
       }
-      end(ctx, doc.body());
+      end(ctx, doc.status() == 200 && rewrite != null ? rewrite.apply(doc.body()) : doc.body());
     });
   }
 

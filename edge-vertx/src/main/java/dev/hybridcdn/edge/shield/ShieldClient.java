@@ -1,13 +1,13 @@
 package dev.hybridcdn.edge.shield;
 
 import dev.hybridcdn.contract.http.CdnHeaders;
-import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.edge.cache.DependencyState;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -63,6 +63,7 @@ public final class ShieldClient {
   private final Map<String, DependencyState> states = new LinkedHashMap<>();
   private final long timeoutMs;
   private final WebClient client;
+  private final UpstreamTokens upstream;
   private final Counter fetches;
   private final Counter fallbacks;
 
@@ -72,10 +73,12 @@ public final class ShieldClient {
    * @param retryAfter how long a failed shield is skipped
    * @param sourceAddress local address of the connections, empty: the OS picks
    * @param tls the CA an {@code https://} shield's certificate is checked against (besides the JVM's)
+   * @param upstream signs this edge's requests when the shield wants player tokens ({@code PLAYER_TOKEN_SECRET})
    */
   public ShieldClient(Vertx vertx, String edgeId, List<Shield> shields, Duration timeout, Duration retryAfter,
-      String sourceAddress, TlsSettings tls, MeterRegistry metrics) {
+      String sourceAddress, TlsSettings tls, UpstreamTokens upstream, MeterRegistry metrics) {
     this.edgeId = edgeId;
+    this.upstream = upstream;
     this.shields = List.copyOf(shields);
     for (Shield s : shields) {
       states.put(s.id(), new DependencyState("shield " + s.id(), retryAfter.toMillis()));
@@ -166,7 +169,7 @@ public final class ShieldClient {
    */
   public Future<Answer> get(Shield shield, String segmentId) {
     DependencyState state = states.get(shield.id());
-    return client.getAbs(shield.url() + CdnPaths.segment(segmentId)).putHeader(CdnHeaders.SHIELD_REQUEST, edgeId)
+    return client.getAbs(upstream.segmentUrl(shield.url(), segmentId)).putHeader(CdnHeaders.SHIELD_REQUEST, edgeId)
         .idleTimeout(timeoutMs).send().timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .andThen(ar -> {
           if (ar.failed() || ar.result().statusCode() >= 500) {

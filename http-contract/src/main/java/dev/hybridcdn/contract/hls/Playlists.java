@@ -38,6 +38,8 @@ public final class Playlists {
   private static final MasterPlaylistParser MASTER = new MasterPlaylistParser(ParsingMode.LENIENT);
   /** {@code STABLE-VARIANT-ID} characters (rfc8216bis section 4.4.6.2). */
   private static final Pattern STABLE_ID = Pattern.compile("[A-Za-z0-9+/=._-]+");
+  /** A {@code URI="..."} attribute of a tag (RFC 8216 section 4.2), not {@code SERVER-URI} or another {@code *-URI}. */
+  private static final Pattern URI_ATTRIBUTE = Pattern.compile("([:,])URI=\"([^\"]*)\"");
 
   /**
    * One variant of a master playlist.
@@ -286,6 +288,75 @@ public final class Playlists {
       if (i < lines.length - 1) {
         out.append('\n');
       }
+    }
+    return out.toString();
+  }
+
+  /**
+   * The playlist with {@code name=value} in the query of every URI it holds: URI lines (variants,
+   * segments) and {@code URI="..."} attributes of tags ({@code EXT-X-MEDIA}, {@code EXT-X-MAP},
+   * {@code EXT-X-I-FRAME-STREAM-INF}, {@code EXT-X-KEY}, ...; not {@code SERVER-URI}, the steering
+   * server). A player resolves a relative URI against the playlist's URL and drops that URL's query
+   * (RFC 3986 section 5.2.2), so a signed URL's token reaches every playlist and segment only when each
+   * URI carries it (what Akamai and CloudFront do for HLS). A parameter of that name already there is
+   * replaced; other parameters and fragments stay. Every other byte is kept.
+   *
+   * @param value written as is: characters legal in a query (RFC 3986 section 3.4), no {@code &} or {@code #}
+   * @throws IllegalArgumentException when a URI in the playlist is not a URI reference
+   */
+  public static String withQueryParam(String text, String name, String value) {
+    if (value.indexOf('&') >= 0 || value.indexOf('#') >= 0) {
+      throw new IllegalArgumentException("a query value may not hold & or #: " + value);
+    }
+    String[] lines = text.split("\r?\n", -1);
+    StringBuilder out = new StringBuilder(text.length() + (name.length() + value.length() + 2) * lines.length);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      String uri = line.strip();
+      if (uri.startsWith("#")) {
+        var m = URI_ATTRIBUTE.matcher(line);
+        out.append(m.replaceAll(r -> java.util.regex.Matcher.quoteReplacement(
+            r.group(1) + "URI=\"" + withQuery(r.group(2), name, value) + "\"")));
+      } else {
+        out.append(uri.isEmpty() ? line : withQuery(uri, name, value));
+      }
+      if (i < lines.length - 1) {
+        out.append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * One URI reference with {@code name=value} in its query (RFC 3986 components through {@link URI},
+   * raw forms kept, so nothing already escaped is escaped twice).
+   */
+  static String withQuery(String reference, String name, String value) {
+    URI u;
+    try {
+      u = new URI(reference);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("not a URI reference in the playlist: " + reference, e);
+    }
+    StringBuilder query = new StringBuilder();
+    if (u.getRawQuery() != null) {
+      for (String p : u.getRawQuery().split("&")) {
+        if (!p.isEmpty() && !p.equals(name) && !p.startsWith(name + "=")) {
+          query.append(p).append('&');
+        }
+      }
+    }
+    query.append(name).append('=').append(value);
+    StringBuilder out = new StringBuilder(reference.length() + query.length() + 1);
+    if (u.getScheme() != null) {
+      out.append(u.getScheme()).append(':');
+    }
+    if (u.getRawAuthority() != null) {
+      out.append("//").append(u.getRawAuthority());
+    }
+    out.append(u.getRawPath() == null ? "" : u.getRawPath()).append('?').append(query);
+    if (u.getRawFragment() != null) {
+      out.append('#').append(u.getRawFragment());
     }
     return out.toString();
   }

@@ -64,6 +64,14 @@ public final class CdnPaths {
   }
 
   /**
+   * The paths a player token for one song covers ({@code /hls/<songId>/*}, {@code /segments/<songId>/*}):
+   * its playlists and segments on any edge or peer, as the ACL of service-kit's {@code PlayerTokens}.
+   */
+  public static java.util.List<String> songAcl(String songId) {
+    return java.util.List.of("/hls/" + songId + "/*", SEGMENTS_PREFIX + songId + "/*");
+  }
+
+  /**
    * The segment id of a request path ({@code demo/128k/seg00003.ts} of
    * {@code /segments/demo/128k/seg00003.ts}), unvalidated; empty when the path is not under
    * {@link #SEGMENTS_PREFIX}.

@@ -146,4 +146,32 @@ class PlaylistsTest {
     assertThatThrownBy(() -> Playlists.segments("http://x/p.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("segment");
   }
+
+  @Test
+  void aTokenReachesEveryUriSoPlayersResolvingRelativeUrisKeepIt() {
+    String token = "exp=1800000060~acl=/hls/demo/*!/segments/demo/*~hmac=" + "ab".repeat(32);
+    String master = "#EXTM3U\n#EXT-X-VERSION:3\n"
+        + "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"en/playlist.m3u8\"\n"
+        + "#EXT-X-CONTENT-STEERING:SERVER-URI=\"http://t:7070/steering/demo?peer=p1\",PATHWAY-ID=\"p1\"\n"
+        + "#EXT-X-STREAM-INF:BANDWIDTH=128000,CODECS=\"mp4a.40.2\"\n128k/playlist.m3u8\n"
+        + "#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\"\nhttp://e:8082/hls/demo/64k/playlist.m3u8?x=1&token=old#f\n";
+    String signed = Playlists.withQueryParam(master, "token", token);
+    assertThat(signed).contains("URI=\"en/playlist.m3u8?token=" + token + "\"")
+        .contains("SERVER-URI=\"http://t:7070/steering/demo?peer=p1\"")
+        .contains("\n128k/playlist.m3u8?token=" + token + "\n")
+        .contains("\nhttp://e:8082/hls/demo/64k/playlist.m3u8?x=1&token=" + token + "#f\n")
+        .doesNotContain("token=old");
+    // what a player does with it: the variant resolved against the master's URL keeps the token
+    assertThat(Playlists.variants("http://p:9000/hls/demo/master.m3u8?token=" + token, signed).get(0).uri())
+        .isEqualTo("http://p:9000/hls/demo/128k/playlist.m3u8?token=" + token);
+    String media = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.005333,\n/segments/demo/128k/seg00000.ts\n"
+        + "#EXT-X-ENDLIST\n";
+    String signedMedia = Playlists.withQueryParam(media, "token", token);
+    assertThat(Playlists.segments("http://p:9000/hls/demo/128k/playlist.m3u8?token=" + token, signedMedia))
+        .extracting(Playlists.SegmentEntry::uri)
+        .containsExactly("http://p:9000/segments/demo/128k/seg00000.ts?token=" + token);
+    assertThat(signedMedia.replace("?token=" + token, "")).isEqualTo(media);
+    assertThatThrownBy(() -> Playlists.withQueryParam(media, "token", "a&b"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

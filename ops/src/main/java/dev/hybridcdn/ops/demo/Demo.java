@@ -8,6 +8,7 @@ import dev.hybridcdn.ops.stack.Delivery;
 import dev.hybridcdn.ops.stack.LocalStack;
 import dev.hybridcdn.ops.stack.MediaFiles;
 import dev.hybridcdn.ops.stack.StackOptions;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.ops.swarm.PeerDirectory;
 import dev.hybridcdn.ops.swarm.Swarm;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
@@ -77,7 +78,7 @@ public final class Demo implements AutoCloseable {
     long t0 = System.nanoTime();
     step("starting Kafka (KRaft), PostgreSQL and Redis, embedded, on free ports under " + options.dataDir());
     stack = LocalStack.start(new StackOptions(options.dataDir(), false, List.of("eu-west", "us-east"), "cdn.",
-        32L << 20, 1, null, options.network(), null), this::step);
+        32L << 20, 1, null, options.network(), null, options.auth() ? TrustSettings.newSecret() : null), this::step);
     List<Path> media = media();
     step("ingesting " + media.size() + " tracks from " + options.mediaDir() + " (FFmpeg -> HLS 64k/128k/192k)");
     List<String> songs = stack.ingest(media, this::step).stream().map(r -> r.manifest().songId()).toList();
@@ -143,7 +144,8 @@ public final class Demo implements AutoCloseable {
     step(String.format(Locale.ROOT, "[%s] %d players, Zipf s=%.1f, %.0fx speed-up, seed %d, churn %.0f/min",
         name, options.swarm().players(), options.swarm().zipfExponent(), options.swarm().speedup(),
         options.swarm().seed(), options.swarm().churnPerMinute()));
-    try (Swarm swarm = new Swarm(stack.originUrl(), directory, edgesOnly ? null : delivery, options.swarm())) {
+    try (Swarm swarm = new Swarm(stack.originUrl(), directory, edgesOnly ? null : delivery, options.swarm(),
+        stack.clientTls(), stack.playerTokens())) {
       Thread ticker = progressTicker(name, swarm, directory);
       try {
         result = swarm.run();

@@ -10,6 +10,7 @@ import dev.hybridcdn.ops.stack.LocalStack;
 import dev.hybridcdn.ops.stack.NetworkOption;
 import dev.hybridcdn.ops.swarm.PlayerOptions;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
+import dev.hybridcdn.ops.token.TokenCommand;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,9 @@ public final class DemoCommand implements Callable<Integer> {
   boolean keepRunning;
   @Option(names = "--baseline", description = "Also run the same workload (same seed) with P2P off and compare.")
   boolean baseline;
+  @Option(names = "--auth", description = "Player tokens on: edges and peers want a signed token (a random "
+      + "PLAYER_TOKEN_SECRET; the simulated players sign theirs, cdn token and the web player too).")
+  boolean auth;
   @Option(names = "--peers", description = "Peers at the start (default 50; quick 12).")
   Integer peers;
   @Option(names = "--churn", description = "Peer joins plus leaves per minute (default 20; quick 12; 0 = none).")
@@ -59,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (churn != null) {
       s = s.withChurn(churn, s.crashShare(), s.minLivePeers());
     }
-    o = o.withSwarm(s).withBaseline(baseline).withKeepRunning(keepRunning);
+    o = o.withSwarm(s).withBaseline(baseline).withKeepRunning(keepRunning).withAuth(auth);
     if (network.given()) {
       o = o.withNetwork(network.modelOrDefault());
     }
@@ -152,7 +156,9 @@ public final class DemoCommand implements Callable<Integer> {
     String firstPeer = peers.isEmpty() ? stack.originUrl() : peers.split(",")[0];
     err.printf("  %-24s %s%n", "peers", peers.replace(",", " "));
     if (!out.songs().isEmpty()) {
-      err.printf("%nPlay through a peer:  ffplay %s%s%n", firstPeer, CdnPaths.master(out.songs().get(0)));
+      String song = out.songs().get(0);
+      err.printf("%nPlay through a peer:  ffplay '%s%s%s'%n", firstPeer, CdnPaths.master(song),
+          TokenCommand.query(stack.playerTokens(), song));
       err.printf("(or open it in VLC, or in the web player %s/player.html; events: ./cdn events tail delivery-events)%n",
           env.get("DASHBOARD_URL"));
     }

@@ -51,7 +51,7 @@ final class ScaleRun {
       PrintStream progress) throws InterruptedException {
     List<Row> rows = new ArrayList<>();
     try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
-        32L << 20, 1, null, model, null), line -> progress.println("• " + line))) {
+        32L << 20, 1, null, model, null, null), line -> progress.println("• " + line))) {
       List<Path> files = MediaFiles.list(media).stream().sorted(Comparator.comparingLong(ScaleRun::size)).limit(2).toList();
       stack.ingest(files, line -> progress.println("• " + line));
       for (int n : counts) {

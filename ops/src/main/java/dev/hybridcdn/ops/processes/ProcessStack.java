@@ -7,6 +7,7 @@ import dev.hybridcdn.ops.tls.LocalCa;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -81,6 +82,12 @@ public final class ProcessStack implements AutoCloseable {
   private final Map<String, String> env;
   /** Null: plain HTTP. */
   private final LocalCa ca;
+  /**
+   * {@code CLUSTER_SECRET} of this stack (issue 16), new per start as LocalStack's: the trackers' internal
+   * routes want its MAC and their verifiers the peers' and edges' signatures. In each service's variables
+   * ({@code stack.json}, so {@code cdn chaos} restarts a process alike), never in {@link #env()}.
+   */
+  private final String clusterSecret = TrustSettings.newSecret();
   private final Instant startedAt = Instant.now();
   private volatile StackFile file;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -270,6 +277,9 @@ public final class ProcessStack implements AutoCloseable {
   }
 
   private ServiceProcess service(String name, String kind, String module, int port, Map<String, String> vars) {
+    if (kind.matches("edge|tracker|topology|peer")) {
+      vars.put("CLUSTER_SECRET", clusterSecret);
+    }
     if (ca != null) {
       LocalCa.Issued cert = ca.issue(name, LocalCa.LOCAL_HOSTS);
       vars.put(TlsSettings.CERT_FILE, cert.certFile().toString());

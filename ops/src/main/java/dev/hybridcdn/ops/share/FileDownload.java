@@ -1,6 +1,8 @@
 package dev.hybridcdn.ops.share;
 
 import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.ops.token.TokenCommand;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.ManifestJson;
 import java.io.IOException;
@@ -51,6 +53,17 @@ public final class FileDownload {
   public record Result(long bytes, int pieces, long ms, String sha256, java.util.Map<String, Integer> sources) {}
 
   private final HttpClient http = dev.hybridcdn.ops.StackEnv.httpClient(Duration.ofSeconds(5));
+  private final PlayerTokens playerTokens;
+
+  /** A download from a stack whose player routes are open. */
+  public FileDownload() {
+    this(null);
+  }
+
+  /** @param playerTokens signs the piece requests when the stack wants player tokens (issue 16); null: open */
+  public FileDownload(PlayerTokens playerTokens) {
+    this.playerTokens = playerTokens;
+  }
 
   /** The manifest of {@code id} from the first of {@code documentUrls} that answers. */
   public Manifest manifest(List<String> documentUrls, String id) throws IOException, InterruptedException {
@@ -124,7 +137,8 @@ public final class FileDownload {
       throws IOException, InterruptedException {
     String why = "";
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(peerUrl + CdnPaths.segment(p.segmentId())))
+      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(peerUrl + CdnPaths.segment(p.segmentId())
+          + TokenCommand.query(playerTokens, p.segmentId().substring(0, p.segmentId().indexOf('/')))))
           .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() == 200 && sha256(r.body()).equals(p.sha256())) {
         sources.merge(r.headers().firstValue("X-CDN-Source").orElse("?"), 1, Integer::sum);

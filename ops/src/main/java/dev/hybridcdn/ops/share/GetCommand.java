@@ -2,6 +2,8 @@ package dev.hybridcdn.ops.share;
 
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.ops.StackEnv;
+import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +42,7 @@ public final class GetCommand implements Callable<Integer> {
     if (env.get("ORIGIN_URL") != null) {
       documents.add(env.get("ORIGIN_URL"));
     }
-    FileDownload download = new FileDownload();
+    FileDownload download = new FileDownload(PlayerTokens.from(new Env(env))); // signed when the stack wants tokens
     Manifest m = download.manifest(documents, id);
     Path out = output != null ? output : Path.of(m.title().isBlank() ? id : Path.of(m.title()).getFileName().toString());
     FileDownload.Result r = download.download(m, peerUrl, out, System.err);

@@ -13,6 +13,7 @@ import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.network.NetNode;
 import dev.hybridcdn.servicekit.network.NodeKind;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
 import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
@@ -53,6 +54,8 @@ public final class LocalStack implements AutoCloseable {
 
   private final StackOptions options;
   private final String clusterSecret = TrustSettings.newSecret();
+  /** Player tokens of this stack ({@code --auth}), null when player routes are open. */
+  private final PlayerTokens playerTokens;
   private final EmbeddedInfra infra;
   private final OriginServer origin;
   private final List<CompletableFuture<TrackerApp>> trackers = new ArrayList<>();
@@ -70,6 +73,7 @@ public final class LocalStack implements AutoCloseable {
 
   private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin, ShapedNetwork network, LocalCa ca) {
     this.options = options;
+    this.playerTokens = options.playerTokenSecret() == null ? null : PlayerTokens.of(options.playerTokenSecret());
     this.infra = infra;
     this.origin = origin;
     this.network = network;
@@ -186,6 +190,7 @@ public final class LocalStack implements AutoCloseable {
       env.put("TOPOLOGY_URL", topologyUrl());
       env.put("TRACKER_URLS", String.join(",", trackerUrls()));
       env.put("ORIGIN_URL", originUrl());
+      putPlayerTokenSecret(env); // the web player's tokens are signed by the dashboard
       DashboardApp app = DashboardApp.start(DashboardConfig.from(new Env(env)));
       progress.accept("dashboard " + app.url() + "/ (web player " + app.url() + "/player.html)");
       return app;
@@ -284,7 +289,8 @@ public final class LocalStack implements AutoCloseable {
   /**
    * The variables every service of a local stack starts from: {@code KAFKA_BOOTSTRAP_SERVERS},
    * {@code TOPIC_PREFIX}, {@code PG*} (127.0.0.1, database, user and password {@code postgres}),
-   * {@code REDIS_URL}; in a mutable map, in that order.
+   * {@code REDIS_URL}, {@code BIND_HOST} {@code 127.0.0.1} (issue 16: a local stack listens on loopback only;
+   * docker compose keeps the services' default, every interface of the container); in a mutable map, in that order.
    */
   public static Map<String, String> baseEnv(String bootstrap, String topicPrefix, int postgresPort, String redisUrl) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -296,6 +302,7 @@ public final class LocalStack implements AutoCloseable {
     env.put("PGUSER", "postgres");
     env.put("PGPASSWORD", "postgres");
     env.put("REDIS_URL", redisUrl);
+    env.put("BIND_HOST", "127.0.0.1");
     return env;
   }
 
@@ -303,8 +310,9 @@ public final class LocalStack implements AutoCloseable {
    * The variables a process needs to reach this stack: {@code KAFKA_BOOTSTRAP_SERVERS},
    * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URLS}
    * (every instance, as peers take it), {@code TRACKER_URL} (the first, for {@code cdn swarm}),
-   * {@code TOPOLOGY_URL}, {@code DASHBOARD_URL}, {@code SCHEMA_REGISTRY_URL} in registry mode,
-   * {@code TLS_CA_FILE} over HTTPS and, once a delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
+   * {@code TOPOLOGY_URL}, {@code DASHBOARD_URL}, {@code PLAYER_TOKEN_SECRET} with {@code --auth},
+   * {@code SCHEMA_REGISTRY_URL} in registry mode, {@code TLS_CA_FILE} over HTTPS and, once a
+   * delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
    */
   public Map<String, String> env() {
     Map<String, String> env = baseEnv(options, infra);
@@ -316,6 +324,7 @@ public final class LocalStack implements AutoCloseable {
     env.put("TRACKER_URLS", String.join(",", trackerUrls()));
     env.put("TOPOLOGY_URL", topologyUrl());
     env.put("DASHBOARD_URL", dashboardUrl());
+    putPlayerTokenSecret(env); // for cdn token and cdn swarm (.cdn/stack.env, never committed)
     if (ca != null) {
       env.put(TlsSettings.CA_FILE, ca.caFile().toString()); // for cdn swarm, get, list
     }
@@ -325,6 +334,17 @@ public final class LocalStack implements AutoCloseable {
       env.put("PEER_URLS", String.join(",", d.peers().stream().map(PeerRef::baseUrl).toList()));
     }
     return env;
+  }
+
+  /** The player tokens of this stack ({@code --auth}): what simulated players sign with; null when off. */
+  public PlayerTokens playerTokens() {
+    return playerTokens;
+  }
+
+  private void putPlayerTokenSecret(Map<String, String> env) {
+    if (options.playerTokenSecret() != null) {
+      env.put("PLAYER_TOKEN_SECRET", options.playerTokenSecret());
+    }
   }
 
   /** The origin as edges reach it (its front under an emulated network). */
@@ -380,6 +400,7 @@ public final class LocalStack implements AutoCloseable {
     // (verifiers) and the peer hosts and edges (which admit their own nodes). Never in env(): the
     // stack file other commands read does not need it.
     env.put("CLUSTER_SECRET", clusterSecret);
+    putPlayerTokenSecret(env); // edges and peers check player tokens; peers sign their own requests
     if (eventEncoding != null) {
       env.put("EVENT_ENCODING", eventEncoding);
     }

@@ -22,9 +22,12 @@ import java.util.List;
  * @param tlsDir where a local CA and a certificate per service are made ({@code cdn up --tls},
  *     {@code .cdn/tls}): every service serves HTTPS and trusts the CA; null: plain HTTP. Not with
  *     {@code network} (the certificates name loopback only, not the emulated nodes' addresses)
+ * @param playerTokenSecret {@code PLAYER_TOKEN_SECRET} of the edges, peers and dashboard ({@code --auth}): player
+ *     routes need a signed token; null: open (the default)
  */
 public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
-    long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network, Path tlsDir) {
+    long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network, Path tlsDir,
+    String playerTokenSecret) {
   /** Most tracker instances a local stack runs. */
   public static final int MAX_TRACKERS = 5;
 
@@ -40,28 +43,37 @@ public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regi
 
   /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache), one tracker. */
   public static StackOptions of(Path dataDir, boolean defaultPorts) {
-    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null, null);
+    return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null, null,
+        null);
   }
 
   /** The same layout with {@code n} tracker instances. */
   public StackOptions withTrackers(int n) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl, network, tlsDir);
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl, network,
+        tlsDir, playerTokenSecret);
   }
 
   /** The same layout in registry mode: events in the Confluent format through the registry at {@code url}. */
   public StackOptions withSchemaRegistry(String url) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url, network, tlsDir);
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url, network,
+        tlsDir, playerTokenSecret);
   }
 
   /** The same layout under an emulated network (null: none). */
   public StackOptions withNetwork(NetworkModel model) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        model, tlsDir);
+        model, tlsDir, playerTokenSecret);
   }
 
   /** The same layout over HTTPS: a local CA and certificates made in {@code dir} (null: plain HTTP). */
   public StackOptions withTls(Path dir) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        network, dir);
+        network, dir, playerTokenSecret);
+  }
+
+  /** The same layout with player tokens required under {@code secret} (null: open). */
+  public StackOptions withPlayerTokens(String secret) {
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
+        network, tlsDir, secret);
   }
 }

@@ -6,6 +6,8 @@ import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.demo.Demo;
 import dev.hybridcdn.ops.processes.ProcessStack;
 import dev.hybridcdn.ops.processes.PsCommand;
+import dev.hybridcdn.ops.token.TokenCommand;
+import dev.hybridcdn.servicekit.identity.TrustSettings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +36,9 @@ public final class UpCommand implements Callable<Integer> {
       + "service SCHEMA_REGISTRY_URL: "
       + "events in the Confluent wire format, BACKWARD compatibility enforced.")
   boolean registry;
+  @Option(names = "--auth", description = "Player tokens on: edges and peers want a signed token "
+      + "(PLAYER_TOKEN_SECRET from the environment, else a random one in .cdn/stack.env); cdn token signs one.")
+  boolean auth;
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Data of the embedded servers (default .cdn/data, wiped at start).")
   Path dataDir;
   @Option(names = "--tls", description = "HTTPS everywhere: a new local CA and a certificate per service in .cdn/tls "
@@ -58,12 +63,20 @@ public final class UpCommand implements Callable<Integer> {
         err.println("--registry is not available with --processes yet (the service processes get no SCHEMA_REGISTRY_URL)");
         return 2;
       }
+      if (auth) {
+        err.println("--auth is not available with --processes yet (the service processes get no PLAYER_TOKEN_SECRET)");
+        return 2;
+      }
       return upProcesses(err);
     }
     Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
     Demo.deleteTreeQuietly(data);
     StackOptions options = StackOptions.of(data, true).withTrackers(trackers)
         .withTls(tls ? StackEnv.ensureDir().resolve("tls") : null);
+    if (auth) {
+      String secret = System.getenv("PLAYER_TOKEN_SECRET");
+      options = options.withPlayerTokens(secret == null || secret.isBlank() ? TrustSettings.newSecret() : secret);
+    }
     ApicurioRegistry schemaRegistry = null;
     if (registry) {
       err.println("• schema registry: Apicurio Registry " + ApicurioRegistry.VERSION + " (" + ApicurioRegistry.ARTIFACT + ")");
@@ -101,9 +114,10 @@ public final class UpCommand implements Callable<Integer> {
     StackEnv.write(stack.env());
     err.println();
     err.println("Stack up (Ctrl-C or SIGTERM stops it). Variables for other commands are in " + StackEnv.file());
-    stack.env().forEach((k, v) -> err.printf("  %-24s %s%n", k, v));
+    stack.env().forEach((k, v) -> err.printf("  %-24s %s%n", k, k.endsWith("_SECRET") ? "(hidden; cdn token signs)" : v));
     if (!songs.isEmpty() && !d.peers().isEmpty()) {
-      err.printf("%nPlay through a peer:  ffplay %s%s%n", d.peers().get(0).baseUrl(), CdnPaths.master(songs.get(0)));
+      err.printf("%nPlay through a peer:  ffplay '%s%s%s'%n", d.peers().get(0).baseUrl(), CdnPaths.master(songs.get(0)),
+          TokenCommand.query(stack.playerTokens(), songs.get(0)));
       err.printf("Web player:           %s/player.html%n", stack.dashboardUrl());
     }
     err.printf("Live dashboard:       %s/%n", stack.dashboardUrl());

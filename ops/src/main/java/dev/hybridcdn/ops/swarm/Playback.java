@@ -4,6 +4,8 @@ import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.hls.SteeringManifest;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.ops.token.TokenCommand;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -47,6 +49,7 @@ final class Playback {
   static final long MAX_BUFFER_MEDIA_MS = 30_000;
 
   private final Vertx vertx;
+  private final PlayerTokens playerTokens;
   private final PeerDirectory peers;
   private final SwarmOptions options;
   private final Consumer<PlayerRequest> record;
@@ -63,10 +66,12 @@ final class Playback {
    * @param sessions receives each song's {@link Session} when it ends
    * @param clients the HTTP client of a player attached to a peer (on the peer's machine: under an
    *     emulated network its connections leave from the peer's address)
+   * @param playerTokens signs each song's master playlist URL; null: no token (player routes open)
    */
   Playback(Vertx vertx, PeerDirectory peers, SwarmOptions options, Consumer<PlayerRequest> record,
       AtomicLong failovers, AtomicBoolean stopped, Consumer<Session> sessions,
-      java.util.function.Function<PeerRef, WebClient> clients) {
+      java.util.function.Function<PeerRef, WebClient> clients, PlayerTokens playerTokens) {
+    this.playerTokens = playerTokens;
     this.vertx = vertx;
     this.sessions = sessions;
     this.clients = clients;
@@ -89,7 +94,8 @@ final class Playback {
    */
   private Future<Void> playSong(int player, Random random, String song, int attempt, long pressedPlay) {
     PeerRef peer = peers.attach(random);
-    String masterUrl = peer.baseUrl() + CdnPaths.master(song);
+    // With tokens, only the master URL is signed: the peer puts the token on every URI it serves.
+    String masterUrl = peer.baseUrl() + CdnPaths.master(song) + TokenCommand.query(playerTokens, song);
     boolean last = attempt + 1 >= MASTER_ATTEMPTS;
     return fetch(player, peer, PlayerRequest.Kind.MASTER, masterUrl, last ? null : () -> true)
         .eventually(() -> {

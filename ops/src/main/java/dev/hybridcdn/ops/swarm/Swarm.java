@@ -1,6 +1,7 @@
 package dev.hybridcdn.ops.swarm;
 
 import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
@@ -115,6 +116,19 @@ public final class Swarm implements AutoCloseable {
    * @param tls the CA the players trust besides the JVM's default ({@code TLS_CA_FILE}; {@code cdn up --tls})
    */
   public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options, TlsSettings tls) {
+    this(catalogUrl, peers, churn, options, tls, null);
+  }
+
+  /**
+   * @param catalogUrl origin or edge base URL whose {@code GET /songs} lists the songs to play
+   * @param peers the peers players attach to (updated by churn)
+   * @param churn null for no churn
+   * @param tls the CA the players trust besides the JVM's default ({@code TLS_CA_FILE}; {@code cdn up --tls})
+   * @param playerTokens the stack's player tokens: each player signs a token for its song's master playlist, as
+   *     a site's backend would (issue 16); null when the stack's player routes are open
+   */
+  public Swarm(String catalogUrl, PeerDirectory peers, Churn churn, SwarmOptions options, TlsSettings tls,
+      PlayerTokens playerTokens) {
     this.vertx = Vertx.vertx();
     this.tls = tls;
     this.client = WebClient.create(vertx, clientOptions(options), new PoolOptions().setHttp1MaxSize(Math.max(8, options.players())));
@@ -123,7 +137,7 @@ public final class Swarm implements AutoCloseable {
     this.churn = churn;
     this.options = options;
     this.playback = new Playback(vertx, peers, options, this::record, failovers, stopped, sessions::add,
-        this::clientOf);
+        this::clientOf, playerTokens);
   }
 
   private WebClientOptions clientOptions(SwarmOptions options) {

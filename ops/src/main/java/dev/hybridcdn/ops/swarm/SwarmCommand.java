@@ -6,6 +6,7 @@ import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import dev.hybridcdn.ops.report.ReportOptions;
 import dev.hybridcdn.ops.report.Summary;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -57,7 +58,9 @@ public final class SwarmCommand implements Callable<Integer> {
     o = o.withRamp(Duration.ofSeconds(Math.min(10, o.players())));
     System.err.printf("• %d players against %d peers, catalogue %s%n", o.players(), peers.size(), originUrl);
     Swarm.Result result;
-    try (Swarm swarm = new Swarm(originUrl, new PeerDirectory(peers), null, o, StackEnv.clientTls())) {
+    // Players sign their song's token when the stack has a secret (PLAYER_TOKEN_SECRET, or .cdn/stack.env).
+    try (Swarm swarm = new Swarm(originUrl, new PeerDirectory(peers), null, o, StackEnv.clientTls(),
+        PlayerTokens.from(env))) {
       result = swarm.run();
     }
     DeliveryAnalysis a = result.analysis();

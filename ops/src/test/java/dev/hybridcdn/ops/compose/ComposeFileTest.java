@@ -42,6 +42,7 @@ import org.yaml.snakeyaml.Yaml;
 class ComposeFileTest {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
   private static final Pattern VAR_LITERAL = Pattern.compile("\"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,})\"");
+  private static final Pattern DEFAULTED = Pattern.compile("\\$\\{[A-Z][A-Z0-9_]*:-(.*)}");
   private static final Pattern SHELL_ASSIGN = Pattern.compile("\\b([A-Z][A-Z0-9_]+)=");
 
   private static Map<String, Map<String, Object>> services;
@@ -400,6 +401,21 @@ class ComposeFileTest {
       readsPg |= Files.readString(f).contains("PgSettings");
     }
     sources.add(kit.resolve("CommonConfig.java"));
+    // Settings a config takes whole from service-kit (issue 16): their variables are read there.
+    Path servicekit = kit.getParent();
+    Map<String, Path> shared = new LinkedHashMap<>();
+    shared.put("StreamsSettings", ROOT.resolve("streams-kit/src/main/java/dev/hybridcdn/streamskit/StreamsSettings.java"));
+    shared.put("TrustSettings", servicekit.resolve("identity/TrustSettings.java"));
+    shared.put("PlayerTokens", servicekit.resolve("token/PlayerTokens.java"));
+    for (var settings : shared.entrySet()) {
+      boolean used = false;
+      for (Path f : List.copyOf(sources)) {
+        used |= Files.readString(f).contains(settings.getKey());
+      }
+      if (used) {
+        sources.add(settings.getValue());
+      }
+    }
     sources.add(kit.resolve("KafkaSecurity.java"));
     if (readsPg) {
       sources.add(kit.resolve("PgSettings.java"));
@@ -419,9 +435,15 @@ class ComposeFileTest {
     Object e = services.get(service).get("environment");
     Map<String, String> out = new LinkedHashMap<>();
     if (e instanceof Map<?, ?> m) {
-      m.forEach((k, v) -> out.put(k.toString(), v == null ? "" : v.toString()));
+      m.forEach((k, v) -> out.put(k.toString(), v == null ? "" : unset(v.toString())));
     }
     return out;
+  }
+
+  /** A value as compose sees it with the variable unset: {@code ${NAME:-default}} is the default. */
+  private static String unset(String value) {
+    Matcher m = DEFAULTED.matcher(value);
+    return m.matches() ? m.group(1) : value;
   }
 
   private static Set<String> shellAssignments(String service) {

@@ -4,6 +4,7 @@ import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.contract.manifest.SegmentNames;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.ext.web.client.WebClient;
@@ -21,12 +22,22 @@ public final class ManifestStore {
 
   private final WebClient client;
   private final long ttlMs;
+  private final UpstreamTokens upstream;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
   /** @param ttlMs how long a manifest is reused, ms */
   public ManifestStore(WebClient client, long ttlMs) {
+    this(client, ttlMs, UpstreamTokens.of(null));
+  }
+
+  /**
+   * @param ttlMs how long a manifest is reused, ms
+   * @param upstream signs the {@code HEAD} of a segment no manifest names (edges check player tokens)
+   */
+  public ManifestStore(WebClient client, long ttlMs, UpstreamTokens upstream) {
     this.client = client;
     this.ttlMs = ttlMs;
+    this.upstream = upstream;
   }
 
   /**
@@ -100,7 +111,7 @@ public final class ManifestStore {
       return Future.failedFuture(new SourceFailure("no edge described segment " + segmentId, tried, false));
     }
     String edge = edges.get(i);
-    return client.headAbs(edge + CdnPaths.segment(segmentId)).timeout(timeoutMs).send().transform(ar -> {
+    return client.headAbs(upstream.segmentUrl(edge, segmentId)).timeout(timeoutMs).send().transform(ar -> {
       if (ar.succeeded() && ar.result().statusCode() == 200) {
         String etag = String.valueOf(ar.result().getHeader("ETag")).replace("\"", "");
         String length = ar.result().getHeader("Content-Length");

@@ -1,13 +1,13 @@
 package dev.hybridcdn.peer.fetch;
 
 import dev.hybridcdn.contract.http.CdnHeaders;
-import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.fetch.multisource.ChunkedDownload;
 import dev.hybridcdn.peer.fetch.multisource.SourceRates;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.schemas.Ids;
@@ -70,6 +70,7 @@ public final class SegmentFetcher {
   }
 
   private final PeerConfig config;
+  private final UpstreamTokens upstream;
   private final HttpClient http;
   private final TrackerClient tracker;
   private final LinkTable links;
@@ -93,7 +94,9 @@ public final class SegmentFetcher {
    * @param http the client of segment GETs (the host's pool; bodies read under a cap)
    */
   public SegmentFetcher(PeerConfig config, Vertx vertx, HttpClient http, TrackerClient tracker, LinkTable links,
-      Penalties penalties, SegmentCache cache, IntegrityListener integrity, PeerUploadsToUs reciprocity) {
+      Penalties penalties, SegmentCache cache, IntegrityListener integrity, PeerUploadsToUs reciprocity,
+      UpstreamTokens upstream) {
+    this.upstream = upstream;
     this.config = config;
     this.vertx = vertx;
     this.http = http;
@@ -227,7 +230,7 @@ public final class SegmentFetcher {
       }
     };
     ChunkedDownload download = new ChunkedDownload(vertx, http, rates, listener, config.peerId(), info, sources,
-        this::edgeSource, config.peerTimeout().toMillis(), deadline);
+        this::edgeSource, config.peerTimeout().toMillis(), deadline, upstream);
     return download.run().transform(ar -> {
       if (ar.failed()) {
         ChunkedDownload.Incomplete e = ar.cause() instanceof ChunkedDownload.Incomplete i ? i : null;
@@ -283,7 +286,7 @@ public final class SegmentFetcher {
     long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
     long started = System.nanoTime();
-    return Http.getCapped(http, h.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
+    return Http.getCapped(http, upstream.segmentUrl(h.baseUrl(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info)).transform(ar -> {
           long at = System.currentTimeMillis();
           if (ar.failed()) {
@@ -335,7 +338,7 @@ public final class SegmentFetcher {
     Link edge = edges.get(i);
     long bound = config.edgeTimeout().toMillis();
     String label = "edge " + edge.id() + " (" + edge.url() + ")";
-    return Http.getCapped(http, edge.url() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
+    return Http.getCapped(http, upstream.segmentUrl(edge.url(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info))
         .transform(ar -> {
           if (ar.failed()) {

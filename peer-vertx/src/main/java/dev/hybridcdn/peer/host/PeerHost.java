@@ -6,6 +6,7 @@ import dev.hybridcdn.peer.catalog.CatalogListener;
 import dev.hybridcdn.peer.events.ExpiryListener;
 import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.peer.identity.PeerAdmissions;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicAdmin;
@@ -68,8 +69,10 @@ public final class PeerHost implements AutoCloseable {
         PeerLeft.newBuilder().setPeerId(t.peerId()).setTs(0).setReason("warm-up").build());
     EventPublisher publisher = new EventPublisher(t.common().kafkaClient(), "peer-host-" + t.peerId(),
         t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
-    this.shared = new Shared(vertx, http, client, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()),
-        PeerAdmissions.of(config.trust()), t.common().tls());
+    UpstreamTokens upstream = UpstreamTokens.of(config.playerTokens());
+    this.shared = new Shared(vertx, http, client, client, publisher, metrics,
+        new ManifestStore(client, t.manifestTtl().toMillis(), upstream), PeerAdmissions.of(config.trust()), upstream,
+        t.common().tls());
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
     this.expiries = ExpiryListener.start(t.common().kafkaClient(), t.common().topics(),
         "peer-host-" + t.peerId(), this::reannounce, metrics.registry());

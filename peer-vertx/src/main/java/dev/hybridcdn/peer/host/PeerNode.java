@@ -95,7 +95,7 @@ public final class PeerNode implements HostedPeer {
         (holder, segmentId, expected, got) -> {
           meters.integrityFailure();
           events.holderReported(holder, segmentId, HolderFault.BAD_BYTES);
-        }, slots::receivedFrom);
+        }, slots::receivedFrom, shared.upstream());
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
         events::linkMeasured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
@@ -108,8 +108,8 @@ public final class PeerNode implements HostedPeer {
         events, meters,
         writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
-        new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl)), uploads, player,
-        this::status);
+        new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl), shared.upstream()),
+        uploads, player, this::status, shared.upstream().checker());
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.hybridcdn.peer.host;
 
 import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.peer.identity.PeerAdmissions;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
@@ -13,12 +14,12 @@ import io.vertx.ext.web.client.WebClient;
  * What every peer of a host shares, so a hosted peer costs little heap: one Vert.x, one HTTP
  * client (one connection pool: {@code http} for segment GETs read under a size cap, {@code client}
  * the WebClient over it), one event publisher (one Kafka producer), one Prometheus registry, one
- * manifest store, one admission issuer, the TLS trust of its clients ({@code TLS_CA_FILE}), and
- * {@code control}, the host's client for the tracker (the control plane), which stays the host's own
- * when a peer gets a client of its own.
+ * manifest store, one admission issuer, one player-token signer and checker, the TLS trust of its
+ * clients ({@code TLS_CA_FILE}), and {@code control}, the host's client for the tracker (the control
+ * plane), which stays the host's own when a peer gets a client of its own.
  */
 record Shared(Vertx vertx, HttpClient http, WebClient client, WebClient control, EventPublisher publisher,
-    Metrics metrics, ManifestStore manifests, PeerAdmissions admissions, TlsSettings tls) {
+    Metrics metrics, ManifestStore manifests, PeerAdmissions admissions, UpstreamTokens upstream, TlsSettings tls) {
   /** A peer's own client (source address): connections per holder or edge, at most. */
   static final int OWN_POOL_PER_DESTINATION = 8;
   /** A peer's own client: an idle pooled connection is closed after this long, seconds. */
@@ -57,6 +58,6 @@ record Shared(Vertx vertx, HttpClient http, WebClient client, WebClient control,
       return this;
     }
     HttpClient own = httpClient(vertx, sourceAddress, tls);
-    return new Shared(vertx, own, webClient(own), control, publisher, metrics, manifests, admissions, tls);
+    return new Shared(vertx, own, webClient(own), control, publisher, metrics, manifests, admissions, upstream, tls);
   }
 }

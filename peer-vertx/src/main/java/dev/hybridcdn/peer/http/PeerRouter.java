@@ -14,6 +14,8 @@ import dev.hybridcdn.servicekit.http.PlayerCors;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.servicekit.token.PlayerTokenGuard;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -42,10 +44,15 @@ public final class PeerRouter {
   private final UploadRoute uploads;
   private final PlayerRoute player;
   private final Supplier<JsonObject> status;
+  private final PlayerTokens playerTokens;
 
-  /** @param status the {@code /status} document */
+  /**
+   * @param status the {@code /status} document
+   * @param playerTokens the check of player routes ({@code PLAYER_TOKEN_SECRET}); null: open
+   */
   public PeerRouter(PeerConfig config, PlaylistRoute playlists, UploadRoute uploads, PlayerRoute player,
-      Supplier<JsonObject> status) {
+      Supplier<JsonObject> status, PlayerTokens playerTokens) {
+    this.playerTokens = playerTokens;
     this.config = config;
     this.playlists = playlists;
     this.uploads = uploads;
@@ -58,6 +65,7 @@ public final class PeerRouter {
     Router router = ServiceRouter.create(vertx, health, metrics);
     // order(-1): ahead of /health and /metrics, which ServiceRouter mounted first
     router.route().order(-1).handler(this::cors);
+    PlayerTokenGuard.install(router, playerTokens, "/hls/*", CdnPaths.SEGMENTS_ROUTE);
     router.get(CdnPaths.MASTER_ROUTE).handler(playlists::master);
     router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(playlists::media);
     router.get(CdnPaths.SEGMENTS_ROUTE).handler(this::segment);

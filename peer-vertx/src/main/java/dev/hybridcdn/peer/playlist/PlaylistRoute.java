@@ -4,6 +4,9 @@ import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.fetch.Http;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
+import dev.hybridcdn.servicekit.token.PlayerTokenGuard;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.peer.fetch.SourceFailure;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
@@ -31,9 +34,12 @@ public final class PlaylistRoute {
   private final LinkTable links;
   private final long edgeTimeoutMs;
   private final SteeringPathways steering;
+  private final UpstreamTokens upstream;
 
   /** @param edgeTimeoutMs bound per edge, ms */
-  public PlaylistRoute(WebClient client, LinkTable links, long edgeTimeoutMs, SteeringPathways steering) {
+  public PlaylistRoute(WebClient client, LinkTable links, long edgeTimeoutMs, SteeringPathways steering,
+      UpstreamTokens upstream) {
+    this.upstream = upstream;
     this.client = client;
     this.links = links;
     this.edgeTimeoutMs = edgeTimeoutMs;
@@ -46,25 +52,31 @@ public final class PlaylistRoute {
    */
   public void master(RoutingContext ctx) {
     String songId = PathParams.songId(ctx);
-    playlist(ctx, CdnPaths.master(songId), null, text -> steering.master(songId, text));
+    playlist(ctx, songId, CdnPaths.master(songId), null, text -> steering.master(songId, text));
   }
 
   /** {@code GET /hls/:songId/:rendition/playlist.m3u8}: segment URIs rewritten to {@code /segments/...}. */
   public void media(RoutingContext ctx) {
     String songId = PathParams.songId(ctx);
     String rendition = PathParams.rendition(ctx);
-    playlist(ctx, CdnPaths.mediaPlaylist(songId, rendition), rendition,
+    playlist(ctx, songId, CdnPaths.mediaPlaylist(songId, rendition), rendition,
         text -> Future.succeededFuture(Playlists.pointSegmentsAtServer(text, songId, rendition)));
   }
 
 
-  /** @param rendition null for a master playlist */
-  private void playlist(RoutingContext ctx, String path, String rendition, Function<String, Future<String>> rewrite) {
+  /**
+   * @param rendition null for a master playlist
+   * @param rewrite what this peer makes of the edge's text; then, with player tokens on, the request's
+   *     token goes on every URI inside (players drop the playlist URL's query when resolving them)
+   */
+  private void playlist(RoutingContext ctx, String songId, String path, String rendition,
+      Function<String, Future<String>> rewrite) {
     List<String> tried = new ArrayList<>();
-    fromEdges(links.edgesByRtt(), 0, path, tried).compose(rewrite).onComplete(ar -> {
+    String token = upstream.checker() == null ? null : PlayerTokenGuard.tokenOf(ctx);
+    fromEdges(links.edgesByRtt(), 0, songId, path, tried).compose(rewrite).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Content-Type", ContentTypes.PLAYLIST).putHeader("Cache-Control", "no-cache")
-            .end(ar.result());
+            .end(token == null ? ar.result() : Playlists.withQueryParam(ar.result(), PlayerTokens.PARAM, token));
       } else if (ar.cause() instanceof SourceFailure f && f.notFound()) {
         new ApiError(404, rendition == null ? "unknown_song" : "unknown_rendition",
             "no playlist " + path, f.tried()).send(ctx);
@@ -74,12 +86,12 @@ public final class PlaylistRoute {
     });
   }
 
-  private Future<String> fromEdges(List<Link> edges, int i, String path, List<String> tried) {
+  private Future<String> fromEdges(List<Link> edges, int i, String songId, String path, List<String> tried) {
     if (i >= edges.size()) {
       return Future.failedFuture(new SourceFailure("no edge answered " + path, tried, false));
     }
     Link edge = edges.get(i);
-    return Http.get(client, edge.url() + path, edgeTimeoutMs, null, null).transform(ar -> {
+    return Http.get(client, upstream.url(edge.url() + path, songId), edgeTimeoutMs, null, null).transform(ar -> {
       if (ar.succeeded() && ar.result().statusCode() == 200 && ar.result().body() != null) {
         return Future.succeededFuture(ar.result().bodyAsString());
       }
@@ -89,7 +101,7 @@ public final class PlaylistRoute {
       if (ar.succeeded() && ar.result().statusCode() == 404) {
         return Future.failedFuture(new SourceFailure("not found: " + path, tried, true));
       }
-      return fromEdges(edges, i + 1, path, tried);
+      return fromEdges(edges, i + 1, songId, path, tried);
     });
   }
 }

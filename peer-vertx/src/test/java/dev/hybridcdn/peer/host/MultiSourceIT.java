@@ -2,11 +2,13 @@ package dev.hybridcdn.peer.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.testkit.LocalPorts;
 import dev.hybridcdn.testkit.ThrottledLink;
 import io.vertx.core.Vertx;
@@ -14,6 +16,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * Multi-source chunked download (issue 14) between real peers on loopback: holders are real peers
  * serving chunks with {@code Range} from their caches, behind real TCP relays that limit their
  * uplink ({@link ThrottledLink}, 5 Mbit/s) or stall; the tracker and edge are the in-process
- * stand-ins of {@link FakeNetwork}, whose manifest carries 64 KiB chunk hashes for 1 MB segments.
+ * stand-ins of {@link FakeNetwork}, whose manifest carries 64 KiB chunk hashes for 1 MB segments. Player
+ * tokens are on (issue 16): the player signs its request, each peer signs its own chunk requests.
  */
 class MultiSourceIT {
   static final long UPLINK = 5_000_000;
@@ -40,6 +44,7 @@ class MultiSourceIT {
   static PeerHost host;
   static WebClient http;
   static Map<String, String> env;
+  static final PlayerTokens TOKENS = PlayerTokens.of("multi-source-it-player-token-secret-0123456789");
   final List<ThrottledLink> links = new ArrayList<>();
 
   @BeforeAll
@@ -54,7 +59,8 @@ class MultiSourceIT {
         Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "1000"), Map.entry("P2P_BUDGET_MS", "8000"),
         Map.entry("EDGE_TIMEOUT_MS", "3000"), Map.entry("PROBE_MS", "600000"),
         // The edge joins only through the download's own deadline here, not the player hedge.
-        Map.entry("PLAYER_HEDGE_MS", "0"));
+        Map.entry("PLAYER_HEDGE_MS", "0"),
+        Map.entry("PLAYER_TOKEN_SECRET", "multi-source-it-player-token-secret-0123456789"));
     host = PeerHost.start(vertx, PeerHostConfig.from(new Env(env)));
   }
 
@@ -101,7 +107,8 @@ class MultiSourceIT {
 
   static Timed play(HostedPeer requester, int segment) throws Exception {
     long t0 = System.nanoTime();
-    HttpResponse<Buffer> r = http.getAbs(requester.baseUrl() + "/segments/" + FakeNetwork.multiSegmentId(segment))
+    HttpResponse<Buffer> r = http.getAbs(requester.baseUrl() + "/segments/" + FakeNetwork.multiSegmentId(segment)
+        + "?" + PlayerTokens.PARAM + "=" + TOKENS.sign(CdnPaths.songAcl(FakeNetwork.MULTI_SONG), Duration.ofMinutes(5)))
         .send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return new Timed(r, (System.nanoTime() - t0) / 1_000_000);
   }

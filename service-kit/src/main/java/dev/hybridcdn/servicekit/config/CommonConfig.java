@@ -26,9 +26,16 @@ import java.util.Map;
  *     ({@link KafkaSecurity}); PLAINTEXT when unset
  * @param tls {@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}, {@code TLS_CA_FILE} ({@link TlsSettings}):
  *     HTTPS of the service's server, the CA its HTTP clients trust
+ * @param bindHost {@code BIND_HOST}, the address HTTP servers listen on, default {@code 0.0.0.0} (every
+ *     interface, what a container needs); {@code ./cdn up} sets {@code 127.0.0.1} (issue 16: nothing of a local
+ *     stack is reachable from the network)
  */
 public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int replicationFactor,
-    String schemaRegistryUrl, RegistryCodec.Encoding eventEncoding, KafkaSecurity kafkaSecurity, TlsSettings tls) {
+    String schemaRegistryUrl, RegistryCodec.Encoding eventEncoding, KafkaSecurity kafkaSecurity, TlsSettings tls,
+    String bindHost) {
+  /** Every interface: the default {@code BIND_HOST}. */
+  public static final String ALL_INTERFACES = "0.0.0.0";
+
   public static CommonConfig from(Env env) {
     String bootstrap = env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092",
         s -> s.matches("[A-Za-z0-9._:\\[\\]-]+(,[A-Za-z0-9._:\\[\\]-]+)*"), "host:port[,host:port...]");
@@ -38,8 +45,9 @@ public record CommonConfig(String kafkaBootstrapServers, String topicPrefix, int
     String registry = env.raw("SCHEMA_REGISTRY_URL") == null ? null : env.httpUrl("SCHEMA_REGISTRY_URL", null);
     String encoding = env.string("EVENT_ENCODING", "confluent",
         s -> s.equals("confluent") || s.equals("single-object"), "confluent or single-object");
+    String bind = env.string("BIND_HOST", ALL_INTERFACES, s -> s.matches("[A-Za-z0-9.:-]+"), "a host name or address");
     return new CommonConfig(bootstrap, prefix, replication, registry, RegistryCodec.Encoding.parse(encoding),
-        KafkaSecurity.from(env), TlsSettings.from(env));
+        KafkaSecurity.from(env), TlsSettings.from(env), bind);
   }
 
   /**

@@ -1,12 +1,14 @@
 package dev.hybridcdn.tracker.http;
 
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.identity.ClusterRequests;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.util.ArrayList;
@@ -51,6 +53,7 @@ public final class InstanceRouting {
   private final HostInfo self;
   private final WebClient client;
   private final int partitions;
+  private final ClusterRequests cluster;
   private final Counter forwards;
   private final Counter staleAnswers;
   private final Counter unavailable;
@@ -58,8 +61,11 @@ public final class InstanceRouting {
   /**
    * @param self this instance's {@code application.server}
    * @param partitions partitions of every store queried (gather answers only with all of them)
+   * @param cluster signs the requests to other instances; null without a cluster secret
    */
-  InstanceRouting(KafkaStreams streams, HostInfo self, WebClient client, Metrics metrics, int partitions) {
+  InstanceRouting(KafkaStreams streams, HostInfo self, WebClient client, Metrics metrics, int partitions,
+      ClusterRequests cluster) {
+    this.cluster = cluster;
     this.streams = streams;
     this.self = self;
     this.client = client;
@@ -137,8 +143,7 @@ public final class InstanceRouting {
     }
     HostInfo h = targets.get(i);
     forwards.increment();
-    return client.get(h.port(), h.host(), ctx.request().uri()).putHeader(FORWARDED, self.toString())
-        .timeout(FORWARD_TIMEOUT_MS).send()
+    return toInstance(h, ctx.request().uri()).send()
         .transform(ar -> {
           if (ar.succeeded() && ar.result().statusCode() < 500) {
             relay(ctx, ar.result());
@@ -147,6 +152,16 @@ public final class InstanceRouting {
           LOG.debug("forward to {} failed: {}", h, ar.succeeded() ? ar.result().statusCode() : ar.cause());
           return forward(ctx, targets, i + 1);
         });
+  }
+
+  /** A GET to another instance, marked forwarded and, with a cluster secret, signed. */
+  private HttpRequest<Buffer> toInstance(HostInfo h, String uri) {
+    HttpRequest<Buffer> req = client.get(h.port(), h.host(), uri).putHeader(FORWARDED, self.toString())
+        .timeout(FORWARD_TIMEOUT_MS);
+    if (cluster != null) {
+      req.putHeader(ClusterRequests.HEADER, cluster.sign("GET", uri));
+    }
+    return req;
   }
 
   private static void relay(RoutingContext ctx, HttpResponse<Buffer> r) {
@@ -185,8 +200,7 @@ public final class InstanceRouting {
           parts.add(Future.failedFuture(e));
         }
       } else {
-        parts.add(client.get(m.port(), m.host(), internalPath).putHeader(FORWARDED, self.toString())
-            .timeout(FORWARD_TIMEOUT_MS).send().compose(r -> r.statusCode() == 200 ? Future.succeededFuture(
+        parts.add(toInstance(m.hostInfo(), internalPath).send().compose(r -> r.statusCode() == 200 ? Future.succeededFuture(
                 r.bodyAsJsonObject()) : Future.failedFuture(m.hostInfo() + " answered " + r.statusCode())));
       }
     }

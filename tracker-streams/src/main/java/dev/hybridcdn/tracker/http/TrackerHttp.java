@@ -3,6 +3,7 @@ package dev.hybridcdn.tracker.http;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.identity.ClusterRequests;
 import dev.hybridcdn.servicekit.http.Health;
 import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
@@ -44,12 +45,16 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
  * business. One instance of this class per tracker; {@link #router()} once per HTTP event loop.
  *
  * <p>Internal routes (between instances): {@code /internal/local/peers},
- * {@code /internal/local/content}; forwarded requests carry {@value InstanceRouting#FORWARDED}.
+ * {@code /internal/local/content}; forwarded requests carry {@value InstanceRouting#FORWARDED}. With
+ * {@code CLUSTER_SECRET} both need {@link ClusterRequests#HEADER} (else 401 {@code cluster_auth_required}),
+ * checked in one handler ahead of every route.
  */
 public final class TrackerHttp {
   /** Default and maximum {@code limit} of a lookup. */
   public static final int DEFAULT_LIMIT = 10;
   public static final int MAX_LIMIT = 200;
+  /** Prefix of the routes only other instances call (with {@link ClusterRequests#HEADER} under a cluster secret). */
+  public static final String INTERNAL = "/internal/";
   private static final int MAX_EXCLUDED = 1000;
   private static final int LOAD_WINDOWS_SHOWN = 10;
   private static final int MAX_ROTATION_KEYS = 200_000;
@@ -63,6 +68,7 @@ public final class TrackerHttp {
   private final Metrics metrics;
   private final WebClient client;
   private final InstanceRouting routing;
+  private final ClusterRequests cluster;
   private final HolderRanking ranking;
   private final PeerDirectory directory;
   private final HolderIndex holderIndex;
@@ -85,7 +91,8 @@ public final class TrackerHttp {
     this.holderIndex = holderIndex;
     // HTTPS to the other instances when this one serves it: they share the certificate settings.
     this.client = WebClient.create(vertx, config.common().tls().peerClient(new WebClientOptions().setKeepAlive(true)));
-    this.routing = new InstanceRouting(streams, self, client, metrics, PARTITIONS);
+    this.cluster = ClusterRequests.of(config.streams().trust());
+    this.routing = new InstanceRouting(streams, self, client, metrics, PARTITIONS, cluster);
     this.ranking = new HolderRanking(config.rttBucketMs(), config.loadBucket());
     this.health = StreamsApp.health(streams, Set.of(KafkaStreams.State.RUNNING));
     this.lookups = Counter.builder("cdn.tracker.lookups").description("segment holder lookups answered")
@@ -95,6 +102,9 @@ public final class TrackerHttp {
   /** A router with every route, {@code /health}, {@code /metrics} and the error envelope (ServiceRouter). */
   public Router router() {
     Router router = ServiceRouter.create(vertx, health, metrics);
+    // One check for every cluster-internal request, before any route: /internal/* and forwarded queries.
+    router.route().handler(ClusterRequests.guard(cluster, ctx -> ctx.request().path().startsWith(INTERNAL)
+        || ctx.request().getHeader(InstanceRouting.FORWARDED) != null));
     router.getWithRegex("/segments/(.+)/peers").handler(this::lookup);
     router.get("/peers").handler(this::peers);
     router.get("/peers/:peerId").handler(this::peer);
@@ -102,8 +112,8 @@ public final class TrackerHttp {
     router.get("/songs/:songId/availability").handler(this::availability);
     new SteeringRoute(directory, config.steeringTtl()).install(router);
     router.get("/stats").handler(this::stats);
-    router.get("/internal/local/peers").handler(this::localPeers);
-    router.get("/internal/local/content").handler(this::localContent);
+    router.get(INTERNAL + "local/peers").handler(this::localPeers);
+    router.get(INTERNAL + "local/content").handler(this::localContent);
     return router;
   }
 

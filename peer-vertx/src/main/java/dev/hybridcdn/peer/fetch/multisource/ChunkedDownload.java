@@ -1,10 +1,10 @@
 package dev.hybridcdn.peer.fetch.multisource;
 
 import dev.hybridcdn.contract.http.CdnHeaders;
-import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.Http;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -144,6 +144,7 @@ public final class ChunkedDownload {
   static final int DEPTH = 2;
 
   private final Vertx vertx;
+  private final UpstreamTokens upstream;
   private final HttpClient http;
   private final SourceRates rates;
   private final Listener listener;
@@ -174,7 +175,9 @@ public final class ChunkedDownload {
    *     joins when the plan or the clock says it will not be
    */
   public ChunkedDownload(Vertx vertx, HttpClient http, SourceRates rates, Listener listener, String requesterId,
-      Manifest.Segment info, List<Source> holders, Supplier<Source> edge, long floorMs, long deadlineMs) {
+      Manifest.Segment info, List<Source> holders, Supplier<Source> edge, long floorMs, long deadlineMs,
+      UpstreamTokens upstream) {
+    this.upstream = upstream;
     if (info.chunks() == null) {
       throw new IllegalArgumentException(info.segmentId() + " has no chunk hashes");
     }
@@ -322,7 +325,7 @@ public final class ChunkedDownload {
     long len = chunks.length(r.chunk, info.bytes());
     long expectedMs = (long) (r.by.secondsPerChunk() * 1000) * DEPTH;
     long bound = Math.max(floorMs, 4 * expectedMs);
-    Http.getRange(http, r.by.source.baseUrl() + CdnPaths.segment(info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
+    Http.getRange(http, upstream.segmentUrl(r.by.source.baseUrl(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         requesterId, chunks.offset(r.chunk), (int) len, req -> {
           boolean cancel;
           synchronized (this) {
