@@ -47,6 +47,11 @@ public final class SourceRates {
     return known.get(known.size() / 2);
   }
 
+  /** True when no source has been measured yet. */
+  public boolean isEmpty() {
+    return rates.isEmpty();
+  }
+
   /** True when {@code sourceId} has been measured. */
   public boolean measured(String sourceId) {
     return rates.containsKey(sourceId);
