@@ -216,6 +216,17 @@ public final class PlayerRoute {
   }
 
   /**
+   * A player loads a media playlist: when it is switching the song's rendition, the next segments of
+   * the new one are fetched at once ({@link ReadAhead#switchedTo}). Invalid or unknown ids do
+   * nothing (the playlist route answers them).
+   */
+  public void mediaPlaylist(String songId, String rendition) {
+    if (songId != null && rendition != null && readAhead.switching(songId, rendition)) {
+      manifests.of(songId).onSuccess(m -> readAhead.switchedTo(m, rendition));
+    }
+  }
+
+  /**
    * No edge answered the manifest (down, hung, 5xx): the song may well exist, so this is a 503
    * ({@code Retry-After} from the router's error rule), never a 404; only an edge's 404 says the
    * song does not exist.

@@ -42,6 +42,10 @@ public final class ReadAhead {
    * (measured under the default model: edge answers 3-5x slower with 4 at once).
    */
   static final int AHEAD_FROM_HOLDERS = 2;
+  /** Segments fetched at once when a player switches rendition: hls.js refills its 30 s buffer (three 10 s segments). */
+  static final int SWITCH_WINDOW = 3;
+  /** A playhead older than this, ms, is not a switch: the player started the song again or left. */
+  static final long SWITCH_RECENT_MS = 30_000;
   /** Most segments in a window, whatever {@code READ_AHEAD_MS} says (very short segments). */
   static final int MAX_WINDOW = 100;
 
@@ -115,6 +119,9 @@ public final class ReadAhead {
 
   private record Counts(long atMs, Map<String, Integer> holders) {}
 
+  /** The last segment of a song this peer served a player: rendition, index, when (epoch ms). */
+  private record Playhead(String rendition, int index, long atMs) {}
+
   private final String peerId;
   private final int segments;
   private final long aheadMediaMs;
@@ -123,6 +130,16 @@ public final class ReadAhead {
   private final Fetches fetcher;
   private final Availability availability;
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
+  /** Per song; bounded like {@link #counts} (cleared when full). */
+  private final Map<String, Playhead> playheads = new ConcurrentHashMap<>() {
+    @Override
+    public Playhead put(String key, Playhead value) {
+      if (size() >= MAX_SONGS && !containsKey(key)) {
+        clear();
+      }
+      return super.put(key, value);
+    }
+  };
 
   /**
    * @param segments {@code READ_AHEAD}, 0 switches read-ahead off
@@ -156,6 +173,10 @@ public final class ReadAhead {
    *     difference, the whole window is fetched)
    */
   public void after(Manifest manifest, String segmentId, boolean hit) {
+    Manifest.Segment at = manifest.segment(segmentId);
+    if (at != null && availability != null) {
+      playheads.put(manifest.songId(), new Playhead(at.rendition(), at.index(), System.currentTimeMillis()));
+    }
     List<Manifest.Segment> window = window(manifest, segmentId);
     int urgent = Math.min(URGENT, window.size());
     start(window.subList(0, urgent), false);
@@ -165,6 +186,33 @@ public final class ReadAhead {
     }
     holderCounts(manifest.songId()).onComplete(ar -> start(rarestFirst(rest, ar.succeeded() ? ar.result() : Map.of()),
         availability != null));
+  }
+
+  /**
+   * True when a player of this peer is switching the song to {@code rendition}: P2P on, and this
+   * peer served a segment of the song in another rendition within {@value #SWITCH_RECENT_MS} ms.
+   */
+  public boolean switching(String songId, String rendition) {
+    Playhead p = playheads.get(songId);
+    return p != null && !p.rendition().equals(rendition) && System.currentTimeMillis() - p.atMs() < SWITCH_RECENT_MS;
+  }
+
+  /**
+   * A player loads the media playlist of {@code rendition} while {@link #switching} to it (hls.js
+   * does so before the first segment of the new rendition): the next {@value #SWITCH_WINDOW}
+   * segments after the last one served are fetched at once, in parallel, through the HTTP window
+   * (where they finish first), so the player's requests that follow back to back (it refills its
+   * 30 s buffer in the new rendition) find them arrived or under way. Without it each was a miss
+   * of its own (under the default model: an edge round trip and transfer, one after another).
+   */
+  public void switchedTo(Manifest manifest, String rendition) {
+    Playhead p = playheads.get(manifest.songId());
+    Manifest.Rendition r = manifest.rendition(rendition);
+    if (p == null || r == null || !enabled()) {
+      return;
+    }
+    start(r.segments().stream().filter(s -> s.index() > p.index() && s.index() <= p.index() + SWITCH_WINDOW).toList(),
+        false);
   }
 
   /** The segments after {@code segmentId}: {@code READ_AHEAD} of them, more until {@code READ_AHEAD_MS} of media. */

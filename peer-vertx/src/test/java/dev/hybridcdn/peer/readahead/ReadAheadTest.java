@@ -73,11 +73,12 @@ class ReadAheadTest {
   static final List<Manifest.Segment> LONG = IntStream.range(0, 12)
       .mapToObj(i -> new Manifest.Segment(String.format("demo/192k/seg%05d.ts", i), i, 10_000, 1000, "b".repeat(64)))
       .toList();
+  static final Manifest LONG_MANIFEST = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("192k", 192,
+      Manifest.AAC_LC, LONG)));
 
   @Test
   void withP2pTheWindowCoversReadAheadMsTheNextFromWhereItFinishesFirstTheRestFromHolders() {
-    Manifest m = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("192k", 192, Manifest.AAC_LC,
-        LONG)));
+    Manifest m = LONG_MANIFEST;
     List<Integer> fetched = new ArrayList<>();
     List<Integer> fromHolders = new ArrayList<>();
     Recording recording = new Recording(fetched, Integer.MAX_VALUE, fromHolders, new int[1]);
@@ -96,8 +97,7 @@ class ReadAheadTest {
 
   @Test
   void theP2pWindowWaitsWhileAPlayerWaitsAndReadAheadZeroIsOff() {
-    Manifest m = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("192k", 192, Manifest.AAC_LC,
-        LONG)));
+    Manifest m = LONG_MANIFEST;
     List<Integer> fetched = new ArrayList<>();
     int[] waiting = {1};
     Recording recording = new Recording(fetched, Integer.MAX_VALUE, new ArrayList<>(), waiting);
@@ -114,8 +114,7 @@ class ReadAheadTest {
 
   @Test
   void afterAMissOnlyTheHttpWindowWithP2pTheWholeWindowWithout() {
-    Manifest m = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("192k", 192, Manifest.AAC_LC,
-        LONG)));
+    Manifest m = LONG_MANIFEST;
     List<Integer> fetched = new ArrayList<>();
     Recording recording = new Recording(fetched, Integer.MAX_VALUE);
     new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, song -> Future.succeededFuture(
@@ -128,9 +127,50 @@ class ReadAheadTest {
   }
 
   @Test
+  void aPlayerSwitchingRenditionGetsTheNextSegmentsOfTheNewOneAtOnce() {
+    List<Manifest.Segment> low = IntStream.range(0, 12)
+        .mapToObj(i -> new Manifest.Segment(String.format("demo/64k/seg%05d.ts", i), i, 10_000, 1000, "c".repeat(64)))
+        .toList();
+    Manifest m = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC, low),
+        new Manifest.Rendition("192k", 192, Manifest.AAC_LC, LONG)));
+    List<String> asked = new ArrayList<>();
+    ReadAhead.Fetches recording = new ReadAhead.Fetches() {
+      @Override
+      public int inFlight() {
+        return 0;
+      }
+
+      @Override
+      public boolean isFetching(String segmentId) {
+        return false;
+      }
+
+      @Override
+      public Future<?> fetch(Manifest.Segment segment) {
+        asked.add(segment.segmentId());
+        return Future.succeededFuture();
+      }
+    };
+    ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording,
+        song -> Future.succeededFuture(Map.of()));
+    assertThat(readAhead.switching("demo", "192k")).as("nothing served yet").isFalse();
+    readAhead.after(m, low.get(0).segmentId(), false); // the start-up segment, a miss: the HTTP window only
+    assertThat(asked).containsExactly(low.get(1).segmentId());
+    assertThat(readAhead.switching("demo", "64k")).as("a reload of the same rendition").isFalse();
+    assertThat(readAhead.switching("demo", "192k")).isTrue();
+    asked.clear();
+    readAhead.switchedTo(m, "192k");
+    assertThat(asked).containsExactly(LONG.get(1).segmentId(), LONG.get(2).segmentId(), LONG.get(3).segmentId());
+
+    // P2P off: the P2P-off reference of cdn eval reads ahead as before, no switch detection
+    ReadAhead off = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, null);
+    off.after(m, low.get(0).segmentId(), false);
+    assertThat(off.switching("demo", "192k")).isFalse();
+  }
+
+  @Test
   void withoutAvailabilityReadAheadMsDoesNotApply() {
-    Manifest m = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("192k", 192, Manifest.AAC_LC,
-        LONG)));
+    Manifest m = LONG_MANIFEST;
     List<Integer> fetched = new ArrayList<>();
     List<Integer> fromHolders = new ArrayList<>();
     new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
