@@ -30,7 +30,7 @@ public final class FinishTimes {
 
   /**
    * @param holderRates measured throughput of holders (keyed by peer id)
-   * @param edgeRates measured throughput of edges (keyed by edge base URL)
+   * @param edgeRates measured throughput of edges (keyed by edge base URL; peaks, see {@link SourceRates#SourceRates(boolean)})
    */
   public FinishTimes(LinkTable links, SourceRates holderRates, SourceRates edgeRates) {
     this.links = links;

@@ -83,7 +83,8 @@ public final class SegmentFetcher {
   private final PeerUploadsToUs reciprocity;
   private final Vertx vertx;
   private final SourceRates rates = new SourceRates();
-  private final SourceRates edgeRates = new SourceRates();
+  /** Peak per edge: its hits share this peer's downlink with read-ahead, which a waiting player's fetch does not. */
+  private final SourceRates edgeRates = new SourceRates(true);
   private final FinishTimes finish;
   /** Expected end (epoch ms) of each read-ahead fetch from peers under way: does a waiting player hedge at once? */
   private final Map<String, Long> aheadEnds = new ConcurrentHashMap<>();

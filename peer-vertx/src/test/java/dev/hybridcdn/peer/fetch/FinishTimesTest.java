@@ -16,7 +16,7 @@ class FinishTimesTest {
 
   final LinkTable links = new LinkTable(List.of(EDGE));
   final SourceRates holders = new SourceRates();
-  final SourceRates edges = new SourceRates();
+  final SourceRates edges = new SourceRates(true);
   final FinishTimes finish = new FinishTimes(links, holders, edges);
 
   /** {@code bytes} arrived in {@code ms}. */
@@ -60,6 +60,15 @@ class FinishTimesTest {
     sample(edges, EDGE, 240_000, 2);
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(22, within(0.01));
     assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isFalse();
+  }
+
+  @Test
+  void anEdgeIsJudgedByItsRecentPeakNotByFetchesThatSharedTheDownlink() {
+    sample(edges, EDGE, 240_000, 40);  // 6 MB/s, the downlink to itself
+    sample(edges, EDGE, 240_000, 400); // a hedge while two read-aheads shared the downlink
+    assertThat(edges.bytesPerSecond(EDGE)).isCloseTo(6_000_000 * 0.8, within(1.0));
+    sample(edges, EDGE, 240_000, 30);  // a faster one replaces the peak
+    assertThat(edges.bytesPerSecond(EDGE)).isCloseTo(8_000_000, within(1.0));
   }
 
   @Test
