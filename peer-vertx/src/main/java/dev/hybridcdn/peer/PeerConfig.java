@@ -32,6 +32,8 @@ import java.util.List;
  * @param heartbeat {@code HEARTBEAT_MS}, PeerHeartbeat period H, default 2000
  * @param probeInterval {@code PROBE_MS}, /ping probe period for neighbours and edges, default 5000
  * @param readAhead {@code READ_AHEAD}, segments fetched in the background after segment n, default 3
+ * @param readAheadMedia {@code READ_AHEAD_MS}: with P2P on, read-ahead covers at least this much
+ *     media after segment n (the player's 30 s buffer goal plus a margin for thin uplinks), default 60000
  * @param maxDownloads {@code MAX_DOWNLOADS}, concurrent fetches a peer runs; read-ahead stops beyond it, default 4
  * @param rechoke {@code RECHOKE_MS}, period of recomputing the regular (unchoked) slots, default 10000 (BitTorrent's)
  * @param optimisticRotation {@code OPTIMISTIC_ROTATE_MS}, optimistic unchoke rotation, default 30000 (BitTorrent's)
@@ -56,7 +58,7 @@ import java.util.List;
 public record PeerConfig(String peerId, String region, int httpPort, String bindHost, String advertisedHost,
     List<String> edgeUrls, List<String> trackerUrls, boolean p2pEnabled, long cacheBytes, int uploadSlots,
     int optimisticSlots, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
-    Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, int maxDownloads,
+    Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, Duration readAheadMedia, int maxDownloads,
     Duration rechoke, Duration optimisticRotation, Duration manifestTtl, Duration trackerRetry,
     Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, Duration playerHedge, String sourceAddress,
     CommonConfig common) {
@@ -67,6 +69,8 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
   public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
   public static final int DEFAULT_UPLOAD_SLOTS = 4;
   public static final int DEFAULT_READ_AHEAD = 3;
+  /** hls.js's 30 s buffer goal plus as much again: a holder on a thin uplink gets seconds per segment. */
+  public static final Duration DEFAULT_READ_AHEAD_MEDIA = Duration.ofSeconds(60);
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(2000);
   /** A few edge round trips under the default network model, well under the peer budget. */
   public static final Duration DEFAULT_PLAYER_HEDGE = Duration.ofMillis(300);
@@ -116,6 +120,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
         env.millis("HEARTBEAT_MS", DEFAULT_HEARTBEAT, Duration.ofMillis(50), Duration.ofMinutes(10)),
         env.millis("PROBE_MS", Duration.ofMillis(5000), Duration.ofMillis(50), Duration.ofMinutes(10)),
         env.integer("READ_AHEAD", DEFAULT_READ_AHEAD, 0, 100),
+        env.millis("READ_AHEAD_MS", DEFAULT_READ_AHEAD_MEDIA, Duration.ZERO, Duration.ofHours(1)),
         env.integer("MAX_DOWNLOADS", 4, 1, 1000),
         env.millis("RECHOKE_MS", Duration.ofMillis(10_000), Duration.ofMillis(10), Duration.ofHours(1)),
         env.millis("OPTIMISTIC_ROTATE_MS", Duration.ofMillis(30_000), Duration.ofMillis(10), Duration.ofHours(1)),
@@ -148,7 +153,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
   public PeerConfig withIdentity(String newId, String newRegion, int newPort) {
     return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
-        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
+        heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
         holderBackoff, idleTimeout, writeTimeout, playerHedge, sourceAddress, common);
   }
 
@@ -159,7 +164,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
   public PeerConfig withAddress(String address) {
     return new PeerConfig(peerId, region, httpPort, address, address, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
-        heartbeat, probeInterval, readAhead, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
+        heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
         holderBackoff, idleTimeout, writeTimeout, playerHedge, address, common);
   }
 

@@ -42,6 +42,8 @@ public final class EvalCommand implements Callable<Integer> {
   List<Integer> scale;
   @Mixin
   NetworkOption network;
+  @Option(names = "--no-warmup", description = "Measure from a cold JVM: no unmeasured warm-up phase first.")
+  boolean noWarmup;
 
   /** The full run: 50 peers, 100 players over 60 s, whole songs, hls.js ABR, 4x, no churn. */
   public static DemoOptions full(Path data, Path media) {
@@ -91,7 +93,7 @@ public final class EvalCommand implements Callable<Integer> {
       run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
       report = new EvalReport(List.of(scaled.table()), Map.of(), Map.of("failures", (double) scaled.failures()), run);
     } else {
-      report = Evaluation.run(o, modelName, System.err);
+      report = Evaluation.run(o, modelName, System.err, !noWarmup);
     }
     System.out.println(json ? EvalRender.json(report) : EvalRender.text(report));
     if (html != null) {

@@ -7,6 +7,7 @@ import dev.hybridcdn.ops.stack.Delivery;
 import dev.hybridcdn.ops.swarm.PlayerRequest;
 import dev.hybridcdn.ops.swarm.Session;
 import dev.hybridcdn.ops.swarm.Swarm;
+import dev.hybridcdn.ops.swarm.SwarmOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -55,8 +56,21 @@ public final class Evaluation {
    * @throws IllegalStateException when the stack or a phase fails
    */
   public static EvalReport run(DemoOptions options, String modelName, PrintStream progress) throws InterruptedException {
+    return run(options, modelName, progress, true);
+  }
+
+  /**
+   * {@link #run(DemoOptions, String, PrintStream)}, with or without the warm-up.
+   *
+   * @param warmUp first a quarter of the players (another seed) on a hybrid tier of their own, figures
+   *     discarded, so no measured phase pays the JVM's warm-up and a cold origin ({@link Demo})
+   */
+  public static EvalReport run(DemoOptions options, String modelName, PrintStream progress, boolean warmUp)
+      throws InterruptedException {
     long t0 = System.nanoTime();
-    try (Demo demo = new Demo(options.withBaseline(true), progress)) {
+    SwarmOptions warm = warmUp ? options.swarm().withSeed(options.swarm().seed() + 1)
+        .withPlayers(Math.max(2, options.swarm().players() / 4)) : null;
+    try (Demo demo = new Demo(options.withBaseline(true), progress, warm)) {
       Demo.Outcome out = demo.run();
       Map<String, Object> run = new LinkedHashMap<>();
       run.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
@@ -66,6 +80,7 @@ public final class Evaluation {
       run.put("players", options.swarm().players());
       run.put("speedup", options.swarm().speedup());
       run.put("seed", options.swarm().seed());
+      run.put("warmUp", warmUp);
       run.put("songs", out.songs());
       run.put("peakRssBytes", out.peakRssBytes());
       Demo.Phase traditional = demo.traditionalCdn();

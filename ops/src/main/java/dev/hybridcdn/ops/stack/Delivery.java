@@ -109,10 +109,13 @@ public final class Delivery implements AutoCloseable, Churn {
       env.put("PEER_TIMEOUT_MS", "2000");
       env.put("P2P_BUDGET_MS", "4000");
       env.put("EDGE_TIMEOUT_MS", "10000");
-      // The urgent hedge's delay, for experiments (`PLAYER_HEDGE_MS=100 cdn eval`); peer-vertx's default otherwise.
-      String hedge = System.getenv("PLAYER_HEDGE_MS");
-      if (hedge != null) {
-        env.put("PLAYER_HEDGE_MS", hedge);
+      // The urgent hedge's delay and the P2P read-ahead window, for experiments (`PLAYER_HEDGE_MS=100
+      // cdn eval`); peer-vertx's defaults otherwise. Both act only with P2P on.
+      for (String knob : List.of("PLAYER_HEDGE_MS", "READ_AHEAD_MS")) {
+        String value = System.getenv(knob);
+        if (value != null) {
+          env.put(knob, value);
+        }
       }
       // TopicAdmin.ensureTopics builds an admin client whose API timeout is this value; below the
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).

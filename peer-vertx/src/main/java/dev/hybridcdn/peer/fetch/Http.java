@@ -68,6 +68,15 @@ public final class Http {
   }
 
   /**
+   * {@link #getCapped}, telling {@code cancel} the request once it is sent, so it can be reset
+   * when the body is no longer needed (a read-ahead whose segment came from the edge first).
+   */
+  public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
+      String headerValue, long capBytes, java.util.function.Consumer<HttpClientRequest> cancel) {
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel);
+  }
+
+  /**
    * {@link #getCapped} of one byte range ({@code Range: bytes=offset-(offset+length-1)}, RFC 9110
    * section 14.2), capped at {@code length} bytes: the chunk requests of a multi-source download.
    * The caller checks for 206 and the {@code Content-Range}.

@@ -22,6 +22,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +84,14 @@ public final class SegmentFetcher {
   private final PeerUploadsToUs reciprocity;
   private final Vertx vertx;
   private final SourceRates rates = new SourceRates();
+  /** Peak per edge: its hits share this peer's downlink with read-ahead, which a waiting player's fetch does not. */
+  private final SourceRates edgeRates = new SourceRates(true);
+  private final FinishTimes finish;
+  /** Expected end (epoch ms) of each read-ahead fetch from peers under way: does a waiting player hedge at once? */
+  private final Map<String, Long> aheadEnds = new ConcurrentHashMap<>();
+  private final AtomicInteger playersWaiting = new AtomicInteger();
+  private final Set<String> edgeFlights = ConcurrentHashMap.newKeySet();
+  private final Map<String, Trail> aheadTrails = new ConcurrentHashMap<>();
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
   private final AtomicLong downloadedBytes = new AtomicLong();
@@ -106,6 +118,7 @@ public final class SegmentFetcher {
     this.cache = cache;
     this.integrity = integrity;
     this.reciprocity = reciprocity;
+    this.finish = new FinishTimes(links, rates, edgeRates);
   }
 
   /**
@@ -130,6 +143,116 @@ public final class SegmentFetcher {
     return flights.run("edges:" + info.segmentId(), () -> tryEdges(info, links.edgesByRtt(), 0, new Trail()));
   }
 
+  /**
+   * A player's miss (or the segment right after its playhead), sent where it is expected to finish
+   * first ({@link FinishTimes#edgeFirst}): the edges at once (cached, one flight with any later
+   * fetch of the segment) when the edge is expected sooner than a holder that is not fast, else
+   * the full pipeline ({@link #fetch}). A fetch already under way is
+   * joined. With P2P off, or the hedge off, this is {@link #fetch}.
+   *
+   * @return fails with {@link SourceFailure} naming every source tried
+   */
+  public Future<Fetched> fetchUrgent(Manifest.Segment info) {
+    if (!config.p2pEnabled() || isFetching(info.segmentId())
+        || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis())) {
+      return fetch(info);
+    }
+    return flights.run(info.segmentId(), () -> {
+      edgeFlights.add(info.segmentId());
+      return tryEdges(info, links.edgesByRtt(), 0, new Trail()).onSuccess(f -> cache.put(f.segment()))
+          .onComplete(ar -> edgeFlights.remove(info.segmentId()));
+    });
+  }
+
+  /** True while the fetch under way for the segment is one {@link #fetchUrgent} sent to the edges (no hedge needed). */
+  public boolean isEdgeFlight(String segmentId) {
+    return edgeFlights.contains(segmentId);
+  }
+
+  /**
+   * Read-ahead further from the playhead (the P2P window): from holders only (one or several,
+   * as {@link #fetch}), never the edges, so the swarm's uplinks, not the CDN, fill the window; a
+   * segment no holder has yet stays missing until a later read-ahead finds one or it nears the
+   * playhead ({@link #fetchUrgent}). With P2P off this is {@link #fetch}.
+   *
+   * @return fails with {@link SourceFailure} when no holder delivered
+   */
+  public Future<Fetched> fetchAhead(Manifest.Segment info) {
+    if (!config.p2pEnabled()) {
+      return fetch(info);
+    }
+    return flights.run(info.segmentId(), () -> {
+      long now = System.currentTimeMillis();
+      aheadEnds.put(info.segmentId(), now + (long) finish.holderMs(info.bytes()));
+      Trail tried = new Trail();
+      aheadTrails.put(info.segmentId(), tried);
+      return fromPeers(info, now + config.p2pBudget().toMillis(), tried, false)
+          .compose(got -> got != null ? Future.succeededFuture(got)
+              : Future.<Fetched>failedFuture(new SourceFailure("no holder delivered " + info.segmentId(), tried.tried,
+                  false, false)))
+          .onSuccess(f -> cache.put(f.segment()))
+          .onComplete(ar -> {
+            aheadEnds.remove(info.segmentId());
+            aheadTrails.remove(info.segmentId());
+          });
+    });
+  }
+
+  /**
+   * Stops the read-ahead of a segment that came from the edges first (a hedge won): its request is
+   * reset or its chunked download aborted, so neither the holders' uplinks nor this peer's downlink
+   * carry a copy nobody needs; the holders are not blamed. Nothing when no read-ahead of it runs.
+   */
+  public void cancelAhead(String segmentId) {
+    Trail t = aheadTrails.get(segmentId);
+    if (t != null) {
+      t.cancel();
+    }
+  }
+
+  /**
+   * How long a player joining the fetch under way for this segment should wait before the edges
+   * are asked too, ms. A read-ahead from holders: 0 when it is overdue or expected to end later
+   * than an edge fetch started now would, else twice its expected remaining time (at most
+   * {@code hedgeMs}). Any other fetch: {@code hedgeMs}.
+   */
+  public long hedgeDelayMs(Manifest.Segment info, long hedgeMs) {
+    Long end = aheadEnds.get(info.segmentId());
+    if (end == null) {
+      return hedgeMs;
+    }
+    long remaining = end - System.currentTimeMillis();
+    // overdue (a slow holder) or expected after the edge: at once; else a little past its expected end
+    return remaining <= 0 || remaining > finish.edgeMs(info.bytes()) ? 0 : Math.min(hedgeMs, 2 * remaining);
+  }
+
+  /**
+   * Counts a player waiting for {@code answer}: read-ahead from peers starts no new fetch meanwhile
+   * (the waiting player's bytes share this peer's downlink).
+   */
+  public <T> Future<T> playerWaiting(Future<T> answer) {
+    if (answer.isComplete()) {
+      return answer;
+    }
+    playersWaiting.incrementAndGet();
+    return answer.onComplete(ar -> playersWaiting.decrementAndGet());
+  }
+
+  /** Read-aheads from holders ({@link #fetchAhead}) under way. */
+  public int aheadInFlight() {
+    return aheadTrails.size();
+  }
+
+  /** Players of this peer waiting for a segment now. */
+  public int playersWaiting() {
+    return playersWaiting.get();
+  }
+
+  /** The finish-time estimates behind {@link #fetchUrgent} and {@link #hedgeDelayMs}. */
+  public FinishTimes finishTimes() {
+    return finish;
+  }
+
   /** Fetches under way (the download limit read-ahead respects). */
   public int inFlight() {
     return flights.inflight();
@@ -148,30 +271,35 @@ public final class SegmentFetcher {
   private Future<Fetched> run(Manifest.Segment info) {
     Trail tried = new Trail();
     long deadline = System.currentTimeMillis() + config.p2pBudget().toMillis();
-    Future<Fetched> p2p;
-    if (config.p2pEnabled()) {
-      long trackerBound = Math.min(config.trackerTimeout().toMillis(), config.p2pBudget().toMillis());
-      p2p = tracker.lookup(info.segmentId(), config.region(), config.peerId(),
-              penalties.active(System.currentTimeMillis(), 8), trackerBound)
-          .compose(holders -> {
-            if (holders.isEmpty()) {
-              tried.note("tracker: no holders");
-            }
-            for (TrackerClient.Holder h : holders) {
-              links.neighbour(h.peerId(), h.baseUrl(), h.region());
-            }
-            List<TrackerClient.Holder> usable = holders.stream()
-                .filter(h -> !penalties.isPenalised(h.peerId(), System.currentTimeMillis())).toList();
-            if (chunked(info, usable.size()) && worthChunking(info, usable)) {
-              return chunked(info, usable, deadline, tried);
-            }
-            return tryHolders(info, holders, 0, deadline, tried);
-          });
-    } else {
-      p2p = Future.succeededFuture(null);
-    }
+    Future<Fetched> p2p = config.p2pEnabled() ? fromPeers(info, deadline, tried, true) : Future.succeededFuture(null);
     return p2p.compose(got -> got != null ? Future.succeededFuture(got)
         : tryEdges(info, links.edgesByRtt(), 0, tried));
+  }
+
+  /**
+   * Tracker lookup, then the holders (in chunks from several, or one after another) until
+   * {@code deadline}; null when none delivered.
+   *
+   * @param edgeMayJoin a chunked download may add the edge as a source when its plan misses the deadline
+   */
+  private Future<Fetched> fromPeers(Manifest.Segment info, long deadline, Trail tried, boolean edgeMayJoin) {
+    long trackerBound = Math.min(config.trackerTimeout().toMillis(), config.p2pBudget().toMillis());
+    return tracker.lookup(info.segmentId(), config.region(), config.peerId(),
+            penalties.active(System.currentTimeMillis(), 8), trackerBound)
+        .compose(holders -> {
+          if (holders.isEmpty()) {
+            tried.note("tracker: no holders");
+          }
+          for (TrackerClient.Holder h : holders) {
+            links.neighbour(h.peerId(), h.baseUrl(), h.region());
+          }
+          List<TrackerClient.Holder> usable = holders.stream()
+              .filter(h -> !penalties.isPenalised(h.peerId(), System.currentTimeMillis())).toList();
+          if (chunked(info, usable.size()) && worthChunking(info, usable)) {
+            return chunked(info, usable, deadline, tried, edgeMayJoin);
+          }
+          return tryHolders(info, holders, 0, deadline, tried);
+        });
   }
 
   /**
@@ -195,7 +323,7 @@ public final class SegmentFetcher {
 
   /** Multi-source download ({@link ChunkedDownload}); null (edges next) when it did not complete. */
   private Future<Fetched> chunked(Manifest.Segment info, List<TrackerClient.Holder> holders, long deadline,
-      Trail tried) {
+      Trail tried, boolean edgeMayJoin) {
     multiSource.incrementAndGet();
     List<ChunkedDownload.Source> sources = holders.stream()
         .map(h -> new ChunkedDownload.Source(h.peerId(), h.baseUrl(), false)).toList();
@@ -230,8 +358,10 @@ public final class SegmentFetcher {
       }
     };
     ChunkedDownload download = new ChunkedDownload(vertx, http, rates, listener, config.peerId(), info, sources,
-        this::edgeSource, config.peerTimeout().toMillis(), deadline, upstream);
-    return download.run().transform(ar -> {
+        edgeMayJoin ? this::edgeSource : () -> null, config.peerTimeout().toMillis(), deadline, upstream);
+    Future<ChunkedDownload.Result> run = download.run();
+    tried.onCancel(() -> download.abort("the segment came from elsewhere first"));
+    return run.transform(ar -> {
       if (ar.failed()) {
         ChunkedDownload.Incomplete e = ar.cause() instanceof ChunkedDownload.Incomplete i ? i : null;
         if (e != null) {
@@ -278,6 +408,10 @@ public final class SegmentFetcher {
       tried.note("peers: budget of " + config.p2pBudget().toMillis() + " ms spent");
       return Future.succeededFuture(null);
     }
+    if (tried.cancelled()) {
+      tried.note("peers: cancelled");
+      return Future.succeededFuture(null);
+    }
     TrackerClient.Holder h = holders.get(i);
     if (penalties.isPenalised(h.peerId(), now)) {
       tried.note("peer " + h.peerId() + ": skipped, penalised or backing off");
@@ -287,8 +421,12 @@ public final class SegmentFetcher {
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
     long started = System.nanoTime();
     return Http.getCapped(http, upstream.segmentUrl(h.baseUrl(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
-        config.peerId(), bodyCap(info)).transform(ar -> {
+        config.peerId(), bodyCap(info), req -> tried.onCancel(req::reset)).transform(ar -> {
           long at = System.currentTimeMillis();
+          if (ar.failed() && tried.cancelled()) {
+            tried.note(label + ": cancelled"); // our own reset: the holder did nothing wrong
+            return Future.succeededFuture(null);
+          }
           if (ar.failed()) {
             tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
             if (ar.cause() instanceof Http.BodyTooLarge) {
@@ -338,6 +476,7 @@ public final class SegmentFetcher {
     Link edge = edges.get(i);
     long bound = config.edgeTimeout().toMillis();
     String label = "edge " + edge.id() + " (" + edge.url() + ")";
+    long started = System.nanoTime();
     return Http.getCapped(http, upstream.segmentUrl(edge.url(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info))
         .transform(ar -> {
@@ -369,6 +508,10 @@ public final class SegmentFetcher {
           String servedBy = resp.header(CdnHeaders.SERVED_BY);
           String sourceId = Ids.isNodeId(servedBy) ? servedBy : edge.id();
           boolean miss = "MISS".equalsIgnoreCase(resp.header(CdnHeaders.CACHE));
+          if (!miss) {
+            // hits only: what the edge itself delivers; its misses add the origin's time, not the link's
+            edgeRates.sample(edge.url(), body.length(), System.nanoTime() - started);
+          }
           tried.attempt(label + ": 200");
           return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha),
               miss ? Tier.ORIGIN : Tier.EDGE, sourceId, miss ? 2 : 1, tried.attempts));
@@ -401,6 +544,37 @@ public final class SegmentFetcher {
     int attempts;
     /** An edge sent bytes that failed the SHA-256 check (a holder's wrong bytes are its own fault, not the answer's). */
     boolean wrongBytes;
+    private boolean cancelled;
+    private Runnable onCancel;
+
+    /** Stops what the fetch is doing (a request reset, a chunked download aborted); it then tries no further source. */
+    void cancel() {
+      Runnable r;
+      synchronized (this) {
+        cancelled = true;
+        r = onCancel;
+        onCancel = null;
+      }
+      if (r != null) {
+        r.run();
+      }
+    }
+
+    synchronized boolean cancelled() {
+      return cancelled;
+    }
+
+    /** What {@link #cancel} stops now; run at once when already cancelled. */
+    void onCancel(Runnable r) {
+      boolean now;
+      synchronized (this) {
+        now = cancelled;
+        onCancel = now ? null : r;
+      }
+      if (now) {
+        r.run();
+      }
+    }
 
     void attempt(String outcome) {
       tried.add(outcome);

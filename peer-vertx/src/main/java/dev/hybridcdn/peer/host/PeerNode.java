@@ -103,7 +103,7 @@ public final class PeerNode implements HostedPeer {
     this.uploads = new UploadRoute(config.peerId(), cache, slots, meters, writeTimeout);
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
-        new ReadAhead(config.peerId(), config.readAhead(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
+        new ReadAhead(config.peerId(), config.readAhead(), config.readAheadMedia().toMillis(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
         events, meters,
         writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);

@@ -67,11 +67,17 @@ public final class PeerRouter {
     router.route().order(-1).handler(this::cors);
     PlayerTokenGuard.install(router, playerTokens, "/hls/*", CdnPaths.SEGMENTS_ROUTE);
     router.get(CdnPaths.MASTER_ROUTE).handler(playlists::master);
-    router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(playlists::media);
+    router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(this::mediaPlaylist);
     router.get(CdnPaths.SEGMENTS_ROUTE).handler(this::segment);
     router.get(CdnPaths.PING).handler(this::ping);
     router.get("/status").handler(this::status);
     return router;
+  }
+
+  /** The media playlist; a player switching rendition gets the next segments of the new one started. */
+  private void mediaPlaylist(RoutingContext ctx) {
+    playlists.media(ctx);
+    player.mediaPlaylist(ctx.pathParam("songId"), ctx.pathParam("rendition"));
   }
 
   /**

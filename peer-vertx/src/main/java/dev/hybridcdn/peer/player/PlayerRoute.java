@@ -87,7 +87,7 @@ public final class PlayerRoute {
     if (hit != null) {
       answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, startNs);
       if (readAhead.enabled()) {
-        manifests.of(id.songId()).onSuccess(m -> readAhead.after(m, segmentId));
+        manifests.of(id.songId()).onSuccess(m -> readAhead.after(m, segmentId, true));
       }
       return;
     }
@@ -101,7 +101,7 @@ public final class PlayerRoute {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
       }
-      return hedged(ctx.vertx(), info).onSuccess(f -> readAhead.after(m, segmentId));
+      return hedged(ctx.vertx(), info).onSuccess(f -> readAhead.after(m, segmentId, false));
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         SegmentFetcher.Fetched f = ar.result();
@@ -113,29 +113,37 @@ public final class PlayerRoute {
   }
 
   /**
-   * The fetcher's flight for the segment, hedged: not complete within {@code hedgeMs}, the edges
-   * are asked as well ({@link SegmentFetcher#fetchFromEdges}) and the first verified copy wins.
-   * One side failing waits for the other; both failing fail with the flight's cause (it names
-   * every source it tried). The flight is never cancelled: it caches what it gets.
+   * The segment for a waiting player, from where it finishes first, hedged. Not under way yet, it
+   * goes where {@link SegmentFetcher#fetchUrgent} expects it soonest (the edges at once when a
+   * holder would outlast the hedge). A flight under way (read-ahead), or a peer fetch, not complete
+   * within {@code hedgeMs} (at once when the read-ahead is expected to end after an edge fetch
+   * started now, {@link SegmentFetcher#hedgeDelayMs}) is raced by the edges
+   * ({@link SegmentFetcher#fetchFromEdges}); the first verified copy wins and is cached, and a losing
+   * read-ahead from holders is cancelled ({@link SegmentFetcher#cancelAhead}; a player's own peer
+   * fetch goes on and caches). One side failing waits for the other; both failing fail with the
+   * flight's cause (it names every source it tried).
    */
   private Future<SegmentFetcher.Fetched> hedged(Vertx vertx, Manifest.Segment info) {
-    Future<SegmentFetcher.Fetched> flight = fetcher.fetch(info);
-    if (hedgeMs <= 0 || flight.isComplete()) {
-      return flight;
+    boolean joined = fetcher.isFetching(info.segmentId());
+    Future<SegmentFetcher.Fetched> flight = fetcher.fetchUrgent(info);
+    if (hedgeMs <= 0 || flight.isComplete() || fetcher.isEdgeFlight(info.segmentId())) {
+      return fetcher.playerWaiting(flight);
     }
     Hedge race = new Hedge();
-    long timer = vertx.setTimer(hedgeMs, t -> {
-      if (!race.start()) {
-        return;
+    Runnable edges = () -> fetcher.fetchFromEdges(info).onComplete(ar -> {
+      if (ar.succeeded() && race.answer.tryComplete(ar.result())) {
+        meters.hedgeWon();
+        cache.put(ar.result().segment());
+        fetcher.cancelAhead(info.segmentId()); // the loser: a read-ahead from holders nobody needs now
+      } else if (ar.failed()) {
+        race.failed(null, ar.cause());
       }
-      meters.hedged();
-      fetcher.fetchFromEdges(info).onComplete(ar -> {
-        if (ar.succeeded() && race.answer.tryComplete(ar.result())) {
-          meters.hedgeWon();
-        } else if (ar.failed()) {
-          race.failed(null, ar.cause());
-        }
-      });
+    });
+    long timer = vertx.setTimer(Math.max(1, joined ? fetcher.hedgeDelayMs(info, hedgeMs) : hedgeMs), t -> {
+      if (race.start()) {
+        meters.hedged();
+        edges.run();
+      }
     });
     flight.onComplete(ar -> {
       vertx.cancelTimer(timer);
@@ -143,10 +151,14 @@ public final class PlayerRoute {
         race.flightDone();
         race.answer.tryComplete(ar.result());
       } else {
+        // A joined read-ahead asks holders only: its failure leaves the edges to try, at once.
+        if (joined && race.fallback()) {
+          edges.run();
+        }
         race.failed(ar.cause(), null);
       }
     });
-    return race.answer.future();
+    return fetcher.playerWaiting(race.answer.future());
   }
 
   /**
@@ -157,14 +169,26 @@ public final class PlayerRoute {
     final Promise<SegmentFetcher.Fetched> answer = Promise.promise();
     private int running = 1;
     private boolean flightDone;
+    private boolean edgesStarted;
     private Throwable flightCause;
     private Throwable edgeCause;
 
     /** True when the hedge should start: the flight is still running. */
     synchronized boolean start() {
-      if (flightDone) {
+      if (flightDone || edgesStarted) {
         return false;
       }
+      edgesStarted = true;
+      running++;
+      return true;
+    }
+
+    /** True when the edges should be asked because the flight failed before the hedge started. */
+    synchronized boolean fallback() {
+      if (edgesStarted) {
+        return false;
+      }
+      edgesStarted = true;
       running++;
       return true;
     }
@@ -188,6 +212,17 @@ public final class PlayerRoute {
         cause = flightCause != null ? flightCause : edgeCause;
       }
       answer.tryFail(cause);
+    }
+  }
+
+  /**
+   * A player loads a media playlist: when it is switching the song's rendition, the next segments of
+   * the new one are fetched at once ({@link ReadAhead#switchedTo}). Invalid or unknown ids do
+   * nothing (the playlist route answers them).
+   */
+  public void mediaPlaylist(String songId, String rendition) {
+    if (songId != null && rendition != null && readAhead.switching(songId, rendition)) {
+      manifests.of(songId).onSuccess(m -> readAhead.switchedTo(m, rendition));
     }
   }
 

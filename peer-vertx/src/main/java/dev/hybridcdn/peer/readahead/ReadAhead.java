@@ -13,15 +13,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Read-ahead: after a player got segment n of a rendition, the next {@code READ_AHEAD} segments are
- * fetched in the background through the same pipeline (peers first, then edges), so the player's
- * next requests are local hits. Order (issue 14, seed 002's rarest first): the {@value #URGENT}
- * segment(s) right after the playhead first, as the player needs them next; then the rest of the
- * window by how many holders the tracker knows ({@link Availability}), fewest first (ties by
- * position), so the copies the swarm lacks are made while there is time; without availability (P2P
- * off, tracker away) in playback order. Skipped while {@code MAX_DOWNLOADS} fetches are under way,
- * so read-ahead never competes with a player's own request for long; segments already cached or
- * being fetched are left alone. Read-ahead fetches emit SegmentCached but no SegmentDelivered.
+ * Read-ahead: after a player got segment n of a rendition, the next segments are fetched in the
+ * background, so the player's next requests are local hits. The window is {@code READ_AHEAD}
+ * segments, and with P2P on at least {@code READ_AHEAD_MS} of media (the player's 30 s buffer goal
+ * plus a margin: the further ahead a segment is asked for, the longer a holder on a thin uplink has
+ * to deliver it). Split as p2p-media-loader does: the {@value #URGENT} segment(s) right after the
+ * playhead are the HTTP window, fetched at once where they finish first
+ * ({@link SegmentFetcher#fetchUrgent}: the edge under the default model); the rest is the P2P
+ * window, fetched from holders only ({@link SegmentFetcher#fetchAhead}), rarest first by how many
+ * holders the tracker knows ({@link Availability}), fewest first (ties by position), so the copies
+ * the swarm lacks are made while there is time; a segment no holder has yet is left for a later
+ * round or for the HTTP window. Without availability (P2P off) the window is {@code READ_AHEAD}
+ * segments in playback order through the full pipeline. Nothing starts while {@code MAX_DOWNLOADS}
+ * fetches are under way, and the P2P window waits while a player of this peer waits for a segment
+ * (its bytes share the downlink); segments already cached or being fetched are left alone.
+ * Read-ahead fetches emit SegmentCached but no SegmentDelivered.
  */
 public final class ReadAhead {
   private static final Logger LOG = LoggerFactory.getLogger(ReadAhead.class);
@@ -30,6 +36,18 @@ public final class ReadAhead {
   /** How long a song's holder counts are reused, ms: a player asks every few seconds per segment. */
   static final long AVAILABILITY_TTL_MS = 2000;
   private static final int MAX_SONGS = 256;
+  /**
+   * Read-aheads from holders at once. Each holder's uplink is thin, so more transfers at once
+   * finish no sooner in total, but they take this peer's downlink from a player's urgent fetch
+   * (measured under the default model: edge answers 3-5x slower with 4 at once).
+   */
+  static final int AHEAD_FROM_HOLDERS = 2;
+  /** Segments fetched at once when a player switches rendition: hls.js refills its 30 s buffer (three 10 s segments). */
+  static final int SWITCH_WINDOW = 3;
+  /** A playhead older than this, ms, is not a switch: the player started the song again or left. */
+  static final long SWITCH_RECENT_MS = 30_000;
+  /** Most segments in a window, whatever {@code READ_AHEAD_MS} says (very short segments). */
+  static final int MAX_WINDOW = 100;
 
   /** Holder counts per segment of a song (tracker {@code GET /songs/{songId}/availability}). */
   @FunctionalInterface
@@ -45,8 +63,23 @@ public final class ReadAhead {
 
     boolean isFetching(String segmentId);
 
-    /** Fetches, verifies and caches the segment. */
+    /** Fetches, verifies and caches the segment (the HTTP window: where it finishes first). */
     Future<?> fetch(Manifest.Segment segment);
+
+    /** Fetches, verifies and caches the segment from holders only (the P2P window). */
+    default Future<?> fetchAhead(Manifest.Segment segment) {
+      return fetch(segment);
+    }
+
+    /** Players of this peer waiting for a segment now. */
+    default int playersWaiting() {
+      return 0;
+    }
+
+    /** Read-aheads from holders under way. */
+    default int aheadInFlight() {
+      return 0;
+    }
 
     /** The peer's fetch pipeline. */
     static Fetches of(SegmentFetcher fetcher) {
@@ -63,7 +96,22 @@ public final class ReadAhead {
 
         @Override
         public Future<?> fetch(Manifest.Segment segment) {
-          return fetcher.fetch(segment);
+          return fetcher.fetchUrgent(segment);
+        }
+
+        @Override
+        public Future<?> fetchAhead(Manifest.Segment segment) {
+          return fetcher.fetchAhead(segment);
+        }
+
+        @Override
+        public int playersWaiting() {
+          return fetcher.playersWaiting();
+        }
+
+        @Override
+        public int aheadInFlight() {
+          return fetcher.aheadInFlight();
         }
       };
     }
@@ -71,23 +119,40 @@ public final class ReadAhead {
 
   private record Counts(long atMs, Map<String, Integer> holders) {}
 
+  /** The last segment of a song this peer served a player: rendition, index, when (epoch ms). */
+  private record Playhead(String rendition, int index, long atMs) {}
+
   private final String peerId;
   private final int segments;
+  private final long aheadMediaMs;
   private final int maxDownloads;
   private final SegmentCache cache;
   private final Fetches fetcher;
   private final Availability availability;
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
+  /** Per song; bounded like {@link #counts} (cleared when full). */
+  private final Map<String, Playhead> playheads = new ConcurrentHashMap<>() {
+    @Override
+    public Playhead put(String key, Playhead value) {
+      if (size() >= MAX_SONGS && !containsKey(key)) {
+        clear();
+      }
+      return super.put(key, value);
+    }
+  };
 
   /**
    * @param segments {@code READ_AHEAD}, 0 switches read-ahead off
+   * @param aheadMediaMs {@code READ_AHEAD_MS}: with availability (P2P on) the window holds at least
+   *     this much media, ms; 0 = {@code segments} only
    * @param maxDownloads {@code MAX_DOWNLOADS}: no read-ahead starts while this many fetches run
    * @param availability holder counts, or null (P2P off): playback order
    */
-  public ReadAhead(String peerId, int segments, int maxDownloads, SegmentCache cache, Fetches fetcher,
-      Availability availability) {
+  public ReadAhead(String peerId, int segments, long aheadMediaMs, int maxDownloads, SegmentCache cache,
+      Fetches fetcher, Availability availability) {
     this.peerId = peerId;
     this.segments = segments;
+    this.aheadMediaMs = availability == null ? 0 : aheadMediaMs;
     this.maxDownloads = maxDownloads;
     this.cache = cache;
     this.fetcher = fetcher;
@@ -99,16 +164,72 @@ public final class ReadAhead {
     return segments > 0;
   }
 
-  /** Starts fetching the segments following {@code segmentId} in its rendition; returns at once. */
-  public void after(Manifest manifest, String segmentId) {
-    List<Manifest.Segment> window = manifest.following(segmentId, segments);
+  /**
+   * Starts fetching the segments following {@code segmentId} in its rendition; returns at once.
+   *
+   * @param hit the player's segment was a local hit: the player is past its start-up burst (or a
+   *     rendition switch), so the P2P window starts now; after a miss only the HTTP window, as
+   *     the player's next requests follow at once and need this peer's downlink (P2P off: no
+   *     difference, the whole window is fetched)
+   */
+  public void after(Manifest manifest, String segmentId, boolean hit) {
+    Manifest.Segment at = manifest.segment(segmentId);
+    if (at != null && availability != null) {
+      playheads.put(manifest.songId(), new Playhead(at.rendition(), at.index(), System.currentTimeMillis()));
+    }
+    List<Manifest.Segment> window = window(manifest, segmentId);
     int urgent = Math.min(URGENT, window.size());
-    start(window.subList(0, urgent));
+    start(window.subList(0, urgent), false);
     List<Manifest.Segment> rest = window.subList(urgent, window.size());
-    if (rest.isEmpty() || rest.stream().allMatch(s -> cache.contains(s.segmentId()))) {
+    if (rest.isEmpty() || (availability != null && !hit) || rest.stream().allMatch(s -> cache.contains(s.segmentId()))) {
       return;
     }
-    holderCounts(manifest.songId()).onComplete(ar -> start(rarestFirst(rest, ar.succeeded() ? ar.result() : Map.of())));
+    holderCounts(manifest.songId()).onComplete(ar -> start(rarestFirst(rest, ar.succeeded() ? ar.result() : Map.of()),
+        availability != null));
+  }
+
+  /**
+   * True when a player of this peer is switching the song to {@code rendition}: P2P on, and this
+   * peer served a segment of the song in another rendition within {@value #SWITCH_RECENT_MS} ms.
+   */
+  public boolean switching(String songId, String rendition) {
+    Playhead p = playheads.get(songId);
+    return p != null && !p.rendition().equals(rendition) && System.currentTimeMillis() - p.atMs() < SWITCH_RECENT_MS;
+  }
+
+  /**
+   * A player loads the media playlist of {@code rendition} while {@link #switching} to it (hls.js
+   * does so before the first segment of the new rendition): the next {@value #SWITCH_WINDOW}
+   * segments after the last one served are fetched at once, in parallel, through the HTTP window
+   * (where they finish first), so the player's requests that follow back to back (it refills its
+   * 30 s buffer in the new rendition) find them arrived or under way. Without it each was a miss
+   * of its own (under the default model: an edge round trip and transfer, one after another).
+   */
+  public void switchedTo(Manifest manifest, String rendition) {
+    Playhead p = playheads.get(manifest.songId());
+    Manifest.Rendition r = manifest.rendition(rendition);
+    if (p == null || r == null || !enabled()) {
+      return;
+    }
+    start(r.segments().stream().filter(s -> s.index() > p.index() && s.index() <= p.index() + SWITCH_WINDOW).toList(),
+        false);
+  }
+
+  /** The segments after {@code segmentId}: {@code READ_AHEAD} of them, more until {@code READ_AHEAD_MS} of media. */
+  List<Manifest.Segment> window(Manifest manifest, String segmentId) {
+    if (segments == 0) {
+      return List.of();
+    }
+    List<Manifest.Segment> all = manifest.following(segmentId, MAX_WINDOW);
+    int n = Math.min(segments, all.size());
+    long media = 0;
+    for (int i = 0; i < n; i++) {
+      media += all.get(i).durationMs();
+    }
+    while (n < all.size() && media < aheadMediaMs) {
+      media += all.get(n++).durationMs();
+    }
+    return all.subList(0, n);
   }
 
   /**
@@ -139,13 +260,15 @@ public final class ReadAhead {
     });
   }
 
-  private void start(List<Manifest.Segment> list) {
+  /** @param fromPeers the P2P window: holders only, at most {@value #AHEAD_FROM_HOLDERS} at once, not while a player waits */
+  private void start(List<Manifest.Segment> list, boolean fromPeers) {
     for (Manifest.Segment next : list) {
-      if (fetcher.inFlight() >= maxDownloads) {
+      if (fetcher.inFlight() >= maxDownloads || (fromPeers && fetcher.playersWaiting() > 0)
+          || (fromPeers && fetcher.aheadInFlight() >= AHEAD_FROM_HOLDERS)) {
         return;
       }
       if (!cache.contains(next.segmentId()) && !fetcher.isFetching(next.segmentId())) {
-        fetcher.fetch(next).onFailure(e -> LOG.debug("{}: read-ahead of {} failed: {}", peerId,
+        (fromPeers ? fetcher.fetchAhead(next) : fetcher.fetch(next)).onFailure(e -> LOG.debug("{}: read-ahead of {} failed: {}", peerId,
             next.segmentId(), e.getMessage()));
       }
     }

@@ -324,20 +324,28 @@ class PeerPipelineTest {
   }
 
   @Test
-  void readAheadFetchesTheNextSegmentsInTheBackground() {
+  void readAheadFetchesTheNextSegmentAndTheP2pWindowFromHoldersOnlyOnceThePlayerHits() throws Exception {
+    String seg3 = FakeNetwork.segmentId(3);
+    assertThat(get(p1, "/segments/" + seg3).statusCode()).isEqualTo(200);
+    net.holders(seg3, holderOf(p1));
+    int edgeBefore = net.edgeRequests(seg3);
     HostedPeer reader = host.startPeer(peerConfig("PEER_ID", "reader", "CACHE_BYTES", "10000000",
-        "PEER_TIMEOUT_MS", "300", "P2P_BUDGET_MS", "1000", "READ_AHEAD", "2", "MAX_DOWNLOADS", "4"));
+        "PEER_TIMEOUT_MS", "1000", "P2P_BUDGET_MS", "2000", "READ_AHEAD", "1", "READ_AHEAD_MS", "20000",
+        "MAX_DOWNLOADS", "4"));
     try {
-      HttpResponse<Buffer> r = get(reader, "/segments/" + FakeNetwork.segmentId(0));
-      assertThat(r.statusCode()).isEqualTo(200);
       var cache = host.peer("reader").cache();
-      await("segments 1 and 2 read ahead").atMost(Duration.ofSeconds(10))
-          .until(() -> cache.contains(FakeNetwork.segmentId(1)) && cache.contains(FakeNetwork.segmentId(2)));
-      assertThat(cache.contains(FakeNetwork.segmentId(3))).isFalse();
+      // a miss: only the HTTP window (segment 1), the player's next requests need the downlink
+      assertThat(get(reader, "/segments/" + FakeNetwork.segmentId(0)).statusCode()).isEqualTo(200);
+      await("segment 1 read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> cache.contains(FakeNetwork.segmentId(1)));
+      assertThat(cache.contains(FakeNetwork.segmentId(2))).isFalse();
+      // a hit: READ_AHEAD 1 and READ_AHEAD_MS 20 s of 10 s segments, segment 2 (HTTP window) and 3 (P2P window)
       HttpResponse<Buffer> next = get(reader, "/segments/" + FakeNetwork.segmentId(1));
       assertThat(next.getHeader("X-CDN-Source")).isEqualTo("local");
-    } catch (Exception e) {
-      throw new AssertionError(e);
+      await("segments 2 and 3 read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> cache.contains(FakeNetwork.segmentId(2)) && cache.contains(seg3));
+      assertThat(net.edgeRequests(seg3)).as("the P2P window never asks the edge").isEqualTo(edgeBefore);
+      assertThat(cache.contains(FakeNetwork.segmentId(4))).isFalse();
     } finally {
       host.stopPeer("reader", true);
     }
@@ -388,10 +396,10 @@ class PeerPipelineTest {
       assertThat(node.meters().hedges()).isEqualTo(1.0);
       assertThat(node.meters().hedgeWins()).isEqualTo(1.0);
 
-      // The peer fetch went on: the holder's copy is what gets cached (the hedge caches nothing).
-      await("the slow holder's copy cached").atMost(Duration.ofSeconds(10))
-          .until(() -> node.cache().contains(seg));
-      assertThat(net.slowHolderAnswers.get() - slowBefore).isEqualTo(1);
+      // The winner's copy is cached at once; the peer fetch goes on (its copy only touches the entry).
+      assertThat(node.cache().contains(seg)).isTrue();
+      await("the slow holder's answer").atMost(Duration.ofSeconds(10))
+          .until(() -> net.slowHolderAnswers.get() - slowBefore == 1);
       assertThat(net.edgeRequests(seg) - edgeBefore).isEqualTo(1);
       HttpResponse<Buffer> again = get(peer, "/segments/" + seg);
       assertThat(again.getHeader("X-CDN-Source")).isEqualTo("local");

@@ -42,11 +42,11 @@ class ReadAheadTest {
     Promise<Map<String, Integer>> counts = Promise.promise();
     List<String> asked = new ArrayList<>();
     ReadAhead.Fetches recording = new Recording(fetched, Integer.MAX_VALUE);
-    ReadAhead readAhead = new ReadAhead("peer-1", 4, 4, new SegmentCache(1 << 20, null), recording, song -> {
+    ReadAhead readAhead = new ReadAhead("peer-1", 4, 0, 4, new SegmentCache(1 << 20, null), recording, song -> {
       asked.add(song);
       return counts.future();
     });
-    readAhead.after(m, SEGMENTS.get(0).segmentId());
+    readAhead.after(m, SEGMENTS.get(0).segmentId(), true);
     assertThat(fetched).containsExactly(1); // the urgent one does not wait for the tracker
     counts.complete(Map.of(SEGMENTS.get(2).segmentId(), 9, SEGMENTS.get(3).segmentId(), 4,
         SEGMENTS.get(4).segmentId(), 4));
@@ -55,7 +55,7 @@ class ReadAheadTest {
 
     // counts are reused for a while: the next segment's read-ahead asks the tracker no more
     fetched.clear();
-    readAhead.after(m, SEGMENTS.get(1).segmentId());
+    readAhead.after(m, SEGMENTS.get(1).segmentId(), true);
     assertThat(fetched).containsExactly(2, 5, 3, 4);
     assertThat(asked).hasSize(1);
   }
@@ -66,12 +66,140 @@ class ReadAheadTest {
         SEGMENTS)));
     List<Integer> fetched = new ArrayList<>();
     ReadAhead.Fetches recording = new Recording(fetched, 2);
-    new ReadAhead("peer-1", 3, 2, new SegmentCache(1 << 20, null), recording, null).after(m, SEGMENTS.get(4).segmentId());
+    new ReadAhead("peer-1", 3, 0, 2, new SegmentCache(1 << 20, null), recording, null).after(m, SEGMENTS.get(4).segmentId(), true);
     assertThat(fetched).containsExactly(5, 6); // MAX_DOWNLOADS 2 reached before the third
   }
 
-  /** Records the indices fetched; each fetch stays in flight until {@code limit} of them are (a busy peer). */
-  private record Recording(List<Integer> fetched, int limit) implements ReadAhead.Fetches {
+  static final List<Manifest.Segment> LONG = IntStream.range(0, 12)
+      .mapToObj(i -> new Manifest.Segment(String.format("demo/192k/seg%05d.ts", i), i, 10_000, 1000, "b".repeat(64)))
+      .toList();
+  static final Manifest LONG_MANIFEST = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("192k", 192,
+      Manifest.AAC_LC, LONG)));
+
+  @Test
+  void withP2pTheWindowCoversReadAheadMsTheNextFromWhereItFinishesFirstTheRestFromHolders() {
+    Manifest m = LONG_MANIFEST;
+    List<Integer> fetched = new ArrayList<>();
+    List<Integer> fromHolders = new ArrayList<>();
+    Recording recording = new Recording(fetched, Integer.MAX_VALUE, fromHolders, new int[1]);
+    // READ_AHEAD 3 segments, READ_AHEAD_MS 60 s: six segments of 10 s after segment 2
+    new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, song -> Future.succeededFuture(
+        Map.of())).after(m, LONG.get(2).segmentId(), true);
+    assertThat(fetched).containsExactly(3, 4, 5, 6, 7, 8);
+    assertThat(fromHolders).containsExactly(4, 5, 6, 7, 8);
+
+    // a window shorter in media than READ_AHEAD still holds READ_AHEAD segments; the song's end cuts it
+    fetched.clear();
+    new ReadAhead("peer-1", 3, 5_000, 10, new SegmentCache(1 << 20, null), recording, song -> Future.succeededFuture(
+        Map.of())).after(m, LONG.get(9).segmentId(), true);
+    assertThat(fetched).containsExactly(10, 11);
+  }
+
+  @Test
+  void theP2pWindowWaitsWhileAPlayerWaitsAndReadAheadZeroIsOff() {
+    Manifest m = LONG_MANIFEST;
+    List<Integer> fetched = new ArrayList<>();
+    int[] waiting = {1};
+    Recording recording = new Recording(fetched, Integer.MAX_VALUE, new ArrayList<>(), waiting);
+    new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, song -> Future.succeededFuture(
+        Map.of())).after(m, LONG.get(0).segmentId(), true);
+    assertThat(fetched).as("the HTTP window only: the waiting player's bytes share the downlink").containsExactly(1);
+
+    fetched.clear();
+    waiting[0] = 0;
+    new ReadAhead("peer-1", 0, 60_000, 10, new SegmentCache(1 << 20, null), recording, song -> Future.succeededFuture(
+        Map.of())).after(m, LONG.get(0).segmentId(), true);
+    assertThat(fetched).isEmpty();
+  }
+
+  @Test
+  void afterAMissOnlyTheHttpWindowWithP2pTheWholeWindowWithout() {
+    Manifest m = LONG_MANIFEST;
+    List<Integer> fetched = new ArrayList<>();
+    Recording recording = new Recording(fetched, Integer.MAX_VALUE);
+    new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, song -> Future.succeededFuture(
+        Map.of())).after(m, LONG.get(0).segmentId(), false);
+    assertThat(fetched).containsExactly(1);
+    fetched.clear();
+    new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, null)
+        .after(m, LONG.get(0).segmentId(), false);
+    assertThat(fetched).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void aPlayerSwitchingRenditionGetsTheNextSegmentsOfTheNewOneAtOnce() {
+    List<Manifest.Segment> low = IntStream.range(0, 12)
+        .mapToObj(i -> new Manifest.Segment(String.format("demo/64k/seg%05d.ts", i), i, 10_000, 1000, "c".repeat(64)))
+        .toList();
+    Manifest m = new Manifest("demo", "", 120_000, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC, low),
+        new Manifest.Rendition("192k", 192, Manifest.AAC_LC, LONG)));
+    List<String> asked = new ArrayList<>();
+    ReadAhead.Fetches recording = new ReadAhead.Fetches() {
+      @Override
+      public int inFlight() {
+        return 0;
+      }
+
+      @Override
+      public boolean isFetching(String segmentId) {
+        return false;
+      }
+
+      @Override
+      public Future<?> fetch(Manifest.Segment segment) {
+        asked.add(segment.segmentId());
+        return Future.succeededFuture();
+      }
+    };
+    ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording,
+        song -> Future.succeededFuture(Map.of()));
+    assertThat(readAhead.switching("demo", "192k")).as("nothing served yet").isFalse();
+    readAhead.after(m, low.get(0).segmentId(), false); // the start-up segment, a miss: the HTTP window only
+    assertThat(asked).containsExactly(low.get(1).segmentId());
+    assertThat(readAhead.switching("demo", "64k")).as("a reload of the same rendition").isFalse();
+    assertThat(readAhead.switching("demo", "192k")).isTrue();
+    asked.clear();
+    readAhead.switchedTo(m, "192k");
+    assertThat(asked).containsExactly(LONG.get(1).segmentId(), LONG.get(2).segmentId(), LONG.get(3).segmentId());
+
+    // P2P off: the P2P-off reference of cdn eval reads ahead as before, no switch detection
+    ReadAhead off = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, null);
+    off.after(m, low.get(0).segmentId(), false);
+    assertThat(off.switching("demo", "192k")).isFalse();
+  }
+
+  @Test
+  void withoutAvailabilityReadAheadMsDoesNotApply() {
+    Manifest m = LONG_MANIFEST;
+    List<Integer> fetched = new ArrayList<>();
+    List<Integer> fromHolders = new ArrayList<>();
+    new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(fetched, Integer.MAX_VALUE, fromHolders, new int[1]), null).after(m, LONG.get(0).segmentId(), true);
+    assertThat(fetched).containsExactly(1, 2, 3); // P2P off: READ_AHEAD segments, full pipeline
+    assertThat(fromHolders).isEmpty();
+  }
+
+  /**
+   * Records the indices fetched (and those asked of holders only); each fetch stays in flight until
+   * {@code limit} of them are (a busy peer); {@code waiting[0]} players wait.
+   */
+  private record Recording(List<Integer> fetched, int limit, List<Integer> fromHolders, int[] waiting)
+      implements ReadAhead.Fetches {
+    Recording(List<Integer> fetched, int limit) {
+      this(fetched, limit, new ArrayList<>(), new int[1]);
+    }
+
+    @Override
+    public Future<?> fetchAhead(Manifest.Segment segment) {
+      fromHolders.add(segment.index());
+      return fetch(segment);
+    }
+
+    @Override
+    public int playersWaiting() {
+      return waiting[0];
+    }
+
     @Override
     public int inFlight() {
       return fetched.size() >= limit ? limit : 0;

@@ -494,6 +494,23 @@ public final class ChunkedDownload {
     }
   }
 
+  /**
+   * Stops the download (its segment came from elsewhere first): every request in flight is reset
+   * and the future fails with {@link Incomplete}; no source is blamed. Nothing once it is done.
+   */
+  public void abort(String why) {
+    synchronized (this) {
+      if (done.future().isComplete()) {
+        return;
+      }
+      cancelTimer();
+      sources.values().forEach(s -> s.queue.clear());
+      inFlight.values().stream().flatMap(List::stream).toList().forEach(this::drop);
+      trail.add("aborted: " + why);
+      done.tryFail(new Incomplete(info.segmentId() + ": " + why, trail, false));
+    }
+  }
+
   /** Ids of the sources that joined (holders, then the edge if it did). */
   public synchronized Collection<String> sourceIds() {
     return List.copyOf(sources.keySet());

@@ -19,7 +19,25 @@ public final class SourceRates {
   public static final double DEFAULT_BYTES_PER_SECOND = 1_000_000;
   static final int MAX_SOURCES = 4096;
 
+  /** Kept share of a peak per new sample below it (peak rates). */
+  static final double PEAK_DECAY = 0.8;
+
   private final Map<String, Double> rates = new ConcurrentHashMap<>();
+  private final boolean peak;
+
+  /** Smoothed rates (EMA), the plan's capacities. */
+  public SourceRates() {
+    this(false);
+  }
+
+  /**
+   * @param peak keep each source's best recent throughput instead of the EMA: a new sample above it
+   *     replaces it, one below lowers it to {@code max(sample, 0.8 x peak)}; what a link carries
+   *     when nothing else shares it (an edge's samples are lowered by this peer's other downloads)
+   */
+  public SourceRates(boolean peak) {
+    this.peak = peak;
+  }
 
   /** One chunk of {@code bytes} arrived from {@code sourceId} {@code elapsedNanos} after it was asked for. */
   public void sample(String sourceId, long bytes, long elapsedNanos) {
@@ -30,7 +48,8 @@ public final class SourceRates {
       rates.clear();
     }
     double rate = bytes * 1e9 / elapsedNanos;
-    rates.merge(sourceId, rate, (old, now) -> old + ALPHA * (now - old));
+    rates.merge(sourceId, rate, peak ? (old, now) -> Math.max(now, old * PEAK_DECAY)
+        : (old, now) -> old + ALPHA * (now - old));
   }
 
   /** Throughput in bytes/s: measured, else the median measured one, else the default. */
@@ -45,6 +64,11 @@ public final class SourceRates {
     }
     known.sort(null);
     return known.get(known.size() / 2);
+  }
+
+  /** True when no source has been measured yet. */
+  public boolean isEmpty() {
+    return rates.isEmpty();
   }
 
   /** True when {@code sourceId} has been measured. */
