@@ -7,6 +7,7 @@ import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.cache.SegmentResponse;
 import dev.hybridcdn.peer.fetch.PeerManifests;
+import dev.hybridcdn.peer.fetch.SourceFailure;
 import dev.hybridcdn.peer.route.RouteConfig;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.Ids;
@@ -34,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       within this peer's upload slots. 400 {@code invalid_peer_id}, {@code invalid_segment_id},
  *       {@code invalid_path} (missing, empty, a bad id, more than {@value RouteConfig#MAX_HOPS} hops
  *       counting the requester's), {@code path_loop} (a node twice, this relay or the requester on
- *       it); 404 {@code unknown_segment}; 502 {@code relay_failed} (the next node failed, wrong bytes
+ *       it); 404 {@code unknown_segment} (or {@code unknown_song}); 503 {@code manifest_unavailable}; 502 {@code relay_failed} (the next node failed, wrong bytes
  *       included); 503 {@code upload_slots_full}.</li>
  *   <li>{@code GET /relay/attach} with {@value CdnHeaders#PEER_REQUEST}{@code : <NAT'd peer>}: its
  *       long poll ({@link Mailbox}), held {@value #HOLD_MS} ms: 200 {@code {"segmentId"}} (push it)
@@ -100,7 +101,9 @@ public final class RelayRoute {
       send(ctx, held, requester, List.of(self));
       return;
     }
-    manifests.of(id.songId()).compose(m -> {
+    manifests.of(id.songId()).recover(e -> Future.failedFuture(e instanceof SourceFailure f && !f.notFound()
+        ? new ApiError(503, "manifest_unavailable", "no edge answered the song's manifest; try again later", f.tried())
+        : e)).compose(m -> {
       Manifest.Segment info = m.segment(id.toString());
       if (info == null) {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId() + " has no segment " + id));
