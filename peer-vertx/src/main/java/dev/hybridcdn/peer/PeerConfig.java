@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer;
 
+import dev.hybridcdn.peer.route.RouteConfig;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
@@ -53,6 +54,8 @@ import java.util.List;
  * @param sourceAddress {@code SOURCE_ADDRESS}: local address of every outgoing connection (to
  *     holders, edges, the tracker), default empty (the OS picks); a local stack's emulated network
  *     (service-kit {@code ShapedNetwork}) tells nodes apart by it
+ * @param route {@code TOPOLOGY_URL}, {@code ACCEPTS_INBOUND}, {@code RELAY_URL}, ...: path-aware
+ *     holder choice and relays (issue 15, {@link RouteConfig})
  * @param common {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOPIC_PREFIX}
  */
 public record PeerConfig(String peerId, String region, int httpPort, String bindHost, String advertisedHost,
@@ -61,7 +64,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, Duration readAheadMedia, int maxDownloads,
     Duration rechoke, Duration optimisticRotation, Duration manifestTtl, Duration trackerRetry,
     Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, Duration playerHedge, String sourceAddress,
-    CommonConfig common) {
+    RouteConfig route, CommonConfig common) {
 
   public static final int DEFAULT_HTTP_PORT = 9000;
   public static final String DEFAULT_TRACKER_URL = "http://127.0.0.1:7070";
@@ -131,6 +134,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
         env.millis("WRITE_TIMEOUT_MS", Duration.ofMillis(20_000), min, Duration.ofMinutes(10)),
         env.millis("PLAYER_HEDGE_MS", DEFAULT_PLAYER_HEDGE, Duration.ZERO, Duration.ofMinutes(1)),
         env.string("SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
+        RouteConfig.from(env),
         CommonConfig.from(env));
   }
 
@@ -154,7 +158,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
-        holderBackoff, idleTimeout, writeTimeout, playerHedge, sourceAddress, common);
+        holderBackoff, idleTimeout, writeTimeout, playerHedge, sourceAddress, route, common);
   }
 
   /**
@@ -165,7 +169,15 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
     return new PeerConfig(peerId, region, httpPort, address, address, edgeUrls, trackerUrls, p2pEnabled,
         cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
-        holderBackoff, idleTimeout, writeTimeout, playerHedge, address, common);
+        holderBackoff, idleTimeout, writeTimeout, playerHedge, address, route, common);
+  }
+
+  /** The same settings with other routing (tests; a host's peers behind NAT). */
+  public PeerConfig withRoute(RouteConfig newRoute) {
+    return new PeerConfig(peerId, region, httpPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
+        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
+        heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
+        holderBackoff, idleTimeout, writeTimeout, playerHedge, sourceAddress, newRoute, common);
   }
 
   /** Regular plus optimistic slots: the figure announced in PeerJoined. */

@@ -47,7 +47,7 @@ public final class SampleEvents {
         new LinkMeasured("peer-1", "peer-2", NodeKind.PEER, null, 0.4, 3, TS),
         new PeerExpired("peer-3", TS - 6000, TS),
         new SegmentDelivered("req-1", "peer-1", "demo/128k/seg00003.ts", "demo", "128k", Tier.PEER, "peer-2",
-            160_000L, 1_450L, 1, 2, TS),
+            160_000L, 1_450L, 1, 2, TS, java.util.List.of("peer-1", "peer-2")),
         new EdgeServed("edge-eu", "demo/128k/seg00003.ts", EdgeResult.HIT_MEMORY, 160_000L, 210L, TS,
             EdgeRequester.PEER, "peer-1", null),
         new EdgeServed("edge-us", "demo/128k/seg00003.ts", EdgeResult.MISS, 160_000L, 41_000L, TS,

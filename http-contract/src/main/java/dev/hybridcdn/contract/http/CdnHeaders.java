@@ -27,10 +27,15 @@ public final class CdnHeaders {
   /** Edge: the edge id, on every answer. */
   public static final String SERVED_BY = "X-Served-By";
   /**
+   * The node ids a segment travelled, comma-separated, the answering peer first and the source last
+   * ({@code peer-1,peer-3,peer-7}: two hops through the relay peer-3); hops = ids - 1 (issue 15).
+   */
+  public static final String PATH = "X-CDN-Path";
+  /**
    * What browser players may read of a cross-origin answer ({@code Access-Control-Expose-Headers}).
    */
   public static final String EXPOSED_TO_PLAYERS =
-      SOURCE + ", " + PEER + ", " + EDGE + ", " + HOPS + ", " + ATTEMPTS + ", " + SHIELD + ", Content-Range, ETag";
+      SOURCE + ", " + PEER + ", " + EDGE + ", " + HOPS + ", " + PATH + ", " + ATTEMPTS + ", " + SHIELD + ", Content-Range, ETag";
 
   private CdnHeaders() {}
 }

@@ -210,7 +210,7 @@ public final class Demo implements AutoCloseable {
   static Summary merge(Summary p, Summary h) {
     return new Summary("players+history", p.fromMs(), p.toMs(), p.requests(), p.failures(), p.requestsByTier(),
         p.bytesByTier(), p.bytesDelivered(), p.uniqueBytes(), p.originBytes(), p.hitRatio(), p.p2pHitRatio(),
-        p.p2pShare(), p.offload(), p.latencyMsByTier(), h.latencyMsByHops(), p.latencyMsAll(), h.edge(),
+        p.p2pShare(), p.offload(), p.latencyMsByTier(), h.latencyMsByHops(), h.latencyMsByP2pHops(), p.latencyMsAll(), h.edge(),
         h.topUploaders(), h.peers(), mergeTimeline(p.timeline(), h.timeline()));
   }
 

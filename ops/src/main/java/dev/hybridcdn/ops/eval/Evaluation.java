@@ -232,9 +232,12 @@ public final class Evaluation {
   private static EvalTable latencyBySource(Phase cdn, Phase off, Phase hybrid) {
     List<List<String>> rows = new ArrayList<>();
     rows.add(latencyRow("Local cache", "0 / 0 / 1 / 1", Latency.of(hybrid.tier("local"))));
-    rows.add(latencyRow("P2P (1 hop)", "15 / 28 / 45 / 42", Latency.of(hybrid.tier("peer"))));
-    rows.add(List.of("P2P (2-3 hops)", "30 / 55 / 90 / 85", "-", "-",
-        "not applicable: a peer fetches a segment from its holder directly, never relayed"));
+    // X-CDN-Hops of a peer answer: 1 = straight from the holder, 2-3 = through 1-2 relays (issue 15).
+    List<PlayerRequest> peer = hybrid.tier("peer");
+    rows.add(latencyRow("P2P (1 hop)", "15 / 28 / 45 / 42", Latency.of(peer.stream().filter(q -> q.hops() <= 1).toList())));
+    rows.add(latencyRow("P2P (2-3 hops)", "30 / 55 / 90 / 85", Latency.of(peer.stream().filter(q -> q.hops() >= 2).toList()),
+        "through relays (X-CDN-Path); 2 hops: " + peer.stream().filter(q -> q.hops() == 2).count() + ", 3 hops: "
+            + peer.stream().filter(q -> q.hops() >= 3).count()));
     rows.add(latencyRow("Edge server", "20 / 65 / 120 / 110", Latency.of(hybrid.tier("edge")),
         hybrid.hedges().hedged() + " player requests hedged after PLAYER_HEDGE_MS, " + hybrid.hedges().edgesFirst()
             + " answered by the edges first (edge or origin rows)"));

@@ -38,6 +38,8 @@ public final class DeliveryAnalysis {
   private final Map<String, Long> bytesByTier = new LinkedHashMap<>();
   private final Map<String, Histogram> latencyByTier = new LinkedHashMap<>();
   private final Map<Integer, Histogram> latencyByHops = new TreeMap<>();
+  /** Tier peer only, by hops to the holder: "1" direct, "2", "3+" through relays. */
+  private final Map<String, Histogram> latencyByP2pHops = new TreeMap<>();
   private final Map<String, Long> segmentBytes = new HashMap<>();
   private final Map<String, long[]> uploads = new HashMap<>();
   private final Map<String, Long> edgeByEdge = new TreeMap<>();
@@ -149,7 +151,7 @@ public final class DeliveryAnalysis {
    * @param segmentId e.g. {@code demo/128k/seg00003.ts}
    * @param bytes body bytes
    * @param latencyMicros from request to last byte, microseconds
-   * @param hops 0 local, 1 peer or edge hit, 2 origin; negative when unknown
+   * @param hops 0 local, 1 peer or edge hit, 2 origin, 2-3 a peer through relays; negative when unknown
    * @param uploaderPeerId the holder that sent the bytes (tier peer), else null
    * @param ts epoch ms of the answer
    * @throws IllegalArgumentException on an unknown tier
@@ -165,6 +167,10 @@ public final class DeliveryAnalysis {
     LatencyStats.record(allLatency, latencyMicros);
     if (hops >= 0) {
       LatencyStats.record(latencyByHops.computeIfAbsent(hops, h -> LatencyStats.newHistogram()), latencyMicros);
+    }
+    if (hops >= 1 && "peer".equals(tier)) {
+      LatencyStats.record(latencyByP2pHops.computeIfAbsent(hops >= 3 ? "3+" : Integer.toString(hops),
+          h -> LatencyStats.newHistogram()), latencyMicros);
     }
     segmentBytes.merge(segmentId, bytes, Math::max);
     if (uploaderPeerId != null) {
@@ -234,6 +240,8 @@ public final class DeliveryAnalysis {
     latencyByTier.forEach((t, h) -> byTier.put(t, LatencyStats.of(h)));
     Map<String, LatencyStats> byHops = new LinkedHashMap<>();
     latencyByHops.forEach((hops, h) -> byHops.put(Integer.toString(hops), LatencyStats.of(h)));
+    Map<String, LatencyStats> byP2pHops = new LinkedHashMap<>();
+    latencyByP2pHops.forEach((hops, h) -> byP2pHops.put(hops, LatencyStats.of(h)));
     List<Summary.Uploader> top = uploads.entrySet().stream()
         .map(e -> new Summary.Uploader(e.getKey(), e.getValue()[0], e.getValue()[1]))
         .sorted(Comparator.comparingLong(Summary.Uploader::bytes).reversed().thenComparing(Summary.Uploader::peerId))
@@ -248,7 +256,7 @@ public final class DeliveryAnalysis {
         segmentBytes.values().stream().mapToLong(Long::longValue).sum(), origin,
         ratio(requests - originRequests, requests), ratio(p2pRequests, requests),
         ratio(bytesByTier.get("peer"), delivered), delivered == 0 ? 0 : round4(1.0 - (double) origin / delivered),
-        byTier, byHops, LatencyStats.of(allLatency), edge, top, churnKnown ? new Summary.PeerChurn(joined, left, expired, heartbeatUploaded(), topTenthUploadShare()) : null,
+        byTier, byHops, byP2pHops, LatencyStats.of(allLatency), edge, top, churnKnown ? new Summary.PeerChurn(joined, left, expired, heartbeatUploaded(), topTenthUploadShare()) : null,
         timeline(empty));
   }
 

@@ -33,6 +33,9 @@ import java.util.Map;
  * @param latencyMsByHops latency percentiles per hop count (0 local, 1 peer or edge hit, 2 via
  *     the edge to the origin): from {@code SegmentDelivered.hops} in the history, from the peer's
  *     {@code X-CDN-Hops} header for players; empty when unknown
+ * @param latencyMsByP2pHops latency of segments from other peers (tier {@code peer}) by hops from
+ *     the answering peer to the holder: {@code 1} direct, {@code 2} and {@code 3+} through relays
+ *     (issue 15; the seed's "P2P (1 hop)" and "P2P (2-3 hops)" rows); null in summaries written before it
  * @param latencyMsAll latency percentiles of every answered request, all tiers, ms
  * @param edge what the edges answered, from {@code EdgeServed}; null when not known
  * @param topUploaders peers that uploaded the most bytes to other peers, most first
@@ -56,6 +59,7 @@ public record Summary(
     double offload,
     Map<String, LatencyStats> latencyMsByTier,
     Map<String, LatencyStats> latencyMsByHops,
+    Map<String, LatencyStats> latencyMsByP2pHops,
     LatencyStats latencyMsAll,
     EdgeStats edge,
     List<Uploader> topUploaders,

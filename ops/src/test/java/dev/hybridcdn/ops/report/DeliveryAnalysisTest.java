@@ -157,6 +157,25 @@ class DeliveryAnalysisTest {
   }
 
   @Test
+  void p2pLatencyIsSplitByHopsToTheHolderAndEdgesAreLeftOut() {
+    DeliveryAnalysis a = new DeliveryAnalysis("history", false);
+    a.delivery("peer", "s/64k/seg00000.ts", 10, 20_000, 1, "p2", T0);
+    a.delivery("peer", "s/64k/seg00001.ts", 10, 50_000, 2, "p3", T0 + 1);
+    a.delivery("peer", "s/64k/seg00002.ts", 10, 60_000, 2, "p3", T0 + 2);
+    a.delivery("peer", "s/64k/seg00003.ts", 10, 90_000, 3, "p4", T0 + 3);
+    a.delivery("edge", "s/64k/seg00004.ts", 10, 30_000, 1, null, T0 + 4);
+    a.delivery("origin", "s/64k/seg00005.ts", 10, 99_000, 2, null, T0 + 5);
+    a.delivery("local", "s/64k/seg00006.ts", 10, 100, 0, null, T0 + 6);
+    Summary s = a.summary(5);
+    assertThat(s.latencyMsByP2pHops()).containsOnlyKeys("1", "2", "3+");
+    assertThat(s.latencyMsByP2pHops().get("1").count()).isEqualTo(1);
+    assertThat(s.latencyMsByP2pHops().get("2").count()).isEqualTo(2);
+    assertThat(s.latencyMsByP2pHops().get("2").meanMs()).isBetween(54.0, 56.0);
+    assertThat(s.latencyMsByP2pHops().get("3+").count()).isEqualTo(1);
+    assertThat(TextReport.render(s)).contains("P2P latency by hops to the holder");
+  }
+
+  @Test
   void playerSideCountsFailuresAndRejectsUnknownTiers() {
     DeliveryAnalysis a = new DeliveryAnalysis("players", true);
     assertThat(a.summary(5).failures()).isZero();

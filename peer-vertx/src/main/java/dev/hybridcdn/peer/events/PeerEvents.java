@@ -113,12 +113,13 @@ public final class PeerEvents {
    * SegmentDelivered on {@code cdn.delivery-events}, one per answered player request.
    *
    * @param latencyMicros from the request's arrival to the answer, microseconds
+   * @param path node ids the bytes travelled, this peer first and the source last (issue 15)
    */
   public void delivered(String requestId, String segmentId, String songId, String rendition, Tier tier,
-      String sourceId, long bytes, long latencyMicros, int hops, int attempts) {
+      String sourceId, long bytes, long latencyMicros, int hops, int attempts, java.util.List<String> path) {
     publish(CdnTopic.DELIVERY_EVENTS, SegmentDelivered.newBuilder().setRequestId(requestId).setPeerId(peerId)
         .setSegmentId(segmentId).setSongId(songId).setRendition(rendition).setTier(tier).setSourceId(sourceId)
-        .setBytes(bytes).setLatencyMicros(latencyMicros).setHops(hops).setAttempts(attempts)
+        .setBytes(bytes).setLatencyMicros(latencyMicros).setHops(hops).setAttempts(attempts).setPath(path)
         .setTs(System.currentTimeMillis()).build());
   }
 }

@@ -10,6 +10,7 @@ import dev.hybridcdn.peer.fetch.multisource.SourceRates;
 import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
+import dev.hybridcdn.peer.route.PathRouter;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.vertx.SingleFlight;
@@ -65,8 +66,23 @@ public final class SegmentFetcher {
    * @param sourceId the holder's peer id or the edge's id
    * @param hops 1 from a peer or an edge hit, 2 when the edge went to the origin
    * @param attempts sources tried, including the one that answered
+   * @param route the nodes the bytes travelled after this peer, the source last: {@code [holder]},
+   *     {@code [relay, holder]} (issue 15), {@code [edge]}, {@code [edge, "origin"]}
    */
-  public record Fetched(CachedSegment segment, Tier tier, String sourceId, int hops, int attempts) {}
+  public record Fetched(CachedSegment segment, Tier tier, String sourceId, int hops, int attempts, List<String> route) {
+    public Fetched {
+      route = List.copyOf(route);
+    }
+
+    /** A fetch straight from its source: one hop, or two through the edge to the origin. */
+    public Fetched(CachedSegment segment, Tier tier, String sourceId, int hops, int attempts) {
+      this(segment, tier, sourceId, hops, attempts, tier == Tier.ORIGIN ? List.of(sourceId, ORIGIN_NODE)
+          : List.of(sourceId));
+    }
+  }
+
+  /** The origin's name on a path ({@code X-CDN-Path}, SegmentDelivered.path). */
+  public static final String ORIGIN_NODE = "origin";
 
   /** Told of integrity failures (the peer counts them). */
   public interface IntegrityListener {
@@ -95,6 +111,7 @@ public final class SegmentFetcher {
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
   private final AtomicLong downloadedBytes = new AtomicLong();
+  private volatile PathRouter router;
 
   /** Told how many bytes a holder uploaded to us (tit-for-tat ranking of upload slots). */
   public interface PeerUploadsToUs {
@@ -119,6 +136,14 @@ public final class SegmentFetcher {
     this.integrity = integrity;
     this.reciprocity = reciprocity;
     this.finish = new FinishTimes(links, rates, edgeRates);
+  }
+
+  /**
+   * Path-aware holder choice and relays (issue 15): holders ranked by the topology's RTT-shortest
+   * path, and a holder that cannot be reached directly asked through relays. Unset, the tracker's order.
+   */
+  public void routeBy(PathRouter pathRouter) {
+    this.router = pathRouter;
   }
 
   /**
@@ -298,7 +323,12 @@ public final class SegmentFetcher {
           if (chunked(info, usable.size()) && worthChunking(info, usable)) {
             return chunked(info, usable, deadline, tried, edgeMayJoin);
           }
-          return tryHolders(info, holders, 0, deadline, tried);
+          PathRouter r = router;
+          if (r == null || !r.enabled()) {
+            return tryHolders(info, holders, 0, deadline, tried);
+          }
+          return r.rank(holders, Math.max(1, deadline - System.currentTimeMillis()))
+              .compose(ranked -> tryHolders(info, ranked, 0, deadline, tried));
         });
   }
 
@@ -419,6 +449,10 @@ public final class SegmentFetcher {
     }
     long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
+    PathRouter r = router;
+    if (r != null && r.enabled() && r.relayFirst(h.peerId(), now)) {
+      return relayed(r, info, holders, i, deadline, tried, label);
+    }
     long started = System.nanoTime();
     return Http.getCapped(http, upstream.segmentUrl(h.baseUrl(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info), req -> tried.onCancel(req::reset)).transform(ar -> {
@@ -431,6 +465,9 @@ public final class SegmentFetcher {
             tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
             if (ar.cause() instanceof Http.BodyTooLarge) {
               badHolder(h.peerId(), info, "a body over the manifest's " + info.bytes() + " bytes", ar.cause().getMessage());
+            } else if (r != null && r.enabled()) {
+              // No direct connection (NAT, a cut link): the topology's path through relays may still reach it.
+              return relayed(r, info, holders, i, deadline, tried, label);
             } else {
               penalties.demote(h.peerId(), at, 0);
             }
@@ -459,6 +496,31 @@ public final class SegmentFetcher {
           return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, sha), Tier.PEER,
               h.peerId(), 1, tried.attempts));
         });
+  }
+
+  /** The holder through the relays on the topology's path; the next holder when that fails. */
+  private Future<Fetched> relayed(PathRouter r, Manifest.Segment info, List<TrackerClient.Holder> holders, int i,
+      long deadline, Trail tried, String label) {
+    TrackerClient.Holder h = holders.get(i);
+    long left = deadline - System.currentTimeMillis();
+    if (left <= 0) {
+      tried.note("peers: budget of " + config.p2pBudget().toMillis() + " ms spent");
+      return Future.succeededFuture(null);
+    }
+    return r.viaRelay(info, h.peerId(), left).transform(ar -> {
+      if (ar.failed()) {
+        tried.attempt(label + " via relay: " + Http.reason(ar.cause(), left));
+        penalties.demote(h.peerId(), System.currentTimeMillis(), 0);
+        return tryHolders(info, holders, i + 1, deadline, tried);
+      }
+      PathRouter.ViaRelay v = ar.result();
+      Buffer body = v.relayed().bytes();
+      downloadedBytes.addAndGet(body.length());
+      penalties.served(h.peerId());
+      tried.attempt(label + " via " + String.join(",", v.relayed().path()) + ": 200");
+      return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), body, v.relayed().sha256()),
+          Tier.PEER, h.peerId(), v.relayed().path().size(), tried.attempts, v.relayed().path()));
+    });
   }
 
   private void badHolder(String holderId, Manifest.Segment info, String what, String got) {
@@ -522,7 +584,7 @@ public final class SegmentFetcher {
    * The largest body read from a source: the manifest's size of the segment, or {@value
    * #MIN_BODY_CAP} bytes for a tiny segment (an error envelope must still fit).
    */
-  static long bodyCap(Manifest.Segment info) {
+  public static long bodyCap(Manifest.Segment info) {
     return Math.max(info.bytes(), MIN_BODY_CAP);
   }
 

@@ -17,6 +17,13 @@ import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkProber;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.peer.readahead.ReadAhead;
+import dev.hybridcdn.peer.relay.Mailbox;
+import dev.hybridcdn.peer.relay.PeerDirectory;
+import dev.hybridcdn.peer.relay.RelayAttachment;
+import dev.hybridcdn.peer.relay.RelayHops;
+import dev.hybridcdn.peer.relay.RelayRoute;
+import dev.hybridcdn.peer.route.PathRouter;
+import dev.hybridcdn.peer.route.TopologyPaths;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.HolderFault;
@@ -62,6 +69,8 @@ public final class PeerNode implements HostedPeer {
   private final LinkProber prober;
   private final UploadRoute uploads;
   private final PeerRouter router;
+  private final RelayRoute relays;
+  private final RelayAttachment attachment;
   private final List<Long> timers = new ArrayList<>(4);
   private Vertx vertx;
   private HttpVerticles.Deployed server;
@@ -107,9 +116,22 @@ public final class PeerNode implements HostedPeer {
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
         events, meters,
         writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
+    // Issue 15: every peer relays; one behind NAT serves through its relay on its own connections.
+    Mailbox mailbox = new Mailbox(shared.vertx());
+    RelayHops hops = new RelayHops(shared.http(), new PeerDirectory(links, shared.client(), tracker::currentUrl,
+        shared.admissions().holderCheck()), mailbox, config.peerId());
+    this.relays = new RelayRoute(config.peerId(), cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
+        hops, mailbox, slots, writeTimeout, config.route().relayTimeout().toMillis());
+    if (config.p2pEnabled()) {
+      fetcher.routeBy(new PathRouter(config.route(), new TopologyPaths(shared.vertx(), shared.client(), config.route(),
+          config.peerId()), hops, config.region(), config.penalty().toMillis()));
+    }
+    this.attachment = config.p2pEnabled() && !config.route().acceptsInbound()
+        ? new RelayAttachment(shared.vertx(), shared.client(), config.peerId(), config.route().relayUrl(), cache, links)
+        : null;
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl), shared.upstream()),
-        uploads, player, this::status, shared.upstream().checker());
+        uploads, player, relays, this::status, shared.upstream().checker());
   }
 
   /**
@@ -136,6 +158,9 @@ public final class PeerNode implements HostedPeer {
     timers.add(vertx.setPeriodic(config.optimisticRotation().toMillis(),
         id -> slots.rotateOptimistic(System.currentTimeMillis())));
     prober.probeAll();
+    if (attachment != null) {
+      attachment.start();
+    }
     LOG.info("peer {} ({}) listening on {}", config.peerId(), config.region(), port);
   }
 
@@ -145,6 +170,9 @@ public final class PeerNode implements HostedPeer {
       return Future.succeededFuture();
     }
     timers.forEach(vertx::cancelTimer);
+    if (attachment != null) {
+      attachment.stop();
+    }
     Future<Void> stopped = server.undeploy(vertx);
     // a peer with a source address of its own has its own client (Shared.forSource)
     return config.sourceAddress().isEmpty() ? stopped : stopped.eventually(() -> shared.http().close());
@@ -251,6 +279,7 @@ public final class PeerNode implements HostedPeer {
         .put("downloads", new JsonObject().put("inFlight", fetcher.inFlight())
             .put("downloadedBytes", fetcher.downloadedBytes()).put("multiSource", fetcher.multiSourceDownloads()))
         .put("tracker", tracker.currentUrl())
+        .put("relay", attachment == null ? relays.status() : relays.status().put("via", attachment.status()))
         .put("links", linkList);
   }
 

@@ -6,6 +6,7 @@ import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.player.PlayerRoute;
 import dev.hybridcdn.peer.playlist.PlaylistRoute;
+import dev.hybridcdn.peer.relay.RelayRoute;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
@@ -30,19 +31,21 @@ import java.util.function.Supplier;
  *       {@link PlaylistRoute};</li>
  *   <li>{@code GET /segments/{segmentId}} without {@value CdnHeaders#PEER_REQUEST}: a
  *       player, {@link PlayerRoute}; with it, another peer, {@link UploadRoute};</li>
+ *   <li>{@code /relay/...}: this peer as a relay and the polls of peers behind NAT, {@link RelayRoute};</li>
  *   <li>{@code GET /ping}, {@code GET /status}; {@code GET /health}, {@code GET /metrics} and the
  *       error envelope (400 {@code invalid_segment_id}, 404, 405, ...) come from {@link ServiceRouter}.</li>
  * </ul>
  * Every answer allows any origin (hls.js in a browser page plays through a peer) and exposes the
  * {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every error answer is
- * {@code Cache-Control: no-store}. Every route is a GET, so no
- * body handler is mounted.
+ * {@code Cache-Control: no-store}. Every route but a NAT'd peer's push ({@code PUT
+ * /relay/deliver}) is a GET, so a body handler is mounted on that one only.
  */
 public final class PeerRouter {
   private final PeerConfig config;
   private final PlaylistRoute playlists;
   private final UploadRoute uploads;
   private final PlayerRoute player;
+  private final RelayRoute relays;
   private final Supplier<JsonObject> status;
   private final PlayerTokens playerTokens;
 
@@ -51,7 +54,8 @@ public final class PeerRouter {
    * @param playerTokens the check of player routes ({@code PLAYER_TOKEN_SECRET}); null: open
    */
   public PeerRouter(PeerConfig config, PlaylistRoute playlists, UploadRoute uploads, PlayerRoute player,
-      Supplier<JsonObject> status, PlayerTokens playerTokens) {
+      RelayRoute relays, Supplier<JsonObject> status, PlayerTokens playerTokens) {
+    this.relays = relays;
     this.playerTokens = playerTokens;
     this.config = config;
     this.playlists = playlists;
@@ -71,6 +75,7 @@ public final class PeerRouter {
     router.get(CdnPaths.SEGMENTS_ROUTE).handler(this::segment);
     router.get(CdnPaths.PING).handler(this::ping);
     router.get("/status").handler(this::status);
+    relays.mount(router);
     return router;
   }
 

@@ -85,7 +85,7 @@ public final class PlayerRoute {
     String segmentId = id.toString();
     CachedSegment hit = cache.get(segmentId);
     if (hit != null) {
-      answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, startNs);
+      answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
       if (readAhead.enabled()) {
         manifests.of(id.songId()).onSuccess(m -> readAhead.after(m, segmentId, true));
       }
@@ -105,7 +105,7 @@ public final class PlayerRoute {
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         SegmentFetcher.Fetched f = ar.result();
-        answer(ctx, id, f.segment(), f.tier(), f.sourceId(), f.hops(), f.attempts(), startNs);
+        answer(ctx, id, f.segment(), f.tier(), f.sourceId(), f.hops(), f.attempts(), f.route(), startNs);
       } else {
         fail(ctx, id, ar.cause());
       }
@@ -258,9 +258,13 @@ public final class PlayerRoute {
   }
 
   private void answer(RoutingContext ctx, Ids.SegmentId id, CachedSegment seg, Tier tier, String sourceId,
-      int hops, int attempts, long startNs) {
+      int hops, int attempts, java.util.List<String> route, long startNs) {
+    java.util.List<String> path = new java.util.ArrayList<>(route.size() + 1);
+    path.add(peerId);
+    path.addAll(route);
     HttpServerResponse resp = ctx.response().putHeader(CdnHeaders.SOURCE, tier.name().toLowerCase(Locale.ROOT))
-        .putHeader(CdnHeaders.HOPS, String.valueOf(hops)).putHeader(CdnHeaders.ATTEMPTS, String.valueOf(attempts));
+        .putHeader(CdnHeaders.HOPS, String.valueOf(hops)).putHeader(CdnHeaders.ATTEMPTS, String.valueOf(attempts))
+        .putHeader(CdnHeaders.PATH, String.join(",", path));
     resp.putHeader(tier == Tier.LOCAL || tier == Tier.PEER ? CdnHeaders.PEER : CdnHeaders.EDGE, sourceId);
     ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
     SegmentResponse.send(ctx, seg, range, writeTimeout);
@@ -269,7 +273,7 @@ public final class PlayerRoute {
       long latencyNs = System.nanoTime() - startNs;
       meters.delivered(tier, sent, latencyNs);
       events.delivered(requestId(), id.toString(), id.songId(), id.rendition(), tier, sourceId,
-          sent, latencyNs / 1000, hops, attempts);
+          sent, latencyNs / 1000, hops, attempts, path);
     }
   }
 

@@ -40,6 +40,8 @@ final class FakeNetwork implements AutoCloseable {
   final Map<String, AtomicInteger> edgeRequests = new ConcurrentHashMap<>();
   final Map<String, List<JsonObject>> holders = new ConcurrentHashMap<>();
   final AtomicInteger trackerLookups = new AtomicInteger();
+  /** Live peers' base URLs the tracker answers {@code GET /peers/{peerId}} with (relays resolve path ids). */
+  final Map<String, String> peerUrls = new ConcurrentHashMap<>();
   final AtomicInteger badHolderRequests = new AtomicInteger();
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
   /** Answers the slow holder has finished sending. */
@@ -237,6 +239,14 @@ final class FakeNetwork implements AutoCloseable {
             .put("URI-REPLACEMENT", new JsonObject().put("HOST", b[1]))));
       }
       ctx.json(m);
+    });
+    r.get("/peers/:peerId").handler(ctx -> {
+      String url = peerUrls.get(ctx.pathParam("peerId"));
+      if (url == null) {
+        ctx.response().setStatusCode(404).end();
+        return;
+      }
+      ctx.json(new JsonObject().put("peerId", ctx.pathParam("peerId")).put("region", "local").put("baseUrl", url));
     });
     r.get("/segments/*").handler(ctx -> {
       lookups.incrementAndGet();

@@ -105,7 +105,8 @@ class RegistryCodecIT {
     try (KafkaProducer<String, byte[]> producer = bytesProducer()) {
       for (int i = 0; i < 20; i++) {
         SegmentDelivered d = new SegmentDelivered("req-" + i, "peer-1", "demo/128k/seg0000" + i + ".ts", "demo",
-            "128k", i % 3 == 0 ? Tier.EDGE : Tier.LOCAL, i % 3 == 0 ? "edge-eu" : "peer-1", 160_000L, 2_000L + i, 0, 3, 1_790_000_000_000L + i);
+            "128k", i % 3 == 0 ? Tier.EDGE : Tier.LOCAL, i % 3 == 0 ? "edge-eu" : "peer-1", 160_000L, 2_000L + i, 0, 3, 1_790_000_000_000L + i,
+            java.util.List.of());
         // Before the migration the producer wrote single-object events, after it the Confluent format.
         byte[] value = i < 10 ? SingleObjectCodec.instance().encode(topic, d) : codec.encode(topic, d);
         producer.send(new ProducerRecord<>(topic, "peer-1", value)).get();
