@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer;
 
+import dev.hybridcdn.peer.signalling.DistributionConfig;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
@@ -28,7 +29,8 @@ import java.util.List;
  *     {@code TrustSettings}): with a secret the host admits its peers and they sign every event
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
-    PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust) {
+    PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust,
+    DistributionConfig distribution) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -75,7 +77,7 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
-        TrustSettings.from(env));
+        TrustSettings.from(env), DistributionConfig.from(env));
   }
 
   /** The config of peer {@code index} (0-based). */

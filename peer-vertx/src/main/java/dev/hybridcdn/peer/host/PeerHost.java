@@ -54,6 +54,8 @@ public final class PeerHost implements AutoCloseable {
   private final Map<String, PeerNode> peers = new ConcurrentHashMap<>();
   private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  /** One WebSocket client for every hosted peer's signalling connection, null without signalling. */
+  private final io.vertx.core.http.WebSocketClient signallingClient;
 
   private PeerHost(Vertx vertx, boolean ownsVertx, PeerHostConfig config) {
     this.vertx = vertx;
@@ -70,6 +72,7 @@ public final class PeerHost implements AutoCloseable {
         t.common().topics(), EventPublisher.DEFAULT_BUFFER_EVENTS, metrics.registry());
     this.shared = new Shared(vertx, http, client, publisher, metrics, new ManifestStore(client, t.manifestTtl().toMillis()),
         PeerAdmissions.of(config.trust()), t.common().tls());
+    this.signallingClient = config.distribution().enabled() ? vertx.createWebSocketClient() : null;
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
     this.expiries = ExpiryListener.start(t.common().kafkaClient(), t.common().topics(),
         "peer-host-" + t.peerId(), this::reannounce, metrics.registry());
@@ -141,7 +144,8 @@ public final class PeerHost implements AutoCloseable {
   }
 
   private PeerNode deploy(PeerConfig peerConfig) {
-    PeerNode node = new PeerNode(peerConfig, shared.forSource(peerConfig.sourceAddress()));
+    PeerNode node = new PeerNode(peerConfig, shared.forSource(peerConfig.sourceAddress()), config.distribution(),
+        signallingClient);
     if (peers.putIfAbsent(peerConfig.peerId(), node) != null) {
       throw new IllegalArgumentException("duplicate peer id " + peerConfig.peerId());
     }
@@ -226,6 +230,9 @@ public final class PeerHost implements AutoCloseable {
     closed = true;
     expiries.close();
     catalog.close();
+    if (signallingClient != null) {
+      signallingClient.close();
+    }
     for (String id : List.copyOf(order)) {
       try {
         stopPeer(id, true);

@@ -17,6 +17,9 @@ import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkProber;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.peer.readahead.ReadAhead;
+import dev.hybridcdn.peer.signalling.Distribution;
+import dev.hybridcdn.peer.signalling.DistributionConfig;
+import dev.hybridcdn.peer.signalling.SignallingClient;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.HolderFault;
@@ -28,6 +31,7 @@ import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -62,13 +66,26 @@ public final class PeerNode implements HostedPeer {
   private final LinkProber prober;
   private final UploadRoute uploads;
   private final PeerRouter router;
+  private final Distribution distribution;
+  private final WebSocketClient signallingClient;
+  private final DistributionConfig distributionConfig;
   private final List<Long> timers = new ArrayList<>(4);
   private Vertx vertx;
   private HttpVerticles.Deployed server;
   private volatile int port;
 
   PeerNode(PeerConfig config, Shared shared) {
+    this(config, shared, DistributionConfig.off(), null);
+  }
+
+  /**
+   * @param distribution signalling and song distribution (issue 15); off: today's behaviour
+   * @param signallingClient the host's WebSocket client (null when {@code distribution} is off)
+   */
+  PeerNode(PeerConfig config, Shared shared, DistributionConfig distribution, WebSocketClient signallingClient) {
     this.config = config;
+    this.signallingClient = signallingClient;
+    this.distributionConfig = distribution;
     this.shared = shared;
     this.identity = shared.admissions().newIdentity();
     this.events = new PeerEvents(shared.publisher(), config.peerId(), identity);
@@ -106,6 +123,14 @@ public final class PeerNode implements HostedPeer {
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
         events, meters,
         writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
+    this.distribution = distribution.enabled() && signallingClient != null
+        ? new Distribution(config.peerId(), distribution, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
+            ReadAhead.Fetches.of(fetcher), config.maxDownloads(), config.uploadSlots())
+        : null;
+    if (this.distribution != null) {
+      player.onPlaying(this.distribution::played);
+      uploads.limitPushed(this.distribution::acquireUpload);
+    }
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl)), uploads, player,
         this::status);
@@ -135,6 +160,11 @@ public final class PeerNode implements HostedPeer {
     timers.add(vertx.setPeriodic(config.optimisticRotation().toMillis(),
         id -> slots.rotateOptimistic(System.currentTimeMillis())));
     prober.probeAll();
+    if (distribution != null) {
+      DistributionConfig dc = distributionConfig;
+      distribution.start(vertx, new SignallingClient(vertx, signallingClient, dc.signallingUrl().orElseThrow(),
+          config.peerId(), config.region(), dc.retry().toMillis(), distribution::onMessage, distribution::onConnected));
+    }
     LOG.info("peer {} ({}) listening on {}", config.peerId(), config.region(), port);
   }
 
@@ -144,6 +174,9 @@ public final class PeerNode implements HostedPeer {
       return Future.succeededFuture();
     }
     timers.forEach(vertx::cancelTimer);
+    if (distribution != null) {
+      distribution.close();
+    }
     Future<Void> stopped = server.undeploy(vertx);
     // a peer with a source address of its own has its own client (Shared.forSource)
     return config.sourceAddress().isEmpty() ? stopped : stopped.eventually(() -> shared.http().close());
@@ -250,6 +283,7 @@ public final class PeerNode implements HostedPeer {
         .put("downloads", new JsonObject().put("inFlight", fetcher.inFlight())
             .put("downloadedBytes", fetcher.downloadedBytes()).put("multiSource", fetcher.multiSourceDownloads()))
         .put("tracker", tracker.currentUrl())
+        .put("distribution", distribution == null ? null : distribution.status())
         .put("links", linkList);
   }
 
