@@ -8,7 +8,6 @@ import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
-import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
 import dev.hybridcdn.origin.ingest.Ingester;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.host.PeerHost;
@@ -25,7 +24,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +31,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,7 +120,7 @@ class DistributionIT {
     Map<String, Integer> bySource = new LinkedHashMap<>();
     List<Long> holderDelaysMs = new ArrayList<>();
     for (int i = 0; i < songs; i++) {
-      Path audio = tone(tmp, 300 + 37 * i, "d" + i + ".wav");
+      Path audio = ReingestIT.tone(tmp, 300 + 37 * i, "d" + i + ".wav", 6);
       String songId = "dist-song-" + i;
       Manifest m = ingester.ingest(audio, songId, "Distributed " + i).manifest();
       long published = System.currentTimeMillis(); // SongPublished is written as ingest returns
@@ -163,16 +160,5 @@ class DistributionIT {
       Thread.sleep(100);
     }
     return -1;
-  }
-
-  /** A 6 s sine tone made by the real FFmpeg (lavfi), as WAV. */
-  static Path tone(Path dir, int hz, String name) throws Exception {
-    Path out = dir.resolve(name);
-    Process p = FFmpegTools.locate(null, null).ffmpeg(List.of("-nostdin", "-v", "error", "-f", "lavfi", "-i",
-        "sine=frequency=" + hz + ":duration=6", "-ar", "44100", out.toString())).redirectErrorStream(true).start();
-    String msg = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(msg).isZero();
-    return out;
   }
 }
