@@ -37,6 +37,9 @@ final class TopologyWiring implements StreamsApp.Wiring {
         config.applicationId() + "-" + config.instanceId() + "-global-dead-letters");
     SignallingConfig sc = config.signalling();
     this.signalling = sc.enabled() ? new SignallingHub(graph, sc.pushSegments(), sc.pushPeers()) : null;
+    if (signalling != null) {
+      graph.addListener(signalling::graphChanged); // path changes to the peers that started a song
+    }
     // Every instance follows the topics itself: rooms are per instance (SignallingHub).
     this.feeds = sc.enabled() ? new SignallingFeeds(config.common().kafkaClient(), config.topics(),
         config.applicationId() + "-" + config.instanceId(), signalling, sc.hotRequests(), sc.hotWindow().toMillis())

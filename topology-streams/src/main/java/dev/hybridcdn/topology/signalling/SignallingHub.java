@@ -1,6 +1,7 @@
 package dev.hybridcdn.topology.signalling;
 
 import dev.hybridcdn.schemas.events.NodeKind;
+import dev.hybridcdn.topology.graph.GraphChange;
 import dev.hybridcdn.topology.graph.PathMetric;
 import dev.hybridcdn.topology.graph.PathResult;
 import dev.hybridcdn.topology.graph.PeerGraph;
@@ -49,6 +50,9 @@ public final class SignallingHub {
 
   private record Member(String peerId, String region, Channel channel, Set<String> rooms) {}
 
+  /** The last path sent to a peer for a song it started (watched for changes). */
+  private record Route(String songId, List<String> path) {}
+
   /** Bounds on the state one instance keeps. */
   static final int MAX_ROOMS_PER_PEER = 32;
   private static final int MAX_PUSHED_SONGS = 4096;
@@ -66,6 +70,7 @@ public final class SignallingHub {
     }
   };
   private final Map<String, Integer> ordersPerPeer = new HashMap<>();
+  private final Map<String, Route> routes = new HashMap<>();
   private long ordersSent;
 
   /**
@@ -161,7 +166,9 @@ public final class SignallingHub {
       return Map.of();
     }
     PathResult p = best.get();
-    m.channel().send(pathMsg.put("path", new JsonArray(p.path())).put("edge", p.to()).put("rttMs", p.rttMs()));
+    m.channel().send(pathMsg.put("path", new JsonArray(p.path())).put("edge", p.to()).put("rttMs", p.rttMs())
+        .put("reason", "start"));
+    routes.put(peerId, new Route(songId, p.path()));
     int perNode = Math.max(1, segments / p.path().size());
     Map<String, List<Integer>> orders = new LinkedHashMap<>();
     int next = 0;
@@ -222,6 +229,47 @@ public final class SignallingHub {
       pushedRegions.computeIfAbsent(songId, k -> new HashSet<>()).add(e.getKey());
     }
     return ordered;
+  }
+
+  /**
+   * A graph change (a {@link PeerGraph} listener, called on the updating thread with no graph lock
+   * held): a peer whose last path lost a node or a link gets the new one,
+   * {@code {"type":"path",...,"reason":"changed"}} (an empty path when no edge is reachable any more).
+   * No new orders: what was pushed stays where it is.
+   */
+  public synchronized void graphChanged(GraphChange change) {
+    for (var e : List.copyOf(routes.entrySet())) {
+      if (!broken(change, e.getValue().path())) {
+        continue;
+      }
+      Member m = members.get(e.getKey());
+      if (m == null) {
+        routes.remove(e.getKey());
+        continue;
+      }
+      Optional<PathResult> now = nearestEdge(e.getKey());
+      List<String> path = now.map(PathResult::path).orElse(List.of());
+      routes.put(e.getKey(), new Route(e.getValue().songId(), path));
+      m.channel().send(new JsonObject().put("type", "path").put("songId", e.getValue().songId())
+          .put("path", new JsonArray(path)).put("edge", now.map(PathResult::to).orElse(null))
+          .put("rttMs", now.map(PathResult::rttMs).orElse(null)).put("reason", "changed"));
+    }
+  }
+
+  private static boolean broken(GraphChange change, List<String> path) {
+    if (change instanceof GraphChange.NodeRemoved r) {
+      return path.contains(r.id());
+    }
+    if (change instanceof GraphChange.LinkRemoved r) {
+      for (int i = 0; i + 1 < path.size(); i++) {
+        String a = path.get(i);
+        String b = path.get(i + 1);
+        if ((a.equals(r.from()) && b.equals(r.to())) || (a.equals(r.to()) && b.equals(r.from()))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Forgets that a song was pushed (a new version replaces its segments). */
@@ -285,6 +333,7 @@ public final class SignallingHub {
     }
     m.rooms().clear();
     ordersPerPeer.remove(m.peerId());
+    routes.remove(m.peerId());
   }
 
   private void leaveRoom(Member m, String songId) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.events.PeerJoined;
+import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.events.RenditionInfo;
 import dev.hybridcdn.schemas.events.SegmentInfo;
 import dev.hybridcdn.schemas.events.SongPublished;
@@ -254,11 +255,19 @@ class SignallingIT {
     JsonObject path = a.next("path");
     assertThat(path.getJsonArray("path").getList()).containsExactly("path-a", "path-b", "path-c", "edge-near");
     assertThat(path.getString("edge")).isEqualTo("edge-near");
+    assertThat(path.getString("reason")).isEqualTo("start");
     // 9 segments over a path of 4 nodes: 2 per node, in path order, the requester and the edge take none.
     JsonObject toB = b.next("push");
     assertThat(toB.getJsonArray("indices").getList()).containsExactly(0, 1);
     assertThat(toB.getString("reason")).isEqualTo("path");
     assertThat(c.next("push").getJsonArray("indices").getList()).containsExactly(2, 3);
+    // path-b leaves: the requester gets the new path, now straight to the far edge.
+    send(CdnTopic.PEER_EVENTS, "path-b", PeerLeft.newBuilder().setPeerId("path-b").setReason("test")
+        .setTs(System.currentTimeMillis()).build());
+    JsonObject changed = a.next("path");
+    assertThat(changed.getString("reason")).isEqualTo("changed");
+    assertThat(changed.getJsonArray("path").getList()).containsExactly("path-a", "edge-far");
+    assertThat(changed.getString("edge")).isEqualTo("edge-far");
     for (Client x : List.of(a, b, c)) {
       await(x.ws().close());
     }
