@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer;
 
+import dev.hybridcdn.peer.signalling.DistributionConfig;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
@@ -32,7 +33,7 @@ import java.util.List;
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
     PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust,
-    PlayerTokens playerTokens) {
+    PlayerTokens playerTokens, DistributionConfig distribution) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -79,7 +80,7 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
-        TrustSettings.from(env), PlayerTokens.from(env));
+        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env));
   }
 
   /** The config of peer {@code index} (0-based). */

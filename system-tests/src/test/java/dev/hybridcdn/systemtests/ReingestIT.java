@@ -286,9 +286,14 @@ class ReingestIT {
 
   /** A 20 s sine tone made by the real FFmpeg (lavfi), as WAV or FLAC by extension. */
   static Path tone(Path dir, int hz, String name) throws Exception {
+    return tone(dir, hz, name, 20);
+  }
+
+  /** A sine tone of {@code seconds} made by the real FFmpeg (lavfi), as WAV or FLAC by extension (DistributionIT too). */
+  static Path tone(Path dir, int hz, String name, int seconds) throws Exception {
     Path out = dir.resolve(name);
     Process p = FFmpegTools.locate(null, null).ffmpeg(List.of("-nostdin", "-v", "error", "-f", "lavfi", "-i",
-        "sine=frequency=" + hz + ":duration=20", "-ar", "44100", out.toString())).redirectErrorStream(true).start();
+        "sine=frequency=" + hz + ":duration=" + seconds, "-ar", "44100", out.toString())).redirectErrorStream(true).start();
     String msg = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(msg).isZero();

@@ -3,6 +3,7 @@ package dev.hybridcdn.topology;
 import dev.hybridcdn.schemas.topics.AppTopic;
 import dev.hybridcdn.streamskit.StreamsApp;
 import dev.hybridcdn.topology.graph.PeerGraph;
+import dev.hybridcdn.topology.signalling.SignallingHub;
 import dev.hybridcdn.topology.stream.GraphTopology;
 import io.vertx.core.Vertx;
 import java.util.List;
@@ -22,16 +23,18 @@ public final class TopologyApp implements AutoCloseable {
 
   private final StreamsApp app;
   private final PeerGraph graph;
+  private final TopologyWiring wiring;
 
-  private TopologyApp(StreamsApp app, PeerGraph graph) {
+  private TopologyApp(StreamsApp app, TopologyWiring wiring) {
     this.app = app;
-    this.graph = graph;
+    this.graph = wiring.graph();
+    this.wiring = wiring;
   }
 
   /** Starts with its own Vert.x instance (closed by {@link #close()}). See {@link #start(Vertx, TopologyConfig)}. */
   public static TopologyApp start(TopologyConfig config) {
     TopologyWiring wiring = new TopologyWiring(config);
-    return new TopologyApp(StreamsApp.start(spec(config), wiring), wiring.graph());
+    return new TopologyApp(StreamsApp.start(spec(config), wiring), wiring);
   }
 
   /**
@@ -43,7 +46,7 @@ public final class TopologyApp implements AutoCloseable {
    */
   public static TopologyApp start(Vertx vertx, TopologyConfig config) {
     TopologyWiring wiring = new TopologyWiring(config);
-    return new TopologyApp(StreamsApp.start(vertx, spec(config), wiring), wiring.graph());
+    return new TopologyApp(StreamsApp.start(vertx, spec(config), wiring), wiring);
   }
 
   private static StreamsApp.Spec spec(TopologyConfig c) {
@@ -65,6 +68,16 @@ public final class TopologyApp implements AutoCloseable {
   /** This instance's graph (read it; it is updated by the Streams global thread). */
   public PeerGraph graph() {
     return graph;
+  }
+
+  /** The signalling hub ({@code WS /ws/signalling}), or null when {@code SIGNALLING_ENABLED=false}. */
+  public SignallingHub signalling() {
+    return wiring.signalling();
+  }
+
+  /** True once this instance follows the catalog (and delivery events) from their end; always true with signalling off. */
+  public boolean signallingFollowing() {
+    return wiring.signallingFeeds() == null || wiring.signallingFeeds().following();
   }
 
   public KafkaStreams.State streamsState() {

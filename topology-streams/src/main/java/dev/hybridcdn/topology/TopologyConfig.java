@@ -7,6 +7,7 @@ import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.streamskit.StreamsSettings;
+import dev.hybridcdn.topology.signalling.SignallingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -28,12 +29,14 @@ import java.util.UUID;
  *     {@link StreamsSettings}, the same for both Streams apps)
  * @param httpInstances {@code TOPOLOGY_HTTP_INSTANCES}, default the number of cores (1 to 256): HTTP
  *     verticles (event loops) sharing the port
+ * @param signalling {@code SIGNALLING_*}: the signalling WebSocket and its push orders ({@link SignallingConfig})
  *
  * <p>The replication factor of the topics this app creates is {@code KAFKA_REPLICATION_FACTOR}
  * ({@link CommonConfig#replicationFactor()}).
  */
 public record TopologyConfig(CommonConfig common, int httpPort, String applicationId, Duration linkTtl,
-    Path stateDir, String instanceId, Duration startTimeout, StreamsSettings streams, int httpInstances) {
+    Path stateDir, String instanceId, Duration startTimeout, StreamsSettings streams, int httpInstances,
+    SignallingConfig signalling) {
   public static final int DEFAULT_HTTP_PORT = 8090;
   public static final String DEFAULT_APPLICATION_ID = "cdn-topology";
   public static final Duration DEFAULT_LINK_TTL = Duration.ofSeconds(60);
@@ -65,7 +68,7 @@ public record TopologyConfig(CommonConfig common, int httpPort, String applicati
         Duration.ofMinutes(10));
     int httpInstances = env.integer("TOPOLOGY_HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 256);
     return new TopologyConfig(common, port, appId, ttl, stateDir, instance, startTimeout, StreamsSettings.from(env),
-        httpInstances);
+        httpInstances, SignallingConfig.from(env));
   }
 
   /** Topic names and serdes under this config's prefix. */

@@ -4,6 +4,9 @@ import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.streamskit.StreamsApp;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import dev.hybridcdn.topology.http.TopologyHttp;
+import dev.hybridcdn.topology.signalling.SignallingConfig;
+import dev.hybridcdn.topology.signalling.SignallingFeeds;
+import dev.hybridcdn.topology.signalling.SignallingHub;
 import dev.hybridcdn.topology.stream.GlobalDeadLetterProducer;
 import dev.hybridcdn.topology.stream.GraphTopology;
 import io.vertx.core.Handler;
@@ -24,12 +27,33 @@ final class TopologyWiring implements StreamsApp.Wiring {
   private final PeerGraph graph = new PeerGraph();
   private final Metrics metrics = new Metrics();
   private final GlobalDeadLetterProducer globalDeadLetters;
+  private final SignallingHub signalling;
+  private final SignallingFeeds feeds;
   private TopologyHttp http;
 
   TopologyWiring(TopologyConfig config) {
     this.config = config;
     this.globalDeadLetters = new GlobalDeadLetterProducer(config.common().kafkaClient(),
         config.applicationId() + "-" + config.instanceId() + "-global-dead-letters");
+    SignallingConfig sc = config.signalling();
+    this.signalling = sc.enabled() ? new SignallingHub(graph, sc.pushSegments(), sc.pushPeers()) : null;
+    if (signalling != null) {
+      graph.addListener(signalling::graphChanged); // path changes to the peers that started a song
+    }
+    // Every instance follows the topics itself: rooms are per instance (SignallingHub).
+    this.feeds = sc.enabled() ? new SignallingFeeds(config.common().kafkaClient(), config.topics(),
+        config.applicationId() + "-" + config.instanceId(), signalling, sc.hotRequests(), sc.hotWindow().toMillis())
+        : null;
+  }
+
+  /** The signalling hub, or null when {@code SIGNALLING_ENABLED=false}. */
+  SignallingHub signalling() {
+    return signalling;
+  }
+
+  /** The Kafka followers that make pushes, or null when signalling is off. */
+  SignallingFeeds signallingFeeds() {
+    return feeds;
   }
 
   PeerGraph graph() {
@@ -55,7 +79,8 @@ final class TopologyWiring implements StreamsApp.Wiring {
   public synchronized Handler<HttpServerRequest> http(StreamsApp.Context context, KafkaStreams streams) {
     if (http == null) {
       http = new TopologyHttp(context.vertx(), graph, metrics,
-          StreamsApp.health(streams, EnumSet.of(KafkaStreams.State.RUNNING, KafkaStreams.State.REBALANCING)));
+          StreamsApp.health(streams, EnumSet.of(KafkaStreams.State.RUNNING, KafkaStreams.State.REBALANCING)),
+          signalling, config.signalling().ratePerSecond());
     }
     return http.router();
   }
@@ -64,6 +89,9 @@ final class TopologyWiring implements StreamsApp.Wiring {
   public synchronized void close() {
     if (http != null) {
       http.close();
+    }
+    if (feeds != null) {
+      feeds.close();
     }
     globalDeadLetters.close();
   }

@@ -55,6 +55,8 @@ public final class PeerHost implements AutoCloseable {
   private final Map<String, PeerNode> peers = new ConcurrentHashMap<>();
   private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  /** One WebSocket client for every hosted peer's signalling connection, null without signalling. */
+  private final io.vertx.core.http.WebSocketClient signallingClient;
 
   private PeerHost(Vertx vertx, boolean ownsVertx, PeerHostConfig config) {
     this.vertx = vertx;
@@ -73,6 +75,7 @@ public final class PeerHost implements AutoCloseable {
     this.shared = new Shared(vertx, http, client, client, publisher, metrics,
         new ManifestStore(client, t.manifestTtl().toMillis(), upstream), PeerAdmissions.of(config.trust()), upstream,
         t.common().tls());
+    this.signallingClient = config.distribution().enabled() ? vertx.createWebSocketClient() : null;
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
     this.expiries = ExpiryListener.start(t.common().kafkaClient(), t.common().topics(),
         "peer-host-" + t.peerId(), this::reannounce, metrics.registry());
@@ -144,7 +147,8 @@ public final class PeerHost implements AutoCloseable {
   }
 
   private PeerNode deploy(PeerConfig peerConfig) {
-    PeerNode node = new PeerNode(peerConfig, shared.forSource(peerConfig.sourceAddress()));
+    PeerNode node = new PeerNode(peerConfig, shared.forSource(peerConfig.sourceAddress()), config.distribution(),
+        signallingClient);
     if (peers.putIfAbsent(peerConfig.peerId(), node) != null) {
       throw new IllegalArgumentException("duplicate peer id " + peerConfig.peerId());
     }
@@ -229,6 +233,9 @@ public final class PeerHost implements AutoCloseable {
     closed = true;
     expiries.close();
     catalog.close();
+    if (signallingClient != null) {
+      signallingClient.close();
+    }
     for (String id : List.copyOf(order)) {
       try {
         stopPeer(id, true);

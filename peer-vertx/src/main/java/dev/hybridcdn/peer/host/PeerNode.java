@@ -24,6 +24,9 @@ import dev.hybridcdn.peer.relay.RelayHops;
 import dev.hybridcdn.peer.relay.RelayRoute;
 import dev.hybridcdn.peer.route.PathRouter;
 import dev.hybridcdn.peer.route.TopologyPaths;
+import dev.hybridcdn.peer.signalling.Distribution;
+import dev.hybridcdn.peer.signalling.DistributionConfig;
+import dev.hybridcdn.peer.signalling.SignallingClient;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.HolderFault;
@@ -35,6 +38,7 @@ import dev.hybridcdn.servicekit.vertx.HttpVerticles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -71,13 +75,26 @@ public final class PeerNode implements HostedPeer {
   private final PeerRouter router;
   private final RelayRoute relays;
   private final RelayAttachment attachment;
+  private final Distribution distribution;
+  private final WebSocketClient signallingClient;
+  private final DistributionConfig distributionConfig;
   private final List<Long> timers = new ArrayList<>(4);
   private Vertx vertx;
   private HttpVerticles.Deployed server;
   private volatile int port;
 
   PeerNode(PeerConfig config, Shared shared) {
+    this(config, shared, DistributionConfig.off(), null);
+  }
+
+  /**
+   * @param distribution signalling and song distribution (issue 15); off: today's behaviour
+   * @param signallingClient the host's WebSocket client (null when {@code distribution} is off)
+   */
+  PeerNode(PeerConfig config, Shared shared, DistributionConfig distribution, WebSocketClient signallingClient) {
     this.config = config;
+    this.signallingClient = signallingClient;
+    this.distributionConfig = distribution;
     this.shared = shared;
     this.identity = shared.admissions().newIdentity();
     this.events = new PeerEvents(shared.publisher(), config.peerId(), identity);
@@ -129,6 +146,14 @@ public final class PeerNode implements HostedPeer {
     this.attachment = config.p2pEnabled() && !config.route().acceptsInbound()
         ? new RelayAttachment(shared.vertx(), shared.client(), config.peerId(), config.route().relayUrl(), cache, links)
         : null;
+    this.distribution = distribution.enabled() && signallingClient != null
+        ? new Distribution(config.peerId(), distribution, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
+            ReadAhead.Fetches.of(fetcher), config.maxDownloads(), config.uploadSlots())
+        : null;
+    if (this.distribution != null) {
+      player.onPlaying(this.distribution::played);
+      uploads.limitPushed(this.distribution::acquireUpload);
+    }
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl), shared.upstream()),
         uploads, player, relays, this::status, shared.upstream().checker());
@@ -161,6 +186,11 @@ public final class PeerNode implements HostedPeer {
     if (attachment != null) {
       attachment.start();
     }
+    if (distribution != null) {
+      DistributionConfig dc = distributionConfig;
+      distribution.start(vertx, new SignallingClient(vertx, signallingClient, dc.signallingUrl().orElseThrow(),
+          config.peerId(), config.region(), dc.retry().toMillis(), distribution::onMessage, distribution::onConnected));
+    }
     LOG.info("peer {} ({}) listening on {}", config.peerId(), config.region(), port);
   }
 
@@ -172,6 +202,9 @@ public final class PeerNode implements HostedPeer {
     timers.forEach(vertx::cancelTimer);
     if (attachment != null) {
       attachment.stop();
+    }
+    if (distribution != null) {
+      distribution.close();
     }
     Future<Void> stopped = server.undeploy(vertx);
     // a peer with a source address of its own has its own client (Shared.forSource)
@@ -280,6 +313,7 @@ public final class PeerNode implements HostedPeer {
             .put("downloadedBytes", fetcher.downloadedBytes()).put("multiSource", fetcher.multiSourceDownloads()))
         .put("tracker", tracker.currentUrl())
         .put("relay", attachment == null ? relays.status() : relays.status().put("via", attachment.status()))
+        .put("distribution", distribution == null ? null : distribution.status())
         .put("links", linkList);
   }
 

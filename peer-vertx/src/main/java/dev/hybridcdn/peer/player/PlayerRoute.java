@@ -61,6 +61,13 @@ public final class PlayerRoute {
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
   private final long hedgeMs;
+  private volatile Playing playing;
+
+  /** Told of every segment answered to a player (signalling's announces, song distribution). */
+  @FunctionalInterface
+  public interface Playing {
+    void played(Manifest manifest, Manifest.Segment segment, Tier tier);
+  }
 
   /** @param hedgeMs {@code PLAYER_HEDGE_MS}, 0 = never hedge (P2P off: the fetch is the edge fetch already) */
   public PlayerRoute(String peerId, SegmentCache cache, PeerManifests manifests, SegmentFetcher fetcher,
@@ -76,6 +83,12 @@ public final class PlayerRoute {
     this.meters = meters;
   }
 
+  /** Tells {@code listener} of every segment answered to a player from now on; null: nobody. */
+  public PlayerRoute onPlaying(Playing listener) {
+    this.playing = listener;
+    return this;
+  }
+
   /**
    * Answers a player.
    *
@@ -86,6 +99,15 @@ public final class PlayerRoute {
     CachedSegment hit = cache.get(segmentId);
     if (hit != null) {
       answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
+      Playing p = playing;
+      if (p != null) {
+        manifests.of(id.songId()).onSuccess(m -> {
+          Manifest.Segment info = m.segment(segmentId);
+          if (info != null) {
+            p.played(m, info, Tier.LOCAL);
+          }
+        });
+      }
       if (readAhead.enabled()) {
         manifests.of(id.songId()).onSuccess(m -> readAhead.after(m, segmentId, true));
       }
@@ -101,7 +123,13 @@ public final class PlayerRoute {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
       }
-      return hedged(ctx.vertx(), info).onSuccess(f -> readAhead.after(m, segmentId, false));
+      return hedged(ctx.vertx(), info).onSuccess(f -> {
+        readAhead.after(m, segmentId, false);
+        Playing p = playing;
+        if (p != null) {
+          p.played(m, info, f.tier());
+        }
+      });
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         SegmentFetcher.Fetched f = ar.result();

@@ -27,6 +27,20 @@ public final class UploadRoute {
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
   private final AtomicLong uploadedBytes = new AtomicLong();
+  private volatile PushedShare pushedShare;
+
+  /** The share of the upload slots that pushed segments may use (signalling's {@code Distribution}). */
+  @FunctionalInterface
+  public interface PushedShare {
+    /** @return what to run when the upload ends, or null to refuse it (the pushed share is in use) */
+    Runnable acquire(String segmentId);
+  }
+
+  /** Bounds uploads of pushed segments from now on; null: no bound. */
+  public UploadRoute limitPushed(PushedShare share) {
+    this.pushedShare = share;
+    return this;
+  }
 
   /** @param writeTimeout bounds how long a requester that stops reading keeps its upload slot */
   public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, PeerMeters meters,
@@ -54,8 +68,14 @@ public final class UploadRoute {
     if (seg == null) {
       throw ApiError.notFound("not_cached", "peer " + peerId + " does not hold " + segmentId);
     }
-    Optional<UploadSlots.Grant> grant = slots.tryAcquire(requester, System.currentTimeMillis());
+    PushedShare share = pushedShare;
+    Runnable pushedRelease = share == null ? () -> { } : share.acquire(segmentId);
+    Optional<UploadSlots.Grant> grant = pushedRelease == null ? Optional.empty()
+        : slots.tryAcquire(requester, System.currentTimeMillis());
     if (grant.isEmpty()) {
+      if (pushedRelease != null) {
+        pushedRelease.run();
+      }
       meters.rejected();
       ctx.response().putHeader("Retry-After", "1");
       new ApiError(503, "upload_slots_full", "all " + slots.capacity() + " upload slots of " + peerId
@@ -67,6 +87,7 @@ public final class UploadRoute {
     // connection, and so the slot, after the write timeout.
     SegmentResponse.send(ctx, seg, SegmentResponse.range(ctx, seg), writeTimeout).onComplete(ar -> {
       slots.release(grant.get());
+      pushedRelease.run();
       if (ar.succeeded()) {
         meters.uploaded();
         uploadedBytes.addAndGet(ar.result());

@@ -9,6 +9,8 @@ import dev.hybridcdn.topology.graph.GraphChange;
 import dev.hybridcdn.topology.graph.PathMetric;
 import dev.hybridcdn.topology.graph.PeerGraph;
 import dev.hybridcdn.topology.graph.UnknownNodeException;
+import dev.hybridcdn.topology.signalling.SignallingHub;
+import dev.hybridcdn.topology.signalling.SignallingSocket;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -36,6 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code WS /ws/topology}: first a {@code {"type":"snapshot","nodes","edges"}} message, then one
  *       message per change ({@link GraphJson#change}); a subscriber whose write queue is full is closed
  *       (code 1013) and should reconnect for a new snapshot;</li>
+ *   <li>{@code WS /ws/signalling} (when a hub is given): the signalling server, rooms per song and
+ *       distribution orders ({@link SignallingSocket}, {@link SignallingHub});</li>
  *   <li>{@code /health} (the checks given by the app), {@code /metrics}.</li>
  * </ul>
  * Path searches run on the worker pool, not the event loop.
@@ -53,8 +57,21 @@ public final class TopologyHttp {
   private final Timer hopsQueries;
   private final Timer rttQueries;
   private final Counter droppedSubscribers;
+  private final SignallingHub signalling;
+  private final int signallingRate;
 
   public TopologyHttp(Vertx vertx, PeerGraph graph, Metrics metrics, Health health) {
+    this(vertx, graph, metrics, health, null, 0);
+  }
+
+  /**
+   * @param signalling the signalling hub served on {@code WS /ws/signalling}, or null (no such route)
+   * @param signallingRate {@code SIGNALLING_RATE}, messages per second per connection
+   */
+  public TopologyHttp(Vertx vertx, PeerGraph graph, Metrics metrics, Health health, SignallingHub signalling,
+      int signallingRate) {
+    this.signalling = signalling;
+    this.signallingRate = signallingRate;
     this.vertx = vertx;
     this.graph = graph;
     this.metrics = metrics;
@@ -90,6 +107,9 @@ public final class TopologyHttp {
     router.get("/topology").handler(this::topology);
     router.get("/neighbors/:peerId").handler(this::neighbors);
     router.get("/ws/topology").handler(this::webSocket);
+    if (signalling != null) {
+      router.get("/ws/signalling").handler(this::signallingSocket);
+    }
     return router;
   }
 
@@ -151,6 +171,16 @@ public final class TopologyHttp {
       throw ApiError.badRequest("websocket_required", "/ws/topology takes a WebSocket upgrade request");
     }
     ctx.request().toWebSocket().onSuccess(this::subscribe).onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.toString()));
+  }
+
+  private void signallingSocket(RoutingContext ctx) {
+    String upgrade = ctx.request().getHeader("Upgrade");
+    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
+      throw ApiError.badRequest("websocket_required", "/ws/signalling takes a WebSocket upgrade request");
+    }
+    ctx.request().toWebSocket()
+        .onSuccess(ws -> SignallingSocket.serve(ws, signalling, signallingRate, metrics.registry()))
+        .onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.toString()));
   }
 
   private void subscribe(ServerWebSocket ws) {
