@@ -136,7 +136,7 @@ public final class PeerNode implements HostedPeer {
     // Issue 15: every peer relays; one behind NAT serves through its relay on its own connections.
     Mailbox mailbox = new Mailbox(shared.vertx());
     RelayHops hops = new RelayHops(shared.http(), new PeerDirectory(links, shared.client(), tracker::currentUrl,
-        shared.admissions().holderCheck()), mailbox, config.peerId());
+        shared.admissions().holderCheck()), mailbox, config.peerId(), shared.upstream());
     this.relays = new RelayRoute(config.peerId(), cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
         hops, mailbox, slots, writeTimeout, config.route().relayTimeout().toMillis());
     if (config.p2pEnabled()) {

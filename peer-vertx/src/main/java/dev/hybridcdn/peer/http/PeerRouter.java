@@ -6,6 +6,7 @@ import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.player.PlayerRoute;
 import dev.hybridcdn.peer.playlist.PlaylistRoute;
+import dev.hybridcdn.peer.relay.RelayHops;
 import dev.hybridcdn.peer.relay.RelayRoute;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.schemas.Ids;
@@ -70,6 +71,8 @@ public final class PeerRouter {
     // order(-1): ahead of /health and /metrics, which ServiceRouter mounted first
     router.route().order(-1).handler(this::cors);
     PlayerTokenGuard.install(router, playerTokens, "/hls/*", CdnPaths.SEGMENTS_ROUTE);
+    // A relayed segment is the same content: the song's token, matched as /segments/... (issue 16).
+    PlayerTokenGuard.installUnder(router, playerTokens, "/relay", RelayHops.RELAY_SEGMENTS_PREFIX + "*");
     router.get(CdnPaths.MASTER_ROUTE).handler(playlists::master);
     router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(this::mediaPlaylist);
     router.get(CdnPaths.SEGMENTS_ROUTE).handler(this::segment);

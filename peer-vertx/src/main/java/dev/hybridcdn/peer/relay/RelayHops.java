@@ -1,11 +1,11 @@
 package dev.hybridcdn.peer.relay;
 
 import dev.hybridcdn.contract.http.CdnHeaders;
-import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.Http;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -50,8 +50,11 @@ public final class RelayHops {
   private final PeerDirectory directory;
   private final Mailbox mailbox;
   private final String self;
+  private final UpstreamTokens upstream;
 
-  public RelayHops(HttpClient http, PeerDirectory directory, Mailbox mailbox, String self) {
+  /** @param upstream signs each hop's request when player tokens are on (the next hop checks it) */
+  public RelayHops(HttpClient http, PeerDirectory directory, Mailbox mailbox, String self, UpstreamTokens upstream) {
+    this.upstream = upstream;
     this.http = http;
     this.directory = directory;
     this.mailbox = mailbox;
@@ -74,8 +77,9 @@ public final class RelayHops {
       if (url.isEmpty()) {
         return Future.failedFuture(new HopFailed("no address known for " + next, false));
       }
-      String target = nodes.size() == 1 ? url.get() + CdnPaths.segment(info.segmentId())
-          : url.get() + RELAY_SEGMENTS_PREFIX + info.segmentId() + "?path=" + String.join(",", nodes.subList(1, nodes.size()));
+      String target = nodes.size() == 1 ? upstream.segmentUrl(url.get(), info.segmentId())
+          : withQuery(upstream.url(url.get() + RELAY_SEGMENTS_PREFIX + info.segmentId(), songOf(info.segmentId())),
+              "path=" + String.join(",", nodes.subList(1, nodes.size())));
       long left = Math.max(1, deadline - System.currentTimeMillis());
       return Http.getCapped(http, target, left, CdnHeaders.PEER_REQUEST, self, SegmentFetcher.bodyCap(info))
           .compose(a -> {
@@ -85,6 +89,15 @@ public final class RelayHops {
             return verified(info, a.body(), travelled(a.header(CdnHeaders.PATH), nodes), next);
           });
     });
+  }
+
+  private static String songOf(String segmentId) {
+    int slash = segmentId.indexOf('/');
+    return slash < 0 ? segmentId : segmentId.substring(0, slash);
+  }
+
+  private static String withQuery(String url, String param) {
+    return url + (url.indexOf('?') < 0 ? "?" : "&") + param;
   }
 
   /**

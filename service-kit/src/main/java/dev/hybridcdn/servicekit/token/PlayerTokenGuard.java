@@ -14,9 +14,11 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class PlayerTokenGuard {
   private final PlayerTokens tokens;
+  private final String stripPrefix;
 
-  private PlayerTokenGuard(PlayerTokens tokens) {
+  private PlayerTokenGuard(PlayerTokens tokens, String stripPrefix) {
     this.tokens = tokens;
+    this.stripPrefix = stripPrefix;
   }
 
   /**
@@ -27,10 +29,23 @@ public final class PlayerTokenGuard {
     if (tokens == null) {
       return;
     }
-    PlayerTokenGuard guard = new PlayerTokenGuard(tokens);
+    PlayerTokenGuard guard = new PlayerTokenGuard(tokens, "");
     for (String p : patterns) {
       router.route(p).handler(guard::check);
     }
+  }
+
+  /**
+   * The same check on a route that serves another route's content under a prefix (a peer's
+   * {@code /relay/segments/...} serves what {@code /segments/...} does): the token's ACL is matched
+   * against the path without {@code stripPrefix}, so a song's token opens its relayed segments and
+   * nothing else. No-op when {@code tokens} is null.
+   */
+  public static void installUnder(Router router, PlayerTokens tokens, String stripPrefix, String pattern) {
+    if (tokens == null) {
+      return;
+    }
+    router.route(pattern).handler(new PlayerTokenGuard(tokens, stripPrefix)::check);
   }
 
   /** The request's token, or null: what a served playlist passes on to the URIs inside it. */
@@ -44,7 +59,11 @@ public final class PlayerTokenGuard {
       return;
     }
     // normalizedPath: what the routes matched, so /hls/a/../b cannot pass under a token for /hls/a/
-    PlayerTokens.Verdict v = tokens.check(tokenOf(ctx), ctx.normalizedPath());
+    String path = ctx.normalizedPath();
+    if (!stripPrefix.isEmpty()) {
+      path = path.startsWith(stripPrefix) ? path.substring(stripPrefix.length()) : stripPrefix + path;
+    }
+    PlayerTokens.Verdict v = tokens.check(tokenOf(ctx), path);
     if (v == PlayerTokens.Verdict.OK) {
       ctx.next();
       return;
