@@ -266,6 +266,11 @@ class SwarmIT {
     assertThat(r.getHeader("X-CDN-Source")).isIn("edge", "origin");
     assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(s.getString("sha256"));
     assertThat(ms).as("bypassed within one per-attempt timeout (1500 ms) plus the edge").isLessThan(1500 + 3000);
+    // ... and reported to the tracker as refused (issue 16: holders that time out or refuse, not only bad bytes).
+    await("the asker reports the dead holder").atMost(Duration.ofSeconds(20))
+        .until(() -> eventsOf(CdnTopic.HOLDER_REPORTS, victim.id()).stream().anyMatch(e ->
+            e instanceof dev.hybridcdn.schemas.events.HolderReported h && h.getReporterId().equals(asker.id())
+                && h.getReason() == dev.hybridcdn.schemas.events.HolderFault.REFUSED));
 
     long stoppedAt = System.currentTimeMillis();
     await("the crashed holder expires from lookups").atMost(Duration.ofSeconds(30))

@@ -150,9 +150,14 @@ public final class Http {
     }
   }
 
+  /** True when {@code e} is a request that ran past its bound (not a refusal or a reset). */
+  public static boolean isTimeout(Throwable e) {
+    return e instanceof TimeoutException || (e.getMessage() != null && e.getMessage().contains("imeout"));
+  }
+
   /** A short reason for a failed attempt, for logs and 502 bodies. */
   public static String reason(Throwable e, long timeoutMs) {
-    if (e instanceof TimeoutException || (e.getMessage() != null && e.getMessage().contains("imeout"))) {
+    if (isTimeout(e)) {
       return "timeout after " + timeoutMs + " ms";
     }
     if (e instanceof BodyTooLarge) {

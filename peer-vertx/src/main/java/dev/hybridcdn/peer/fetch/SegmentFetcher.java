@@ -12,6 +12,7 @@ import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.peer.route.PathRouter;
 import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import io.vertx.core.Future;
@@ -84,9 +85,16 @@ public final class SegmentFetcher {
   /** The origin's name on a path ({@code X-CDN-Path}, SegmentDelivered.path). */
   public static final String ORIGIN_NODE = "origin";
 
-  /** Told of integrity failures (the peer counts them). */
+  /** Told of holders that failed this peer: wrong bytes (the peer counts and reports them), timeouts and refusals. */
   public interface IntegrityListener {
     void wrongBytes(String holderId, String segmentId, String expectedSha, String gotSha);
+
+    /**
+     * A holder's direct request timed out ({@link HolderFault#TIMEOUT}) or its connection was refused or
+     * reset ({@link HolderFault#REFUSED}); called once per back-off window of that holder, so a dead holder
+     * costs one report, not one per segment (issue 16: the tracker demotes holders several peers report).
+     */
+    default void holderFailed(String holderId, String segmentId, HolderFault fault) {}
   }
 
   private final PeerConfig config;
@@ -465,10 +473,15 @@ public final class SegmentFetcher {
             tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
             if (ar.cause() instanceof Http.BodyTooLarge) {
               badHolder(h.peerId(), info, "a body over the manifest's " + info.bytes() + " bytes", ar.cause().getMessage());
-            } else if (r != null && r.enabled()) {
-              // No direct connection (NAT, a cut link): the topology's path through relays may still reach it.
-              return relayed(r, info, holders, i, deadline, tried, label);
             } else {
+              if (!penalties.isPenalised(h.peerId(), at)) {
+                integrity.holderFailed(h.peerId(), info.segmentId(),
+                    Http.isTimeout(ar.cause()) ? HolderFault.TIMEOUT : HolderFault.REFUSED);
+              }
+              if (r != null && r.enabled()) {
+                // No direct connection (NAT, a cut link): the topology's path through relays may still reach it.
+                return relayed(r, info, holders, i, deadline, tried, label);
+              }
               penalties.demote(h.peerId(), at, 0);
             }
             return tryHolders(info, holders, i + 1, deadline, tried);

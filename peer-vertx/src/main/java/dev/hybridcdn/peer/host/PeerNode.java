@@ -118,9 +118,17 @@ public final class PeerNode implements HostedPeer {
         shared.admissions().holderCheck());
     this.fetcher = new SegmentFetcher(config, shared.vertx(), shared.http(), tracker, links,
         new Penalties(config.penalty().toMillis(), config.holderBackoff().toMillis()), cache,
-        (holder, segmentId, expected, got) -> {
-          meters.integrityFailure();
-          events.holderReported(holder, segmentId, HolderFault.BAD_BYTES);
+        new SegmentFetcher.IntegrityListener() {
+          @Override
+          public void wrongBytes(String holder, String segmentId, String expected, String got) {
+            meters.integrityFailure();
+            events.holderReported(holder, segmentId, HolderFault.BAD_BYTES);
+          }
+
+          @Override
+          public void holderFailed(String holder, String segmentId, HolderFault fault) {
+            events.holderReported(holder, segmentId, fault);
+          }
         }, slots::receivedFrom, shared.upstream());
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
         events::linkMeasured);
