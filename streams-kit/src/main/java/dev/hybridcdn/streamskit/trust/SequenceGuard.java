@@ -28,9 +28,17 @@ public final class SequenceGuard {
     this.store = store;
   }
 
-  /** The store this guard needs, in memory and changelogged, named {@code name}. */
+  /**
+   * The store this guard needs, in memory and changelogged, named {@code name}, with Streams' record
+   * cache: a node's events come in bursts (a joining peer announces every cached segment at once), and
+   * without the cache each signed event wrote its own changelog record, one of the four records the
+   * tracker produced per SegmentCached (JFR profile of {@code TrackerBench}, tracker-streams README
+   * "Benchmark"). The cache keeps the newest sequence per key until the commit, which flushes it in the
+   * same exactly-once transaction as the offsets, so a crash still rolls both back together.
+   */
   public static StoreBuilder<KeyValueStore<String, String>> storeBuilder(String name) {
-    return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.String());
+    return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.String())
+        .withCachingEnabled();
   }
 
   /**
