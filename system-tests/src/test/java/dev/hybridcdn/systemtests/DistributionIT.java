@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.contract.manifest.Manifest;
-import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
@@ -18,7 +17,6 @@ import dev.hybridcdn.testkit.RedisExtension;
 import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.tracker.TrackerApp;
-import dev.hybridcdn.tracker.TrackerConfig;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,8 +67,7 @@ class DistributionIT {
     vertx = Vertx.vertx();
     String prefix = KAFKA.uniquePrefix("distribution");
     Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix);
-    Map<String, String> pg = Map.of("PGHOST", PG.host(), "PGPORT", Integer.toString(PG.port()),
-        "PGDATABASE", PG.database(), "PGUSER", PG.user(), "PGPASSWORD", PG.password());
+    Map<String, String> pg = Services.pgEnv(PG);
 
     Map<String, String> originEnv = new HashMap<>(common);
     originEnv.putAll(pg);
@@ -79,18 +76,9 @@ class DistributionIT {
     ingester = Ingester.start(vertx, originConfig);
     origin = OriginServer.start(vertx, originConfig);
 
-    Map<String, String> edgeEnv = new HashMap<>(common);
-    edgeEnv.putAll(pg);
-    edgeEnv.putAll(Map.of("HTTP_PORT", "0", "EDGE_ID", "edge-d", "REGION", "eu-west",
-        "ORIGIN_URL", "http://127.0.0.1:" + origin.port(), "REDIS_URL", REDIS.url(),
-        "EDGE_REDIS_KEY_PREFIX", REDIS.keyPrefix() + "edge-d:"));
-    edge = EdgeServer.start(vertx, EdgeConfig.from(new Env(edgeEnv)));
-
-    Map<String, String> trackerEnv = new HashMap<>(common);
-    trackerEnv.putAll(Map.of("HTTP_PORT", "0", "TRACKER_APPLICATION_ID", prefix + "tracker",
-        "TRACKER_HEARTBEAT_INTERVAL_MS", "500", "TRACKER_PEER_TTL_MS", "10000",
-        "TRACKER_STATE_DIR", dir.resolve("tracker").toString(), "TRACKER_STANDBY_REPLICAS", "0"));
-    tracker = TrackerApp.start(vertx, TrackerConfig.from(new Env(trackerEnv)));
+    edge = Services.startEdge(vertx, common, PG, REDIS, "edge-d", "http://127.0.0.1:" + origin.port(),
+        Map.of("REGION", "eu-west"));
+    tracker = Services.startTracker(vertx, common, prefix, dir.resolve("tracker"), Map.of("TRACKER_PEER_TTL_MS", "10000"));
 
     Map<String, String> topologyEnv = new HashMap<>(common);
     topologyEnv.putAll(Map.of("HTTP_PORT", "0", "TOPOLOGY_APPLICATION_ID", prefix + "topology",

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.contract.manifest.Manifest;
-import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.ops.share.FileDownload;
 import dev.hybridcdn.origin.OriginConfig;
@@ -17,7 +16,6 @@ import dev.hybridcdn.testkit.KafkaBrokerExtension;
 import dev.hybridcdn.testkit.PostgresExtension;
 import dev.hybridcdn.testkit.RedisExtension;
 import dev.hybridcdn.tracker.TrackerApp;
-import dev.hybridcdn.tracker.TrackerConfig;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -65,26 +63,16 @@ class ShareIT {
     vertx = Vertx.vertx();
     String prefix = KAFKA.uniquePrefix("share");
     Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(), "TOPIC_PREFIX", prefix);
-    Map<String, String> pg = Map.of("PGHOST", PG.host(), "PGPORT", Integer.toString(PG.port()),
-        "PGDATABASE", PG.database(), "PGUSER", PG.user(), "PGPASSWORD", PG.password());
     Map<String, String> originEnv = new HashMap<>(common);
-    originEnv.putAll(pg);
+    originEnv.putAll(Services.pgEnv(PG));
     originEnv.put("HTTP_PORT", "0");
     originEnv.put("ORIGIN_RETENTION_MS", "1000"); // a retired file's pieces are swept within a second
     OriginConfig originConfig = OriginConfig.from(new Env(originEnv));
     ingester = Ingester.start(vertx, originConfig);
     origin = OriginServer.start(vertx, originConfig);
-    Map<String, String> edgeEnv = new HashMap<>(common);
-    edgeEnv.putAll(pg);
-    edgeEnv.putAll(Map.of("HTTP_PORT", "0", "EDGE_ID", "edge-s", "REGION", "local",
-        "ORIGIN_URL", "http://127.0.0.1:" + origin.port(), "REDIS_URL", REDIS.url(),
-        "EDGE_REDIS_KEY_PREFIX", REDIS.keyPrefix()));
-    edge = EdgeServer.start(vertx, EdgeConfig.from(new Env(edgeEnv)));
-    Map<String, String> trackerEnv = new HashMap<>(common);
-    trackerEnv.putAll(Map.of("HTTP_PORT", "0", "TRACKER_APPLICATION_ID", prefix + "tracker",
-        "TRACKER_HEARTBEAT_INTERVAL_MS", "500", "TRACKER_PEER_TTL_MS", "5000",
-        "TRACKER_STATE_DIR", tmp.resolve("tracker").toString(), "TRACKER_STANDBY_REPLICAS", "0"));
-    tracker = TrackerApp.start(vertx, TrackerConfig.from(new Env(trackerEnv)));
+    edge = Services.startEdge(vertx, common, PG, REDIS, "edge-s", "http://127.0.0.1:" + origin.port(),
+        Map.of("REGION", "local"));
+    tracker = Services.startTracker(vertx, common, prefix, tmp.resolve("tracker"), Map.of("TRACKER_PEER_TTL_MS", "5000"));
     Map<String, String> peerEnv = new HashMap<>(common);
     peerEnv.putAll(Map.of("PEER_ID_PREFIX", "sp-", "PEER_COUNT", "3", "REGION", "local", "HTTP_PORT", "0",
         "BIND_HOST", "127.0.0.1", "EDGE_URLS", edgeUrl(), "TRACKER_URL", trackerUrl(), "HEARTBEAT_MS", "500",
