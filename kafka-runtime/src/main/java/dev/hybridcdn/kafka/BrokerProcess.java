@@ -170,7 +170,7 @@ public final class BrokerProcess implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("the Kafka broker process exited with " + process.exitValue()
-            + "; see " + settings.logFile());
+            + "; see " + settings.logFile() + "; its last lines:\n" + tail(settings.logFile()));
       }
       if (answers(settings.port())) {
         LOG.info("Kafka broker process {} listening on 127.0.0.1:{} in {} ms", process.pid(), settings.port(),

@@ -117,14 +117,9 @@ public final class ProcessStack implements AutoCloseable {
     Path logs = layout.stateDir().resolve("logs");
     deleteTree(data);
     deleteTree(logs);
-    boolean dp = layout.defaultPorts();
-    int kafkaPort = dp ? LocalStack.KAFKA_PORT : EmbeddedStores.freePort();
-    int controllerPort = dp ? CONTROLLER_PORT : EmbeddedStores.freePort();
-    String logLevel = layout.logLevel();
     Executor starter = EmbeddedStores.OWN_THREAD;
-    CompletableFuture<BrokerProcess> kafka = CompletableFuture.supplyAsync(() -> BrokerProcess.start(
-        new BrokerProcess.Settings(data.resolve("kafka"), BrokerProcess.classPath(layout.home().resolve("ops/target/lib")),
-            kafkaPort, controllerPort, logs.resolve("kafka.log"), heapMb("kafka"), logOptions(logLevel))), starter);
+    CompletableFuture<BrokerProcess> kafka = CompletableFuture.supplyAsync(() -> startBroker(layout, data, logs, progress),
+        starter);
     CompletableFuture<EmbeddedStores> stores = CompletableFuture.supplyAsync(() -> EmbeddedStores.start(data), starter);
     try {
       CompletableFuture.allOf(kafka, stores).join();
@@ -135,7 +130,7 @@ public final class ProcessStack implements AutoCloseable {
       throw new IllegalStateException(cause.getMessage(), cause);
     }
     progress.accept(String.format(Locale.ROOT, "Kafka broker process 127.0.0.1:%d (pid %d), PostgreSQL 127.0.0.1:%d,"
-        + " Redis 127.0.0.1:%d ready in %.1f s", kafkaPort, kafka.join().pid(), stores.join().postgresPort(),
+        + " Redis 127.0.0.1:%d ready in %.1f s", kafka.join().settings().port(), kafka.join().pid(), stores.join().postgresPort(),
         stores.join().redisPort(), (System.nanoTime() - t0) / 1e9));
     ProcessStack stack;
     try {
@@ -164,6 +159,31 @@ public final class ProcessStack implements AutoCloseable {
       throw new IllegalStateException(cause.getMessage(), cause);
     }
     return stack;
+  }
+
+  /**
+   * The broker process on the default ports, or on free ones. Free ports are picked before the broker binds
+   * them while PostgreSQL and Redis start beside it, so another process may take one first: a broker that
+   * exits at start on free ports is started once more on new ones (its log says why, in the progress line).
+   */
+  private static BrokerProcess startBroker(Layout layout, Path data, Path logs, Consumer<String> progress) {
+    boolean dp = layout.defaultPorts();
+    for (int attempt = 1; ; attempt++) {
+      int kafkaPort = dp ? LocalStack.KAFKA_PORT : EmbeddedStores.freePort();
+      int controllerPort = dp ? CONTROLLER_PORT : EmbeddedStores.freePort();
+      try {
+        return BrokerProcess.start(new BrokerProcess.Settings(data.resolve("kafka"),
+            BrokerProcess.classPath(layout.home().resolve("ops/target/lib")), kafkaPort, controllerPort,
+            logs.resolve("kafka.log"), heapMb("kafka"), logOptions(layout.logLevel())));
+      } catch (IllegalStateException e) {
+        if (dp || attempt > 1) {
+          throw e;
+        }
+        progress.accept("Kafka broker on free ports " + kafkaPort + "/" + controllerPort + " failed at start, once more"
+            + " on new ports: " + e.getMessage());
+        deleteTree(data.resolve("kafka"));
+      }
+    }
   }
 
   private void launchServices(Consumer<String> progress) {
