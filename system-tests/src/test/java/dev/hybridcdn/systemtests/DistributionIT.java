@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,17 +137,15 @@ class DistributionIT {
   }
 
   /** When the tracker first lists a holder of the segment (epoch ms), or -1 after {@code boundMs}. */
-  static long waitForHolder(String segmentId, long boundMs) throws Exception {
-    long deadline = System.currentTimeMillis() + boundMs;
-    while (System.currentTimeMillis() < deadline) {
-      int status = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/segments/"
-          + segmentId + "/peers")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-      if (status == 200) {
-        return System.currentTimeMillis();
-      }
-      Thread.sleep(100);
+  static long waitForHolder(String segmentId, long boundMs) {
+    HttpRequest lookup = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/segments/"
+        + segmentId + "/peers")).timeout(Duration.ofSeconds(5)).build();
+    try {
+      await("a holder of " + segmentId).atMost(Duration.ofMillis(boundMs)).pollInterval(Duration.ofMillis(100))
+          .until(() -> HTTP.send(lookup, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+      return System.currentTimeMillis();
+    } catch (ConditionTimeoutException e) {
+      return -1; // counted all the same: a player may come before any holder is known
     }
-    return -1;
   }
 }
