@@ -72,7 +72,7 @@ public final class PeerRouter {
     router.route().order(-1).handler(this::cors);
     PlayerTokenGuard.install(router, playerTokens, "/hls/*", CdnPaths.SEGMENTS_ROUTE);
     // A relayed segment is the same content: the song's token, matched as /segments/... (issue 16).
-    PlayerTokenGuard.installUnder(router, playerTokens, "/relay", RelayHops.RELAY_SEGMENTS_PREFIX + "*");
+    PlayerTokenGuard.installUnder(router, playerTokens, RelayHops.RELAY_PREFIX, RelayHops.RELAY_SEGMENTS_PREFIX + "*");
     router.get(CdnPaths.MASTER_ROUTE).handler(playlists::master);
     router.get(CdnPaths.MEDIA_PLAYLIST_ROUTE).handler(this::mediaPlaylist);
     router.get(CdnPaths.SEGMENTS_ROUTE).handler(this::segment);

@@ -1,6 +1,7 @@
 package dev.hybridcdn.peer.relay;
 
 import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.Http;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
@@ -23,8 +24,10 @@ import java.util.List;
  * </ul>
  */
 public final class RelayHops {
+  /** What a relayed segment's path has before the segment's own path ({@code /segments/...}). */
+  public static final String RELAY_PREFIX = "/relay";
   /** Path of {@link RelayRoute}'s segment route, the segment id after it. */
-  public static final String RELAY_SEGMENTS_PREFIX = "/relay/segments/";
+  public static final String RELAY_SEGMENTS_PREFIX = RELAY_PREFIX + CdnPaths.SEGMENTS_PREFIX;
 
   /**
    * Verified bytes and the nodes they travelled from the next node on (the next node first, the
@@ -78,7 +81,7 @@ public final class RelayHops {
         return Future.failedFuture(new HopFailed("no address known for " + next, false));
       }
       String target = nodes.size() == 1 ? upstream.segmentUrl(url.get(), info.segmentId())
-          : withQuery(upstream.url(url.get() + RELAY_SEGMENTS_PREFIX + info.segmentId(), songOf(info.segmentId())),
+          : withQuery(upstream.segmentUrl(url.get() + RELAY_PREFIX, info.segmentId()),
               "path=" + String.join(",", nodes.subList(1, nodes.size())));
       long left = Math.max(1, deadline - System.currentTimeMillis());
       return Http.getCapped(http, target, left, CdnHeaders.PEER_REQUEST, self, SegmentFetcher.bodyCap(info))
@@ -89,11 +92,6 @@ public final class RelayHops {
             return verified(info, a.body(), travelled(a.header(CdnHeaders.PATH), nodes), next);
           });
     });
-  }
-
-  private static String songOf(String segmentId) {
-    int slash = segmentId.indexOf('/');
-    return slash < 0 ? segmentId : segmentId.substring(0, slash);
   }
 
   private static String withQuery(String url, String param) {
