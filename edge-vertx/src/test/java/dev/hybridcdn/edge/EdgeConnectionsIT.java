@@ -34,7 +34,7 @@ class EdgeConnectionsIT {
       try (Socket socket = connect(edge, 64 * 1024)) {
         socket.getOutputStream().write("GET /ping HTTP/1.1\r\nHost: edge\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         long t0 = System.nanoTime();
-        String received = new String(readToEnd(socket.getInputStream()), StandardCharsets.US_ASCII);
+        String received = new String(readToEnd(socket.getInputStream()).bytes(), StandardCharsets.US_ASCII);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(received).startsWith("HTTP/1.1 200").contains("\"edgeId\"");
         assertThat(ms).as("closed by the edge after 500 ms idle, not at once, not never").isBetween(300L, 5_000L);
@@ -42,7 +42,7 @@ class EdgeConnectionsIT {
       // Connected and never a byte sent (a half-open or abandoned client looks the same).
       try (Socket socket = connect(edge, 64 * 1024)) {
         long t0 = System.nanoTime();
-        assertThat(readToEnd(socket.getInputStream())).isEmpty();
+        assertThat(readToEnd(socket.getInputStream()).bytes()).isEmpty();
         assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(300L, 5_000L);
       }
     }
@@ -68,8 +68,11 @@ class EdgeConnectionsIT {
         socket.getOutputStream().write("GET /songs HTTP/1.1\r\nHost: edge\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         await("the edge gives up on the stalled reader").atMost(Duration.ofSeconds(15))
             .until(() -> slowReaders(edge) > before);
-        byte[] got = readToEnd(socket.getInputStream());
-        assertThat(got.length).as("the connection ended before the whole answer").isLessThan(size);
+        // Aborted, not closed after the answer drained: the edge resets the connection (SO_LINGER 0),
+        // dropping what the client has not taken. How many bytes reached the client before the
+        // reset depends on the kernels' socket buffers, so the reset is what is asserted.
+        Received got = readToEnd(socket.getInputStream());
+        assertThat(got.reset()).as("the edge reset the connection (got %d bytes first)", got.bytes().length).isTrue();
       }
       assertThat(Http.get(base + "/ping").statusCode()).isEqualTo(200);
     } finally {
@@ -102,8 +105,11 @@ class EdgeConnectionsIT {
     return socket;
   }
 
+  /** What a client read before the connection ended, and whether it ended by a reset (not a FIN). */
+  private record Received(byte[] bytes, boolean reset) {}
+
   /** Everything until the peer closes (EOF or reset); fails on the 10 s read timeout. */
-  private static byte[] readToEnd(InputStream in) throws IOException {
+  private static Received readToEnd(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] chunk = new byte[64 * 1024];
     try {
@@ -111,8 +117,8 @@ class EdgeConnectionsIT {
         out.write(chunk, 0, n);
       }
     } catch (SocketException reset) {
-      // a reset is a close too
+      return new Received(out.toByteArray(), true);
     }
-    return out.toByteArray();
+    return new Received(out.toByteArray(), false);
   }
 }
