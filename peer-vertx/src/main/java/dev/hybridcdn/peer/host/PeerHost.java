@@ -16,6 +16,7 @@ import dev.hybridcdn.servicekit.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,7 +76,9 @@ public final class PeerHost implements AutoCloseable {
     this.shared = new Shared(vertx, http, client, client, publisher, metrics,
         new ManifestStore(client, t.manifestTtl().toMillis(), upstream), PeerAdmissions.of(config.trust()), upstream,
         t.common().tls());
-    this.signallingClient = config.distribution().enabled() ? vertx.createWebSocketClient() : null;
+    // wss:// to a stack's own CA (cdn up --tls) needs TLS_CA_FILE, as the HTTP clients do.
+    this.signallingClient = config.distribution().enabled()
+        ? vertx.createWebSocketClient(t.common().tls().client(new WebSocketClientOptions())) : null;
     // Readmission: a hosted peer the tracker expired while it was alive re-announces in full.
     this.expiries = ExpiryListener.start(t.common().kafkaClient(), t.common().topics(),
         "peer-host-" + t.peerId(), this::reannounce, metrics.registry());
