@@ -19,6 +19,7 @@ import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.ingest.Ingester;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -118,7 +119,9 @@ public final class Chaos {
     progress.accept(String.format(Locale.ROOT, "[%s] %s: %d players on %d peers", s.id(), s.title(),
         o.players(), peers.size()));
     long startMs = System.currentTimeMillis();
-    Swarm swarm = new Swarm(stack.env().get("ORIGIN_URL"), directory, null, o, StackEnv.clientTls());
+    // Players sign their songs' tokens when the stack wants them (cdn up --processes --auth).
+    Swarm swarm = new Swarm(stack.env().get("ORIGIN_URL"), directory, null, o, StackEnv.clientTls(),
+        PlayerTokens.from(new Env(stack.env())));
     Swarm.Result result;
     Outcome outcome;
     try {

@@ -9,6 +9,7 @@ import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,13 +58,26 @@ public final class ProcessStack implements AutoCloseable {
    * @param logLevel SLF4J level of library logs in the children's log files
    * @param tls true: a local CA and a certificate per service in {@code <stateDir>/tls}, every
    *     service serving HTTPS and trusting the CA ({@code cdn up --processes --tls})
+   * @param playerTokenSecret {@code PLAYER_TOKEN_SECRET} of the edges and peers ({@code --auth}, issue 16):
+   *     player routes want a signed token; null: open
    */
   public record Layout(Path home, Path stateDir, boolean defaultPorts, int peers, int trackers, long trackerTtlMs,
-      String logLevel, boolean tls) {
-    /** Plain HTTP. */
+      String logLevel, boolean tls, String playerTokenSecret) {
+    /** Plain HTTP, player routes open. */
     public Layout(Path home, Path stateDir, boolean defaultPorts, int peers, int trackers, long trackerTtlMs,
         String logLevel) {
-      this(home, stateDir, defaultPorts, peers, trackers, trackerTtlMs, logLevel, false);
+      this(home, stateDir, defaultPorts, peers, trackers, trackerTtlMs, logLevel, false, null);
+    }
+
+    /** Player routes open. */
+    public Layout(Path home, Path stateDir, boolean defaultPorts, int peers, int trackers, long trackerTtlMs,
+        String logLevel, boolean tls) {
+      this(home, stateDir, defaultPorts, peers, trackers, trackerTtlMs, logLevel, tls, null);
+    }
+
+    /** The same layout with player tokens on, signed with {@code secret} ({@code --auth}). */
+    public Layout withPlayerTokens(String secret) {
+      return new Layout(home, stateDir, defaultPorts, peers, trackers, trackerTtlMs, logLevel, tls, secret);
     }
 
     public Layout {
@@ -290,6 +304,10 @@ public final class ProcessStack implements AutoCloseable {
     env.put("TRACKER_URLS", String.join(",", trackerUrls));
     env.put("TOPOLOGY_URL", url(topologyPort));
     env.put("PEER_URLS", String.join(",", peerUrls));
+    if (layout.playerTokenSecret() != null) {
+      // for cdn token, cdn get and cdn chaos's players (.cdn/stack.env, never committed), as LocalStack's
+      env.put(PlayerTokens.SECRET, layout.playerTokenSecret());
+    }
     file = new StackFile(ProcessHandle.current().pid(), startedAt.toString(), env, started);
     file.write(stackFile());
     progress.accept(String.format(Locale.ROOT, "started %d service JVMs (logs in %s)",
@@ -299,6 +317,9 @@ public final class ProcessStack implements AutoCloseable {
   private ServiceProcess service(String name, String kind, String module, int port, Map<String, String> vars) {
     if (kind.matches("edge|tracker|topology|peer")) {
       vars.put("CLUSTER_SECRET", clusterSecret);
+    }
+    if (kind.matches("edge|peer") && layout.playerTokenSecret() != null) {
+      vars.put(PlayerTokens.SECRET, layout.playerTokenSecret()); // they check player tokens; peers also sign
     }
     if (ca != null) {
       LocalCa.Issued cert = ca.issue(name, LocalCa.LOCAL_HOSTS);

@@ -8,6 +8,7 @@ import dev.hybridcdn.ops.processes.ProcessStack;
 import dev.hybridcdn.ops.processes.PsCommand;
 import dev.hybridcdn.ops.token.TokenCommand;
 import dev.hybridcdn.servicekit.identity.TrustSettings;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,10 +64,6 @@ public final class UpCommand implements Callable<Integer> {
         err.println("--registry is not available with --processes yet (the service processes get no SCHEMA_REGISTRY_URL)");
         return 2;
       }
-      if (auth) {
-        err.println("--auth is not available with --processes yet (the service processes get no PLAYER_TOKEN_SECRET)");
-        return 2;
-      }
       return upProcesses(err);
     }
     Path data = dataDir != null ? dataDir : StackEnv.ensureDir().resolve("data");
@@ -74,8 +71,7 @@ public final class UpCommand implements Callable<Integer> {
     StackOptions options = StackOptions.of(data, true).withTrackers(trackers)
         .withTls(tls ? StackEnv.ensureDir().resolve("tls") : null);
     if (auth) {
-      String secret = System.getenv("PLAYER_TOKEN_SECRET");
-      options = options.withPlayerTokens(secret == null || secret.isBlank() ? TrustSettings.newSecret() : secret);
+      options = options.withPlayerTokens(playerTokenSecret());
     }
     ApicurioRegistry schemaRegistry = null;
     if (registry) {
@@ -130,8 +126,10 @@ public final class UpCommand implements Callable<Integer> {
     Path state = StackEnv.ensureDir();
     String level = System.getenv().getOrDefault("CDN_LOG_LEVEL", "warn");
     List<Path> media = noIngest ? List.of() : MediaFiles.list(StackEnv.media());
-    ProcessStack stack = ProcessStack.start(new ProcessStack.Layout(StackEnv.home(), state, true, peers, trackers,
-        PROCESS_TRACKER_TTL_MS, level, tls), media, line -> err.println("• " + line));
+    ProcessStack.Layout layout = new ProcessStack.Layout(StackEnv.home(), state, true, peers, trackers,
+        PROCESS_TRACKER_TTL_MS, level, tls);
+    ProcessStack stack = ProcessStack.start(auth ? layout.withPlayerTokens(playerTokenSecret()) : layout, media,
+        line -> err.println("• " + line));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("• stopping every process (SIGTERM, then SIGKILL after 10 s)");
@@ -150,5 +148,11 @@ public final class UpCommand implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /** {@code --auth}'s secret: {@code PLAYER_TOKEN_SECRET} from the environment, else a new random one. */
+  private static String playerTokenSecret() {
+    String secret = System.getenv(PlayerTokens.SECRET);
+    return secret == null || secret.isBlank() ? TrustSettings.newSecret() : secret;
   }
 }

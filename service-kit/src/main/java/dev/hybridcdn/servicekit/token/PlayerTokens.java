@@ -26,6 +26,8 @@ import java.util.List;
 public final class PlayerTokens {
   /** Query parameter carrying the token. */
   public static final String PARAM = "token";
+  /** The environment variable holding the secret. */
+  public static final String SECRET = "PLAYER_TOKEN_SECRET";
   /** Life of a token when the signer names none: 1 h (the web player, {@code cdn token}). */
   public static final Duration DEFAULT_TTL = Duration.ofHours(1);
   private static final int MIN_SECRET_CHARS = 32;
@@ -88,12 +90,12 @@ public final class PlayerTokens {
    * @throws ConfigException when set but shorter than 32 characters
    */
   public static PlayerTokens from(Env env) {
-    String raw = env.raw("PLAYER_TOKEN_SECRET");
+    String raw = env.raw(SECRET);
     if (raw == null || raw.isBlank()) {
       return null;
     }
     if (raw.strip().length() < MIN_SECRET_CHARS) {
-      throw new ConfigException("PLAYER_TOKEN_SECRET", "(hidden)",
+      throw new ConfigException(SECRET, "(hidden)",
           "at least " + MIN_SECRET_CHARS + " characters, e.g. openssl rand -base64 32");
     }
     return of(raw);
