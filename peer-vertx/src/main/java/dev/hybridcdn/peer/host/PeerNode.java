@@ -311,6 +311,11 @@ public final class PeerNode implements HostedPeer {
     return cache;
   }
 
+  /** This peer's path router (holder ranking, relays), null with P2P off. */
+  public PathRouter pathRouter() {
+    return pathRouter;
+  }
+
   /** This peer's relay attempts as a requester, by holder (empty with P2P off). */
   public RelayCounts relayCounts() {
     return pathRouter == null ? new RelayCounts() : pathRouter.counts();

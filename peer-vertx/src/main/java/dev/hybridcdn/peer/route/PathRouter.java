@@ -114,7 +114,7 @@ public final class PathRouter {
           long left = Math.max(1, deadline - System.currentTimeMillis());
           return hops.fetch(info, p.get().beyondSelf(), left).map(r -> {
             unreachableUntil.put(holderId, System.currentTimeMillis() + unreachableMs);
-            counts.delivered(holderId);
+            counts.delivered(holderId, holderId.equals(r.path().get(r.path().size() - 1)));
             return new ViaRelay(r, p.get());
           });
         });
