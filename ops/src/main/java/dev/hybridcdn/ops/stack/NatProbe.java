@@ -28,7 +28,7 @@ public final class NatProbe {
    * @param natPeers NAT'd peers of the tier
    * @param asked segments asked of them
    * @param delivered of those, the ones whose bytes came from the NAT'd peer itself
-   * @param failures why the others failed, reason -> count (the relay code's messages, ids removed)
+   * @param failures why the others failed, reason -> count (the relay code's messages, node ids removed)
    * @param latencyMsByHops each delivered segment's time from the requester's ask to its verified
    *     bytes, ms, by hops from the requester to the NAT'd peer (2 = one relay, 3 = two)
    */
@@ -106,11 +106,12 @@ public final class NatProbe {
     return new Result(nat.size(), asked, delivered, failures, latency);
   }
 
-  /** A failure's message without node ids and numbers, so alike failures add up. */
+  /** A failure's message without node ids, so alike failures add up (why a topology path was refused kept). */
   static String reason(Throwable t) {
     String m = t == null || t.getMessage() == null ? String.valueOf(t) : t.getMessage();
-    m = m.replaceAll("\\(topology: [^)]*\\)", "(topology path)").replaceAll("[A-Za-z0-9._-]*peer-[0-9]+", "<peer>")
-        .replaceAll("[0-9]+", "N");
+    // "(topology: a,b,c, 4 hops)" keeps only why the path was refused
+    m = m.replaceAll("\\(topology: [^)]*, ([^,)]*)\\)", "(topology path: $1)")
+        .replaceAll("[A-Za-z0-9._-]*peer-[0-9]+", "<peer>");
     return m.length() > 120 ? m.substring(0, 120) : m;
   }
 }
