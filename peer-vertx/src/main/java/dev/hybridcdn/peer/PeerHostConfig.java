@@ -30,10 +30,18 @@ import java.util.List;
  *     {@code TrustSettings}): with a secret the host admits its peers and they sign every event
  * @param playerTokens {@code PLAYER_TOKEN_SECRET} (service-kit {@code PlayerTokens}): with it, playlists and
  *     segments need a signed token (players and other peers alike; peers sign their own); null (unset): open
+ * @param distribution {@code SIGNALLING_URL}, {@code PUSH_*} ({@link DistributionConfig})
+ * @param relays {@code PEER_RELAYS}, comma-separated, one entry per peer index, default none (every
+ *     peer as the template says): an empty entry keeps peer {@code i} as the template has it, an
+ *     entry naming another hosted peer ({@code <prefix><k>}) puts peer {@code i} behind NAT
+ *     ({@code ACCEPTS_INBOUND=false}) with that peer as its relay ({@code RELAY_URL} = its base URL,
+ *     known only once it listens, so such peers start after the others). A relay must accept inbound
+ *     connections (its own entry empty). Per-peer because a local stack hosts many peers in one JVM
+ *     and its emulated network puts only some behind NAT (issue 15).
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
     PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust,
-    PlayerTokens playerTokens, DistributionConfig distribution) {
+    PlayerTokens playerTokens, DistributionConfig distribution, List<String> relays) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -43,6 +51,8 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     }
     regions = List.copyOf(regions);
     addresses = List.copyOf(addresses);
+    relays = List.copyOf(relays);
+    checkRelays(relays, peerCount, idPrefix);
     if (regions.isEmpty()) {
       throw new ConfigException("REGIONS", "", "at least one region");
     }
@@ -78,9 +88,54 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
         addresses.add(a.strip());
       }
     }
+    List<String> relays = new ArrayList<>();
+    String rawRelays = env.string("PEER_RELAYS", "");
+    if (!rawRelays.isBlank()) {
+      for (String r : rawRelays.split(",", -1)) {
+        relays.add(r.strip());
+      }
+    }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
-        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env));
+        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env), relays);
+  }
+
+  /**
+   * {@code PEER_RELAYS}: at most one entry per peer; each empty or a hosted peer's id other than its
+   * own whose entry is empty.
+   *
+   * @throws ConfigException naming {@code PEER_RELAYS}
+   */
+  private static void checkRelays(List<String> relays, int peerCount, String prefix) {
+    String raw = String.join(",", relays);
+    if (relays.size() > peerCount) {
+      throw new ConfigException("PEER_RELAYS", raw, "at most PEER_COUNT (" + peerCount + ") entries");
+    }
+    for (int i = 0; i < relays.size(); i++) {
+      String r = relays.get(i);
+      if (r.isEmpty()) {
+        continue;
+      }
+      int k = hostedIndex(r, prefix, peerCount);
+      if (k < 0 || k == i || (k < relays.size() && !relays.get(k).isEmpty())) {
+        throw new ConfigException("PEER_RELAYS", raw, "entry " + (i + 1) + " ('" + r + "'): empty, or the id of"
+            + " another hosted peer (" + prefix + "1.." + prefix + peerCount + ") that is itself no NAT'd peer");
+      }
+    }
+  }
+
+  /** The 0-based index of a hosted peer's id ({@code <prefix><i+1>}), -1 when it is none. */
+  public static int hostedIndex(String id, String prefix, int peerCount) {
+    if (!id.startsWith(prefix) || !id.substring(prefix.length()).matches("[1-9][0-9]{0,5}")) {
+      return -1;
+    }
+    int k = Integer.parseInt(id.substring(prefix.length())) - 1;
+    return k < peerCount ? k : -1;
+  }
+
+  /** The relay of peer {@code index} ({@code PEER_RELAYS}), null when it accepts inbound connections. */
+  public String relayOf(int index) {
+    return index < relays.size() && !relays.get(index).isEmpty() ? relays.get(index) : null;
   }
 
   /** The config of peer {@code index} (0-based). */

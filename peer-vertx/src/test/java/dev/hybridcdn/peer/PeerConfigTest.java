@@ -84,6 +84,21 @@ class PeerConfigTest {
   }
 
   @Test
+  void peerRelaysPutSomeHostedPeersBehindNatWithAnotherHostedPeerAsRelay() {
+    PeerHostConfig h = PeerHostConfig.from(new Env(Map.of("PEER_COUNT", "4", "PEER_RELAYS", ",peer-4,, ")));
+    assertThat(h.relayOf(0)).isNull();
+    assertThat(h.relayOf(1)).isEqualTo("peer-4");
+    assertThat(h.relayOf(2)).isNull();
+    assertThat(h.relayOf(3)).isNull();
+    assertThat(PeerHostConfig.from(new Env(Map.of("PEER_COUNT", "2"))).relayOf(1)).isNull();
+    // itself, a peer the host does not run, a NAT'd relay, more entries than peers
+    for (String bad : List.of("peer-1", "peer-3", "peer-2,peer-1", "peer-9", "x,", ",,,")) {
+      assertThatThrownBy(() -> PeerHostConfig.from(new Env(Map.of("PEER_COUNT", "2", "PEER_RELAYS", bad)))).as(bad)
+          .isInstanceOf(ConfigException.class).hasMessageContaining("PEER_RELAYS");
+    }
+  }
+
+  @Test
   void aOnePeerHostKeepsAnExplicitPeerIdElseUsesThePrefix() {
     assertThat(PeerHostConfig.from(new Env(Map.of("PEER_ID", "box-17"))).peer(0).peerId()).isEqualTo("box-17");
     assertThat(PeerHostConfig.from(new Env(Map.of("PEER_ID_PREFIX", "demo-peer-"))).peer(0).peerId())

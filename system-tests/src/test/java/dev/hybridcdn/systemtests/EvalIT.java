@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * {@code cdn eval --quick --json} in process: the whole stack under the shipped network model
  * (every HTTP exchange between origin, edges and peers through the shaping fronts), the quick
  * workload played on a hybrid delivery tier, on a traditional CDN (players on their region's edge)
- * and on our peers with P2P off, after the unmeasured warm-up. Every table is present, nothing
- * failed, and the hybrid's average latency is below the traditional CDN's (issue 13; since the
+ * and on our peers with P2P off, after the unmeasured warm-up. Every table is present (issue 15's
+ * latency by hops and NAT'd peers' relayed share among them), nothing failed, and the hybrid's average latency is below the traditional CDN's (issue 13; since the
  * latency work of 2026-11-29 it is in three quick runs of four, by 3-12%, on a machine at load
  * average 12-25: not to be asserted on a shared machine, see ops README).
  */
@@ -48,13 +48,35 @@ class EvalIT {
       ids.add(t.get("id").asText());
       assertThat(t.get("rows").size()).as("rows of %s", t.get("id")).isGreaterThan(0);
     });
-    assertThat(ids).containsExactly("6.1.1", "6.1.2", "6.1.4", "6.4.2", "listener", "goals");
+    assertThat(ids).containsExactly("6.1.1", "6.1.2", "6.1.4", "hops", "6.4.2", "listener", "goals");
     assertThat(doc.get("missing").has("6.2.1")).isTrue();
     JsonNode f = doc.get("figures");
     assertThat(f.get("failures").asDouble()).as("failed requests, all three runs").isZero();
     assertThat(f.get("hybridSegments").asDouble()).isGreaterThan(0);
     assertThat(f.get("traditionalCdnSegments").asDouble()).isEqualTo(f.get("hybridSegments").asDouble());
     assertThat(f.get("peersP2pOffSegments").asDouble()).isEqualTo(f.get("hybridSegments").asDouble());
+  }
+
+  @Test
+  void issue15sFiguresArePresent() {
+    JsonNode f = doc.get("figures");
+    // latency by hops to the holder (null avg / p95 when no player request came that way)
+    for (String row : List.of("1", "2", "3Plus", "2to3Plus")) {
+      for (String figure : List.of("p2pHops%sAvgMs", "p2pHops%sP95Ms", "p2pHops%sRequests", "relayedHops%sAvgMs",
+          "relayedHops%sP95Ms", "relayedHops%sFetches")) {
+        assertThat(f.has(figure.formatted(row))).as(figure, row).isTrue();
+      }
+      assertThat(f.get("p2pHops" + row + "Requests").asDouble()).isGreaterThanOrEqualTo(0);
+    }
+    // the shipped model (seed 42, natShare 0.1) puts peers 2 and 5 of the quick run's 12 behind NAT
+    assertThat(f.get("natPeers").asDouble()).isEqualTo(2);
+    assertThat(f.get("natSwarmDelivered").asDouble()).isLessThanOrEqualTo(f.get("natSwarmAsked").asDouble());
+    // each NAT'd peer is asked for segments it holds through relays after the players (stack.NatProbe)
+    assertThat(f.get("natProbeAsked").asDouble()).isGreaterThan(0);
+    assertThat(f.get("natProbeDelivered").asDouble()).isLessThanOrEqualTo(f.get("natProbeAsked").asDouble());
+    assertThat(f.get("natRelayDeliveredShare").isNumber()).isTrue();
+    JsonNode goals = doc.get("tables").get(doc.get("tables").size() - 1);
+    assertThat(goals.get("rows").toString()).contains("peers behind NAT");
   }
 
   @Test

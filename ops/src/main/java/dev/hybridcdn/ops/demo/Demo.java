@@ -9,6 +9,7 @@ import dev.hybridcdn.ops.stack.LocalStack;
 import dev.hybridcdn.ops.stack.MediaFiles;
 import dev.hybridcdn.ops.stack.StackOptions;
 import dev.hybridcdn.servicekit.identity.TrustSettings;
+import dev.hybridcdn.ops.stack.NatProbe;
 import dev.hybridcdn.ops.swarm.PeerDirectory;
 import dev.hybridcdn.ops.swarm.Swarm;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
@@ -53,9 +54,18 @@ public final class Demo implements AutoCloseable {
    * @param historyMatches true when the history has exactly the players' answered segments per tier
    * @param swarm joins, leaves, crashes and wall time of the swarm
    * @param hedges the peers' urgent hedges (peers that left with churn not counted)
+   * @param natRelays what the peers asked of the NAT'd peers through relays (issue 15; same caveat)
+   * @param natProbe after the players: each NAT'd peer asked for segments it holds through relays
+   *     ({@code NatProbe}); null for the warm-up, without P2P or without an emulated network
    */
   public record Phase(String name, Summary players, Summary history, Summary report, Histogram latency,
-      boolean historyMatches, Swarm.Result swarm, Delivery.Hedges hedges) {}
+      boolean historyMatches, Swarm.Result swarm, Delivery.Hedges hedges, Delivery.NatRelays natRelays,
+      NatProbe.Result natProbe) {}
+
+  private static final String WARM_UP = "warm-up";
+  /** Segments {@code NatProbe} asks of each NAT'd peer, and its bound per attempt (ms). */
+  public static final int NAT_PROBE_SEGMENTS = 12;
+  public static final long NAT_PROBE_BOUND_MS = 4000;
 
   /**
    * What the demo did.
@@ -96,7 +106,7 @@ public final class Demo implements AutoCloseable {
     step("ingesting " + media.size() + " tracks from " + options.mediaDir() + " (FFmpeg -> HLS 64k/128k/192k)");
     List<String> songs = stack.ingest(media, this::step).stream().map(r -> r.manifest().songId()).toList();
     if (warmUp != null) {
-      phase("warm-up", "warm-", true, false, warmUp); // figures discarded
+      phase(WARM_UP, "warm-", true, false, warmUp); // figures discarded
     }
     Phase hybrid = phase("hybrid", "", true);
     Phase baseline = null;
@@ -175,6 +185,13 @@ public final class Demo implements AutoCloseable {
     }
     long endMs = System.currentTimeMillis();
     Delivery.Hedges hedges = delivery.hedges();
+    Delivery.NatRelays natRelays = delivery.natRelays();
+    NatProbe.Result natProbe = null;
+    if (p2p && !edgesOnly && stack.network() != null && !name.equals(WARM_UP)) {
+      natProbe = delivery.probeNatPeers(NAT_PROBE_SEGMENTS, NAT_PROBE_BOUND_MS);
+      step(String.format(Locale.ROOT, "[%s] NAT'd peers (%d) asked for %d segments they hold through relays: %d delivered %s",
+          name, natProbe.natPeers(), natProbe.asked(), natProbe.delivered(), natProbe.failures()));
+    }
     if (options.keepRunning() && p2p) {
       liveDelivery = delivery;
     } else {
@@ -203,7 +220,7 @@ public final class Demo implements AutoCloseable {
         name, playersSummary.requests(), playersSummary.requestsByTier(), playersSummary.failures(),
         result.wallTime().toMillis() / 1000.0, matches ? "agrees with" : "DIFFERS from"));
     return new Phase(name, playersSummary, history, merge(playersSummary, history), players.allLatency(), matches,
-        result, hedges);
+        result, hedges, natRelays, natProbe);
   }
 
   /** The players' figures with what only the history knows: hops, edges, uploaders, churn. */

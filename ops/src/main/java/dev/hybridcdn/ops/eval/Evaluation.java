@@ -4,6 +4,7 @@ import dev.hybridcdn.ops.demo.Demo;
 import dev.hybridcdn.ops.demo.DemoOptions;
 import dev.hybridcdn.ops.report.Summary;
 import dev.hybridcdn.ops.stack.Delivery;
+import dev.hybridcdn.ops.stack.NatProbe;
 import dev.hybridcdn.ops.swarm.PlayerRequest;
 import dev.hybridcdn.ops.swarm.Session;
 import dev.hybridcdn.ops.swarm.Swarm;
@@ -91,12 +92,12 @@ public final class Evaluation {
 
   /** One delivery tier's run as the tables need it. */
   record Phase(Summary report, List<PlayerRequest> segments, List<Session> sessions, long failures,
-      Delivery.Hedges hedges) {
+      Delivery.Hedges hedges, Delivery.NatRelays natRelays, NatProbe.Result natProbe) {
     static Phase of(Demo.Phase p) {
       Swarm.Result r = p.swarm();
       List<PlayerRequest> segs = r.requests().stream()
           .filter(q -> !q.failed() && q.kind() == PlayerRequest.Kind.SEGMENT).toList();
-      return new Phase(p.report(), segs, r.sessions(), r.failures().size(), p.hedges());
+      return new Phase(p.report(), segs, r.sessions(), r.failures().size(), p.hedges(), p.natRelays(), p.natProbe());
     }
 
     List<PlayerRequest> tier(String tier) {
@@ -150,6 +151,7 @@ public final class Evaluation {
     tables.add(hitRate(cdn, off, hybrid));
     tables.add(bandwidth(cdn, off, hybrid));
     tables.add(latencyBySource(cdn, off, hybrid));
+    tables.add(PathFigures.hopsTable(hybrid.tier("peer"), hybrid.natProbe()));
     tables.add(comparison(cdn, off, hybrid));
     tables.add(listener(cdn, off, hybrid));
     Map<String, Double> figures = new LinkedHashMap<>();
@@ -169,6 +171,8 @@ public final class Evaluation {
     figures.put("edgeEgressReduction", cdn.edgeEgress() == 0 ? 0 : 1 - (double) hybrid.edgeEgress() / cdn.edgeEgress());
     figures.put("originEgressOverDistinctBytes", hybrid.report().uniqueBytes() == 0 ? 0
         : (double) hybrid.originEgress() / hybrid.report().uniqueBytes());
+    PathFigures.hopFigures(hybrid.tier("peer"), hybrid.natProbe(), figures);
+    PathFigures.natFigures(hybrid.natRelays(), hybrid.natProbe(), figures);
     tables.add(goals(figures));
     return new EvalReport(tables, MISSING, figures, run);
   }
@@ -350,8 +354,13 @@ public final class Evaluation {
     rows.add(goal("0 stalls (hybrid)", String.format(Locale.ROOT, "%.0f", f.get("hybridStalls")), f.get("hybridStalls") == 0));
     rows.add(goal("0 failed requests (all three runs)", String.format(Locale.ROOT, "%.0f", f.get("failures")), f.get("failures") == 0));
     rows.add(List.of("heap <= 1 MB per serving peer at 1000 peers", "see cdn eval --scale (6.1.3)", "-"));
-    return new EvalTable("goals", "Goals of issue 13 under this model", List.of("Goal", "Measured", "Met"), rows,
-        "Peers' downloads = peer-to-peer uploads (heartbeats) + edge egress.");
+    rows.add(PathFigures.natGoal(f));
+    return new EvalTable("goals", "Goals of issues 13 and 15 under this model", List.of("Goal", "Measured", "Met"), rows,
+        "Peers' downloads = peer-to-peer uploads (heartbeats) + edge egress. NAT'd peers: the model's peers that accept"
+            + " no inbound connection. After the players, each is asked for up to " + Demo.NAT_PROBE_SEGMENTS + " segments it holds (its relay"
+            + " holding none of them) by another public peer through the relay code (topology's peer-only path,"
+            + " relays, its push, SHA-256); delivered = its own bytes arrived. In the swarm itself: "
+            + PathFigures.swarmNat(f) + ".");
   }
 
   private static List<String> goal(String name, String value, boolean met) {

@@ -109,6 +109,9 @@ public final class Delivery implements AutoCloseable, Churn {
       env.put("PEER_TIMEOUT_MS", "2000");
       env.put("P2P_BUDGET_MS", "4000");
       env.put("EDGE_TIMEOUT_MS", "10000");
+      // A NAT'd holder pushes a 160-240 KB segment to its relay over a 2-20 Mbit/s uplink: up to a
+      // second on the model's slowest uplinks before this JVM's load; the default 1 s would cut it.
+      env.put("RELAY_TIMEOUT_MS", "3000");
       // The urgent hedge's delay and the P2P read-ahead window, for experiments (`PLAYER_HEDGE_MS=100
       // cdn eval`); peer-vertx's defaults otherwise. Both act only with P2P on.
       for (String knob : List.of("PLAYER_HEDGE_MS", "READ_AHEAD_MS")) {
@@ -121,13 +124,27 @@ public final class Delivery implements AutoCloseable, Churn {
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
       env.put("TOPICS_TIMEOUT_MS", "30000");
       env.putAll(stack.tlsEnv(name + "peers"));
+      if (p2p) {
+        // Issue 15: holders ranked by topology paths, relays, signalling and song distribution.
+        env.put("TOPOLOGY_URL", stack.topologyUrl());
+      }
       if (stack.network() != null) {
         // one loopback address per peer: it binds, advertises and connects from it (PeerHostConfig)
         List<String> addresses = new ArrayList<>();
+        List<RelayPlan.Peer> planned = new ArrayList<>();
         for (int i = 0; i < peerCount; i++) {
-          addresses.add(peerNode(i).address());
+          NetNode node = peerNode(i);
+          addresses.add(node.address());
+          planned.add(new RelayPlan.Peer(node.id(), node.region(), node.acceptsInbound()));
         }
         env.put("PEER_ADDRESSES", String.join(",", addresses));
+        if (p2p) {
+          // the model's NAT'd peers serve through a public peer's relay (PeerHostConfig PEER_RELAYS)
+          Map<String, String> relays = RelayPlan.assign(planned);
+          List<String> entries = new ArrayList<>();
+          planned.forEach(p -> entries.add(relays.getOrDefault(p.id(), "")));
+          env.put("PEER_RELAYS", String.join(",", entries));
+        }
       }
       host = PeerHost.start(PeerHostConfig.from(new Env(env)));
       nextPeer = new AtomicInteger(peerCount);
@@ -215,10 +232,98 @@ public final class Delivery implements AutoCloseable, Churn {
     String region = options.regions().get(i % options.regions().size());
     PeerConfig config = host.config().template().withIdentity(name + "peer-" + (i + 1), region, 0);
     if (stack.network() != null) {
-      config = config.withAddress(peerNode(i).address());
+      NetNode node = peerNode(i);
+      config = config.withAddress(node.address());
+      if (config.p2pEnabled() && !node.acceptsInbound()) {
+        // a NAT'd newcomer gets the relay the plan picks among the running public peers
+        var relay = runningPlan().relayFor(new RelayPlan.Peer(node.id(), node.region(), false)).map(host::peer);
+        if (relay.isPresent()) {
+          config = config.withRoute(config.route().behindNat(relay.get().baseUrl()));
+        }
+      }
     }
     HostedPeer p = host.startPeer(config);
     return new PeerRef(p.id(), p.region(), p.baseUrl());
+  }
+
+  /**
+   * A relay plan of the running peers (emulated network only), the NAT'd ones already placed counted
+   * on their relays, so a newcomer goes to the least loaded.
+   */
+  private RelayPlan runningPlan() {
+    List<RelayPlan.Peer> peers = new ArrayList<>();
+    Map<String, String> idByUrl = new HashMap<>();
+    for (HostedPeer p : host.peers()) {
+      NetNode n = stack.network().nodeById(p.id());
+      peers.add(new RelayPlan.Peer(p.id(), p.region(), n == null || n.acceptsInbound()));
+      idByUrl.put(p.baseUrl(), p.id());
+    }
+    RelayPlan plan = new RelayPlan(peers);
+    for (HostedPeer p : host.peers()) {
+      var node = host.peer(p.id());
+      if (node != null && !node.peerConfig().route().acceptsInbound()) {
+        String relay = idByUrl.get(node.peerConfig().route().relayUrl());
+        if (relay != null) {
+          plan.carries(relay);
+        }
+      }
+    }
+    return plan;
+  }
+
+  /**
+   * What the running peers asked of this tier's NAT'd peers through relays (issue 15's goal: peers
+   * that accept no inbound connection still deliver at least half of what they hold to others).
+   *
+   * @param natPeers peers the emulated network puts behind NAT (none on plain loopback or for a
+   *     traditional CDN)
+   * @param asked segments other peers' fetches asked of one of them through relays (peer-vertx
+   *     {@code RelayCounts}: after the direct connection was refused, or straight away once known)
+   * @param delivered of those, the ones whose verified bytes came from the NAT'd peer itself (a relay
+   *     that answered from its own copy not counted)
+   */
+  public record NatRelays(int natPeers, long asked, long delivered) {
+    /** delivered / asked, or null when nothing was asked. */
+    public Double share() {
+      return asked == 0 ? null : (double) delivered / asked;
+    }
+  }
+
+  /**
+   * Asks each NAT'd peer of this tier for segments it holds through the relay code ({@link NatProbe}):
+   * at most {@code perPeer} each, one at a time, each within {@code boundMs}.
+   */
+  public NatProbe.Result probeNatPeers(int perPeer, long boundMs) {
+    return host == null ? new NatProbe.Result(0, 0, 0, Map.of(), Map.of()) : NatProbe.run(host, stack, perPeer, boundMs);
+  }
+
+  /** {@link NatRelays} of the running peers so far (peers that left with churn not counted). */
+  public NatRelays natRelays() {
+    if (host == null || stack.network() == null) {
+      return new NatRelays(0, 0, 0);
+    }
+    java.util.Set<String> nat = new java.util.HashSet<>();
+    for (HostedPeer p : host.peers()) {
+      NetNode n = stack.network().nodeById(p.id());
+      if (n != null && !n.acceptsInbound()) {
+        nat.add(p.id());
+      }
+    }
+    long asked = 0;
+    long delivered = 0;
+    for (HostedPeer p : host.peers()) {
+      var node = host.peer(p.id());
+      if (node == null) {
+        continue;
+      }
+      for (var e : node.relayCounts().byHolder().entrySet()) {
+        if (nat.contains(e.getKey())) {
+          asked += e.getValue().asked();
+          delivered += e.getValue().delivered();
+        }
+      }
+    }
+    return new NatRelays(nat.size(), asked, delivered);
   }
 
   @Override

@@ -111,9 +111,24 @@ public final class PeerHost implements AutoCloseable {
     ensureTopics(config.template(), config.topicsTimeout());
     PeerHost host = new PeerHost(vertx, owns, config);
     try {
+      // Peers behind NAT (PEER_RELAYS) start after the others: their RELAY_URL is their relay's
+      // base URL, known once it listens. peers() keeps index order all the same.
+      List<String> ids = new ArrayList<>();
       for (int i = 0; i < config.peerCount(); i++) {
-        host.deploy(config.peer(i));
+        ids.add(config.peer(i).peerId());
+        if (config.relayOf(i) == null) {
+          host.deploy(config.peer(i));
+        }
       }
+      for (int i = 0; i < config.peerCount(); i++) {
+        String relay = config.relayOf(i);
+        if (relay != null) {
+          PeerConfig c = config.peer(i);
+          host.deploy(c.withRoute(c.route().behindNat(host.peers.get(relay).baseUrl())));
+        }
+      }
+      host.order.clear();
+      host.order.addAll(ids);
       return host;
     } catch (RuntimeException e) {
       host.close();

@@ -23,6 +23,7 @@ import dev.hybridcdn.peer.relay.RelayAttachment;
 import dev.hybridcdn.peer.relay.RelayHops;
 import dev.hybridcdn.peer.relay.RelayRoute;
 import dev.hybridcdn.peer.route.PathRouter;
+import dev.hybridcdn.peer.route.RelayCounts;
 import dev.hybridcdn.peer.route.TopologyPaths;
 import dev.hybridcdn.peer.signalling.Distribution;
 import dev.hybridcdn.peer.signalling.DistributionConfig;
@@ -75,6 +76,8 @@ public final class PeerNode implements HostedPeer {
   private final PeerRouter router;
   private final RelayRoute relays;
   private final RelayAttachment attachment;
+  /** Null with P2P off. */
+  private final PathRouter pathRouter;
   private final Distribution distribution;
   private final WebSocketClient signallingClient;
   private final DistributionConfig distributionConfig;
@@ -130,8 +133,16 @@ public final class PeerNode implements HostedPeer {
             events.holderReported(holder, segmentId, fault);
           }
         }, slots::receivedFrom, shared.upstream());
+    // Behind NAT, only the link to the relay (and the edges) is a way in: a link this peer measured
+    // to another peer goes out only, and a relay path through it would end at a peer that cannot
+    // reach us (only our relay holds our poll). Those links are not told to the topology.
+    String relayUrl = config.route().acceptsInbound() ? null : config.route().relayUrl();
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
-        events::linkMeasured);
+        l -> {
+          if (relayUrl == null || l.kind() != Link.Kind.PEER || l.url().equals(relayUrl)) {
+            events.linkMeasured(l);
+          }
+        });
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
     WriteTimeout writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), meters::slowReader);
     this.uploads = new UploadRoute(config.peerId(), cache, slots, meters, writeTimeout);
@@ -148,8 +159,12 @@ public final class PeerNode implements HostedPeer {
     this.relays = new RelayRoute(config.peerId(), cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
         hops, mailbox, slots, writeTimeout, config.route().relayTimeout().toMillis());
     if (config.p2pEnabled()) {
-      fetcher.routeBy(new PathRouter(config.route(), new TopologyPaths(shared.vertx(), shared.client(), config.route(),
-          config.peerId()), hops, config.region(), config.penalty().toMillis()));
+      pathRouter = new PathRouter(config.route(), new TopologyPaths(shared.vertx(), shared.client(), config.route(),
+          config.peerId()), hops, config.region(), config.penalty().toMillis(),
+          id -> links.edges().stream().anyMatch(l -> l.id().equals(id)));
+      fetcher.routeBy(pathRouter);
+    } else {
+      pathRouter = null;
     }
     this.attachment = config.p2pEnabled() && !config.route().acceptsInbound()
         ? new RelayAttachment(shared.vertx(), shared.client(), config.peerId(), config.route().relayUrl(), cache, links)
@@ -296,6 +311,17 @@ public final class PeerNode implements HostedPeer {
     return cache;
   }
 
+  /** This peer's path router (holder ranking, relays), null with P2P off. */
+  public PathRouter pathRouter() {
+    return pathRouter;
+  }
+
+  /** This peer's relay attempts as a requester, by holder (empty with P2P off). */
+  public RelayCounts relayCounts() {
+    return pathRouter == null ? new RelayCounts() : pathRouter.counts();
+  }
+
+  /** This peer's meters. */
   public PeerMeters meters() {
     return meters;
   }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * What the fetch pipeline asks of the topology (issue 15, item 1): holders ranked by the
@@ -30,14 +31,45 @@ public final class PathRouter {
   private final String region;
   private final long unreachableMs;
   private final Map<String, Long> unreachableUntil = new ConcurrentHashMap<>();
+  private final Predicate<String> isEdge;
+  private final RelayCounts counts = new RelayCounts();
 
-  /** @param unreachableMs how long a holder reached only through a relay is asked that way first */
-  public PathRouter(RouteConfig config, TopologyPaths paths, RelayHops hops, String region, long unreachableMs) {
+  /**
+   * @param unreachableMs how long a holder reached only through a relay is asked that way first
+   * @param isEdge true for the ids of the edges this peer knows (its probed edges): no relay path may
+   *     pass one, even if a topology without {@code via=peers} answers such a path
+   */
+  public PathRouter(RouteConfig config, TopologyPaths paths, RelayHops hops, String region, long unreachableMs,
+      Predicate<String> isEdge) {
     this.config = config;
     this.paths = paths;
     this.hops = hops;
     this.region = region;
     this.unreachableMs = unreachableMs;
+    this.isEdge = isEdge;
+  }
+
+  /** Relay attempts of this peer's fetches so far, by holder (for {@code /status} and {@code cdn eval}). */
+  public RelayCounts counts() {
+    return counts;
+  }
+
+  /**
+   * Why a topology path cannot carry a relayed segment, or null when it can: it must have 2 to
+   * {@value RouteConfig#MAX_HOPS} hops (1 is the direct connection that just failed) and every node
+   * between this peer and the holder must be a peer (only peers relay; issue 15, item 1).
+   */
+  static String unusable(PathRanking.PeerPath p, Predicate<String> isEdge) {
+    if (p.hops() < 2 || p.hops() > RouteConfig.MAX_HOPS) {
+      return p.hops() + " hops";
+    }
+    List<String> between = p.nodes().subList(1, p.nodes().size() - 1);
+    for (String n : between) {
+      if (isEdge.test(n)) {
+        return "through the edge " + n;
+      }
+    }
+    return null;
   }
 
   /** True when holders are ranked by path and relays are tried. */
@@ -70,16 +102,19 @@ public final class PathRouter {
    */
   public Future<ViaRelay> viaRelay(Manifest.Segment info, String holderId, long boundMs) {
     long deadline = System.currentTimeMillis() + boundMs;
+    counts.asked(holderId);
     return paths.path(holderId).timeout(Math.max(1, Math.min(boundMs, config.topologyTimeout().toMillis() * 5)),
             java.util.concurrent.TimeUnit.MILLISECONDS)
         .compose(p -> {
-          if (p.isEmpty() || p.get().hops() < 2 || p.get().hops() > RouteConfig.MAX_HOPS) {
+          String why = p.isEmpty() ? "none" : unusable(p.get(), isEdge);
+          if (why != null) {
             return Future.failedFuture("no relay path to " + holderId
-                + p.map(x -> " (topology: " + String.join(",", x.nodes()) + ")").orElse(" in the topology"));
+                + p.map(x -> " (topology: " + String.join(",", x.nodes()) + ", " + why + ")").orElse(" in the topology"));
           }
           long left = Math.max(1, deadline - System.currentTimeMillis());
           return hops.fetch(info, p.get().beyondSelf(), left).map(r -> {
             unreachableUntil.put(holderId, System.currentTimeMillis() + unreachableMs);
+            counts.delivered(holderId, holderId.equals(r.path().get(r.path().size() - 1)));
             return new ViaRelay(r, p.get());
           });
         });

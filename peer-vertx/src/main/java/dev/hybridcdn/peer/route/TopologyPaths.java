@@ -15,8 +15,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * RTT-shortest paths from this peer, asked of topology-streams ({@code GET {TOPOLOGY_URL}/path?from=
- * <self>&to=<node>&metric=rtt} answering {@code {"from","to","metric","path":[...],"hops","rttMs"}}; 404
+ * RTT-shortest paths from this peer through peers only, asked of topology-streams ({@code GET
+ * {TOPOLOGY_URL}/path?from=<self>&to=<node>&metric=rtt&via=peers} answering {@code {"from","to","metric","path":[...],"hops","rttMs"}}; 404
  * {@code no_path} / {@code unknown_node} = no path). Every answer, a path or its absence, is kept
  * {@code TOPOLOGY_CACHE_MS}; a fetch waits for answers at most its bound and ranks with what it has,
  * while a late answer still fills the cache for the next fetch. A topology that is down, slow or
@@ -90,7 +90,8 @@ public final class TopologyPaths {
   }
 
   private Future<Optional<PathRanking.PeerPath>> ask(String to) {
-    String url = config.topologyUrl() + "/path?from=" + self + "&to=" + to + "&metric=rtt";
+    // via=peers: only peers relay, so a path through an edge is neither a relay path nor the route bytes take.
+    String url = config.topologyUrl() + "/path?from=" + self + "&to=" + to + "&metric=rtt&via=peers";
     // The bound here only keeps a hung topology from piling up requests; fetches wait less.
     return Http.get(client, url, Math.max(1000, config.topologyTimeout().toMillis()), null, null)
         .transform(ar -> {

@@ -59,6 +59,11 @@ class RelayIT {
     Router topo = Router.router(vertx);
     topo.get("/path").handler(ctx -> {
       List<String> p = paths.get(ctx.request().getParam("from") + "|" + ctx.request().getParam("to"));
+      if (!"peers".equals(ctx.request().getParam("via"))) {
+        // a relay path must run through peers only (an edge does not relay): peers ask for one
+        ctx.response().setStatusCode(400).end("{\"error\":\"peers_only_expected\"}");
+        return;
+      }
       if (p == null) {
         ctx.response().setStatusCode(404).end("{\"error\":\"no_path\"}");
         return;

@@ -6,9 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.jgrapht.Graph;
 import org.jgrapht.GraphPath;
 import org.jgrapht.alg.shortestpath.BidirectionalDijkstraShortestPath;
+import org.jgrapht.graph.MaskSubgraph;
 
 /**
  * Path queries over {@link PeerGraph}'s JGraphT graph.
@@ -39,11 +41,24 @@ final class PathQueries {
    * @return empty when no chain of links joins them
    */
   Optional<PathResult> path(String from, String to, PathMetric metric) {
+    return path(from, to, metric, null);
+  }
+
+  /**
+   * {@link #path(String, String, PathMetric)} through allowed nodes only: every node strictly between
+   * the ends must pass {@code via} (the ends need not); null allows every node. Searched on JGraphT's
+   * {@link MaskSubgraph} view (no copy).
+   *
+   * @return empty when no chain of links through allowed nodes joins them
+   */
+  Optional<PathResult> path(String from, String to, PathMetric metric, Predicate<String> via) {
+    Graph<String, Link> g = via == null ? graph
+        : new MaskSubgraph<>(graph, v -> !v.equals(from) && !v.equals(to) && !via.test(v), e -> false);
     List<String> path;
     if (metric == PathMetric.HOPS) {
-      path = fewestHops(from, to);
+      path = fewestHops(g, from, to);
     } else {
-      GraphPath<String, Link> found = new BidirectionalDijkstraShortestPath<>(graph).getPath(from, to);
+      GraphPath<String, Link> found = new BidirectionalDijkstraShortestPath<>(g).getPath(from, to);
       path = found == null ? null : found.getVertexList();
     }
     if (path == null) {
@@ -61,7 +76,7 @@ final class PathQueries {
    * smaller frontier; the first level that touches the other side's visited set holds a shortest
    * path (the minimum over that level is taken). Null when the ends are in different components.
    */
-  private List<String> fewestHops(String source, String target) {
+  private static List<String> fewestHops(Graph<String, Link> graph, String source, String target) {
     Map<String, String> parentS = new HashMap<>();
     Map<String, String> parentT = new HashMap<>();
     Map<String, Integer> depthS = new HashMap<>();

@@ -191,6 +191,18 @@ public final class PeerGraph {
    * @throws UnknownNodeException when {@code from} or {@code to} is not in the graph ({@code from} checked first)
    */
   public Optional<PathResult> path(String from, String to, PathMetric metric) {
+    return path(from, to, metric, false);
+  }
+
+  /**
+   * The best path between two nodes, with {@code peersOnly} through peers only: every node strictly
+   * between the ends is a peer (issue 15: a relay path, since only peers relay; an edge on it could
+   * not forward the segment). The ends may be of any kind.
+   *
+   * @return empty when both nodes exist but no such path joins them
+   * @throws UnknownNodeException when {@code from} or {@code to} is not in the graph ({@code from} checked first)
+   */
+  public Optional<PathResult> path(String from, String to, PathMetric metric, boolean peersOnly) {
     lock.readLock().lock();
     try {
       if (!nodes.containsKey(from)) {
@@ -202,7 +214,7 @@ public final class PeerGraph {
       if (from.equals(to)) {
         return Optional.of(new PathResult(from, to, metric, List.of(from), 0, 0.0));
       }
-      return paths.path(from, to, metric);
+      return paths.path(from, to, metric, peersOnly ? id -> nodes.get(id) != null && nodes.get(id).kind() == NodeKind.PEER : null);
     } finally {
       lock.readLock().unlock();
     }

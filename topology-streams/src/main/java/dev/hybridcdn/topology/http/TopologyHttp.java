@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The topology HTTP API (ARCHITECTURE.md, "HTTP APIs", topology 8090):
  * <ul>
- *   <li>{@code GET /path?from=&to=&metric=hops|rtt} (metric defaults to {@code hops}) ->
+ *   <li>{@code GET /path?from=&to=&metric=hops|rtt&via=any|peers} (metric defaults to {@code hops}, via
+ *       to {@code any}; {@code peers}: every node between the ends is a peer, a relay path) ->
  *       {@code {"from","to","metric","path":[...],"hops":n,"rttMs":x}}; 400 {@code missing_parameter},
- *       {@code invalid_node_id}, {@code invalid_metric}; 404 {@code unknown_node}, {@code no_path};</li>
+ *       {@code invalid_node_id}, {@code invalid_metric}, {@code invalid_via}; 404 {@code unknown_node}, {@code no_path};</li>
  *   <li>{@code GET /topology} -> every node and link ({@link GraphJson#topology});</li>
  *   <li>{@code GET /neighbors/{peerId}} -> the node and its neighbours, lowest RTT first; 400, 404;</li>
  *   <li>{@code WS /ws/topology}: first a {@code {"type":"snapshot","nodes","edges"}} message, then one
@@ -124,8 +125,13 @@ public final class TopologyHttp {
     String metricText = ctx.request().getParam("metric");
     PathMetric metric = metricText == null ? PathMetric.HOPS : PathMetric.parse(metricText)
         .orElseThrow(() -> ApiError.badRequest("invalid_metric", "metric must be hops or rtt, was '" + clip(metricText) + "'"));
+    String via = ctx.request().getParam("via");
+    if (via != null && !via.equals("any") && !via.equals("peers")) {
+      throw ApiError.badRequest("invalid_via", "via must be any or peers, was '" + clip(via) + "'");
+    }
+    boolean peersOnly = "peers".equals(via);
     Timer timer = metric == PathMetric.HOPS ? hopsQueries : rttQueries;
-    vertx.executeBlocking(() -> timer.recordCallable(() -> graph.path(from, to, metric)), false)
+    vertx.executeBlocking(() -> timer.recordCallable(() -> graph.path(from, to, metric, peersOnly)), false)
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ar.cause() instanceof UnknownNodeException u ? unknownNode(u.nodeId()) : ar.cause());

@@ -160,6 +160,28 @@ class PeerGraphTest {
   }
 
   @Test
+  void aPeersOnlyPathNeverRunsThroughAnEdgeButMayEndAtOne() {
+    PeerGraph graph = new PeerGraph();
+    // Issue 15: a, the NAT'd holder n and the relay r all measured edge-1, which is the faster way round.
+    graph.measureLink("a", "edge-1", NodeKind.EDGE, null, 20);
+    graph.measureLink("n", "edge-1", NodeKind.EDGE, null, 20);
+    graph.measureLink("a", "r", NodeKind.PEER, null, 40);
+    graph.measureLink("n", "r", NodeKind.PEER, null, 40);
+    for (PathMetric metric : PathMetric.values()) {
+      assertThat(graph.path("a", "n", metric, false).orElseThrow().path()).containsExactly("a", "edge-1", "n");
+      PathResult relay = graph.path("a", "n", metric, true).orElseThrow();
+      assertThat(relay.path()).as(metric.name()).containsExactly("a", "r", "n");
+      assertThat(relay.rttMs()).isEqualTo(80.0);
+      // an edge at an end is allowed: the path to the nearest edge is not a relay path
+      assertThat(graph.path("r", "edge-1", metric, true).orElseThrow().path()).hasSize(3);
+    }
+    graph.removeNode("r");
+    assertThat(graph.path("a", "n", PathMetric.RTT, true)).isEmpty();
+    assertThat(graph.path("a", "n", PathMetric.HOPS, true)).isEmpty();
+    assertThat(graph.path("a", "n", PathMetric.RTT, false)).isPresent();
+  }
+
+  @Test
   void aLinkStaysWhileOneDirectionIsMeasuredAndImplicitNodesGoWithTheirLastLink() {
     PeerGraph graph = new PeerGraph();
     graph.upsertNode("a", NodeKind.PEER, "eu-west", true);

@@ -62,7 +62,8 @@ public final class LocalQueries {
   /**
    * One peer with its load windows and neighbour RTTs: {@link #peerJson} plus
    * {@code "links":{peerId: rttMs}} and {@code "loadWindows":[{"start","end","heartbeats","uploadedBytes"}]}
-   * (the last {@code windows} tumbling windows up to {@code nowMs}); null when unknown or pending.
+   * (the last {@code windows} tumbling windows up to {@code nowMs}) and, with signed events, {@code "token"}
+   * (its admission token, as lookups give a holder's); null when unknown or pending.
    */
   public static JsonObject peer(ReadOnlyKeyValueStore<String, PeerState> peers,
       ReadOnlyWindowStore<String, LoadWindow> loadWindows, String peerId, long windowMs, int windows, long nowMs) {
@@ -78,7 +79,12 @@ public final class LocalQueries {
       ws.add(new JsonObject().put("start", w.key).put("end", w.key + windowMs)
           .put("heartbeats", w.value.heartbeats()).put("uploadedBytes", w.value.uploadedBytes()));
     }
-    return peerJson(s).put("links", links).put("loadWindows", ws);
+    JsonObject out = peerJson(s).put("links", links).put("loadWindows", ws);
+    if (s.admissionToken() != null) {
+      // As in lookups: a peer resolving a relay on a topology path by id checks the URL this token binds (issue 15, 16).
+      out.put("token", s.admissionToken());
+    }
+    return out;
   }
 
   /** Segment id -> holder count of the local partitions. */

@@ -145,6 +145,10 @@ class TrackerTrustTest {
     assertThat(directory.get("p1")).isNotNull();
     // Lookups hand the token on, so requesters fetch only from the URL it binds (AdmittedHolders).
     assertThat(directory.get("p1").admissionToken()).isEqualTo(p1.token().compact());
+    // GET /peers/{id} too: a peer resolving a relay of a topology path by id checks it (issue 15).
+    assertThat(LocalQueries.peer(driver.getKeyValueStore(TrackerStores.PEERS),
+        driver.getWindowStore(TrackerStores.PEER_LOAD_WINDOWS), "p1", 10_000, 1, System.currentTimeMillis())
+        .getString("token")).isEqualTo(p1.token().compact());
   }
 
   private String deadLetterError() {
