@@ -283,6 +283,7 @@ public final class ProcessStack implements AutoCloseable {
       p.put("ADVERTISED_HOST", "127.0.0.1");
       p.put("EDGE_URLS", String.join(",", edgeUrls));
       p.put("TRACKER_URLS", String.join(",", trackerUrls));
+      p.put("TOPOLOGY_URL", url(topologyPort)); // path ranking, relays, signalling (issue 15), as LocalStack's
       p.put("CACHE_BYTES", Long.toString(32L << 20));
       // Bounds for a loaded 2-core machine (the defaults are for separate machines), as LocalStack's.
       p.put("TRACKER_TIMEOUT_MS", "1500");
