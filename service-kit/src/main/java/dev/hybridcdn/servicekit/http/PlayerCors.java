@@ -1,5 +1,6 @@
 package dev.hybridcdn.servicekit.http;
 
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -14,6 +15,11 @@ import io.vertx.ext.web.RoutingContext;
  * route would match every path and turn the router's 404 for an unknown GET path into a 405.
  */
 public final class PlayerCors {
+  // Pre-encoded ASCII: put on every answer, so not validated and encoded again for each.
+  private static final CharSequence ALLOW_ORIGIN = HttpHeaders.createOptimized("Access-Control-Allow-Origin");
+  private static final CharSequence EXPOSE_HEADERS = HttpHeaders.createOptimized("Access-Control-Expose-Headers");
+  private static final CharSequence ANY = HttpHeaders.createOptimized("*");
+
   private PlayerCors() {}
 
   /**
@@ -23,8 +29,7 @@ public final class PlayerCors {
    * @return true when the request was a preflight and has been answered (the caller stops there)
    */
   public static boolean apply(RoutingContext ctx, String exposedHeaders) {
-    ctx.response().putHeader("Access-Control-Allow-Origin", "*")
-        .putHeader("Access-Control-Expose-Headers", exposedHeaders);
+    ctx.response().putHeader(ALLOW_ORIGIN, ANY).putHeader(EXPOSE_HEADERS, exposedHeaders);
     if (ctx.request().method() != HttpMethod.OPTIONS) {
       return false;
     }
