@@ -136,7 +136,7 @@ public final class EdgeServer implements AutoCloseable {
         // (half-open) is noticed only this way.
         .setIdleTimeout((int) config.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, options, config.common().tls(), config.eventLoops(),
-        () -> api.router(vertx), START_TIMEOUT, "edge " + config.edgeId());
+        () -> api.handler(vertx), START_TIMEOUT, "edge " + config.edgeId());
     http = deployed;
     if (config.trust().signs()) {
       NodeIdentity identity = NodeIdentity.generate();

@@ -19,10 +19,12 @@ import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -59,6 +61,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class EdgeApi {
   private static final CharSequence SERVED_BY = HttpHeaders.createOptimized(CdnHeaders.SERVED_BY);
+  private static final CharSequence EXPOSED = HttpHeaders.createOptimized(CdnHeaders.EXPOSED_TO_PLAYERS);
 
   private final EdgeConfig config;
   private final OriginDocuments documents;
@@ -84,7 +87,7 @@ public final class EdgeApi {
     this.metrics = metrics;
     this.health = health;
     this.edgeId = HttpHeaders.createOptimized(config.edgeId());
-    this.segmentRoute = new SegmentRoute(config.edgeId(), segments, events, writeTimeout, metrics.registry());
+    this.segmentRoute = new SegmentRoute(config.edgeId(), segments, config.playerTokens(), events, writeTimeout, metrics.registry());
   }
 
   /** A router with every route; one per HTTP server instance. */
@@ -104,6 +107,30 @@ public final class EdgeApi {
     return router;
   }
 
+  /**
+   * What every server instance runs on a request: the segment hot path ({@link SegmentRoute#tryAnswer}),
+   * else the {@link #router}.
+   */
+  public Handler<HttpServerRequest> handler(Vertx vertx) {
+    Router router = router(vertx);
+    return request -> {
+      if (!segmentRoute.tryAnswer(vertx, request)) {
+        router.handle(request);
+      }
+    };
+  }
+
+  /** The headers of every answer that is not an error: {@code X-Served-By} and CORS. */
+  static void commonHeaders(HttpServerResponse response, CharSequence edgeId) {
+    response.putHeader(SERVED_BY, edgeId);
+    PlayerCors.headers(response, EXPOSED);
+  }
+
+  /** False for a path with dot segments, percent-encoding, {@code //} or a backslash (answered 400 by the guard). */
+  static boolean clean(String raw) {
+    return raw != null && !raw.contains("..") && !raw.contains("%") && !raw.contains("//") && !raw.contains("\\");
+  }
+
   // Runs before routing sees a normalised path: "/segments/../x" must be a 400, not a 404 elsewhere.
   private void guard(RoutingContext ctx) {
     ctx.response().putHeader(SERVED_BY, edgeId);
@@ -111,8 +138,7 @@ public final class EdgeApi {
     if (PlayerCors.apply(ctx, CdnHeaders.EXPOSED_TO_PLAYERS)) {
       return;
     }
-    String raw = ctx.request().path();
-    if (raw == null || raw.contains("..") || raw.contains("%") || raw.contains("//") || raw.contains("\\")) {
+    if (!clean(ctx.request().path())) {
       throw ApiError.badRequest("invalid_path", "paths may not contain '..', '//', '\\' or percent-encoding");
     }
     ctx.next();

@@ -12,10 +12,12 @@ import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import dev.hybridcdn.servicekit.metrics.LatencyHistogram;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -57,6 +59,7 @@ final class SegmentRoute {
   private static final CharSequence[] HOP_COUNTS = {"0", "1", "2", "3"};
 
   private final SegmentService segments;
+  private final PlayerTokens tokens;
   private final ServedEvents events;
   private final WriteTimeout writeTimeout;
   private final CharSequence edgeId;
@@ -65,10 +68,12 @@ final class SegmentRoute {
   private final Map<EdgeResult, Timer> latency = new EnumMap<>(EdgeResult.class);
   private final Map<EdgeResult, CharSequence> cacheHeader = new EnumMap<>(EdgeResult.class);
 
-  SegmentRoute(String edgeId, SegmentService segments, ServedEvents events, WriteTimeout writeTimeout,
-      MeterRegistry metrics) {
+  /** @param tokens the player tokens segments need, null when they are off */
+  SegmentRoute(String edgeId, SegmentService segments, PlayerTokens tokens, ServedEvents events,
+      WriteTimeout writeTimeout, MeterRegistry metrics) {
     this.edgeId = HttpHeaders.createOptimized(edgeId);
     this.segments = segments;
+    this.tokens = tokens;
     this.events = events;
     this.writeTimeout = writeTimeout;
     for (EdgeResult r : EdgeResult.values()) {
@@ -103,7 +108,39 @@ final class SegmentRoute {
       return;
     }
     checkRequesters(requesterPeerId, shieldFor);
-    answer(ctx, near, startNanos, requesterPeerId, shieldFor);
+    answer(ctx.vertx(), request, near, startNanos, requesterPeerId, shieldFor);
+  }
+
+  /**
+   * The hot path without the router: answers a {@code GET} or {@code HEAD} of a segment the near cache
+   * holds, when nothing in the request needs the router's handling (no {@code Range}: a 416 is an error
+   * answer; a clean path; valid requester headers; a valid player token when tokens are on), with the
+   * very headers the routed answer has ({@code X-Served-By}, CORS, the segment's). Anything else is left
+   * to the router, which answers it as before, errors included.
+   *
+   * @return true when the request was answered here
+   */
+  boolean tryAnswer(Vertx vertx, HttpServerRequest request) {
+    long startNanos = System.nanoTime();
+    HttpMethod method = request.method();
+    String path = request.path();
+    if ((method != HttpMethod.GET && method != HttpMethod.HEAD) || path == null
+        || !path.startsWith(CdnPaths.SEGMENTS_PREFIX) || !EdgeApi.clean(path) || request.getHeader(RANGE) != null) {
+      return false;
+    }
+    SegmentService.Served near = segments.nearHit(CdnPaths.segmentIdOf(path));
+    if (near == null) {
+      return false;
+    }
+    String requesterPeerId = request.getHeader(CdnHeaders.PEER_REQUEST);
+    String shieldFor = request.getHeader(CdnHeaders.SHIELD_REQUEST);
+    if ((requesterPeerId != null && !Ids.isNodeId(requesterPeerId)) || (shieldFor != null && !Ids.isNodeId(shieldFor))
+        || (tokens != null && tokens.check(request.getParam(PlayerTokens.PARAM), path) != PlayerTokens.Verdict.OK)) {
+      return false;
+    }
+    EdgeApi.commonHeaders(request.response(), edgeId);
+    answer(vertx, request, near, startNanos, requesterPeerId, shieldFor);
+    return true;
   }
 
   private static void checkRequesters(String requesterPeerId, String shieldFor) {
@@ -123,12 +160,12 @@ final class SegmentRoute {
       ctx.fail(ar.cause());
       return;
     }
-    answer(ctx, ar.result(), startNanos, requesterPeerId, shieldFor);
+    answer(ctx.vertx(), ctx.request(), ar.result(), startNanos, requesterPeerId, shieldFor);
   }
 
-  private void answer(RoutingContext ctx, SegmentService.Served served, long startNanos, String requesterPeerId,
-      String shieldFor) {
-    long bytes = send(ctx, served);
+  private void answer(Vertx vertx, HttpServerRequest request, SegmentService.Served served, long startNanos,
+      String requesterPeerId, String shieldFor) {
+    long bytes = send(vertx, request, served);
     EdgeResult result = served.result();
     requests.get(result).increment();
     bytesServed.get(result).increment(bytes);
@@ -139,14 +176,14 @@ final class SegmentRoute {
   }
 
   /** Writes the segment (whole, ranged or 304); returns body bytes sent. */
-  private long send(RoutingContext ctx, SegmentService.Served served) {
+  private long send(Vertx vertx, HttpServerRequest request, SegmentService.Served served) {
     CachedSegment segment = served.segment();
     String etag = "\"" + segment.sha256() + "\"";
     // A player on the edge's pathway reads where its bytes came from, as it does from a peer.
     // Through a shield the bytes took one hop more: edge, shield, (origin).
     boolean miss = served.result() == EdgeResult.MISS;
     int hops = (miss ? 2 : 1) + (served.shieldId() == null ? 0 : 1);
-    HttpServerResponse response = ctx.response()
+    HttpServerResponse response = request.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, SEGMENT_TYPE)
         .putHeader(HttpHeaders.ETAG, etag)
         .putHeader(HttpHeaders.ACCEPT_RANGES, BYTES)
@@ -158,7 +195,6 @@ final class SegmentRoute {
     if (served.shieldId() != null) {
       response.putHeader(SHIELD, served.shieldId());
     }
-    HttpServerRequest request = ctx.request();
     String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
     if (ifNoneMatch != null && (ifNoneMatch.contains(etag) || ifNoneMatch.strip().equals("*"))) {
       response.setStatusCode(304).end();
@@ -172,7 +208,7 @@ final class SegmentRoute {
       if (range instanceof ByteRange.Partial partial) {
         ByteRange r = partial.range();
         response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE, r.contentRange(length));
-        return body(ctx, bytes.slice((int) r.start(), (int) r.end() + 1));
+        return body(vertx, request, bytes.slice((int) r.start(), (int) r.end() + 1));
       }
       if (range instanceof ByteRange.Unsatisfiable) {
         response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length)
@@ -183,16 +219,16 @@ final class SegmentRoute {
       }
     }
     // The kept buffer itself: Vert.x writes a slice of it (its own indices), the bytes are not copied.
-    return body(ctx, bytes);
+    return body(vertx, request, bytes);
   }
 
   // HEAD: the same headers, Content-Length included, and no body.
-  private long body(RoutingContext ctx, Buffer body) {
-    if (ctx.request().method() == HttpMethod.HEAD) {
-      ctx.response().putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length())).end();
+  private long body(Vertx vertx, HttpServerRequest request, Buffer body) {
+    if (request.method() == HttpMethod.HEAD) {
+      request.response().putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length())).end();
       return 0;
     }
-    writeTimeout.end(ctx, body);
+    writeTimeout.end(vertx, request, body);
     return body.length();
   }
 }

@@ -2,6 +2,7 @@ package dev.hybridcdn.servicekit.http;
 
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -29,12 +30,21 @@ public final class PlayerCors {
    * @return true when the request was a preflight and has been answered (the caller stops there)
    */
   public static boolean apply(RoutingContext ctx, String exposedHeaders) {
-    ctx.response().putHeader(ALLOW_ORIGIN, ANY).putHeader(EXPOSE_HEADERS, exposedHeaders);
+    headers(ctx.response(), exposedHeaders);
     if (ctx.request().method() != HttpMethod.OPTIONS) {
       return false;
     }
     ctx.response().setStatusCode(204).putHeader("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
         .putHeader("Access-Control-Allow-Headers", "Range").putHeader("Access-Control-Max-Age", "86400").end();
     return true;
+  }
+
+  /**
+   * The CORS headers of an answer that is not a preflight, for a handler without a router.
+   *
+   * @param exposedHeaders the value of {@code Access-Control-Expose-Headers}, comma-separated names
+   */
+  public static void headers(HttpServerResponse response, CharSequence exposedHeaders) {
+    response.putHeader(ALLOW_ORIGIN, ANY).putHeader(EXPOSE_HEADERS, exposedHeaders);
   }
 }
