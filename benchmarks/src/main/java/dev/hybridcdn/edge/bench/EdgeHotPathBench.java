@@ -8,16 +8,10 @@ import dev.hybridcdn.servicekit.config.Env;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -75,21 +69,16 @@ public final class EdgeHotPathBench {
     HttpServer origin = null;
     try {
       origin = HotTierBench.standInOrigin(vertx, segment, sha);
-      Map<String, String> env = new HashMap<>(environment);
-      env.put("HTTP_PORT", "0");
-      env.put("ORIGIN_URL", "http://127.0.0.1:" + origin.actualPort());
-      env.put("EDGE_EVENT_LOOPS", "1");
-      env.put("PGPORT", "1"); // no cache tier: the shared PostgreSQL is left alone
-      env.put("EDGE_PG_TIMEOUT_MS", "50");
-      env.put("EDGE_NEAR_CACHE_TTL_MS", "3600000"); // every measured request a HIT-MEMORY
+      Map<String, String> env = PlayerTokenBench.nearCacheEdge(environment, origin.actualPort());
       env.put("EDGE_ID", "bench-hot");
       env.put("EDGE_REDIS_KEY_PREFIX", "cdn:bench:hot:" + Long.toHexString(System.nanoTime()) + ":");
       env.remove("PLAYER_TOKEN_SECRET");
       try (EdgeServer edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
-          Client client = new Client(edge.port(), CdnPaths.segment(HotTierBench.SEGMENT))) {
-        client.get(bytes); // MISS: from the origin
+          PlayerTokenBench.Client client = new PlayerTokenBench.Client(edge.port(),
+              CdnPaths.segment(HotTierBench.SEGMENT))) {
+        client.expect200(bytes); // MISS: from the origin
         for (int i = 0; i < Math.max(5000, requests / 2); i++) { // JIT warm-up, not reported
-          client.get(bytes);
+          client.expect200(bytes);
         }
         Round[] out = new Round[rounds];
         for (int r = 0; r < rounds; r++) {
@@ -105,13 +94,13 @@ public final class EdgeHotPathBench {
     }
   }
 
-  private static Round round(Client client, int requests, int bytes) throws IOException {
+  private static Round round(PlayerTokenBench.Client client, int requests, int bytes) throws IOException {
     long gcs = youngGcs();
     long allocated = allocatedByOthers();
     long[] ns = new long[requests];
     for (int i = 0; i < requests; i++) {
       long t0 = System.nanoTime();
-      client.get(bytes);
+      client.expect200(bytes);
       ns[i] = System.nanoTime() - t0;
     }
     double perRequest = (allocatedByOthers() - allocated) / (double) requests;
@@ -130,59 +119,5 @@ public final class EdgeHotPathBench {
   private static long youngGcs() {
     return ManagementFactory.getGarbageCollectorMXBeans().stream().filter(b -> !b.getName().contains("Old"))
         .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
-  }
-
-  /** HTTP/1.1 GETs on one keep-alive socket, body read by {@code Content-Length}. */
-  private static final class Client implements AutoCloseable {
-    private final Socket socket;
-    private final OutputStream out;
-    private final InputStream in;
-    private final byte[] request;
-    private final byte[] body = new byte[1 << 20];
-    private final byte[] head = new byte[4096];
-
-    Client(int port, String path) throws IOException {
-      socket = new Socket("127.0.0.1", port);
-      socket.setTcpNoDelay(true);
-      out = socket.getOutputStream();
-      in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-      request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** One 200 of {@code bytes} body bytes, else an exception. */
-    void get(int bytes) throws IOException {
-      out.write(request);
-      out.flush();
-      int n = 0;
-      while (n < 4 || head[n - 4] != '\r' || head[n - 3] != '\n' || head[n - 2] != '\r' || head[n - 1] != '\n') {
-        int c = in.read();
-        if (c < 0 || n == head.length) {
-          throw new IOException("no answer head");
-        }
-        head[n++] = (byte) c;
-      }
-      String h = new String(head, 0, n, StandardCharsets.US_ASCII);
-      if (!h.startsWith("HTTP/1.1 200")) {
-        throw new IllegalStateException("edge answered " + h.lines().findFirst().orElse(""));
-      }
-      int at = h.toLowerCase(Locale.ROOT).indexOf("content-length:");
-      int length = Integer.parseInt(h.substring(at + 15, h.indexOf("\r\n", at)).strip());
-      if (length != bytes) {
-        throw new IllegalStateException("edge sent " + length + " bytes, expected " + bytes);
-      }
-      int read = 0;
-      while (read < length) {
-        int got = in.read(body, 0, Math.min(body.length, length - read));
-        if (got < 0) {
-          throw new IOException("connection closed after " + read + " of " + length + " bytes");
-        }
-        read += got;
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
   }
 }
