@@ -30,6 +30,7 @@ class CdnBenchTest {
   @Test
   void benchListsEveryModulesBenchmark() {
     assertThat(BenchRunner.list()).containsExactly(
+        "dev.hybridcdn.edge.bench.EdgeHotPathBench",
         "dev.hybridcdn.edge.bench.HotTierBench",
         "dev.hybridcdn.edge.bench.PlayerTokenBench",
         "dev.hybridcdn.ops.bench.AnalysisBench",

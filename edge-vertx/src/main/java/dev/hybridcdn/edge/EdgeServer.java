@@ -5,6 +5,7 @@ import dev.hybridcdn.edge.cache.PgCacheTier;
 import dev.hybridcdn.edge.cache.RedisHotTier;
 import dev.hybridcdn.edge.cache.SegmentService;
 import dev.hybridcdn.edge.catalog.CatalogListener;
+import dev.hybridcdn.edge.events.ServedEvents;
 import dev.hybridcdn.edge.http.EdgeApi;
 import dev.hybridcdn.edge.origin.OriginClient;
 import dev.hybridcdn.edge.origin.OriginDocuments;
@@ -49,6 +50,7 @@ public final class EdgeServer implements AutoCloseable {
   private final boolean ownsVertx;
   private final Metrics metrics = new Metrics();
   private final EventPublisher events;
+  private final ServedEvents served;
   private final RedisHotTier hot;
   private final PgCacheTier db;
   private final OriginClient origin;
@@ -69,6 +71,7 @@ public final class EdgeServer implements AutoCloseable {
     TopicRegistry topics = config.common().topics();
     this.events = new EventPublisher(config.common().kafkaClient(), "edge-" + config.edgeId(), topics,
         config.eventBufferEvents(), metrics.registry());
+    this.served = new ServedEvents(config.edgeId(), events, config.eventBufferEvents(), metrics.registry());
     int pool = Math.max(16, config.eventLoops() * 8);
     this.hot = new RedisHotTier(vertx, config.redisUrl(), config.redisKeyPrefix(), config.redisTtl(),
         config.redisBudgetBytes(), config.redisTimeout(), pool);
@@ -92,7 +95,7 @@ public final class EdgeServer implements AutoCloseable {
         .optional("origin", () -> origin.ping().map(ok -> Health.Check.up(config.originUrl()))
             .otherwise(e -> Health.Check.down("origin: " + e.getMessage())))
         .optional("kafka", this::kafkaCheck);
-    this.api = new EdgeApi(config, segments, documents, origin.retryAfterSeconds(), events, metrics, health);
+    this.api = new EdgeApi(config, segments, documents, origin.retryAfterSeconds(), served, metrics, health);
     this.topicCreator = new Thread(() -> createTopics(topics), "edge-topic-creator");
     this.topicCreator.setDaemon(true);
   }
@@ -126,17 +129,20 @@ public final class EdgeServer implements AutoCloseable {
   private void listen() {
     HttpServerOptions options = new HttpServerOptions().setPort(config.httpPort()).setHost(config.common().bindHost())
         .setTcpNoDelay(true).setCompressionSupported(false)
+        // No WebSocket route: without these Netty's WebSocket extension handler sits in every
+        // connection's pipeline and looks at every request and response.
+        .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false)
         // Idle connections cost a socket and buffers each; a client that went away without a FIN
         // (half-open) is noticed only this way.
         .setIdleTimeout((int) config.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     HttpVerticles.Deployed deployed = HttpVerticles.deploy(vertx, options, config.common().tls(), config.eventLoops(),
-        () -> api.router(vertx), START_TIMEOUT, "edge " + config.edgeId());
+        () -> api.handler(vertx), START_TIMEOUT, "edge " + config.edgeId());
     http = deployed;
     if (config.trust().signs()) {
       NodeIdentity identity = NodeIdentity.generate();
       identity.admit(AdmissionAuthority.of(config.trust()), config.edgeId(), AdmissionAuthority.EDGE,
           deployed.url("127.0.0.1"), config.region());
-      api.signWith(identity);
+      served.signWith(identity);
     }
     topicCreator.start();
     catalog = CatalogListener.start(config.common().kafkaClient(), config.common().topics(),
@@ -239,6 +245,7 @@ public final class EdgeServer implements AutoCloseable {
     if (catalog != null) {
       catalog.close();
     }
+    served.close(Duration.ofSeconds(5));
     events.close(Duration.ofSeconds(5));
     kafkaAdmin.close(Duration.ofSeconds(2));
     await(hot.close(), "close redis");

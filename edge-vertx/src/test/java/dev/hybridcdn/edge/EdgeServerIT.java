@@ -241,6 +241,28 @@ class EdgeServerIT {
     }
   }
 
+  /**
+   * A near-cache hit is answered before the router (the hot path): with the routed answer's headers, and
+   * a request the hot path cannot answer whole (a bad requester header) still gets the router's 400.
+   */
+  @Test
+  void aNearCacheHitIsAnsweredLikeARoutedOne() throws Exception {
+    String id = fixture.segments("128k").get(2).getString("segmentId");
+    HttpResponse<byte[]> miss = Http.get(base + "/segments/" + id); // routed: the near cache had nothing
+    HttpResponse<byte[]> hit = Http.get(base + "/segments/" + id);
+    assertThat(hit.headers().firstValue("X-Cache")).hasValue("HIT-MEMORY");
+    assertThat(hit.headers().map().keySet()).containsExactlyInAnyOrderElementsOf(miss.headers().map().keySet());
+    for (String same : List.of("X-Served-By", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
+        "Content-Type", "Content-Length", "ETag", "Accept-Ranges", "Cache-Control", "X-CDN-Edge")) {
+      assertThat(hit.headers().allValues(same)).as(same).isEqualTo(miss.headers().allValues(same));
+    }
+    assertThat(hit.body()).isEqualTo(miss.body());
+    HttpResponse<byte[]> bad = Http.get(base + "/segments/" + id, "X-CDN-Shield-Request", "not an id!");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(new String(bad.body())).getString("error")).isEqualTo("invalid_edge_id");
+    assertThat(bad.headers().allValues("Cache-Control")).containsExactly("no-store");
+  }
+
   @Test
   void rangeAndConditionalRequests() throws Exception {
     JsonObject seg = fixture.segments("128k").get(2);

@@ -88,14 +88,7 @@ public final class PlayerTokenBench {
     HttpServer origin = null;
     try {
       origin = HotTierBench.standInOrigin(vertx, segment, sha);
-      Map<String, String> env = new HashMap<>(environment);
-      env.put("HTTP_PORT", "0");
-      env.put("ORIGIN_URL", "http://127.0.0.1:" + origin.actualPort());
-      env.put("EDGE_EVENT_LOOPS", "1");
-      env.put("PGPORT", "1"); // no cache tier: the shared PostgreSQL is left alone
-      env.put("EDGE_PG_TIMEOUT_MS", "50");
-      env.put("EDGE_NEAR_CACHE_TTL_MS", "3600000"); // every measured request a HIT-MEMORY
-      env.remove("PLAYER_TOKEN_SECRET");
+      Map<String, String> env = nearCacheEdge(environment, origin.actualPort());
       Map<String, String> on = new HashMap<>(env);
       on.put("EDGE_ID", "bench-token-on");
       on.put("EDGE_REDIS_KEY_PREFIX", "cdn:bench:token:" + run + ":on:");
@@ -140,6 +133,23 @@ public final class PlayerTokenBench {
     }
   }
 
+  /**
+   * The environment of a bench edge serving from its near cache: one event loop, the stand-in origin on
+   * {@code originPort}, no PostgreSQL (the shared one is left alone), a near-cache TTL of an hour (every
+   * measured request a HIT-MEMORY), no player tokens.
+   */
+  static Map<String, String> nearCacheEdge(Map<String, String> environment, int originPort) {
+    Map<String, String> env = new HashMap<>(environment);
+    env.put("HTTP_PORT", "0");
+    env.put("ORIGIN_URL", "http://127.0.0.1:" + originPort);
+    env.put("EDGE_EVENT_LOOPS", "1");
+    env.put("PGPORT", "1");
+    env.put("EDGE_PG_TIMEOUT_MS", "50");
+    env.put("EDGE_NEAR_CACHE_TTL_MS", "3600000");
+    env.remove("PLAYER_TOKEN_SECRET");
+    return env;
+  }
+
   private static double p50Ms(Client c, int requests, int bytes) throws IOException {
     long[] ns = new long[requests];
     for (int i = 0; i < requests; i++) {
@@ -175,7 +185,7 @@ public final class PlayerTokenBench {
   }
 
   /** HTTP/1.1 GETs on one keep-alive socket, body read by {@code Content-Length}: little of its own to time. */
-  private static final class Client implements AutoCloseable {
+  static final class Client implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private final InputStream in;

@@ -102,6 +102,16 @@ public final class SegmentService {
   }
 
   /**
+   * The near cache's copy of a segment ({@code HIT_MEMORY}), or null: the hot path's lookup by the
+   * request path's id string, before it is parsed. Only ids that parsed ({@link Ids.SegmentId#parse})
+   * enter the near cache, so a hit names a valid segment id; a miss says nothing of the string.
+   */
+  public Served nearHit(String segmentId) {
+    CachedSegment local = near.get(segmentId);
+    return local == null ? null : new Served(local, EdgeResult.HIT_MEMORY);
+  }
+
+  /**
    * The segment, completing on the caller's context.
    *
    * @param shieldRequest true when another edge asks this one as its shield

@@ -1,6 +1,8 @@
 package dev.hybridcdn.servicekit.http;
 
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -14,6 +16,11 @@ import io.vertx.ext.web.RoutingContext;
  * route would match every path and turn the router's 404 for an unknown GET path into a 405.
  */
 public final class PlayerCors {
+  // Pre-encoded ASCII: put on every answer, so not validated and encoded again for each.
+  private static final CharSequence ALLOW_ORIGIN = HttpHeaders.createOptimized("Access-Control-Allow-Origin");
+  private static final CharSequence EXPOSE_HEADERS = HttpHeaders.createOptimized("Access-Control-Expose-Headers");
+  private static final CharSequence ANY = HttpHeaders.createOptimized("*");
+
   private PlayerCors() {}
 
   /**
@@ -23,13 +30,21 @@ public final class PlayerCors {
    * @return true when the request was a preflight and has been answered (the caller stops there)
    */
   public static boolean apply(RoutingContext ctx, String exposedHeaders) {
-    ctx.response().putHeader("Access-Control-Allow-Origin", "*")
-        .putHeader("Access-Control-Expose-Headers", exposedHeaders);
+    headers(ctx.response(), exposedHeaders);
     if (ctx.request().method() != HttpMethod.OPTIONS) {
       return false;
     }
     ctx.response().setStatusCode(204).putHeader("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
         .putHeader("Access-Control-Allow-Headers", "Range").putHeader("Access-Control-Max-Age", "86400").end();
     return true;
+  }
+
+  /**
+   * The CORS headers of an answer that is not a preflight, for a handler without a router.
+   *
+   * @param exposedHeaders the value of {@code Access-Control-Expose-Headers}, comma-separated names
+   */
+  public static void headers(HttpServerResponse response, CharSequence exposedHeaders) {
+    response.putHeader(ALLOW_ORIGIN, ANY).putHeader(EXPOSE_HEADERS, exposedHeaders);
   }
 }

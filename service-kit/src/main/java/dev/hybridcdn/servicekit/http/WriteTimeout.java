@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
@@ -52,7 +53,16 @@ public final class WriteTimeout {
    *     timeout fired: {@link Stalled}; or the client went away)
    */
   public Future<Void> end(RoutingContext ctx, Buffer body) {
-    HttpServerResponse response = ctx.response();
+    return end(ctx.vertx(), ctx.request(), body);
+  }
+
+  /**
+   * The same for a request answered without a router (a server's own request handler).
+   *
+   * @param vertx the instance whose timer checks the progress
+   */
+  public Future<Void> end(Vertx vertx, HttpServerRequest request, Buffer body) {
+    HttpServerResponse response = request.response();
     Future<Void> written = response.end(body);
     if (written.isComplete()) {
       return written; // the common case: the socket took it all at once, no timer needed
@@ -61,8 +71,7 @@ public final class WriteTimeout {
     // channel is not reported to every caller in time, and whoever holds a slot must know).
     Promise<Void> done = Promise.promise();
     written.onComplete(done);
-    HttpConnection connection = ctx.request().connection();
-    Vertx vertx = ctx.vertx();
+    HttpConnection connection = request.connection();
     long[] pendingAtLastCheck = {-1};
     long timer = vertx.setPeriodic(timeoutMs, id -> {
       long pending = pendingBytes(connection);
@@ -72,7 +81,7 @@ public final class WriteTimeout {
         vertx.cancelTimer(id);
         slowReader.run();
         LOG.debug("closing {}: {} bytes of the answer to {} not taken in {} ms", connection.remoteAddress(), pending,
-            ctx.request().path(), timeoutMs);
+            request.path(), timeoutMs);
         abort(connection);
         done.tryFail(new Stalled(pending, timeoutMs));
       } else {
