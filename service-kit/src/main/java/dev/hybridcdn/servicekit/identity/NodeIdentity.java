@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -24,8 +22,11 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  */
 public final class NodeIdentity {
   private final KeyPair keys;
-  private volatile AdmissionAuthority.Admission admission;
+  private volatile Session session;
   private final ConcurrentHashMap<String, AtomicLong> seqs = new ConcurrentHashMap<>();
+
+  /** An admission and the MAC keyed with its event key (one {@code Mac} per thread, not one per event). */
+  private record Session(AdmissionAuthority.Admission admission, HmacSha256 eventMac) {}
 
   private NodeIdentity(KeyPair keys) {
     this.keys = keys;
@@ -52,15 +53,16 @@ public final class NodeIdentity {
    */
   public synchronized AdmissionToken admit(AdmissionAuthority authority, String nodeId, String kind, String baseUrl,
       String region) {
-    admission = authority.admit(nodeId, kind, keys.getPublic(), baseUrl, region);
+    AdmissionAuthority.Admission admission = authority.admit(nodeId, kind, keys.getPublic(), baseUrl, region);
+    session = new Session(admission, new HmacSha256(admission.eventKey()));
     seqs.clear();
     return admission.token();
   }
 
   /** The current token, or null before admission. */
   public AdmissionToken token() {
-    AdmissionAuthority.Admission a = admission;
-    return a == null ? null : a.token();
+    Session s = session;
+    return s == null ? null : s.admission().token();
   }
 
   /**
@@ -69,10 +71,11 @@ public final class NodeIdentity {
    * @param value the event as encoded for the topic
    */
   public List<Header> sign(String topic, SpecificRecord event, byte[] value) {
-    AdmissionAuthority.Admission a = admission;
-    if (a == null) {
+    Session current = session;
+    if (current == null) {
       return List.of();
     }
+    AdmissionAuthority.Admission a = current.admission();
     long seq = seqs.computeIfAbsent(topic, t -> new AtomicLong()).incrementAndGet();
     long ts = System.currentTimeMillis();
     long session = a.token().session();
@@ -83,9 +86,7 @@ public final class NodeIdentity {
     h.add(new RecordHeader(EventAuth.SEQUENCE, EventAuth.longBytes(seq)));
     h.add(new RecordHeader(EventAuth.TIMESTAMP, EventAuth.longBytes(ts)));
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(a.eventKey(), "HmacSHA256"));
-      h.add(new RecordHeader(EventAuth.MAC, mac.doFinal(covered)));
+      h.add(new RecordHeader(EventAuth.MAC, current.eventMac().mac(covered)));
       if (EventAuth.identityEvent(event)) {
         Signature s = Signature.getInstance("Ed25519");
         s.initSign(keys.getPrivate());
