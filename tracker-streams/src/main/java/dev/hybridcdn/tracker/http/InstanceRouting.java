@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -62,7 +63,7 @@ public final class InstanceRouting {
   private final Counter forwards;
   private final Counter staleAnswers;
   private final Counter unavailable;
-  private final Map<String, KeyOwnership> ownership = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, KeyOwnership> ownership = new ConcurrentHashMap<>();
 
   /**
    * @param self this instance's {@code application.server}
