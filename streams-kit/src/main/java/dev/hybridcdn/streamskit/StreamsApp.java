@@ -91,6 +91,12 @@ public final class StreamsApp implements AutoCloseable {
     /** One request handler (a router) per HTTP verticle instance; {@code streams} is not started yet. */
     Handler<HttpServerRequest> http(Context context, KafkaStreams streams);
 
+    /**
+     * Streams changed state (its {@code StateListener}, on a Streams thread): e.g. to drop what the app
+     * cached of the partition assignment. Must be fast and must not throw.
+     */
+    default void stateChanged(KafkaStreams.State now, KafkaStreams.State before) {}
+
     /** Releases what the app opened (HTTP clients, ...), after HTTP stopped and before Streams closes. */
     default void close() {}
   }
@@ -140,6 +146,11 @@ public final class StreamsApp implements AutoCloseable {
     CompletableFuture<Void> running = new CompletableFuture<>();
     streams.setStateListener((now, before) -> {
       LOG.info("{}: streams {} -> {}", spec.name(), before, now);
+      try {
+        wiring.stateChanged(now, before);
+      } catch (RuntimeException e) {
+        LOG.warn("{}: the app's state listener failed: {}", spec.name(), e.toString());
+      }
       if (now == KafkaStreams.State.RUNNING) {
         running.complete(null);
       } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR) {

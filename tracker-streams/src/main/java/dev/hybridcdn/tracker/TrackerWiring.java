@@ -106,6 +106,13 @@ final class TrackerWiring implements StreamsApp.Wiring {
   }
 
   @Override
+  public synchronized void stateChanged(KafkaStreams.State now, KafkaStreams.State before) {
+    if (http != null) {
+      http.stateChanged();
+    }
+  }
+
+  @Override
   public synchronized void close() {
     if (http != null) {
       http.close();

@@ -3,6 +3,7 @@ package dev.hybridcdn.tracker.http;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.identity.ClusterRequests;
 import dev.hybridcdn.servicekit.metrics.Metrics;
+import dev.hybridcdn.streamskit.query.KeyOwnership;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -15,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -43,10 +44,15 @@ public final class InstanceRouting {
   public static final String STALE = "X-Stale";
   private static final long FORWARD_TIMEOUT_MS = 3000;
 
-  /** A local answer (encoded JSON) from one store partition; {@code stale} when read from a standby or restoring copy. */
+  /**
+   * A local answer (UTF-8 JSON) from one store partition; {@code stale} when read from a standby or
+   * restoring copy; {@code vouched} when this instance is the partition's active owner by the
+   * ownership snapshot of the current RUNNING period ({@link KeyOwnership}), so the answer needs no
+   * further Streams check before reading the partition's store.
+   */
   @FunctionalInterface
   interface LocalAnswer {
-    String answer(int partition, boolean stale);
+    Buffer answer(int partition, boolean stale, boolean vouched);
   }
 
   private final KafkaStreams streams;
@@ -57,6 +63,7 @@ public final class InstanceRouting {
   private final Counter forwards;
   private final Counter staleAnswers;
   private final Counter unavailable;
+  private final Map<String, KeyOwnership> ownership = new ConcurrentHashMap<>();
 
   /**
    * @param self this instance's {@code application.server}
@@ -83,20 +90,18 @@ public final class InstanceRouting {
    * else forwarded to the owner, then its standbys; else from a local standby (stale); else 503.
    */
   void byKey(RoutingContext ctx, String storeName, String key, LocalAnswer local) {
-    KeyQueryMetadata meta;
-    try {
-      meta = streams.queryMetadataForKey(storeName, key, new StringSerializer());
-    } catch (RuntimeException e) {
-      meta = KeyQueryMetadata.NOT_AVAILABLE;
-    }
+    KeyOwnership.Owner owner = ownership.computeIfAbsent(storeName, s -> new KeyOwnership(streams, s, partitions))
+        .of(key);
+    KeyQueryMetadata meta = owner.metadata();
     boolean forwarded = ctx.request().getHeader(FORWARDED) != null;
     boolean available = meta != KeyQueryMetadata.NOT_AVAILABLE;
     int partition = meta.partition();
-    if (available && self.equals(meta.activeHost()) && running() && answerLocally(ctx, local, partition, false)) {
+    if (available && self.equals(meta.activeHost()) && running()
+        && answerLocally(ctx, local, partition, false, owner.fromSnapshot())) {
       return;
     }
     if (forwarded || !available || self.equals(meta.activeHost())) {
-      if (partition >= 0 && answerLocally(ctx, local, partition, true)) {
+      if (partition >= 0 && answerLocally(ctx, local, partition, true, false)) {
         return;
       }
       unavailable(ctx, "no queryable copy of the key on this instance (rebalancing)");
@@ -107,17 +112,18 @@ public final class InstanceRouting {
     meta.standbyHosts().stream().filter(h -> !h.equals(self)).forEach(targets::add);
     boolean selfStandby = meta.standbyHosts().contains(self);
     forward(ctx, targets, 0).onFailure(e -> {
-      if (!(selfStandby && answerLocally(ctx, local, partition, true))) {
+      if (!(selfStandby && answerLocally(ctx, local, partition, true, false))) {
         unavailable(ctx, "the instance owning the key did not answer: " + e.getMessage());
       }
     });
   }
 
   /** @return false when the store is not queryable here (the caller tries elsewhere) */
-  private boolean answerLocally(RoutingContext ctx, LocalAnswer local, int partition, boolean stale) {
-    String body;
+  private boolean answerLocally(RoutingContext ctx, LocalAnswer local, int partition, boolean stale,
+      boolean vouched) {
+    Buffer body;
     try {
-      body = local.answer(partition, stale);
+      body = local.answer(partition, stale, vouched);
     } catch (InvalidStateStoreException e) {
       LOG.debug("store not queryable (partition {}, stale {}): {}", partition, stale, e.getMessage());
       return false;
@@ -170,6 +176,11 @@ public final class InstanceRouting {
       resp.putHeader(STALE, r.getHeader(STALE));
     }
     resp.end(r.body() == null ? Buffer.buffer() : r.body());
+  }
+
+  /** Streams changed state: every ownership snapshot is dropped (taken again once RUNNING). */
+  void stateChanged() {
+    ownership.values().forEach(KeyOwnership::stateChanged);
   }
 
   /** 503 with {@code Retry-After: 1}. */

@@ -99,6 +99,11 @@ public final class TrackerHttp {
         .register(metrics.registry());
   }
 
+  /** Streams changed state: ownership snapshots are taken again once it is RUNNING. */
+  public void stateChanged() {
+    routing.stateChanged();
+  }
+
   /** A router with every route, {@code /health}, {@code /metrics} and the error envelope (ServiceRouter). */
   public Router router() {
     Router router = ServiceRouter.create(vertx, health, metrics);
@@ -127,13 +132,18 @@ public final class TrackerHttp {
     Set<String> exclude = excluded(ctx.request().getParam("exclude"));
     int limit = limit(ctx.request().getParam("limit"));
     String requester = exclude.isEmpty() ? null : exclude.iterator().next();
-    routing.byKey(ctx, TrackerStores.SEGMENT_HOLDERS, segmentId, (partition, stale) -> {
+    routing.byKey(ctx, TrackerStores.SEGMENT_HOLDERS, segmentId, (partition, stale, vouched) -> {
       // Interactive queries decide whether this copy may answer (active and running, or stale
       // allowed); the holders are then read from that store partition's own map (HolderIndex).
-      // KafkaStreams.store() checks lazily: the first call on it throws InvalidStateStoreException
-      // when this partition may not answer here.
-      routing.store(TrackerStores.SEGMENT_HOLDERS, QueryableStoreTypes.<String, Long>keyValueStore(), partition,
-          stale).approximateNumEntries();
+      // When this RUNNING period's ownership snapshot vouches for the active copy, Streams is not
+      // asked again (its task lock, taken per query, stalled the event loops: README "Benchmark");
+      // HolderIndex still refuses a partition whose store is closed. Otherwise KafkaStreams.store()
+      // checks lazily: the first call on it throws InvalidStateStoreException when this partition
+      // may not answer here.
+      if (!vouched) {
+        routing.store(TrackerStores.SEGMENT_HOLDERS, QueryableStoreTypes.<String, Long>keyValueStore(), partition,
+            stale).approximateNumEntries();
+      }
       List<String> ids = holderIndex.holders(partition, segmentId);
       var ranked = ranking.rank(ids, directory::get, requester, region, exclude, limit, turn(segmentId));
       lookups.increment();
@@ -200,7 +210,7 @@ public final class TrackerHttp {
     if (!Ids.isNodeId(peerId)) {
       throw ApiError.badRequest("invalid_peer_id", "peer id must match " + Ids.NODE_ID.pattern());
     }
-    routing.byKey(ctx, TrackerStores.PEERS, peerId, (partition, stale) -> {
+    routing.byKey(ctx, TrackerStores.PEERS, peerId, (partition, stale, vouched) -> {
       ReadOnlyKeyValueStore<String, PeerState> peers = routing.store(TrackerStores.PEERS,
           QueryableStoreTypes.keyValueStore(), partition, stale);
       ReadOnlyWindowStore<String, LoadWindow> windows = routing.store(TrackerStores.PEER_LOAD_WINDOWS,
@@ -210,7 +220,7 @@ public final class TrackerHttp {
       if (peer == null) {
         throw ApiError.notFound("unknown_peer", "no live peer " + peerId);
       }
-      return peer.encode();
+      return peer.toBuffer();
     });
   }
 

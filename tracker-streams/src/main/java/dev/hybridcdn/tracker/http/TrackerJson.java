@@ -1,5 +1,6 @@
 package dev.hybridcdn.tracker.http;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,11 @@ final class TrackerJson {
 
   /** 200 with an encoded JSON body. */
   static void send(RoutingContext ctx, String body) {
+    ctx.response().setStatusCode(200).putHeader(CONTENT_TYPE, JSON).end(body);
+  }
+
+  /** 200 with a UTF-8 JSON body. */
+  static void send(RoutingContext ctx, Buffer body) {
     ctx.response().setStatusCode(200).putHeader(CONTENT_TYPE, JSON).end(body);
   }
 

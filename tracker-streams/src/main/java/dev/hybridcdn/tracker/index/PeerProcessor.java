@@ -141,7 +141,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
         e.getCacheCapacityBytes(), e.getTs(), e.getTs(), now, 0, null, 0, 0, 0, 0, held,
         old == null ? java.util.Map.of() : old.links(), old == null ? 0 : old.demotedUntilMs(), tokenOf(r));
     peers.put(e.getPeerId(), s);
-    context.forward(r.withKey(e.getPeerId()).withValue(new PeerOutput.DirectoryChange(s)));
+    context.forward(output(r, e.getPeerId(), new PeerOutput.DirectoryChange(s)));
   }
 
   private void heartbeat(PeerHeartbeat e, long now, Record<String, SpecificRecord> r) {
@@ -175,7 +175,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
         old.links(), old.demotedUntilMs(), old.admissionToken());
     peers.put(s.peerId(), s);
     if (old.activeUploads() != s.activeUploads() || !Objects.equals(old.meanRttMs(), s.meanRttMs())) {
-      context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(s)));
+      context.forward(output(r, s.peerId(), new PeerOutput.DirectoryChange(s)));
     }
   }
 
@@ -192,8 +192,8 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     if (holdings.get(key) == null && believed(e, now, r)) {
       holdings.put(key, Math.max(0, e.getBytes()));
       s = s.withHeld(s.heldSegments() + 1);
-      context.forward(r.withKey(e.getSegmentId())
-          .withValue(PeerOutput.IndexChange.added(e.getPeerId(), Math.max(0, e.getBytes()))));
+      context.forward(output(r, e.getSegmentId(), PeerOutput.IndexChange.added(e.getPeerId(),
+          Math.max(0, e.getBytes()))));
     }
     peers.put(e.getPeerId(), s.withLastSeen(now));
   }
@@ -220,7 +220,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     }
     String key = TrackerStores.composite(e.getPeerId(), e.getSegmentId());
     if (holdings.delete(key) != null) {
-      context.forward(r.withKey(e.getSegmentId()).withValue(PeerOutput.IndexChange.removed(e.getPeerId())));
+      context.forward(output(r, e.getSegmentId(), PeerOutput.IndexChange.removed(e.getPeerId())));
       PeerState s = peers.get(e.getPeerId());
       if (s != null) {
         peers.put(s.peerId(), s.withHeld(Math.max(0, s.heldSegments() - 1)));
@@ -243,7 +243,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     }
     PeerState updated = s.withLink(e.getToId(), e.getRttMs());
     peers.put(s.peerId(), updated);
-    context.forward(r.withKey(s.peerId()).withValue(new PeerOutput.DirectoryChange(updated)));
+    context.forward(output(r, s.peerId(), new PeerOutput.DirectoryChange(updated)));
   }
 
   /**
@@ -283,7 +283,7 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
     if (recent.size() >= demoteReporters && !holder.demoted(now)) {
       PeerState demoted = holder.withDemotedUntil(now + demotionMs);
       peers.put(demoted.peerId(), demoted);
-      context.forward(r.withKey(demoted.peerId()).withValue(new PeerOutput.DirectoryChange(demoted)));
+      context.forward(output(r, demoted.peerId(), new PeerOutput.DirectoryChange(demoted)));
       listener.demoted(demoted.peerId());
       LOG.info("holder {} demoted for {} ms: reported by {} peers ({} last, {})", demoted.peerId(), demotionMs,
           recent.size(), e.getReporterId(), e.getReason());
@@ -341,6 +341,16 @@ final class PeerProcessor implements Processor<String, SpecificRecord, String, P
       String segmentId = TrackerStores.second(kv.key);
       context.forward(new Record<>(segmentId, (PeerOutput) PeerOutput.IndexChange.removed(peerId), ts));
     }
+  }
+
+  /**
+   * What the processor forwards for input record {@code r}: its timestamp, without its headers. The
+   * input's five cdn.auth.* signature headers (~490 bytes, verified at the source) would otherwise ride
+   * along on every repartition and directory record: more bytes for the broker to write and for Streams
+   * to size, copy and parse than the record itself (README "Benchmark").
+   */
+  private static Record<String, PeerOutput> output(Record<String, SpecificRecord> r, String key, PeerOutput value) {
+    return new Record<>(key, value, r.timestamp());
   }
 
   /** The admission token a (verified) event was signed with, or null. */

@@ -13,6 +13,7 @@ import dev.hybridcdn.schemas.events.SegmentCached;
 import dev.hybridcdn.schemas.events.SegmentInfo;
 import dev.hybridcdn.schemas.events.SongPublished;
 import dev.hybridcdn.schemas.events.SongRetired;
+import dev.hybridcdn.schemas.topics.AppTopic;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
@@ -167,6 +168,28 @@ class TrackerTrustTest {
         new SegmentCached("p1", SEG, 1000L, "ab", System.currentTimeMillis()), p1));
     assertThat(holders(SEG)).containsExactly("p1");
     assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void signatureHeadersStayAtTheSourceNotOnRepartitionOrDirectoryRecords() {
+    TestOutputTopic<byte[], byte[]> directoryTopic = driver.createOutputTopic(
+        AppTopic.TRACKER_PEER_DIRECTORY.name(config.applicationId()),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    TestOutputTopic<byte[], byte[]> repartition = driver.createOutputTopic(
+        config.applicationId() + "-" + TrackerStores.HOLDINGS_BY_SEGMENT + "-repartition",
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    admitP1();
+    claim("p1", SEG, p1);
+    assertThat(holders(SEG)).containsExactly("p1");
+    List<TestRecord<byte[], byte[]>> written = new ArrayList<>(directoryTopic.readRecordsToList());
+    assertThat(written).as("p1's directory entry").isNotEmpty();
+    List<TestRecord<byte[], byte[]>> changes = repartition.readRecordsToList();
+    assertThat(changes).as("p1's holding, re-keyed by segment").hasSize(1);
+    written.addAll(changes);
+    for (TestRecord<byte[], byte[]> r : written) {
+      assertThat(r.headers().toArray()).as("headers of a record the tracker wrote").noneMatch(
+          h -> h.key().equals(EventAuth.TOKEN) || h.key().equals(EventAuth.MAC) || h.key().equals(EventAuth.SEQUENCE));
+    }
   }
 
   @Test
