@@ -51,8 +51,10 @@ import java.util.function.Consumer;
  *       fetching from the peers that hold it (4 holders -> 1 peer; and 1 holder -> 4 peers at once).</li>
  * </ul>
  * The stack is a {@link LocalStack} on free ports (embedded Kafka, PostgreSQL, Redis; origin, two
- * edges, tracker, topology, 4 peers); the other programs run from temporary directories and are
- * stopped at the end. A comparison whose programs are not installed is skipped and named.
+ * edges, tracker, topology, 4 peers); the {@code serve} comparison's edge and peer join it in JVMs of
+ * their own ({@link ServeProcesses}), as nginx is a process of its own. The other programs run from
+ * temporary directories and are stopped at the end. A comparison whose programs are not installed is
+ * skipped and named.
  */
 public final class Compare {
   /** The comparisons, in the order they run in a round. */
@@ -150,7 +152,9 @@ public final class Compare {
       Path song = MediaFiles.list(options.mediaDir()).stream().min(Comparator.comparingLong(Compare::size))
           .orElseThrow(() -> new IllegalArgumentException("no audio file in " + options.mediaDir()));
       Manifest manifest = stack.ingest(List.of(song), progress).get(0).manifest();
-      Delivery delivery = stack.startDelivery("", HOLDERS, true);
+      // No pushed content (issue 15's song distribution): the download shapes need the holders this bench
+      // makes, and aria2's swarms have no pushes either.
+      Delivery delivery = stack.startDelivery("", HOLDERS, true, Map.of("PUSH_CACHE_SHARE", "0"));
       List<PeerRef> peers = delivery.peers();
       String tracker = stack.trackerUrl();
       progress.accept("edges " + delivery.edgeUrls() + ", " + peers.size() + " peers, tracker " + tracker);
@@ -168,7 +172,9 @@ public final class Compare {
       }
       try (Sides sides = new Sides()) {
         if (run.contains("serve")) {
-          sides.serve = serveSetup(delivery, peers.get(0), hot);
+          sides.serveProcesses = ServeProcesses.start(stack.baseEnv(), stack.originUrl(), stack.trackerUrls(),
+              work.resolve("logs"));
+          sides.serve = serveSetup(sides.serveProcesses, hot);
         }
         // opentracker's port is chosen first: the torrents name it, and its whitelist names their hashes
         int openTrackerPort = StaticNginx.freePort();
@@ -215,6 +221,7 @@ public final class Compare {
 
   /** The external servers of a run, stopped together. */
   private static final class Sides implements AutoCloseable {
+    ServeProcesses serveProcesses;
     ServeSide serve;
     TrackerSide tracker;
     DownloadSide download;
@@ -230,6 +237,9 @@ public final class Compare {
       if (serve != null) {
         serve.nginx.close();
       }
+      if (serveProcesses != null) {
+        serveProcesses.close();
+      }
     }
   }
 
@@ -243,13 +253,14 @@ public final class Compare {
 
   // ---------------------------------------------------------------- serve
 
-  private ServeSide serveSetup(Delivery delivery, PeerRef peer, Manifest.Segment hot) throws Exception {
+  private ServeSide serveSetup(ServeProcesses processes, Manifest.Segment hot) throws Exception {
     String path = CdnPaths.segment(hot.segmentId());
-    String edgeUrl = delivery.edgeUrls().get(0) + path;
+    String edgeUrl = processes.edgeUrl() + path;
     get(edgeUrl, null, hot.sha256());
     HttpResponse<byte[]> edgeHit = get(edgeUrl, null, hot.sha256());
     expectHeader(edgeHit, "X-Cache", "HIT-MEMORY", "edge");
-    String peerUrl = peer.baseUrl() + path;
+    String peerUrl = processes.peerUrl() + path;
+    get(peerUrl, null, hot.sha256()); // the peer's miss, from its edge: cached from then on
     HttpResponse<byte[]> peerHit = get(peerUrl, null, hot.sha256());
     expectHeader(peerHit, CdnHeaders.SOURCE, "local", "peer");
     // nginx serves the very bytes the edge answered, under the same path
@@ -263,7 +274,8 @@ public final class Compare {
       throw e;
     }
     setup.put("serve", String.format(java.util.Locale.ROOT,
-        "segment %s (%d bytes); wrk -t1 -c%d -d%ds --latency; nginx: 1 worker, sendfile", hot.segmentId(),
+        "segment %s (%d bytes); wrk -t1 -c%d -d%ds --latency; nginx: 1 worker, sendfile; the edge (2 event loops)"
+        + " and the peer (1) in a JVM each", hot.segmentId(),
         hot.bytes(), options.connections(), options.seconds()));
     progress.accept("nginx " + nginx.url() + " serves " + hot.segmentId());
     return new ServeSide(nginx, nginxUrl, edgeUrl, peerUrl, hot.bytes());
@@ -475,8 +487,10 @@ public final class Compare {
   private void warmUp(Sides sides) throws Exception {
     int seconds = Math.max(1, options.seconds() / 4);
     if (sides.serve != null) {
+      // the edge's and the peer's JVMs are new: C2 compiles their hot path within a few seconds of load
+      int jit = Math.max(2, options.seconds() / 2);
       for (String url : List.of(sides.serve.nginxUrl(), sides.serve.edgeUrl(), sides.serve.peerUrl())) {
-        Wrk.run(url, 1, options.connections(), seconds, null, null);
+        Wrk.run(url, 1, options.connections(), url.equals(sides.serve.nginxUrl()) ? seconds : jit, null, null);
       }
     }
     if (sides.tracker != null) {

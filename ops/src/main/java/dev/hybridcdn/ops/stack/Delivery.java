@@ -35,8 +35,12 @@ public final class Delivery implements AutoCloseable, Churn {
   private final LocalStack stack;
   private final StackOptions options;
 
-  /** @param peerCount peers, or with {@code edgesOnly} the players' machines (no peer on them) */
-  Delivery(LocalStack stack, String name, int peerCount, boolean p2p, boolean edgesOnly) {
+  /**
+   * @param peerCount peers, or with {@code edgesOnly} the players' machines (no peer on them)
+   * @param peerSettings peer-vertx variables over the ones set here
+   */
+  Delivery(LocalStack stack, String name, int peerCount, boolean p2p, boolean edgesOnly,
+      Map<String, String> peerSettings) {
     this.stack = stack;
     this.options = stack.options();
     this.name = name;
@@ -124,6 +128,7 @@ public final class Delivery implements AutoCloseable, Churn {
       // client's 30 s request timeout the client cannot be created (reported to schemas' owner).
       env.put("TOPICS_TIMEOUT_MS", "30000");
       env.putAll(stack.tlsEnv(name + "peers"));
+      env.putAll(peerSettings);
       if (p2p) {
         // Issue 15: holders ranked by topology paths, relays, signalling and song distribution.
         env.put("TOPOLOGY_URL", stack.topologyUrl());

@@ -393,8 +393,12 @@ public final class LocalStack implements AutoCloseable {
     return options;
   }
 
-  /** The variables every service of this stack starts from (Kafka, PostgreSQL, Redis, registry). */
-  Map<String, String> baseEnv() {
+  /**
+   * The variables every service of this stack starts from (Kafka, PostgreSQL, Redis, registry, the
+   * cluster secret; the player token secret with {@code --auth}): what a service started beside the
+   * stack needs to join it.
+   */
+  public Map<String, String> baseEnv() {
     Map<String, String> env = baseEnv(options, infra);
     // Event authentication on (issue 16): one secret per stack, shared by the trackers and topology
     // (verifiers) and the peer hosts and edges (which admit their own nodes). Never in env(): the
@@ -466,8 +470,16 @@ public final class LocalStack implements AutoCloseable {
    * @param p2p false: peers go straight to the edges (the CDN-only baseline)
    */
   public Delivery startDelivery(String name, int peers, boolean p2p) {
+    return startDelivery(name, peers, p2p, Map.of());
+  }
+
+  /**
+   * The same, with {@code peerSettings} (peer-vertx variables) over the local stack's for every peer, e.g.
+   * {@code PUSH_CACHE_SHARE=0} for a bench whose holders must stay where it put them.
+   */
+  public Delivery startDelivery(String name, int peers, boolean p2p, Map<String, String> peerSettings) {
     awaitApps();
-    Delivery d = new Delivery(this, name, peers, p2p, false);
+    Delivery d = new Delivery(this, name, peers, p2p, false, peerSettings);
     deliveries.add(d);
     return d;
   }
@@ -478,7 +490,7 @@ public final class LocalStack implements AutoCloseable {
    */
   public Delivery startEdgesOnly(String name, int players) {
     awaitApps();
-    Delivery d = new Delivery(this, name, players, false, true);
+    Delivery d = new Delivery(this, name, players, false, true, Map.of());
     deliveries.add(d);
     return d;
   }

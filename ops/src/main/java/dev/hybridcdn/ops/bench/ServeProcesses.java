@@ -1,0 +1,99 @@
+package dev.hybridcdn.ops.bench;
+
+import dev.hybridcdn.ops.processes.ServiceProcess;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The edge and the peer of the {@code serve} comparison, each in a JVM of its own, as they are deployed
+ * and as nginx runs: measured inside the bench's JVM, which also holds Kafka, both Streams apps and
+ * the other peers, their p99 was that JVM's young-GC pauses (164-390 ms per run, edge-vertx README).
+ * Both join the bench's stack (its Kafka, PostgreSQL, Redis, origin and tracker) through the stack's
+ * variables, on free loopback ports, from the bench's own classpath ({@code ops.jar}'s manifest names
+ * every module's jar), with the JVM's default collector and JIT. The edge has the local stack's two event
+ * loops, a peer has one (nginx: one worker); wrk takes one of the two cores either way.
+ */
+final class ServeProcesses implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final List<ServiceProcess> started = new ArrayList<>();
+  private String edgeUrl;
+  private String peerUrl;
+
+  /**
+   * Starts the edge, then the peer (whose only edge it is), and waits for both to answer {@code /health}.
+   *
+   * @param stackEnv the variables every service of the stack starts from (Kafka, PostgreSQL, Redis,
+   *     cluster secret)
+   * @param logDir where {@code serve-edge.log} and {@code serve-peer.log} go
+   * @throws IllegalStateException naming the process that did not come up, with its log's path
+   */
+  static ServeProcesses start(Map<String, String> stackEnv, String originUrl, List<String> trackerUrls, Path logDir)
+      throws Exception {
+    ServeProcesses p = new ServeProcesses();
+    try {
+      Map<String, String> edge = new HashMap<>(stackEnv);
+      edge.put("EDGE_ID", "serve-edge");
+      edge.put("REGION", "local");
+      edge.put("ORIGIN_URL", originUrl);
+      edge.put("EDGE_EVENT_LOOPS", "2"); // the local stack's setting (stack/Delivery)
+      p.edgeUrl = p.launch("serve-edge", "dev.hybridcdn.edge.EdgeMain", edge, logDir);
+      Map<String, String> peer = new HashMap<>(stackEnv);
+      peer.remove("REDIS_URL");
+      peer.put("PEER_ID", "serve-peer");
+      peer.put("REGION", "local");
+      peer.put("ADVERTISED_HOST", "127.0.0.1");
+      peer.put("EDGE_URLS", p.edgeUrl);
+      peer.put("TRACKER_URLS", String.join(",", trackerUrls));
+      p.peerUrl = p.launch("serve-peer", "dev.hybridcdn.peer.PeerMain", peer, logDir);
+      return p;
+    } catch (Exception | Error e) {
+      p.close();
+      throw e;
+    }
+  }
+
+  String edgeUrl() {
+    return edgeUrl;
+  }
+
+  String peerUrl() {
+    return peerUrl;
+  }
+
+  private String launch(String name, String mainClass, Map<String, String> vars, Path logDir) throws Exception {
+    int port = StaticNginx.freePort();
+    vars.put("HTTP_PORT", Integer.toString(port));
+    vars.put("BIND_HOST", "127.0.0.1");
+    String url = "http://127.0.0.1:" + port;
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m",
+        "-Xmx512m", "-cp", System.getProperty("java.class.path"), mainClass);
+    ServiceProcess p = new ServiceProcess(name, name.substring("serve-".length()), 0, port, url,
+        logDir.resolve(name + ".log").toString(), cmd, vars).launch();
+    started.add(p);
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    String health = p.health(HTTP);
+    while (!"UP".equals(health)) {
+      if ("DEAD".equals(health) || System.nanoTime() > deadline) {
+        throw new IllegalStateException(name + " did not come up (" + health + "); its log: " + p.log());
+      }
+      Thread.sleep(200);
+      health = p.health(HTTP);
+    }
+    return url;
+  }
+
+  /** SIGTERM to both (a clean leave), SIGKILL after 10 s. */
+  @Override
+  public void close() {
+    for (ServiceProcess p : started) {
+      p.stop(Duration.ofSeconds(10));
+    }
+  }
+}
