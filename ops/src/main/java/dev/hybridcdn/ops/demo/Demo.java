@@ -175,6 +175,10 @@ public final class Demo implements AutoCloseable {
     }
     long endMs = System.currentTimeMillis();
     Delivery.Hedges hedges = delivery.hedges();
+    if (p2p) {
+      // Why the peers' downloads came from where they came (peer-vertx FetchLedger; issue 13's P2P share).
+      step(String.format(Locale.ROOT, "[%s] peers' fetches: %s", name, delivery.fetchLedger()));
+    }
     if (options.keepRunning() && p2p) {
       liveDelivery = delivery;
     } else {

@@ -119,6 +119,7 @@ public final class SegmentFetcher {
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
   private final AtomicLong downloadedBytes = new AtomicLong();
+  private final FetchLedger ledger = new FetchLedger();
   private volatile PathRouter router;
 
   /** Told how many bytes a holder uploaded to us (tit-for-tat ranking of upload slots). */
@@ -160,8 +161,20 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every source tried
    */
   public Future<Fetched> fetch(Manifest.Segment info) {
+    return fetch(info, FetchLedger.Purpose.HTTP_WINDOW);
+  }
+
+  private Future<Fetched> fetch(Manifest.Segment info, FetchLedger.Purpose purpose) {
     // Cached before the flight ends, so a request arriving meanwhile finds the flight or the cache.
-    return flights.run(info.segmentId(), () -> run(info).onSuccess(f -> cache.put(f.segment())));
+    return flights.run(info.segmentId(), () -> run(info).onSuccess(f -> {
+      cache.put(f.segment());
+      ledger.fetched(purpose, f.tier(), f.segment().size());
+    }));
+  }
+
+  /** What this peer's fetches were for and where they came from ({@link FetchLedger}). */
+  public FetchLedger ledger() {
+    return ledger;
   }
 
   /**
@@ -173,7 +186,8 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every edge tried
    */
   public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
-    return flights.run("edges:" + info.segmentId(), () -> tryEdges(info, links.edgesByRtt(), 0, new Trail()));
+    return flights.run("edges:" + info.segmentId(), () -> tryEdges(info, links.edgesByRtt(), 0, new Trail())
+        .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size())));
   }
 
   /**
@@ -186,14 +200,24 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every source tried
    */
   public Future<Fetched> fetchUrgent(Manifest.Segment info) {
+    return fetchUrgent(info, FetchLedger.Purpose.PLAYER);
+  }
+
+  /**
+   * {@link #fetchUrgent(Manifest.Segment)} on behalf of {@code purpose} (a player's miss, or
+   * read-ahead's HTTP window), as counted in {@link #ledger}.
+   */
+  public Future<Fetched> fetchUrgent(Manifest.Segment info, FetchLedger.Purpose purpose) {
     if (!config.p2pEnabled() || isFetching(info.segmentId())
         || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis())) {
-      return fetch(info);
+      return fetch(info, purpose);
     }
     return flights.run(info.segmentId(), () -> {
       edgeFlights.add(info.segmentId());
-      return tryEdges(info, links.edgesByRtt(), 0, new Trail()).onSuccess(f -> cache.put(f.segment()))
-          .onComplete(ar -> edgeFlights.remove(info.segmentId()));
+      return tryEdges(info, links.edgesByRtt(), 0, new Trail()).onSuccess(f -> {
+        cache.put(f.segment());
+        ledger.fetched(purpose, f.tier(), f.segment().size());
+      }).onComplete(ar -> edgeFlights.remove(info.segmentId()));
     });
   }
 
@@ -220,10 +244,19 @@ public final class SegmentFetcher {
       Trail tried = new Trail();
       aheadTrails.put(info.segmentId(), tried);
       return fromPeers(info, now + config.p2pBudget().toMillis(), tried, false)
-          .compose(got -> got != null ? Future.succeededFuture(got)
-              : Future.<Fetched>failedFuture(new SourceFailure("no holder delivered " + info.segmentId(), tried.tried,
-                  false, false)))
-          .onSuccess(f -> cache.put(f.segment()))
+          .compose(got -> {
+            if (got != null) {
+              return Future.succeededFuture(got);
+            }
+            ledger.count(tried.cancelled() ? FetchLedger.Event.AHEAD_CANCELLED
+                : tried.noHolders ? FetchLedger.Event.AHEAD_NO_HOLDERS : FetchLedger.Event.AHEAD_FAILED);
+            return Future.<Fetched>failedFuture(new SourceFailure("no holder delivered " + info.segmentId(),
+                tried.tried, false, false));
+          })
+          .onSuccess(f -> {
+            cache.put(f.segment());
+            ledger.fetched(FetchLedger.Purpose.P2P_WINDOW, f.tier(), f.segment().size());
+          })
           .onComplete(ar -> {
             aheadEnds.remove(info.segmentId());
             aheadTrails.remove(info.segmentId());
@@ -322,6 +355,7 @@ public final class SegmentFetcher {
         .compose(holders -> {
           if (holders.isEmpty()) {
             tried.note("tracker: no holders");
+            tried.noHolders = true;
           }
           for (TrackerClient.Holder h : holders) {
             links.neighbour(h.peerId(), h.baseUrl(), h.region());
@@ -382,6 +416,8 @@ public final class SegmentFetcher {
         if (source.edge()) {
           edgeFailed(source.id());
         } else {
+          ledger.count(reason.startsWith("timeout") ? FetchLedger.Event.HOLDER_TIMEOUT
+              : reason.equals("503") ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
           penalties.demote(source.id(), System.currentTimeMillis(), retryAfterMs);
         }
       }
@@ -471,6 +507,7 @@ public final class SegmentFetcher {
           }
           if (ar.failed()) {
             tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
+            ledger.count(Http.isTimeout(ar.cause()) ? FetchLedger.Event.HOLDER_TIMEOUT : FetchLedger.Event.HOLDER_OTHER);
             if (ar.cause() instanceof Http.BodyTooLarge) {
               badHolder(h.peerId(), info, "a body over the manifest's " + info.bytes() + " bytes", ar.cause().getMessage());
             } else {
@@ -489,6 +526,7 @@ public final class SegmentFetcher {
           Http.Answer resp = ar.result();
           if (resp.status() != 200) {
             tried.attempt(label + ": " + resp.status());
+            ledger.count(resp.status() == 503 ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
             if (resp.status() >= 500) {
               penalties.demote(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
             }
@@ -619,6 +657,8 @@ public final class SegmentFetcher {
     int attempts;
     /** An edge sent bytes that failed the SHA-256 check (a holder's wrong bytes are its own fault, not the answer's). */
     boolean wrongBytes;
+    /** The tracker named no holder. */
+    boolean noHolders;
     private boolean cancelled;
     private Runnable onCancel;
 
