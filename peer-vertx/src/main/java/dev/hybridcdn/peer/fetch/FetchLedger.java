@@ -19,8 +19,12 @@ public final class FetchLedger {
   public enum Purpose {
     /** A player's miss ({@code fetchUrgent} from the player route). */
     PLAYER,
-    /** Read-ahead near the playhead, or a rendition switch: where it finishes first. */
+    /** Read-ahead's next segment after a miss (a player's start-up burst): where it finishes first. */
     HTTP_WINDOW,
+    /** Read-ahead's next segment after a local hit (steady play): holders first, then the edges. */
+    NEXT,
+    /** The segments of a rendition a player switches to: where they finish first. */
+    SWITCH,
     /** Read-ahead further ahead, from holders only. */
     P2P_WINDOW,
     /** A slow player fetch raced by the edges ({@code PLAYER_HEDGE_MS}). */
@@ -35,6 +39,10 @@ public final class FetchLedger {
     AHEAD_FAILED,
     /** A P2P-window fetch cancelled because the edges answered the waiting player first. */
     AHEAD_CANCELLED,
+    /** A fetch through the full pipeline sent to the edges: the tracker knew no holder. */
+    EDGES_NO_HOLDERS,
+    /** A fetch through the full pipeline sent to the edges: its holders did not deliver in time. */
+    EDGES_HOLDERS_FAILED,
     /** A holder request that timed out ({@code PEER_TIMEOUT_MS}). */
     HOLDER_TIMEOUT,
     /** A holder that answered 503 (upload slots busy). */

@@ -60,6 +60,12 @@ public final class SegmentFetcher {
   static final int MIN_CHUNKS = 2;
   /** Shortest expected single-holder transfer, ms, worth splitting into chunk requests. */
   static final long MIN_CHUNKED_MS = 50;
+  /**
+   * Thinnest holder uplink a read-ahead from holders waits for, bit/s: the low end of residential
+   * uplinks (issue 13's model: 2-20 Mbit/s). At {@code PEER_TIMEOUT_MS} (500 ms) a 240 KB segment
+   * from a holder under about 4 Mbit/s always timed out, and the holder was reported to the tracker.
+   */
+  static final long THIN_UPLINK_BITS_PER_SECOND = 2_000_000;
 
   /**
    * A fetched and verified segment.
@@ -164,12 +170,34 @@ public final class SegmentFetcher {
     return fetch(info, FetchLedger.Purpose.HTTP_WINDOW);
   }
 
-  private Future<Fetched> fetch(Manifest.Segment info, FetchLedger.Purpose purpose) {
+  /**
+   * {@link #fetch(Manifest.Segment)} on behalf of {@code purpose}, as counted in {@link #ledger}.
+   * {@link FetchLedger.Purpose#NEXT} (read-ahead's next segment in steady play) is, while it asks
+   * holders, a read-ahead from holders to a player joining it ({@link #hedgeDelayMs}: an overdue or
+   * slow one is raced by the edges at once) and to {@link #cancelAhead} (the loser is reset, and
+   * fails rather than going on to the edges); it is one of {@link #aheadInFlight}, so the P2P window
+   * adds no more transfers from holders than before it took this peer's downlink.
+   */
+  public Future<Fetched> fetch(Manifest.Segment info, FetchLedger.Purpose purpose) {
+    String id = info.segmentId();
     // Cached before the flight ends, so a request arriving meanwhile finds the flight or the cache.
-    return flights.run(info.segmentId(), () -> run(info).onSuccess(f -> {
-      cache.put(f.segment());
-      ledger.fetched(purpose, f.tier(), f.segment().size());
-    }));
+    return flights.run(id, () -> {
+      Trail tried = new Trail();
+      boolean next = purpose == FetchLedger.Purpose.NEXT && config.p2pEnabled();
+      if (next) {
+        aheadEnds.put(id, System.currentTimeMillis() + (long) finish.holderMs(info.bytes()));
+        aheadTrails.put(id, tried);
+      }
+      return run(info, tried).onSuccess(f -> {
+        cache.put(f.segment());
+        ledger.fetched(purpose, f.tier(), f.segment().size());
+      }).onComplete(ar -> {
+        if (next) {
+          aheadEnds.remove(id);
+          aheadTrails.remove(id);
+        }
+      });
+    });
   }
 
   /** What this peer's fetches were for and where they came from ({@link FetchLedger}). */
@@ -242,8 +270,10 @@ public final class SegmentFetcher {
       long now = System.currentTimeMillis();
       aheadEnds.put(info.segmentId(), now + (long) finish.holderMs(info.bytes()));
       Trail tried = new Trail();
+      tried.holderBoundMs = patientHolderMs(info);
       aheadTrails.put(info.segmentId(), tried);
-      return fromPeers(info, now + config.p2pBudget().toMillis(), tried, false)
+      long budget = Math.max(config.p2pBudget().toMillis(), 2 * tried.holderBoundMs);
+      return fromPeers(info, now + budget, tried, false)
           .compose(got -> {
             if (got != null) {
               return Future.succeededFuture(got);
@@ -304,7 +334,7 @@ public final class SegmentFetcher {
     return answer.onComplete(ar -> playersWaiting.decrementAndGet());
   }
 
-  /** Read-aheads from holders ({@link #fetchAhead}) under way. */
+  /** Read-aheads from holders ({@link #fetchAhead}, and next segments asked of holders) under way. */
   public int aheadInFlight() {
     return aheadTrails.size();
   }
@@ -334,12 +364,24 @@ public final class SegmentFetcher {
     return downloadedBytes.get();
   }
 
-  private Future<Fetched> run(Manifest.Segment info) {
-    Trail tried = new Trail();
+  private Future<Fetched> run(Manifest.Segment info, Trail tried) {
     long deadline = System.currentTimeMillis() + config.p2pBudget().toMillis();
     Future<Fetched> p2p = config.p2pEnabled() ? fromPeers(info, deadline, tried, true) : Future.succeededFuture(null);
-    return p2p.compose(got -> got != null ? Future.succeededFuture(got)
-        : tryEdges(info, links.edgesByRtt(), 0, tried));
+    return p2p.compose(got -> {
+      if (got != null) {
+        return Future.succeededFuture(got);
+      }
+      if (tried.cancelled()) {
+        // The edges answered a joined player first (a hedge): nobody needs this copy any more.
+        return Future.failedFuture(new SourceFailure("the segment came from the edges first", tried.tried, false,
+            false));
+      }
+      if (config.p2pEnabled()) {
+        ledger.count(tried.noHolders ? FetchLedger.Event.EDGES_NO_HOLDERS : FetchLedger.Event.EDGES_HOLDERS_FAILED);
+      }
+      aheadEnds.remove(info.segmentId()); // at the edges now: a joining player waits PLAYER_HEDGE_MS, as for any fetch
+      return tryEdges(info, links.edgesByRtt(), 0, tried);
+    });
   }
 
   /**
@@ -491,7 +533,8 @@ public final class SegmentFetcher {
       tried.note("peer " + h.peerId() + ": skipped, penalised or backing off");
       return tryHolders(info, holders, i + 1, deadline, tried);
     }
-    long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
+    long bound = Math.min(tried.holderBoundMs > 0 ? tried.holderBoundMs : config.peerTimeout().toMillis(),
+        deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
     PathRouter r = router;
     if (r != null && r.enabled() && r.relayFirst(h.peerId(), now)) {
@@ -632,6 +675,22 @@ public final class SegmentFetcher {
   }
 
   /**
+   * How long a read-ahead from holders ({@link #fetchAhead}: no player waits) gives one holder, ms:
+   * {@code PEER_TIMEOUT_MS}, or the segment at {@value #THIN_UPLINK_BITS_PER_SECOND} bit/s with half
+   * as much again to spare plus a cross-region round trip ({@link FinishTimes#DEFAULT_RTT_MS}),
+   * whichever is longer (240 KB: 1,490 ms). The P2P window's budget is twice this.
+   */
+  private long patientHolderMs(Manifest.Segment info) {
+    return patientHolderMs(info.bytes(), config.peerTimeout().toMillis());
+  }
+
+  /** {@link #patientHolderMs(Manifest.Segment)} of a segment of {@code bytes}, ms. */
+  static long patientHolderMs(long bytes, long peerTimeoutMs) {
+    long transfer = bytes * 8 * 1000 / THIN_UPLINK_BITS_PER_SECOND;
+    return Math.max(peerTimeoutMs, (long) FinishTimes.DEFAULT_RTT_MS + transfer * 3 / 2);
+  }
+
+  /**
    * The largest body read from a source: the manifest's size of the segment, or {@value
    * #MIN_BODY_CAP} bytes for a tiny segment (an error envelope must still fit).
    */
@@ -659,6 +718,8 @@ public final class SegmentFetcher {
     boolean wrongBytes;
     /** The tracker named no holder. */
     boolean noHolders;
+    /** Bound of one holder request, ms; 0: {@code PEER_TIMEOUT_MS}. */
+    long holderBoundMs;
     private boolean cancelled;
     private Runnable onCancel;
 

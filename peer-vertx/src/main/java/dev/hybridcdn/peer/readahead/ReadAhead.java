@@ -84,6 +84,11 @@ public final class ReadAhead {
       return fetch(segment);
     }
 
+    /** Fetches, verifies and caches a segment of the rendition a player switches to (where it finishes first). */
+    default Future<?> fetchSwitch(Manifest.Segment segment) {
+      return fetch(segment);
+    }
+
     /** Players of this peer waiting for a segment now. */
     default int playersWaiting() {
       return 0;
@@ -124,7 +129,12 @@ public final class ReadAhead {
 
         @Override
         public Future<?> fetchNext(Manifest.Segment segment) {
-          return fetcher.fetch(segment);
+          return fetcher.fetch(segment, FetchLedger.Purpose.NEXT);
+        }
+
+        @Override
+        public Future<?> fetchSwitch(Manifest.Segment segment) {
+          return fetcher.fetchUrgent(segment, FetchLedger.Purpose.SWITCH);
         }
 
         @Override
@@ -271,7 +281,7 @@ public final class ReadAhead {
       return;
     }
     start(r.segments().stream().filter(s -> s.index() > p.index() && s.index() <= p.index() + SWITCH_WINDOW).toList(),
-        Mode.URGENT);
+        Mode.SWITCH);
   }
 
   /** The segments after {@code segmentId}: {@code READ_AHEAD} of them, more until {@code READ_AHEAD_MS} of media. */
@@ -332,6 +342,8 @@ public final class ReadAhead {
     URGENT,
     /** The full pipeline, holders first ({@link Fetches#fetchNext}): the HTTP window in steady play. */
     NEXT,
+    /** A rendition switch's segments ({@link Fetches#fetchSwitch}). */
+    SWITCH,
     /** Holders only ({@link Fetches#fetchAhead}): the P2P window. */
     PEERS
   }
@@ -354,6 +366,7 @@ public final class ReadAhead {
         Future<?> f = switch (mode) {
           case URGENT -> fetcher.fetch(next);
           case NEXT -> fetcher.fetchNext(next);
+          case SWITCH -> fetcher.fetchSwitch(next);
           case PEERS -> fetcher.fetchAhead(next);
         };
         f.onFailure(e -> LOG.debug("{}: read-ahead of {} failed: {}", peerId,
