@@ -50,6 +50,12 @@ public final class ReadAhead {
   static final int SWITCH_WINDOW = 3;
   /** A playhead older than this, ms, is not a switch: the player started the song again or left. */
   static final long SWITCH_RECENT_MS = 30_000;
+  /**
+   * Shortest gap, ms, between a player's requests for consecutive segments that counts as steady play:
+   * in a burst requests follow as answers arrive (tens to hundreds of ms); in steady play a segment's
+   * playing time apart (10 s segments: 10 s, 2.5 s at the eval's 4x).
+   */
+  static final long BURST_GAP_MS = 1000;
   /** Most segments in a window, whatever {@code READ_AHEAD_MS} says (very short segments). */
   static final int MAX_WINDOW = 100;
 
@@ -211,13 +217,19 @@ public final class ReadAhead {
    *     difference, the whole window is fetched)
    */
   public void after(Manifest manifest, String segmentId, boolean hit) {
+    after(manifest, segmentId, hit, System.currentTimeMillis());
+  }
+
+  /** {@link #after(Manifest, String, boolean)} at {@code now}, epoch ms. */
+  void after(Manifest manifest, String segmentId, boolean hit, long now) {
     Manifest.Segment at = manifest.segment(segmentId);
+    Playhead before = playheads.get(manifest.songId());
     if (at != null && availability != null) {
-      playheads.put(manifest.songId(), new Playhead(at.rendition(), at.index(), System.currentTimeMillis()));
+      playheads.put(manifest.songId(), new Playhead(at.rendition(), at.index(), now));
     }
     List<Manifest.Segment> window = window(manifest, segmentId);
     int urgent = Math.min(URGENT, window.size());
-    start(window.subList(0, urgent), hit && availability != null ? Mode.NEXT : Mode.URGENT);
+    start(window.subList(0, urgent), hit && steady(before, at, now) ? Mode.NEXT : Mode.URGENT);
     List<Manifest.Segment> rest = window.subList(urgent, window.size());
     if (rest.isEmpty() || rest.stream().allMatch(s -> cache.contains(s.segmentId()))) {
       return;
@@ -255,6 +267,17 @@ public final class ReadAhead {
       }
     }
     return out;
+  }
+
+  /**
+   * True when the player asked for {@code at} at least {@value #BURST_GAP_MS} ms after the segment
+   * before it (same rendition): it plays steadily, its next request is a segment's playing time away.
+   * A local hit alone does not say so: at the end of its start-up burst hls.js asks for segment after
+   * segment while less than 30 s of media is buffered.
+   */
+  private boolean steady(Playhead before, Manifest.Segment at, long now) {
+    return availability != null && before != null && at != null && before.rendition().equals(at.rendition())
+        && before.index() == at.index() - 1 && now - before.atMs() >= BURST_GAP_MS;
   }
 
   /**

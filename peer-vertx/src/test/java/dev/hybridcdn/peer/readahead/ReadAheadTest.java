@@ -180,7 +180,7 @@ class ReadAheadTest {
   }
 
   @Test
-  void theP2pWindowPassesOverSegmentsNoHolderHasAndTheNextSegmentAfterAHitTriesHoldersFirst() {
+  void theP2pWindowPassesOverSegmentsNoHolderHasAndTheNextSegmentInSteadyPlayTriesHoldersFirst() {
     Manifest m = LONG_MANIFEST;
     List<Integer> fetched = new ArrayList<>();
     List<Integer> fromHolders = new ArrayList<>();
@@ -197,15 +197,24 @@ class ReadAheadTest {
         LONG.get(6).segmentId(), 0);
     ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording,
         song -> Future.succeededFuture(holders));
-    readAhead.after(m, LONG.get(2).segmentId(), true);
-    assertThat(next).as("a local hit: the next segment holders first (full pipeline)").containsExactly(3);
+    long t = 1_000_000;
+    readAhead.after(m, LONG.get(1).segmentId(), true, t);
+    assertThat(next).as("no earlier request: maybe a burst").isEmpty();
+    fetched.clear();
+    fromHolders.clear();
+    readAhead.after(m, LONG.get(2).segmentId(), true, t + 2500); // a segment's playing time later: steady
+    assertThat(next).as("steady play: the next segment holders first (full pipeline)").containsExactly(3);
     assertThat(fromHolders).as("rarest first among the segments some holder has").containsExactly(7, 5);
 
-    // After a miss (the start-up burst) the next segment goes where it finishes first, not fetchNext.
+    // A local hit right after the one before (the end of a start-up burst), or a miss: where it finishes first.
     next.clear();
     fetched.clear();
-    readAhead.after(m, LONG.get(8).segmentId(), false);
-    assertThat(fetched).containsExactly(9);
+    readAhead.after(m, LONG.get(3).segmentId(), true, t + 2600);
+    assertThat(fetched).startsWith(4);
+    assertThat(next).isEmpty();
+    fetched.clear();
+    readAhead.after(m, LONG.get(4).segmentId(), false, t + 6000);
+    assertThat(fetched).containsExactly(5);
     assertThat(next).isEmpty();
   }
 
