@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * to deliver it). Split as p2p-media-loader does: the {@value #URGENT} segment(s) right after the
  * playhead are the HTTP window, fetched at once: after a miss (the player's start-up burst, its next
  * request follows at once) where they finish first ({@link SegmentFetcher#fetchUrgent}: the edge
- * under the default model), after a local hit (the player asks again a segment's playing time
- * later) through the full pipeline, holders first when the tracker knows one
+ * under the default model), after a local hit in steady play ({@value #BURST_GAP_MS} ms or more since
+ * the request for the segment before: the player asks again a segment's playing time later) through
+ * the full pipeline, holders first when the tracker knows one
  * ({@link SegmentFetcher#fetch}); the rest is the P2P
  * window, fetched from holders only ({@link SegmentFetcher#fetchAhead}), rarest first by how many
  * holders the tracker knows ({@link Availability}), fewest first (ties by position), so the copies
