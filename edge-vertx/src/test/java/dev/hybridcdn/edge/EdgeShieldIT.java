@@ -127,6 +127,31 @@ class EdgeShieldIT {
 
   @Test
   @Order(2)
+  void theShieldsOwnRequestAndAShieldRequestCostTheOriginOneFetch() throws Exception {
+    List<JsonObject> segments = fixture.segments("128k").subList(0, 4);
+    double originBefore = fixture.segmentRequests();
+    long shieldBefore = shield.originFetches();
+    List<CompletableFuture<HttpResponse<byte[]>>> atShield = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<byte[]>>> fromA = new ArrayList<>();
+    // A peer in the shield's region and edge A's peer miss every segment at about the same time.
+    for (JsonObject seg : segments) {
+      atShield.add(Http.getAsync(url(shield, seg), "X-CDN-Peer-Request", "peer-in-s"));
+      fromA.add(Http.getAsync(url(a, seg), "X-CDN-Peer-Request", "peer-in-a"));
+    }
+    for (int i = 0; i < segments.size(); i++) {
+      for (HttpResponse<byte[]> r : List.of(atShield.get(i).get(), fromA.get(i).get())) {
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(EdgeServerIT.sha256(r.body())).isEqualTo(segments.get(i).getString("sha256"));
+      }
+    }
+    // One origin fetch per segment: the shield request joined the shield's own fetch (or found its copy).
+    assertThat(fixture.segmentRequests() - originBefore).isEqualTo(segments.size());
+    assertThat(shield.originFetches() - shieldBefore).isEqualTo(segments.size());
+    assertThat(a.originFetches()).isZero();
+  }
+
+  @Test
+  @Order(3)
   void withTheShieldGoneEdgesAskTheOriginThemselves() throws Exception {
     shield.close();
     List<JsonObject> segments = fixture.segments("64k").subList(4, 7);

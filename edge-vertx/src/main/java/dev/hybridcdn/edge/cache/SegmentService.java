@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * answer's result is the shield's tier (MISS: the shield fetched it from the origin) with the shield's
  * id ({@link Served#shieldId()}). A shield that fails, or bytes it sends that do not match, send the
  * request to the origin. A request that came from another edge ({@code shieldRequest}) never goes to
- * a shield, so shields cannot loop.
+ * a shield, so shields cannot loop; it joins this edge's own lookup of the segment when this edge is
+ * the segment's shield ({@link ShieldClient#isOwnSegment}), so the shield's own requesters and the
+ * edges it shields cost the origin one fetch together, and flies apart from it otherwise.
  *
  * <p>A request that joined a lookup another request started is answered {@code HIT_MEMORY}: its
  * bytes are the ones this edge fetched once for the first, as a cache lock's waiters read the entry
@@ -126,8 +128,11 @@ public final class SegmentService {
     if (local != null) {
       return Future.succeededFuture(new Served(local, EdgeResult.HIT_MEMORY));
     }
-    // Shield requests fly apart from the edge's own: two edges listing each other cannot wait on each other.
-    String key = shieldRequest ? "shield|" + segmentId : segmentId;
+    // A shield request joins the edge's own fetch when that fetch goes to the origin (this edge is the
+    // segment's shield): otherwise a peer of the shield's region and another edge missing a segment at
+    // once cost the origin two fetches. Where the edge's own fetch would ask a shield, the shield request
+    // flies apart: two edges listing each other must not wait on each other.
+    String key = shieldRequest && !shields.isOwnSegment(segmentId) ? "shield|" + segmentId : segmentId;
     SingleFlight.Joined<Served> joined = flights.join(key, promise -> lookup(id, shieldRequest, promise));
     Future<Served> mine = SingleFlight.onCallersContext(joined.result());
     if (joined.leader()) {

@@ -126,10 +126,16 @@ public final class ShieldClient {
   }
 
   /**
-   * The shield to ask for a segment this edge missed: the rendezvous winner, unless it is this edge
-   * or is skipped after a failure (then empty, and a skip is counted as a fallback).
+   * True when this edge is the segment's shield (the rendezvous winner) or has no shield: its own
+   * misses of the segment go to the origin, never to another edge, so another edge's shield request
+   * for it may join this edge's own fetch without any wait on a shield (no cycle). Counts nothing.
    */
-  public Optional<Shield> shieldFor(String segmentId) {
+  public boolean isOwnSegment(String segmentId) {
+    Shield best = winner(segmentId);
+    return best == null || best.id().equals(edgeId);
+  }
+
+  private Shield winner(String segmentId) {
     Shield best = null;
     long bestWeight = Long.MIN_VALUE;
     for (Shield s : shields) {
@@ -139,6 +145,15 @@ public final class ShieldClient {
         bestWeight = w;
       }
     }
+    return best;
+  }
+
+  /**
+   * The shield to ask for a segment this edge missed: the rendezvous winner, unless it is this edge
+   * or is skipped after a failure (then empty, and a skip is counted as a fallback).
+   */
+  public Optional<Shield> shieldFor(String segmentId) {
+    Shield best = winner(segmentId);
     if (best == null || best.id().equals(edgeId)) {
       return Optional.empty();
     }

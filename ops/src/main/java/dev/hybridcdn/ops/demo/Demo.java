@@ -192,6 +192,10 @@ public final class Demo implements AutoCloseable {
       step(String.format(Locale.ROOT, "[%s] NAT'd peers (%d) asked for %d segments they hold through relays: %d delivered %s",
           name, natProbe.natPeers(), natProbe.asked(), natProbe.delivered(), natProbe.failures()));
     }
+    if (p2p) {
+      // Why the peers' downloads came from where they came (peer-vertx FetchLedger; issue 13's P2P share).
+      step(String.format(Locale.ROOT, "[%s] peers' fetches: %s", name, delivery.fetchLedger()));
+    }
     if (options.keepRunning() && p2p) {
       liveDelivery = delivery;
     } else {

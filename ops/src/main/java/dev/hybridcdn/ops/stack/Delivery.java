@@ -196,6 +196,25 @@ public final class Delivery implements AutoCloseable, Churn {
     return new Hedges(hedged, first);
   }
 
+  /**
+   * The running peers' fetch ledgers (peer-vertx {@code FetchLedger}) added up, key by key, plus
+   * {@code upload_rejections} (peer requests refused with 503); empty for a traditional CDN.
+   */
+  public java.util.Map<String, Long> fetchLedger() {
+    java.util.Map<String, Long> sum = new java.util.TreeMap<>();
+    if (host == null) {
+      return sum;
+    }
+    for (HostedPeer p : host.peers()) {
+      var node = host.peer(p.id());
+      if (node != null) {
+        node.fetchLedger().snapshot().forEach((k, v) -> sum.merge(k, v, Long::sum));
+        sum.merge("upload_rejections", (long) node.meters().rejections(), Long::sum);
+      }
+    }
+    return sum;
+  }
+
   /** Edge ids, in order. */
   public List<String> edgeIds() {
     return edges.stream().map(e -> e.config().edgeId()).toList();

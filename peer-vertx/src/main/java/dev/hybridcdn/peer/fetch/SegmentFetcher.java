@@ -60,6 +60,12 @@ public final class SegmentFetcher {
   static final int MIN_CHUNKS = 2;
   /** Shortest expected single-holder transfer, ms, worth splitting into chunk requests. */
   static final long MIN_CHUNKED_MS = 50;
+  /**
+   * Thinnest holder uplink a read-ahead from holders waits for, bit/s: the low end of residential
+   * uplinks (issue 13's model: 2-20 Mbit/s). At {@code PEER_TIMEOUT_MS} (500 ms) a 240 KB segment
+   * from a holder under about 4 Mbit/s always timed out, and the holder was reported to the tracker.
+   */
+  static final long THIN_UPLINK_BITS_PER_SECOND = 2_000_000;
 
   /**
    * A fetched and verified segment.
@@ -119,6 +125,7 @@ public final class SegmentFetcher {
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
   private final AtomicLong downloadedBytes = new AtomicLong();
+  private final FetchLedger ledger = new FetchLedger();
   private volatile PathRouter router;
 
   /** Told how many bytes a holder uploaded to us (tit-for-tat ranking of upload slots). */
@@ -160,8 +167,42 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every source tried
    */
   public Future<Fetched> fetch(Manifest.Segment info) {
+    return fetch(info, FetchLedger.Purpose.HTTP_WINDOW);
+  }
+
+  /**
+   * {@link #fetch(Manifest.Segment)} on behalf of {@code purpose}, as counted in {@link #ledger}.
+   * {@link FetchLedger.Purpose#NEXT} (read-ahead's next segment in steady play) is, while it asks
+   * holders, a read-ahead from holders to a player joining it ({@link #hedgeDelayMs}: an overdue or
+   * slow one is raced by the edges at once) and to {@link #cancelAhead} (the loser is reset, and
+   * fails rather than going on to the edges); it is one of {@link #aheadInFlight}, so the P2P window
+   * adds no more transfers from holders than before it took this peer's downlink.
+   */
+  public Future<Fetched> fetch(Manifest.Segment info, FetchLedger.Purpose purpose) {
+    String id = info.segmentId();
     // Cached before the flight ends, so a request arriving meanwhile finds the flight or the cache.
-    return flights.run(info.segmentId(), () -> run(info).onSuccess(f -> cache.put(f.segment())));
+    return flights.run(id, () -> {
+      Trail tried = new Trail();
+      boolean next = purpose == FetchLedger.Purpose.NEXT && config.p2pEnabled();
+      if (next) {
+        aheadEnds.put(id, System.currentTimeMillis() + (long) finish.holderMs(info.bytes()));
+        aheadTrails.put(id, tried);
+      }
+      return run(info, tried).onSuccess(f -> {
+        cache.put(f.segment());
+        ledger.fetched(purpose, f.tier(), f.segment().size());
+      }).onComplete(ar -> {
+        if (next) {
+          aheadEnds.remove(id);
+          aheadTrails.remove(id);
+        }
+      });
+    });
+  }
+
+  /** What this peer's fetches were for and where they came from ({@link FetchLedger}). */
+  public FetchLedger ledger() {
+    return ledger;
   }
 
   /**
@@ -173,7 +214,8 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every edge tried
    */
   public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
-    return flights.run("edges:" + info.segmentId(), () -> tryEdges(info, links.edgesByRtt(), 0, new Trail()));
+    return flights.run("edges:" + info.segmentId(), () -> tryEdges(info, links.edgesByRtt(), 0, new Trail())
+        .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size())));
   }
 
   /**
@@ -186,14 +228,24 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every source tried
    */
   public Future<Fetched> fetchUrgent(Manifest.Segment info) {
+    return fetchUrgent(info, FetchLedger.Purpose.PLAYER);
+  }
+
+  /**
+   * {@link #fetchUrgent(Manifest.Segment)} on behalf of {@code purpose} (a player's miss, or
+   * read-ahead's HTTP window), as counted in {@link #ledger}.
+   */
+  public Future<Fetched> fetchUrgent(Manifest.Segment info, FetchLedger.Purpose purpose) {
     if (!config.p2pEnabled() || isFetching(info.segmentId())
         || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis())) {
-      return fetch(info);
+      return fetch(info, purpose);
     }
     return flights.run(info.segmentId(), () -> {
       edgeFlights.add(info.segmentId());
-      return tryEdges(info, links.edgesByRtt(), 0, new Trail()).onSuccess(f -> cache.put(f.segment()))
-          .onComplete(ar -> edgeFlights.remove(info.segmentId()));
+      return tryEdges(info, links.edgesByRtt(), 0, new Trail()).onSuccess(f -> {
+        cache.put(f.segment());
+        ledger.fetched(purpose, f.tier(), f.segment().size());
+      }).onComplete(ar -> edgeFlights.remove(info.segmentId()));
     });
   }
 
@@ -218,12 +270,23 @@ public final class SegmentFetcher {
       long now = System.currentTimeMillis();
       aheadEnds.put(info.segmentId(), now + (long) finish.holderMs(info.bytes()));
       Trail tried = new Trail();
+      tried.holderBoundMs = patientHolderMs(info);
       aheadTrails.put(info.segmentId(), tried);
-      return fromPeers(info, now + config.p2pBudget().toMillis(), tried, false)
-          .compose(got -> got != null ? Future.succeededFuture(got)
-              : Future.<Fetched>failedFuture(new SourceFailure("no holder delivered " + info.segmentId(), tried.tried,
-                  false, false)))
-          .onSuccess(f -> cache.put(f.segment()))
+      long budget = Math.max(config.p2pBudget().toMillis(), 2 * tried.holderBoundMs);
+      return fromPeers(info, now + budget, tried, false)
+          .compose(got -> {
+            if (got != null) {
+              return Future.succeededFuture(got);
+            }
+            ledger.count(tried.cancelled() ? FetchLedger.Event.AHEAD_CANCELLED
+                : tried.noHolders ? FetchLedger.Event.AHEAD_NO_HOLDERS : FetchLedger.Event.AHEAD_FAILED);
+            return Future.<Fetched>failedFuture(new SourceFailure("no holder delivered " + info.segmentId(),
+                tried.tried, false, false));
+          })
+          .onSuccess(f -> {
+            cache.put(f.segment());
+            ledger.fetched(FetchLedger.Purpose.P2P_WINDOW, f.tier(), f.segment().size());
+          })
           .onComplete(ar -> {
             aheadEnds.remove(info.segmentId());
             aheadTrails.remove(info.segmentId());
@@ -271,7 +334,7 @@ public final class SegmentFetcher {
     return answer.onComplete(ar -> playersWaiting.decrementAndGet());
   }
 
-  /** Read-aheads from holders ({@link #fetchAhead}) under way. */
+  /** Read-aheads from holders ({@link #fetchAhead}, and next segments asked of holders) under way. */
   public int aheadInFlight() {
     return aheadTrails.size();
   }
@@ -301,12 +364,24 @@ public final class SegmentFetcher {
     return downloadedBytes.get();
   }
 
-  private Future<Fetched> run(Manifest.Segment info) {
-    Trail tried = new Trail();
+  private Future<Fetched> run(Manifest.Segment info, Trail tried) {
     long deadline = System.currentTimeMillis() + config.p2pBudget().toMillis();
     Future<Fetched> p2p = config.p2pEnabled() ? fromPeers(info, deadline, tried, true) : Future.succeededFuture(null);
-    return p2p.compose(got -> got != null ? Future.succeededFuture(got)
-        : tryEdges(info, links.edgesByRtt(), 0, tried));
+    return p2p.compose(got -> {
+      if (got != null) {
+        return Future.succeededFuture(got);
+      }
+      if (tried.cancelled()) {
+        // The edges answered a joined player first (a hedge): nobody needs this copy any more.
+        return Future.failedFuture(new SourceFailure("the segment came from the edges first", tried.tried, false,
+            false));
+      }
+      if (config.p2pEnabled()) {
+        ledger.count(tried.noHolders ? FetchLedger.Event.EDGES_NO_HOLDERS : FetchLedger.Event.EDGES_HOLDERS_FAILED);
+      }
+      aheadEnds.remove(info.segmentId()); // at the edges now: a joining player waits PLAYER_HEDGE_MS, as for any fetch
+      return tryEdges(info, links.edgesByRtt(), 0, tried);
+    });
   }
 
   /**
@@ -322,6 +397,7 @@ public final class SegmentFetcher {
         .compose(holders -> {
           if (holders.isEmpty()) {
             tried.note("tracker: no holders");
+            tried.noHolders = true;
           }
           for (TrackerClient.Holder h : holders) {
             links.neighbour(h.peerId(), h.baseUrl(), h.region());
@@ -382,6 +458,8 @@ public final class SegmentFetcher {
         if (source.edge()) {
           edgeFailed(source.id());
         } else {
+          ledger.count(reason.startsWith("timeout") ? FetchLedger.Event.HOLDER_TIMEOUT
+              : reason.equals("503") ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
           penalties.demote(source.id(), System.currentTimeMillis(), retryAfterMs);
         }
       }
@@ -455,7 +533,8 @@ public final class SegmentFetcher {
       tried.note("peer " + h.peerId() + ": skipped, penalised or backing off");
       return tryHolders(info, holders, i + 1, deadline, tried);
     }
-    long bound = Math.min(config.peerTimeout().toMillis(), deadline - now);
+    long bound = Math.min(tried.holderBoundMs > 0 ? tried.holderBoundMs : config.peerTimeout().toMillis(),
+        deadline - now);
     String label = "peer " + h.peerId() + " (" + h.baseUrl() + ")";
     PathRouter r = router;
     if (r != null && r.enabled() && r.relayFirst(h.peerId(), now)) {
@@ -471,6 +550,7 @@ public final class SegmentFetcher {
           }
           if (ar.failed()) {
             tried.attempt(label + ": " + Http.reason(ar.cause(), bound));
+            ledger.count(Http.isTimeout(ar.cause()) ? FetchLedger.Event.HOLDER_TIMEOUT : FetchLedger.Event.HOLDER_OTHER);
             if (ar.cause() instanceof Http.BodyTooLarge) {
               badHolder(h.peerId(), info, "a body over the manifest's " + info.bytes() + " bytes", ar.cause().getMessage());
             } else {
@@ -489,6 +569,7 @@ public final class SegmentFetcher {
           Http.Answer resp = ar.result();
           if (resp.status() != 200) {
             tried.attempt(label + ": " + resp.status());
+            ledger.count(resp.status() == 503 ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
             if (resp.status() >= 500) {
               penalties.demote(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
             }
@@ -594,6 +675,22 @@ public final class SegmentFetcher {
   }
 
   /**
+   * How long a read-ahead from holders ({@link #fetchAhead}: no player waits) gives one holder, ms:
+   * {@code PEER_TIMEOUT_MS}, or the segment at {@value #THIN_UPLINK_BITS_PER_SECOND} bit/s with half
+   * as much again to spare plus a cross-region round trip ({@link FinishTimes#DEFAULT_RTT_MS}),
+   * whichever is longer (240 KB: 1,490 ms). The P2P window's budget is twice this.
+   */
+  private long patientHolderMs(Manifest.Segment info) {
+    return patientHolderMs(info.bytes(), config.peerTimeout().toMillis());
+  }
+
+  /** {@link #patientHolderMs(Manifest.Segment)} of a segment of {@code bytes}, ms. */
+  static long patientHolderMs(long bytes, long peerTimeoutMs) {
+    long transfer = bytes * 8 * 1000 / THIN_UPLINK_BITS_PER_SECOND;
+    return Math.max(peerTimeoutMs, (long) FinishTimes.DEFAULT_RTT_MS + transfer * 3 / 2);
+  }
+
+  /**
    * The largest body read from a source: the manifest's size of the segment, or {@value
    * #MIN_BODY_CAP} bytes for a tiny segment (an error envelope must still fit).
    */
@@ -619,6 +716,10 @@ public final class SegmentFetcher {
     int attempts;
     /** An edge sent bytes that failed the SHA-256 check (a holder's wrong bytes are its own fault, not the answer's). */
     boolean wrongBytes;
+    /** The tracker named no holder. */
+    boolean noHolders;
+    /** Bound of one holder request, ms; 0: {@code PEER_TIMEOUT_MS}. */
+    long holderBoundMs;
     private boolean cancelled;
     private Runnable onCancel;
 

@@ -6,6 +6,7 @@ import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.events.PeerEvents;
 import dev.hybridcdn.peer.fetch.Penalties;
 import dev.hybridcdn.peer.fetch.PeerManifests;
+import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.fetch.TrackerClient;
 import dev.hybridcdn.peer.http.PeerRouter;
@@ -324,6 +325,11 @@ public final class PeerNode implements HostedPeer {
   /** This peer's meters. */
   public PeerMeters meters() {
     return meters;
+  }
+
+  /** What this peer's fetches were for and where they came from (issue 13's P2P share). */
+  public FetchLedger fetchLedger() {
+    return fetcher.ledger();
   }
 
   @Override

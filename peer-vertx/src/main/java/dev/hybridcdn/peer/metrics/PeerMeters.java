@@ -105,6 +105,11 @@ public final class PeerMeters {
     return hedgeWins.count();
   }
 
+  /** Peer requests refused with 503 because the upload slots were busy. */
+  public double rejections() {
+    return rejections.count();
+  }
+
   public double slowReaders() {
     return slowReaders.count();
   }

@@ -56,7 +56,7 @@ class ReadAheadTest {
     // counts are reused for a while: the next segment's read-ahead asks the tracker no more
     fetched.clear();
     readAhead.after(m, SEGMENTS.get(1).segmentId(), true);
-    assertThat(fetched).containsExactly(2, 5, 3, 4);
+    assertThat(fetched).as("5 has no holder: passed over").containsExactly(2, 3, 4);
     assertThat(asked).hasSize(1);
   }
 
@@ -179,12 +179,62 @@ class ReadAheadTest {
     assertThat(fromHolders).isEmpty();
   }
 
+  @Test
+  void theP2pWindowPassesOverSegmentsNoHolderHasAndTheNextSegmentInSteadyPlayTriesHoldersFirst() {
+    Manifest m = LONG_MANIFEST;
+    List<Integer> fetched = new ArrayList<>();
+    List<Integer> fromHolders = new ArrayList<>();
+    List<Integer> next = new ArrayList<>();
+    Recording recording = new Recording(fetched, Integer.MAX_VALUE, fromHolders, new int[1]) {
+      @Override
+      public Future<?> fetchNext(Manifest.Segment segment) {
+        next.add(segment.index());
+        return fetch(segment);
+      }
+    };
+    // Six segments after segment 2; the tracker knows holders of 5 and 7 only (4, 6 and 8 have none).
+    Map<String, Integer> holders = Map.of(LONG.get(5).segmentId(), 2, LONG.get(7).segmentId(), 1,
+        LONG.get(6).segmentId(), 0);
+    ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording,
+        song -> Future.succeededFuture(holders));
+    long t = 1_000_000;
+    readAhead.after(m, LONG.get(1).segmentId(), true, t);
+    assertThat(next).as("no earlier request: maybe a burst").isEmpty();
+    fetched.clear();
+    fromHolders.clear();
+    readAhead.after(m, LONG.get(2).segmentId(), true, t + 2500); // a segment's playing time later: steady
+    assertThat(next).as("steady play: the next segment holders first (full pipeline)").containsExactly(3);
+    assertThat(fromHolders).as("rarest first among the segments some holder has").containsExactly(7, 5);
+
+    // A local hit right after the one before (the end of a start-up burst), or a miss: where it finishes first.
+    next.clear();
+    fetched.clear();
+    readAhead.after(m, LONG.get(3).segmentId(), true, t + 2600);
+    assertThat(fetched).startsWith(4);
+    assertThat(next).isEmpty();
+    fetched.clear();
+    readAhead.after(m, LONG.get(4).segmentId(), false, t + 6000);
+    assertThat(fetched).containsExactly(5);
+    assertThat(next).isEmpty();
+  }
+
   /**
    * Records the indices fetched (and those asked of holders only); each fetch stays in flight until
    * {@code limit} of them are (a busy peer); {@code waiting[0]} players wait.
    */
-  private record Recording(List<Integer> fetched, int limit, List<Integer> fromHolders, int[] waiting)
-      implements ReadAhead.Fetches {
+  private static class Recording implements ReadAhead.Fetches {
+    final List<Integer> fetched;
+    final int limit;
+    final List<Integer> fromHolders;
+    final int[] waiting;
+
+    Recording(List<Integer> fetched, int limit, List<Integer> fromHolders, int[] waiting) {
+      this.fetched = fetched;
+      this.limit = limit;
+      this.fromHolders = fromHolders;
+      this.waiting = waiting;
+    }
+
     Recording(List<Integer> fetched, int limit) {
       this(fetched, limit, new ArrayList<>(), new int[1]);
     }

@@ -1,0 +1,120 @@
+package dev.hybridcdn.peer.fetch;
+
+import dev.hybridcdn.schemas.events.Tier;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Why a peer's downloads came from where they came (issue 13: the P2P share of peers' downloads):
+ * segments and bytes fetched per {@link Purpose} and source tier, and what happened to the P2P
+ * window's fetches and holder requests. Plain adders, no Micrometer meters: a peer in a 1000-peer
+ * host keeps its memory small. Thread-safe; {@link #snapshot} sums into a map (keys below) that a
+ * host adds up over its peers ({@code cdn eval} prints the sums).
+ */
+public final class FetchLedger {
+  /** Who started a fetch (the first caller of a flight; a later joiner is not counted again). */
+  public enum Purpose {
+    /** A player's miss ({@code fetchUrgent} from the player route). */
+    PLAYER,
+    /** Read-ahead's next segment after a miss (a player's start-up burst): where it finishes first. */
+    HTTP_WINDOW,
+    /** Read-ahead's next segment after a local hit (steady play): holders first, then the edges. */
+    NEXT,
+    /** The segments of a rendition a player switches to: where they finish first. */
+    SWITCH,
+    /** Read-ahead further ahead, from holders only. */
+    P2P_WINDOW,
+    /** A slow player fetch raced by the edges ({@code PLAYER_HEDGE_MS}). */
+    HEDGE
+  }
+
+  /** What the P2P window and the holder requests met. */
+  public enum Event {
+    /** A P2P-window fetch whose tracker lookup named no holder. */
+    AHEAD_NO_HOLDERS,
+    /** A P2P-window fetch whose holders were tried and none delivered. */
+    AHEAD_FAILED,
+    /** A P2P-window fetch cancelled because the edges answered the waiting player first. */
+    AHEAD_CANCELLED,
+    /** A fetch through the full pipeline sent to the edges: the tracker knew no holder. */
+    EDGES_NO_HOLDERS,
+    /** A fetch through the full pipeline sent to the edges: its holders did not deliver in time. */
+    EDGES_HOLDERS_FAILED,
+    /** A holder request that timed out ({@code PEER_TIMEOUT_MS}). */
+    HOLDER_TIMEOUT,
+    /** A holder that answered 503 (upload slots busy). */
+    HOLDER_BUSY,
+    /** A holder refused, reset or answered another error. */
+    HOLDER_OTHER,
+    /** A P2P-window round not started: the player's segment was a miss (start-up burst). */
+    WINDOW_AFTER_MISS,
+    /** A P2P-window segment not started: a player of this peer waited. */
+    WINDOW_PLAYER_WAITING,
+    /** A P2P-window segment not started: the read-ahead transfers from holders were all busy. */
+    WINDOW_FULL,
+    /** A P2P-window segment passed over: the tracker knew no holder of it. */
+    WINDOW_NO_HOLDERS
+  }
+
+  private final Map<Purpose, Map<Tier, LongAdder>> segments = new EnumMap<>(Purpose.class);
+  private final Map<Purpose, Map<Tier, LongAdder>> bytes = new EnumMap<>(Purpose.class);
+  private final Map<Event, LongAdder> events = new EnumMap<>(Event.class);
+
+  public FetchLedger() {
+    for (Purpose p : Purpose.values()) {
+      segments.put(p, adders());
+      bytes.put(p, adders());
+    }
+    for (Event e : Event.values()) {
+      events.put(e, new LongAdder());
+    }
+  }
+
+  private static Map<Tier, LongAdder> adders() {
+    Map<Tier, LongAdder> m = new EnumMap<>(Tier.class);
+    for (Tier t : Tier.values()) {
+      m.put(t, new LongAdder());
+    }
+    return m;
+  }
+
+  /** A fetch started for {@code purpose} delivered {@code byteCount} bytes from {@code tier}. */
+  public void fetched(Purpose purpose, Tier tier, long byteCount) {
+    segments.get(purpose).get(tier).increment();
+    bytes.get(purpose).get(tier).add(byteCount);
+  }
+
+  public void count(Event event) {
+    events.get(event).increment();
+  }
+
+  /** Times {@code event} happened. */
+  public long total(Event e) {
+    return events.get(e).sum();
+  }
+
+  /**
+   * The counts by name: {@code segments.<purpose>.<tier>} and {@code bytes.<purpose>.<tier>} (lower
+   * case, zero entries left out), {@code <event>} for each event (lower case).
+   */
+  public Map<String, Long> snapshot() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Purpose p : Purpose.values()) {
+      for (Tier t : Tier.values()) {
+        long n = segments.get(p).get(t).sum();
+        if (n > 0) {
+          String key = p.name().toLowerCase(Locale.ROOT) + "." + t.name().toLowerCase(Locale.ROOT);
+          out.put("segments." + key, n);
+          out.put("bytes." + key, bytes.get(p).get(t).sum());
+        }
+      }
+    }
+    for (Event e : Event.values()) {
+      out.put(e.name().toLowerCase(Locale.ROOT), events.get(e).sum());
+    }
+    return out;
+  }
+}
