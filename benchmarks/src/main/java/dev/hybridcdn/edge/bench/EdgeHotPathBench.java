@@ -5,6 +5,7 @@ import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.edge.cache.SegmentService;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.token.PlayerTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -72,7 +73,7 @@ public final class EdgeHotPathBench {
       Map<String, String> env = PlayerTokenBench.nearCacheEdge(environment, origin.actualPort());
       env.put("EDGE_ID", "bench-hot");
       env.put("EDGE_REDIS_KEY_PREFIX", "cdn:bench:hot:" + Long.toHexString(System.nanoTime()) + ":");
-      env.remove("PLAYER_TOKEN_SECRET");
+      env.remove(PlayerTokens.SECRET);
       try (EdgeServer edge = EdgeServer.start(EdgeConfig.from(new Env(env)));
           PlayerTokenBench.Client client = new PlayerTokenBench.Client(edge.port(),
               CdnPaths.segment(HotTierBench.SEGMENT))) {

@@ -92,7 +92,7 @@ public final class PlayerTokenBench {
       Map<String, String> on = new HashMap<>(env);
       on.put("EDGE_ID", "bench-token-on");
       on.put("EDGE_REDIS_KEY_PREFIX", "cdn:bench:token:" + run + ":on:");
-      on.put("PLAYER_TOKEN_SECRET", secret);
+      on.put(PlayerTokens.SECRET, secret);
       Map<String, String> off = new HashMap<>(env);
       off.put("EDGE_ID", "bench-token-off");
       off.put("EDGE_REDIS_KEY_PREFIX", "cdn:bench:token:" + run + ":off:");
@@ -146,7 +146,7 @@ public final class PlayerTokenBench {
     env.put("PGPORT", "1");
     env.put("EDGE_PG_TIMEOUT_MS", "50");
     env.put("EDGE_NEAR_CACHE_TTL_MS", "3600000");
-    env.remove("PLAYER_TOKEN_SECRET");
+    env.remove(PlayerTokens.SECRET);
     return env;
   }
 

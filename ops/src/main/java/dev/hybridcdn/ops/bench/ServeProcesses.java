@@ -77,15 +77,7 @@ final class ServeProcesses implements AutoCloseable {
     ServiceProcess p = new ServiceProcess(name, name.substring("serve-".length()), 0, port, url,
         logDir.resolve(name + ".log").toString(), cmd, vars).launch();
     started.add(p);
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    String health = p.health(HTTP);
-    while (!"UP".equals(health)) {
-      if ("DEAD".equals(health) || System.nanoTime() > deadline) {
-        throw new IllegalStateException(name + " did not come up (" + health + "); its log: " + p.log());
-      }
-      Thread.sleep(200);
-      health = p.health(HTTP);
-    }
+    p.awaitUp(HTTP, START_TIMEOUT);
     return url;
   }
 

@@ -420,9 +420,7 @@ public final class Chaos {
 
   private void awaitAllUp(StackFile stack) throws InterruptedException {
     for (ServiceProcess p : stack.processes()) {
-      if (!await(() -> "UP".equals(p.health(http)), RECOVERY_BOUND)) {
-        throw new IllegalStateException(p.name() + " is not up (" + p.health(http) + "); see " + p.log());
-      }
+      p.awaitUp(http, RECOVERY_BOUND);
     }
   }
 

@@ -142,6 +142,26 @@ public record ServiceProcess(String name, String kind, long pid, int port, Strin
     }
   }
 
+  /**
+   * Waits until {@link #health} is {@code UP}, asking every 100 ms.
+   *
+   * @param bound how long it may take
+   * @throws IllegalStateException naming this process, its last health and its log, when its pid is gone
+   *     or it is not up within {@code bound}
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public void awaitUp(HttpClient client, Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    String h = health(client);
+    while (!"UP".equals(h)) {
+      if ("DEAD".equals(h) || System.nanoTime() > deadline) {
+        throw new IllegalStateException(name + " is not up (" + h + "); see " + log);
+      }
+      Thread.sleep(100);
+      h = health(client);
+    }
+  }
+
   static boolean awaitExit(ProcessHandle h, Duration d) {
     try {
       h.onExit().get(d.toMillis(), TimeUnit.MILLISECONDS);

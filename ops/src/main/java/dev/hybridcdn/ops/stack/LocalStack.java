@@ -343,7 +343,7 @@ public final class LocalStack implements AutoCloseable {
 
   private void putPlayerTokenSecret(Map<String, String> env) {
     if (options.playerTokenSecret() != null) {
-      env.put("PLAYER_TOKEN_SECRET", options.playerTokenSecret());
+      env.put(PlayerTokens.SECRET, options.playerTokenSecret());
     }
   }
 

@@ -103,6 +103,10 @@ class SignallingIT {
     }
   }
 
+  private static long pushes(Client c) {
+    return c.received().stream().filter(m -> "push".equals(m.getString("type"))).count();
+  }
+
   private static Client connect() throws Exception {
     BlockingQueue<JsonObject> q = new LinkedBlockingQueue<>();
     WebSocket ws = wsClient.connect(app.port(), "127.0.0.1", "/ws/signalling").toCompletionStage()
@@ -189,11 +193,14 @@ class SignallingIT {
     }
     JsonObject limited = c.next("error");
     assertThat(limited.getString("reason")).isEqualTo("rate_limited");
-    // The bucket refills at 20/s: after a second the connection is served again.
-    Thread.sleep(1500);
+    // The bucket refills at 20/s: within a few seconds the connection is served again.
     c.received().clear();
-    c.send("{\"type\":\"leave\",\"songId\":\"flood\"}");
-    c.send("{\"type\":\"join\",\"songId\":\"flood-after\"}");
+    Awaitility.await("served again once the bucket refilled").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(300)).until(() -> {
+          c.send("{\"type\":\"leave\",\"songId\":\"flood\"}");
+          c.send("{\"type\":\"join\",\"songId\":\"flood-after\"}");
+          return c.received().stream().anyMatch(m -> "joined".equals(m.getString("type")));
+        });
     assertThat(c.next("joined").getString("songId")).isEqualTo("flood-after");
     await(c.ws().close());
   }
@@ -224,9 +231,10 @@ class SignallingIT {
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
         eu1.received().stream().anyMatch(m -> "push".equals(m.getString("type")))
             || eu2.received().stream().anyMatch(m -> "push".equals(m.getString("type"))));
-    Thread.sleep(500); // a second order to the region would have arrived by now
-    long euPushes = eu1.received().stream().filter(m -> "push".equals(m.getString("type"))).count()
-        + eu2.received().stream().filter(m -> "push".equals(m.getString("type"))).count();
+    // and no second order to the region for the next 500 ms
+    Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+        .until(() -> pushes(eu1) + pushes(eu2) <= 1);
+    long euPushes = pushes(eu1) + pushes(eu2);
     assertThat(euPushes).as("SIGNALLING_PUSH_PEERS=1: one peer of the region").isEqualTo(1);
     assertThat(ap1.received()).noneMatch(m -> "push".equals(m.getString("type")));
     for (Client c : List.of(eu1, eu2, us1, ap1)) {
