@@ -155,13 +155,14 @@ public final class PeerNode implements HostedPeer {
         writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
     // Issue 15: every peer relays; one behind NAT serves through its relay on its own connections.
     Mailbox mailbox = new Mailbox(shared.vertx());
-    RelayHops hops = new RelayHops(shared.http(), new PeerDirectory(links, shared.client(), tracker::currentUrl,
-        shared.admissions().holderCheck()), mailbox, config.peerId(), shared.upstream());
+    PeerDirectory directory = new PeerDirectory(links, shared.client(), tracker::currentUrl,
+        shared.admissions().holderCheck());
+    RelayHops hops = new RelayHops(shared.http(), directory, mailbox, config.peerId(), shared.upstream());
     this.relays = new RelayRoute(config.peerId(), cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
         hops, mailbox, slots, writeTimeout, config.route().relayTimeout().toMillis());
     if (config.p2pEnabled()) {
-      pathRouter = new PathRouter(config.route(), new TopologyPaths(shared.vertx(), shared.client(), config.route(),
-          config.peerId()), hops, config.region(), config.penalty().toMillis(),
+      pathRouter = new PathRouter(config.peerId(), config.route(), new TopologyPaths(shared.vertx(), shared.client(),
+          config.route(), config.peerId()), hops, directory, config.region(), config.penalty().toMillis(),
           id -> links.edges().stream().anyMatch(l -> l.id().equals(id)));
       fetcher.routeBy(pathRouter);
     } else {

@@ -2,11 +2,14 @@ package dev.hybridcdn.peer.route;
 
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.TrackerClient.Holder;
+import dev.hybridcdn.peer.relay.PeerDirectory;
 import dev.hybridcdn.peer.relay.RelayHops;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -21,9 +24,11 @@ public final class PathRouter {
   /**
    * Bytes brought through relays.
    *
-   * @param relayed the verified bytes and the nodes they travelled (the first relay first, the holder last)
+   * @param relayed the verified bytes and the nodes they travelled (the first relay first, the holder
+   *     last; shorter when a relay answered from its own copy)
+   * @param route the nodes asked: this peer first, the holder last
    */
-  public record ViaRelay(RelayHops.Relayed relayed, PathRanking.PeerPath path) {}
+  public record ViaRelay(RelayHops.Relayed relayed, List<String> route) {}
 
   private final RouteConfig config;
   private final TopologyPaths paths;
@@ -33,14 +38,25 @@ public final class PathRouter {
   private final Map<String, Long> unreachableUntil = new ConcurrentHashMap<>();
   private final Predicate<String> isEdge;
   private final RelayCounts counts = new RelayCounts();
+  private final String self;
+  private final PeerDirectory directory;
+  /** Holder -> the relay that last delivered its own bytes (a NAT'd holder's relay). */
+  private final Map<String, String> relayOf = new ConcurrentHashMap<>();
+
+  /** Peers a holder measures that are tried as its relay when the topology gives no route. */
+  static final int LINK_RELAYS = 3;
 
   /**
+   * @param self this peer's id
+   * @param directory resolves the peers a holder measures (its relay among them)
    * @param unreachableMs how long a holder reached only through a relay is asked that way first
    * @param isEdge true for the ids of the edges this peer knows (its probed edges): no relay path may
    *     pass one, even if a topology without {@code via=peers} answers such a path
    */
-  public PathRouter(RouteConfig config, TopologyPaths paths, RelayHops hops, String region, long unreachableMs,
-      Predicate<String> isEdge) {
+  public PathRouter(String self, RouteConfig config, TopologyPaths paths, RelayHops hops, PeerDirectory directory,
+      String region, long unreachableMs, Predicate<String> isEdge) {
+    this.self = self;
+    this.directory = directory;
     this.config = config;
     this.paths = paths;
     this.hops = hops;
@@ -95,15 +111,75 @@ public final class PathRouter {
   }
 
   /**
-   * The segment from the holder along the topology's path through 1 or 2 relays (at most {@value
-   * RouteConfig#MAX_HOPS} hops).
+   * The segment from the holder through 1 or 2 relays (at most {@value RouteConfig#MAX_HOPS} hops),
+   * tried in this order within {@code boundMs}:
+   * <ol>
+   *   <li>the relay that last delivered this holder's bytes, if any ({@code [relay, holder]});</li>
+   *   <li>the topology's RTT-shortest peer-only path;</li>
+   *   <li>the peers the holder itself measures links to, nearest first, as {@code [peer, holder]}
+   *       (at most {@value #LINK_RELAYS}). A holder behind NAT is reachable only through the relay it
+   *       polls, which it measures; a topology path's last relay is often another peer, and among many
+   *       peers the peer-only graph often has no path at all (issue 15: 19 of 52 probe misses at 50
+   *       peers).</li>
+   * </ol>
    *
-   * @return fails when there is no such path within the bound, or a relay failed (its reason)
+   * @return fails when no route delivered within the bound, with every route's reason
    */
   public Future<ViaRelay> viaRelay(Manifest.Segment info, String holderId, long boundMs) {
     long deadline = System.currentTimeMillis() + boundMs;
     counts.asked(holderId);
-    return paths.path(holderId).timeout(Math.max(1, Math.min(boundMs, config.topologyTimeout().toMillis() * 5)),
+    List<String> reasons = new ArrayList<>();
+    Set<String> tried = new HashSet<>();
+    String known = relayOf.get(holderId);
+    Future<ViaRelay> first = known == null ? Future.failedFuture("no relay known")
+        : along(info, holderId, List.of(self, known, holderId), deadline);
+    if (known != null) {
+      tried.add(known);
+    }
+    return first
+        .recover(e -> {
+          if (known != null) {
+            reasons.add("via " + known + ": " + e.getMessage());
+            relayOf.remove(holderId, known);
+          }
+          return topologyRoute(info, holderId, deadline, tried);
+        })
+        .recover(e -> {
+          reasons.add(e.getMessage());
+          long left = deadline - System.currentTimeMillis();
+          if (left <= 0) {
+            return Future.failedFuture(String.join("; ", reasons));
+          }
+          return directory.measuredLinks(holderId, Math.min(left, config.topologyTimeout().toMillis()))
+              .compose(linked -> {
+                List<String> relays = new ArrayList<>();
+                for (String id : linked) {
+                  if (relays.size() < LINK_RELAYS && !id.equals(self) && !id.equals(holderId) && !isEdge.test(id)
+                      && !tried.contains(id)) {
+                    relays.add(id);
+                  }
+                }
+                if (relays.isEmpty()) {
+                  reasons.add(holderId + " measures no other peer");
+                }
+                return throughLinked(info, holderId, relays, 0, deadline, reasons);
+              });
+        })
+        .onSuccess(v -> {
+          unreachableUntil.put(holderId, System.currentTimeMillis() + unreachableMs);
+          List<String> path = v.relayed().path();
+          boolean fromHolder = holderId.equals(path.get(path.size() - 1));
+          counts.delivered(holderId, fromHolder);
+          if (fromHolder) {
+            relayOf.put(holderId, path.get(path.size() - 2));
+          }
+        });
+  }
+
+  /** The topology's path, when it can carry a relayed segment. */
+  private Future<ViaRelay> topologyRoute(Manifest.Segment info, String holderId, long deadline, Set<String> tried) {
+    long left = Math.max(1, deadline - System.currentTimeMillis());
+    return paths.path(holderId).timeout(Math.max(1, Math.min(left, config.topologyTimeout().toMillis() * 5)),
             java.util.concurrent.TimeUnit.MILLISECONDS)
         .compose(p -> {
           String why = p.isEmpty() ? "none" : unusable(p.get(), isEdge);
@@ -111,12 +187,30 @@ public final class PathRouter {
             return Future.failedFuture("no relay path to " + holderId
                 + p.map(x -> " (topology: " + String.join(",", x.nodes()) + ", " + why + ")").orElse(" in the topology"));
           }
-          long left = Math.max(1, deadline - System.currentTimeMillis());
-          return hops.fetch(info, p.get().beyondSelf(), left).map(r -> {
-            unreachableUntil.put(holderId, System.currentTimeMillis() + unreachableMs);
-            counts.delivered(holderId, holderId.equals(r.path().get(r.path().size() - 1)));
-            return new ViaRelay(r, p.get());
-          });
+          List<String> route = p.get().nodes();
+          if (!tried.add(route.get(route.size() - 2))) {
+            return Future.failedFuture("the topology's path to " + holderId + " ends through " + route.get(route.size() - 2)
+                + ", just tried");
+          }
+          return along(info, holderId, route, deadline);
         });
+  }
+
+  /** {@code [relays[i], holder]}, then the next relay on failure. */
+  private Future<ViaRelay> throughLinked(Manifest.Segment info, String holderId, List<String> relays, int i,
+      long deadline, List<String> reasons) {
+    if (i >= relays.size() || deadline - System.currentTimeMillis() <= 0) {
+      return Future.failedFuture(String.join("; ", reasons));
+    }
+    return along(info, holderId, List.of(self, relays.get(i), holderId), deadline).recover(e -> {
+      reasons.add("via " + relays.get(i) + ": " + e.getMessage());
+      return throughLinked(info, holderId, relays, i + 1, deadline, reasons);
+    });
+  }
+
+  /** The segment along {@code route} (this peer first, the holder last). */
+  private Future<ViaRelay> along(Manifest.Segment info, String holderId, List<String> route, long deadline) {
+    long left = Math.max(1, deadline - System.currentTimeMillis());
+    return hops.fetch(info, route.subList(1, route.size()), left).map(r -> new ViaRelay(r, route));
   }
 }

@@ -42,6 +42,8 @@ final class FakeNetwork implements AutoCloseable {
   final AtomicInteger trackerLookups = new AtomicInteger();
   /** Live peers' base URLs the tracker answers {@code GET /peers/{peerId}} with (relays resolve path ids). */
   final Map<String, String> peerUrls = new ConcurrentHashMap<>();
+  /** Peers' measured links ({@code {nodeId: rttMs}}) the tracker answers {@code GET /peers/{peerId}} with. */
+  final Map<String, JsonObject> peerLinks = new ConcurrentHashMap<>();
   final AtomicInteger badHolderRequests = new AtomicInteger();
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
   /** Answers the slow holder has finished sending. */
@@ -242,11 +244,13 @@ final class FakeNetwork implements AutoCloseable {
     });
     r.get("/peers/:peerId").handler(ctx -> {
       String url = peerUrls.get(ctx.pathParam("peerId"));
-      if (url == null) {
+      JsonObject links = peerLinks.get(ctx.pathParam("peerId"));
+      if (url == null && links == null) {
         ctx.response().setStatusCode(404).end();
         return;
       }
-      ctx.json(new JsonObject().put("peerId", ctx.pathParam("peerId")).put("region", "local").put("baseUrl", url));
+      ctx.json(new JsonObject().put("peerId", ctx.pathParam("peerId")).put("region", "local").put("baseUrl", url)
+          .put("links", links == null ? new JsonObject() : links));
     });
     r.get("/segments/*").handler(ctx -> {
       lookups.incrementAndGet();

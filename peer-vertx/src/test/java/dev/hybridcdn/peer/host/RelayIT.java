@@ -180,4 +180,39 @@ class RelayIT {
     assertThat(push.statusCode()).isEqualTo(409);
     assertThat(push.bodyAsJsonObject().getString("error")).isEqualTo("not_requested");
   }
+
+  @Test
+  @Order(4)
+  void withoutATopologyPathTheRequesterFindsTheNatHoldersRelayAmongItsMeasuredLinks() throws Exception {
+    // A requester the topology knows no path from (in a sparse peer-only graph, the common case): the
+    // tracker's record of the NAT'd holder lists what it measures, nearest first a peer nobody can
+    // resolve, then its relay.
+    PeerConfig template = host.config().template();
+    HostedPeer far = host.startPeer(template.withIdentity("far-1", template.region(), 0));
+    net.peerLinks.put(nat.id(), new JsonObject().put(far.id(), 0.1).put("ghost-1", 0.2).put(relay.id(), 0.9)
+        .put("bad id!", 0.0).put("peer-7", "fast"));
+    String id = FakeNetwork.segmentId(4);
+    hold(nat, 4, net.segments.get(id));
+    net.holders(id, FakeNetwork.holder(nat.id(), unreachable));
+    long relayedBefore = status(relay).getJsonObject("relay").getLong("relayed");
+
+    HttpResponse<Buffer> r = get(far.baseUrl() + "/segments/" + id, null);
+
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo(net.segments.get(id));
+    assertThat(r.getHeader(CdnHeaders.PEER)).isEqualTo(nat.id());
+    assertThat(r.getHeader(CdnHeaders.PATH)).isEqualTo(far.id() + "," + relay.id() + "," + nat.id());
+    assertThat(net.edgeRequests(id)).isZero();
+    assertThat(status(relay).getJsonObject("relay").getLong("relayed")).isEqualTo(relayedBefore + 1);
+
+    // The next segment goes straight to the relay that delivered: no second tracker record needed.
+    net.peerLinks.remove(nat.id());
+    String next = FakeNetwork.segmentId(5);
+    hold(nat, 5, net.segments.get(next));
+    net.holders(next, FakeNetwork.holder(nat.id(), unreachable));
+    HttpResponse<Buffer> r2 = get(far.baseUrl() + "/segments/" + next, null);
+    assertThat(r2.statusCode()).as(r2.bodyAsString()).isEqualTo(200);
+    assertThat(r2.getHeader(CdnHeaders.PATH)).isEqualTo(far.id() + "," + relay.id() + "," + nat.id());
+    assertThat(net.edgeRequests(next)).isZero();
+  }
 }
