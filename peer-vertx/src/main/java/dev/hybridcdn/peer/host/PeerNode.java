@@ -134,16 +134,8 @@ public final class PeerNode implements HostedPeer {
             events.holderReported(holder, segmentId, fault);
           }
         }, slots::receivedFrom, shared.upstream());
-    // Behind NAT, only the link to the relay (and the edges) is a way in: a link this peer measured
-    // to another peer goes out only, and a relay path through it would end at a peer that cannot
-    // reach us (only our relay holds our poll). Those links are not told to the topology.
-    String relayUrl = config.route().acceptsInbound() ? null : config.route().relayUrl();
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
-        l -> {
-          if (relayUrl == null || l.kind() != Link.Kind.PEER || l.url().equals(relayUrl)) {
-            events.linkMeasured(l);
-          }
-        });
+        this::measured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
     WriteTimeout writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), meters::slowReader);
     this.uploads = new UploadRoute(config.peerId(), cache, slots, meters, writeTimeout);
@@ -311,6 +303,19 @@ public final class PeerNode implements HostedPeer {
   /** The segment cache. */
   public SegmentCache cache() {
     return cache;
+  }
+
+  /**
+   * A probed link, told to the topology. Behind NAT, only the link to the relay (and the edges) is a
+   * way in: a link this peer measured to another peer goes out only, and a relay path through it would
+   * end at a peer that cannot reach us (only our relay holds our poll), so those links are not told.
+   * The relay is the one polled now (it changes when a relay dies).
+   */
+  private void measured(Link l) {
+    if (config.route().acceptsInbound() || l.kind() != Link.Kind.PEER
+        || (attachment != null && l.url().equals(attachment.relayUrl()))) {
+      events.linkMeasured(l);
+    }
   }
 
   /** This peer's path router (holder ranking, relays), null with P2P off. */
