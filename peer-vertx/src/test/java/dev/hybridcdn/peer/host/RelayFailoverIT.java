@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,27 +43,12 @@ class RelayFailoverIT {
     topology = vertx.createHttpServer()
         .requestHandler(req -> req.response().setStatusCode(404).end("{\"error\":\"no_path\"}"))
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Map<String, String> env = Map.ofEntries(
-        Map.entry("PEER_COUNT", "3"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
-        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
-        Map.entry("TOPOLOGY_URL", "http://127.0.0.1:" + topology.actualPort()),
-        Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
-        Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "2000"), Map.entry("P2P_BUDGET_MS", "8000"),
-        Map.entry("RELAY_TIMEOUT_MS", "5000"), Map.entry("TOPOLOGY_TIMEOUT_MS", "2000"),
-        Map.entry("EDGE_TIMEOUT_MS", "5000"), Map.entry("PROBE_MS", "300"), Map.entry("PLAYER_HEDGE_MS", "0"));
-    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(env)));
+    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(RelayIT.env(net, topology.actualPort(), 3, 300))));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (host != null) {
-      host.close();
-    }
-    if (topology != null) {
-      topology.close();
-    }
-    net.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    RelayIT.close(host, topology, net, vertx);
   }
 
   static JsonObject status(HostedPeer p) throws Exception {

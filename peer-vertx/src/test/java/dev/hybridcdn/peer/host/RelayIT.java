@@ -73,15 +73,7 @@ class RelayIT {
     });
     topology = vertx.createHttpServer().requestHandler(topo).listen(0, "127.0.0.1").toCompletionStage()
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Map<String, String> env = Map.ofEntries(
-        Map.entry("PEER_COUNT", "2"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
-        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
-        Map.entry("TOPOLOGY_URL", "http://127.0.0.1:" + topology.actualPort()),
-        Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
-        Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "2000"), Map.entry("P2P_BUDGET_MS", "8000"),
-        Map.entry("RELAY_TIMEOUT_MS", "5000"), Map.entry("TOPOLOGY_TIMEOUT_MS", "2000"),
-        Map.entry("EDGE_TIMEOUT_MS", "5000"), Map.entry("PROBE_MS", "600000"), Map.entry("PLAYER_HEDGE_MS", "0"));
-    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(env)));
+    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(env(net, topology.actualPort(), 2, 600_000))));
     requester = host.peers().get(0);
     relay = host.peers().get(1);
     PeerConfig template = host.config().template();
@@ -94,15 +86,38 @@ class RelayIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> status(relay).getJsonObject("relay").getInteger("attached") == 1);
   }
 
+  /**
+   * Settings of the peers of a relay test: the stand-ins' URLs, no Kafka, no read-ahead, bounds long
+   * enough for a loaded machine, no hedge (a relayed answer must not race the edge).
+   */
+  static Map<String, String> env(FakeNetwork net, int topologyPort, int peers, long probeMs) {
+    return Map.ofEntries(
+        Map.entry("PEER_COUNT", String.valueOf(peers)), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
+        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
+        Map.entry("TOPOLOGY_URL", "http://127.0.0.1:" + topologyPort),
+        Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
+        Map.entry("READ_AHEAD", "0"), Map.entry("PEER_TIMEOUT_MS", "2000"), Map.entry("P2P_BUDGET_MS", "8000"),
+        Map.entry("RELAY_TIMEOUT_MS", "5000"), Map.entry("TOPOLOGY_TIMEOUT_MS", "2000"),
+        Map.entry("EDGE_TIMEOUT_MS", "5000"), Map.entry("PROBE_MS", String.valueOf(probeMs)),
+        Map.entry("PLAYER_HEDGE_MS", "0"));
+  }
+
   @AfterAll
   static void stop() throws Exception {
+    close(host, topology, net, vertx);
+  }
+
+  /** Closes what a relay test started (any of it may be null after a failed start). */
+  static void close(PeerHost host, HttpServer topology, FakeNetwork net, Vertx vertx) throws Exception {
     if (host != null) {
       host.close();
     }
     if (topology != null) {
       topology.close();
     }
-    net.close();
+    if (net != null) {
+      net.close();
+    }
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
