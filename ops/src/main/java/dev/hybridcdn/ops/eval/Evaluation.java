@@ -358,8 +358,8 @@ public final class Evaluation {
     return new EvalTable("goals", "Goals of issues 13 and 15 under this model", List.of("Goal", "Measured", "Met"), rows,
         "Peers' downloads = peer-to-peer uploads (heartbeats) + edge egress. NAT'd peers: the model's peers that accept"
             + " no inbound connection. After the players, each is asked for up to " + Demo.NAT_PROBE_SEGMENTS + " segments it holds (its relay"
-            + " holding none of them) by another public peer through the relay code (topology's peer-only path,"
-            + " relays, its push, SHA-256); delivered = its own bytes arrived. In the swarm itself: "
+            + " holding none of them) by another public peer through the relay code (the topology's peer-only path, else"
+            + " the relays the NAT'd peer measures; relays, its push, SHA-256); delivered = its own bytes arrived. In the swarm itself: "
             + PathFigures.swarmNat(f) + ".");
   }
 

@@ -46,7 +46,7 @@ final class PathFigures {
             + " local hits (read ahead from peers) and a NAT'd holder ranks after every direct one, so these rows"
             + " hold few requests. Relayed fetch: the NAT probe after the players (stack.NatProbe), a peer's fetch"
             + " of a segment a NAT'd peer holds, from its ask to the verified bytes, through the topology's"
-            + " peer-only path. Seed 000 6.1.4 has one row for 2-3 hops.");
+            + " peer-only path or the NAT'd peer's own relay. Seed 000 6.1.4 has one row for 2-3 hops.");
   }
 
   private static Evaluation.Latency players(List<PlayerRequest> peer, String row) {

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * asks each NAT'd peer, through the requesters' own relay code, for segments it holds: for up to
  * {@code perPeer} of its cached segments (by id, that its relay does not hold: otherwise the relay
  * would answer from its copy), a public peer other than its relay (round-robin in start order) runs
- * {@link PathRouter#viaRelay} for it: the topology's peer-only path, each relay hop, the NAT'd peer's
- * push through its poll, the SHA-256 checks. One at a time, so upload slots are not the limit.
+ * {@link PathRouter#viaRelay} for it: the topology's peer-only path or else the relay the NAT'd peer
+ * measures (its own relay), each relay hop, the NAT'd peer's push through its poll, the SHA-256 checks. One at a time, so upload slots are not the limit.
  */
 public final class NatProbe {
   /**
