@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * arrives; every chunk of at most 16 KiB is paced on the sender's uplink and the receiver's downlink
  * ({@link LinkClock}s shared by all of a node's connections) and arrives one one-way latency later.
  * A client from an unknown address (the tracker, the CLI, 127.0.0.1) and a node talking to itself
- * (a player on its peer's machine) pass unshaped.
+ * (a player on its peer's machine) pass unshaped. Nodes can be cut off from the others and joined
+ * again ({@link #cutOff}, {@link #reconnect}: a network partition).
  *
  * <p>Inactive unless a stack installs one ({@link #install(NetworkModel)}); services then consult it
  * through {@code HttpVerticles.deploy} (fronts for servers bound to a node address). Never on a
@@ -41,7 +42,7 @@ public final class ShapedNetwork implements AutoCloseable {
   private static volatile ShapedNetwork installed;
 
   private final NetworkModel model;
-  private final Vertx vertx;
+  final Vertx vertx;
   private final NetClient upstream;
   private final Map<String, NetNode> byAddress = new ConcurrentHashMap<>();
   private final Map<String, NetNode> byId = new ConcurrentHashMap<>();
@@ -49,11 +50,12 @@ public final class ShapedNetwork implements AutoCloseable {
   private final Map<String, LinkClock> downlinks = new ConcurrentHashMap<>();
   private final AtomicInteger nextAddress = new AtomicInteger();
   private final Map<String, NetServer> fronts = new ConcurrentHashMap<>();
+  private final Partition partition = new Partition();
   private final SplittableRandom connections;
   private final Object reservations = new Object();
   private final AtomicLong connectionCount = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
-  private final AtomicLong resets = new AtomicLong();
+  final AtomicLong resets = new AtomicLong();
   private final AtomicLong open = new AtomicLong();
   /** Connections open now through the fronts, by "client kind -> server kind" ("unshaped" for the rest). */
   private final Map<String, AtomicLong> openByLink = new ConcurrentHashMap<>();
@@ -181,6 +183,12 @@ public final class ShapedNetwork implements AutoCloseable {
     SplittableRandom random = new SplittableRandom(rnd);
     if (shaped) {
       oneWayNs = (long) ((model.oneWayMs(client, server) + random.nextDouble() * model.jitterMs()) * 1e6);
+      if (partition.separates(client.address(), server.address())) {
+        // a partition: nobody on the other side answers (refused after a round trip, as NAT below)
+        refused.incrementAndGet();
+        vertx.setTimer(Math.max(1, 2 * oneWayNs / 1_000_000), id -> in.close());
+        return;
+      }
       if (!server.acceptsInbound() && client.kind() == NodeKind.PEER) {
         // NAT without a mapping: nobody answers. Refused after one round trip rather than a
         // connect time-out, so a peer learns it within its holder budget.
@@ -199,16 +207,20 @@ public final class ShapedNetwork implements AutoCloseable {
       NetSocket out = ar.result();
       if (shaped) {
         open.incrementAndGet();
+        partition.opened(client.address(), server.address(), in, out);
       }
       AtomicLong byLink = openByLink.computeIfAbsent(shaped ? client.kind() + "->" + server.kind() : "unshaped",
           k -> new AtomicLong());
       byLink.incrementAndGet();
       // The client may send at once; its first byte arrives after the handshake (one round trip)
       // plus its own one-way trip.
-      Pipe request = new Pipe(in, out, shaped ? uplinks.get(client.address()) : null,
+      Pipe request = new Pipe(this, in, out, shaped ? uplinks.get(client.address()) : null,
           shaped ? downlinks.get(server.address()) : null, oneWay, now + 3 * oneWay, 0, random,
-          shaped ? open::decrementAndGet : null);
-      Pipe response = new Pipe(out, in, shaped ? uplinks.get(server.address()) : null,
+          shaped ? () -> {
+            open.decrementAndGet();
+            partition.closed(in);
+          } : null);
+      Pipe response = new Pipe(this, out, in, shaped ? uplinks.get(server.address()) : null,
           shaped ? downlinks.get(client.address()) : null, oneWay, 0, shaped ? model.resetRate() : 0, random,
           byLink::decrementAndGet);
       request.start();
@@ -216,7 +228,35 @@ public final class ShapedNetwork implements AutoCloseable {
     });
   }
 
-  /** Connections the fronts accepted, refused (NAT) and reset (the model's reset rate), so far. */
+  /**
+   * Cuts these nodes off from every other node (seed 000 6.2.2's network partition): new connections
+   * between them and any other node are refused after a round trip, open ones are closed now. A node's
+   * own player and clients that are not nodes (the tracker's) still reach it.
+   *
+   * @param nodeIds registered node ids
+   * @return connections closed
+   * @throws IllegalArgumentException for an id not registered
+   */
+  public int cutOff(java.util.Collection<String> nodeIds) {
+    return partition.cut(addresses(nodeIds));
+  }
+
+  /** Joins nodes cut off by {@link #cutOff} to the network again (new connections only). */
+  public void reconnect(java.util.Collection<String> nodeIds) {
+    partition.heal(addresses(nodeIds));
+  }
+
+  private List<String> addresses(java.util.Collection<String> nodeIds) {
+    return nodeIds.stream().map(id -> {
+      NetNode n = byId.get(id);
+      if (n == null) {
+        throw new IllegalArgumentException("no node " + id + " in this network");
+      }
+      return n.address();
+    }).toList();
+  }
+
+  /** Connections the fronts accepted, refused (NAT, partitions) and reset (the model's reset rate), so far. */
   public Map<String, Long> counters() {
     return Map.of("connections", connectionCount.get(), "refused", refused.get(), "resets", resets.get());
   }
@@ -279,119 +319,6 @@ public final class ShapedNetwork implements AutoCloseable {
       sender.freeAt = up;
       receiver.freeAt = down;
       return Math.max(up, down);
-    }
-  }
-
-  /** One direction of a proxied connection: chunks leave {@code from}, are delayed, reach {@code to}. */
-  private final class Pipe {
-    private static final int CHUNK = 16 * 1024;
-    private static final long HIGH_WATER = 128 * 1024;
-    private static final long LOW_WATER = 32 * 1024;
-
-    private final NetSocket from;
-    private final NetSocket to;
-    private final LinkClock sender;
-    private final LinkClock receiver;
-    private final long oneWayNs;
-    private final long notBefore;
-    private final double resetRate;
-    private final SplittableRandom random;
-    private final java.util.ArrayDeque<Object[]> queue = new java.util.ArrayDeque<>();
-    private long pending;
-    private long lastArrival;
-    private boolean timerSet;
-    private boolean paused;
-    private boolean ended;
-    private boolean closed;
-    private final Runnable onFromClosed;
-
-    Pipe(NetSocket from, NetSocket to, LinkClock sender, LinkClock receiver, long oneWayNs, long notBefore,
-        double resetRate, SplittableRandom random, Runnable onFromClosed) {
-      this.onFromClosed = onFromClosed;
-      this.from = from;
-      this.to = to;
-      this.sender = sender;
-      this.receiver = receiver;
-      this.oneWayNs = oneWayNs;
-      this.notBefore = notBefore;
-      this.resetRate = resetRate;
-      this.random = random;
-    }
-
-    void start() {
-      from.handler(this::onData);
-      from.endHandler(v -> {
-        ended = true;
-        flush();
-      });
-      from.closeHandler(v -> {
-        if (onFromClosed != null) {
-          onFromClosed.run();
-        }
-        ended = true;
-        flush();
-      });
-      from.exceptionHandler(e -> to.close());
-      from.resume();
-    }
-
-    private void onData(io.vertx.core.buffer.Buffer data) {
-      if (closed) {
-        return;
-      }
-      for (int off = 0; off < data.length(); off += CHUNK) {
-        io.vertx.core.buffer.Buffer chunk = data.getBuffer(off, Math.min(data.length(), off + CHUNK));
-        long now = System.nanoTime();
-        long through = sender == null ? now : reserve(sender, receiver, chunk.length(), now);
-        long arrival = Math.max(Math.max(through + oneWayNs, lastArrival), notBefore);
-        lastArrival = arrival;
-        queue.add(new Object[] {chunk, arrival});
-        pending += chunk.length();
-      }
-      if (pending > HIGH_WATER && !paused) {
-        paused = true;
-        from.pause();
-      }
-      flush();
-    }
-
-    private void flush() {
-      if (closed) {
-        return;
-      }
-      long now = System.nanoTime();
-      while (!queue.isEmpty() && (long) queue.peek()[1] <= now + 500_000) {
-        io.vertx.core.buffer.Buffer chunk = (io.vertx.core.buffer.Buffer) queue.poll()[0];
-        pending -= chunk.length();
-        to.write(chunk);
-        if (resetRate > 0 && random.nextDouble() < resetRate) {
-          resets.incrementAndGet();
-          closed = true;
-          queue.clear();
-          to.close();
-          from.close();
-          return;
-        }
-      }
-      if (paused && pending < LOW_WATER) {
-        paused = false;
-        from.resume();
-      }
-      if (queue.isEmpty()) {
-        if (ended) {
-          closed = true;
-          to.close();
-        }
-        return;
-      }
-      if (!timerSet) {
-        timerSet = true;
-        long delayMs = Math.max(1, ((long) queue.peek()[1] - now + 999_999) / 1_000_000);
-        vertx.setTimer(delayMs, id -> {
-          timerSet = false;
-          flush();
-        });
-      }
     }
   }
 }

@@ -139,6 +139,29 @@ class ShapedNetworkTest {
   }
 
   @Test
+  void aNodeCutOffReachesNoOtherNodeUntilItIsReconnected() {
+    NetNode cut = network.register(NodeKind.PEER, "peer-4", "eu-west");
+    HttpClient kept = clientFrom(cut);
+    get(kept, 1); // a connection open when the partition starts
+    HttpClient other = clientFrom(client);
+
+    assertEquals(1, network.cutOff(java.util.List.of(cut.id())));
+
+    // the open connection is gone and a new one is refused; other nodes are not affected
+    assertThrows(RuntimeException.class, () -> get(kept, 100));
+    HttpClient fresh = clientFrom(cut);
+    assertThrows(RuntimeException.class, () -> get(fresh, 100));
+    assertTrue(get(other, 100) > 0);
+
+    network.reconnect(java.util.List.of(cut.id()));
+    assertTrue(get(fresh, 100) > 0);
+    assertThrows(IllegalArgumentException.class, () -> network.cutOff(java.util.List.of("peer-99")));
+    kept.close().await();
+    fresh.close().await();
+    other.close().await();
+  }
+
+  @Test
   void aBadModelNamesWhatIsWrong() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NetworkModel.read(
         new ByteArrayInputStream(MODEL.replace("originRegion: eu-west", "originRegion: mars").getBytes(StandardCharsets.UTF_8)),
