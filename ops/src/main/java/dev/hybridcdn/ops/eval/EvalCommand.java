@@ -40,6 +40,9 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--scale", split = ",", paramLabel = "N,N,...",
       description = "Instead: table 6.1.3, peers hosted in this JVM measured while serving, e.g. 10,50,100,160.")
   List<Integer> scale;
+  @Option(names = "--partitions", split = ",", paramLabel = "N,N,...",
+      description = "Instead: table 6.2.2, partitions of N peers cut off and healed, e.g. 5,20,50 (detection and rejoin).")
+  List<Integer> partitions;
   @Mixin
   NetworkOption network;
   @Option(names = "--no-warmup", description = "Measure from a cold JVM: no unmeasured warm-up phase first.")
@@ -59,6 +62,17 @@ public final class EvalCommand implements Callable<Integer> {
     return o.withSwarm(s);
   }
 
+  /** The run's facts for a report of its own (--scale, --partitions). */
+  private static Map<String, Object> runInfo(String modelName, String what, List<Integer> counts, long t0) {
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("date", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    run.put("machine", Evaluation.machine());
+    run.put("network", modelName);
+    run.put(what, counts);
+    run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+    return run;
+  }
+
   @Override
   public Integer call() throws Exception {
     if (peers != null && peers < 2) {
@@ -74,7 +88,23 @@ public final class EvalCommand implements Callable<Integer> {
     }
     String modelName = network.toString();
     EvalReport report;
-    if (scale != null && !scale.isEmpty()) {
+    if (partitions != null && !partitions.isEmpty()) {
+      if (partitions.stream().anyMatch(n -> n < 1 || n > 500)) {
+        throw new IllegalArgumentException("--partitions takes partition sizes of 1 to 500 peers: " + partitions);
+      }
+      if (model == null) {
+        throw new IllegalArgumentException("--partitions needs an emulated network (not --network none)");
+      }
+      long t0 = System.nanoTime();
+      PartitionRun.Outcome cut;
+      try {
+        cut = PartitionRun.run(data, StackEnv.media(), model, partitions, o.swarm(), System.err);
+      } finally {
+        dev.hybridcdn.ops.demo.Demo.deleteTreeQuietly(data);
+      }
+      report = new EvalReport(List.of(cut.table()), Map.of(), Map.of("failures", (double) cut.failures()),
+          runInfo(modelName, "partitions", partitions, t0));
+    } else if (scale != null && !scale.isEmpty()) {
       if (scale.stream().anyMatch(n -> n < 2 || n > 5000)) {
         throw new IllegalArgumentException("--scale takes peer counts of 2 to 5000: " + scale);
       }
@@ -85,13 +115,8 @@ public final class EvalCommand implements Callable<Integer> {
       } finally {
         dev.hybridcdn.ops.demo.Demo.deleteTreeQuietly(data);
       }
-      Map<String, Object> run = new LinkedHashMap<>();
-      run.put("date", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-      run.put("machine", Evaluation.machine());
-      run.put("network", modelName);
-      run.put("peerCounts", scale);
-      run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-      report = new EvalReport(List.of(scaled.table()), Map.of(), Map.of("failures", (double) scaled.failures()), run);
+      report = new EvalReport(List.of(scaled.table()), Map.of(), Map.of("failures", (double) scaled.failures()),
+          runInfo(modelName, "peerCounts", scale, t0));
     } else {
       report = Evaluation.run(o, modelName, System.err, !noWarmup);
     }

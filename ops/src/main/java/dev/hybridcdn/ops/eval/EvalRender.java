@@ -20,8 +20,10 @@ public final class EvalRender {
       t.rows().forEach(cells -> row(out, cells));
       out.append(String.format(Locale.ROOT, "%n%s%n", t.note()));
     }
-    out.append(String.format(Locale.ROOT, "%nNot produced:%n"));
-    r.missing().forEach((id, why) -> out.append(String.format(Locale.ROOT, "- %s: %s%n", id, why)));
+    if (!r.missing().isEmpty()) {
+      out.append(String.format(Locale.ROOT, "%nNot produced:%n"));
+      r.missing().forEach((id, why) -> out.append(String.format(Locale.ROOT, "- %s: %s%n", id, why)));
+    }
     out.append(String.format(Locale.ROOT, "%nRun: %s%n", r.run()));
     return out.toString();
   }

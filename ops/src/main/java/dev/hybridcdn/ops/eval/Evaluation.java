@@ -41,8 +41,8 @@ public final class Evaluation {
   private static Map<String, String> missing() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("6.1.3", "scalability is a run of its own: `cdn eval --scale 10,50,100,160`");
-    m.put("6.2.1", "fault tolerance needs `cdn chaos` (the resilience issue); not measured");
-    m.put("6.2.2", "partition detection (5/20/50 peers) is not measured yet");
+    m.put("6.2.1", "fault tolerance is `cdn chaos` (real processes: peers, 10% and 50% of them, an edge, the origin killed or stopped), a run of its own");
+    m.put("6.2.2", "partitions are a run of its own: `cdn eval --partitions 5,20,50`");
     m.put("6.3.1", "memory per component is not measured (see 6.1.3)");
     m.put("6.3.2", "CPU per operation is not measured");
     m.put("6.4.1", "cost in dollars is not a measurement");

@@ -350,6 +350,34 @@ public final class Delivery implements AutoCloseable, Churn {
     return new NatRelays(nat.size(), asked, delivered);
   }
 
+  /**
+   * Cuts these hosted peers off from every other node (seed 000 6.2.2's network partition): the
+   * emulated network refuses their connections and closes the open ones, and their events reach
+   * nobody, so the tracker expires them after its TTL ({@code PeerNode.cutOff}).
+   *
+   * @return connections closed
+   * @throws IllegalStateException without hosted peers or an emulated network
+   */
+  public int cutOff(List<String> peerIds) {
+    if (host == null || stack.network() == null) {
+      throw new IllegalStateException("a partition needs hosted peers on an emulated network");
+    }
+    peerIds.forEach(id -> host.peer(id).cutOff());
+    return stack.network().cutOff(peerIds);
+  }
+
+  /** Ends {@link #cutOff}: the peers reach the others again and re-announce if they were expired. */
+  public void reconnect(List<String> peerIds) {
+    stack.network().reconnect(peerIds);
+    peerIds.forEach(id -> host.peer(id).reconnect());
+  }
+
+  /** Segment ids a hosted peer holds now (empty for an unknown peer or a traditional CDN). */
+  public List<String> cachedSegments(String peerId) {
+    var node = host == null ? null : host.peer(peerId);
+    return node == null ? List.of() : node.cache().segmentIds();
+  }
+
   @Override
   public void leave(String peerId, boolean clean) {
     if (host == null) {

@@ -28,6 +28,7 @@ public final class PeerEvents {
   private final String peerId;
   private final NodeIdentity identity;
   private volatile boolean muted;
+  private volatile boolean cut;
 
   public PeerEvents(EventPublisher publisher, String peerId) {
     this(publisher, peerId, null);
@@ -45,8 +46,16 @@ public final class PeerEvents {
     muted = true;
   }
 
+  /**
+   * While cut off (an emulated network partition), this peer's events reach nobody: they are dropped,
+   * as a peer on the wrong side of a partition cannot report (its heartbeats stop).
+   */
+  public void cutOff(boolean cut) {
+    this.cut = cut;
+  }
+
   private void publish(CdnTopic topic, org.apache.avro.specific.SpecificRecord event) {
-    if (!muted) {
+    if (!muted && !cut) {
       publisher.publish(topic, peerId, event, identity);
     }
   }

@@ -63,6 +63,8 @@ public final class PeerNode implements HostedPeer {
   private static final Logger LOG = LoggerFactory.getLogger(PeerNode.class);
 
   private final PeerConfig config;
+  private boolean cutOff;
+  private boolean expiredWhileCut;
   private final Shared shared;
   private final NodeIdentity identity;
   private final PeerEvents events;
@@ -255,11 +257,37 @@ public final class PeerNode implements HostedPeer {
    * the current figures. The tracker takes the PeerJoined as a new session and rebuilds its
    * holdings from the SegmentCached events. Thread-safe; events of a stopped peer are muted.
    */
-  void reannounce() {
+  synchronized void reannounce() {
+    if (cutOff) {
+      // it learns of its expiry when the partition heals (reconnect)
+      expiredWhileCut = true;
+      return;
+    }
     shared.admissions().admit(identity, config.peerId(), baseUrl(), config.region()); // a new session
     events.joined(config, baseUrl());
     cache.snapshot().forEach(events::cached);
     heartbeat();
+  }
+
+  /**
+   * Cuts this peer off (an emulated network partition, ops {@code cdn eval --partitions}): its events
+   * reach nobody (heartbeats stop, so the tracker expires it after its TTL), and an expiry it hears of
+   * meanwhile is answered only on {@link #reconnect}. Its network side is the emulated network's
+   * ({@code ShapedNetwork.cutOff}).
+   */
+  public synchronized void cutOff() {
+    cutOff = true;
+    events.cutOff(true);
+  }
+
+  /** Ends {@link #cutOff}: events flow again and, if the tracker expired it meanwhile, it re-announces in full. */
+  public synchronized void reconnect() {
+    cutOff = false;
+    events.cutOff(false);
+    if (expiredWhileCut) {
+      expiredWhileCut = false;
+      reannounce();
+    }
   }
 
   /** A clean stop announces PeerLeft; a crash stop stays silent from now on. */
