@@ -1,13 +1,11 @@
 package dev.hybridcdn.ops.chaos;
 
-import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.processes.ServiceProcess;
 import dev.hybridcdn.ops.processes.StackFile;
 import dev.hybridcdn.ops.replay.HistoryReader;
-import dev.hybridcdn.ops.replay.Replay;
 import dev.hybridcdn.ops.stack.EmbeddedStores;
 import dev.hybridcdn.ops.stack.MediaFiles;
 import dev.hybridcdn.ops.swarm.PeerDirectory;
@@ -17,7 +15,6 @@ import dev.hybridcdn.ops.swarm.Swarm;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.ingest.Ingester;
-import dev.hybridcdn.schemas.topics.TopicRegistry;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
 import java.io.IOException;
@@ -27,7 +24,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -101,8 +97,6 @@ public final class Chaos {
   /** What the injection measured. */
   private record Outcome(double recoverySeconds, String note, Reingest reingest) {}
 
-  /** The re-ingested song's manifests before and after, and when the new one was in place. */
-  record Reingest(String songId, Map<String, String> oldHashes, Map<String, String> newHashes, long doneMs) {}
 
   ChaosRow run(Scenario s) throws Exception {
     StackFile stack = stack();
@@ -149,10 +143,10 @@ public final class Chaos {
     long failed = requests.stream().filter(PlayerRequest::failed).count();
     long failed503 = requests.stream().filter(r -> r.failed() && r.status() == 503).count();
     long segments = requests.stream().filter(r -> !r.failed() && r.kind() == PlayerRequest.Kind.SEGMENT).count();
-    long lost = eventsLost(stack, segments, startMs, endMs);
+    long lost = EventsLost.count(stack, segments, startMs, endMs, progress);
     String note = outcome.note();
     if (outcome.reingest() != null) {
-      note += "; stale segments " + stale(requests, outcome.reingest());
+      note += "; stale segments " + outcome.reingest().stale(requests);
     }
     if (failed > 0) {
       note += "; first failure: " + requests.stream().filter(PlayerRequest::failed).findFirst()
@@ -258,7 +252,7 @@ public final class Chaos {
         .map(x -> x.songId()).toList());
     Collections.sort(songs); // the swarm's Zipf rank 1 is the first
     String song = songs.get(0);
-    Map<String, String> before = hashes(get(origin + "/songs/" + song).body());
+    Map<String, String> before = Reingest.hashes(get(origin + "/songs/" + song).body());
     Path other = MediaFiles.list(media).stream().filter(f -> !MediaFiles.songId(f).equals(song))
         .min(Comparator.comparing(f -> f.toFile().length())).orElseThrow();
     Map<String, String> vars = new HashMap<>(stack.env());
@@ -269,76 +263,17 @@ public final class Chaos {
     }
     long done = System.currentTimeMillis();
     long t0 = System.nanoTime();
-    Map<String, String> after = hashes(get(origin + "/songs/" + song).body());
+    Map<String, String> after = Reingest.hashes(get(origin + "/songs/" + song).body());
     List<ServiceProcess> edges = stack.ofKind("edge");
     boolean switched = await(() -> edges.stream().allMatch(e -> {
       try {
-        return hashes(get(e.url() + "/songs/" + song).body()).equals(after);
+        return Reingest.hashes(get(e.url() + "/songs/" + song).body()).equals(after);
       } catch (IOException | RuntimeException ex) {
         return false;
       }
     }), RECOVERY_BOUND);
     return new Outcome(switched ? seconds(t0) : -1, "re-ingested " + song + " from " + other.getFileName()
         + "; recovery = every edge serves the new manifest", new Reingest(song, before, after, done));
-  }
-
-  /**
-   * Segment answers of the re-ingested song whose bytes differ from the manifest the player holds:
-   * the old one for a song whose master playlist it loaded before the re-ingest was done, the new
-   * one after.
-   */
-  static long stale(List<PlayerRequest> requests, Reingest r) {
-    Map<Integer, List<PlayerRequest>> byPlayer = new HashMap<>();
-    requests.forEach(q -> byPlayer.computeIfAbsent(q.player(), k -> new ArrayList<>()).add(q));
-    String prefix = "/hls/" + r.songId() + "/";
-    long stale = 0;
-    for (List<PlayerRequest> list : byPlayer.values()) {
-      list.sort(Comparator.comparingLong(PlayerRequest::ts));
-      Map<String, String> holds = null;
-      for (PlayerRequest q : list) {
-        if (q.kind() == PlayerRequest.Kind.MASTER) {
-          holds = q.url().contains(prefix) ? (q.ts() < r.doneMs() ? r.oldHashes() : r.newHashes()) : null;
-        } else if (q.kind() == PlayerRequest.Kind.SEGMENT && holds != null && q.sha256() != null) {
-          String id = CdnPaths.segmentIdOf(URI.create(q.url()).getPath());
-          if (!q.sha256().equals(holds.get(id))) {
-            stale++;
-          }
-        }
-      }
-    }
-    return stale;
-  }
-
-  private static Map<String, String> hashes(String manifestJson) {
-    Manifest m = ManifestJson.parse(manifestJson);
-    Map<String, String> out = new HashMap<>();
-    m.renditions().forEach(r -> r.segments().forEach(seg -> out.put(seg.segmentId(), seg.sha256())));
-    return out;
-  }
-
-  /** Players' answered segments minus SegmentDelivered events of the period, polled for up to 30 s. */
-  private long eventsLost(StackFile stack, long segments, long fromMs, long toMs) {
-    try {
-      HistoryReader reader = new HistoryReader(stack.env().get("KAFKA_BOOTSTRAP_SERVERS"),
-          new TopicRegistry(stack.env().getOrDefault("TOPIC_PREFIX", "cdn.")), Duration.ofSeconds(30));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      long found;
-      do {
-        found = Replay.analyse(reader, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs)).summary(10)
-            .requestsByTier().values().stream().mapToLong(Long::longValue).sum();
-        if (found >= segments) {
-          break;
-        }
-        Thread.sleep(1000);
-      } while (System.nanoTime() < deadline);
-      return segments - found;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    } catch (RuntimeException e) {
-      progress.accept("history not readable: " + e.getMessage());
-      return -1;
-    }
   }
 
   /** The live peer that answered most player requests in the last 3 s: one players are using now. */

@@ -23,13 +23,13 @@ class ChaosTest {
 
   @Test
   void aSegmentIsStaleWhenItsBytesAreNotThoseOfTheManifestThePlayerHolds() {
-    Chaos.Reingest r = new Chaos.Reingest("song", Map.of(SEG, "old"), Map.of(SEG, "new"), 1000);
+    Reingest r = new Reingest("song", Map.of(SEG, "old"), Map.of(SEG, "new"), 1000);
     List<PlayerRequest> requests = List.of(
         master(1, "song", 10), segment(1, SEG, 20, "old"), segment(1, SEG, 1500, "new"), // old manifest, new bytes: stale
         master(2, "song", 1200), segment(2, SEG, 1300, "new"),                            // new manifest, new bytes
         master(3, "song", 1200), segment(3, SEG, 1300, "old"),                            // new manifest, old bytes: stale
         master(4, "other", 10), segment(4, "other/128k/seg00000.ts", 1300, "x"));         // another song
-    assertThat(Chaos.stale(requests, r)).isEqualTo(2);
+    assertThat(r.stale(requests)).isEqualTo(2);
   }
 
   @Test
