@@ -138,17 +138,9 @@ public final class Demo implements AutoCloseable {
       throw new IllegalStateException("no *.mp3 in " + options.mediaDir());
     }
     if (options.songLimit() > 0 && files.size() > options.songLimit()) {
-      files = files.stream().sorted(Comparator.comparingLong(Demo::size)).limit(options.songLimit()).sorted().toList();
+      files = MediaFiles.smallest(files, options.songLimit()).stream().sorted().toList();
     }
     return files;
-  }
-
-  private static long size(Path p) {
-    try {
-      return Files.size(p);
-    } catch (IOException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   private Phase phase(String name, String idPrefix, boolean p2p) throws InterruptedException {

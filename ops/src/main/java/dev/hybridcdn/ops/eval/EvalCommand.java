@@ -62,15 +62,28 @@ public final class EvalCommand implements Callable<Integer> {
     return o.withSwarm(s);
   }
 
-  /** The run's facts for a report of its own (--scale, --partitions). */
-  private static Map<String, Object> runInfo(String modelName, String what, List<Integer> counts, long t0) {
-    Map<String, Object> run = new LinkedHashMap<>();
-    run.put("date", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-    run.put("machine", Evaluation.machine());
-    run.put("network", modelName);
-    run.put(what, counts);
-    run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-    return run;
+  /**
+   * A table measured in a run of its own ({@code --scale}, {@code --partitions}): the run's data
+   * directory is deleted afterwards, and the report names the run's date, machine, model and counts.
+   *
+   * @param run the table and its failed requests (or missed peers)
+   */
+  private static EvalReport ownRun(Path data, String modelName, String what, List<Integer> counts,
+      Callable<Map.Entry<EvalTable, Long>> run) throws Exception {
+    long t0 = System.nanoTime();
+    Map.Entry<EvalTable, Long> out;
+    try {
+      out = run.call();
+    } finally {
+      dev.hybridcdn.ops.demo.Demo.deleteTreeQuietly(data);
+    }
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("date", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    info.put("machine", Evaluation.machine());
+    info.put("network", modelName);
+    info.put(what, counts);
+    info.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+    return new EvalReport(List.of(out.getKey()), Map.of(), Map.of("failures", (double) out.getValue()), info);
   }
 
   @Override
@@ -87,6 +100,7 @@ public final class EvalCommand implements Callable<Integer> {
       o = o.withPeers(peers);
     }
     String modelName = network.toString();
+    SwarmOptions swarm = o.swarm();
     EvalReport report;
     if (partitions != null && !partitions.isEmpty()) {
       if (partitions.stream().anyMatch(n -> n < 1 || n > 500)) {
@@ -95,28 +109,18 @@ public final class EvalCommand implements Callable<Integer> {
       if (model == null) {
         throw new IllegalArgumentException("--partitions needs an emulated network (not --network none)");
       }
-      long t0 = System.nanoTime();
-      PartitionRun.Outcome cut;
-      try {
-        cut = PartitionRun.run(data, StackEnv.media(), model, partitions, o.swarm(), System.err);
-      } finally {
-        dev.hybridcdn.ops.demo.Demo.deleteTreeQuietly(data);
-      }
-      report = new EvalReport(List.of(cut.table()), Map.of(), Map.of("failures", (double) cut.failures()),
-          runInfo(modelName, "partitions", partitions, t0));
+      report = ownRun(data, modelName, "partitions", partitions, () -> {
+        PartitionRun.Outcome cut = PartitionRun.run(data, StackEnv.media(), model, partitions, swarm, System.err);
+        return Map.entry(cut.table(), cut.failures());
+      });
     } else if (scale != null && !scale.isEmpty()) {
       if (scale.stream().anyMatch(n -> n < 2 || n > 5000)) {
         throw new IllegalArgumentException("--scale takes peer counts of 2 to 5000: " + scale);
       }
-      long t0 = System.nanoTime();
-      ScaleRun.Outcome scaled;
-      try {
-        scaled = ScaleRun.run(data, StackEnv.media(), model, scale, o.swarm(), System.err);
-      } finally {
-        dev.hybridcdn.ops.demo.Demo.deleteTreeQuietly(data);
-      }
-      report = new EvalReport(List.of(scaled.table()), Map.of(), Map.of("failures", (double) scaled.failures()),
-          runInfo(modelName, "peerCounts", scale, t0));
+      report = ownRun(data, modelName, "peerCounts", scale, () -> {
+        ScaleRun.Outcome scaled = ScaleRun.run(data, StackEnv.media(), model, scale, swarm, System.err);
+        return Map.entry(scaled.table(), scaled.failures());
+      });
     } else {
       report = Evaluation.run(o, modelName, System.err, !noWarmup);
     }

@@ -16,11 +16,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -80,7 +78,7 @@ public final class PartitionRun {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
         32L << 20, 1, null, model, null, null), line -> progress.println("• " + line))) {
-      List<Path> files = MediaFiles.list(media).stream().sorted(Comparator.comparingLong(PartitionRun::size)).limit(1).toList();
+      List<Path> files = MediaFiles.smallest(MediaFiles.list(media), 1);
       stack.ingest(files, line -> progress.println("• " + line));
       try (Delivery d = stack.startDelivery("", peers, true)) {
         progress.printf(Locale.ROOT, "• [partitions] %d peers warming up (one player each)%n", peers);
@@ -216,14 +214,6 @@ public final class PartitionRun {
       return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
     } catch (IOException | RuntimeException e) {
       return null;
-    }
-  }
-
-  private static long size(Path p) {
-    try {
-      return Files.size(p);
-    } catch (IOException e) {
-      return Long.MAX_VALUE;
     }
   }
 }

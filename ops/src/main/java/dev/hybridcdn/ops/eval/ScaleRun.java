@@ -14,7 +14,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,7 +51,7 @@ final class ScaleRun {
     List<Row> rows = new ArrayList<>();
     try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
         32L << 20, 1, null, model, null, null), line -> progress.println("• " + line))) {
-      List<Path> files = MediaFiles.list(media).stream().sorted(Comparator.comparingLong(ScaleRun::size)).limit(2).toList();
+      List<Path> files = MediaFiles.smallest(MediaFiles.list(media), 2);
       stack.ingest(files, line -> progress.println("• " + line));
       for (int n : counts) {
         rows.add(row(stack, n, base, progress, rows.isEmpty()));
@@ -177,13 +176,5 @@ final class ScaleRun {
       return 0;
     }
     return 0;
-  }
-
-  private static long size(Path p) {
-    try {
-      return Files.size(p);
-    } catch (IOException e) {
-      return Long.MAX_VALUE;
-    }
   }
 }

@@ -22,6 +22,22 @@ public final class MediaFiles {
   }
 
   /**
+   * The {@code n} smallest of {@code files}, smallest first (short tracks make quick runs); a file
+   * that cannot be sized counts as the largest.
+   */
+  public static List<Path> smallest(List<Path> files, int n) {
+    return files.stream().sorted(java.util.Comparator.comparingLong(MediaFiles::size)).limit(n).toList();
+  }
+
+  private static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /**
    * Song id of a file: its name without extension, lower case, {@code _} as {@code -}, e.g.
    * {@code manolo_camp-morning_coffee.mp3 -> manolo-camp-morning-coffee}.
    */
