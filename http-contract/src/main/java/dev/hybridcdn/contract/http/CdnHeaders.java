@@ -33,12 +33,13 @@ public final class CdnHeaders {
   public static final String PATH = "X-CDN-Path";
   /**
    * Peer to player, diagnostics of a segment answer (issue 13's latency breakdown):
-   * {@code <how>; ahead=<ms>; busy=<n>}. {@code how}: {@code local} (cache hit), {@code edge-first}
+   * {@code <how>; ahead=<ms>; busy=<n>; up=<n>}. {@code how}: {@code local} (cache hit), {@code edge-first}
    * (a miss sent to the edges at once), {@code fetch} (a miss through the pipeline, holders first),
    * {@code joined} (a read-ahead under way answered it), {@code hedge} (the edges, raced after the
    * wait, answered first), {@code fallback} (a joined read-ahead failed, the edges answered);
    * {@code ahead}: media ms of the rendition cached right after this segment when the request came
-   * (read-ahead's lead; -1 unknown); {@code busy}: fetches under way at the peer then.
+   * (read-ahead's lead; -1 unknown); {@code busy}: fetches under way at the peer then; {@code up}:
+   * its uploads to other peers under way then (they share its uplink with its own requests).
    */
   public static final String ANSWER = "X-CDN-Answer";
   /**

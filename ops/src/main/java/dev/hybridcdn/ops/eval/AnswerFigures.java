@@ -20,15 +20,16 @@ final class AnswerFigures {
 
   private AnswerFigures() {}
 
-  /** One parsed {@code X-CDN-Answer}: {@code how; ahead=<ms>; busy=<n>}; ahead and busy -1 when absent. */
-  record Answer(String how, long aheadMs, int busy) {
+  /** One parsed {@code X-CDN-Answer}: {@code how; ahead=<ms>; busy=<n>; up=<n>}; -1 when a field is absent. */
+  record Answer(String how, long aheadMs, int busy, int uploads) {
     static Answer parse(String header) {
       if (header == null || header.isBlank()) {
-        return new Answer("?", -1, -1);
+        return new Answer("?", -1, -1, -1);
       }
       String[] parts = header.split(";");
       long ahead = -1;
       int busy = -1;
+      int up = -1;
       for (int i = 1; i < parts.length; i++) {
         String[] kv = parts[i].strip().split("=", 2);
         try {
@@ -36,12 +37,14 @@ final class AnswerFigures {
             ahead = Long.parseLong(kv[1].strip());
           } else if (kv.length == 2 && kv[0].equals("busy")) {
             busy = Integer.parseInt(kv[1].strip());
+          } else if (kv.length == 2 && kv[0].equals("up")) {
+            up = Integer.parseInt(kv[1].strip());
           }
         } catch (NumberFormatException e) {
           // a malformed field stays unknown (-1)
         }
       }
-      return new Answer(parts[0].strip().toLowerCase(Locale.ROOT), ahead, busy);
+      return new Answer(parts[0].strip().toLowerCase(Locale.ROOT), ahead, busy, up);
     }
   }
 
@@ -60,18 +63,22 @@ final class AnswerFigures {
           long slow = e.getValue().stream().filter(q -> q.latencyMicros() > SLOW_MS * 1000).count();
           double busy = e.getValue().stream().mapToInt(q -> Answer.parse(q.answer()).busy()).filter(b -> b >= 0)
               .average().orElse(-1);
+          double up = e.getValue().stream().mapToInt(q -> Answer.parse(q.answer()).uploads()).filter(b -> b >= 0)
+              .average().orElse(-1);
           rows.add(List.of(e.getKey(), Long.toString(l.count()), Evaluation.pct((double) l.count() / segments.size()),
               Evaluation.ms(l.avg()), Evaluation.ms(l.p95()), Evaluation.ms(l.max()), Long.toString(slow),
               busy < 0 ? "-" : String.format(Locale.ROOT, "%.1f", busy),
+              up < 0 ? "-" : String.format(Locale.ROOT, "%.1f", up),
               Evaluation.pct(sumMs(e.getValue()) / Math.max(1e-9, sumMs(segments)))));
         });
     return new EvalTable("answers-" + phaseName, "Player segment requests by how the peer got them (" + phaseName + ")",
         List.of("How (tier)", "Requests", "Share", "Avg ms", "p95 ms", "Max ms", "Over " + SLOW_MS + " ms",
-            "Fetches under way at the peer", "Share of all latency"), rows,
+            "Fetches under way at the peer", "Uploads under way at the peer", "Share of all latency"), rows,
         "X-CDN-Answer of the player's peer: local = cache hit; edge-first = a miss sent to the edges at once;"
             + " fetch = a miss through tracker, holders, then edges; joined = a read-ahead under way answered;"
             + " hedge = the edges, asked after PLAYER_HEDGE_MS, answered first; fallback = a joined read-ahead"
-            + " failed, the edges answered. Share of all latency = this row's summed latency over the phase's: what"
+            + " failed, the edges answered. Fetches and uploads under way: at the peer when the request came (its uploads"
+            + " share its uplink with its own requests to edges and holders). Share of all latency = this row's summed latency over the phase's: what"
             + " the average is made of.");
   }
 
@@ -93,6 +100,11 @@ final class AnswerFigures {
     rows.add(row("read-ahead lead at a request, median / p10, media s", leads,
         l -> l.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", l.get(l.size() / 2) / 1000.0,
             l.get(l.size() / 10) / 1000.0)));
+    Map<String, List<PlayerRequest>> misses = new LinkedHashMap<>();
+    allRequestsByPhase.forEach((phase, reqs) -> misses.put(phase, reqs.stream()
+        .filter(q -> !q.failed() && q.kind() == PlayerRequest.Kind.SEGMENT && !"local".equals(q.source())).toList()));
+    rows.add(row("misses while the peer uploaded nothing: count, avg ms", misses, l -> uploading(l, false)));
+    rows.add(row("misses while the peer uploaded to 1+ peers: count, avg ms", misses, l -> uploading(l, true)));
     rows.add(row("start-up: master playlist avg / p95, ms", starts, s -> s.master));
     rows.add(row("start-up: media playlist avg / p95, ms", starts, s -> s.playlist));
     rows.add(row("start-up: first segment avg / p95, ms", starts, s -> s.segment));
@@ -100,7 +112,8 @@ final class AnswerFigures {
     return new EvalTable("lead", "Read-ahead's lead and what start-up waits on",
         List.of("Figure", "Traditional CDN", "Hybrid", "Peers, P2P off"), rows,
         "Lead = media of the song's rendition the peer had cached right after the requested segment when the"
-            + " request came (X-CDN-Answer ahead=; the traditional CDN has no peer). Start-up: each song's master"
+            + " request came (X-CDN-Answer ahead=; the traditional CDN has no peer). Misses = segment requests not"
+            + " answered from the peer's cache, split by the peer's uploads under way when they came (up=). Start-up: each song's master"
             + " playlist, its media playlist and its first segment, as the player timed them (steering not counted).");
   }
 
@@ -111,6 +124,15 @@ final class AnswerFigures {
       r.add(v == null ? "-" : cell.apply(v));
     }
     return r;
+  }
+
+  /** Count and average latency of the requests made while the peer had uploads under way (or none). */
+  private static String uploading(List<PlayerRequest> misses, boolean some) {
+    List<PlayerRequest> l = misses.stream().filter(q -> {
+      int up = Answer.parse(q.answer()).uploads();
+      return up >= 0 && (up > 0) == some;
+    }).toList();
+    return l.isEmpty() ? "-" : l.size() + ", " + Evaluation.ms(Evaluation.Latency.of(l).avg());
   }
 
   private static double sumMs(List<PlayerRequest> reqs) {

@@ -152,7 +152,7 @@ public final class PeerNode implements HostedPeer {
         new ReadAhead(config.peerId(), config.readAhead(), config.readAheadMedia().toMillis(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
         events, meters,
-        writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
+        writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0).countingUploads(slots::active);
     // Issue 15: every peer relays; one behind NAT serves through its relay on its own connections.
     Mailbox mailbox = new Mailbox(shared.vertx());
     PeerDirectory directory = new PeerDirectory(links, shared.client(), tracker::currentUrl,
@@ -326,6 +326,11 @@ public final class PeerNode implements HostedPeer {
   /** This peer's meters. */
   public PeerMeters meters() {
     return meters;
+  }
+
+  /** Tests: a holder's transfer counted as measured ({@link SegmentFetcher#holderMeasured}). */
+  void holderMeasured(String holderId, long bytes, long elapsedNanos) {
+    fetcher.holderMeasured(holderId, bytes, elapsedNanos);
   }
 
   /** What this peer's fetches were for and where they came from (issue 13's P2P share). */

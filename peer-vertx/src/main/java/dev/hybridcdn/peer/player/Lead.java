@@ -29,8 +29,8 @@ final class Lead {
     return ms;
   }
 
-  /** {@code <how>; ahead=<ms>; busy=<fetches under way>}. */
-  static String header(How how, long aheadMs, int busy) {
-    return how.token() + "; ahead=" + aheadMs + "; busy=" + busy;
+  /** {@code <how>; ahead=<ms>; busy=<fetches under way>; up=<uploads under way>}. */
+  static String header(How how, long aheadMs, int busy, int uploads) {
+    return how.token() + "; ahead=" + aheadMs + "; busy=" + busy + "; up=" + uploads;
   }
 }

@@ -62,6 +62,7 @@ public final class PlayerRoute {
   private final WriteTimeout writeTimeout;
   private final long hedgeMs;
   private volatile Playing playing;
+  private volatile java.util.function.IntSupplier uploads = () -> -1;
 
   /** Told of every segment answered to a player (signalling's announces, song distribution). */
   @FunctionalInterface
@@ -83,6 +84,15 @@ public final class PlayerRoute {
     this.meters = meters;
   }
 
+  /**
+   * Where {@link CdnHeaders#ANSWER}'s {@code up=} comes from: this peer's uploads to other peers under
+   * way (they share its uplink with its own requests to edges and holders).
+   */
+  public PlayerRoute countingUploads(java.util.function.IntSupplier active) {
+    this.uploads = active;
+    return this;
+  }
+
   /** Tells {@code listener} of every segment answered to a player from now on; null: nobody. */
   public PlayerRoute onPlaying(Playing listener) {
     this.playing = listener;
@@ -98,10 +108,11 @@ public final class PlayerRoute {
     String segmentId = id.toString();
     CachedSegment hit = cache.get(segmentId);
     int busy = fetcher.inFlight();
+    int up = uploads.getAsInt();
     if (hit != null) {
       Future<Manifest> known = manifests.of(id.songId());
       long ahead = known.succeeded() ? Lead.aheadMs(known.result(), segmentId, cache::contains) : -1;
-      ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(How.LOCAL, ahead, busy));
+      ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(How.LOCAL, ahead, busy, up));
       answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
       Playing p = playing;
       if (p != null) {
@@ -139,7 +150,7 @@ public final class PlayerRoute {
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         SegmentFetcher.Fetched f = ar.result().fetched();
-        ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(ar.result().how(), ahead[0], busy));
+        ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(ar.result().how(), ahead[0], busy, up));
         answer(ctx, id, f.segment(), f.tier(), f.sourceId(), f.hops(), f.attempts(), f.route(), startNs);
       } else {
         fail(ctx, id, ar.cause());
