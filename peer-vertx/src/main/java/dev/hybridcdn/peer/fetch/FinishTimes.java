@@ -66,28 +66,20 @@ public final class FinishTimes {
   }
 
   /**
-   * True when a waiting player's segment of {@code bytes} should go to the edge at once: an edge is
-   * up and no holder was measured yet, or the edge is expected sooner than a holder, which is
-   * expected to take more than {@value #FAST_HOLDER_MS} ms. Never with the hedge off.
-   *
-   * <p>Before any holder was measured the edge is taken (as p2p-media-loader's HTTP window does for
-   * the segments a player needs now): a holder of unknown speed on a residential uplink cannot be
-   * assumed to beat it, and asking it first made the player wait {@code PLAYER_HEDGE_MS} and more. In
-   * a full cdn eval (50 peers, each fresh), 53 of 100 songs' first segments went to holders first
-   * and waited 1.7-2.3 s on average. Holders are measured by read-ahead from them.
+   * True when a waiting player's segment of {@code bytes} should go to the edge at once: the edge
+   * is expected sooner than a holder, which is expected to take more than {@value #FAST_HOLDER_MS}
+   * ms. Only once both an edge and some holder were measured (before, peers first, as without this
+   * policy), and never with the hedge off.
    *
    * @param hedgeMs {@code PLAYER_HEDGE_MS}; 0 (hedge off) keeps every segment peers first
    */
   public boolean edgeFirst(long bytes, long hedgeMs) {
-    if (hedgeMs <= 0) {
+    if (hedgeMs <= 0 || holderRates.isEmpty()) {
       return false;
     }
     Link edge = bestEdge();
-    if (edge == null) {
+    if (edge == null || !edgeRates.measured(edge.url())) {
       return false;
-    }
-    if (holderRates.isEmpty()) {
-      return true;
     }
     double holder = holderMs(bytes);
     return holder > FAST_HOLDER_MS && edgeMs(bytes) < holder;

@@ -344,15 +344,6 @@ public final class SegmentFetcher {
     return playersWaiting.get();
   }
 
-  /**
-   * Counts a transfer of {@code bytes} from holder {@code holderId} that took {@code elapsedNanos}
-   * as if this fetcher had made it ({@link SourceRates}): {@link #fetchUrgent} sends a waiting
-   * player's miss to the edges until some holder was measured. For tests of the peers-first path.
-   */
-  public void holderMeasured(String holderId, long bytes, long elapsedNanos) {
-    rates.sample(holderId, bytes, elapsedNanos);
-  }
-
   /** The finish-time estimates behind {@link #fetchUrgent} and {@link #hedgeDelayMs}. */
   public FinishTimes finishTimes() {
     return finish;

@@ -328,11 +328,6 @@ public final class PeerNode implements HostedPeer {
     return meters;
   }
 
-  /** Tests: a holder's transfer counted as measured ({@link SegmentFetcher#holderMeasured}). */
-  void holderMeasured(String holderId, long bytes, long elapsedNanos) {
-    fetcher.holderMeasured(holderId, bytes, elapsedNanos);
-  }
-
   /** What this peer's fetches were for and where they came from (issue 13's P2P share). */
   public FetchLedger fetchLedger() {
     return fetcher.ledger();

@@ -25,20 +25,16 @@ class FinishTimesTest {
   }
 
   @Test
-  void theEdgeFirstUntilAHolderWasMeasuredThenWhicheverIsExpectedSooner() {
+  void peersFirstUntilAnEdgeAndAHolderWereMeasured() {
     // 50 ms assumed round trip + 240 KB at the assumed 1 MB/s
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(290, within(0.01));
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).as("no holder measured: a holder of unknown speed waits").isTrue();
     links.edges().get(0).sample(26);
     assertThat(finish.edgeMs(SEGMENT)).isCloseTo(266, within(0.01));
-    sample(holders, "peer-2", 240_000, 20); // a LAN holder: 12 MB/s
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).as("a measured fast holder keeps the swarm serving").isFalse();
-    assertThat(finish.edgeFirst(SEGMENT, 0)).as("hedge off: peers first whatever is known").isFalse();
-
-    SourceRates thin = new SourceRates();
-    FinishTimes residential = new FinishTimes(links, thin, edges);
-    sample(thin, "peer-3", 240_000, 400); // about 5 Mbit/s
-    assertThat(residential.edgeFirst(SEGMENT, HEDGE_MS)).as("266 ms from the edge, 426 ms from the holder").isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isFalse();
+    sample(edges, EDGE, 240_000, 40);
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).as("no holder measured yet").isFalse();
+    sample(holders, "peer-2", 240_000, 400);
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isTrue();
   }
 
   @Test

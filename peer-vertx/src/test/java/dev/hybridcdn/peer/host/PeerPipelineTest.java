@@ -379,8 +379,6 @@ class PeerPipelineTest {
     try {
       String seg = FakeNetwork.segmentId(3);
       assertThat(get(p1, "/segments/" + seg).statusCode()).isEqualTo(200); // the edge holds it now
-      // A holder measured fast (a LAN): the miss goes to holders first, not to the edges at once.
-      host.peer("hedger").holderMeasured(p1.id(), FakeNetwork.SEGMENT_BYTES, 2_000_000);
       net.holders(seg, net.slowHolder());
       int edgeBefore = net.edgeRequests(seg);
       int slowBefore = net.slowHolderAnswers.get();
@@ -418,7 +416,6 @@ class PeerPipelineTest {
     try {
       String seg = FakeNetwork.segmentId(4);
       assertThat(get(p1, "/segments/" + seg).statusCode()).isEqualTo(200);
-      host.peer("unhedged").holderMeasured(p1.id(), FakeNetwork.SEGMENT_BYTES, 2_000_000);
       net.holders(seg, holderOf(p1));
       int edgeBefore = net.edgeRequests(seg);
       HttpResponse<Buffer> r = get(peer, "/segments/" + seg);
