@@ -39,7 +39,8 @@ public final class CdnHeaders {
    * wait, answered first), {@code fallback} (a joined read-ahead failed, the edges answered);
    * {@code ahead}: media ms of the rendition cached right after this segment when the request came
    * (read-ahead's lead; -1 unknown); {@code busy}: fetches under way at the peer then; {@code up}:
-   * its uploads to other peers under way then (they share its uplink with its own requests).
+   * its uploads to other peers it was still writing then (upload slots held; under an emulated
+   * network about 0: the shaping front takes the bytes at once and paces them itself).
    */
   public static final String ANSWER = "X-CDN-Answer";
   /**

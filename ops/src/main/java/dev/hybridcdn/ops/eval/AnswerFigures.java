@@ -20,7 +20,11 @@ final class AnswerFigures {
 
   private AnswerFigures() {}
 
-  /** One parsed {@code X-CDN-Answer}: {@code how; ahead=<ms>; busy=<n>; up=<n>}; -1 when a field is absent. */
+  /**
+   * One parsed {@code X-CDN-Answer}: {@code how; ahead=<ms>; busy=<n>; up=<n>}; -1 when a field is
+   * absent. {@code up} is not tabled: under the emulated network a peer hands an upload's bytes to the
+   * shaping front at once and frees its slot, so it reads 0 while the front still paces them.
+   */
   record Answer(String how, long aheadMs, int busy, int uploads) {
     static Answer parse(String header) {
       if (header == null || header.isBlank()) {
@@ -63,22 +67,18 @@ final class AnswerFigures {
           long slow = e.getValue().stream().filter(q -> q.latencyMicros() > SLOW_MS * 1000).count();
           double busy = e.getValue().stream().mapToInt(q -> Answer.parse(q.answer()).busy()).filter(b -> b >= 0)
               .average().orElse(-1);
-          double up = e.getValue().stream().mapToInt(q -> Answer.parse(q.answer()).uploads()).filter(b -> b >= 0)
-              .average().orElse(-1);
           rows.add(List.of(e.getKey(), Long.toString(l.count()), Evaluation.pct((double) l.count() / segments.size()),
               Evaluation.ms(l.avg()), Evaluation.ms(l.p95()), Evaluation.ms(l.max()), Long.toString(slow),
               busy < 0 ? "-" : String.format(Locale.ROOT, "%.1f", busy),
-              up < 0 ? "-" : String.format(Locale.ROOT, "%.1f", up),
               Evaluation.pct(sumMs(e.getValue()) / Math.max(1e-9, sumMs(segments)))));
         });
     return new EvalTable("answers-" + phaseName, "Player segment requests by how the peer got them (" + phaseName + ")",
         List.of("How (tier)", "Requests", "Share", "Avg ms", "p95 ms", "Max ms", "Over " + SLOW_MS + " ms",
-            "Fetches under way at the peer", "Uploads under way at the peer", "Share of all latency"), rows,
+            "Fetches under way at the peer", "Share of all latency"), rows,
         "X-CDN-Answer of the player's peer: local = cache hit; edge-first = a miss sent to the edges at once;"
             + " fetch = a miss through tracker, holders, then edges; joined = a read-ahead under way answered;"
             + " hedge = the edges, asked after PLAYER_HEDGE_MS, answered first; fallback = a joined read-ahead"
-            + " failed, the edges answered. Fetches and uploads under way: at the peer when the request came (its uploads"
-            + " share its uplink with its own requests to edges and holders). Share of all latency = this row's summed latency over the phase's: what"
+            + " failed, the edges answered. Fetches under way: at the peer when the request came. Share of all latency = this row's summed latency over the phase's: what"
             + " the average is made of.");
   }
 
@@ -100,11 +100,6 @@ final class AnswerFigures {
     rows.add(row("read-ahead lead at a request, median / p10, media s", leads,
         l -> l.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", l.get(l.size() / 2) / 1000.0,
             l.get(l.size() / 10) / 1000.0)));
-    Map<String, List<PlayerRequest>> misses = new LinkedHashMap<>();
-    allRequestsByPhase.forEach((phase, reqs) -> misses.put(phase, reqs.stream()
-        .filter(q -> !q.failed() && q.kind() == PlayerRequest.Kind.SEGMENT && !"local".equals(q.source())).toList()));
-    rows.add(row("misses while the peer uploaded nothing: count, avg ms", misses, l -> uploading(l, false)));
-    rows.add(row("misses while the peer uploaded to 1+ peers: count, avg ms", misses, l -> uploading(l, true)));
     rows.add(row("start-up: master playlist avg / p95, ms", starts, s -> s.master));
     rows.add(row("start-up: media playlist avg / p95, ms", starts, s -> s.playlist));
     rows.add(row("start-up: first segment avg / p95, ms", starts, s -> s.segment));
@@ -112,8 +107,7 @@ final class AnswerFigures {
     return new EvalTable("lead", "Read-ahead's lead and what start-up waits on",
         List.of("Figure", "Traditional CDN", "Hybrid", "Peers, P2P off"), rows,
         "Lead = media of the song's rendition the peer had cached right after the requested segment when the"
-            + " request came (X-CDN-Answer ahead=; the traditional CDN has no peer). Misses = segment requests not"
-            + " answered from the peer's cache, split by the peer's uploads under way when they came (up=). Start-up: each song's master"
+            + " request came (X-CDN-Answer ahead=; the traditional CDN has no peer). Start-up: each song's master"
             + " playlist, its media playlist and its first segment, as the player timed them (steering not counted).");
   }
 
@@ -124,15 +118,6 @@ final class AnswerFigures {
       r.add(v == null ? "-" : cell.apply(v));
     }
     return r;
-  }
-
-  /** Count and average latency of the requests made while the peer had uploads under way (or none). */
-  private static String uploading(List<PlayerRequest> misses, boolean some) {
-    List<PlayerRequest> l = misses.stream().filter(q -> {
-      int up = Answer.parse(q.answer()).uploads();
-      return up >= 0 && (up > 0) == some;
-    }).toList();
-    return l.isEmpty() ? "-" : l.size() + ", " + Evaluation.ms(Evaluation.Latency.of(l).avg());
   }
 
   private static double sumMs(List<PlayerRequest> reqs) {
