@@ -78,8 +78,8 @@ final class AnswerFigures {
         "X-CDN-Answer of the player's peer: local = cache hit; edge-first = a miss sent to the edges at once;"
             + " fetch = a miss through tracker, holders, then edges; joined = a read-ahead under way answered;"
             + " hedge = the edges, asked after PLAYER_HEDGE_MS, answered first; fallback = a joined read-ahead"
-            + " failed, the edges answered. Fetches under way: at the peer when the request came. Share of all latency = this row's summed latency over the phase's: what"
-            + " the average is made of.");
+            + " failed, the edges answered. Fetches under way: at the peer when the request came. Share of all"
+            + " latency = this row's summed latency over the phase's: what the average is made of.");
   }
 
   /**
@@ -148,8 +148,10 @@ final class AnswerFigures {
           }
         }
       }
+      // No X-CDN-Answer (a traditional CDN's edge): the tier alone.
       Map<String, List<PlayerRequest>> how = firsts.stream().collect(Collectors.groupingBy(
-          q -> Answer.parse(q.answer()).how() + " (" + q.source() + ")", java.util.TreeMap::new, Collectors.toList()));
+          q -> q.answer() == null ? q.source() : Answer.parse(q.answer()).how() + " (" + q.source() + ")",
+          java.util.TreeMap::new, Collectors.toList()));
       String byHow = how.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().size() + ", "
           + Evaluation.ms(Evaluation.Latency.of(e.getValue()).avg())).collect(Collectors.joining("; "));
       return new Starts(avgP95(masters), avgP95(playlists), avgP95(firsts), byHow.isEmpty() ? "-" : byHow);

@@ -52,5 +52,10 @@ class AnswerFiguresTest {
     assertThat(hybrid.get("start-up: first segment by how (count, avg ms)")).isEqualTo("edge-first (edge) 1, 300.0");
     assertThat(hybrid.get("segment requests with nothing cached after them (lead 0)")).isEqualTo("50.0%");
     assertThat(t.rows().get(0).get(1)).as("no traditional CDN phase given").isEqualTo("-");
+
+    List<PlayerRequest> edgeOnly = List.of(req(2, PlayerRequest.Kind.MASTER, 10, 60, null, null),
+        req(2, PlayerRequest.Kind.PLAYLIST, 20, 50, null, null), req(2, PlayerRequest.Kind.SEGMENT, 30, 70, "edge", null));
+    EvalTable cdn = AnswerFigures.leadAndStartup(Map.of("traditional CDN", edgeOnly));
+    assertThat(cdn.rows().get(5).get(1)).as("an edge's answer has no X-CDN-Answer: the tier alone").isEqualTo("edge 1, 70.0");
   }
 }
