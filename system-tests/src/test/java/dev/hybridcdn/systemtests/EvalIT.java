@@ -48,7 +48,8 @@ class EvalIT {
       ids.add(t.get("id").asText());
       assertThat(t.get("rows").size()).as("rows of %s", t.get("id")).isGreaterThan(0);
     });
-    assertThat(ids).containsExactly("6.1.1", "6.1.2", "6.1.4", "hops", "6.4.2", "listener", "goals");
+    assertThat(ids).containsExactly("6.1.1", "6.1.2", "6.1.4", "hops", "6.4.2", "listener", "answers-hybrid",
+        "answers-peers, P2P off", "lead", "goals");
     assertThat(doc.get("missing").has("6.2.1")).isTrue();
     JsonNode f = doc.get("figures");
     assertThat(f.get("failures").asDouble()).as("failed requests, all three runs").isZero();

@@ -32,10 +32,23 @@ public final class CdnHeaders {
    */
   public static final String PATH = "X-CDN-Path";
   /**
+   * Peer to player, diagnostics of a segment answer (issue 13's latency breakdown):
+   * {@code <how>; ahead=<ms>; busy=<n>; up=<n>}. {@code how}: {@code local} (cache hit), {@code edge-first}
+   * (a miss sent to the edges at once), {@code fetch} (a miss through the pipeline, holders first),
+   * {@code joined} (a read-ahead under way answered it), {@code hedge} (the edges, raced after the
+   * wait, answered first), {@code fallback} (a joined read-ahead failed, the edges answered);
+   * {@code ahead}: media ms of the rendition cached right after this segment when the request came
+   * (read-ahead's lead; -1 unknown); {@code busy}: fetches under way at the peer then; {@code up}:
+   * its uploads to other peers it was still writing then (upload slots held; under an emulated
+   * network about 0: the shaping front takes the bytes at once and paces them itself).
+   */
+  public static final String ANSWER = "X-CDN-Answer";
+  /**
    * What browser players may read of a cross-origin answer ({@code Access-Control-Expose-Headers}).
    */
   public static final String EXPOSED_TO_PLAYERS =
-      SOURCE + ", " + PEER + ", " + EDGE + ", " + HOPS + ", " + PATH + ", " + ATTEMPTS + ", " + SHIELD + ", Content-Range, ETag";
+      SOURCE + ", " + PEER + ", " + EDGE + ", " + HOPS + ", " + PATH + ", " + ATTEMPTS + ", " + SHIELD + ", " + ANSWER
+          + ", Content-Range, ETag";
 
   private CdnHeaders() {}
 }

@@ -92,12 +92,13 @@ public final class Evaluation {
 
   /** One delivery tier's run as the tables need it. */
   record Phase(Summary report, List<PlayerRequest> segments, List<Session> sessions, long failures,
-      Delivery.Hedges hedges, Delivery.NatRelays natRelays, NatProbe.Result natProbe) {
+      Delivery.Hedges hedges, Delivery.NatRelays natRelays, NatProbe.Result natProbe, List<PlayerRequest> requests) {
     static Phase of(Demo.Phase p) {
       Swarm.Result r = p.swarm();
       List<PlayerRequest> segs = r.requests().stream()
           .filter(q -> !q.failed() && q.kind() == PlayerRequest.Kind.SEGMENT).toList();
-      return new Phase(p.report(), segs, r.sessions(), r.failures().size(), p.hedges(), p.natRelays(), p.natProbe());
+      return new Phase(p.report(), segs, r.sessions(), r.failures().size(), p.hedges(), p.natRelays(), p.natProbe(),
+          r.requests());
     }
 
     List<PlayerRequest> tier(String tier) {
@@ -154,6 +155,10 @@ public final class Evaluation {
     tables.add(PathFigures.hopsTable(hybrid.tier("peer"), hybrid.natProbe()));
     tables.add(comparison(cdn, off, hybrid));
     tables.add(listener(cdn, off, hybrid));
+    tables.add(AnswerFigures.byHow("hybrid", hybrid.segments()));
+    tables.add(AnswerFigures.byHow("peers, P2P off", off.segments()));
+    tables.add(AnswerFigures.leadAndStartup(Map.of("traditional CDN", cdn.requests(), "hybrid", hybrid.requests(),
+        "peers, P2P off", off.requests())));
     Map<String, Double> figures = new LinkedHashMap<>();
     figures.put("hybridAvgLatencyMs", hybrid.avgLatencyMs());
     figures.put("traditionalCdnAvgLatencyMs", cdn.avgLatencyMs());

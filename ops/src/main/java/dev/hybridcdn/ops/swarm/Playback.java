@@ -299,7 +299,8 @@ final class Playback {
           record.accept(new PlayerRequest(player, peer.peerId(), kind, url, r == null ? 0 : r.statusCode(),
               source == null ? null : source.toLowerCase(Locale.ROOT), r == null ? -1 : Swarm.hops(r.getHeader(CdnHeaders.HOPS)),
               r == null || r.body() == null ? 0 : r.body().length(), micros, now, error,
-              error == null && kind == PlayerRequest.Kind.SEGMENT ? sha256(r.body()) : null));
+              error == null && kind == PlayerRequest.Kind.SEGMENT ? sha256(r.body()) : null,
+              r == null ? null : r.getHeader(CdnHeaders.ANSWER)));
           return error == null ? Future.succeededFuture(r) : Future.failedFuture(error);
         });
   }

@@ -16,10 +16,18 @@ package dev.hybridcdn.ops.swarm;
  * @param error why it failed, null when it succeeded
  * @param sha256 hex SHA-256 of an answered segment's body (to find bytes of another content
  *     version), else null
+ * @param answer a peer's {@code X-CDN-Answer} of a segment (how it was got, read-ahead's lead, fetches
+ *     under way: {@code hedge; ahead=0; busy=2}), else null (an edge, a failure)
  */
 public record PlayerRequest(int player, String peerId, Kind kind, String url, int status, String source, int hops,
     long bytes,
-    long latencyMicros, long ts, String error, String sha256) {
+    long latencyMicros, long ts, String error, String sha256, String answer) {
+
+  /** A request without the peer's {@code X-CDN-Answer}. */
+  public PlayerRequest(int player, String peerId, Kind kind, String url, int status, String source, int hops,
+      long bytes, long latencyMicros, long ts, String error, String sha256) {
+    this(player, peerId, kind, url, status, source, hops, bytes, latencyMicros, ts, error, sha256, null);
+  }
 
   /** What was requested. */
   public enum Kind { MASTER, PLAYLIST, SEGMENT }

@@ -146,7 +146,7 @@ public final class PeerNode implements HostedPeer {
         new ReadAhead(config.peerId(), config.readAhead(), config.readAheadMedia().toMillis(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
         events, meters,
-        writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0);
+        writeTimeout, config.p2pEnabled() ? config.playerHedge().toMillis() : 0).countingUploads(slots::active);
     // Issue 15: every peer relays; one behind NAT serves through its relay on its own connections.
     Mailbox mailbox = new Mailbox(shared.vertx());
     PeerDirectory directory = new PeerDirectory(links, shared.client(), tracker::currentUrl,

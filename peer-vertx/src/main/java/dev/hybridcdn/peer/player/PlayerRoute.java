@@ -62,6 +62,7 @@ public final class PlayerRoute {
   private final WriteTimeout writeTimeout;
   private final long hedgeMs;
   private volatile Playing playing;
+  private volatile java.util.function.IntSupplier uploads = () -> -1;
 
   /** Told of every segment answered to a player (signalling's announces, song distribution). */
   @FunctionalInterface
@@ -83,6 +84,15 @@ public final class PlayerRoute {
     this.meters = meters;
   }
 
+  /**
+   * Where {@link CdnHeaders#ANSWER}'s {@code up=} comes from: this peer's uploads to other peers under
+   * way (they share its uplink with its own requests to edges and holders).
+   */
+  public PlayerRoute countingUploads(java.util.function.IntSupplier active) {
+    this.uploads = active;
+    return this;
+  }
+
   /** Tells {@code listener} of every segment answered to a player from now on; null: nobody. */
   public PlayerRoute onPlaying(Playing listener) {
     this.playing = listener;
@@ -97,7 +107,12 @@ public final class PlayerRoute {
   public void serve(RoutingContext ctx, Ids.SegmentId id, long startNs) {
     String segmentId = id.toString();
     CachedSegment hit = cache.get(segmentId);
+    int busy = fetcher.inFlight();
+    int up = uploads.getAsInt();
     if (hit != null) {
+      Future<Manifest> known = manifests.of(id.songId());
+      long ahead = known.succeeded() ? Lead.aheadMs(known.result(), segmentId, cache::contains) : -1;
+      ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(How.LOCAL, ahead, busy, up));
       answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
       Playing p = playing;
       if (p != null) {
@@ -113,8 +128,10 @@ public final class PlayerRoute {
       }
       return;
     }
+    long[] ahead = {-1};
     manifests.of(id.songId()).recover(PlayerRoute::manifestUnavailable).compose(m -> {
       Manifest.Segment info = m.segment(segmentId);
+      ahead[0] = Lead.aheadMs(m, segmentId, cache::contains);
       if (info == null && SegmentNames.hashPrefix(segmentId).isPresent()) {
         // A superseded version's segment (a player finishing the old playlist): the id names its hash.
         return manifests.superseded(segmentId).compose(old -> hedged(ctx.vertx(), old));
@@ -123,16 +140,17 @@ public final class PlayerRoute {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
       }
-      return hedged(ctx.vertx(), info).onSuccess(f -> {
+      return hedged(ctx.vertx(), info).onSuccess(a -> {
         readAhead.after(m, segmentId, false);
         Playing p = playing;
         if (p != null) {
-          p.played(m, info, f.tier());
+          p.played(m, info, a.fetched().tier());
         }
       });
     }).onComplete(ar -> {
       if (ar.succeeded()) {
-        SegmentFetcher.Fetched f = ar.result();
+        SegmentFetcher.Fetched f = ar.result().fetched();
+        ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(ar.result().how(), ahead[0], busy, up));
         answer(ctx, id, f.segment(), f.tier(), f.sourceId(), f.hops(), f.attempts(), f.route(), startNs);
       } else {
         fail(ctx, id, ar.cause());
@@ -151,15 +169,16 @@ public final class PlayerRoute {
    * fetch goes on and caches). One side failing waits for the other; both failing fail with the
    * flight's cause (it names every source it tried).
    */
-  private Future<SegmentFetcher.Fetched> hedged(Vertx vertx, Manifest.Segment info) {
+  private Future<Answered> hedged(Vertx vertx, Manifest.Segment info) {
     boolean joined = fetcher.isFetching(info.segmentId());
     Future<SegmentFetcher.Fetched> flight = fetcher.fetchUrgent(info);
+    How own = joined ? How.JOINED : fetcher.isEdgeFlight(info.segmentId()) ? How.EDGE_FIRST : How.FETCH;
     if (hedgeMs <= 0 || flight.isComplete() || fetcher.isEdgeFlight(info.segmentId())) {
-      return fetcher.playerWaiting(flight);
+      return fetcher.playerWaiting(flight).map(f -> new Answered(f, own));
     }
     Hedge race = new Hedge();
     Runnable edges = () -> fetcher.fetchFromEdges(info).onComplete(ar -> {
-      if (ar.succeeded() && race.answer.tryComplete(ar.result())) {
+      if (ar.succeeded() && race.answer.tryComplete(new Answered(ar.result(), race.edgeHow()))) {
         meters.hedgeWon();
         cache.put(ar.result().segment());
         fetcher.cancelAhead(info.segmentId()); // the loser: a read-ahead from holders nobody needs now
@@ -177,7 +196,7 @@ public final class PlayerRoute {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         race.flightDone();
-        race.answer.tryComplete(ar.result());
+        race.answer.tryComplete(new Answered(ar.result(), own));
       } else {
         // A joined read-ahead asks holders only: its failure leaves the edges to try, at once.
         if (joined && race.fallback()) {
@@ -189,15 +208,19 @@ public final class PlayerRoute {
     return fetcher.playerWaiting(race.answer.future());
   }
 
+  /** A player's segment and how it was got ({@link CdnHeaders#ANSWER}). */
+  record Answered(SegmentFetcher.Fetched fetched, How how) {}
+
   /**
    * The state of one hedged request. Callbacks of the flight, the timer and the edge fetch may run
    * on different event loops (the host's client pool), hence the lock.
    */
   private static final class Hedge {
-    final Promise<SegmentFetcher.Fetched> answer = Promise.promise();
+    final Promise<Answered> answer = Promise.promise();
     private int running = 1;
     private boolean flightDone;
     private boolean edgesStarted;
+    private boolean fellBack;
     private Throwable flightCause;
     private Throwable edgeCause;
 
@@ -217,8 +240,14 @@ public final class PlayerRoute {
         return false;
       }
       edgesStarted = true;
+      fellBack = true;
       running++;
       return true;
+    }
+
+    /** How the edges' copy came to be asked for: raced after the wait, or after the joined flight failed. */
+    synchronized How edgeHow() {
+      return fellBack ? How.FALLBACK : How.HEDGE;
     }
 
     synchronized void flightDone() {

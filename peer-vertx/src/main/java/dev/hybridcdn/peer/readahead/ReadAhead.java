@@ -18,13 +18,14 @@ import org.slf4j.LoggerFactory;
  * background, so the player's next requests are local hits. The window is {@code READ_AHEAD}
  * segments, and with P2P on at least {@code READ_AHEAD_MS} of media (the player's 30 s buffer goal
  * plus a margin: the further ahead a segment is asked for, the longer a holder on a thin uplink has
- * to deliver it). Split as p2p-media-loader does: the {@value #URGENT} segment(s) right after the
- * playhead are the HTTP window, fetched at once: after a miss (the player's start-up burst, its next
- * request follows at once) where they finish first ({@link SegmentFetcher#fetchUrgent}: the edge
- * under the default model), after a local hit in steady play ({@value #BURST_GAP_MS} ms or more since
- * the request for the segment before: the player asks again a segment's playing time later) through
- * the full pipeline, holders first when the tracker knows one
- * ({@link SegmentFetcher#fetch}); the rest is the P2P
+ * to deliver it). Split as p2p-media-loader does: the segments right after the playhead are the HTTP
+ * window, fetched at once: in the player's start-up burst (its next requests follow at once) the
+ * next {@value #BURST_WINDOW_MS} ms of media, its buffer goal, where they finish first
+ * ({@link SegmentFetcher#fetchUrgent}: the edge under the default model); in steady play
+ * ({@value #BURST_GAP_MS} ms or more since the request for the segment before: the player asks again
+ * a segment's playing time later) the next {@value #HTTP_WINDOW_MS} ms of media through the full
+ * pipeline, holders first when the tracker knows one ({@link SegmentFetcher#fetch}), so read-ahead
+ * stays at least a segment ahead of the player's requests; the rest is the P2P
  * window, fetched from holders only ({@link SegmentFetcher#fetchAhead}), rarest first by how many
  * holders the tracker knows ({@link Availability}), fewest first (ties by position), so the copies
  * the swarm lacks are made while there is time; a segment no holder has yet is passed over
@@ -36,8 +37,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReadAhead {
   private static final Logger LOG = LoggerFactory.getLogger(ReadAhead.class);
-  /** Segments after the playhead fetched first, in order, before rarest first applies. */
-  public static final int URGENT = 1;
+  /**
+   * Media after the player's last request, ms, the HTTP window keeps fetched in steady play: its next
+   * two requests at 10 s segments. With only the next segment (before), read-ahead ran just in time:
+   * in a full cdn eval 60% of the hybrid's player requests found nothing cached after their segment
+   * (P2P off, reading 3 segments ahead: 15%), and each late segment made the player wait for it.
+   */
+  static final long HTTP_WINDOW_MS = 20_000;
+  /**
+   * Media fetched at once, ms, where it finishes first, after a request in a start-up burst: hls.js's
+   * {@code maxBufferLength} (30 s), what the player asks for back to back. One at a time (before),
+   * each was a request of its own waiting for its fetch.
+   */
+  static final long BURST_WINDOW_MS = 30_000;
   /** How long a song's holder counts are reused, ms: a player asks every few seconds per segment. */
   static final long AVAILABILITY_TTL_MS = 2000;
   private static final int MAX_SONGS = 256;
@@ -213,9 +225,10 @@ public final class ReadAhead {
    * Starts fetching the segments following {@code segmentId} in its rendition; returns at once.
    *
    * @param hit the player's segment was a local hit: the player is past its start-up burst (or a
-   *     rendition switch), so the P2P window starts now; after a miss only the HTTP window, as
-   *     the player's next requests follow at once and need this peer's downlink (P2P off: no
-   *     difference, the whole window is fetched)
+   *     rendition switch), so the P2P window starts now; after a miss in a burst only the HTTP window,
+   *     as the player's next requests follow at once and need this peer's downlink (a miss in steady
+   *     play is a late read-ahead: the P2P window too; P2P off: no difference, the whole window is
+   *     fetched)
    */
   public void after(Manifest manifest, String segmentId, boolean hit) {
     after(manifest, segmentId, hit, System.currentTimeMillis());
@@ -229,13 +242,16 @@ public final class ReadAhead {
       playheads.put(manifest.songId(), new Playhead(at.rendition(), at.index(), now));
     }
     List<Manifest.Segment> window = window(manifest, segmentId);
-    int urgent = Math.min(URGENT, window.size());
-    start(window.subList(0, urgent), hit && steady(before, at, now) ? Mode.NEXT : Mode.URGENT);
+    // A player's request a segment's playing time after the one before plays steadily, hit or not
+    // (a late read-ahead it joined); otherwise it is in a burst and asks again at once.
+    boolean steady = steady(before, at, now);
+    int urgent = Math.min(httpWindow(window, steady, hit), window.size());
+    start(window.subList(0, urgent), steady ? Mode.NEXT : Mode.URGENT);
     List<Manifest.Segment> rest = window.subList(urgent, window.size());
     if (rest.isEmpty() || rest.stream().allMatch(s -> cache.contains(s.segmentId()))) {
       return;
     }
-    if (availability != null && !hit) {
+    if (availability != null && !hit && !steady) {
       note(FetchLedger.Event.WINDOW_AFTER_MISS);
       return;
     }
@@ -306,6 +322,26 @@ public final class ReadAhead {
     }
     start(r.segments().stream().filter(s -> s.index() > p.index() && s.index() <= p.index() + SWITCH_WINDOW).toList(),
         Mode.SWITCH);
+  }
+
+  /**
+   * How many of {@code window}'s first segments are the HTTP window: at least one, then while their
+   * media stays within {@value #HTTP_WINDOW_MS} ms (steady) or {@value #BURST_WINDOW_MS} ms (a miss in
+   * a burst: a player starting or refilling its buffer waits). A local hit in a burst (its buffer is
+   * nearly full) keeps one, so what it asks for in steady play later is left to holders. P2P off: one
+   * (the whole window goes through the full pipeline anyway).
+   */
+  int httpWindow(List<Manifest.Segment> window, boolean steady, boolean hit) {
+    if (availability == null || (hit && !steady)) {
+      return Math.min(1, window.size());
+    }
+    long limit = steady ? HTTP_WINDOW_MS : BURST_WINDOW_MS;
+    int n = 0;
+    long media = 0;
+    while (n < window.size() && (n == 0 || media + window.get(n).durationMs() <= limit)) {
+      media += window.get(n++).durationMs();
+    }
+    return n;
   }
 
   /** The segments after {@code segmentId}: {@code READ_AHEAD} of them, more until {@code READ_AHEAD_MS} of media. */

@@ -334,16 +334,20 @@ class PeerPipelineTest {
         "MAX_DOWNLOADS", "4"));
     try {
       var cache = host.peer("reader").cache();
-      // a miss: only the HTTP window (segment 1), the player's next requests need the downlink
-      assertThat(get(reader, "/segments/" + FakeNetwork.segmentId(0)).statusCode()).isEqualTo(200);
-      await("segment 1 read ahead").atMost(Duration.ofSeconds(10))
-          .until(() -> cache.contains(FakeNetwork.segmentId(1)));
-      assertThat(cache.contains(FakeNetwork.segmentId(2))).isFalse();
-      // a hit: READ_AHEAD 1 and READ_AHEAD_MS 20 s of 10 s segments, segment 2 (HTTP window) and 3 (P2P window)
+      // a miss in a start-up burst: the burst window (30 s, here the whole 20 s window: segments 1 and
+      // 2) where it finishes first, no P2P window: the player's next requests need the downlink
+      HttpResponse<Buffer> first = get(reader, "/segments/" + FakeNetwork.segmentId(0));
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(first.getHeader("X-CDN-Answer")).startsWith("fetch; ahead=0; busy=");
+      await("segments 1 and 2 read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> cache.contains(FakeNetwork.segmentId(1)) && cache.contains(FakeNetwork.segmentId(2)));
+      assertThat(cache.contains(seg3)).isFalse();
+      // a hit in the burst: READ_AHEAD 1 and READ_AHEAD_MS 20 s of 10 s segments, segment 2 (HTTP window,
+      // cached already) and 3 (P2P window, from holders)
       HttpResponse<Buffer> next = get(reader, "/segments/" + FakeNetwork.segmentId(1));
       assertThat(next.getHeader("X-CDN-Source")).isEqualTo("local");
-      await("segments 2 and 3 read ahead").atMost(Duration.ofSeconds(10))
-          .until(() -> cache.contains(FakeNetwork.segmentId(2)) && cache.contains(seg3));
+      assertThat(next.getHeader("X-CDN-Answer")).as("segment 2 cached after it").startsWith("local; ahead=10000; busy=");
+      await("segment 3 read ahead").atMost(Duration.ofSeconds(10)).until(() -> cache.contains(seg3));
       assertThat(net.edgeRequests(seg3)).as("the P2P window never asks the edge").isEqualTo(edgeBefore);
       assertThat(cache.contains(FakeNetwork.segmentId(4))).isFalse();
     } finally {

@@ -113,13 +113,16 @@ class ReadAheadTest {
   }
 
   @Test
-  void afterAMissOnlyTheHttpWindowWithP2pTheWholeWindowWithout() {
+  void afterAMissInABurstTheBurstWindowWithP2pTheWholeWindowWithout() {
     Manifest m = LONG_MANIFEST;
     List<Integer> fetched = new ArrayList<>();
-    Recording recording = new Recording(fetched, Integer.MAX_VALUE);
+    List<Integer> fromHolders = new ArrayList<>();
+    Recording recording = new Recording(fetched, Integer.MAX_VALUE, fromHolders, new int[1]);
+    // the start-up segment: the player asks for the next 30 s (its buffer goal) back to back
     new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, song -> Future.succeededFuture(
         Map.of())).after(m, LONG.get(0).segmentId(), false);
-    assertThat(fetched).containsExactly(1);
+    assertThat(fetched).containsExactly(1, 2, 3);
+    assertThat(fromHolders).as("no P2P window while the player waits in its burst").isEmpty();
     fetched.clear();
     new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording, null)
         .after(m, LONG.get(0).segmentId(), false);
@@ -154,8 +157,8 @@ class ReadAheadTest {
     ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null), recording,
         song -> Future.succeededFuture(Map.of()));
     assertThat(readAhead.switching("demo", "192k")).as("nothing served yet").isFalse();
-    readAhead.after(m, low.get(0).segmentId(), false); // the start-up segment, a miss: the HTTP window only
-    assertThat(asked).containsExactly(low.get(1).segmentId());
+    readAhead.after(m, low.get(0).segmentId(), false); // the start-up segment, a miss: the burst window only
+    assertThat(asked).containsExactly(low.get(1).segmentId(), low.get(2).segmentId(), low.get(3).segmentId());
     assertThat(readAhead.switching("demo", "64k")).as("a reload of the same rendition").isFalse();
     assertThat(readAhead.switching("demo", "192k")).isTrue();
     asked.clear();
@@ -203,19 +206,30 @@ class ReadAheadTest {
     fetched.clear();
     fromHolders.clear();
     readAhead.after(m, LONG.get(2).segmentId(), true, t + 2500); // a segment's playing time later: steady
-    assertThat(next).as("steady play: the next segment holders first (full pipeline)").containsExactly(3);
+    assertThat(next).as("steady play: the next 20 s holders first (full pipeline)").containsExactly(3, 4);
     assertThat(fromHolders).as("rarest first among the segments some holder has").containsExactly(7, 5);
 
-    // A local hit right after the one before (the end of a start-up burst), or a miss: where it finishes first.
+    // A local hit right after the one before (the end of a start-up burst): one segment where it finishes first.
     next.clear();
     fetched.clear();
     readAhead.after(m, LONG.get(3).segmentId(), true, t + 2600);
     assertThat(fetched).startsWith(4);
     assertThat(next).isEmpty();
+    // A miss a segment's playing time later (a late read-ahead it joined) is steady play still:
+    // the next 20 s holders first, and the P2P window (7 has a holder).
     fetched.clear();
+    fromHolders.clear();
     readAhead.after(m, LONG.get(4).segmentId(), false, t + 6000);
-    assertThat(fetched).containsExactly(5);
+    assertThat(next).containsExactly(5, 6);
+    assertThat(fromHolders).containsExactly(7);
+    // A miss right after the one before (a burst): the next 30 s where they finish first, no P2P window.
+    next.clear();
+    fetched.clear();
+    fromHolders.clear();
+    readAhead.after(m, LONG.get(5).segmentId(), false, t + 6100);
+    assertThat(fetched).containsExactly(6, 7, 8);
     assertThat(next).isEmpty();
+    assertThat(fromHolders).isEmpty();
   }
 
   /**
