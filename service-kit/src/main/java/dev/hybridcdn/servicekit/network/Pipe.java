@@ -17,7 +17,15 @@ final class Pipe {
   private final long notBefore;
   private final double resetRate;
   private final SplittableRandom random;
+  /** A chunk is booked on the links this long before this connection's previous one is through. */
+  private static final long BOOK_AHEAD_NS = 2_000_000;
+
+  /** Chunks received and not yet booked on the links. */
+  private final java.util.ArrayDeque<io.vertx.core.buffer.Buffer> waiting = new java.util.ArrayDeque<>();
+  /** Booked chunks with their arrival time (nanoTime), delivered by {@link #flush}. */
   private final java.util.ArrayDeque<Object[]> queue = new java.util.ArrayDeque<>();
+  private long bookedUntil;
+  private boolean bookTimerSet;
   private long pending;
   private long lastArrival;
   private boolean timerSet;
@@ -65,16 +73,43 @@ final class Pipe {
     }
     for (int off = 0; off < data.length(); off += CHUNK) {
       io.vertx.core.buffer.Buffer chunk = data.getBuffer(off, Math.min(data.length(), off + CHUNK));
-      long now = System.nanoTime();
-      long through = sender == null ? now : network.reserve(sender, receiver, chunk.length(), now);
-      long arrival = Math.max(Math.max(through + oneWayNs, lastArrival), notBefore);
-      lastArrival = arrival;
-      queue.add(new Object[] {chunk, arrival});
+      waiting.add(chunk);
       pending += chunk.length();
     }
     if (pending > HIGH_WATER && !paused) {
       paused = true;
       from.pause();
+    }
+    book();
+  }
+
+  /**
+   * Books the waiting chunks on the sender's uplink and the receiver's downlink, one at a time: the
+   * next only once this connection's previous chunk is through the links (within {@link
+   * #BOOK_AHEAD_NS}). So a link's concurrent connections take turns chunk by chunk, as flows do under a
+   * fair queue, and a new connection's first bytes (a peer's own request to an edge) wait behind at most
+   * one chunk of each other upload, not behind everything the others have buffered.
+   */
+  private void book() {
+    if (closed) {
+      return;
+    }
+    long now = System.nanoTime();
+    while (!waiting.isEmpty() && bookedUntil <= now + BOOK_AHEAD_NS) {
+      io.vertx.core.buffer.Buffer chunk = waiting.poll();
+      long through = sender == null ? now : network.reserve(sender, receiver, chunk.length(), now);
+      bookedUntil = through;
+      long arrival = Math.max(Math.max(through + oneWayNs, lastArrival), notBefore);
+      lastArrival = arrival;
+      queue.add(new Object[] {chunk, arrival});
+    }
+    if (!waiting.isEmpty() && !bookTimerSet) {
+      bookTimerSet = true;
+      long delayMs = Math.max(1, (bookedUntil - BOOK_AHEAD_NS - now + 999_999) / 1_000_000);
+      network.vertx.setTimer(delayMs, id -> {
+        bookTimerSet = false;
+        book();
+      });
     }
     flush();
   }
@@ -92,6 +127,7 @@ final class Pipe {
         network.resets.incrementAndGet();
         closed = true;
         queue.clear();
+        waiting.clear();
         to.close();
         from.close();
         return;
@@ -102,7 +138,7 @@ final class Pipe {
       from.resume();
     }
     if (queue.isEmpty()) {
-      if (ended) {
+      if (ended && waiting.isEmpty()) {
         closed = true;
         to.close();
       }

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * applies the {@link NetworkModel}: a new connection costs one round trip before its first byte
  * arrives; every chunk of at most 16 KiB is paced on the sender's uplink and the receiver's downlink
  * ({@link LinkClock}s shared by all of a node's connections) and arrives one one-way latency later.
+ * A connection books its next chunk on the links only when its previous one is through ({@link Pipe}),
+ * so a node's connections take turns chunk by chunk (a fair queue, as fq_codel, Linux's default
+ * queueing discipline, gives flows), rather than each booking all it has buffered ahead of the others.
  * A client from an unknown address (the tracker, the CLI, 127.0.0.1) and a node talking to itself
  * (a player on its peer's machine) pass unshaped. Nodes can be cut off from the others and joined
  * again ({@link #cutOff}, {@link #reconnect}: a network partition).

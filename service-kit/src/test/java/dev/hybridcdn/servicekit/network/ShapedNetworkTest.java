@@ -120,6 +120,40 @@ class ShapedNetworkTest {
   }
 
   @Test
+  void aSmallAnswerWaitsForOneChunkOfEachBusyUploadNotForTheirBuffers() {
+    // three 1 MiB uploads keep the server's 8 Mbit/s uplink busy; a 100-byte answer on another open
+    // connection then takes its turn after one 16 KiB chunk of each (3 x 16.4 ms), as under a fair
+    // queue, not after the 128 KiB each upload has buffered (3 x 131 ms)
+    java.util.List<HttpClient> busy = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      busy.add(clientFrom(network.register(NodeKind.PEER, "peer-busy-" + i, "eu-west")));
+      get(busy.get(i), 1);
+    }
+    HttpClient small = clientFrom(network.register(NodeKind.PEER, "peer-small", "eu-west"));
+    get(small, 1);
+    java.util.List<Future<Buffer>> uploads = busy.stream().map(h -> h.request(HttpMethod.GET, port, server.address(),
+        "/?bytes=" + MIB).compose(r -> r.send()).compose(r -> r.body())).toList();
+    sleepMs(300);
+    double ms = get(small, 100);
+    double expected = 2 * 20 + 3 * 16 * 1024 * 8 / 8e6 * 1000;
+    System.out.printf("100 B beside three busy uploads: %.1f ms measured, %.1f ms model (a shared deep queue: %.0f)%n",
+        ms, expected, 2 * 20 + 3 * 128 * 1024 * 8 / 8e6 * 1000);
+    assertTrue(ms <= expected + 150, "a 100-byte answer beside three uploads took " + ms + " ms, model " + expected);
+    Blocking.await(Future.all(new java.util.ArrayList<>(uploads)), Duration.ofSeconds(30), "uploads");
+    busy.forEach(h -> h.close().await());
+    small.close().await();
+  }
+
+  private static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void aNewConnectionCostsOneRoundTrip() {
     double reused = Double.MAX_VALUE;
     double fresh = Double.MAX_VALUE;
