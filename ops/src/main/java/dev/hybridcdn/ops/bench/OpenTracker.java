@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,6 +42,16 @@ public final class OpenTracker implements AutoCloseable {
    */
   public static OpenTracker start(Path dir, int port, List<String> infoHashes)
       throws IOException, InterruptedException {
+    return start(dir, port, infoHashes, UnaryOperator.identity());
+  }
+
+  /**
+   * The same, started through {@code launcher} (such as {@code taskset -c 1 ...}).
+   *
+   * @param launcher rewrites opentracker's command line
+   */
+  public static OpenTracker start(Path dir, int port, List<String> infoHashes, UnaryOperator<List<String>> launcher)
+      throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("whitelist"), String.join("\n", infoHashes) + "\n", StandardCharsets.US_ASCII);
     dir.toFile().setReadable(true, false);
@@ -49,9 +60,9 @@ public final class OpenTracker implements AutoCloseable {
     Path log = dir.resolve("opentracker.log");
     Path exe = ExternalTools.find("opentracker");
     // -w is read after the chroot into -d, hence the relative name
-    Process p = new ProcessBuilder(exe == null ? "opentracker" : exe.toString(), "-i", "127.0.0.1",
-        "-p", Integer.toString(port), "-P", Integer.toString(port), "-d", dir.toAbsolutePath().toString(),
-        "-w", "whitelist").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = new ProcessBuilder(launcher.apply(List.of(exe == null ? "opentracker" : exe.toString(), "-i",
+        "127.0.0.1", "-p", Integer.toString(port), "-P", Integer.toString(port), "-d", dir.toAbsolutePath().toString(),
+        "-w", "whitelist"))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!StaticNginx.answers(port)) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
