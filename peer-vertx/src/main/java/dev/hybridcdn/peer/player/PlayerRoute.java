@@ -61,6 +61,7 @@ public final class PlayerRoute {
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
   private final long hedgeMs;
+  private final java.util.List<String> selfPath;
   private volatile Playing playing;
 
   /** Told of every segment answered to a player (signalling's announces, song distribution). */
@@ -75,6 +76,7 @@ public final class PlayerRoute {
     this.writeTimeout = writeTimeout;
     this.hedgeMs = hedgeMs;
     this.peerId = peerId;
+    this.selfPath = java.util.List.of(peerId);
     this.cache = cache;
     this.manifests = manifests;
     this.fetcher = fetcher;
@@ -99,18 +101,7 @@ public final class PlayerRoute {
     CachedSegment hit = cache.get(segmentId);
     if (hit != null) {
       answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
-      Playing p = playing;
-      if (p != null) {
-        manifests.of(id.songId()).onSuccess(m -> {
-          Manifest.Segment info = m.segment(segmentId);
-          if (info != null) {
-            p.played(m, info, Tier.LOCAL);
-          }
-        });
-      }
-      if (readAhead.enabled()) {
-        manifests.of(id.songId()).onSuccess(m -> readAhead.after(m, segmentId, true));
-      }
+      followLocalHit(id.songId(), segmentId);
       return;
     }
     manifests.of(id.songId()).recover(PlayerRoute::manifestUnavailable).compose(m -> {
@@ -138,6 +129,42 @@ public final class PlayerRoute {
         fail(ctx, id, ar.cause());
       }
     });
+  }
+
+  /**
+   * What a local hit answered without the router ({@link LocalHitRoute}) shares with a routed one: the
+   * meters, one SegmentDelivered ({@code local}, 0 hops, 1 attempt, path: this peer), and what follows
+   * a hit ({@link #followLocalHit}).
+   *
+   * @param segmentId a held segment's id (valid: only parsed ids are cached)
+   * @param bytes body bytes sent
+   * @param startNs {@link System#nanoTime()} when the request arrived
+   */
+  void afterLocalHit(String segmentId, long bytes, long startNs) {
+    long latencyNs = System.nanoTime() - startNs;
+    int slash = segmentId.indexOf('/');
+    String songId = segmentId.substring(0, slash);
+    String rendition = segmentId.substring(slash + 1, segmentId.indexOf('/', slash + 1));
+    meters.delivered(Tier.LOCAL, bytes, latencyNs);
+    events.delivered(requestId(), segmentId, songId, rendition, Tier.LOCAL, peerId, bytes, latencyNs / 1000, 0, 1,
+        selfPath);
+    followLocalHit(songId, segmentId);
+  }
+
+  /** After a local hit: song distribution told, read-ahead of the next segments. */
+  private void followLocalHit(String songId, String segmentId) {
+    Playing p = playing;
+    if (p != null) {
+      manifests.of(songId).onSuccess(m -> {
+        Manifest.Segment info = m.segment(segmentId);
+        if (info != null) {
+          p.played(m, info, Tier.LOCAL);
+        }
+      });
+    }
+    if (readAhead.enabled()) {
+      manifests.of(songId).onSuccess(m -> readAhead.after(m, segmentId, true));
+    }
   }
 
   /**
