@@ -193,7 +193,11 @@ public final class Compare {
           sides.serve = serveSetup(sides.serveProcesses, hot);
         }
         // opentracker's port is chosen first: the torrents name it, and its whitelist names their hashes
-        int openTrackerPort = StaticNginx.freePort();
+        // ... and held (TCP and UDP, opentracker binds both) until opentracker starts: the download setup
+        // starts peers on free ports meanwhile, which could otherwise be given this one.
+        OpenTracker.PortHold hold = OpenTracker.PortHold.take();
+        sides.portHold = hold;
+        int openTrackerPort = hold.port();
         if (run.contains("download")) {
           sides.download = downloadSetup(stack, delivery, tracker, OpenTracker.announceUrl(openTrackerPort));
         }
@@ -203,6 +207,7 @@ public final class Compare {
             hashes.add(sides.download.fourTorrent().infoHash());
             hashes.add(sides.download.oneTorrent().infoHash());
           }
+          hold.close();
           sides.openTracker = OpenTracker.start(work.resolve("opentracker"), openTrackerPort, hashes,
               pinning::onServerCores);
           progress.accept("opentracker " + sides.openTracker.url());
@@ -244,10 +249,14 @@ public final class Compare {
     TrackerSide tracker;
     DownloadSide download;
     OpenTracker openTracker;
+    OpenTracker.PortHold portHold;
     final Aria2Swarm swarm = new Aria2Swarm();
 
     @Override
     public void close() {
+      if (portHold != null) {
+        portHold.close();
+      }
       swarm.close();
       if (openTracker != null) {
         openTracker.close();

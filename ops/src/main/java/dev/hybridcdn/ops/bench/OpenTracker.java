@@ -74,6 +74,41 @@ public final class OpenTracker implements AutoCloseable {
     return new OpenTracker(p, port);
   }
 
+  /**
+   * A loopback port free for TCP and UDP, held (both bound) until {@link #close}: opentracker listens on
+   * both, and its port must be known (the torrents name it) well before it starts.
+   */
+  public record PortHold(int port, java.net.ServerSocket tcp, java.net.DatagramSocket udp) implements AutoCloseable {
+    /**
+     * Binds a free TCP port and the same UDP port on 127.0.0.1 (another TCP port when that UDP one is taken).
+     *
+     * @throws IOException when no such port is found in 20 tries
+     */
+    public static PortHold take() throws IOException {
+      java.net.InetAddress loopback = java.net.InetAddress.getByName("127.0.0.1");
+      for (int i = 0; i < 20; i++) {
+        java.net.ServerSocket tcp = new java.net.ServerSocket(0, 50, loopback);
+        try {
+          return new PortHold(tcp.getLocalPort(), tcp, new java.net.DatagramSocket(tcp.getLocalPort(), loopback));
+        } catch (java.net.SocketException e) {
+          tcp.close(); // that UDP port is in use: another one
+        }
+      }
+      throw new IOException("no loopback port free for both TCP and UDP in 20 tries");
+    }
+
+    /** Frees both, for opentracker to bind. */
+    @Override
+    public void close() {
+      udp.close();
+      try {
+        tcp.close();
+      } catch (IOException e) {
+        // closing a listening socket that was never used
+      }
+    }
+  }
+
   /** The announce URL of an opentracker on {@code port}, as torrents name it. */
   public static String announceUrl(int port) {
     return "http://127.0.0.1:" + port + "/announce";
