@@ -40,8 +40,8 @@ import java.util.function.Supplier;
  *       error envelope (400 {@code invalid_segment_id}, 404, 405, ...) come from {@link ServiceRouter}.</li>
  * </ul>
  * A player's plain GET of a segment this peer holds is answered before the router ({@link LocalHitRoute},
- * the hot path), with the same headers. Every answer allows any origin (hls.js in a browser page plays through a peer) and exposes the
- * {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every error answer is
+ * the hot path), with the same headers. Every answer allows any origin (hls.js in a browser page plays
+ * through a peer) and exposes the {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every error answer is
  * {@code Cache-Control: no-store}. Every route but a NAT'd peer's push ({@code PUT
  * /relay/deliver}) is a GET, so a body handler is mounted on that one only.
  */
