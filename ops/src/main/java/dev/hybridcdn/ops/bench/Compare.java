@@ -222,7 +222,7 @@ public final class Compare {
         for (int round = 1; round <= options.rounds(); round++) {
           if (sides.serve != null) {
             pinning.benchJvmOnLoadCore(); // the stack out of the way of the server under test
-            report(serveRound(round, sides.serve));
+            report(serveRound(round, sides.serve, sides.serveProcesses));
           }
           if (sides.tracker != null) {
             pinning.benchJvmOnServerCores(); // the tracker under test lives in this JVM
@@ -309,10 +309,15 @@ public final class Compare {
     return new ServeSide(nginx, nginxUrl, edgeUrl, peerUrl, hot.bytes());
   }
 
-  private List<CompareRow> serveRound(int round, ServeSide s) throws Exception {
+  private List<CompareRow> serveRound(int round, ServeSide s, ServeProcesses jvms) throws Exception {
+    // Pinned, only the server measured is on the server core: nginx idles without timers, a JVM does not.
+    jvms.measure(null);
     Wrk.Result n = wrk(s.nginxUrl(), null);
+    jvms.measure("edge");
     Wrk.Result e = wrk(s.edgeUrl(), null);
+    jvms.measure("peer");
     Wrk.Result p = wrk(s.peerUrl(), null);
+    jvms.measure(null); // neither on the server core during the tracker rounds
     double nRps = n.requestsPerSecond();
     return List.of(
         new CompareRow("serve", round, "nginx, static file", true, nRps, "req/s", n.p99Ms(), 1.0, null, null,

@@ -105,6 +105,19 @@ final class CorePinning {
     pinSelf(server);
   }
 
+  /** Moves every thread of process {@code pid} to the server cores; nothing when off. */
+  void onServerCores(long pid) {
+    pin(server, pid);
+  }
+
+  /**
+   * Moves every thread of process {@code pid} to the load core; nothing when off. A server JVM that is
+   * not being measured waits there: its timers, Kafka clients and GC would otherwise preempt the one that is.
+   */
+  void onLoadCore(long pid) {
+    pin(load, pid);
+  }
+
   /** Gives this JVM every CPU again (the end of a run, or a failure); nothing when off. */
   void release() {
     pinSelf(all);
@@ -116,8 +129,9 @@ final class CorePinning {
       return "off: every process on any core";
     }
     return "wrk on CPU " + load + "; the server under test (nginx, edge, peer, opentracker, tracker) on CPU "
-        + server + "; the bench's JVM (stack) with wrk during serve rounds, on CPU " + server
-        + " during tracker rounds; a short unreported wrk run before each measured one";
+        + server + ", the edge's or peer's JVM not measured at the time on CPU " + load + "; the bench's JVM"
+        + " (stack) with wrk during serve rounds, on CPU " + server + " during tracker rounds; a short unreported"
+        + " wrk run before each measured one";
   }
 
   private static List<String> wrap(String cpus, List<String> cmd) {
@@ -130,11 +144,15 @@ final class CorePinning {
   }
 
   private void pinSelf(String cpus) {
+    pin(cpus, ProcessHandle.current().pid());
+  }
+
+  private static void pin(String cpus, long pid) {
     if (cpus == null) {
       return;
     }
     // -a: every thread of the process; threads started later inherit their creator's affinity.
-    taskset("-a", "-p", "-c", cpus, Long.toString(ProcessHandle.current().pid()));
+    taskset("-a", "-p", "-c", cpus, Long.toString(pid));
   }
 
   /** Runs taskset; its output. */

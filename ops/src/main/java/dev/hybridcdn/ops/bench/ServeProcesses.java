@@ -68,6 +68,20 @@ final class ServeProcesses implements AutoCloseable {
     this.pinning = pinning;
   }
 
+  /**
+   * Pinned, puts the JVM named {@code measured} ({@code "edge"}, {@code "peer"}, or null for neither) on
+   * the server cores and the other one on the load core ({@link CorePinning}); nothing when unpinned.
+   */
+  void measure(String measured) {
+    for (ServiceProcess p : started) {
+      if (p.kind().equals(measured)) {
+        pinning.onServerCores(p.pid());
+      } else {
+        pinning.onLoadCore(p.pid());
+      }
+    }
+  }
+
   String edgeUrl() {
     return edgeUrl;
   }
