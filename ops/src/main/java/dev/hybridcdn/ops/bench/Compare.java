@@ -76,8 +76,8 @@ public final class Compare {
    * @param mediaDir where the song comes from (the shortest file is ingested)
    * @param workDir where the stack, nginx, opentracker and aria2 keep their files (deleted by the caller)
    * @param pin wrk on one core, the server under test on the others, each measured run after a short
-   *     unmeasured one ({@link CorePinning}); false: every process on any core, no warm-up per round
-   *     (the method before 2026-11-30, kept to compare the two)
+   *     unmeasured one ({@link CorePinning}); false (the default): every process on any core, no warm-up
+   *     per round. On 2 cores pinning starved wrk, which shares its core with the stack's JVM (ops README)
    */
   public record Options(int rounds, int seconds, int connections, long fileBytes, Set<String> only, Path mediaDir,
       Path workDir, boolean pin) {}
