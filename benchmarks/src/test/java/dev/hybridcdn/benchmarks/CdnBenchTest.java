@@ -37,6 +37,7 @@ class CdnBenchTest {
         "dev.hybridcdn.origin.bench.OriginBench",
         "dev.hybridcdn.peer.bench.MultiSourceBench",
         "dev.hybridcdn.peer.bench.PeerBench",
+        "dev.hybridcdn.peer.bench.PeerHotPathBench",
         "dev.hybridcdn.schemas.bench.SerdeBenchmark",
         "dev.hybridcdn.topology.bench.PathHttpBench",
         "dev.hybridcdn.topology.bench.PathQueryBench",

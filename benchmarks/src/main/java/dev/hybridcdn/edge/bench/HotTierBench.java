@@ -191,7 +191,8 @@ public final class HotTierBench {
     return new Figures(server, r.requestsPerSecond(), r.p99Ms(), r.raw());
   }
 
-  static Map<String, String> options(String[] args) {
+  /** {@code --name value} pairs of a bench's arguments as a map (name without the dashes). */
+  public static Map<String, String> options(String[] args) {
     Map<String, String> out = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {

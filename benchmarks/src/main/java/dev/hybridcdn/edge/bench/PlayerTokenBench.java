@@ -184,15 +184,18 @@ public final class PlayerTokenBench {
     return v[v.length / 2];
   }
 
-  /** HTTP/1.1 GETs on one keep-alive socket, body read by {@code Content-Length}: little of its own to time. */
-  static final class Client implements AutoCloseable {
+  /**
+   * HTTP/1.1 GETs on one keep-alive socket, body read by {@code Content-Length}: little of its own to
+   * time (also the client of the peer's {@code PeerHotPathBench}).
+   */
+  public static final class Client implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private final InputStream in;
     private final byte[] request;
     private final byte[] body = new byte[1 << 20];
 
-    Client(int port, String pathAndQuery) throws IOException {
+    public Client(int port, String pathAndQuery) throws IOException {
       socket = new Socket("127.0.0.1", port);
       socket.setTcpNoDelay(true);
       out = socket.getOutputStream();
@@ -200,10 +203,11 @@ public final class PlayerTokenBench {
       request = ("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    void expect200(int bytes) throws IOException {
+    /** One GET that must answer 200 with {@code bytes} bytes of body. */
+    public void expect200(int bytes) throws IOException {
       int status = get(bytes);
       if (status != 200) {
-        throw new IllegalStateException("edge answered " + status);
+        throw new IllegalStateException("server answered " + status);
       }
     }
 
@@ -232,7 +236,7 @@ public final class PlayerTokenBench {
         read += n;
       }
       if (status == 200 && length != bytes) {
-        throw new IllegalStateException("edge sent " + length + " bytes, expected " + bytes);
+        throw new IllegalStateException("server sent " + length + " bytes, expected " + bytes);
       }
       return status;
     }

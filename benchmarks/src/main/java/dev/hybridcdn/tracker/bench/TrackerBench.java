@@ -57,9 +57,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Arguments ({@code key=value}, all optional): {@code peers=10000 segments=20000 perPeer=200
  * links=5 lookupSeconds=20 warmupSeconds=3 connections=32 commitMs=100 rounds=3 signed=true restore=false
- * wrk=false bootstrap=<host:port>}, and any {@code TRACKER_*} or {@code STREAMS_*} setting of the tracker
- * under test (no bootstrap: an embedded KRaft broker; {@code wrk=true} also runs the lookups from
- * {@code wrk}). {@code signed=true}: every peer is admitted and signs its events, the tracker verifies
+ * client=wrk|vertx bootstrap=<host:port>}, and any {@code TRACKER_*} or {@code STREAMS_*} setting of the tracker
+ * under test (no bootstrap: an embedded KRaft broker; {@code client}: the lookups' load generator,
+ * {@code wrk} (default when installed: a C program outside the measured JVM) or {@code vertx} (a Vert.x
+ * client in this JVM, closed loop; the default without wrk)). {@code signed=true}: every peer is admitted and signs its events, the tracker verifies
  * them ({@code EVENT_AUTH=require}, issue 16). After the ingest it prints the heap the tracker's state
  * takes (used heap after a full GC, minus the same before the tracker started), then {@code rounds}
  * lookup rounds; {@code restore=true} then starts a second instance of the same application with an
@@ -147,12 +148,20 @@ public final class TrackerBench {
             + " load average %.1f on %d cores%n", cpu, events / cpu, loadAverage(),
             Runtime.getRuntime().availableProcessors());
         heap(heapBefore, peers, (long) peers * perPeer);
+        String client = a.getOrDefault("client", dev.hybridcdn.ops.bench.ExternalTools.find("wrk") != null ? "wrk"
+            : "vertx");
+        Path script = client.equals("wrk") ? wrkScript(peers, segmentIds) : null;
         for (int r = 1; r <= rounds; r++) {
-          System.out.printf("lookup round %d of %d:%n", r, rounds);
-          lookups(app.port(), peers, segmentIds, connections, r == 1 ? warmupSeconds : 1, lookupSeconds, r);
-        }
-        if (Boolean.parseBoolean(a.getOrDefault("wrk", "false"))) {
-          wrk(app.port(), peers, segmentIds, connections, lookupSeconds);
+          System.out.printf("lookup round %d of %d (client %s):%n", r, rounds, client);
+          long[] gc0 = gcCountAndMs();
+          if (script != null) {
+            wrk(app.port(), script, connections, r == 1 ? warmupSeconds : 1, lookupSeconds);
+          } else {
+            lookups(app.port(), peers, segmentIds, connections, r == 1 ? warmupSeconds : 1, lookupSeconds, r);
+          }
+          long[] gc1 = gcCountAndMs();
+          System.out.printf("  GC meanwhile (warm-up included): %d pauses, %d ms in all%n", gc1[0] - gc0[0],
+              gc1[1] - gc0[1]);
         }
       }
       if (restore) {
@@ -320,11 +329,12 @@ public final class TrackerBench {
   }
 
   /**
-   * The same lookups from {@code wrk} (a separate C load generator, so the JVM runs only the
-   * server and the broker): random segment and requester per request via a Lua script.
+   * The lookups' wrk script: a random segment and requester per request, seeded (wrk's Lua
+   * {@code math.random}), as the Vert.x client asks.
    */
-  private static void wrk(int port, int peers, String[] segmentIds, int connections, int seconds) throws Exception {
+  private static Path wrkScript(int peers, String[] segmentIds) throws Exception {
     Path script = Files.createTempFile("tracker-lookups", ".lua");
+    script.toFile().deleteOnExit();
     StringBuilder lua = new StringBuilder("local segments = {\n");
     for (String s : segmentIds) {
       lua.append('"').append(s).append("\",\n");
@@ -334,17 +344,39 @@ public final class TrackerBench {
         .append("  return wrk.format(\"GET\", \"/segments/\" .. s .. \"/peers?exclude=bench-peer-\" .. ")
         .append("math.random(0, ").append(peers - 1).append(") .. \"&limit=10\")\nend\n");
     Files.writeString(script, lua);
-    List<String> cmd = List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
-        script.toString(), "http://127.0.0.1:" + port);
-    System.out.println("wrk: " + String.join(" ", cmd));
+    return script;
+  }
+
+  /**
+   * One round of lookups from {@code wrk} (one thread, {@code connections} connections: a C load
+   * generator, so the JVM measured holds only the tracker and the broker, and the client's garbage is
+   * not the tracker's young pauses): an unreported warm-up run, then the measured one.
+   */
+  private static void wrk(int port, Path script, int connections, int warmupSeconds, int seconds) throws Exception {
+    String url = "http://127.0.0.1:" + port;
+    dev.hybridcdn.ops.bench.Wrk.run(url, 1, connections, warmupSeconds, null, script);
     long cpu0 = cpuNanos();
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    p.waitFor();
+    dev.hybridcdn.ops.bench.Wrk.Result r = dev.hybridcdn.ops.bench.Wrk.run(url, 1, connections, seconds, null, script);
     double cpu = (cpuNanos() - cpu0) / 1e9;
-    System.out.print(out);
-    System.out.printf("  CPU of this JVM (server + broker) during wrk: %.1f s; load average %.1f%n", cpu, loadAverage());
-    Files.deleteIfExists(script);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s50%\\s+(\\S+)\\s+75%\\s+(\\S+)\\s+90%\\s+(\\S+)")
+        .matcher(r.raw().replace('\n', ' '));
+    System.out.printf("lookups: %.0f lookups/s over %d connections (wrk -t1), %d timeouts%n", r.requestsPerSecond(),
+        connections, r.timeouts());
+    System.out.printf("latency ms: %sp99 %.2f%n", m.find() ? "p50 " + m.group(1) + "  p90 " + m.group(3) + "  " : "",
+        r.p99Ms());
+    System.out.printf("  CPU of this JVM (server + broker) meanwhile: %.1f s = %.0f lookups per CPU-second;"
+        + " load average %.1f%n", cpu, r.requestsPerSecond() * seconds / cpu, loadAverage());
+  }
+
+  /** Young and old collections so far: count, and their accumulated time in ms. */
+  private static long[] gcCountAndMs() {
+    long n = 0;
+    long ms = 0;
+    for (var b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      n += Math.max(0, b.getCollectionCount());
+      ms += Math.max(0, b.getCollectionTime());
+    }
+    return new long[] {n, ms};
   }
 
   private static void send(KafkaProducer<String, byte[]> producer, TopicRegistry topics, NodeIdentity node,

@@ -75,9 +75,12 @@ public final class Compare {
    * @param only the comparisons to run ({@link #COMPARISONS})
    * @param mediaDir where the song comes from (the shortest file is ingested)
    * @param workDir where the stack, nginx, opentracker and aria2 keep their files (deleted by the caller)
+   * @param pin wrk on one core, the server under test on the others, each measured run after a short
+   *     unmeasured one ({@link CorePinning}); false (the default): every process on any core, no warm-up
+   *     per round. On 2 cores pinning starved wrk, which shares its core with the stack's JVM (ops README)
    */
   public record Options(int rounds, int seconds, int connections, long fileBytes, Set<String> only, Path mediaDir,
-      Path workDir) {}
+      Path workDir, boolean pin) {}
 
   /**
    * What a run measured.
@@ -102,6 +105,7 @@ public final class Compare {
   private final Map<String, String> skipped = new LinkedHashMap<>();
   private final Map<String, String> setup = new LinkedHashMap<>();
   private final List<CompareRow> rows = new ArrayList<>();
+  private CorePinning pinning = CorePinning.off();
 
   /**
    * @param progress one line per step
@@ -145,6 +149,18 @@ public final class Compare {
     if (run.isEmpty()) {
       return new Report(rows, skipped, setup);
     }
+    pinning = options.pin() ? CorePinning.detect() : CorePinning.off();
+    setup.put("pinning", pinning.describe());
+    try {
+      runAll(run);
+    } finally {
+      pinning.release();
+    }
+    setup.put("load average at end", String.format(java.util.Locale.ROOT, "%.1f", loadAverage()));
+    return new Report(rows, skipped, setup);
+  }
+
+  private void runAll(List<String> run) throws Exception {
     Path work = options.workDir();
     StackOptions stackOptions = new StackOptions(work.resolve("stack"), false, List.of("local"), "cdn.",
         2 * options.fileBytes() + (64L << 20), 1, null, null, null, null);
@@ -173,11 +189,15 @@ public final class Compare {
       try (Sides sides = new Sides()) {
         if (run.contains("serve")) {
           sides.serveProcesses = ServeProcesses.start(stack.baseEnv(), stack.originUrl(), stack.trackerUrls(),
-              work.resolve("logs"));
+              work.resolve("logs"), pinning);
           sides.serve = serveSetup(sides.serveProcesses, hot);
         }
         // opentracker's port is chosen first: the torrents name it, and its whitelist names their hashes
-        int openTrackerPort = StaticNginx.freePort();
+        // ... and held (TCP and UDP, opentracker binds both) until opentracker starts: the download setup
+        // starts peers on free ports meanwhile, which could otherwise be given this one.
+        OpenTracker.PortHold hold = OpenTracker.PortHold.take();
+        sides.portHold = hold;
+        int openTrackerPort = hold.port();
         if (run.contains("download")) {
           sides.download = downloadSetup(stack, delivery, tracker, OpenTracker.announceUrl(openTrackerPort));
         }
@@ -187,7 +207,9 @@ public final class Compare {
             hashes.add(sides.download.fourTorrent().infoHash());
             hashes.add(sides.download.oneTorrent().infoHash());
           }
-          sides.openTracker = OpenTracker.start(work.resolve("opentracker"), openTrackerPort, hashes);
+          hold.close();
+          sides.openTracker = OpenTracker.start(work.resolve("opentracker"), openTrackerPort, hashes,
+              pinning::onServerCores);
           progress.accept("opentracker " + sides.openTracker.url());
         }
         if (run.contains("tracker")) {
@@ -199,19 +221,20 @@ public final class Compare {
         warmUp(sides);
         for (int round = 1; round <= options.rounds(); round++) {
           if (sides.serve != null) {
-            report(serveRound(round, sides.serve));
+            pinning.benchJvmOnLoadCore(); // the stack out of the way of the server under test
+            report(serveRound(round, sides.serve, sides.serveProcesses));
           }
           if (sides.tracker != null) {
+            pinning.benchJvmOnServerCores(); // the tracker under test lives in this JVM
             report(trackerRound(round, sides.tracker));
           }
+          pinning.release();
           if (sides.download != null) {
             report(downloadRound(round, delivery, tracker, sides.download));
           }
         }
       }
     }
-    setup.put("load average at end", String.format(java.util.Locale.ROOT, "%.1f", loadAverage()));
-    return new Report(rows, skipped, setup);
   }
 
   private void report(List<CompareRow> round) {
@@ -226,10 +249,14 @@ public final class Compare {
     TrackerSide tracker;
     DownloadSide download;
     OpenTracker openTracker;
+    OpenTracker.PortHold portHold;
     final Aria2Swarm swarm = new Aria2Swarm();
 
     @Override
     public void close() {
+      if (portHold != null) {
+        portHold.close();
+      }
       swarm.close();
       if (openTracker != null) {
         openTracker.close();
@@ -265,7 +292,8 @@ public final class Compare {
     expectHeader(peerHit, CdnHeaders.SOURCE, "local", "peer");
     // nginx serves the very bytes the edge answered, under the same path
     StaticNginx nginx = StaticNginx.start(options.workDir().resolve("nginx"),
-        Map.of(path.substring(1), edgeHit.body()), "1");
+        Map.of(path.substring(1), edgeHit.body()), Integer.toString(pinning.enabled() ? pinning.serverCores() : 1),
+        pinning::onServerCores);
     String nginxUrl = nginx.url() + path;
     try {
       get(nginxUrl, null, hot.sha256());
@@ -274,17 +302,22 @@ public final class Compare {
       throw e;
     }
     setup.put("serve", String.format(java.util.Locale.ROOT,
-        "segment %s (%d bytes); wrk -t1 -c%d -d%ds --latency; nginx: 1 worker, sendfile; the edge (2 event loops)"
-        + " and the peer (1) in a JVM each", hot.segmentId(),
-        hot.bytes(), options.connections(), options.seconds()));
+        "segment %s (%d bytes); wrk -t1 -c%d -d%ds --latency; nginx: %d worker(s), sendfile; the edge (%d event"
+        + " loops) and the peer (1) in a JVM each", hot.segmentId(), hot.bytes(), options.connections(),
+        options.seconds(), pinning.enabled() ? pinning.serverCores() : 1, pinning.enabled() ? pinning.serverCores() : 2));
     progress.accept("nginx " + nginx.url() + " serves " + hot.segmentId());
     return new ServeSide(nginx, nginxUrl, edgeUrl, peerUrl, hot.bytes());
   }
 
-  private List<CompareRow> serveRound(int round, ServeSide s) throws Exception {
+  private List<CompareRow> serveRound(int round, ServeSide s, ServeProcesses jvms) throws Exception {
+    // Pinned, only the server measured is on the server core: nginx idles without timers, a JVM does not.
+    jvms.measure(null);
     Wrk.Result n = wrk(s.nginxUrl(), null);
+    jvms.measure("edge");
     Wrk.Result e = wrk(s.edgeUrl(), null);
+    jvms.measure("peer");
     Wrk.Result p = wrk(s.peerUrl(), null);
+    jvms.measure(null); // neither on the server core during the tracker rounds
     double nRps = n.requestsPerSecond();
     return List.of(
         new CompareRow("serve", round, "nginx, static file", true, nRps, "req/s", n.p99Ms(), 1.0, null, null,
@@ -490,17 +523,28 @@ public final class Compare {
       // the edge's and the peer's JVMs are new: C2 compiles their hot path within a few seconds of load
       int jit = Math.max(2, options.seconds() / 2);
       for (String url : List.of(sides.serve.nginxUrl(), sides.serve.edgeUrl(), sides.serve.peerUrl())) {
-        Wrk.run(url, 1, options.connections(), url.equals(sides.serve.nginxUrl()) ? seconds : jit, null, null);
+        Wrk.run(url, 1, options.connections(), url.equals(sides.serve.nginxUrl()) ? seconds : jit, null, null,
+            pinning::onLoadCore);
       }
     }
     if (sides.tracker != null) {
-      Wrk.run(sides.tracker.openTrackerUrl(), 1, options.connections(), seconds, null, sides.tracker.announces());
-      Wrk.run(sides.tracker.trackerUrl(), 1, options.connections(), seconds, null, sides.tracker.lookups());
+      Wrk.run(sides.tracker.openTrackerUrl(), 1, options.connections(), seconds, null, sides.tracker.announces(),
+          pinning::onLoadCore);
+      Wrk.run(sides.tracker.trackerUrl(), 1, options.connections(), seconds, null, sides.tracker.lookups(),
+          pinning::onLoadCore);
     }
   }
 
+  /**
+   * One measured wrk run on {@code url}, from the load core when pinned; pinned, after an unreported
+   * run of a quarter of its length (at least 1 s), so every server is measured warm (its connections,
+   * caches and JIT'd code) and not just after another server had the core.
+   */
   private Wrk.Result wrk(String url, Path script) throws Exception {
-    return Wrk.run(url, 1, options.connections(), options.seconds(), null, script);
+    if (pinning.enabled()) {
+      Wrk.run(url, 1, options.connections(), Math.max(1, options.seconds() / 4), null, script, pinning::onLoadCore);
+    }
+    return Wrk.run(url, 1, options.connections(), options.seconds(), null, script, pinning::onLoadCore);
   }
 
   private static HttpResponse<byte[]> get(String url, String header, String sha) throws Exception {

@@ -38,6 +38,9 @@ public final class CompareCommand implements Callable<Integer> {
   Path media;
   @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Comparisons to run: serve, tracker, download (default all).")
   List<String> only;
+  @Option(names = "--pin", description = "wrk on CPU 0, the server under test on the others (taskset), a short"
+      + " unreported wrk run before each measured one (ops README \"Core pinning\"; default: every process on any core).")
+  boolean pin;
 
   @Override
   public Integer call() throws Exception {
@@ -58,7 +61,7 @@ public final class CompareCommand implements Callable<Integer> {
     PrintStream err = System.err;
     try {
       Compare compare = new Compare(new Compare.Options(r, d, connections, (long) mib << 20, selected,
-          media != null ? media : StackEnv.media(), work), line -> err.println("• " + line), rows -> {
+          media != null ? media : StackEnv.media(), work, pin), line -> err.println("• " + line), rows -> {
             if (!json) {
               out.print(table(rows));
               out.flush();

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,6 +42,16 @@ public final class OpenTracker implements AutoCloseable {
    */
   public static OpenTracker start(Path dir, int port, List<String> infoHashes)
       throws IOException, InterruptedException {
+    return start(dir, port, infoHashes, UnaryOperator.identity());
+  }
+
+  /**
+   * The same, started through {@code launcher} (such as {@code taskset -c 1 ...}).
+   *
+   * @param launcher rewrites opentracker's command line
+   */
+  public static OpenTracker start(Path dir, int port, List<String> infoHashes, UnaryOperator<List<String>> launcher)
+      throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("whitelist"), String.join("\n", infoHashes) + "\n", StandardCharsets.US_ASCII);
     dir.toFile().setReadable(true, false);
@@ -49,9 +60,9 @@ public final class OpenTracker implements AutoCloseable {
     Path log = dir.resolve("opentracker.log");
     Path exe = ExternalTools.find("opentracker");
     // -w is read after the chroot into -d, hence the relative name
-    Process p = new ProcessBuilder(exe == null ? "opentracker" : exe.toString(), "-i", "127.0.0.1",
-        "-p", Integer.toString(port), "-P", Integer.toString(port), "-d", dir.toAbsolutePath().toString(),
-        "-w", "whitelist").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = new ProcessBuilder(launcher.apply(List.of(exe == null ? "opentracker" : exe.toString(), "-i",
+        "127.0.0.1", "-p", Integer.toString(port), "-P", Integer.toString(port), "-d", dir.toAbsolutePath().toString(),
+        "-w", "whitelist"))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!StaticNginx.answers(port)) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -61,6 +72,41 @@ public final class OpenTracker implements AutoCloseable {
       Thread.sleep(50);
     }
     return new OpenTracker(p, port);
+  }
+
+  /**
+   * A loopback port free for TCP and UDP, held (both bound) until {@link #close}: opentracker listens on
+   * both, and its port must be known (the torrents name it) well before it starts.
+   */
+  public record PortHold(int port, java.net.ServerSocket tcp, java.net.DatagramSocket udp) implements AutoCloseable {
+    /**
+     * Binds a free TCP port and the same UDP port on 127.0.0.1 (another TCP port when that UDP one is taken).
+     *
+     * @throws IOException when no such port is found in 20 tries
+     */
+    public static PortHold take() throws IOException {
+      java.net.InetAddress loopback = java.net.InetAddress.getByName("127.0.0.1");
+      for (int i = 0; i < 20; i++) {
+        java.net.ServerSocket tcp = new java.net.ServerSocket(0, 50, loopback);
+        try {
+          return new PortHold(tcp.getLocalPort(), tcp, new java.net.DatagramSocket(tcp.getLocalPort(), loopback));
+        } catch (java.net.SocketException e) {
+          tcp.close(); // that UDP port is in use: another one
+        }
+      }
+      throw new IOException("no loopback port free for both TCP and UDP in 20 tries");
+    }
+
+    /** Frees both, for opentracker to bind. */
+    @Override
+    public void close() {
+      udp.close();
+      try {
+        tcp.close();
+      } catch (IOException e) {
+        // closing a listening socket that was never used
+      }
+    }
   }
 
   /** The announce URL of an opentracker on {@code port}, as torrents name it. */

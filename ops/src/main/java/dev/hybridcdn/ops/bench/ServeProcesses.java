@@ -15,14 +15,17 @@ import java.util.Map;
  * the other peers, their p99 was that JVM's young-GC pauses (164-390 ms per run, edge-vertx README).
  * Both join the bench's stack (its Kafka, PostgreSQL, Redis, origin and tracker) through the stack's
  * variables, on free loopback ports, from the bench's own classpath ({@code ops.jar}'s manifest names
- * every module's jar), with the JVM's default collector and JIT. The edge has the local stack's two event
- * loops, a peer has one (nginx: one worker); wrk takes one of the two cores either way.
+ * every module's jar), with the JVM's default collector and JIT. Pinned ({@link CorePinning}), each JVM
+ * runs on the server cores only, as nginx does, and the edge has one event loop per server core (one
+ * here, as nginx has one worker); unpinned, the edge has the local stack's two event loops. A peer has
+ * one either way.
  */
 final class ServeProcesses implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final List<ServiceProcess> started = new ArrayList<>();
+  private final CorePinning pinning;
   private String edgeUrl;
   private String peerUrl;
 
@@ -32,17 +35,19 @@ final class ServeProcesses implements AutoCloseable {
    * @param stackEnv the variables every service of the stack starts from (Kafka, PostgreSQL, Redis,
    *     cluster secret)
    * @param logDir where {@code serve-edge.log} and {@code serve-peer.log} go
+   * @param pinning the cores both JVMs run on ({@link CorePinning#onServerCores})
    * @throws IllegalStateException naming the process that did not come up, with its log's path
    */
-  static ServeProcesses start(Map<String, String> stackEnv, String originUrl, List<String> trackerUrls, Path logDir)
-      throws Exception {
-    ServeProcesses p = new ServeProcesses();
+  static ServeProcesses start(Map<String, String> stackEnv, String originUrl, List<String> trackerUrls, Path logDir,
+      CorePinning pinning) throws Exception {
+    ServeProcesses p = new ServeProcesses(pinning);
     try {
       Map<String, String> edge = new HashMap<>(stackEnv);
       edge.put("EDGE_ID", "serve-edge");
       edge.put("REGION", "local");
       edge.put("ORIGIN_URL", originUrl);
-      edge.put("EDGE_EVENT_LOOPS", "2"); // the local stack's setting (stack/Delivery)
+      // one per core the edge may use; unpinned, the local stack's setting (stack/Delivery)
+      edge.put("EDGE_EVENT_LOOPS", Integer.toString(pinning.enabled() ? pinning.serverCores() : 2));
       p.edgeUrl = p.launch("serve-edge", "dev.hybridcdn.edge.EdgeMain", edge, logDir);
       Map<String, String> peer = new HashMap<>(stackEnv);
       peer.remove("REDIS_URL");
@@ -59,6 +64,24 @@ final class ServeProcesses implements AutoCloseable {
     }
   }
 
+  private ServeProcesses(CorePinning pinning) {
+    this.pinning = pinning;
+  }
+
+  /**
+   * Pinned, puts the JVM named {@code measured} ({@code "edge"}, {@code "peer"}, or null for neither) on
+   * the server cores and the other one on the load core ({@link CorePinning}); nothing when unpinned.
+   */
+  void measure(String measured) {
+    for (ServiceProcess p : started) {
+      if (p.kind().equals(measured)) {
+        pinning.onServerCores(p.pid());
+      } else {
+        pinning.onLoadCore(p.pid());
+      }
+    }
+  }
+
   String edgeUrl() {
     return edgeUrl;
   }
@@ -72,13 +95,29 @@ final class ServeProcesses implements AutoCloseable {
     vars.put("HTTP_PORT", Integer.toString(port));
     vars.put("BIND_HOST", "127.0.0.1");
     String url = "http://127.0.0.1:" + port;
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m",
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), mainClass);
+    List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xms256m", "-Xmx512m"));
+    java.addAll(extraOptions(name));
+    java.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+    List<String> cmd = pinning.onServerCores(java);
     ServiceProcess p = new ServiceProcess(name, name.substring("serve-".length()), 0, port, url,
         logDir.resolve(name + ".log").toString(), cmd, vars).launch();
     started.add(p);
     p.awaitUp(HTTP, START_TIMEOUT);
     return url;
+  }
+
+  /**
+   * {@code CDN_BENCH_SERVE_JAVA_OPTS} (ops README), split at spaces, {@code {name}} replaced by the
+   * process's name ({@code serve-edge}, {@code serve-peer}): e.g. a flight recording of each,
+   * {@code -XX:StartFlightRecording=settings=profile,filename=/tmp/{name}.jfr}.
+   */
+  static List<String> extraOptions(String name) {
+    String opts = System.getenv().getOrDefault("CDN_BENCH_SERVE_JAVA_OPTS", "").strip();
+    if (opts.isEmpty()) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(opts.split("\\s+")).map(o -> o.replace("{name}", name)).toList();
   }
 
   /** SIGTERM to both (a clean leave), SIGKILL after 10 s. */

@@ -7,8 +7,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * nginx serving static files as the reference of the serving benchmarks: its own config, pid, logs
@@ -34,6 +36,17 @@ public final class StaticNginx implements AutoCloseable {
    */
   public static StaticNginx start(Path dir, Map<String, byte[]> files, String workers)
       throws IOException, InterruptedException {
+    return start(dir, files, workers, UnaryOperator.identity());
+  }
+
+  /**
+   * The same, started through {@code launcher} (such as {@code taskset -c 1 ...}: the master and its
+   * workers then run on those cores).
+   *
+   * @param launcher rewrites nginx's command line
+   */
+  public static StaticNginx start(Path dir, Map<String, byte[]> files, String workers,
+      UnaryOperator<List<String>> launcher) throws IOException, InterruptedException {
     for (Map.Entry<String, byte[]> f : files.entrySet()) {
       Path file = dir.resolve("www").resolve(f.getKey());
       Files.createDirectories(file.getParent());
@@ -71,8 +84,8 @@ public final class StaticNginx implements AutoCloseable {
     Path confFile = dir.resolve("nginx.conf");
     Files.writeString(confFile, conf, StandardCharsets.UTF_8);
     Path nginx = ExternalTools.find("nginx");
-    Process p = new ProcessBuilder(nginx == null ? "nginx" : nginx.toString(), "-p", dir.toAbsolutePath().toString(),
-        "-c", confFile.toString(), "-g", "daemon off;").redirectErrorStream(true)
+    Process p = new ProcessBuilder(launcher.apply(List.of(nginx == null ? "nginx" : nginx.toString(), "-p",
+        dir.toAbsolutePath().toString(), "-c", confFile.toString(), "-g", "daemon off;"))).redirectErrorStream(true)
         .redirectOutput(dir.resolve("logs/stdout.log").toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!answers(port)) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,6 +62,16 @@ public final class Wrk {
    */
   public static Result run(String url, int threads, int connections, int seconds, String header, Path script)
       throws IOException, InterruptedException {
+    return run(url, threads, connections, seconds, header, script, UnaryOperator.identity());
+  }
+
+  /**
+   * The same, started through {@code launcher} (such as {@code taskset -c 0 ...}: wrk on the load core).
+   *
+   * @param launcher rewrites wrk's command line
+   */
+  public static Result run(String url, int threads, int connections, int seconds, String header, Path script,
+      UnaryOperator<List<String>> launcher) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s",
         "--latency"));
     if (header != null) {
@@ -70,7 +81,7 @@ public final class Wrk {
       cmd.addAll(List.of("-s", script.toString()));
     }
     cmd.add(url);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(launcher.apply(cmd)).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();

@@ -11,6 +11,7 @@ import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.fetch.TrackerClient;
 import dev.hybridcdn.peer.http.PeerRouter;
 import dev.hybridcdn.peer.metrics.PeerMeters;
+import dev.hybridcdn.peer.player.LocalHitRoute;
 import dev.hybridcdn.peer.player.PlayerRoute;
 import dev.hybridcdn.peer.playlist.PlaylistRoute;
 import dev.hybridcdn.peer.playlist.SteeringPathways;
@@ -175,7 +176,8 @@ public final class PeerNode implements HostedPeer {
     }
     this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl), shared.upstream()),
-        uploads, player, relays, this::status, shared.upstream().checker());
+        uploads, player, relays, this::status, shared.upstream().checker(),
+        new LocalHitRoute(config.peerId(), player, cache, shared.upstream().checker(), writeTimeout));
   }
 
   /**
@@ -190,7 +192,7 @@ public final class PeerNode implements HostedPeer {
     // would keep them for good.
     HttpServerOptions options = new HttpServerOptions().setHost(config.bindHost()).setPort(config.httpPort())
         .setIdleTimeout((int) config.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-    server = HttpVerticles.deploy(vertx, options, config.common().tls(), 1, () -> router.create(vertx, health, shared.metrics()), timeout,
+    server = HttpVerticles.deploy(vertx, options, config.common().tls(), 1, () -> router.handler(vertx, health, shared.metrics()), timeout,
         "peer " + config.peerId());
     this.vertx = vertx;
     port = server.port();

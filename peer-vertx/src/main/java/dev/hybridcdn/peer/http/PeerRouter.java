@@ -4,6 +4,7 @@ import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.PeerConfig;
+import dev.hybridcdn.peer.player.LocalHitRoute;
 import dev.hybridcdn.peer.player.PlayerRoute;
 import dev.hybridcdn.peer.playlist.PlaylistRoute;
 import dev.hybridcdn.peer.relay.RelayHops;
@@ -18,7 +19,9 @@ import dev.hybridcdn.servicekit.http.ServiceRouter;
 import dev.hybridcdn.servicekit.metrics.Metrics;
 import dev.hybridcdn.servicekit.token.PlayerTokenGuard;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -36,8 +39,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /ping}, {@code GET /status}; {@code GET /health}, {@code GET /metrics} and the
  *       error envelope (400 {@code invalid_segment_id}, 404, 405, ...) come from {@link ServiceRouter}.</li>
  * </ul>
- * Every answer allows any origin (hls.js in a browser page plays through a peer) and exposes the
- * {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every error answer is
+ * A player's plain GET of a segment this peer holds is answered before the router ({@link LocalHitRoute},
+ * the hot path), with the same headers. Every answer allows any origin (hls.js in a browser page plays
+ * through a peer) and exposes the {@code X-CDN-*} headers; {@code OPTIONS} answers CORS preflights. Every error answer is
  * {@code Cache-Control: no-store}. Every route but a NAT'd peer's push ({@code PUT
  * /relay/deliver}) is a GET, so a body handler is mounted on that one only.
  */
@@ -49,13 +53,16 @@ public final class PeerRouter {
   private final RelayRoute relays;
   private final Supplier<JsonObject> status;
   private final PlayerTokens playerTokens;
+  private final LocalHitRoute localHits;
 
   /**
    * @param status the {@code /status} document
    * @param playerTokens the check of player routes ({@code PLAYER_TOKEN_SECRET}); null: open
+   * @param localHits a player's request for a held segment, answered before the router
    */
   public PeerRouter(PeerConfig config, PlaylistRoute playlists, UploadRoute uploads, PlayerRoute player,
-      RelayRoute relays, Supplier<JsonObject> status, PlayerTokens playerTokens) {
+      RelayRoute relays, Supplier<JsonObject> status, PlayerTokens playerTokens, LocalHitRoute localHits) {
+    this.localHits = localHits;
     this.relays = relays;
     this.playerTokens = playerTokens;
     this.config = config;
@@ -63,6 +70,19 @@ public final class PeerRouter {
     this.uploads = uploads;
     this.player = player;
     this.status = status;
+  }
+
+  /**
+   * What a server instance runs on a request (one per instance): a player's plain GET of a held
+   * segment is answered at once ({@link LocalHitRoute}), anything else by a {@link #create router}.
+   */
+  public Handler<HttpServerRequest> handler(Vertx vertx, Health health, Metrics metrics) {
+    Router router = create(vertx, health, metrics);
+    return request -> {
+      if (!localHits.tryAnswer(vertx, request)) {
+        router.handle(request);
+      }
+    };
   }
 
   /** A new router (one per server verticle instance). */

@@ -61,6 +61,7 @@ public final class PlayerRoute {
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
   private final long hedgeMs;
+  private final java.util.List<String> selfPath;
   private volatile Playing playing;
   private volatile java.util.function.IntSupplier uploads = () -> -1;
 
@@ -76,6 +77,7 @@ public final class PlayerRoute {
     this.writeTimeout = writeTimeout;
     this.hedgeMs = hedgeMs;
     this.peerId = peerId;
+    this.selfPath = java.util.List.of(peerId);
     this.cache = cache;
     this.manifests = manifests;
     this.fetcher = fetcher;
@@ -114,18 +116,7 @@ public final class PlayerRoute {
       long ahead = known.succeeded() ? Lead.aheadMs(known.result(), segmentId, cache::contains) : -1;
       ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(How.LOCAL, ahead, busy, up));
       answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
-      Playing p = playing;
-      if (p != null) {
-        manifests.of(id.songId()).onSuccess(m -> {
-          Manifest.Segment info = m.segment(segmentId);
-          if (info != null) {
-            p.played(m, info, Tier.LOCAL);
-          }
-        });
-      }
-      if (readAhead.enabled()) {
-        manifests.of(id.songId()).onSuccess(m -> readAhead.after(m, segmentId, true));
-      }
+      followLocalHit(id.songId(), segmentId);
       return;
     }
     long[] ahead = {-1};
@@ -156,6 +147,42 @@ public final class PlayerRoute {
         fail(ctx, id, ar.cause());
       }
     });
+  }
+
+  /**
+   * What a local hit answered without the router ({@link LocalHitRoute}) shares with a routed one: the
+   * meters, one SegmentDelivered ({@code local}, 0 hops, 1 attempt, path: this peer), and what follows
+   * a hit ({@link #followLocalHit}).
+   *
+   * @param segmentId a held segment's id (valid: only parsed ids are cached)
+   * @param bytes body bytes sent
+   * @param startNs {@link System#nanoTime()} when the request arrived
+   */
+  void afterLocalHit(String segmentId, long bytes, long startNs) {
+    long latencyNs = System.nanoTime() - startNs;
+    int slash = segmentId.indexOf('/');
+    String songId = segmentId.substring(0, slash);
+    String rendition = segmentId.substring(slash + 1, segmentId.indexOf('/', slash + 1));
+    meters.delivered(Tier.LOCAL, bytes, latencyNs);
+    events.delivered(requestId(), segmentId, songId, rendition, Tier.LOCAL, peerId, bytes, latencyNs / 1000, 0, 1,
+        selfPath);
+    followLocalHit(songId, segmentId);
+  }
+
+  /** After a local hit: song distribution told, read-ahead of the next segments. */
+  private void followLocalHit(String songId, String segmentId) {
+    Playing p = playing;
+    if (p != null) {
+      manifests.of(songId).onSuccess(m -> {
+        Manifest.Segment info = m.segment(segmentId);
+        if (info != null) {
+          p.played(m, info, Tier.LOCAL);
+        }
+      });
+    }
+    if (readAhead.enabled()) {
+      manifests.of(songId).onSuccess(m -> readAhead.after(m, segmentId, true));
+    }
   }
 
   /**
