@@ -42,6 +42,7 @@ public final class LocalHitRoute {
   private static final CharSequence PEER = HttpHeaders.createOptimized(CdnHeaders.PEER);
   private static final CharSequence ZERO = HttpHeaders.createOptimized("0");
   private static final CharSequence ONE = HttpHeaders.createOptimized("1");
+  private static final CharSequence ANSWER = HttpHeaders.createOptimized(CdnHeaders.ANSWER);
   private static final CharSequence EXPOSED = HttpHeaders.createOptimized(CdnHeaders.EXPOSED_TO_PLAYERS);
 
   private final PlayerRoute player;
@@ -85,7 +86,8 @@ public final class LocalHitRoute {
     PlayerCors.headers(response, EXPOSED);
     response.putHeader(SOURCE, LOCAL).putHeader(HOPS, ZERO).putHeader(ATTEMPTS, ONE).putHeader(PATH, self)
         .putHeader(PEER, self).putHeader(HttpHeaders.CONTENT_TYPE, SEGMENT_TYPE)
-        .putHeader(HttpHeaders.ETAG, "\"" + hit.sha256() + "\"").putHeader(HttpHeaders.ACCEPT_RANGES, BYTES);
+        .putHeader(HttpHeaders.ETAG, "\"" + hit.sha256() + "\"").putHeader(HttpHeaders.ACCEPT_RANGES, BYTES)
+        .putHeader(ANSWER, player.localAnswer(segmentId.substring(0, segmentId.indexOf('/')), segmentId));
     // The kept buffer itself: Vert.x writes a slice of it (its own indices), the bytes are not copied.
     writeTimeout.end(vertx, request, hit.bytes());
     player.afterLocalHit(segmentId, hit.size(), startNs);

@@ -102,6 +102,17 @@ public final class PlayerRoute {
   }
 
   /**
+   * {@link CdnHeaders#ANSWER} of a local hit: {@code local}, read-ahead's lead after the segment (-1
+   * while the song's manifest is not at hand), this peer's fetches and uploads under way. Also for the
+   * hot path ({@link LocalHitRoute}).
+   */
+  String localAnswer(String songId, String segmentId) {
+    Future<Manifest> known = manifests.of(songId);
+    long ahead = known.succeeded() ? Lead.aheadMs(known.result(), segmentId, cache::contains) : -1;
+    return Lead.header(How.LOCAL, ahead, fetcher.inFlight(), uploads.getAsInt());
+  }
+
+  /**
    * Answers a player.
    *
    * @param startNs {@link System#nanoTime()} when the request arrived (SegmentDelivered.latencyUs)
@@ -109,16 +120,14 @@ public final class PlayerRoute {
   public void serve(RoutingContext ctx, Ids.SegmentId id, long startNs) {
     String segmentId = id.toString();
     CachedSegment hit = cache.get(segmentId);
-    int busy = fetcher.inFlight();
-    int up = uploads.getAsInt();
     if (hit != null) {
-      Future<Manifest> known = manifests.of(id.songId());
-      long ahead = known.succeeded() ? Lead.aheadMs(known.result(), segmentId, cache::contains) : -1;
-      ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(How.LOCAL, ahead, busy, up));
+      ctx.response().putHeader(CdnHeaders.ANSWER, localAnswer(id.songId(), segmentId));
       answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
       followLocalHit(id.songId(), segmentId);
       return;
     }
+    int busy = fetcher.inFlight();
+    int up = uploads.getAsInt();
     long[] ahead = {-1};
     manifests.of(id.songId()).recover(PlayerRoute::manifestUnavailable).compose(m -> {
       Manifest.Segment info = m.segment(segmentId);

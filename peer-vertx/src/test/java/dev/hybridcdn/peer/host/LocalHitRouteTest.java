@@ -80,6 +80,8 @@ class LocalHitRouteTest {
     assertThat(hit.getHeader(CdnHeaders.ATTEMPTS)).isEqualTo("1");
     assertThat(hit.getHeader(CdnHeaders.PATH)).isEqualTo(peer.id());
     assertThat(hit.getHeader(CdnHeaders.PEER)).isEqualTo(peer.id());
+    // how it was got, as the routed answer says it (issue 13's latency breakdown in cdn eval)
+    assertThat(hit.getHeader(CdnHeaders.ANSWER)).startsWith("local;");
     assertThat(hit.getHeader("Access-Control-Allow-Origin")).isEqualTo("*");
     assertThat(hit.getHeader("Access-Control-Expose-Headers")).isEqualTo(CdnHeaders.EXPOSED_TO_PLAYERS);
     assertThat(hit.getHeader("Cache-Control")).isNull();
