@@ -310,4 +310,21 @@ final class FakeNetwork implements AutoCloseable {
       stop(port);
     }
   }
+
+  /**
+   * Closes what a peer test started, any of it null after a failed start: the peer host, an extra
+   * stand-in server (a topology), the network stand-ins, then Vert.x.
+   */
+  static void closeAll(PeerHost host, HttpServer extra, FakeNetwork net, Vertx vertx) throws Exception {
+    if (host != null) {
+      host.close();
+    }
+    if (extra != null) {
+      extra.close();
+    }
+    if (net != null) {
+      net.close();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
 }

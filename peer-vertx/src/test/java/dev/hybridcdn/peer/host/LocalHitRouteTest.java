@@ -46,11 +46,7 @@ class LocalHitRouteTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (host != null) {
-      host.close();
-    }
-    net.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    FakeNetwork.closeAll(host, null, net, vertx);
   }
 
   static HttpResponse<Buffer> get(String path, String header, String value) throws Exception {

@@ -66,11 +66,7 @@ class MultiSourceIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (host != null) {
-      host.close();
-    }
-    net.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    FakeNetwork.closeAll(host, null, net, vertx);
   }
 
   @AfterEach

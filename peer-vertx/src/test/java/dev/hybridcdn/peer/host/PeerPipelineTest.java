@@ -64,11 +64,7 @@ class PeerPipelineTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (host != null) {
-      host.close();
-    }
-    net.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    FakeNetwork.closeAll(host, null, net, vertx);
   }
 
   /** One more peer's config: the host's variables with {@code overrides} (name, value, name, value, ...). */

@@ -48,7 +48,7 @@ class RelayFailoverIT {
 
   @AfterAll
   static void stop() throws Exception {
-    RelayIT.close(host, topology, net, vertx);
+    FakeNetwork.closeAll(host, topology, net, vertx);
   }
 
   static JsonObject status(HostedPeer p) throws Exception {

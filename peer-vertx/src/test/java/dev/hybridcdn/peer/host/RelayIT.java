@@ -104,21 +104,7 @@ class RelayIT {
 
   @AfterAll
   static void stop() throws Exception {
-    close(host, topology, net, vertx);
-  }
-
-  /** Closes what a relay test started (any of it may be null after a failed start). */
-  static void close(PeerHost host, HttpServer topology, FakeNetwork net, Vertx vertx) throws Exception {
-    if (host != null) {
-      host.close();
-    }
-    if (topology != null) {
-      topology.close();
-    }
-    if (net != null) {
-      net.close();
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    FakeNetwork.closeAll(host, topology, net, vertx);
   }
 
   static JsonObject status(HostedPeer p) throws Exception {
