@@ -131,9 +131,19 @@ class ShapedNetworkTest {
     }
     HttpClient small = clientFrom(network.register(NodeKind.PEER, "peer-small", "eu-west"));
     get(small, 1);
-    java.util.List<Future<Buffer>> uploads = busy.stream().map(h -> h.request(HttpMethod.GET, port, server.address(),
-        "/?bytes=" + MIB).compose(r -> r.send()).compose(r -> r.body())).toList();
-    sleepMs(300);
+    // the small answer is asked once every upload's answer has begun (its headers arrived): the uplink is busy
+    java.util.List<io.vertx.core.Promise<Void>> begun = new java.util.ArrayList<>();
+    java.util.List<Future<Buffer>> uploads = busy.stream().map(h -> {
+      io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
+      begun.add(started);
+      return h.request(HttpMethod.GET, port, server.address(), "/?bytes=" + MIB).compose(r -> r.send())
+          .compose(r -> {
+            started.tryComplete();
+            return r.body();
+          });
+    }).toList();
+    Blocking.await(Future.all(begun.stream().map(io.vertx.core.Promise::future).toList()), Duration.ofSeconds(30),
+        "uploads begun");
     double ms = get(small, 100);
     double expected = 2 * 20 + 3 * 16 * 1024 * 8 / 8e6 * 1000;
     System.out.printf("100 B beside three busy uploads: %.1f ms measured, %.1f ms model (a shared deep queue: %.0f)%n",
@@ -142,15 +152,6 @@ class ShapedNetworkTest {
     Blocking.await(Future.all(new java.util.ArrayList<>(uploads)), Duration.ofSeconds(30), "uploads");
     busy.forEach(h -> h.close().await());
     small.close().await();
-  }
-
-  private static void sleepMs(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   @Test
