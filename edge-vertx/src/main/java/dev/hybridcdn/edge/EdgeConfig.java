@@ -56,7 +56,8 @@ import java.util.List;
  *     the edge asks it nothing for requests (503 at once, {@code Retry-After} this long rounded up to
  *     seconds) and probes its {@code /ping} in the background this often to notice its return
  * @param idleTimeout {@code EDGE_IDLE_TIMEOUT_MS}, default 60,000 ms: a client connection with no
- *     byte read or written for this long is closed; 0 keeps idle connections open
+ *     byte read or written for this long is closed; 0 keeps idle connections open. Keep it above
+ *     the clients' 30 s keep-alive ({@code servicekit.http.KeepAlive}), or a request may meet the close
  * @param writeTimeout {@code EDGE_WRITE_TIMEOUT_MS}, default 20,000 ms: a response of which the
  *     client takes no byte for this long (checked this often; nginx's {@code send_timeout}) closes
  *     the connection at once, so a stalled or trickling reader cannot hold the edge's memory

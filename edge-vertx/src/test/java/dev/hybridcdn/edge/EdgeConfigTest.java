@@ -28,7 +28,9 @@ class EdgeConfigTest {
     assertThat(c.documentCacheBytes()).isEqualTo(64L << 20);
     assertThat(c.staleIfError()).isEqualTo(Duration.ofDays(1));
     assertThat(c.originProbe()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(1))
+        .as("clients give up idle connections first (the keep-alive race)")
+        .isGreaterThan(Duration.ofSeconds(dev.hybridcdn.servicekit.http.KeepAlive.CLIENT_IDLE_S));
     assertThat(c.writeTimeout()).isEqualTo(Duration.ofSeconds(20));
     assertThat(c.shields()).isEmpty();
     assertThat(c.shieldTimeout()).isEqualTo(Duration.ofSeconds(6));

@@ -45,7 +45,8 @@ import java.util.List;
  *     reached or answered 5xx (503 included) is skipped; doubled at each further failure within
  *     {@code PENALTY_MS} of the last, at most {@code PENALTY_MS}; default 2000
  * @param idleTimeout {@code IDLE_TIMEOUT_MS}, a client connection with no byte read or written
- *     for this long is closed; 0 keeps idle connections open; default 60000
+ *     for this long is closed; 0 keeps idle connections open; default 60000, above the clients'
+ *     30 s keep-alive ({@code servicekit.http.KeepAlive}), so a request never meets the close
  * @param writeTimeout {@code WRITE_TIMEOUT_MS}, an answer of which the client takes no byte for
  *     this long closes its connection (and frees its upload slot), default 20000
  * @param playerHedge {@code PLAYER_HEDGE_MS}: a player's segment not answered within this long is also

@@ -18,7 +18,9 @@ class PeerConfigTest {
     assertThat(c.trackerUrls()).containsExactly("http://127.0.0.1:7070");
     assertThat(c.trackerRetry().toMillis()).isEqualTo(10_000);
     assertThat(c.holderBackoff().toMillis()).isEqualTo(2000);
-    assertThat(c.idleTimeout().toMillis()).isEqualTo(60_000);
+    assertThat(c.idleTimeout().toMillis()).isEqualTo(60_000)
+        .as("clients give up idle connections first (the keep-alive race)")
+        .isGreaterThan(dev.hybridcdn.servicekit.http.KeepAlive.CLIENT_IDLE_S * 1000L);
     assertThat(c.writeTimeout().toMillis()).isEqualTo(20_000);
     assertThat(c.edgeUrls()).containsExactly("http://127.0.0.1:8082");
     assertThat(c.uploadSlots()).isEqualTo(4);

@@ -3,6 +3,7 @@ package dev.hybridcdn.edge.origin;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.edge.cache.DependencyState;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.KeepAlive;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -58,7 +59,8 @@ public final class OriginClient {
     this.state = new DependencyState("origin", probe.toMillis());
     this.retryAfterSeconds = Math.max(1, (probe.toMillis() + 999) / 1000);
     WebClientOptions options = tls.client(new WebClientOptions().setConnectTimeout((int) timeout.toMillis())
-        .setTcpNoDelay(true).setKeepAlive(true).setUserAgent("hybrid-cdn-edge"));
+        .setTcpNoDelay(true).setUserAgent("hybrid-cdn-edge"));
+    KeepAlive.client(options);
     if (!sourceAddress.isEmpty()) {
       options.setLocalAddress(sourceAddress);
     }

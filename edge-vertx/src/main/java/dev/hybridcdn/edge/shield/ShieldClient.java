@@ -6,6 +6,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import dev.hybridcdn.servicekit.http.KeepAlive;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
 import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import io.micrometer.core.instrument.Counter;
@@ -85,7 +86,8 @@ public final class ShieldClient {
     }
     this.timeoutMs = timeout.toMillis();
     WebClientOptions options = tls.client(new WebClientOptions().setConnectTimeout((int) timeoutMs).setTcpNoDelay(true)
-        .setKeepAlive(true).setUserAgent("hybrid-cdn-edge"));
+        .setUserAgent("hybrid-cdn-edge"));
+    KeepAlive.client(options);
     if (!sourceAddress.isEmpty()) {
       options.setLocalAddress(sourceAddress);
     }

@@ -1,6 +1,7 @@
 package dev.hybridcdn.ops.swarm;
 
 import dev.hybridcdn.contract.http.CdnPaths;
+import dev.hybridcdn.servicekit.http.KeepAlive;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.ops.report.DeliveryAnalysis;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
@@ -141,8 +142,8 @@ public final class Swarm implements AutoCloseable {
   }
 
   private WebClientOptions clientOptions(SwarmOptions options) {
-    return tls.client(new WebClientOptions().setKeepAlive(true).setConnectTimeout((int) options.requestTimeout().toMillis())
-        .setIdleTimeout(30).setUserAgent("cdn-swarm-player"));
+    return tls.client(KeepAlive.client(new WebClientOptions()).setConnectTimeout((int) options.requestTimeout().toMillis())
+        .setUserAgent("cdn-swarm-player"));
   }
 
   /**

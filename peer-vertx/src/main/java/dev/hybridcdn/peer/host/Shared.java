@@ -2,6 +2,7 @@ package dev.hybridcdn.peer.host;
 
 import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.peer.identity.PeerAdmissions;
+import dev.hybridcdn.servicekit.http.KeepAlive;
 import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.metrics.Metrics;
@@ -29,13 +30,13 @@ record Shared(Vertx vertx, HttpClient http, WebClient client, WebClient control,
    * The client every peer of a host shares; with a source address, one peer's own. A peer's own
    * client keeps fewer connections: at most {@value #OWN_POOL_PER_DESTINATION} per destination
    * (enough for {@code MAX_DOWNLOADS}, a player fetch and a probe) and idle ones for
-   * {@value #OWN_KEEP_ALIVE_S} s instead of Vert.x's 60 (above the 5 s probe period, so a probe
+   * {@value #OWN_KEEP_ALIVE_S} s instead of {@link KeepAlive}'s 30 (above the 5 s probe period, so a probe
    * finds its connection and measures no handshake). A host of a thousand peers with clients of
    * their own (an emulated network) would otherwise hold burst connections open for a minute each,
    * and run out of file descriptors (ops README, 6.1.3).
    */
   static HttpClient httpClient(Vertx vertx, String sourceAddress, TlsSettings tls) {
-    io.vertx.core.http.HttpClientOptions options = tls.client(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true)
+    io.vertx.core.http.HttpClientOptions options = tls.client(KeepAlive.client(new io.vertx.core.http.HttpClientOptions())
         .setTcpNoDelay(true).setDecompressionSupported(false));
     int perDestination = 32; // per holder or edge, per host
     if (!sourceAddress.isEmpty()) {
