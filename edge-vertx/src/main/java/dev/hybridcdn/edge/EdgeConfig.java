@@ -1,6 +1,7 @@
 package dev.hybridcdn.edge;
 
 import dev.hybridcdn.schemas.Ids;
+import dev.hybridcdn.servicekit.files.TmpfsFiles;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.servicekit.config.ConfigException;
@@ -34,6 +35,11 @@ import java.util.List;
  *     the edge process keeps in its own memory in front of Redis; 0 turns this near cache off
  * @param nearCacheTtl {@code EDGE_NEAR_CACHE_TTL_MS}, default 1000 ms: how long a near-cache copy is
  *     served before Redis is read again
+ * @param nearCacheDir {@code EDGE_NEAR_CACHE_DIR}, default {@code /dev/shm} where that is a tmpfs
+ *     directory, else {@code none}: a directory on tmpfs where the near cache keeps its copies as
+ *     files, answered with {@code sendfile(2)} (no copy through the JVM per answer; issue 19);
+ *     {@code none} keeps them as off-heap buffers in the process. Under Docker, /dev/shm is 64 MiB
+ *     unless {@code shm_size} says more: a copy that does not fit stays in memory
  * @param pg PostgreSQL connection ({@code PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD}, libpq's names
  *     and defaults, {@link PgSettings})
  * @param pgBudgetBytes {@code EDGE_PG_BUDGET_BYTES}, default 2,147,483,648 (2 GiB): segment bytes
@@ -95,6 +101,7 @@ public record EdgeConfig(
     Duration redisTimeout,
     long nearCacheBytes,
     Duration nearCacheTtl,
+    String nearCacheDir,
     PgSettings pg,
     long pgBudgetBytes,
     Duration pgTimeout,
@@ -121,6 +128,8 @@ public record EdgeConfig(
   public static final long DEFAULT_REDIS_BUDGET_BYTES = 256L << 20;
   public static final long DEFAULT_PG_BUDGET_BYTES = 2L << 30;
   public static final long DEFAULT_NEAR_CACHE_BYTES = 64L << 20;
+  /** {@code EDGE_NEAR_CACHE_DIR}'s value for copies kept in the process's memory. */
+  public static final String NEAR_CACHE_IN_MEMORY = "none";
   public static final int DEFAULT_DOCUMENT_CACHE_ENTRIES = 10_000;
   public static final long DEFAULT_DOCUMENT_CACHE_BYTES = 64L << 20;
 
@@ -149,6 +158,12 @@ public record EdgeConfig(
     long nearBytes = env.longValue("EDGE_NEAR_CACHE_BYTES", DEFAULT_NEAR_CACHE_BYTES, 0, Long.MAX_VALUE / 2);
     Duration nearTtl = env.millis("EDGE_NEAR_CACHE_TTL_MS", Duration.ofSeconds(1), Duration.ofMillis(1),
         Duration.ofHours(1));
+    String shm = java.nio.file.Files.isDirectory(java.nio.file.Path.of("/dev/shm"))
+        && TmpfsFiles.isTmpfs(java.nio.file.Path.of("/dev/shm")) ? "/dev/shm" : NEAR_CACHE_IN_MEMORY;
+    String nearDir = env.string("EDGE_NEAR_CACHE_DIR", shm,
+        s -> s.equals(NEAR_CACHE_IN_MEMORY) || (java.nio.file.Files.isDirectory(java.nio.file.Path.of(s))
+            && TmpfsFiles.isTmpfs(java.nio.file.Path.of(s))),
+        "a directory on tmpfs (e.g. /dev/shm), or " + NEAR_CACHE_IN_MEMORY + " for copies in the process's memory");
     PgSettings pg = PgSettings.from(env);
     long pgBudget = env.longValue("EDGE_PG_BUDGET_BYTES", DEFAULT_PG_BUDGET_BYTES, 1, Long.MAX_VALUE / 2);
     Duration pgTimeout = env.millis("EDGE_PG_TIMEOUT_MS", Duration.ofSeconds(2), Duration.ofMillis(10),
@@ -170,7 +185,7 @@ public record EdgeConfig(
     int loops = env.integer("EDGE_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256);
     int buffer = env.integer("EDGE_EVENT_BUFFER", 50_000, 1, 10_000_000);
     return new EdgeConfig(edgeId, region, port, origin, originTimeout, redisUrl, keyPrefix, redisTtl, redisBudget,
-        redisTimeout, nearBytes, nearTtl, pg, pgBudget, pgTimeout, manifestTtl,
+        redisTimeout, nearBytes, nearTtl, nearDir, pg, pgBudget, pgTimeout, manifestTtl,
         documentEntries, documentBytes, staleIfError, originProbe, idleTimeout, writeTimeout, flightWait, loops, buffer,
         env.string("EDGE_SOURCE_ADDRESS", "", s -> s.matches("[0-9.]*"), "an IPv4 address"),
         ShieldClient.parse("EDGE_SHIELDS", env.string("EDGE_SHIELDS", "")),

@@ -1,6 +1,7 @@
 package dev.hybridcdn.edge;
 
 import dev.hybridcdn.edge.cache.NearCache;
+import dev.hybridcdn.servicekit.files.TmpfsFiles;
 import dev.hybridcdn.edge.cache.PgCacheTier;
 import dev.hybridcdn.edge.cache.RedisHotTier;
 import dev.hybridcdn.edge.cache.SegmentService;
@@ -55,6 +56,7 @@ public final class EdgeServer implements AutoCloseable {
   private final PgCacheTier db;
   private final OriginClient origin;
   private final ShieldClient shields;
+  private final NearCache near;
   private final SegmentService segments;
   private final Admin kafkaAdmin;
   private final EdgeApi api;
@@ -80,7 +82,9 @@ public final class EdgeServer implements AutoCloseable {
         config.sourceAddress(), config.common().tls());
     this.documents = new OriginDocuments(origin, config.manifestTtl(), config.staleIfError(),
         config.documentCacheEntries(), config.documentCacheBytes(), metrics.registry());
-    NearCache near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl());
+    this.near = new NearCache(config.nearCacheBytes(), config.nearCacheTtl(),
+        config.nearCacheBytes() <= 0 || config.nearCacheDir().equals(EdgeConfig.NEAR_CACHE_IN_MEMORY) ? null
+            : TmpfsFiles.open(java.nio.file.Path.of(config.nearCacheDir()), config.edgeId()));
     this.shields = new ShieldClient(vertx, config.edgeId(), config.shields(), config.shieldTimeout(),
         config.originProbe(), config.sourceAddress(), config.common().tls(), UpstreamTokens.of(config.playerTokens()),
         metrics.registry());
@@ -252,6 +256,7 @@ public final class EdgeServer implements AutoCloseable {
     await(db.close(), "close postgres");
     await(origin.close(), "close origin client");
     await(shields.close(), "close shield client");
+    near.close();
     if (ownsVertx) {
       await(vertx.close(), "close vertx");
     }

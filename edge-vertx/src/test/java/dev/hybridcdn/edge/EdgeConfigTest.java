@@ -128,4 +128,14 @@ class EdgeConfigTest {
         .isInstanceOfSatisfying(ConfigException.class,
             e -> assertThat(e.variable()).isEqualTo("EDGE_REDIS_KEY_PREFIX"));
   }
+
+  @Test
+  void theNearCacheKeepsItsCopiesOnTmpfsByDefaultOrInMemoryOnRequest() {
+    boolean shm = dev.hybridcdn.servicekit.files.TmpfsFiles.isTmpfs(java.nio.file.Path.of("/dev/shm"));
+    assertThat(EdgeConfig.from(new Env(Map.of())).nearCacheDir()).isEqualTo(shm ? "/dev/shm" : "none");
+    assertThat(EdgeConfig.from(new Env(Map.of("EDGE_NEAR_CACHE_DIR", "none"))).nearCacheDir()).isEqualTo("none");
+    assertThatThrownBy(() -> EdgeConfig.from(new Env(Map.of("EDGE_NEAR_CACHE_DIR", "/no/such/dir"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("EDGE_NEAR_CACHE_DIR")
+        .hasMessageContaining("tmpfs");
+  }
 }

@@ -257,6 +257,27 @@ class EdgeServerIT {
       assertThat(hit.headers().allValues(same)).as(same).isEqualTo(miss.headers().allValues(same));
     }
     assertThat(hit.body()).isEqualTo(miss.body());
+    // The hit's bytes are a file of the edge's store on tmpfs (EDGE_NEAR_CACHE_DIR: /dev/shm), sent by
+    // sendfile(2), not copied through the JVM.
+    java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+    if (dev.hybridcdn.servicekit.files.TmpfsFiles.isTmpfs(shm)) {
+      String store = "edge-it-a-" + ProcessHandle.current().pid() + "-";
+      try (var stores = java.nio.file.Files.list(shm)) {
+        assertThat(stores.filter(d -> d.getFileName().toString().startsWith(store)).flatMap(d -> {
+          try {
+            return java.nio.file.Files.list(d).toList().stream();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }).anyMatch(f -> {
+          try {
+            return java.util.Arrays.equals(java.nio.file.Files.readAllBytes(f), hit.body());
+          } catch (java.io.IOException e) {
+            return false; // deleted meanwhile
+          }
+        })).as("a file of the edge's tmpfs store holds the segment").isTrue();
+      }
+    }
     HttpResponse<byte[]> bad = Http.get(base + "/segments/" + id, "X-CDN-Shield-Request", "not an id!");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(new JsonObject(new String(bad.body())).getString("error")).isEqualTo("invalid_edge_id");

@@ -2,10 +2,13 @@ package dev.hybridcdn.edge.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.hybridcdn.servicekit.files.TmpfsFiles;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -17,21 +20,38 @@ import java.time.Duration;
  * here within {@code ttl}. A near-cache hit is reported as {@code HIT-MEMORY}: the bytes came from
  * memory, checked against the manifest when they entered the edge.
  *
- * <p>Off when the budget is 0 ({@code EDGE_NEAR_CACHE_BYTES=0}): every hit then reads Redis.
+ * <p>With a {@link TmpfsFiles} store ({@code EDGE_NEAR_CACHE_DIR}, {@code /dev/shm} by default) each
+ * copy is a file on tmpfs, answered with {@code sendfile(2)}: no copy through the JVM per answer, as
+ * nginx serves (issue 19 item 1). Without one, or when a file cannot be written (tmpfs full), the copy
+ * is an off-heap buffer. Off when the budget is 0 ({@code EDGE_NEAR_CACHE_BYTES=0}): every hit then
+ * reads Redis.
  */
-public final class NearCache {
+public final class NearCache implements AutoCloseable {
   private final Cache<String, CachedSegment> cache;
+  private final TmpfsFiles files;
 
   /**
    * @param budgetBytes bound on the bytes held; 0 turns the near cache off
    * @param ttl how long an entry is served after it was read from a tier
+   * @param files where copies are kept as files, or null: in memory; closed by {@link #close()}
    */
-  public NearCache(long budgetBytes, Duration ttl) {
+  public NearCache(long budgetBytes, Duration ttl, TmpfsFiles files) {
+    this.files = files;
     this.cache = budgetBytes <= 0 ? null : Caffeine.newBuilder()
         .maximumWeight(budgetBytes)
         .weigher((String id, CachedSegment s) -> s.size())
         .expireAfterWrite(ttl)
+        .removalListener((String id, CachedSegment s, RemovalCause cause) -> {
+          if (s != null && s.file() != null) {
+            files.release(s.file(), s.size());
+          }
+        })
         .build();
+  }
+
+  /** An in-memory near cache. */
+  public NearCache(long budgetBytes, Duration ttl) {
+    this(budgetBytes, ttl, null);
   }
 
   /** The segment, or null when absent, expired or the near cache is off. */
@@ -40,10 +60,13 @@ public final class NearCache {
   }
 
   public void put(CachedSegment segment) {
-    if (cache != null) {
-      cache.put(segment.segmentId(), new CachedSegment(segment.segmentId(), offHeap(segment.bytes()),
-          segment.sha256()));
+    if (cache == null) {
+      return;
     }
+    Path file = files == null ? null : files.write(segment.bytes());
+    cache.put(segment.segmentId(), file != null
+        ? CachedSegment.inFile(segment.segmentId(), file, segment.size(), segment.sha256())
+        : new CachedSegment(segment.segmentId(), offHeap(segment.bytes()), segment.sha256()));
   }
 
   /**
@@ -69,5 +92,16 @@ public final class NearCache {
   /** Bytes held now (approximate while evictions are pending). */
   public long bytesHeld() {
     return cache == null ? 0 : cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+  }
+
+  /** Drops every entry and deletes the files' store. */
+  @Override
+  public void close() {
+    if (cache != null) {
+      cache.invalidateAll();
+    }
+    if (files != null) {
+      files.close();
+    }
   }
 }

@@ -30,6 +30,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET|HEAD /segments/{segmentId}}: the segment's bytes from {@link SegmentService} with
@@ -45,6 +47,7 @@ import java.util.concurrent.TimeUnit;
  * header names and fixed values are pre-encoded ASCII, and the event is queued, not built.
  */
 final class SegmentRoute {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentRoute.class);
   private static final CharSequence RANGE = HttpHeaders.createOptimized("Range");
   private static final CharSequence SEGMENT_TYPE = HttpHeaders.createOptimized(ContentTypes.SEGMENT);
   private static final CharSequence BYTES = HttpHeaders.createOptimized("bytes");
@@ -200,15 +203,14 @@ final class SegmentRoute {
       response.setStatusCode(304).end();
       return 0;
     }
-    Buffer bytes = segment.bytes();
-    int length = bytes.length();
+    int length = segment.size();
     String rangeHeader = request.getHeader(RANGE);
     if (rangeHeader != null) {
       ByteRange.Parsed range = ByteRange.parse(rangeHeader, length);
       if (range instanceof ByteRange.Partial partial) {
         ByteRange r = partial.range();
         response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE, r.contentRange(length));
-        return body(vertx, request, bytes.slice((int) r.start(), (int) r.end() + 1));
+        return body(vertx, request, segment, r.start(), r.end() - r.start() + 1);
       }
       if (range instanceof ByteRange.Unsatisfiable) {
         response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length)
@@ -218,17 +220,34 @@ final class SegmentRoute {
         return 0;
       }
     }
-    // The kept buffer itself: Vert.x writes a slice of it (its own indices), the bytes are not copied.
-    return body(vertx, request, bytes);
+    return body(vertx, request, segment, 0, length);
   }
 
-  // HEAD: the same headers, Content-Length included, and no body.
-  private long body(Vertx vertx, HttpServerRequest request, Buffer body) {
+  /**
+   * Sends {@code count} bytes of the segment from {@code start}: a near-cache file by {@code sendfile(2)},
+   * else the kept buffer itself (Vert.x writes a slice of it, its own indices: the bytes are not copied).
+   * HEAD: the same headers, Content-Length included, and no body.
+   */
+  private long body(Vertx vertx, HttpServerRequest request, CachedSegment segment, long start, long count) {
     if (request.method() == HttpMethod.HEAD) {
-      request.response().putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length())).end();
+      request.response().putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(count)).end();
       return 0;
     }
-    writeTimeout.end(vertx, request, body);
-    return body.length();
+    if (segment.file() != null) {
+      writeTimeout.sendFile(vertx, request, segment.file().toString(), start, count).onFailure(e -> {
+        if (!request.response().headWritten()) {
+          // The file went before it was opened (it is kept 5 s past its eviction, so this is a bug).
+          LOG.error("near-cache file of {} could not be sent: {}", segment.segmentId(), e.toString());
+          request.response().setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, ContentTypes.JSON)
+              .end(new ApiError(500, "internal_error", "the edge could not read its copy of the segment")
+                  .toJson().toBuffer());
+        }
+      });
+      return count;
+    }
+    Buffer bytes = segment.bytes();
+    writeTimeout.end(vertx, request, start == 0 && count == bytes.length() ? bytes
+        : bytes.slice((int) start, (int) (start + count)));
+    return count;
   }
 }

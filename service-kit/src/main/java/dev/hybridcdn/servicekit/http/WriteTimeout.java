@@ -3,6 +3,7 @@ package dev.hybridcdn.servicekit.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.FileRegion;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -62,8 +63,21 @@ public final class WriteTimeout {
    * @param vertx the instance whose timer checks the progress
    */
   public Future<Void> end(Vertx vertx, HttpServerRequest request, Buffer body) {
-    HttpServerResponse response = request.response();
-    Future<Void> written = response.end(body);
+    return watch(vertx, request, request.response().end(body));
+  }
+
+  /**
+   * Ends the response with {@code length} bytes of {@code file} from {@code offset}, sent by the
+   * kernel ({@code sendfile(2)}, {@link HttpServerResponse#sendFile(String, long, long)}), under the
+   * timeout: the progress watched is the file region's bytes not yet transferred.
+   *
+   * @return as {@link #end(Vertx, HttpServerRequest, Buffer)}; also fails when the file cannot be opened
+   */
+  public Future<Void> sendFile(Vertx vertx, HttpServerRequest request, String file, long offset, long length) {
+    return watch(vertx, request, request.response().sendFile(file, offset, length));
+  }
+
+  private Future<Void> watch(Vertx vertx, HttpServerRequest request, Future<Void> written) {
     if (written.isComplete()) {
       return written; // the common case: the socket took it all at once, no timer needed
     }
@@ -111,7 +125,9 @@ public final class WriteTimeout {
         return 0;
       }
       Object current = buffer.current();
-      return buffer.totalPendingWriteBytes() - (current instanceof ByteBuf b ? b.readerIndex() : 0);
+      // A file region (sendfile) counts for nothing in Netty's pending bytes: its progress is its own.
+      long inRegion = current instanceof FileRegion f ? f.count() - f.transferred() : 0;
+      return buffer.totalPendingWriteBytes() - (current instanceof ByteBuf b ? b.readerIndex() : 0) + inRegion;
     }
     return -2;
   }
