@@ -312,23 +312,29 @@ public final class Compare {
   private List<CompareRow> serveRound(int round, ServeSide s, ServeProcesses jvms) throws Exception {
     // Pinned, only the server measured is on the server core: nginx idles without timers, a JVM does not.
     jvms.measure(null);
-    Wrk.Result n = wrk(s.nginxUrl(), null);
+    Measured n = wrk(s.nginxUrl(), s.nginx().pid());
     jvms.measure("edge");
-    Wrk.Result e = wrk(s.edgeUrl(), null);
+    Measured e = wrk(s.edgeUrl(), jvms.pid("edge"));
     jvms.measure("peer");
-    Wrk.Result p = wrk(s.peerUrl(), null);
+    Measured p = wrk(s.peerUrl(), jvms.pid("peer"));
     jvms.measure(null); // neither on the server core during the tracker rounds
-    double nRps = n.requestsPerSecond();
+    double nRps = n.result().requestsPerSecond();
+    double nP99 = n.result().p99Ms();
     return List.of(
-        new CompareRow("serve", round, "nginx, static file", true, nRps, "req/s", n.p99Ms(), 1.0, null, null,
-            n.trouble()),
-        new CompareRow("serve", round, "edge, hot segment (HIT-MEMORY)", false, e.requestsPerSecond(), "req/s",
-            e.p99Ms(), e.requestsPerSecond() / nRps, ">= 0.9x nginx, p99 <= 2x nginx's",
-            e.requestsPerSecond() >= 0.9 * nRps && e.p99Ms() <= 2 * n.p99Ms(), e.trouble()),
-        new CompareRow("serve", round, "peer, cached segment (player, local hit)", false, p.requestsPerSecond(),
-            "req/s", p.p99Ms(), p.requestsPerSecond() / nRps, ">= 1.0x nginx, p99 <= 2x nginx's",
-            p.requestsPerSecond() >= nRps && p.p99Ms() <= 2 * n.p99Ms(), p.trouble()));
+        new CompareRow("serve", round, "nginx, static file", true, nRps, "req/s", nP99, 1.0, null, null,
+            n.result().trouble(), n.cpuUsPerRequest()),
+        new CompareRow("serve", round, "edge, hot segment (HIT-MEMORY)", false, e.result().requestsPerSecond(), "req/s",
+            e.result().p99Ms(), e.result().requestsPerSecond() / nRps, ">= 0.9x nginx, p99 <= 2x nginx's",
+            e.result().requestsPerSecond() >= 0.9 * nRps && e.result().p99Ms() <= 2 * nP99, e.result().trouble(),
+            e.cpuUsPerRequest()),
+        new CompareRow("serve", round, "peer, cached segment (player, local hit)", false, p.result().requestsPerSecond(),
+            "req/s", p.result().p99Ms(), p.result().requestsPerSecond() / nRps, ">= 1.0x nginx, p99 <= 2x nginx's",
+            p.result().requestsPerSecond() >= nRps && p.result().p99Ms() <= 2 * nP99, p.result().trouble(),
+            p.cpuUsPerRequest()));
   }
+
+  /** A measured wrk run and the server's CPU per answer during it (null where {@code /proc} cannot tell). */
+  private record Measured(Wrk.Result result, Double cpuUsPerRequest) {}
 
   // ---------------------------------------------------------------- tracker
 
@@ -541,10 +547,22 @@ public final class Compare {
    * caches and JIT'd code) and not just after another server had the core.
    */
   private Wrk.Result wrk(String url, Path script) throws Exception {
+    return wrk(url, script, -1).result();
+  }
+
+  /** {@link #wrk(String, Path)} of a server whose processes are {@code pid} and its descendants (-1: not measured). */
+  private Measured wrk(String url, long pid) throws Exception {
+    return wrk(url, null, pid);
+  }
+
+  private Measured wrk(String url, Path script, long pid) throws Exception {
     if (pinning.enabled()) {
       Wrk.run(url, 1, options.connections(), Math.max(1, options.seconds() / 4), null, script, pinning::onLoadCore);
     }
-    return Wrk.run(url, 1, options.connections(), options.seconds(), null, script, pinning::onLoadCore);
+    long before = ProcessCpu.usedUs(pid);
+    Wrk.Result r = Wrk.run(url, 1, options.connections(), options.seconds(), null, script, pinning::onLoadCore);
+    return new Measured(r, ProcessCpu.perRequestUs(before, ProcessCpu.usedUs(pid), r.requestsPerSecond(),
+        options.seconds()));
   }
 
   private static HttpResponse<byte[]> get(String url, String header, String sha) throws Exception {

@@ -89,8 +89,10 @@ public final class CompareCommand implements Callable<Integer> {
     boolean wall = first.unit().equals("s");
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "%nround %d, %s%n", first.round(), first.comparison()));
-    s.append(String.format(Locale.ROOT, "  %-42s %12s %9s %9s  %s%n", "", wall ? "wall s" : "requests/s",
-        wall ? "" : "p99 ms", wall ? "speed" : "ratio", "goal"));
+    boolean cpu = rows.stream().anyMatch(r -> r.cpuUsPerRequest() != null);
+    s.append(String.format(Locale.ROOT, "  %-42s %12s %9s %9s%s  %s%n", "", wall ? "wall s" : "requests/s",
+        wall ? "" : "p99 ms", wall ? "speed" : "ratio", cpu ? String.format(Locale.ROOT, " %12s", "CPU us/req") : "",
+        "goal"));
     CompareRow reference = null;
     for (CompareRow row : rows) {
       if (row.reference()) {
@@ -106,7 +108,10 @@ public final class CompareCommand implements Callable<Integer> {
       if (row.note() != null) {
         goal = goal + " [" + row.note() + "]";
       }
-      s.append(String.format(Locale.ROOT, "  %-42s %12s %9s %9s  %s%n", row.subject(), value, p99, ratio, goal));
+      String cpuUs = !cpu ? "" : String.format(Locale.ROOT, " %12s",
+          row.cpuUsPerRequest() == null ? "-" : String.format(Locale.ROOT, "%.1f", row.cpuUsPerRequest()));
+      s.append(String.format(Locale.ROOT, "  %-42s %12s %9s %9s%s  %s%n", row.subject(), value, p99, ratio, cpuUs,
+          goal));
     }
     return s.toString();
   }

@@ -16,14 +16,22 @@ import io.vertx.core.json.JsonObject;
  * @param goal the issue's goal for this row, or null
  * @param met whether the goal was met, or null without a goal
  * @param note what else the load generator saw (refused connections, timeouts), or null
+ * @param cpuUsPerRequest the server's CPU time (user + system, its processes only) per answer, us, or
+ *     null where not measured ({@link ProcessCpu})
  */
 public record CompareRow(String comparison, int round, String subject, boolean reference, double value, String unit,
-    Double p99Ms, double ratio, String goal, Boolean met, String note) {
+    Double p99Ms, double ratio, String goal, Boolean met, String note, Double cpuUsPerRequest) {
+
+  /** A row without a CPU figure. */
+  public CompareRow(String comparison, int round, String subject, boolean reference, double value, String unit,
+      Double p99Ms, double ratio, String goal, Boolean met, String note) {
+    this(comparison, round, subject, reference, value, unit, p99Ms, ratio, goal, met, note, null);
+  }
 
   /** The row as JSON: every field by its name. */
   public JsonObject toJson() {
     return new JsonObject().put("comparison", comparison).put("round", round).put("subject", subject)
         .put("reference", reference).put("value", value).put("unit", unit).put("p99Ms", p99Ms).put("ratio", ratio)
-        .put("goal", goal).put("met", met).put("note", note);
+        .put("goal", goal).put("met", met).put("note", note).put("cpuUsPerRequest", cpuUsPerRequest);
   }
 }

@@ -86,6 +86,12 @@ final class ServeProcesses implements AutoCloseable {
     return edgeUrl;
   }
 
+  /** The process id of the JVM of {@code kind} ({@code "edge"} or {@code "peer"}). */
+  long pid(String kind) {
+    return started.stream().filter(p -> p.kind().equals(kind)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no " + kind + " JVM")).pid();
+  }
+
   String peerUrl() {
     return peerUrl;
   }

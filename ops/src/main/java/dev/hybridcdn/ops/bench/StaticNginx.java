@@ -100,6 +100,11 @@ public final class StaticNginx implements AutoCloseable {
   }
 
   /** {@code http://127.0.0.1:<port>}. */
+  /** The master's process id (its workers are its children). */
+  public long pid() {
+    return process.pid();
+  }
+
   public String url() {
     return "http://127.0.0.1:" + port;
   }

@@ -67,6 +67,10 @@ class CompareIT {
       for (JsonObject r : mine) {
         assertThat(r.getInteger("round")).isEqualTo(1);
         assertThat(r.getDouble("value")).as(r.getString("subject")).isPositive();
+        if (c.getKey().equals("serve")) {
+          // what one answer cost each server's own processes (nginx's master and worker, each JVM)
+          assertThat(r.getDouble("cpuUsPerRequest")).as("CPU per answer of " + r.getString("subject")).isPositive();
+        }
         if (r.getBoolean("reference")) {
           reference = r;
           assertThat(r.getDouble("ratio")).isEqualTo(1.0);
