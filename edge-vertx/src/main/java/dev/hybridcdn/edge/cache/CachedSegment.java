@@ -1,7 +1,7 @@
 package dev.hybridcdn.edge.cache;
 
 import io.vertx.core.buffer.Buffer;
-import java.nio.file.Path;
+import dev.hybridcdn.servicekit.files.TmpfsFiles;
 import java.util.Objects;
 
 /**
@@ -12,10 +12,11 @@ import java.util.Objects;
  * @param segmentId e.g. {@code demo/128k/seg00003.ts}
  * @param bytes the whole segment; shared between responses, never modified; null when {@code file} holds it
  * @param sha256 64 lowercase hex characters
- * @param file the whole segment as a file on tmpfs, else null
+ * @param file the whole segment as an open file on tmpfs, else null; whoever got this segment from
+ *     {@link NearCache#get} holds a reference to it and must {@link TmpfsFiles.SharedFile#release} it
  * @param size the segment's length, bytes
  */
-public record CachedSegment(String segmentId, Buffer bytes, String sha256, Path file, int size) {
+public record CachedSegment(String segmentId, Buffer bytes, String sha256, TmpfsFiles.SharedFile file, int size) {
   public CachedSegment {
     Objects.requireNonNull(segmentId, "segmentId");
     if ((bytes == null) == (file == null)) {
@@ -31,8 +32,15 @@ public record CachedSegment(String segmentId, Buffer bytes, String sha256, Path 
     this(segmentId, bytes, sha256, null, bytes.length());
   }
 
-  /** A segment held in a file of {@code size} bytes. */
-  static CachedSegment inFile(String segmentId, Path file, int size, String sha256) {
-    return new CachedSegment(segmentId, null, sha256, file, size);
+  /** A segment held in a file. */
+  static CachedSegment inFile(String segmentId, TmpfsFiles.SharedFile file, String sha256) {
+    return new CachedSegment(segmentId, null, sha256, file, (int) file.size());
+  }
+
+  /** Gives back the reference to its file that {@link NearCache#get} took; nothing for bytes in memory. */
+  public void release() {
+    if (file != null) {
+      file.release();
+    }
   }
 }

@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -41,9 +40,12 @@ public final class NearCache implements AutoCloseable {
         .maximumWeight(budgetBytes)
         .weigher((String id, CachedSegment s) -> s.size())
         .expireAfterWrite(ttl)
+        // evictions on the caller's thread: letting a file go (close, unlink) costs microseconds, and
+        // an evicted entry's reference is then given back before the next lookup
+        .executor(Runnable::run)
         .removalListener((String id, CachedSegment s, RemovalCause cause) -> {
-          if (s != null && s.file() != null) {
-            files.release(s.file(), s.size());
+          if (s != null) {
+            s.release(); // the cache's own reference: the file goes once no answer sends it
           }
         })
         .build();
@@ -54,18 +56,23 @@ public final class NearCache implements AutoCloseable {
     this(budgetBytes, ttl, null);
   }
 
-  /** The segment, or null when absent, expired or the near cache is off. */
+  /**
+   * The segment, or null when absent, expired or the near cache is off. A segment in a file comes with
+   * a reference to it taken for the caller, who must give it back ({@link CachedSegment#release}) once
+   * the answer is sent; null also when the entry was evicted and its file let go meanwhile.
+   */
   public CachedSegment get(String segmentId) {
-    return cache == null ? null : cache.getIfPresent(segmentId);
+    CachedSegment s = cache == null ? null : cache.getIfPresent(segmentId);
+    return s == null || s.file() == null || s.file().retain() ? s : null;
   }
 
   public void put(CachedSegment segment) {
     if (cache == null) {
       return;
     }
-    Path file = files == null ? null : files.write(segment.bytes());
+    TmpfsFiles.SharedFile file = files == null ? null : files.write(segment.bytes());
     cache.put(segment.segmentId(), file != null
-        ? CachedSegment.inFile(segment.segmentId(), file, segment.size(), segment.sha256())
+        ? CachedSegment.inFile(segment.segmentId(), file, segment.sha256())
         : new CachedSegment(segment.segmentId(), offHeap(segment.bytes()), segment.sha256()));
   }
 

@@ -110,7 +110,12 @@ final class SegmentRoute {
           shieldFor));
       return;
     }
-    checkRequesters(requesterPeerId, shieldFor);
+    try {
+      checkRequesters(requesterPeerId, shieldFor);
+    } catch (RuntimeException e) {
+      near.segment().release();
+      throw e;
+    }
     answer(ctx.vertx(), request, near, startNanos, requesterPeerId, shieldFor);
   }
 
@@ -139,6 +144,7 @@ final class SegmentRoute {
     String shieldFor = request.getHeader(CdnHeaders.SHIELD_REQUEST);
     if ((requesterPeerId != null && !Ids.isNodeId(requesterPeerId)) || (shieldFor != null && !Ids.isNodeId(shieldFor))
         || (tokens != null && tokens.check(request.getParam(PlayerTokens.PARAM), path) != PlayerTokens.Verdict.OK)) {
+      near.segment().release(); // the router looks it up again
       return false;
     }
     EdgeApi.commonHeaders(request.response(), edgeId);
@@ -178,8 +184,26 @@ final class SegmentRoute {
         System.currentTimeMillis(), requesterPeerId, shieldFor, served.shieldId()));
   }
 
-  /** Writes the segment (whole, ranged or 304); returns body bytes sent. */
+  /**
+   * Writes the segment (whole, ranged or 304); returns body bytes sent. Gives back the segment's
+   * reference to its near-cache file once the answer is through ({@link CachedSegment#release}).
+   */
   private long send(Vertx vertx, HttpServerRequest request, SegmentService.Served served) {
+    CachedSegment segment = served.segment();
+    long sent = 0;
+    boolean sending = false;
+    try {
+      sent = answerWith(vertx, request, served);
+      sending = sent > 0 && segment.file() != null;
+      return sent;
+    } finally {
+      if (!sending) {
+        segment.release();
+      }
+    }
+  }
+
+  private long answerWith(Vertx vertx, HttpServerRequest request, SegmentService.Served served) {
     CachedSegment segment = served.segment();
     String etag = "\"" + segment.sha256() + "\"";
     // A player on the edge's pathway reads where its bytes came from, as it does from a peer.
@@ -233,11 +257,12 @@ final class SegmentRoute {
       request.response().putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(count)).end();
       return 0;
     }
-    if (segment.file() != null) {
-      writeTimeout.sendFile(vertx, request, segment.file().toString(), start, count).onFailure(e -> {
-        if (!request.response().headWritten()) {
-          // The file went before it was opened (it is kept 5 s past its eviction, so this is a bug).
-          LOG.error("near-cache file of {} could not be sent: {}", segment.segmentId(), e.toString());
+    if (segment.file() != null && count > 0) {
+      writeTimeout.sendFile(vertx, request, segment.file().channel(), start, count).onComplete(ar -> {
+        segment.release();
+        if (ar.failed() && !request.response().headWritten()) {
+          // the channel is held open for this answer, so this is a bug, not a race with eviction
+          LOG.error("near-cache file of {} could not be sent: {}", segment.segmentId(), ar.cause().toString());
           request.response().setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, ContentTypes.JSON)
               .end(new ApiError(500, "internal_error", "the edge could not read its copy of the segment")
                   .toJson().toBuffer());

@@ -39,4 +39,35 @@ class NearCacheTest {
     near.put(segment("demo/128k/seg00000.ts", 10));
     assertThat(near.get("demo/128k/seg00000.ts")).isNull();
   }
+
+  /**
+   * On tmpfs (EDGE_NEAR_CACHE_DIR), a hit comes with a reference to the entry's open file: an entry
+   * evicted while an answer sends it keeps its file until that answer lets go, then the file goes.
+   */
+  @Test
+  void aFileOfAnEvictedEntryLastsUntilItsAnswerIsThrough() throws Exception {
+    java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.hybridcdn.servicekit.files.TmpfsFiles.isTmpfs(shm));
+    dev.hybridcdn.servicekit.files.TmpfsFiles files = dev.hybridcdn.servicekit.files.TmpfsFiles.open(shm, "near-test");
+    NearCache near = new NearCache(1 << 20, Duration.ofMinutes(1), files);
+    try {
+      near.put(segment("demo/128k/seg00000.ts", 1000));
+      CachedSegment hit = near.get("demo/128k/seg00000.ts");
+      assertThat(hit.bytes()).isNull();
+      assertThat(hit.size()).isEqualTo(1000);
+      byte[] onDisk = java.nio.file.Files.readAllBytes(hit.file().path());
+      assertThat(onDisk).hasSize(1000);
+      assertThat(onDisk[0]).isEqualTo((byte) 7);
+
+      near.remove(java.util.List.of("demo/128k/seg00000.ts")); // retired while the answer is sent
+      assertThat(near.get("demo/128k/seg00000.ts")).isNull();
+      assertThat(hit.file().path()).as("the answer still holds it").exists();
+      assertThat(hit.file().channel().isOpen()).isTrue();
+      hit.release();
+      assertThat(hit.file().path()).as("gone with its last holder").doesNotExist();
+      assertThat(files.bytesHeld()).isZero();
+    } finally {
+      near.close();
+    }
+  }
 }

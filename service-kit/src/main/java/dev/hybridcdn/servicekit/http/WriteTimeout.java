@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.channels.FileChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,13 +68,14 @@ public final class WriteTimeout {
   }
 
   /**
-   * Ends the response with {@code length} bytes of {@code file} from {@code offset}, sent by the
-   * kernel ({@code sendfile(2)}, {@link HttpServerResponse#sendFile(String, long, long)}), under the
-   * timeout: the progress watched is the file region's bytes not yet transferred.
+   * Ends the response with {@code length} bytes of the open {@code file} from {@code offset}, sent by
+   * the kernel ({@code sendfile(2)}, {@link HttpServerResponse#sendFile(FileChannel, long, long)}, which
+   * leaves the channel open), under the timeout: the progress watched is the file region's bytes not
+   * yet transferred.
    *
-   * @return as {@link #end(Vertx, HttpServerRequest, Buffer)}; also fails when the file cannot be opened
+   * @return as {@link #end(Vertx, HttpServerRequest, Buffer)}; also fails when the channel cannot be read
    */
-  public Future<Void> sendFile(Vertx vertx, HttpServerRequest request, String file, long offset, long length) {
+  public Future<Void> sendFile(Vertx vertx, HttpServerRequest request, FileChannel file, long offset, long length) {
     return watch(vertx, request, request.response().sendFile(file, offset, length));
   }
 

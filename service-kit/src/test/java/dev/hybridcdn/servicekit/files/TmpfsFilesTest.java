@@ -2,14 +2,13 @@ package dev.hybridcdn.servicekit.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,28 +22,41 @@ class TmpfsFilesTest {
   }
 
   @Test
-  void keepsTheBytesInAFileUntilReleasedThenDeletesItAfterTheGrace() throws IOException {
+  void aFileStaysOpenAndReadableUntilItsLastHolderLetsItGo() throws IOException {
     byte[] data = new byte[200_000];
     new Random(7).nextBytes(data);
-    try (TmpfsFiles files = TmpfsFiles.open(SHM, "test", 200)) {
-      Path file = files.write(Buffer.buffer(data));
-      assertThat(file.getParent()).isEqualTo(files.directory());
-      assertThat(Files.readAllBytes(file)).isEqualTo(data);
+    try (TmpfsFiles files = TmpfsFiles.open(SHM, "test")) {
+      TmpfsFiles.SharedFile file = files.write(Buffer.buffer(data));
+      assertThat(file.path().getParent()).isEqualTo(files.directory());
+      assertThat(Files.readAllBytes(file.path())).isEqualTo(data);
+      assertThat(file.size()).isEqualTo(200_000);
       assertThat(files.bytesHeld()).isEqualTo(200_000);
 
-      files.release(file, data.length);
-      assertThat(file).as("kept for an answer that just looked it up").exists();
-      await("deleted after the grace").atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(file));
+      assertThat(file.retain()).as("an answer takes a reference").isTrue();
+      file.release(); // the owner (a cache entry evicted) lets go
+      assertThat(file.path()).as("still sent by the answer").exists();
+      ByteBuffer head = ByteBuffer.allocate(16);
+      file.channel().read(head, 0);
+      assertThat(head.array()).isEqualTo(java.util.Arrays.copyOf(data, 16));
+
+      file.release(); // the answer is through
+      assertThat(file.path()).doesNotExist();
+      assertThat(file.channel().isOpen()).isFalse();
       assertThat(files.bytesHeld()).isZero();
+      assertThat(file.retain()).as("gone: nobody may take it up again").isFalse();
+      assertThatThrownBy(file::release).isInstanceOf(IllegalStateException.class);
     }
   }
 
   @Test
   void closeDeletesTheStoreAndAnyLaterWriteIsRefused() {
     TmpfsFiles files = TmpfsFiles.open(SHM, "test");
-    Path file = files.write(Buffer.buffer("abc"));
+    TmpfsFiles.SharedFile file = files.write(Buffer.buffer("abc"));
     files.close();
-    assertThat(file).doesNotExist();
+    assertThat(file.path()).doesNotExist();
+    assertThat(file.channel().isOpen()).as("held: open until released").isTrue();
+    file.release();
+    assertThat(file.channel().isOpen()).isFalse();
     assertThat(files.directory()).doesNotExist();
     assertThat(files.write(Buffer.buffer("def"))).as("closed: the caller keeps the bytes itself").isNull();
   }
