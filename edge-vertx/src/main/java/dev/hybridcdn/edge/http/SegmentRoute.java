@@ -17,10 +17,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -258,7 +260,11 @@ final class SegmentRoute {
       return 0;
     }
     if (segment.file() != null && count > 0) {
-      writeTimeout.sendFile(vertx, request, segment.file().channel(), start, count).onComplete(ar -> {
+      // HTTP/2 (h2c, or TLS with ALPN): Vert.x sends a file only by its path there; held, it is still there.
+      Future<Void> sent = request.version() == HttpVersion.HTTP_2
+          ? writeTimeout.sendFile(vertx, request, segment.file().path().toString(), start, count)
+          : writeTimeout.sendFile(vertx, request, segment.file().channel(), start, count);
+      sent.onComplete(ar -> {
         segment.release();
         if (ar.failed() && !request.response().headWritten()) {
           // the channel is held open for this answer, so this is a bug, not a race with eviction

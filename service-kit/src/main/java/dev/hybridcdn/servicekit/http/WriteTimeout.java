@@ -79,6 +79,15 @@ public final class WriteTimeout {
     return watch(vertx, request, request.response().sendFile(file, offset, length));
   }
 
+  /**
+   * The same from a file Vert.x opens itself ({@link HttpServerResponse#sendFile(String, long, long)}):
+   * an HTTP/2 answer, which Vert.x 5 cannot send from a channel ("HTTP/2 does not support sending
+   * channel for now").
+   */
+  public Future<Void> sendFile(Vertx vertx, HttpServerRequest request, String file, long offset, long length) {
+    return watch(vertx, request, request.response().sendFile(file, offset, length));
+  }
+
   private Future<Void> watch(Vertx vertx, HttpServerRequest request, Future<Void> written) {
     if (written.isComplete()) {
       return written; // the common case: the socket took it all at once, no timer needed
