@@ -4,6 +4,7 @@ import dev.hybridcdn.schemas.events.EdgeRequester;
 import dev.hybridcdn.schemas.events.EdgeResult;
 import dev.hybridcdn.schemas.events.EdgeServed;
 import dev.hybridcdn.schemas.topics.CdnTopic;
+import dev.hybridcdn.servicekit.events.Drain;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.identity.NodeIdentity;
 import io.micrometer.core.instrument.Counter;
@@ -13,17 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The edge's EdgeServed events, made off the event loops: a segment request only queues its facts
  * (one small record, no encoding); one background thread takes them in batches of up to
- * {@value #BATCH} and builds, encodes (Avro), signs (the admitted identity's HMAC, issue 16) and hands
+ * {@value Drain#BATCH} and builds, encodes (Avro), signs (the admitted identity's HMAC, issue 16) and hands
  * each event to the {@link EventPublisher}. Building, encoding and signing took about a quarter of the
  * event loops' time per hot segment request (JFR of {@code cdn bench compare}, edge-vertx README
- * "Hot path"); a queue offer is a lock and an array slot.
+ * "Hot path"); a queue offer is a lock and an array slot, and wakes nobody ({@link Drain}).
  *
  * <p>Each answered request is still one event, published in the order the requests were answered
  * (one thread; the signer's sequence numbers stay in order). When the queue is full the facts are
@@ -31,9 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServedEvents implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServedEvents.class);
-  /** Events taken from the queue at once. */
-  static final int BATCH = 256;
-
   /**
    * What one answered segment request was.
    *
@@ -96,23 +93,16 @@ public final class ServedEvents implements AutoCloseable {
     return queue.size();
   }
 
+  /** Batches of facts as {@link Drain} takes them: the event loops' offers never wake this thread. */
   private void drainLoop() {
-    List<Served> batch = new ArrayList<>(BATCH);
-    try {
-      while (!closing || !queue.isEmpty()) {
-        Served first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, BATCH - 1);
+    List<Served> batch = new ArrayList<>(Drain.BATCH);
+    while (!closing || !queue.isEmpty()) {
+      if (Drain.next(queue, batch)) {
         for (Served s : batch) {
           publish(s);
         }
         batch.clear();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
