@@ -61,6 +61,10 @@ public final class Delivery implements AutoCloseable, Churn {
       for (int i : new int[] {shieldIndex, 1 - shieldIndex}) {
         Map<String, String> env = new HashMap<>(base);
         env.put("EDGE_ID", name + "edge-" + (i + 1));
+        String nearDir = System.getenv("EDGE_NEAR_CACHE_DIR"); // tmpfs or none, as the operator chose
+        if (nearDir != null) {
+          env.put("EDGE_NEAR_CACHE_DIR", nearDir);
+        }
         env.put("REGION", options.regions().get(i % options.regions().size()));
         env.put("HTTP_PORT", options.defaultPorts() ? Integer.toString(LocalStack.EDGE_PORT + i) : "0");
         env.put("ORIGIN_URL", stack.originUrl());
