@@ -158,11 +158,9 @@ public record EdgeConfig(
     long nearBytes = env.longValue("EDGE_NEAR_CACHE_BYTES", DEFAULT_NEAR_CACHE_BYTES, 0, Long.MAX_VALUE / 2);
     Duration nearTtl = env.millis("EDGE_NEAR_CACHE_TTL_MS", Duration.ofSeconds(1), Duration.ofMillis(1),
         Duration.ofHours(1));
-    String shm = java.nio.file.Files.isDirectory(java.nio.file.Path.of("/dev/shm"))
-        && TmpfsFiles.isTmpfs(java.nio.file.Path.of("/dev/shm")) ? "/dev/shm" : NEAR_CACHE_IN_MEMORY;
-    String nearDir = env.string("EDGE_NEAR_CACHE_DIR", shm,
-        s -> s.equals(NEAR_CACHE_IN_MEMORY) || (java.nio.file.Files.isDirectory(java.nio.file.Path.of(s))
-            && TmpfsFiles.isTmpfs(java.nio.file.Path.of(s))),
+    String nearDir = env.string("EDGE_NEAR_CACHE_DIR",
+        TmpfsFiles.isTmpfsDirectory(TmpfsFiles.SHM) ? TmpfsFiles.SHM.toString() : NEAR_CACHE_IN_MEMORY,
+        s -> s.equals(NEAR_CACHE_IN_MEMORY) || TmpfsFiles.isTmpfsDirectory(java.nio.file.Path.of(s)),
         "a directory on tmpfs (e.g. /dev/shm), or " + NEAR_CACHE_IN_MEMORY + " for copies in the process's memory");
     PgSettings pg = PgSettings.from(env);
     long pgBudget = env.longValue("EDGE_PG_BUDGET_BYTES", DEFAULT_PG_BUDGET_BYTES, 1, Long.MAX_VALUE / 2);

@@ -8,6 +8,7 @@ import dev.hybridcdn.edge.cache.SegmentService;
 import dev.hybridcdn.edge.events.ServedEvents;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.EdgeResult;
+import dev.hybridcdn.servicekit.files.TmpfsFiles;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
@@ -187,21 +188,15 @@ final class SegmentRoute {
   }
 
   /**
-   * Writes the segment (whole, ranged or 304); returns body bytes sent. Gives back the segment's
-   * reference to its near-cache file once the answer is through ({@link CachedSegment#release}).
+   * Writes the segment (whole, ranged or 304); returns body bytes sent. Gives back the caller's
+   * reference to its near-cache file ({@link CachedSegment#release}); a file still being sent holds one
+   * of its own ({@link #body}).
    */
   private long send(Vertx vertx, HttpServerRequest request, SegmentService.Served served) {
-    CachedSegment segment = served.segment();
-    long sent = 0;
-    boolean sending = false;
     try {
-      sent = answerWith(vertx, request, served);
-      sending = sent > 0 && segment.file() != null;
-      return sent;
+      return answerWith(vertx, request, served);
     } finally {
-      if (!sending) {
-        segment.release();
-      }
+      served.segment().release();
     }
   }
 
@@ -259,13 +254,15 @@ final class SegmentRoute {
       request.response().putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(count)).end();
       return 0;
     }
-    if (segment.file() != null && count > 0) {
+    TmpfsFiles.SharedFile file = segment.file();
+    if (file != null) {
+      file.retain(); // this send's own reference (the caller holds one, so the file is there), given back below
       // HTTP/2 (h2c, or TLS with ALPN): Vert.x sends a file only by its path there; held, it is still there.
       Future<Void> sent = request.version() == HttpVersion.HTTP_2
-          ? writeTimeout.sendFile(vertx, request, segment.file().path().toString(), start, count)
-          : writeTimeout.sendFile(vertx, request, segment.file().channel(), start, count);
+          ? writeTimeout.sendFile(vertx, request, file.path().toString(), start, count)
+          : writeTimeout.sendFile(vertx, request, file.channel(), start, count);
       sent.onComplete(ar -> {
-        segment.release();
+        file.release();
         if (ar.failed() && !request.response().headWritten()) {
           // the channel is held open for this answer, so this is a bug, not a race with eviction
           LOG.error("near-cache file of {} could not be sent: {}", segment.segmentId(), ar.cause().toString());

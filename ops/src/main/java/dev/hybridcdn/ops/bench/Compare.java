@@ -554,10 +554,8 @@ public final class Compare {
     double previous = Double.MAX_VALUE;
     int spent = 0;
     while (spent < MAX_WARM_UP_S) {
-      long before = ProcessCpu.usedUs(pid);
-      Wrk.Result r = Wrk.run(url, 1, options.connections(), WARM_UP_RUN_S, null, null, pinning::onLoadCore);
+      Double cost = measured(url, null, pid, WARM_UP_RUN_S).cpuUsPerRequest();
       spent += WARM_UP_RUN_S;
-      Double cost = ProcessCpu.perRequestUs(before, ProcessCpu.usedUs(pid), r.requestsPerSecond(), WARM_UP_RUN_S);
       if (cost == null) {
         Wrk.run(url, 1, options.connections(), Math.max(2, options.seconds() / 2), null, null, pinning::onLoadCore);
         break;
@@ -591,10 +589,14 @@ public final class Compare {
     if (pinning.enabled()) {
       Wrk.run(url, 1, options.connections(), Math.max(1, options.seconds() / 4), null, script, pinning::onLoadCore);
     }
+    return measured(url, script, pid, options.seconds());
+  }
+
+  /** One wrk run of {@code seconds} from the load core, and the CPU per answer of {@code pid}'s processes in it. */
+  private Measured measured(String url, Path script, long pid, int seconds) throws Exception {
     long before = ProcessCpu.usedUs(pid);
-    Wrk.Result r = Wrk.run(url, 1, options.connections(), options.seconds(), null, script, pinning::onLoadCore);
-    return new Measured(r, ProcessCpu.perRequestUs(before, ProcessCpu.usedUs(pid), r.requestsPerSecond(),
-        options.seconds()));
+    Wrk.Result r = Wrk.run(url, 1, options.connections(), seconds, null, script, pinning::onLoadCore);
+    return new Measured(r, ProcessCpu.perRequestUs(before, ProcessCpu.usedUs(pid), r.requestsPerSecond(), seconds));
   }
 
   private static HttpResponse<byte[]> get(String url, String header, String sha) throws Exception {

@@ -74,6 +74,14 @@ public final class TmpfsFiles implements AutoCloseable {
     return new TmpfsFiles(dir);
   }
 
+  /** Linux's shared-memory tmpfs, where it exists. */
+  public static final Path SHM = Path.of("/dev/shm");
+
+  /** True when {@code path} is a directory on tmpfs: where a store may open. */
+  public static boolean isTmpfsDirectory(Path path) {
+    return Files.isDirectory(path) && isTmpfs(path);
+  }
+
   /** True when {@code path}'s file system is tmpfs. */
   public static boolean isTmpfs(Path path) {
     try {
