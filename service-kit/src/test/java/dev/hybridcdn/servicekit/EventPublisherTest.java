@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hybridcdn.schemas.events.PeerLeft;
 import dev.hybridcdn.schemas.topics.CdnTopic;
 import dev.hybridcdn.schemas.topics.TopicRegistry;
+import dev.hybridcdn.servicekit.events.Drain;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -56,8 +57,9 @@ class EventPublisherTest {
     }
     long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
 
-    // One event is inside the stalled send(), ten wait in the buffer, the rest are dropped.
-    assertThat(accepted).isBetween(10, 11);
+    // Ten wait in the buffer; before send() stalled, the drain thread may have taken up to a batch
+    // (here the buffer's ten) off it. The rest are dropped.
+    assertThat(accepted).isBetween(10, 10 + Math.min(10, Drain.BATCH));
     assertThat(publisher.droppedCount()).isEqualTo(100 - accepted);
     assertThat(metrics.get("cdn.events.dropped").counter().count()).isEqualTo(100 - accepted);
     assertThat(elapsedMs).as("publish returned at once although the producer is stalled").isLessThan(5_000);

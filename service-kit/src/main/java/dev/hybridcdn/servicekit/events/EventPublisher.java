@@ -53,7 +53,8 @@ public final class EventPublisher implements AutoCloseable {
   /**
    * @param bootstrapServers Kafka bootstrap servers
    * @param clientId producer client id (service and instance, e.g. {@code edge-eu-west-1})
-   * @param bufferEvents events buffered before dropping starts
+   * @param bufferEvents events buffered before dropping starts (besides up to {@link Drain#BATCH}
+   *     being handed to the producer)
    * @param metrics registry receiving {@code cdn_events_dropped_total}
    * @throws dev.hybridcdn.schemas.registry.SchemaRegistryException in registry mode, when the
    *     registry refuses or does not take the event schemas (registered here, before any publish)
