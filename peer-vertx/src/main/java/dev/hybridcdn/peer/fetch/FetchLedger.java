@@ -56,7 +56,15 @@ public final class FetchLedger {
     /** A P2P-window segment not started: the read-ahead transfers from holders were all busy. */
     WINDOW_FULL,
     /** A P2P-window segment passed over: the tracker knew no holder of it. */
-    WINDOW_NO_HOLDERS
+    WINDOW_NO_HOLDERS,
+    /** A hedge that took over a holder's transfer and got only the rest from an edge ({@link EdgeResume}). */
+    HEDGE_RESUMED,
+    /** A hedge that took over a holder's transfer but could not complete it at an edge: the whole segment followed. */
+    HEDGE_RESUME_FAILED,
+    /** A hedge that added the edge to a chunked download under way, for the chunks still missing. */
+    HEDGE_JOINED_CHUNKS,
+    /** A hedge that fetched the whole segment from the edges (no transfer to take over, or a resume failed). */
+    HEDGE_WHOLE
   }
 
   private final Map<Purpose, Map<Tier, LongAdder>> segments = new EnumMap<>(Purpose.class);

@@ -1,8 +1,10 @@
 package dev.hybridcdn.peer.fetch;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -39,6 +41,48 @@ public final class Http {
   }
 
   /**
+   * A 200's body being received ({@link #getCapped} with a {@code receiving} listener). A hedge takes
+   * what arrived so far instead of fetching the whole segment beside it: the edge is then asked only
+   * for the rest, and the holder's transfer stops, so the two do not share the downlink.
+   */
+  public static final class Transfer {
+    private final Context context;
+    private final Buffer body;
+    private final Promise<Answer> answer;
+    /** Set and read on the connection's thread only. */
+    private boolean taken;
+
+    private Transfer(Context context, Buffer body, Promise<Answer> answer) {
+      this.context = context;
+      this.body = body;
+      this.answer = answer;
+    }
+
+    /**
+     * On the connection's own thread (the body grows there): stops appending, copies the bytes that
+     * arrived, then runs {@code stop} (which resets the request: its future then fails, as the
+     * caller's {@code stop} arranged).
+     *
+     * @return the bytes received so far (possibly none); fails with {@link IllegalStateException} when
+     *     the transfer had already ended (complete, failed or reset): there is nothing to take over
+     */
+    public Future<Buffer> take(Runnable stop) {
+      Promise<Buffer> prefix = Promise.promise();
+      context.runOnContext(v -> {
+        if (answer.future().isComplete()) {
+          prefix.fail(new IllegalStateException("the transfer had ended"));
+          return;
+        }
+        taken = true;
+        Buffer copy = body.copy();
+        stop.run();
+        prefix.complete(copy);
+      });
+      return prefix.future();
+    }
+  }
+
+  /**
    * @param timeoutMs total bound (connect, headers, body), ms
    * @return the response with its body; fails with {@link TimeoutException} past the bound
    */
@@ -64,7 +108,7 @@ public final class Http {
    */
   public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long capBytes) {
-    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, null);
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, null, null);
   }
 
   /**
@@ -73,7 +117,7 @@ public final class Http {
    */
   public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long capBytes, java.util.function.Consumer<HttpClientRequest> cancel) {
-    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel);
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel, null);
   }
 
   /**
@@ -87,11 +131,25 @@ public final class Http {
   public static Future<Answer> getRange(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long offset, int length, java.util.function.Consumer<HttpClientRequest> cancel) {
     return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, length,
-        "bytes=" + offset + "-" + (offset + length - 1), cancel);
+        "bytes=" + offset + "-" + (offset + length - 1), cancel, null);
+  }
+
+  /**
+   * {@link #getCapped}, telling {@code receiving} of the body once a 200's headers arrived: a hedge can
+   * then take what came so far and ask an edge for the rest ({@link Transfer#take}).
+   *
+   * @param cancel told the request once it is sent, so it can be reset; may be null
+   * @param receiving told of a 200's body being received; may be null
+   */
+  public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
+      String headerValue, long capBytes, java.util.function.Consumer<HttpClientRequest> cancel,
+      java.util.function.Consumer<Transfer> receiving) {
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel, receiving);
   }
 
   private static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
-      String headerValue, long capBytes, String range, java.util.function.Consumer<HttpClientRequest> cancel) {
+      String headerValue, long capBytes, String range, java.util.function.Consumer<HttpClientRequest> cancel,
+      java.util.function.Consumer<Transfer> receiving) {
     long bound = Math.max(1, timeoutMs);
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(absoluteUrl)
         .setConnectTimeout(bound).setIdleTimeout(bound);
@@ -119,7 +177,13 @@ public final class Http {
           return Future.failedFuture(new BodyTooLarge(capBytes, length));
         }
         Buffer body = Buffer.buffer((int) Math.max(0, Math.min(length, capBytes)));
+        Context context = Vertx.currentContext();
+        Transfer transfer = receiving == null || resp.statusCode() != 200 || context == null ? null
+            : new Transfer(context, body, answer);
         resp.handler(chunk -> {
+          if (transfer != null && transfer.taken) {
+            return; // taken by a hedge: the request is being reset
+          }
           if (body.length() + chunk.length() > capBytes) {
             // failed before the reset, whose own stream error would otherwise win
             answer.tryFail(new BodyTooLarge(capBytes, (long) body.length() + chunk.length()));
@@ -129,7 +193,16 @@ public final class Http {
           }
         });
         resp.exceptionHandler(answer::tryFail);
-        resp.endHandler(v -> answer.tryComplete(new Answer(resp.statusCode(), resp.headers(), body)));
+        resp.endHandler(v -> {
+          if (transfer != null && transfer.taken) {
+            answer.tryFail(new IllegalStateException("taken over before its end")); // never a partial body
+          } else {
+            answer.tryComplete(new Answer(resp.statusCode(), resp.headers(), body));
+          }
+        });
+        if (transfer != null) {
+          receiving.accept(transfer);
+        }
         return answer.future();
       });
     }).timeout(bound, TimeUnit.MILLISECONDS).onFailure(e -> {

@@ -122,6 +122,11 @@ public final class SegmentFetcher {
   private final AtomicInteger playersWaiting = new AtomicInteger();
   private final Set<String> edgeFlights = ConcurrentHashMap.newKeySet();
   private final Map<String, Trail> aheadTrails = new ConcurrentHashMap<>();
+  /** The single-holder transfer under way for each segment, once its 200 arrived: what a hedge takes over. */
+  private final Map<String, HolderTransfer> transfers = new ConcurrentHashMap<>();
+  /** The chunked download under way for each segment, with its outcome (null: incomplete): what a hedge joins. */
+  private final Map<String, ChunkedFlight> chunkedFlights = new ConcurrentHashMap<>();
+  private final EdgeResume resume;
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
   private final AtomicLong downloadedBytes = new AtomicLong();
@@ -151,6 +156,7 @@ public final class SegmentFetcher {
     this.integrity = integrity;
     this.reciprocity = reciprocity;
     this.finish = new FinishTimes(links, rates, edgeRates);
+    this.resume = new EdgeResume(http, upstream, config.peerId(), config.edgeTimeout().toMillis());
   }
 
   /**
@@ -206,17 +212,69 @@ public final class SegmentFetcher {
   }
 
   /**
-   * Fetches and verifies one segment from the edges only (by RTT, as the last step of
-   * {@link #fetch}), not cached: the urgent hedge of a player request whose {@link #fetch} is slow
-   * (a holder on a thin uplink). Concurrent calls share one fetch, under a key of its own so it
-   * never joins the peer fetch.
+   * Fetches and verifies one segment from the edges (not cached): the urgent hedge of a player
+   * request whose {@link #fetch} is slow (a holder on a thin uplink). When a single holder is
+   * sending the segment, the hedge takes its transfer over: the holder's request is reset (its
+   * fetch then fails as cancelled, the holder not blamed) and the best edge is asked for the rest
+   * only ({@link EdgeResume}); otherwise, or when that fails, the whole segment comes from the edges
+   * by RTT (as the last step of {@link #fetch}). Concurrent calls share one fetch, under a key of
+   * its own so it never joins the peer fetch.
    *
    * @return fails with {@link SourceFailure} naming every edge tried
    */
   public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
-    return flights.run("edges:" + info.segmentId(), () -> tryEdges(info, links.edgesByRtt(), 0, new Trail())
-        .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size())));
+    return flights.run("edges:" + info.segmentId(), () -> {
+      ChunkedFlight chunks = chunkedFlights.get(info.segmentId());
+      if (chunks != null && chunks.download().hedge("a waiting player's hedge")) {
+        ledger.count(FetchLedger.Event.HEDGE_JOINED_CHUNKS);
+        return chunks.outcome().compose(f -> f != null ? Future.succeededFuture(f) : wholeFromEdges(info));
+      }
+      HolderTransfer held = transfers.remove(info.segmentId());
+      Link edge = links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null);
+      return held == null || edge == null ? wholeFromEdges(info) : resumeAtEdge(info, held, edge);
+    });
   }
+
+  private Future<Fetched> wholeFromEdges(Manifest.Segment info) {
+    ledger.count(FetchLedger.Event.HEDGE_WHOLE);
+    return tryEdges(info, links.edgesByRtt(), 0, new Trail())
+        .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size()));
+  }
+
+  /** The bytes {@code held} received so far, the rest from {@code edge}; the whole segment from the edges when that fails. */
+  private Future<Fetched> resumeAtEdge(Manifest.Segment info, HolderTransfer held, Link edge) {
+    return held.transfer().take(held.trail()::cancel).transform(taken -> {
+      if (taken.failed()) {
+        return wholeFromEdges(info); // the holder's transfer ended meanwhile
+      }
+      Buffer prefix = taken.result();
+      downloadedBytes.addAndGet(prefix.length());
+      reciprocity.received(held.holderId(), prefix.length());
+      long started = System.nanoTime();
+      return resume.rest(info, prefix, edge, 1).transform(ar -> {
+        if (ar.failed()) {
+          ledger.count(FetchLedger.Event.HEDGE_RESUME_FAILED);
+          LOG.debug("{}: {} bytes from {} not completed at {}: {}", info.segmentId(), prefix.length(),
+              held.holderId(), edge.id(), ar.cause().toString());
+          return wholeFromEdges(info);
+        }
+        EdgeResume.Resumed r = ar.result();
+        downloadedBytes.addAndGet(r.edgeBytes());
+        if (r.fetched().tier() == Tier.EDGE) {
+          edgeRates.sample(edge.url(), r.edgeBytes(), System.nanoTime() - started);
+        }
+        ledger.count(FetchLedger.Event.HEDGE_RESUMED);
+        ledger.fetched(FetchLedger.Purpose.HEDGE, r.fetched().tier(), r.edgeBytes());
+        return Future.succeededFuture(r.fetched());
+      });
+    });
+  }
+
+  /** A holder's transfer of a segment a hedge may take over. */
+  private record HolderTransfer(String holderId, Trail trail, Http.Transfer transfer) {}
+
+  /** A chunked download a hedge may join, and the fetch it ends in (null: incomplete, the edges next). */
+  private record ChunkedFlight(ChunkedDownload download, Future<Fetched> outcome) {}
 
   /**
    * A player's miss (or the segment right after its playhead), sent where it is expected to finish
@@ -372,8 +430,8 @@ public final class SegmentFetcher {
         return Future.succeededFuture(got);
       }
       if (tried.cancelled()) {
-        // The edges answered a joined player first (a hedge): nobody needs this copy any more.
-        return Future.failedFuture(new SourceFailure("the segment came from the edges first", tried.tried, false,
+        // A hedge took the segment to the edges (won, or took the transfer over): nobody needs this copy.
+        return Future.failedFuture(new SourceFailure("handed to the edges by a hedge", tried.tried, false,
             false));
       }
       if (config.p2pEnabled()) {
@@ -477,7 +535,7 @@ public final class SegmentFetcher {
         edgeMayJoin ? this::edgeSource : () -> null, config.peerTimeout().toMillis(), deadline, upstream);
     Future<ChunkedDownload.Result> run = download.run();
     tried.onCancel(() -> download.abort("the segment came from elsewhere first"));
-    return run.transform(ar -> {
+    Future<Fetched> outcome = run.transform(ar -> {
       if (ar.failed()) {
         ChunkedDownload.Incomplete e = ar.cause() instanceof ChunkedDownload.Incomplete i ? i : null;
         if (e != null) {
@@ -497,6 +555,9 @@ public final class SegmentFetcher {
       return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), r.bytes(), info.sha256()),
           edgeTop ? Tier.EDGE : Tier.PEER, top, 1, tried.attempts));
     });
+    ChunkedFlight flight = new ChunkedFlight(download, outcome);
+    chunkedFlights.put(info.segmentId(), flight);
+    return outcome.onComplete(ar -> chunkedFlights.remove(info.segmentId(), flight));
   }
 
   /** The edge a chunked download adds when its deadline needs it: the best one that is up, or null. */
@@ -542,7 +603,9 @@ public final class SegmentFetcher {
     }
     long started = System.nanoTime();
     return Http.getCapped(http, upstream.segmentUrl(h.baseUrl(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
-        config.peerId(), bodyCap(info), req -> tried.onCancel(req::reset)).transform(ar -> {
+        config.peerId(), bodyCap(info), req -> tried.onCancel(req::reset),
+        t -> transfers.put(info.segmentId(), new HolderTransfer(h.peerId(), tried, t))).transform(ar -> {
+          transfers.computeIfPresent(info.segmentId(), (k, held) -> held.trail() == tried ? null : held);
           long at = System.currentTimeMillis();
           if (ar.failed() && tried.cancelled()) {
             tried.note(label + ": cancelled"); // our own reset: the holder did nothing wrong

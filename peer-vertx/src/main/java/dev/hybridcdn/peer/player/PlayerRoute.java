@@ -22,6 +22,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -61,7 +63,7 @@ public final class PlayerRoute {
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
   private final long hedgeMs;
-  private final java.util.List<String> selfPath;
+  private final List<String> selfPath;
   private volatile Playing playing;
   private volatile java.util.function.IntSupplier uploads = () -> -1;
 
@@ -77,7 +79,7 @@ public final class PlayerRoute {
     this.writeTimeout = writeTimeout;
     this.hedgeMs = hedgeMs;
     this.peerId = peerId;
-    this.selfPath = java.util.List.of(peerId);
+    this.selfPath = List.of(peerId);
     this.cache = cache;
     this.manifests = manifests;
     this.fetcher = fetcher;
@@ -122,7 +124,7 @@ public final class PlayerRoute {
     CachedSegment hit = cache.get(segmentId);
     if (hit != null) {
       ctx.response().putHeader(CdnHeaders.ANSWER, localAnswer(id.songId(), segmentId));
-      answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, java.util.List.of(), startNs);
+      answer(ctx, id, hit, Tier.LOCAL, peerId, 0, 1, List.of(), startNs);
       followLocalHit(id.songId(), segmentId);
       return;
     }
@@ -302,9 +304,19 @@ public final class PlayerRoute {
         if (--running > 0) {
           return;
         }
-        cause = flightCause != null ? flightCause : edgeCause;
+        cause = flightCause == null ? edgeCause : edgeCause == null ? flightCause : both(flightCause, edgeCause);
       }
       answer.tryFail(cause);
+    }
+
+    /** Both sides failed: every source either tried, so the player's error names them all. */
+    private static Throwable both(Throwable ofFlight, Throwable ofEdges) {
+      if (ofFlight instanceof SourceFailure f && ofEdges instanceof SourceFailure e) {
+        List<String> tried = new ArrayList<>(f.tried());
+        tried.addAll(e.tried());
+        return new SourceFailure(e.getMessage(), tried, e.notFound(), f.wrongBytes() || e.wrongBytes());
+      }
+      return ofFlight;
     }
   }
 
@@ -351,8 +363,8 @@ public final class PlayerRoute {
   }
 
   private void answer(RoutingContext ctx, Ids.SegmentId id, CachedSegment seg, Tier tier, String sourceId,
-      int hops, int attempts, java.util.List<String> route, long startNs) {
-    java.util.List<String> path = new java.util.ArrayList<>(route.size() + 1);
+      int hops, int attempts, List<String> route, long startNs) {
+    List<String> path = new ArrayList<>(route.size() + 1);
     path.add(peerId);
     path.addAll(route);
     HttpServerResponse resp = ctx.response().putHeader(CdnHeaders.SOURCE, tier.name().toLowerCase(Locale.ROOT))

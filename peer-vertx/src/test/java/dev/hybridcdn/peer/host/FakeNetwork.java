@@ -48,6 +48,12 @@ final class FakeNetwork implements AutoCloseable {
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
   /** Answers the slow holder has finished sending. */
   final AtomicInteger slowHolderAnswers = new AtomicInteger();
+  /** Answers of the trickling holder whose connection closed before their last byte. */
+  final AtomicInteger tricklingResets = new AtomicInteger();
+  /** The {@code Range} header of each edge request, per segment, in order ({@code whole} for none). */
+  final Map<String, List<String>> edgeRanges = new ConcurrentHashMap<>();
+  /** Segments the edge answers whole (200) whatever their {@code Range} (RFC 9110 allows ignoring it). */
+  final java.util.Set<String> rangeIgnored = ConcurrentHashMap.newKeySet();
   /** Segments the edge answers 500 for. */
   final java.util.Set<String> broken = ConcurrentHashMap.newKeySet();
   /** Segments the edge answers 200 with bytes that do not match the manifest's SHA-256. */
@@ -62,6 +68,7 @@ final class FakeNetwork implements AutoCloseable {
   int badHolderPort;
   int hangingHolderPort;
   int slowHolderPort;
+  int tricklingHolderPort;
 
   FakeNetwork(Vertx vertx) throws Exception {
     this.vertx = vertx;
@@ -82,6 +89,7 @@ final class FakeNetwork implements AutoCloseable {
     badHolderPort = listen(badHolderRouter());
     hangingHolderPort = listen(hangingRouter());
     slowHolderPort = listen(slowHolderRouter());
+    tricklingHolderPort = listen(tricklingHolderRouter());
   }
 
   static String segmentId(int i) {
@@ -124,6 +132,22 @@ final class FakeNetwork implements AutoCloseable {
   }
 
   static final long SLOW_HOLDER_MS = 2500;
+
+  /**
+   * A holder with the right bytes that sends its 200 and the first {@link #TRICKLE_PREFIX} bytes at
+   * once, the rest only after {@link #SLOW_HOLDER_MS} (an uplink that stalls mid-transfer).
+   */
+  JsonObject tricklingHolder() {
+    return holder("trickling-holder", "http://127.0.0.1:" + tricklingHolderPort);
+  }
+
+  static final int TRICKLE_PREFIX = 8_000;
+
+  /** {@link #edgeRanges} of the segment from the {@code from}-th request on. */
+  List<String> edgeRanges(String segmentId, int from) {
+    List<String> all = edgeRanges.getOrDefault(segmentId, List.of());
+    return List.copyOf(all.subList(Math.min(from, all.size()), all.size()));
+  }
 
   int edgeRequests(String segmentId) {
     AtomicInteger n = edgeRequests.get(segmentId);
@@ -208,6 +232,9 @@ final class FakeNetwork implements AutoCloseable {
     r.get("/segments/*").handler(ctx -> {
       String id = ctx.request().path().substring("/segments/".length());
       int n = edgeRequests.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+      String range = ctx.request().getHeader("Range");
+      edgeRanges.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+          .add(range == null ? "whole" : range);
       Buffer b = segments.get(id);
       if (broken.contains(id)) {
         ctx.response().setStatusCode(500).end();
@@ -216,7 +243,8 @@ final class FakeNetwork implements AutoCloseable {
             .end(Buffer.buffer(new byte[b.length()]));
       } else if (b == null) {
         ctx.response().setStatusCode(404).end();
-      } else if (ByteRange.parse(ctx.request().getHeader("Range"), b.length()) instanceof ByteRange.Partial p) {
+      } else if (!rangeIgnored.contains(id)
+          && ByteRange.parse(ctx.request().getHeader("Range"), b.length()) instanceof ByteRange.Partial p) {
         ctx.response().setStatusCode(206).putHeader("Content-Range", p.range().contentRange(b.length()))
             .putHeader("X-Served-By", edgeId).putHeader("Content-Type", "video/mp2t")
             .end(b.slice((int) p.range().start(), (int) p.range().end() + 1));
@@ -287,6 +315,30 @@ final class FakeNetwork implements AutoCloseable {
       Buffer b = segments.get(ctx.request().path().substring("/segments/".length()));
       ctx.response().putHeader("Content-Type", "video/mp2t").end(b).onSuccess(v -> slowHolderAnswers.incrementAndGet());
     }));
+    r.get("/ping").handler(ctx -> ctx.response().end("{}"));
+    return r;
+  }
+
+  private Router tricklingHolderRouter() {
+    Router r = Router.router(vertx);
+    r.get("/segments/*").handler(ctx -> {
+      Buffer b = segments.get(ctx.request().path().substring("/segments/".length()));
+      var resp = ctx.response().putHeader("Content-Type", "video/mp2t")
+          .putHeader("Content-Length", String.valueOf(b.length()));
+      AtomicBoolean ended = new AtomicBoolean();
+      resp.closeHandler(v -> {
+        if (!ended.get()) {
+          tricklingResets.incrementAndGet();
+        }
+      });
+      resp.write(b.slice(0, TRICKLE_PREFIX));
+      vertx.setTimer(SLOW_HOLDER_MS, t -> {
+        if (!resp.closed()) {
+          ended.set(true);
+          resp.end(b.slice(TRICKLE_PREFIX, b.length()));
+        }
+      });
+    });
     r.get("/ping").handler(ctx -> ctx.response().end("{}"));
     return r;
   }

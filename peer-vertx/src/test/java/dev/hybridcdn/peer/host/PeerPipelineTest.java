@@ -7,6 +7,7 @@ import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
+import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.Tier;
@@ -406,6 +407,65 @@ class PeerPipelineTest {
       assertThat(node.meters().hedges()).isEqualTo(1.0);
     } finally {
       host.stopPeer("hedger", true);
+    }
+  }
+
+  @Test
+  void aHedgeTakesOverAStalledHoldersTransferAndAsksTheEdgeOnlyForTheRest() throws Exception {
+    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "resumer", "CACHE_BYTES", "10000000",
+        "PLAYER_HEDGE_MS", "300", "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000"));
+    String seg = FakeNetwork.segmentId(3);
+    try {
+      net.holders(seg, net.tricklingHolder());
+      int edgeBefore = net.edgeRequests(seg);
+
+      long start = System.nanoTime();
+      HttpResponse<Buffer> r = get(peer, "/segments/" + seg);
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(3));
+      assertThat(r.getHeader("X-CDN-Source")).isEqualTo("edge");
+      assertThat(ms).as("answered after the hedge, not after the holder's stall").isBetween(300L, 1800L);
+      // One edge request, for the bytes the holder had not sent; the holder's transfer was stopped.
+      assertThat(net.edgeRanges(seg, edgeBefore))
+          .containsExactly("bytes=" + FakeNetwork.TRICKLE_PREFIX + "-" + (FakeNetwork.SEGMENT_BYTES - 1));
+      await("the holder's connection reset").atMost(Duration.ofSeconds(10))
+          .until(() -> net.tricklingResets.get() == 1);
+      var node = host.peer("resumer");
+      assertThat(node.meters().hedgeWins()).isEqualTo(1.0);
+      assertThat(node.fetchLedger().total(FetchLedger.Event.HEDGE_RESUMED)).isEqualTo(1);
+      assertThat(node.fetchLedger().snapshot()).containsEntry("bytes.hedge.edge",
+          (long) FakeNetwork.SEGMENT_BYTES - FakeNetwork.TRICKLE_PREFIX);
+      assertThat(get(peer, "/segments/" + seg).getHeader("X-CDN-Source")).isEqualTo("local");
+    } finally {
+      net.holders.remove(seg);
+      host.stopPeer("resumer", true);
+    }
+  }
+
+  @Test
+  void aResumeTheEdgeCannotCompleteFetchesTheWholeSegmentFromTheEdges() throws Exception {
+    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "resumer-2", "CACHE_BYTES", "10000000",
+        "PLAYER_HEDGE_MS", "300", "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000"));
+    String seg = FakeNetwork.segmentId(3);
+    try {
+      net.holders(seg, net.tricklingHolder());
+      net.rangeIgnored.add(seg); // the edge answers the rest's request with the whole segment (200)
+      int edgeBefore = net.edgeRequests(seg);
+      HttpResponse<Buffer> r = get(peer, "/segments/" + seg);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(3));
+      // the rest asked for and answered whole (not 206: refused), then the whole segment
+      assertThat(net.edgeRanges(seg, edgeBefore)).containsExactly(
+          "bytes=" + FakeNetwork.TRICKLE_PREFIX + "-" + (FakeNetwork.SEGMENT_BYTES - 1), "whole");
+      FetchLedger ledger = host.peer("resumer-2").fetchLedger();
+      assertThat(ledger.total(FetchLedger.Event.HEDGE_RESUME_FAILED)).isEqualTo(1);
+      assertThat(ledger.total(FetchLedger.Event.HEDGE_RESUMED)).isZero();
+      assertThat(ledger.total(FetchLedger.Event.HEDGE_WHOLE)).isEqualTo(1);
+    } finally {
+      net.rangeIgnored.remove(seg);
+      net.holders.remove(seg);
+      host.stopPeer("resumer-2", true);
     }
   }
 
