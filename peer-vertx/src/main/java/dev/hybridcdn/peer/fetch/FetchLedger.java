@@ -61,8 +61,6 @@ public final class FetchLedger {
     HEDGE_RESUMED,
     /** A hedge that took over a holder's transfer but could not complete it at an edge: the whole segment followed. */
     HEDGE_RESUME_FAILED,
-    /** A hedge that added the edge to a chunked download under way, for the chunks still missing. */
-    HEDGE_JOINED_CHUNKS,
     /** A hedge that fetched the whole segment from the edges (no transfer to take over, or a resume failed). */
     HEDGE_WHOLE
   }

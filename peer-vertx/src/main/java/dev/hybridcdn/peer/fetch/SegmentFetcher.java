@@ -124,8 +124,6 @@ public final class SegmentFetcher {
   private final Map<String, Trail> aheadTrails = new ConcurrentHashMap<>();
   /** The single-holder transfer under way for each segment, once its 200 arrived: what a hedge takes over. */
   private final Map<String, HolderTransfer> transfers = new ConcurrentHashMap<>();
-  /** The chunked download under way for each segment, with its outcome (null: incomplete): what a hedge joins. */
-  private final Map<String, ChunkedFlight> chunkedFlights = new ConcurrentHashMap<>();
   private final EdgeResume resume;
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
@@ -224,11 +222,6 @@ public final class SegmentFetcher {
    */
   public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
     return flights.run("edges:" + info.segmentId(), () -> {
-      ChunkedFlight chunks = chunkedFlights.get(info.segmentId());
-      if (chunks != null && chunks.download().hedge("a waiting player's hedge")) {
-        ledger.count(FetchLedger.Event.HEDGE_JOINED_CHUNKS);
-        return chunks.outcome().compose(f -> f != null ? Future.succeededFuture(f) : wholeFromEdges(info));
-      }
       HolderTransfer held = transfers.remove(info.segmentId());
       Link edge = links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null);
       return held == null || edge == null ? wholeFromEdges(info) : resumeAtEdge(info, held, edge);
@@ -272,9 +265,6 @@ public final class SegmentFetcher {
 
   /** A holder's transfer of a segment a hedge may take over. */
   private record HolderTransfer(String holderId, Trail trail, Http.Transfer transfer) {}
-
-  /** A chunked download a hedge may join, and the fetch it ends in (null: incomplete, the edges next). */
-  private record ChunkedFlight(ChunkedDownload download, Future<Fetched> outcome) {}
 
   /**
    * A player's miss (or the segment right after its playhead), sent where it is expected to finish
@@ -535,7 +525,7 @@ public final class SegmentFetcher {
         edgeMayJoin ? this::edgeSource : () -> null, config.peerTimeout().toMillis(), deadline, upstream);
     Future<ChunkedDownload.Result> run = download.run();
     tried.onCancel(() -> download.abort("the segment came from elsewhere first"));
-    Future<Fetched> outcome = run.transform(ar -> {
+    return run.transform(ar -> {
       if (ar.failed()) {
         ChunkedDownload.Incomplete e = ar.cause() instanceof ChunkedDownload.Incomplete i ? i : null;
         if (e != null) {
@@ -555,9 +545,6 @@ public final class SegmentFetcher {
       return Future.succeededFuture(new Fetched(CachedSegment.offHeap(info.segmentId(), r.bytes(), info.sha256()),
           edgeTop ? Tier.EDGE : Tier.PEER, top, 1, tried.attempts));
     });
-    ChunkedFlight flight = new ChunkedFlight(download, outcome);
-    chunkedFlights.put(info.segmentId(), flight);
-    return outcome.onComplete(ar -> chunkedFlights.remove(info.segmentId(), flight));
   }
 
   /** The edge a chunked download adds when its deadline needs it: the best one that is up, or null. */

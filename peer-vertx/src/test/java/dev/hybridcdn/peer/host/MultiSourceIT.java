@@ -6,7 +6,6 @@ import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
-import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
@@ -197,32 +196,6 @@ class MultiSourceIT {
     assertThat(next.response().statusCode()).isEqualTo(200);
     assertThat(SegmentFetcher.sha256(next.response().body())).isEqualTo(SegmentFetcher.sha256(bytes(4)));
     assertThat(corruptLink.connections()).isEqualTo(asked);
-  }
-
-  @Test
-  void aWaitingPlayersHedgeAddsTheEdgeToTheChunkedDownloadForTheMissingChunks() throws Exception {
-    Map<String, String> vars = new HashMap<>(env);
-    vars.put("PEER_ID", "peer-hedged-chunks");
-    vars.put("PLAYER_HEDGE_MS", "300"); // long before the download's own deadline (P2P_BUDGET_MS 8000)
-    HostedPeer requester = host.startPeer(PeerConfig.from(new Env(vars)));
-    String seg = FakeNetwork.multiSegmentId(6);
-    List<JsonObject> slow = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      hold(peer(i), 6, bytes(6));
-      slow.add(holder(peer(i), link(peer(i), 1_000_000))); // 1 MB over 2 x 1 Mbit/s: 4 s
-    }
-    net.holders(seg, slow.toArray(JsonObject[]::new));
-    Timed got = play(requester, 6);
-    assertThat(got.response().statusCode()).isEqualTo(200);
-    assertThat(SegmentFetcher.sha256(got.response().body())).isEqualTo(SegmentFetcher.sha256(bytes(6)));
-    assertThat(got.ms()).isLessThan(3_000); // the two holders alone need 4 s
-    // The edge sent chunks of the download, never a whole copy beside it.
-    assertThat(net.edgeRanges(seg, 0)).isNotEmpty().allSatisfy(r -> assertThat(r).startsWith("bytes="));
-    FetchLedger ledger = host.peer(requester.id()).fetchLedger();
-    assertThat(ledger.total(FetchLedger.Event.HEDGE_JOINED_CHUNKS)).isEqualTo(1);
-    assertThat(ledger.total(FetchLedger.Event.HEDGE_WHOLE)).isZero();
-    System.out.printf("MultiSourceIT: 2 holders at 1 Mbit/s + the edge after the 300 ms hedge: %d ms, %d edge chunk"
-        + " requests%n", got.ms(), net.edgeRanges(seg, 0).size());
   }
 
   @Test

@@ -42,6 +42,7 @@ import java.util.TreeMap;
 public final class SignallingHub {
   /** A connected peer's channel (a WebSocket in production, a list in tests). */
   public interface Channel {
+    /** Sends, or drops the message when the channel is closed or cannot keep up; never throws. */
     void send(JsonObject message);
 
     /** Closes the channel, e.g. when the same peer connects again. */

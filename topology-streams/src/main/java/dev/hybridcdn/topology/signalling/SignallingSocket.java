@@ -95,8 +95,13 @@ public final class SignallingSocket implements SignallingHub.Channel {
   @Override
   public void send(JsonObject message) {
     // A peer that does not read its orders loses them rather than growing our memory.
-    if (!ws.isClosed() && !ws.writeQueueFull()) {
-      ws.writeTextMessage(message.encode());
+    try {
+      if (!ws.isClosed() && !ws.writeQueueFull()) {
+        ws.writeTextMessage(message.encode());
+      }
+    } catch (IllegalStateException closedMeanwhile) {
+      // Closed on its own event loop between the check and the write (many peers leaving at once): the
+      // hub sends from whichever loop a message came in on, and a throw here would stop its broadcast.
     }
   }
 

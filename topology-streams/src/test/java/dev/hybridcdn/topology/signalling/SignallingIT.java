@@ -155,6 +155,26 @@ class SignallingIT {
   }
 
   @Test
+  void aRoomWhosePeersAllLeaveAtOnceIsGoneWithThem() throws Exception {
+    // Each leaving peer is announced to the others, whose connections are closing meanwhile on the
+    // server's other event loop (a swarm shutting down): no announcement may stop the hub's cleanup.
+    SignallingHub hub = app.signalling();
+    int peersBefore = hub.connectedPeers();
+    int roomsBefore = hub.roomCount();
+    List<Client> clients = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Client c = hello("mass-" + i, "eu-west");
+      c.send("{\"type\":\"join\",\"songId\":\"mass-song\"}");
+      c.next("joined");
+      clients.add(c);
+    }
+    assertThat(hub.roomCount()).isEqualTo(roomsBefore + 1);
+    clients.forEach(c -> c.ws().close());
+    Awaitility.await("every peer and the room gone").atMost(Duration.ofSeconds(20))
+        .until(() -> hub.connectedPeers() == peersBefore && hub.roomCount() == roomsBefore);
+  }
+
+  @Test
   void malformedFramesGetErrorFramesAndTheConnectionStaysUsable() throws Exception {
     Client c = connect();
     assertThat(c.error("{\"type\":\"join\",\"songId\":\"s\"}").getString("reason")).isEqualTo("hello_first");

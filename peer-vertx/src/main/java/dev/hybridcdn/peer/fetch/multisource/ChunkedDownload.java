@@ -495,29 +495,6 @@ public final class ChunkedDownload {
   }
 
   /**
-   * The edge joins now, as one more source of the chunks not yet received (the plan is made again
-   * over the live sources): a waiting player's hedge, instead of a whole copy fetched beside this
-   * download.
-   *
-   * @return true when an edge is a live source of the download now (it joined, or had); false when it
-   *     has ended, no edge may join it (a read-ahead from holders only) or the edge failed it
-   */
-  public boolean hedge(String why) {
-    boolean edgeLive;
-    synchronized (this) {
-      if (done.future().isComplete()) {
-        return false;
-      }
-      if (!edgeJoined) {
-        joinEdge(why);
-      }
-      edgeLive = sources.values().stream().anyMatch(s -> s.source.edge() && !s.dead);
-    }
-    pump();
-    return edgeLive;
-  }
-
-  /**
    * Stops the download (its segment came from elsewhere first): every request in flight is reset
    * and the future fails with {@link Incomplete}; no source is blamed. Nothing once it is done.
    */
