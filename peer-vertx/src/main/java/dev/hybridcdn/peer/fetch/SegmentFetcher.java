@@ -124,6 +124,8 @@ public final class SegmentFetcher {
   private final Map<String, Trail> aheadTrails = new ConcurrentHashMap<>();
   /** The single-holder transfer under way for each segment, once its 200 arrived: what a hedge takes over. */
   private final Map<String, HolderTransfer> transfers = new ConcurrentHashMap<>();
+  /** The chunked download under way for each segment: what a hedge takes over when its first chunks are in. */
+  private final Map<String, ChunkedFlight> chunkedFlights = new ConcurrentHashMap<>();
   private final EdgeResume resume;
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
@@ -222,9 +224,25 @@ public final class SegmentFetcher {
    */
   public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
     return flights.run("edges:" + info.segmentId(), () -> {
-      HolderTransfer held = transfers.remove(info.segmentId());
       Link edge = links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null);
-      return held == null || edge == null ? wholeFromEdges(info) : resumeAtEdge(info, held, edge);
+      HolderTransfer held = transfers.remove(info.segmentId());
+      ChunkedFlight chunked = chunkedFlights.get(info.segmentId());
+      if (edge != null && held != null) {
+        return held.transfer().take(held.trail()::cancel).transform(taken -> {
+          if (taken.failed()) {
+            return wholeFromEdges(info); // the holder's transfer ended meanwhile
+          }
+          downloadedBytes.addAndGet(taken.result().length());
+          reciprocity.received(held.holderId(), taken.result().length());
+          return resumeAtEdge(info, taken.result(), held.holderId(), edge);
+        });
+      }
+      Buffer chunks = edge == null || chunked == null ? null : chunked.download().receivedPrefix();
+      if (chunks != null && chunks.length() > 0) {
+        chunked.trail().cancel(); // aborts the download, no holder blamed (its chunks were counted as they came)
+        return resumeAtEdge(info, chunks, "the chunked download", edge);
+      }
+      return wholeFromEdges(info);
     });
   }
 
@@ -234,37 +252,35 @@ public final class SegmentFetcher {
         .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size()));
   }
 
-  /** The bytes {@code held} received so far, the rest from {@code edge}; the whole segment from the edges when that fails. */
-  private Future<Fetched> resumeAtEdge(Manifest.Segment info, HolderTransfer held, Link edge) {
-    return held.transfer().take(held.trail()::cancel).transform(taken -> {
-      if (taken.failed()) {
-        return wholeFromEdges(info); // the holder's transfer ended meanwhile
+  /**
+   * {@code prefix} (the segment's first bytes, as {@code from} sent them), the rest from {@code edge};
+   * the whole segment from the edges when that fails.
+   */
+  private Future<Fetched> resumeAtEdge(Manifest.Segment info, Buffer prefix, String from, Link edge) {
+    long started = System.nanoTime();
+    return resume.rest(info, prefix, edge, 1).transform(ar -> {
+      if (ar.failed()) {
+        ledger.count(FetchLedger.Event.HEDGE_RESUME_FAILED);
+        LOG.debug("{}: {} bytes from {} not completed at {}: {}", info.segmentId(), prefix.length(), from,
+            edge.id(), ar.cause().toString());
+        return wholeFromEdges(info);
       }
-      Buffer prefix = taken.result();
-      downloadedBytes.addAndGet(prefix.length());
-      reciprocity.received(held.holderId(), prefix.length());
-      long started = System.nanoTime();
-      return resume.rest(info, prefix, edge, 1).transform(ar -> {
-        if (ar.failed()) {
-          ledger.count(FetchLedger.Event.HEDGE_RESUME_FAILED);
-          LOG.debug("{}: {} bytes from {} not completed at {}: {}", info.segmentId(), prefix.length(),
-              held.holderId(), edge.id(), ar.cause().toString());
-          return wholeFromEdges(info);
-        }
-        EdgeResume.Resumed r = ar.result();
-        downloadedBytes.addAndGet(r.edgeBytes());
-        if (r.fetched().tier() == Tier.EDGE) {
-          edgeRates.sample(edge.url(), r.edgeBytes(), System.nanoTime() - started);
-        }
-        ledger.count(FetchLedger.Event.HEDGE_RESUMED);
-        ledger.fetched(FetchLedger.Purpose.HEDGE, r.fetched().tier(), r.edgeBytes());
-        return Future.succeededFuture(r.fetched());
-      });
+      EdgeResume.Resumed r = ar.result();
+      downloadedBytes.addAndGet(r.edgeBytes());
+      if (r.fetched().tier() == Tier.EDGE) {
+        edgeRates.sample(edge.url(), r.edgeBytes(), System.nanoTime() - started);
+      }
+      ledger.count(FetchLedger.Event.HEDGE_RESUMED);
+      ledger.fetched(FetchLedger.Purpose.HEDGE, r.fetched().tier(), r.edgeBytes());
+      return Future.succeededFuture(r.fetched());
     });
   }
 
   /** A holder's transfer of a segment a hedge may take over. */
   private record HolderTransfer(String holderId, Trail trail, Http.Transfer transfer) {}
+
+  /** A chunked download a hedge may take over, and the fetch it belongs to. */
+  private record ChunkedFlight(ChunkedDownload download, Trail trail) {}
 
   /**
    * A player's miss (or the segment right after its playhead), sent where it is expected to finish
@@ -525,6 +541,9 @@ public final class SegmentFetcher {
         edgeMayJoin ? this::edgeSource : () -> null, config.peerTimeout().toMillis(), deadline, upstream);
     Future<ChunkedDownload.Result> run = download.run();
     tried.onCancel(() -> download.abort("the segment came from elsewhere first"));
+    ChunkedFlight flight = new ChunkedFlight(download, tried);
+    chunkedFlights.put(info.segmentId(), flight);
+    run.onComplete(ar -> chunkedFlights.remove(info.segmentId(), flight));
     return run.transform(ar -> {
       if (ar.failed()) {
         ChunkedDownload.Incomplete e = ar.cause() instanceof ChunkedDownload.Incomplete i ? i : null;

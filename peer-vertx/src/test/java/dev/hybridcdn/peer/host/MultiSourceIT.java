@@ -6,6 +6,7 @@ import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
+import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
@@ -196,6 +197,38 @@ class MultiSourceIT {
     assertThat(next.response().statusCode()).isEqualTo(200);
     assertThat(SegmentFetcher.sha256(next.response().body())).isEqualTo(SegmentFetcher.sha256(bytes(4)));
     assertThat(corruptLink.connections()).isEqualTo(asked);
+  }
+
+  @Test
+  void aWaitingPlayersHedgeKeepsTheChunksInAndAsksTheEdgeForTheRest() throws Exception {
+    Map<String, String> vars = new HashMap<>(env);
+    vars.put("PEER_ID", "peer-hedged-chunks");
+    vars.put("PLAYER_HEDGE_MS", "1500"); // before the download's own deadline (P2P_BUDGET_MS 8000)
+    vars.put("PEER_TIMEOUT_MS", "5000"); // two chunks in flight at 1 Mbit/s take 1 s: slow, not dead
+    HostedPeer requester = host.startPeer(PeerConfig.from(new Env(vars)));
+    String seg = FakeNetwork.multiSegmentId(6);
+    List<JsonObject> slow = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      hold(peer(i), 6, bytes(6));
+      slow.add(holder(peer(i), link(peer(i), 1_000_000))); // 1 MB over 2 x 1 Mbit/s: 4 s
+    }
+    net.holders(seg, slow.toArray(JsonObject[]::new));
+    Timed got = play(requester, 6);
+    assertThat(got.response().statusCode()).isEqualTo(200);
+    assertThat(SegmentFetcher.sha256(got.response().body())).isEqualTo(SegmentFetcher.sha256(bytes(6)));
+    assertThat(got.ms()).isLessThan(3_500); // the two holders alone need 4 s
+    // One edge request, from the first chunk not yet in to the end: the chunks before it are kept.
+    List<String> asked = net.edgeRanges(seg, 0);
+    assertThat(asked).hasSize(1);
+    long from = Long.parseLong(asked.get(0).substring("bytes=".length(), asked.get(0).indexOf('-')));
+    assertThat(from).isPositive().isLessThan(FakeNetwork.MULTI_BYTES);
+    assertThat(from % 65_536).isZero();
+    assertThat(asked.get(0)).endsWith("-" + (FakeNetwork.MULTI_BYTES - 1));
+    FetchLedger ledger = host.peer(requester.id()).fetchLedger();
+    assertThat(ledger.total(FetchLedger.Event.HEDGE_RESUMED)).isEqualTo(1);
+    assertThat(ledger.total(FetchLedger.Event.HEDGE_WHOLE)).isZero();
+    System.out.printf("MultiSourceIT: 2 holders at 1 Mbit/s, hedged after 1500 ms: %d ms, the edge asked for %s%n",
+        got.ms(), asked.get(0));
   }
 
   @Test

@@ -495,6 +495,22 @@ public final class ChunkedDownload {
   }
 
   /**
+   * The chunks received from the segment's start with none missing between them, joined (each
+   * verified against its hash): what a hedge keeps when it takes the download over and asks an edge
+   * for the rest. Empty when the first chunk has not arrived.
+   */
+  public synchronized Buffer receivedPrefix() {
+    Buffer prefix = Buffer.buffer();
+    for (Buffer chunk : got) {
+      if (chunk == null) {
+        break;
+      }
+      prefix.appendBuffer(chunk);
+    }
+    return prefix;
+  }
+
+  /**
    * Stops the download (its segment came from elsewhere first): every request in flight is reset
    * and the future fails with {@link Incomplete}; no source is blamed. Nothing once it is done.
    */
