@@ -122,10 +122,7 @@ public final class SegmentFetcher {
   private final AtomicInteger playersWaiting = new AtomicInteger();
   private final Set<String> edgeFlights = ConcurrentHashMap.newKeySet();
   private final Map<String, Trail> aheadTrails = new ConcurrentHashMap<>();
-  /** The single-holder transfer under way for each segment, once its 200 arrived: what a hedge takes over. */
-  private final Map<String, HolderTransfer> transfers = new ConcurrentHashMap<>();
-  /** The chunked download under way for each segment: what a hedge takes over when its first chunks are in. */
-  private final Map<String, ChunkedFlight> chunkedFlights = new ConcurrentHashMap<>();
+  /** What a hedge takes over: holders' transfers and chunked downloads under way. */
   private final EdgeResume resume;
   private final AtomicLong multiSource = new AtomicLong();
   private final SingleFlight<String, Fetched> flights = new SingleFlight<>();
@@ -156,7 +153,8 @@ public final class SegmentFetcher {
     this.integrity = integrity;
     this.reciprocity = reciprocity;
     this.finish = new FinishTimes(links, rates, edgeRates);
-    this.resume = new EdgeResume(http, upstream, config.peerId(), config.edgeTimeout().toMillis());
+    this.resume = new EdgeResume(http, upstream, config.peerId(), config.edgeTimeout().toMillis(), ledger, edgeRates,
+        downloadedBytes, reciprocity);
   }
 
   /**
@@ -213,9 +211,9 @@ public final class SegmentFetcher {
 
   /**
    * Fetches and verifies one segment from the edges (not cached): the urgent hedge of a player
-   * request whose {@link #fetch} is slow (a holder on a thin uplink). When a single holder is
-   * sending the segment, the hedge takes its transfer over: the holder's request is reset (its
-   * fetch then fails as cancelled, the holder not blamed) and the best edge is asked for the rest
+   * request whose {@link #fetch} is slow (a holder on a thin uplink). When a holder's 200 or a
+   * chunked download under way has the segment's first bytes in, the hedge takes it over: that fetch
+   * is stopped (it then fails as cancelled, no holder blamed) and the best edge is asked for the rest
    * only ({@link EdgeResume}); otherwise, or when that fails, the whole segment comes from the edges
    * by RTT (as the last step of {@link #fetch}). Concurrent calls share one fetch, under a key of
    * its own so it never joins the peer fetch.
@@ -223,64 +221,11 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every edge tried
    */
   public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
-    return flights.run("edges:" + info.segmentId(), () -> {
-      Link edge = links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null);
-      HolderTransfer held = transfers.remove(info.segmentId());
-      ChunkedFlight chunked = chunkedFlights.get(info.segmentId());
-      if (edge != null && held != null) {
-        return held.transfer().take(held.trail()::cancel).transform(taken -> {
-          if (taken.failed()) {
-            return wholeFromEdges(info); // the holder's transfer ended meanwhile
-          }
-          downloadedBytes.addAndGet(taken.result().length());
-          reciprocity.received(held.holderId(), taken.result().length());
-          return resumeAtEdge(info, taken.result(), held.holderId(), edge);
-        });
-      }
-      Buffer chunks = edge == null || chunked == null ? null : chunked.download().receivedPrefix();
-      if (chunks != null && chunks.length() > 0) {
-        chunked.trail().cancel(); // aborts the download, no holder blamed (its chunks were counted as they came)
-        return resumeAtEdge(info, chunks, "the chunked download", edge);
-      }
-      return wholeFromEdges(info);
-    });
+    return flights.run("edges:" + info.segmentId(), () -> resume.hedge(info,
+        links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null),
+        whole -> tryEdges(whole, links.edgesByRtt(), 0, new Trail())
+            .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size()))));
   }
-
-  private Future<Fetched> wholeFromEdges(Manifest.Segment info) {
-    ledger.count(FetchLedger.Event.HEDGE_WHOLE);
-    return tryEdges(info, links.edgesByRtt(), 0, new Trail())
-        .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size()));
-  }
-
-  /**
-   * {@code prefix} (the segment's first bytes, as {@code from} sent them), the rest from {@code edge};
-   * the whole segment from the edges when that fails.
-   */
-  private Future<Fetched> resumeAtEdge(Manifest.Segment info, Buffer prefix, String from, Link edge) {
-    long started = System.nanoTime();
-    return resume.rest(info, prefix, edge, 1).transform(ar -> {
-      if (ar.failed()) {
-        ledger.count(FetchLedger.Event.HEDGE_RESUME_FAILED);
-        LOG.debug("{}: {} bytes from {} not completed at {}: {}", info.segmentId(), prefix.length(), from,
-            edge.id(), ar.cause().toString());
-        return wholeFromEdges(info);
-      }
-      EdgeResume.Resumed r = ar.result();
-      downloadedBytes.addAndGet(r.edgeBytes());
-      if (r.fetched().tier() == Tier.EDGE) {
-        edgeRates.sample(edge.url(), r.edgeBytes(), System.nanoTime() - started);
-      }
-      ledger.count(FetchLedger.Event.HEDGE_RESUMED);
-      ledger.fetched(FetchLedger.Purpose.HEDGE, r.fetched().tier(), r.edgeBytes());
-      return Future.succeededFuture(r.fetched());
-    });
-  }
-
-  /** A holder's transfer of a segment a hedge may take over. */
-  private record HolderTransfer(String holderId, Trail trail, Http.Transfer transfer) {}
-
-  /** A chunked download a hedge may take over, and the fetch it belongs to. */
-  private record ChunkedFlight(ChunkedDownload download, Trail trail) {}
 
   /**
    * A player's miss (or the segment right after its playhead), sent where it is expected to finish
@@ -541,9 +486,7 @@ public final class SegmentFetcher {
         edgeMayJoin ? this::edgeSource : () -> null, config.peerTimeout().toMillis(), deadline, upstream);
     Future<ChunkedDownload.Result> run = download.run();
     tried.onCancel(() -> download.abort("the segment came from elsewhere first"));
-    ChunkedFlight flight = new ChunkedFlight(download, tried);
-    chunkedFlights.put(info.segmentId(), flight);
-    run.onComplete(ar -> chunkedFlights.remove(info.segmentId(), flight));
+    resume.downloading(info.segmentId(), download, tried::cancel, run);
     return run.transform(ar -> {
       if (ar.failed()) {
         ChunkedDownload.Incomplete e = ar.cause() instanceof ChunkedDownload.Incomplete i ? i : null;
@@ -610,8 +553,8 @@ public final class SegmentFetcher {
     long started = System.nanoTime();
     return Http.getCapped(http, upstream.segmentUrl(h.baseUrl(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info), req -> tried.onCancel(req::reset),
-        t -> transfers.put(info.segmentId(), new HolderTransfer(h.peerId(), tried, t))).transform(ar -> {
-          transfers.computeIfPresent(info.segmentId(), (k, held) -> held.trail() == tried ? null : held);
+        t -> resume.sending(info.segmentId(), h.peerId(), tried, tried::cancel, t)).transform(ar -> {
+          resume.ended(info.segmentId(), tried);
           long at = System.currentTimeMillis();
           if (ar.failed() && tried.cancelled()) {
             tried.note(label + ": cancelled"); // our own reset: the holder did nothing wrong

@@ -89,6 +89,15 @@ class PeerPipelineTest {
     return req.send().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 
+  /** A new peer that hedges a player's segment after 300 ms and gives holders 5 s. */
+  static HostedPeer hedgingPeer(String peerId) {
+    return host.startPeer(peerConfig("PEER_ID", peerId, "CACHE_BYTES", "10000000", "PLAYER_HEDGE_MS", "300",
+        "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000"));
+  }
+
+  /** The {@code Range} of the bytes the trickling holder had not sent when it stalled. */
+  static final String TRICKLED_REST = "bytes=" + FakeNetwork.TRICKLE_PREFIX + "-" + (FakeNetwork.SEGMENT_BYTES - 1);
+
   static String sha(int segment) {
     return SegmentFetcher.sha256(net.segments.get(FakeNetwork.segmentId(segment)));
   }
@@ -375,8 +384,7 @@ class PeerPipelineTest {
 
   @Test
   void aSlowHolderIsHedgedByTheEdgeAndItsCopyStillLandsInTheCache() throws Exception {
-    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "hedger", "CACHE_BYTES", "10000000",
-        "PLAYER_HEDGE_MS", "300", "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000"));
+    HostedPeer peer = hedgingPeer("hedger");
     try {
       String seg = FakeNetwork.segmentId(3);
       assertThat(get(p1, "/segments/" + seg).statusCode()).isEqualTo(200); // the edge holds it now
@@ -412,8 +420,7 @@ class PeerPipelineTest {
 
   @Test
   void aHedgeTakesOverAStalledHoldersTransferAndAsksTheEdgeOnlyForTheRest() throws Exception {
-    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "resumer", "CACHE_BYTES", "10000000",
-        "PLAYER_HEDGE_MS", "300", "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000"));
+    HostedPeer peer = hedgingPeer("resumer");
     String seg = FakeNetwork.segmentId(3);
     try {
       net.holders(seg, net.tricklingHolder());
@@ -427,8 +434,7 @@ class PeerPipelineTest {
       assertThat(r.getHeader("X-CDN-Source")).isEqualTo("edge");
       assertThat(ms).as("answered after the hedge, not after the holder's stall").isBetween(300L, 1800L);
       // One edge request, for the bytes the holder had not sent; the holder's transfer was stopped.
-      assertThat(net.edgeRanges(seg, edgeBefore))
-          .containsExactly("bytes=" + FakeNetwork.TRICKLE_PREFIX + "-" + (FakeNetwork.SEGMENT_BYTES - 1));
+      assertThat(net.edgeRanges(seg, edgeBefore)).containsExactly(TRICKLED_REST);
       await("the holder's connection reset").atMost(Duration.ofSeconds(10))
           .until(() -> net.tricklingResets.get() == 1);
       var node = host.peer("resumer");
@@ -445,8 +451,7 @@ class PeerPipelineTest {
 
   @Test
   void aResumeTheEdgeCannotCompleteFetchesTheWholeSegmentFromTheEdges() throws Exception {
-    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "resumer-2", "CACHE_BYTES", "10000000",
-        "PLAYER_HEDGE_MS", "300", "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000"));
+    HostedPeer peer = hedgingPeer("resumer-2");
     String seg = FakeNetwork.segmentId(3);
     try {
       net.holders(seg, net.tricklingHolder());
@@ -456,8 +461,7 @@ class PeerPipelineTest {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(3));
       // the rest asked for and answered whole (not 206: refused), then the whole segment
-      assertThat(net.edgeRanges(seg, edgeBefore)).containsExactly(
-          "bytes=" + FakeNetwork.TRICKLE_PREFIX + "-" + (FakeNetwork.SEGMENT_BYTES - 1), "whole");
+      assertThat(net.edgeRanges(seg, edgeBefore)).containsExactly(TRICKLED_REST, "whole");
       FetchLedger ledger = host.peer("resumer-2").fetchLedger();
       assertThat(ledger.total(FetchLedger.Event.HEDGE_RESUME_FAILED)).isEqualTo(1);
       assertThat(ledger.total(FetchLedger.Event.HEDGE_RESUMED)).isZero();
