@@ -69,15 +69,47 @@ public final class EmbeddedStores implements AutoCloseable {
     }
   }
 
+  /** Starts of {@code redis-server} tried when its freshly extracted binary is "busy" (see {@link #startRedis}). */
+  static final int REDIS_ATTEMPTS = 3;
+
+  /**
+   * Starts Redis; a start that fails with {@code ETXTBSY} ("Text file busy", error 26) is tried again
+   * after 200 ms, up to {@value #REDIS_ATTEMPTS} times: embedded-redis writes the binary and then runs
+   * it, and a process forked meanwhile by another thread (PostgreSQL's {@code initdb}, started in
+   * parallel) inherits the still-open file for writing, so the kernel refuses to run it until that
+   * child has exec'd (seen once in a full {@code mvn verify}, TlsStackIT). Go's {@code os/exec} retries
+   * the same way.
+   */
   private static RedisServer startRedis(int port) {
-    try {
-      RedisServer redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
-          .setting("appendonly no").build();
-      redis.start();
-      return redis;
-    } catch (IOException e) {
-      throw new IllegalStateException("embedded Redis did not start: " + e.getMessage(), e);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        RedisServer redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
+            .setting("appendonly no").build();
+        redis.start();
+        return redis;
+      } catch (IOException e) {
+        if (attempt >= REDIS_ATTEMPTS || !textFileBusy(e)) {
+          throw new IllegalStateException("embedded Redis did not start: " + e.getMessage(), e);
+        }
+        LOG.info("redis-server's binary was busy (attempt {} of {}); trying again", attempt, REDIS_ATTEMPTS);
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while starting embedded Redis", ie);
+        }
+      }
     }
+  }
+
+  /** True when {@code e} or a cause of it is {@code ETXTBSY}. */
+  static boolean textFileBusy(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && (t.getMessage().contains("error=26") || t.getMessage().contains("Text file busy"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A loopback port that was free a moment ago. */
