@@ -6,6 +6,7 @@ import dev.hybridcdn.peer.cache.CachedSegment;
 import dev.hybridcdn.peer.fetch.multisource.ChunkedDownload;
 import dev.hybridcdn.peer.fetch.multisource.SourceRates;
 import dev.hybridcdn.peer.probe.Link;
+import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.token.UpstreamTokens;
@@ -45,6 +46,8 @@ final class EdgeResume {
   private final UpstreamTokens upstream;
   private final String peerId;
   private final long edgeTimeoutMs;
+  private final LinkTable links;
+  private final Function<Manifest.Segment, Future<SegmentFetcher.Fetched>> whole;
   private final FetchLedger ledger;
   private final SourceRates edgeRates;
   private final AtomicLong downloadedBytes;
@@ -55,16 +58,22 @@ final class EdgeResume {
   /**
    * @param peerId sent as {@value CdnHeaders#PEER_REQUEST}
    * @param edgeTimeoutMs bound of the range request ({@code EDGE_TIMEOUT_MS}), ms
+   * @param links the rest is asked of their best edge that is up
+   * @param whole the whole segment from the edges (by RTT), counted by the caller: a hedge with
+   *     nothing to resume
    * @param edgeRates told the edge's throughput for the rest (hits only)
    * @param downloadedBytes counts the bytes kept from a holder and the edge's
    * @param reciprocity told the bytes a holder sent before its transfer was taken over
    */
-  EdgeResume(HttpClient http, UpstreamTokens upstream, String peerId, long edgeTimeoutMs, FetchLedger ledger,
-      SourceRates edgeRates, AtomicLong downloadedBytes, SegmentFetcher.PeerUploadsToUs reciprocity) {
+  EdgeResume(HttpClient http, UpstreamTokens upstream, String peerId, long edgeTimeoutMs, LinkTable links,
+      Function<Manifest.Segment, Future<SegmentFetcher.Fetched>> whole, FetchLedger ledger, SourceRates edgeRates,
+      AtomicLong downloadedBytes, SegmentFetcher.PeerUploadsToUs reciprocity) {
     this.http = http;
     this.upstream = upstream;
     this.peerId = peerId;
     this.edgeTimeoutMs = edgeTimeoutMs;
+    this.links = links;
+    this.whole = whole;
     this.ledger = ledger;
     this.edgeRates = edgeRates;
     this.downloadedBytes = downloadedBytes;
@@ -89,50 +98,46 @@ final class EdgeResume {
   }
 
   /**
-   * The hedge of a waiting player's segment: what the transfer under way received, the rest from
-   * {@code edge}; {@code whole} when there is nothing to keep or the rest cannot be had.
-   *
-   * @param edge the best edge that is up; null: {@code whole}
-   * @param whole the whole segment from the edges (by RTT), counted by the caller
+   * The hedge of a waiting player's segment: what the transfer under way received, the rest from the
+   * best edge that is up; the whole segment when there is nothing to keep, no edge is up or the rest
+   * cannot be had.
    */
-  Future<SegmentFetcher.Fetched> hedge(Manifest.Segment info, Link edge,
-      Function<Manifest.Segment, Future<SegmentFetcher.Fetched>> whole) {
+  Future<SegmentFetcher.Fetched> hedge(Manifest.Segment info) {
     String id = info.segmentId();
+    Link edge = links.bestEdge();
     Sending held = sending.remove(id);
     if (edge != null && held != null) {
       return held.transfer().take(held.stop()).transform(taken -> {
         if (taken.failed()) {
-          return wholeCopy(info, whole); // the holder's transfer ended meanwhile
+          return wholeCopy(info); // the holder's transfer ended meanwhile
         }
         downloadedBytes.addAndGet(taken.result().length());
         reciprocity.received(held.holderId(), taken.result().length());
-        return resume(info, taken.result(), held.holderId(), edge, whole);
+        return resume(info, taken.result(), held.holderId(), edge);
       });
     }
     Downloading chunked = edge == null ? null : downloading.get(id);
     Buffer chunks = chunked == null ? null : chunked.download().receivedPrefix();
     if (chunks != null && chunks.length() > 0) {
       chunked.stop().run(); // its chunks were counted as they came
-      return resume(info, chunks, "the chunked download", edge, whole);
+      return resume(info, chunks, "the chunked download", edge);
     }
-    return wholeCopy(info, whole);
+    return wholeCopy(info);
   }
 
-  private Future<SegmentFetcher.Fetched> wholeCopy(Manifest.Segment info,
-      Function<Manifest.Segment, Future<SegmentFetcher.Fetched>> whole) {
+  private Future<SegmentFetcher.Fetched> wholeCopy(Manifest.Segment info) {
     ledger.count(FetchLedger.Event.HEDGE_WHOLE);
     return whole.apply(info);
   }
 
-  private Future<SegmentFetcher.Fetched> resume(Manifest.Segment info, Buffer prefix, String from, Link edge,
-      Function<Manifest.Segment, Future<SegmentFetcher.Fetched>> whole) {
+  private Future<SegmentFetcher.Fetched> resume(Manifest.Segment info, Buffer prefix, String from, Link edge) {
     long started = System.nanoTime();
     return rest(info, prefix, edge).transform(ar -> {
       if (ar.failed()) {
         ledger.count(FetchLedger.Event.HEDGE_RESUME_FAILED);
         LOG.debug("{}: {} bytes from {} not completed at {}: {}", info.segmentId(), prefix.length(), from,
             edge.id(), ar.cause().toString());
-        return wholeCopy(info, whole);
+        return wholeCopy(info);
       }
       SegmentFetcher.Fetched f = ar.result();
       long edgeBytes = info.bytes() - prefix.length();

@@ -44,7 +44,7 @@ public final class FinishTimes {
    * measured. {@link Double#MAX_VALUE} when every edge is down.
    */
   public double edgeMs(long bytes) {
-    Link edge = bestEdge();
+    Link edge = links.bestEdge();
     if (edge == null) {
       return Double.MAX_VALUE;
     }
@@ -77,7 +77,7 @@ public final class FinishTimes {
     if (hedgeMs <= 0 || holderRates.isEmpty()) {
       return false;
     }
-    Link edge = bestEdge();
+    Link edge = links.bestEdge();
     if (edge == null || !edgeRates.measured(edge.url())) {
       return false;
     }
@@ -85,9 +85,6 @@ public final class FinishTimes {
     return holder > FAST_HOLDER_MS && edgeMs(bytes) < holder;
   }
 
-  private Link bestEdge() {
-    return links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null);
-  }
 
   private static double rttOr(double rttMs, double otherwise) {
     return Double.isNaN(rttMs) ? otherwise : rttMs;

@@ -153,8 +153,8 @@ public final class SegmentFetcher {
     this.integrity = integrity;
     this.reciprocity = reciprocity;
     this.finish = new FinishTimes(links, rates, edgeRates);
-    this.resume = new EdgeResume(http, upstream, config.peerId(), config.edgeTimeout().toMillis(), ledger, edgeRates,
-        downloadedBytes, reciprocity);
+    this.resume = new EdgeResume(http, upstream, config.peerId(), config.edgeTimeout().toMillis(), links,
+        this::wholeFromEdges, ledger, edgeRates, downloadedBytes, reciprocity);
   }
 
   /**
@@ -221,10 +221,13 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every edge tried
    */
   public Future<Fetched> fetchFromEdges(Manifest.Segment info) {
-    return flights.run("edges:" + info.segmentId(), () -> resume.hedge(info,
-        links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null),
-        whole -> tryEdges(whole, links.edgesByRtt(), 0, new Trail())
-            .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size()))));
+    return flights.run("edges:" + info.segmentId(), () -> resume.hedge(info));
+  }
+
+  /** The whole segment from the edges by RTT, for a hedge with nothing to resume. */
+  private Future<Fetched> wholeFromEdges(Manifest.Segment info) {
+    return tryEdges(info, links.edgesByRtt(), 0, new Trail())
+        .onSuccess(f -> ledger.fetched(FetchLedger.Purpose.HEDGE, f.tier(), f.segment().size()));
   }
 
   /**
@@ -511,8 +514,8 @@ public final class SegmentFetcher {
 
   /** The edge a chunked download adds when its deadline needs it: the best one that is up, or null. */
   private ChunkedDownload.Source edgeSource() {
-    return links.edgesByRtt().stream().filter(l -> !l.isDown()).findFirst()
-        .map(l -> new ChunkedDownload.Source(l.id(), l.url(), true)).orElse(null);
+    Link best = links.bestEdge();
+    return best == null ? null : new ChunkedDownload.Source(best.id(), best.url(), true);
   }
 
   private void edgeFailed(String edgeId) {

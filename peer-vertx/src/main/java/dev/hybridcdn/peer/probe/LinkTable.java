@@ -53,6 +53,11 @@ public final class LinkTable {
     return sorted;
   }
 
+  /** The first of {@link #edgesByRtt()} that is up (lowest RTT), or null when every edge is down. */
+  public Link bestEdge() {
+    return edgesByRtt().stream().filter(l -> !l.isDown()).findFirst().orElse(null);
+  }
+
   public List<Link> edges() {
     return edges;
   }
