@@ -40,7 +40,10 @@ public final class CdnHeaders {
    * {@code ahead}: media ms of the rendition cached right after this segment when the request came
    * (read-ahead's lead; -1 unknown); {@code busy}: fetches under way at the peer then; {@code up}:
    * its uploads to other peers it was still writing then (upload slots held; under an emulated
-   * network about 0: the shaping front takes the bytes at once and paces them itself).
+   * network about 0: the shaping front takes the bytes at once and paces them itself). A miss adds
+   * {@code ; of=<purpose>}: what the fetch the player waited on was for ({@code player} its own, or
+   * the read-ahead it joined: {@code next}, {@code p2p-window}, {@code http-window}, {@code switch}),
+   * and a hedge {@code ; hedged-after=<ms>}: how long the player waited before the edges were asked.
    */
   public static final String ANSWER = "X-CDN-Answer";
   /**

@@ -25,15 +25,17 @@ final class AnswerFigures {
    * absent. {@code up} is not tabled: under the emulated network a peer hands an upload's bytes to the
    * shaping front at once and frees its slot, so it reads 0 while the front still paces them.
    */
-  record Answer(String how, long aheadMs, int busy, int uploads) {
+  record Answer(String how, long aheadMs, int busy, int uploads, String of, long hedgedAfterMs) {
     static Answer parse(String header) {
       if (header == null || header.isBlank()) {
-        return new Answer("?", -1, -1, -1);
+        return new Answer("?", -1, -1, -1, null, -1);
       }
       String[] parts = header.split(";");
       long ahead = -1;
       int busy = -1;
       int up = -1;
+      String of = null;
+      long hedgedAfter = -1;
       for (int i = 1; i < parts.length; i++) {
         String[] kv = parts[i].strip().split("=", 2);
         try {
@@ -43,12 +45,31 @@ final class AnswerFigures {
             busy = Integer.parseInt(kv[1].strip());
           } else if (kv.length == 2 && kv[0].equals("up")) {
             up = Integer.parseInt(kv[1].strip());
+          } else if (kv.length == 2 && kv[0].equals("of")) {
+            of = kv[1].strip();
+          } else if (kv.length == 2 && kv[0].equals("hedged-after")) {
+            hedgedAfter = Long.parseLong(kv[1].strip());
           }
         } catch (NumberFormatException e) {
           // a malformed field stays unknown (-1)
         }
       }
-      return new Answer(parts[0].strip().toLowerCase(Locale.ROOT), ahead, busy, up);
+      return new Answer(parts[0].strip().toLowerCase(Locale.ROOT), ahead, busy, up, of, hedgedAfter);
+    }
+
+    /**
+     * The row a request falls in: how, what the fetch it waited on was for when that was a read-ahead
+     * it joined ({@code of=}), and for a hedge whether the edges were asked at once ({@code hedged-after=0}).
+     */
+    String group() {
+      String g = how;
+      if (of != null && !of.equals("player")) {
+        g += " of " + of;
+      }
+      if (how.equals("hedge")) {
+        g += hedgedAfterMs == 0 ? ", at once" : hedgedAfterMs > 0 ? ", waited" : "";
+      }
+      return g;
     }
   }
 
@@ -59,7 +80,7 @@ final class AnswerFigures {
    */
   static EvalTable byHow(String phaseName, List<PlayerRequest> segments) {
     Map<String, List<PlayerRequest>> groups = segments.stream().collect(Collectors.groupingBy(
-        q -> Answer.parse(q.answer()).how() + " (" + q.source() + ")", LinkedHashMap::new, Collectors.toList()));
+        q -> Answer.parse(q.answer()).group() + " (" + q.source() + ")", LinkedHashMap::new, Collectors.toList()));
     List<List<String>> rows = new ArrayList<>();
     groups.entrySet().stream().sorted(Comparator.comparingInt((Map.Entry<String, List<PlayerRequest>> e) -> -e.getValue().size()))
         .forEach(e -> {
@@ -78,7 +99,9 @@ final class AnswerFigures {
         "X-CDN-Answer of the player's peer: local = cache hit; edge-first = a miss sent to the edges at once;"
             + " fetch = a miss through tracker, holders, then edges; joined = a read-ahead under way answered;"
             + " hedge = the edges, asked after PLAYER_HEDGE_MS, answered first; fallback = a joined read-ahead"
-            + " failed, the edges answered. Fetches under way: at the peer when the request came. Share of all"
+            + " failed, the edges answered; \"of <purpose>\" = the read-ahead joined (next, p2p-window,"
+            + " http-window, switch); a hedge \"at once\" = an overdue read-ahead, raced without waiting."
+            + " Fetches under way: at the peer when the request came. Share of all"
             + " latency = this row's summed latency over the phase's: what the average is made of.");
   }
 

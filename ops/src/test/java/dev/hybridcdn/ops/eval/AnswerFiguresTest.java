@@ -17,9 +17,24 @@ class AnswerFiguresTest {
   @Test
   void aHeaderParsesAndAMissingOneIsUnknown() {
     AnswerFigures.Answer a = AnswerFigures.Answer.parse("hedge; ahead=20000; busy=3; up=2");
-    assertThat(a).isEqualTo(new AnswerFigures.Answer("hedge", 20_000, 3, 2));
-    assertThat(AnswerFigures.Answer.parse(null)).isEqualTo(new AnswerFigures.Answer("?", -1, -1, -1));
-    assertThat(AnswerFigures.Answer.parse("local; ahead=x")).isEqualTo(new AnswerFigures.Answer("local", -1, -1, -1));
+    assertThat(a).isEqualTo(new AnswerFigures.Answer("hedge", 20_000, 3, 2, null, -1));
+    assertThat(AnswerFigures.Answer.parse(null)).isEqualTo(new AnswerFigures.Answer("?", -1, -1, -1, null, -1));
+    assertThat(AnswerFigures.Answer.parse("local; ahead=x")).isEqualTo(new AnswerFigures.Answer("local", -1, -1, -1,
+        null, -1));
+    assertThat(AnswerFigures.Answer.parse("hedge; ahead=0; busy=1; up=0; of=next; hedged-after=0"))
+        .isEqualTo(new AnswerFigures.Answer("hedge", 0, 1, 0, "next", 0));
+  }
+
+  @Test
+  void aMissGroupsByTheReadAheadItJoinedAndAHedgeByItsWait() {
+    List<PlayerRequest> segs = List.of(
+        req(1, PlayerRequest.Kind.SEGMENT, 1, 400, "edge", "hedge; ahead=0; busy=1; up=0; of=player; hedged-after=300"),
+        req(1, PlayerRequest.Kind.SEGMENT, 2, 120, "edge", "hedge; ahead=0; busy=1; up=0; of=next; hedged-after=0"),
+        req(1, PlayerRequest.Kind.SEGMENT, 3, 180, "edge", "hedge; ahead=0; busy=1; up=0; of=next; hedged-after=0"),
+        req(1, PlayerRequest.Kind.SEGMENT, 4, 90, "peer", "joined; ahead=0; busy=1; up=0; of=p2p-window"));
+    EvalTable t = AnswerFigures.byHow("hybrid", segs);
+    assertThat(t.rows()).extracting(r -> r.get(0) + " " + r.get(1)).containsExactly(
+        "hedge of next, at once (edge) 2", "hedge, waited (edge) 1", "joined of p2p-window (peer) 1");
   }
 
   @Test

@@ -121,6 +121,8 @@ public final class SegmentFetcher {
   private final Map<String, Long> aheadEnds = new ConcurrentHashMap<>();
   private final AtomicInteger playersWaiting = new AtomicInteger();
   private final Set<String> edgeFlights = ConcurrentHashMap.newKeySet();
+  /** What each flight under way is for (a joining player's {@code X-CDN-Answer} says what it waited on). */
+  private final Map<String, FetchLedger.Purpose> flightPurposes = new ConcurrentHashMap<>();
   private final Map<String, Trail> aheadTrails = new ConcurrentHashMap<>();
   /** What a hedge takes over: holders' transfers and chunked downloads under way. */
   private final EdgeResume resume;
@@ -187,6 +189,7 @@ public final class SegmentFetcher {
     // Cached before the flight ends, so a request arriving meanwhile finds the flight or the cache.
     return flights.run(id, () -> {
       Trail tried = new Trail();
+      flightPurposes.put(id, purpose);
       boolean next = purpose == FetchLedger.Purpose.NEXT && config.p2pEnabled();
       if (next) {
         aheadEnds.put(id, System.currentTimeMillis() + (long) finish.holderMs(info.bytes()));
@@ -196,6 +199,7 @@ public final class SegmentFetcher {
         cache.put(f.segment());
         ledger.fetched(purpose, f.tier(), f.segment().size());
       }).onComplete(ar -> {
+        flightPurposes.remove(id);
         if (next) {
           aheadEnds.remove(id);
           aheadTrails.remove(id);
@@ -254,11 +258,23 @@ public final class SegmentFetcher {
     }
     return flights.run(info.segmentId(), () -> {
       edgeFlights.add(info.segmentId());
+      flightPurposes.put(info.segmentId(), purpose);
       return tryEdges(info, links.edgesByRtt(), 0, new Trail()).onSuccess(f -> {
         cache.put(f.segment());
         ledger.fetched(purpose, f.tier(), f.segment().size());
-      }).onComplete(ar -> edgeFlights.remove(info.segmentId()));
+      }).onComplete(ar -> {
+        edgeFlights.remove(info.segmentId());
+        flightPurposes.remove(info.segmentId());
+      });
     });
+  }
+
+  /**
+   * What the fetch under way for the segment is for ({@link FetchLedger.Purpose}), or null when none
+   * is under way.
+   */
+  public FetchLedger.Purpose flightPurpose(String segmentId) {
+    return flightPurposes.get(segmentId);
   }
 
   /** True while the fetch under way for the segment is one {@link #fetchUrgent} sent to the edges (no hedge needed). */
@@ -281,6 +297,7 @@ public final class SegmentFetcher {
     return flights.run(info.segmentId(), () -> {
       long now = System.currentTimeMillis();
       aheadEnds.put(info.segmentId(), now + (long) finish.holderMs(info.bytes()));
+      flightPurposes.put(info.segmentId(), FetchLedger.Purpose.P2P_WINDOW);
       Trail tried = new Trail();
       tried.holderBoundMs = patientHolderMs(info);
       aheadTrails.put(info.segmentId(), tried);
@@ -300,6 +317,7 @@ public final class SegmentFetcher {
             ledger.fetched(FetchLedger.Purpose.P2P_WINDOW, f.tier(), f.segment().size());
           })
           .onComplete(ar -> {
+            flightPurposes.remove(info.segmentId());
             aheadEnds.remove(info.segmentId());
             aheadTrails.remove(info.segmentId());
           });

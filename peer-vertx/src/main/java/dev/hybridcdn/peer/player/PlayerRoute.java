@@ -7,6 +7,7 @@ import dev.hybridcdn.peer.cache.SegmentResponse;
 import dev.hybridcdn.peer.events.PeerEvents;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.SegmentNames;
+import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.PeerManifests;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.fetch.SourceFailure;
@@ -152,7 +153,8 @@ public final class PlayerRoute {
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         SegmentFetcher.Fetched f = ar.result().fetched();
-        ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(ar.result().how(), ahead[0], busy, up));
+        ctx.response().putHeader(CdnHeaders.ANSWER, Lead.header(ar.result().how(), ahead[0], busy, up)
+            + ar.result().waited());
         answer(ctx, id, f.segment(), f.tier(), f.sourceId(), f.hops(), f.attempts(), f.route(), startNs);
       } else {
         fail(ctx, id, ar.cause());
@@ -209,14 +211,18 @@ public final class PlayerRoute {
    */
   private Future<Answered> hedged(Vertx vertx, Manifest.Segment info) {
     boolean joined = fetcher.isFetching(info.segmentId());
+    FetchLedger.Purpose joinedOf = fetcher.flightPurpose(info.segmentId());
     Future<SegmentFetcher.Fetched> flight = fetcher.fetchUrgent(info);
     How own = joined ? How.JOINED : fetcher.isEdgeFlight(info.segmentId()) ? How.EDGE_FIRST : How.FETCH;
+    FetchLedger.Purpose of = joined ? joinedOf : FetchLedger.Purpose.PLAYER;
     if (hedgeMs <= 0 || flight.isComplete() || fetcher.isEdgeFlight(info.segmentId())) {
-      return fetcher.playerWaiting(flight).map(f -> new Answered(f, own));
+      return fetcher.playerWaiting(flight).map(f -> new Answered(f, own, waited(of, -1)));
     }
     Hedge race = new Hedge();
+    long delayMs = Math.max(1, joined ? fetcher.hedgeDelayMs(info, hedgeMs) : hedgeMs);
     Runnable edges = () -> fetcher.fetchFromEdges(info).onComplete(ar -> {
-      if (ar.succeeded() && race.answer.tryComplete(new Answered(ar.result(), race.edgeHow()))) {
+      if (ar.succeeded() && race.answer.tryComplete(new Answered(ar.result(), race.edgeHow(),
+          waited(of, race.edgeHow() == How.HEDGE ? delayMs : -1)))) {
         meters.hedgeWon();
         cache.put(ar.result().segment());
         fetcher.cancelAhead(info.segmentId()); // the loser: a read-ahead from holders nobody needs now
@@ -224,7 +230,7 @@ public final class PlayerRoute {
         race.failed(null, ar.cause());
       }
     });
-    long timer = vertx.setTimer(Math.max(1, joined ? fetcher.hedgeDelayMs(info, hedgeMs) : hedgeMs), t -> {
+    long timer = vertx.setTimer(delayMs, t -> {
       if (race.start()) {
         meters.hedged();
         edges.run();
@@ -234,7 +240,7 @@ public final class PlayerRoute {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         race.flightDone();
-        race.answer.tryComplete(new Answered(ar.result(), own));
+        race.answer.tryComplete(new Answered(ar.result(), own, waited(of, -1)));
       } else {
         // A joined read-ahead asks holders only: its failure leaves the edges to try, at once.
         if (joined && race.fallback()) {
@@ -246,8 +252,22 @@ public final class PlayerRoute {
     return fetcher.playerWaiting(race.answer.future());
   }
 
-  /** A player's segment and how it was got ({@link CdnHeaders#ANSWER}). */
-  record Answered(SegmentFetcher.Fetched fetched, How how) {}
+  /**
+   * A player's segment and how it was got ({@link CdnHeaders#ANSWER}).
+   *
+   * @param waited the header's tail naming the fetch the player waited on ({@link #waited})
+   */
+  record Answered(SegmentFetcher.Fetched fetched, How how, String waited) {}
+
+  /**
+   * {@link CdnHeaders#ANSWER}'s tail for a miss: {@code ; of=<purpose>} (what the fetch the player
+   * waited on was for: {@code player} its own, else the read-ahead it joined) and, when the edges
+   * were raced, {@code ; hedged-after=<ms>} (the wait before they were asked).
+   */
+  private static String waited(FetchLedger.Purpose of, long hedgedAfterMs) {
+    String tail = of == null ? "" : "; of=" + of.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return hedgedAfterMs < 0 ? tail : tail + "; hedged-after=" + hedgedAfterMs;
+  }
 
   /**
    * The state of one hedged request. Callbacks of the flight, the timer and the edge fetch may run
