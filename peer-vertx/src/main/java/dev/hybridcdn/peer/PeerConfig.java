@@ -1,6 +1,7 @@
 package dev.hybridcdn.peer;
 
 import dev.hybridcdn.peer.route.RouteConfig;
+import dev.hybridcdn.peer.upload.UplinkBudget;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.CommonConfig;
 import dev.hybridcdn.servicekit.config.ConfigException;
@@ -25,6 +26,9 @@ import java.util.List;
  * @param cacheBytes {@code CACHE_BYTES}, byte budget of the segment cache, default 256 MiB
  * @param uploadSlots {@code UPLOAD_SLOTS}, regular upload slots, default 4
  * @param optimisticSlots {@code OPTIMISTIC_SLOTS}, 0 or 1, default 1
+ * @param uplink {@code UPLINK_BITS_PER_SECOND} (the upload rate granted, bit/s; default 0 = unknown)
+ *     and {@code UPLOAD_QUEUE_MS} (default 1000): an upload that would wait longer behind the
+ *     others is refused ({@link UplinkBudget})
  * @param peerTimeout {@code PEER_TIMEOUT_MS}, per attempt at one holder, default 500
  * @param p2pBudget {@code P2P_BUDGET_MS}, total time a player request may spend on the tracker and peers before the edge is asked, default 1500
  * @param trackerTimeout {@code TRACKER_TIMEOUT_MS}, default 300
@@ -61,7 +65,7 @@ import java.util.List;
  */
 public record PeerConfig(String peerId, String region, int httpPort, String bindHost, String advertisedHost,
     List<String> edgeUrls, List<String> trackerUrls, boolean p2pEnabled, long cacheBytes, int uploadSlots,
-    int optimisticSlots, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
+    int optimisticSlots, UplinkBudget.Limit uplink, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
     Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, Duration readAheadMedia, int maxDownloads,
     Duration rechoke, Duration optimisticRotation, Duration manifestTtl, Duration trackerRetry,
     Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, Duration playerHedge, String sourceAddress,
@@ -116,6 +120,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
         env.longValue("CACHE_BYTES", DEFAULT_CACHE_BYTES, 1024, Long.MAX_VALUE),
         env.integer("UPLOAD_SLOTS", DEFAULT_UPLOAD_SLOTS, 1, 1000),
         env.integer("OPTIMISTIC_SLOTS", 1, 0, 1),
+        UplinkBudget.Limit.from(env),
         env.millis("PEER_TIMEOUT_MS", Duration.ofMillis(500), min, Duration.ofMinutes(1)),
         env.millis("P2P_BUDGET_MS", Duration.ofMillis(1500), min, Duration.ofMinutes(1)),
         env.millis("TRACKER_TIMEOUT_MS", Duration.ofMillis(300), min, Duration.ofMinutes(1)),
@@ -157,7 +162,7 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
   /** The same settings for another identity (host mode: one template, N peers). */
   public PeerConfig withIdentity(String newId, String newRegion, int newPort) {
     return new PeerConfig(newId, newRegion, newPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
-        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
+        cacheBytes, uploadSlots, optimisticSlots, uplink, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
         holderBackoff, idleTimeout, writeTimeout, playerHedge, sourceAddress, route, common);
   }
@@ -168,15 +173,27 @@ public record PeerConfig(String peerId, String region, int httpPort, String bind
    */
   public PeerConfig withAddress(String address) {
     return new PeerConfig(peerId, region, httpPort, address, address, edgeUrls, trackerUrls, p2pEnabled,
-        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
+        cacheBytes, uploadSlots, optimisticSlots, uplink, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
         holderBackoff, idleTimeout, writeTimeout, playerHedge, address, route, common);
+  }
+
+  /**
+   * The same settings with uploads limited to {@code bitsPerSecond} (a local stack's peer on an
+   * emulated uplink of that rate).
+   */
+  public PeerConfig withUplink(long bitsPerSecond) {
+    return new PeerConfig(peerId, region, httpPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
+        cacheBytes, uploadSlots, optimisticSlots, uplink.withRate(bitsPerSecond), peerTimeout, p2pBudget,
+        trackerTimeout, edgeTimeout, penalty, heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads,
+        rechoke, optimisticRotation, manifestTtl, trackerRetry, holderBackoff, idleTimeout, writeTimeout,
+        playerHedge, sourceAddress, route, common);
   }
 
   /** The same settings with other routing (tests; a host's peers behind NAT). */
   public PeerConfig withRoute(RouteConfig newRoute) {
     return new PeerConfig(peerId, region, httpPort, bindHost, advertisedHost, edgeUrls, trackerUrls, p2pEnabled,
-        cacheBytes, uploadSlots, optimisticSlots, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
+        cacheBytes, uploadSlots, optimisticSlots, uplink, peerTimeout, p2pBudget, trackerTimeout, edgeTimeout, penalty,
         heartbeat, probeInterval, readAhead, readAheadMedia, maxDownloads, rechoke, optimisticRotation, manifestTtl, trackerRetry,
         holderBackoff, idleTimeout, writeTimeout, playerHedge, sourceAddress, newRoute, common);
   }

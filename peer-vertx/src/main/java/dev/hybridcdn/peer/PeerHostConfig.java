@@ -38,10 +38,13 @@ import java.util.List;
  *     known only once it listens, so such peers start after the others). A relay must accept inbound
  *     connections (its own entry empty). Per-peer because a local stack hosts many peers in one JVM
  *     and its emulated network puts only some behind NAT (issue 15).
+ * @param uplinks {@code PEER_UPLINKS}, comma-separated bit/s, one per peer index, default none:
+ *     peer {@code i}'s {@code UPLINK_BITS_PER_SECOND} ({@link PeerConfig#withUplink}; a local
+ *     stack's emulated uplinks); peers beyond the list keep the template's
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
     PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust,
-    PlayerTokens playerTokens, DistributionConfig distribution, List<String> relays) {
+    PlayerTokens playerTokens, DistributionConfig distribution, List<String> relays, List<Long> uplinks) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -52,6 +55,7 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     regions = List.copyOf(regions);
     addresses = List.copyOf(addresses);
     relays = List.copyOf(relays);
+    uplinks = List.copyOf(uplinks);
     checkRelays(relays, peerCount, idPrefix);
     if (regions.isEmpty()) {
       throw new ConfigException("REGIONS", "", "at least one region");
@@ -95,9 +99,18 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
         relays.add(r.strip());
       }
     }
+    List<Long> uplinks = new ArrayList<>();
+    for (String u : env.string("PEER_UPLINKS", "").split(",")) {
+      if (!u.isBlank()) {
+        if (!u.strip().matches("\\d{1,12}")) {
+          throw new ConfigException("PEER_UPLINKS", env.raw("PEER_UPLINKS"), "comma-separated bit/s (whole numbers)");
+        }
+        uplinks.add(Long.parseLong(u.strip()));
+      }
+    }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
-        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env), relays);
+        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env), relays, uplinks);
   }
 
   /**
@@ -143,6 +156,9 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     String id = peerCount == 1 && index == 0 ? template.peerId() : idPrefix + (index + 1);
     int port = firstPort == 0 ? 0 : firstPort + index;
     PeerConfig c = template.withIdentity(id, regions.get(index % regions.size()), port);
+    if (index < uplinks.size()) {
+      c = c.withUplink(uplinks.get(index));
+    }
     return index < addresses.size() ? c.withAddress(addresses.get(index)) : c;
   }
 }

@@ -3,8 +3,10 @@ package dev.hybridcdn.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hybridcdn.peer.upload.UplinkBudget;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,17 @@ class PeerConfigTest {
     assertThat(h.peer(2).sourceAddress()).isEmpty();
     assertThatThrownBy(() -> PeerHostConfig.from(new Env(Map.of("PEER_ADDRESSES", "127.0.1.1,localhost"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("PEER_ADDRESSES");
+  }
+
+  @Test
+  void peerUplinksGiveEachHostedPeerItsOwnUploadRate() {
+    PeerHostConfig h = PeerHostConfig.from(new Env(Map.of("PEER_COUNT", "3", "UPLOAD_QUEUE_MS", "800",
+        "PEER_UPLINKS", "2000000, 20000000")));
+    assertThat(h.peer(0).uplink()).isEqualTo(new UplinkBudget.Limit(2_000_000, Duration.ofMillis(800)));
+    assertThat(h.peer(1).uplink().bitsPerSecond()).isEqualTo(20_000_000);
+    assertThat(h.peer(2).uplink().bitsPerSecond()).as("beyond the list: UPLINK_BITS_PER_SECOND").isZero();
+    assertThatThrownBy(() -> PeerHostConfig.from(new Env(Map.of("PEER_UPLINKS", "2000000,2 Mbit/s"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("PEER_UPLINKS");
   }
 
   @Test

@@ -140,13 +140,17 @@ public final class Delivery implements AutoCloseable, Churn {
       if (stack.network() != null) {
         // one loopback address per peer: it binds, advertises and connects from it (PeerHostConfig)
         List<String> addresses = new ArrayList<>();
+        List<String> uplinks = new ArrayList<>();
         List<RelayPlan.Peer> planned = new ArrayList<>();
         for (int i = 0; i < peerCount; i++) {
           NetNode node = peerNode(i);
           addresses.add(node.address());
+          uplinks.add(Long.toString((long) node.uplinkBps()));
           planned.add(new RelayPlan.Peer(node.id(), node.region(), node.acceptsInbound()));
         }
         env.put("PEER_ADDRESSES", String.join(",", addresses));
+        // each peer grants uploads its emulated uplink, as a user sets a BitTorrent client's upload limit
+        env.put("PEER_UPLINKS", String.join(",", uplinks));
         if (p2p) {
           // the model's NAT'd peers serve through a public peer's relay (PeerHostConfig PEER_RELAYS)
           Map<String, String> relays = RelayPlan.assign(planned);
@@ -261,7 +265,7 @@ public final class Delivery implements AutoCloseable, Churn {
     PeerConfig config = host.config().template().withIdentity(name + "peer-" + (i + 1), region, 0);
     if (stack.network() != null) {
       NetNode node = peerNode(i);
-      config = config.withAddress(node.address());
+      config = config.withAddress(node.address()).withUplink((long) node.uplinkBps());
       if (config.p2pEnabled() && !node.acceptsInbound()) {
         // a NAT'd newcomer gets the relay the plan picks among the running public peers
         var relay = runningPlan().relayFor(new RelayPlan.Peer(node.id(), node.region(), false)).map(host::peer);

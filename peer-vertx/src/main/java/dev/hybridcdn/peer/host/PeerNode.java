@@ -32,6 +32,7 @@ import dev.hybridcdn.peer.signalling.DistributionConfig;
 import dev.hybridcdn.peer.signalling.SignallingClient;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.peer.upload.UplinkBudget;
 import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.identity.NodeIdentity;
@@ -141,7 +142,8 @@ public final class PeerNode implements HostedPeer {
         this::measured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
     WriteTimeout writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), meters::slowReader);
-    this.uploads = new UploadRoute(config.peerId(), cache, slots, meters, writeTimeout);
+    this.uploads = new UploadRoute(config.peerId(), cache, slots, new UplinkBudget(config.uplink()), meters,
+        writeTimeout);
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
         new ReadAhead(config.peerId(), config.readAhead(), config.readAheadMedia().toMillis(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),

@@ -7,6 +7,7 @@ import dev.hybridcdn.peer.cache.SegmentResponse;
 import dev.hybridcdn.peer.metrics.PeerMeters;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * CdnHeaders#PEER_REQUEST}{@code : <requester peer id>}. Cache only (404 {@code
  * not_cached}; a peer request never starts a fetch), within the {@link UploadSlots} (503 {@code
  * upload_slots_full} + {@code Retry-After: 1}, and the requester moves on to another holder at
- * once), one byte range as for players ({@link SegmentResponse}). A requester that takes no byte for
+ * once) and the uplink's backlog ({@link UplinkBudget}: 503 {@code uplink_busy} + {@code Retry-After}
+ * in seconds until it drains), one byte range as for players ({@link SegmentResponse}). A requester that takes no byte for
  * {@code WRITE_TIMEOUT_MS} is disconnected and its slot freed.
  */
 public final class UploadRoute {
@@ -26,6 +28,7 @@ public final class UploadRoute {
   private final UploadSlots slots;
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
+  private final UplinkBudget uplink;
   private final AtomicLong uploadedBytes = new AtomicLong();
   private volatile PushedShare pushedShare;
 
@@ -42,10 +45,14 @@ public final class UploadRoute {
     return this;
   }
 
-  /** @param writeTimeout bounds how long a requester that stops reading keeps its upload slot */
-  public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, PeerMeters meters,
+  /**
+   * @param uplink the uplink's backlog of uploads (an upload that would wait too long behind it is refused)
+   * @param writeTimeout bounds how long a requester that stops reading keeps its upload slot
+   */
+  public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, UplinkBudget uplink, PeerMeters meters,
       WriteTimeout writeTimeout) {
     this.peerId = peerId;
+    this.uplink = uplink;
     this.writeTimeout = writeTimeout;
     this.cache = cache;
     this.slots = slots;
@@ -82,10 +89,21 @@ public final class UploadRoute {
           + " are busy or " + requester + " is choked; ask another holder").send(ctx);
       return;
     }
+    ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
+    long backlogNs = uplink.tryBook(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime());
+    if (backlogNs > 0) {
+      slots.release(grant.get());
+      pushedRelease.run();
+      meters.rejected();
+      ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (backlogNs + 999_999_999) / 1_000_000_000)));
+      new ApiError(503, "uplink_busy", "the uplink of " + peerId + " has " + backlogNs / 1_000_000
+          + " ms of uploads queued; ask another holder").send(ctx);
+      return;
+    }
     ctx.response().putHeader(CdnHeaders.PEER, peerId);
     // The slot is held until the last byte is written; a requester that stops reading loses the
     // connection, and so the slot, after the write timeout.
-    SegmentResponse.send(ctx, seg, SegmentResponse.range(ctx, seg), writeTimeout).onComplete(ar -> {
+    SegmentResponse.send(ctx, seg, range, writeTimeout).onComplete(ar -> {
       slots.release(grant.get());
       pushedRelease.run();
       if (ar.succeeded()) {

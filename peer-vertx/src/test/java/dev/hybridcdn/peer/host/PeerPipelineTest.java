@@ -212,6 +212,37 @@ class PeerPipelineTest {
   }
 
   @Test
+  void aHolderWhoseUplinkIsBookedRefusesWith503AndTheRequesterMovesOn() throws Exception {
+    // 80 kbit/s: a 20,000-byte segment books the uplink for 2 s, over the 1 s UPLOAD_QUEUE_MS
+    HostedPeer thin = host.startPeer(peerConfig("PEER_ID", "thin-uplink", "UPLINK_BITS_PER_SECOND", "80000"));
+    HostedPeer asking = host.startPeer(peerConfig("PEER_ID", "asks-thin"));
+    String seg = FakeNetwork.segmentId(1);
+    assertThat(get(thin, "/segments/" + seg).statusCode()).as("cached from the edge").isEqualTo(200);
+
+    HttpResponse<Buffer> first = get(thin, "/segments/" + seg, "x1");
+    assertThat(first.statusCode()).as("an idle uplink takes an upload however long it is").isEqualTo(200);
+    HttpResponse<Buffer> second = get(thin, "/segments/" + seg, "x2");
+    assertThat(second.statusCode()).isEqualTo(503);
+    assertThat(second.bodyAsJsonObject().getString("error")).isEqualTo("uplink_busy");
+    assertThat(Integer.parseInt(second.getHeader("Retry-After"))).as("s until the 2 s backlog drains").isBetween(1, 2);
+    HttpResponse<Buffer> chunk = http.getAbs(thin.baseUrl() + "/segments/" + seg)
+        .putHeader(CdnHeaders.PEER_REQUEST, "x3").putHeader("Range", "bytes=0-999").send()
+        .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(chunk.statusCode()).as("1,000 bytes would still wait 2 s behind the first").isEqualTo(503);
+
+    net.holders(seg, holderOf(thin));
+    HttpResponse<Buffer> viaPeer = get(asking, "/segments/" + seg);
+    assertThat(viaPeer.statusCode()).isEqualTo(200);
+    assertThat(viaPeer.getHeader("X-CDN-Source")).isIn("edge", "origin");
+    assertThat(viaPeer.getHeader("X-CDN-Attempts")).as("the holder's 503, then the edge").isEqualTo("2");
+    assertThat(SegmentFetcher.sha256(viaPeer.body())).isEqualTo(sha(1));
+
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> assertThat(get(thin, "/segments/" + seg, "x4").statusCode())
+            .as("the backlog drained").isEqualTo(200));
+  }
+
+  @Test
   void concurrentPlayerRequestsShareOneFetch() throws Exception {
     String seg = FakeNetwork.segmentId(5);
     int before = net.edgeRequests(seg);
