@@ -277,7 +277,10 @@ public final class SegmentFetcher {
     return flightPurposes.get(segmentId);
   }
 
-  /** True while the fetch under way for the segment is one {@link #fetchUrgent} sent to the edges (no hedge needed). */
+  /**
+   * True while the fetch under way for the segment asks the edges: one {@link #fetchUrgent} sent
+   * there, or one whose holders did not deliver (no hedge needed: it would ask the same edges again).
+   */
   public boolean isEdgeFlight(String segmentId) {
     return edgeFlights.contains(segmentId);
   }
@@ -409,8 +412,10 @@ public final class SegmentFetcher {
       if (config.p2pEnabled()) {
         ledger.count(tried.noHolders ? FetchLedger.Event.EDGES_NO_HOLDERS : FetchLedger.Event.EDGES_HOLDERS_FAILED);
       }
-      aheadEnds.remove(info.segmentId()); // at the edges now: a joining player waits PLAYER_HEDGE_MS, as for any fetch
-      return tryEdges(info, links.edgesByRtt(), 0, tried);
+      aheadEnds.remove(info.segmentId());
+      // At the edges now: a player joining it, or waiting on it, has nothing to hedge with (isEdgeFlight).
+      edgeFlights.add(info.segmentId());
+      return tryEdges(info, links.edgesByRtt(), 0, tried).onComplete(ar -> edgeFlights.remove(info.segmentId()));
     });
   }
 

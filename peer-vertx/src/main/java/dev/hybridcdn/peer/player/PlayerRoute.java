@@ -204,7 +204,8 @@ public final class PlayerRoute {
    * holder would outlast the hedge). A flight under way (read-ahead), or a peer fetch, not complete
    * within {@code hedgeMs} (at once when the read-ahead is expected to end after an edge fetch
    * started now, {@link SegmentFetcher#hedgeDelayMs}) is raced by the edges
-   * ({@link SegmentFetcher#fetchFromEdges}); the first verified copy wins and is cached, and a losing
+   * ({@link SegmentFetcher#fetchFromEdges}) unless it is asking the edges itself by then (its holders
+   * did not deliver); the first verified copy wins and is cached, and a losing
    * read-ahead from holders is cancelled ({@link SegmentFetcher#cancelAhead}; a player's own peer
    * fetch goes on and caches). One side failing waits for the other; both failing fail with the
    * flight's cause (it names every source it tried).
@@ -231,7 +232,8 @@ public final class PlayerRoute {
       }
     });
     long timer = vertx.setTimer(delayMs, t -> {
-      if (race.start()) {
+      // a flight gone to the edges meanwhile (its holders did not deliver) would be asked of them twice
+      if (!fetcher.isEdgeFlight(info.segmentId()) && race.start()) {
         meters.hedged();
         edges.run();
       }

@@ -54,6 +54,9 @@ final class FakeNetwork implements AutoCloseable {
   final Map<String, List<String>> edgeRanges = new ConcurrentHashMap<>();
   /** Segments the edge answers whole (200) whatever their {@code Range} (RFC 9110 allows ignoring it). */
   final java.util.Set<String> rangeIgnored = ConcurrentHashMap.newKeySet();
+  /** Segments the edge answers {@value #SLOW_EDGE_MS} ms late. */
+  final java.util.Set<String> slowAtEdge = ConcurrentHashMap.newKeySet();
+  static final long SLOW_EDGE_MS = 800;
   /** Segments the edge answers 500 for. */
   final java.util.Set<String> broken = ConcurrentHashMap.newKeySet();
   /** Segments the edge answers 200 with bytes that do not match the manifest's SHA-256. */
@@ -236,7 +239,10 @@ final class FakeNetwork implements AutoCloseable {
       edgeRanges.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
           .add(range == null ? "whole" : range);
       Buffer b = segments.get(id);
-      if (broken.contains(id)) {
+      if (slowAtEdge.contains(id)) {
+        vertx.setTimer(SLOW_EDGE_MS, t -> ctx.response().putHeader("X-Served-By", edgeId)
+            .putHeader("Content-Type", "video/mp2t").end(b));
+      } else if (broken.contains(id)) {
         ctx.response().setStatusCode(500).end();
       } else if (corrupt.contains(id) && b != null) {
         ctx.response().putHeader("X-Cache", "HIT-MEMORY").putHeader("Content-Type", "video/mp2t")

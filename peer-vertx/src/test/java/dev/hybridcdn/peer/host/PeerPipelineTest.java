@@ -414,6 +414,27 @@ class PeerPipelineTest {
   }
 
   @Test
+  void aFetchGoneToTheEdgesIsNotHedgedWithAnotherEdgeRequest() throws Exception {
+    HostedPeer peer = hedgingPeer("no-double-edge");
+    String seg = FakeNetwork.segmentId(5);
+    net.slowAtEdge.add(seg);
+    try {
+      // the one holder refuses the connection: the fetch goes on to the edge, which answers in 800 ms
+      net.holders(seg, FakeNetwork.holder("gone", "http://127.0.0.1:" + LocalPorts.dead()));
+      int edgeBefore = net.edgeRequests(seg);
+      HttpResponse<Buffer> r = get(peer, "/segments/" + seg);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(5));
+      assertThat(r.getHeader(CdnHeaders.ANSWER)).as("its own fetch, not a hedge").startsWith("fetch;");
+      assertThat(net.edgeRequests(seg) - edgeBefore).as("the 300 ms hedge found the fetch at the edge").isEqualTo(1);
+      assertThat(host.peer("no-double-edge").meters().hedges()).isZero();
+    } finally {
+      net.slowAtEdge.remove(seg);
+      host.stopPeer("no-double-edge", true);
+    }
+  }
+
+  @Test
   void aSlowHolderIsHedgedByTheEdgeAndItsCopyStillLandsInTheCache() throws Exception {
     HostedPeer peer = hedgingPeer("hedger");
     try {
