@@ -10,8 +10,11 @@ import java.util.Map;
  * <ul>
  *   <li>a bad source (bytes not matching the manifest's SHA-256, or a body larger than the
  *       manifest's size) is penalised for {@code PENALTY_MS};</li>
- *   <li>an unavailable one (timeout, refused connection, 5xx, 503 {@code upload_slots_full}
- *       included) is demoted for {@code HOLDER_BACKOFF_MS}, doubled at each further failure
+ *   <li>a busy one (503: its upload slots full, or its uplink's backlog too long) is skipped for
+ *       the {@code Retry-After} it sent, at least {@value #MIN_BUSY_MS} ms, with no strike: busy is
+ *       not a failure, as a choked BitTorrent peer is not a bad one;</li>
+ *   <li>an unavailable one (timeout, refused connection, any other 5xx) is demoted for
+ *       {@code HOLDER_BACKOFF_MS}, doubled at each further failure
  *       (exponential back-off, as TCP's retransmission timer, RFC 6298 section 5.5), at most
  *       {@code PENALTY_MS}, and at least the {@code Retry-After} it sent. The count decays: a
  *       holder with no failure for {@code PENALTY_MS}, or one that served good bytes, starts over
@@ -20,6 +23,8 @@ import java.util.Map;
  * Thread-safe; expired entries are dropped when looked at or when the table is pruned.
  */
 public final class Penalties {
+  /** Shortest skip of a busy holder, ms: {@code Retry-After} counts whole seconds. */
+  static final long MIN_BUSY_MS = 1000;
   /** Entries kept before expired ones are pruned. */
   private static final int PRUNE_ABOVE = 256;
 
@@ -68,6 +73,18 @@ public final class Penalties {
     e.untilMs = Math.max(e.untilMs, nowMs + skip);
     prune(nowMs);
     return skip;
+  }
+
+  /**
+   * Busy (503 from its upload slots or its uplink): skipped for its {@code Retry-After}, at least
+   * {@value #MIN_BUSY_MS} ms, at most {@code PENALTY_MS}; its failure streak is untouched.
+   *
+   * @param retryAfterMs the holder's own {@code Retry-After}, ms, or 0
+   */
+  public synchronized void busy(String peerId, long nowMs, long retryAfterMs) {
+    Entry e = entries.computeIfAbsent(peerId, k -> new Entry());
+    e.untilMs = Math.max(e.untilMs, nowMs + Math.min(penaltyMs, Math.max(MIN_BUSY_MS, retryAfterMs)));
+    prune(nowMs);
   }
 
   /** Good bytes from the holder: its failure streak is forgotten (a running penalty stays). */

@@ -495,7 +495,11 @@ public final class SegmentFetcher {
         } else {
           ledger.count(reason.startsWith("timeout") ? FetchLedger.Event.HOLDER_TIMEOUT
               : reason.equals("503") ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
-          penalties.demote(source.id(), System.currentTimeMillis(), retryAfterMs);
+          if (reason.equals("503")) {
+            penalties.busy(source.id(), System.currentTimeMillis(), retryAfterMs);
+          } else {
+            penalties.demote(source.id(), System.currentTimeMillis(), retryAfterMs);
+          }
         }
       }
 
@@ -608,7 +612,9 @@ public final class SegmentFetcher {
           if (resp.status() != 200) {
             tried.attempt(label + ": " + resp.status());
             ledger.count(resp.status() == 503 ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
-            if (resp.status() >= 500) {
+            if (resp.status() == 503) {
+              penalties.busy(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
+            } else if (resp.status() >= 500) {
               penalties.demote(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
             }
             return tryHolders(info, holders, i + 1, deadline, tried);
