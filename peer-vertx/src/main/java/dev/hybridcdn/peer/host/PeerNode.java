@@ -73,6 +73,8 @@ public final class PeerNode implements HostedPeer {
   private final PeerMeters meters;
   private final SegmentCache cache;
   private final UploadSlots slots;
+  /** The uplink's backlog: peer uploads that would wait too long are refused, relays' sends are booked. */
+  private final UplinkBudget uplink;
   private final LinkTable links;
   private final TrackerClient tracker;
   private final SegmentFetcher fetcher;
@@ -120,6 +122,7 @@ public final class PeerNode implements HostedPeer {
     });
     this.slots = new UploadSlots(config.uploadSlots(), config.optimisticSlots(),
         config.optimisticRotation().toMillis(), new Random(config.peerId().hashCode()));
+    this.uplink = new UplinkBudget(config.uplink());
     this.links = new LinkTable(config.edgeUrls());
     // The tracker is the control plane: the host's client, so a thousand peers share its connections.
     this.tracker = new TrackerClient(shared.control(), config.trackerUrls(), config.trackerRetry().toMillis(),
@@ -142,8 +145,7 @@ public final class PeerNode implements HostedPeer {
         this::measured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
     WriteTimeout writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), meters::slowReader);
-    this.uploads = new UploadRoute(config.peerId(), cache, slots, new UplinkBudget(config.uplink()), meters,
-        writeTimeout);
+    this.uploads = new UploadRoute(config.peerId(), cache, slots, uplink, meters, writeTimeout);
     PlayerRoute player = new PlayerRoute(config.peerId(), cache,
         new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
         new ReadAhead(config.peerId(), config.readAhead(), config.readAheadMedia().toMillis(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
@@ -156,7 +158,7 @@ public final class PeerNode implements HostedPeer {
         shared.admissions().holderCheck());
     RelayHops hops = new RelayHops(shared.http(), directory, mailbox, config.peerId(), shared.upstream());
     this.relays = new RelayRoute(config.peerId(), cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
-        hops, mailbox, slots, writeTimeout, config.route().relayTimeout().toMillis());
+        hops, mailbox, slots, uplink, writeTimeout, config.route().relayTimeout().toMillis());
     if (config.p2pEnabled()) {
       pathRouter = new PathRouter(config.peerId(), config.route(), new TopologyPaths(shared.vertx(), shared.client(),
           config.route(), config.peerId()), hops, directory, config.region(), config.penalty().toMillis(),

@@ -10,8 +10,10 @@ import dev.hybridcdn.peer.fetch.PeerManifests;
 import dev.hybridcdn.peer.fetch.SourceFailure;
 import dev.hybridcdn.peer.route.RouteConfig;
 import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.peer.upload.UplinkBudget;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
+import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -60,14 +62,16 @@ public final class RelayRoute {
   private final RelayHops hops;
   private final Mailbox mailbox;
   private final UploadSlots slots;
+  private final UplinkBudget uplink;
   private final WriteTimeout writeTimeout;
   private final long relayTimeoutMs;
   private final AtomicLong relayed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
 
   public RelayRoute(String self, SegmentCache cache, PeerManifests manifests, RelayHops hops, Mailbox mailbox,
-      UploadSlots slots, WriteTimeout writeTimeout, long relayTimeoutMs) {
+      UploadSlots slots, UplinkBudget uplink, WriteTimeout writeTimeout, long relayTimeoutMs) {
     this.self = self;
+    this.uplink = uplink;
     this.cache = cache;
     this.manifests = manifests;
     this.hops = hops;
@@ -137,7 +141,10 @@ public final class RelayRoute {
       return;
     }
     ctx.response().putHeader(CdnHeaders.PEER, self).putHeader(CdnHeaders.PATH, String.join(",", path));
-    SegmentResponse.send(ctx, seg, SegmentResponse.range(ctx, seg), writeTimeout)
+    ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
+    // sent whatever the uplink's backlog (the segment was fetched for this requester), but booked on it
+    uplink.book(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime());
+    SegmentResponse.send(ctx, seg, range, writeTimeout)
         .onComplete(ar -> slots.release(grant.get()));
   }
 

@@ -88,6 +88,18 @@ public final class UplinkBudget {
     return 0;
   }
 
+  /**
+   * Books an upload of {@code bytes} that is sent whatever the backlog (a relay's answer: it has
+   * fetched the segment for this requester already), so the uploads after it queue behind it.
+   *
+   * @param nowNs {@link System#nanoTime()}
+   */
+  public synchronized void book(long bytes, long nowNs) {
+    if (nsPerByte > 0) {
+      busyUntilNs = Math.max(nowNs, busyUntilNs) + (long) (bytes * nsPerByte);
+    }
+  }
+
   /** Uploads refused since start. */
   public synchronized long refusals() {
     return refusals;

@@ -36,6 +36,15 @@ class UplinkBudgetTest {
   }
 
   @Test
+  void aRelaysSendIsBookedWhateverTheBacklogAndLaterUploadsQueueBehindIt() {
+    UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(8_000_000, Duration.ofMillis(1000)));
+    uplink.book(900_000, 0);
+    uplink.book(900_000, 0); // 1,800 ms booked, beyond the bound: still sent
+    assertThat(uplink.tryBook(1, 0)).as("behind 1,800 ms").isEqualTo(1800 * MS);
+    assertThat(uplink.refusals()).isEqualTo(1);
+  }
+
+  @Test
   void anUnknownRateRefusesNothing() {
     UplinkBudget uplink = new UplinkBudget(UplinkBudget.Limit.NONE);
     for (int i = 0; i < 100; i++) {
