@@ -65,8 +65,9 @@ import java.util.List;
  */
 public record PeerConfig(String peerId, String region, int httpPort, String bindHost, String advertisedHost,
     List<String> edgeUrls, List<String> trackerUrls, boolean p2pEnabled, long cacheBytes, int uploadSlots,
-    int optimisticSlots, UplinkBudget.Limit uplink, Duration peerTimeout, Duration p2pBudget, Duration trackerTimeout, Duration edgeTimeout,
-    Duration penalty, Duration heartbeat, Duration probeInterval, int readAhead, Duration readAheadMedia, int maxDownloads,
+    int optimisticSlots, UplinkBudget.Limit uplink, Duration peerTimeout, Duration p2pBudget,
+    Duration trackerTimeout, Duration edgeTimeout, Duration penalty, Duration heartbeat, Duration probeInterval,
+    int readAhead, Duration readAheadMedia, int maxDownloads,
     Duration rechoke, Duration optimisticRotation, Duration manifestTtl, Duration trackerRetry,
     Duration holderBackoff, Duration idleTimeout, Duration writeTimeout, Duration playerHedge, String sourceAddress,
     RouteConfig route, CommonConfig common) {
