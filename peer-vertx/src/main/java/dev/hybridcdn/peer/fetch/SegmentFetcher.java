@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,9 +188,8 @@ public final class SegmentFetcher {
   public Future<Fetched> fetch(Manifest.Segment info, FetchLedger.Purpose purpose) {
     String id = info.segmentId();
     // Cached before the flight ends, so a request arriving meanwhile finds the flight or the cache.
-    return flights.run(id, () -> {
+    return flight(id, purpose, () -> {
       Trail tried = new Trail();
-      flightPurposes.put(id, purpose);
       boolean next = purpose == FetchLedger.Purpose.NEXT && config.p2pEnabled();
       if (next) {
         aheadEnds.put(id, System.currentTimeMillis() + (long) finish.holderMs(info.bytes()));
@@ -199,7 +199,6 @@ public final class SegmentFetcher {
         cache.put(f.segment());
         ledger.fetched(purpose, f.tier(), f.segment().size());
       }).onComplete(ar -> {
-        flightPurposes.remove(id);
         if (next) {
           aheadEnds.remove(id);
           aheadTrails.remove(id);
@@ -256,16 +255,12 @@ public final class SegmentFetcher {
         || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis())) {
       return fetch(info, purpose);
     }
-    return flights.run(info.segmentId(), () -> {
+    return flight(info.segmentId(), purpose, () -> {
       edgeFlights.add(info.segmentId());
-      flightPurposes.put(info.segmentId(), purpose);
       return tryEdges(info, links.edgesByRtt(), 0, new Trail()).onSuccess(f -> {
         cache.put(f.segment());
         ledger.fetched(purpose, f.tier(), f.segment().size());
-      }).onComplete(ar -> {
-        edgeFlights.remove(info.segmentId());
-        flightPurposes.remove(info.segmentId());
-      });
+      }).onComplete(ar -> edgeFlights.remove(info.segmentId()));
     });
   }
 
@@ -275,6 +270,14 @@ public final class SegmentFetcher {
    */
   public FetchLedger.Purpose flightPurpose(String segmentId) {
     return flightPurposes.get(segmentId);
+  }
+
+  /** The one flight of a segment, or the one under way joined; {@link #flightPurpose} says it is for {@code purpose}. */
+  private Future<Fetched> flight(String segmentId, FetchLedger.Purpose purpose, Supplier<Future<Fetched>> work) {
+    return flights.run(segmentId, () -> {
+      flightPurposes.put(segmentId, purpose);
+      return work.get().onComplete(ar -> flightPurposes.remove(segmentId));
+    });
   }
 
   /**
@@ -297,10 +300,9 @@ public final class SegmentFetcher {
     if (!config.p2pEnabled()) {
       return fetch(info);
     }
-    return flights.run(info.segmentId(), () -> {
+    return flight(info.segmentId(), FetchLedger.Purpose.P2P_WINDOW, () -> {
       long now = System.currentTimeMillis();
       aheadEnds.put(info.segmentId(), now + (long) finish.holderMs(info.bytes()));
-      flightPurposes.put(info.segmentId(), FetchLedger.Purpose.P2P_WINDOW);
       Trail tried = new Trail();
       tried.holderBoundMs = patientHolderMs(info);
       aheadTrails.put(info.segmentId(), tried);
@@ -320,7 +322,6 @@ public final class SegmentFetcher {
             ledger.fetched(FetchLedger.Purpose.P2P_WINDOW, f.tier(), f.segment().size());
           })
           .onComplete(ar -> {
-            flightPurposes.remove(info.segmentId());
             aheadEnds.remove(info.segmentId());
             aheadTrails.remove(info.segmentId());
           });
