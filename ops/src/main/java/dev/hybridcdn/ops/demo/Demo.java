@@ -57,10 +57,13 @@ public final class Demo implements AutoCloseable {
    * @param natRelays what the peers asked of the NAT'd peers through relays (issue 15; same caveat)
    * @param natProbe after the players: each NAT'd peer asked for segments it holds through relays
    *     ({@code NatProbe}); null for the warm-up, without P2P or without an emulated network
+   * @param fetches the running peers' fetch ledgers added up when the players ended ({@link
+   *     Delivery#fetchLedger}: {@code bytes.<purpose>.<tier>} = bytes of segments fetched and kept;
+   *     before the NAT probe); empty without P2P
    */
   public record Phase(String name, Summary players, Summary history, Summary report, Histogram latency,
       boolean historyMatches, Swarm.Result swarm, Delivery.Hedges hedges, Delivery.NatRelays natRelays,
-      NatProbe.Result natProbe) {}
+      NatProbe.Result natProbe, java.util.Map<String, Long> fetches) {}
 
   private static final String WARM_UP = "warm-up";
   /** Segments {@code NatProbe} asks of each NAT'd peer, and its bound per attempt (ms). */
@@ -178,6 +181,8 @@ public final class Demo implements AutoCloseable {
     long endMs = System.currentTimeMillis();
     Delivery.Hedges hedges = delivery.hedges();
     Delivery.NatRelays natRelays = delivery.natRelays();
+    // The peers' own downloads as the players left them, before the NAT probe adds its fetches.
+    java.util.Map<String, Long> fetches = p2p ? delivery.fetchLedger() : java.util.Map.of();
     NatProbe.Result natProbe = null;
     if (p2p && !edgesOnly && stack.network() != null && !name.equals(WARM_UP)) {
       natProbe = delivery.probeNatPeers(NAT_PROBE_SEGMENTS, NAT_PROBE_BOUND_MS);
@@ -186,7 +191,7 @@ public final class Demo implements AutoCloseable {
     }
     if (p2p) {
       // Why the peers' downloads came from where they came (peer-vertx FetchLedger; issue 13's P2P share).
-      step(String.format(Locale.ROOT, "[%s] peers' fetches: %s", name, delivery.fetchLedger()));
+      step(String.format(Locale.ROOT, "[%s] peers' fetches: %s", name, fetches));
     }
     if (options.keepRunning() && p2p) {
       liveDelivery = delivery;
@@ -216,7 +221,7 @@ public final class Demo implements AutoCloseable {
         name, playersSummary.requests(), playersSummary.requestsByTier(), playersSummary.failures(),
         result.wallTime().toMillis() / 1000.0, matches ? "agrees with" : "DIFFERS from"));
     return new Phase(name, playersSummary, history, merge(playersSummary, history), players.allLatency(), matches,
-        result, hedges, natRelays, natProbe);
+        result, hedges, natRelays, natProbe, fetches);
   }
 
   /** The players' figures with what only the history knows: hops, edges, uploaders, churn. */
