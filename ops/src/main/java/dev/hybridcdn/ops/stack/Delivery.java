@@ -206,7 +206,9 @@ public final class Delivery implements AutoCloseable, Churn {
 
   /**
    * The running peers' fetch ledgers (peer-vertx {@code FetchLedger}) added up, key by key, plus
-   * {@code upload_rejections} (peer requests refused with 503); empty for a traditional CDN.
+   * {@code upload_rejections} (peer requests refused with 503), {@code uploaded_bytes} (what they
+   * finished writing to other peers) and {@code received_bytes} (what they received from peers and
+   * edges, kept or not); empty for a traditional CDN.
    */
   public java.util.Map<String, Long> fetchLedger() {
     java.util.Map<String, Long> sum = new java.util.TreeMap<>();
@@ -218,6 +220,8 @@ public final class Delivery implements AutoCloseable, Churn {
       if (node != null) {
         node.fetchLedger().snapshot().forEach((k, v) -> sum.merge(k, v, Long::sum));
         sum.merge("upload_rejections", (long) node.meters().rejections(), Long::sum);
+        sum.merge("uploaded_bytes", node.uploadedBytes(), Long::sum);
+        sum.merge("received_bytes", node.downloadedBytes(), Long::sum);
       }
     }
     return sum;

@@ -372,6 +372,16 @@ public final class PeerNode implements HostedPeer {
     return fetcher.ledger();
   }
 
+  /** Bytes this peer finished writing to other peers since start (its heartbeats' {@code uploadedBytes}). */
+  public long uploadedBytes() {
+    return uploads.uploadedBytes();
+  }
+
+  /** Bytes this peer received from peers and edges since start, whole answers and chunks (heartbeats' {@code downloadedBytes}). */
+  public long downloadedBytes() {
+    return fetcher.downloadedBytes();
+  }
+
   @Override
   public JsonObject status() {
     JsonArray linkList = new JsonArray();
