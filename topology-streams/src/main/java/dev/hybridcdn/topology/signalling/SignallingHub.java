@@ -286,6 +286,17 @@ public final class SignallingHub {
     return rooms.size();
   }
 
+  /** Peers in the song's room; 0 when it has none (an empty room is removed). */
+  public synchronized int roomSize(String songId) {
+    Set<String> room = rooms.get(songId);
+    return room == null ? 0 : room.size();
+  }
+
+  /** True while the peer has a connection registered here. */
+  public synchronized boolean isConnected(String peerId) {
+    return members.containsKey(peerId);
+  }
+
   public synchronized long ordersSent() {
     return ordersSent;
   }
