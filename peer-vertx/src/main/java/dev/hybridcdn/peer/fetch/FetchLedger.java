@@ -62,7 +62,16 @@ public final class FetchLedger {
     /** A hedge that took over a holder's transfer but could not complete it at an edge: the whole segment followed. */
     HEDGE_RESUME_FAILED,
     /** A hedge that fetched the whole segment from the edges (no transfer to take over, or a resume failed). */
-    HEDGE_WHOLE
+    HEDGE_WHOLE,
+    /** A segment completed in chunks from several sources ({@code ChunkedDownload}). */
+    CHUNKED,
+    /** Chunks those segments have: what one request per chunk would have asked. */
+    CHUNKS_NEEDED,
+    /**
+     * Chunk requests those downloads sent, end-game duplicates and requests to a source that then
+     * failed included: the excess over {@link #CHUNKS_NEEDED} is work the holders did for nothing.
+     */
+    CHUNK_REQUESTS
   }
 
   private final Map<Purpose, Map<Tier, LongAdder>> segments = new EnumMap<>(Purpose.class);
@@ -95,6 +104,11 @@ public final class FetchLedger {
 
   public void count(Event event) {
     events.get(event).increment();
+  }
+
+  /** {@code event} happened {@code times} more times. */
+  public void add(Event event, long times) {
+    events.get(event).add(times);
   }
 
   /** Times {@code event} happened. */

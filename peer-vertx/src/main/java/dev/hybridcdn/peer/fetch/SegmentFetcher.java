@@ -530,6 +530,9 @@ public final class SegmentFetcher {
         return Future.succeededFuture(null);
       }
       ChunkedDownload.Result r = ar.result();
+      ledger.count(FetchLedger.Event.CHUNKED);
+      ledger.add(FetchLedger.Event.CHUNKS_NEEDED, info.chunks().count());
+      ledger.add(FetchLedger.Event.CHUNK_REQUESTS, r.requests());
       LOG.debug("{} in {} chunk requests from {} ({})", info.segmentId(), r.requests(), r.bytesBySource(), r.trail());
       r.trail().forEach(tried::note);
       String top = r.topSource();

@@ -14,6 +14,8 @@ class FetchLedgerTest {
     ledger.fetched(FetchLedger.Purpose.P2P_WINDOW, Tier.PEER, 180_000);
     ledger.count(FetchLedger.Event.AHEAD_NO_HOLDERS);
     ledger.count(FetchLedger.Event.AHEAD_NO_HOLDERS);
+    ledger.add(FetchLedger.Event.CHUNK_REQUESTS, 5);
+    ledger.add(FetchLedger.Event.CHUNK_REQUESTS, 3);
 
     assertThat(ledger.snapshot())
         .containsEntry("segments.http_window.edge", 2L)
@@ -22,6 +24,7 @@ class FetchLedgerTest {
         .containsEntry("bytes.p2p_window.peer", 180_000L)
         .containsEntry("ahead_no_holders", 2L)
         .containsEntry("holder_timeout", 0L)
+        .containsEntry("chunk_requests", 8L)
         .doesNotContainKey("segments.player.edge"); // nothing fetched for it: left out
     assertThat(ledger.total(FetchLedger.Event.AHEAD_NO_HOLDERS)).isEqualTo(2);
   }

@@ -129,6 +129,12 @@ class MultiSourceIT {
     assertThat(relays.stream().mapToLong(ThrottledLink::forwardedBytes).sum()).isLessThan(2L * FakeNetwork.MULTI_BYTES);
     assertThat(net.edgeRequests(FakeNetwork.multiSegmentId(0))).isZero();
     assertThat(peer(5).status().getJsonObject("downloads").getLong("multiSource")).isEqualTo(1);
+    // the ledger counts the download, its chunks, and the requests it took (one per chunk at least)
+    FetchLedger ledger = host.peer(peer(5).id()).fetchLedger();
+    assertThat(ledger.total(FetchLedger.Event.CHUNKED)).isEqualTo(1);
+    assertThat(ledger.total(FetchLedger.Event.CHUNKS_NEEDED)).isGreaterThan(1);
+    assertThat(ledger.total(FetchLedger.Event.CHUNK_REQUESTS))
+        .isGreaterThanOrEqualTo(ledger.total(FetchLedger.Event.CHUNKS_NEEDED));
   }
 
   @Test
