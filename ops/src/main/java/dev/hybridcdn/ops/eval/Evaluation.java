@@ -185,8 +185,8 @@ public final class Evaluation {
     figures.put("hybridHedgesEdgesFirst", (double) hybrid.hedges().edgesFirst());
     // What the peers downloaded and kept, by source (their fetch ledgers). Uploads against edge egress
     // (before 2026-11-30) counted every upload a holder finished writing, also those the requester
-    // then dropped (a race lost to the edges, a fetch given up): 81% there against 71% kept in a
-    // real-time run.
+    // then dropped (a chunk duplicate of the end game, a race lost to the edges, a fetch given up):
+    // 81% there against 71% kept in a real-time run.
     figures.put("peerShareOfPeerDownloads", share(hybrid.keptBytes(true), hybrid.keptBytes(false)));
     figures.put("peerUploadsShareAgainstEdgeEgress",
         share(hybrid.peerUploads(), hybrid.peerUploads() + hybrid.edgeEgress()));
@@ -381,8 +381,8 @@ public final class Evaluation {
     return new EvalTable("goals", "Goals of issues 13 and 15 under this model", List.of("Goal", "Measured", "Met"), rows,
         "Peers' downloads = the bytes of the segments the peers fetched and kept, by source (their fetch ledgers,"
             + " 'peers' fetches' in the progress); uploads against edge egress = what holders finished writing"
-            + " (heartbeats, uploads the requester dropped included) over that plus what the edges sent. NAT'd peers: the model's peers that accept"
-            + " no inbound connection. After the players, each is asked for up to " + Demo.NAT_PROBE_SEGMENTS + " segments it holds (its relay"
+            + " (heartbeats, uploads the requester dropped included) over that plus what the edges sent."
+            + " NAT'd peers: the model's peers that accept no inbound connection. After the players, each is asked for up to " + Demo.NAT_PROBE_SEGMENTS + " segments it holds (its relay"
             + " holding none of them) by another public peer through the relay code (the topology's peer-only path, else"
             + " the relays the NAT'd peer measures; relays, its push, SHA-256); delivered = its own bytes arrived. In the swarm itself: "
             + PathFigures.swarmNat(f) + ".");

@@ -377,7 +377,10 @@ public final class PeerNode implements HostedPeer {
     return uploads.uploadedBytes();
   }
 
-  /** Bytes this peer received from peers and edges since start, whole answers and chunks (heartbeats' {@code downloadedBytes}). */
+  /**
+   * Bytes this peer received from peers and edges since start, whole answers and chunks, kept or not
+   * (its heartbeats' {@code downloadedBytes}).
+   */
   public long downloadedBytes() {
     return fetcher.downloadedBytes();
   }

@@ -1,6 +1,8 @@
 package dev.hybridcdn.servicekit.vertx;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,8 +46,8 @@ public final class Blocking {
    * as nginx sits on epoll; where it cannot load, or with {@code -Dio.netty.transport.noNative=true},
    * Vert.x logs why and uses NIO.
    */
-  public static <T> T onOwnVertx(java.util.function.Function<io.vertx.core.Vertx, T> start) {
-    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+  public static <T> T onOwnVertx(java.util.function.Function<Vertx, T> start) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     if (!vertx.isNativeTransportEnabled()) {
       LOG.info("Vert.x on NIO, not the native transport: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
