@@ -1,21 +1,16 @@
 package dev.hybridcdn.servicekit.vertx;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Blocking waits on Vert.x futures for the start and stop paths of services ({@code start(config)}
  * returns a running service, {@code close()} returns a stopped one). Never call on an event loop.
  */
 public final class Blocking {
-  private static final Logger LOG = LoggerFactory.getLogger(Blocking.class);
-
   private Blocking() {}
 
   /**
@@ -42,15 +37,9 @@ public final class Blocking {
   /**
    * Runs a blocking {@code start} on a Vert.x instance of its own, which the started service then
    * owns (and closes in its {@code close()}); if {@code start} throws, the instance is closed here.
-   * The instance prefers Netty's native transport (epoll on Linux x86-64, service-kit's dependency),
-   * as nginx sits on epoll; where it cannot load, or with {@code -Dio.netty.transport.noNative=true},
-   * Vert.x logs why and uses NIO.
    */
-  public static <T> T onOwnVertx(java.util.function.Function<Vertx, T> start) {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-    if (!vertx.isNativeTransportEnabled()) {
-      LOG.info("Vert.x on NIO, not the native transport: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
-    }
+  public static <T> T onOwnVertx(java.util.function.Function<io.vertx.core.Vertx, T> start) {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     try {
       return start.apply(vertx);
     } catch (RuntimeException e) {
