@@ -63,7 +63,7 @@ public final class Demo implements AutoCloseable {
    */
   public record Phase(String name, Summary players, Summary history, Summary report, Histogram latency,
       boolean historyMatches, Swarm.Result swarm, Delivery.Hedges hedges, Delivery.NatRelays natRelays,
-      NatProbe.Result natProbe, java.util.Map<String, Long> fetches) {}
+      NatProbe.Result natProbe, Map<String, Long> fetches) {}
 
   private static final String WARM_UP = "warm-up";
   /** Segments {@code NatProbe} asks of each NAT'd peer, and its bound per attempt (ms). */
@@ -182,7 +182,7 @@ public final class Demo implements AutoCloseable {
     Delivery.Hedges hedges = delivery.hedges();
     Delivery.NatRelays natRelays = delivery.natRelays();
     // The peers' own downloads as the players left them, before the NAT probe adds its fetches.
-    java.util.Map<String, Long> fetches = p2p ? delivery.fetchLedger() : java.util.Map.of();
+    Map<String, Long> fetches = p2p ? delivery.fetchLedger() : Map.of();
     NatProbe.Result natProbe = null;
     if (p2p && !edgesOnly && stack.network() != null && !name.equals(WARM_UP)) {
       natProbe = delivery.probeNatPeers(NAT_PROBE_SEGMENTS, NAT_PROBE_BOUND_MS);

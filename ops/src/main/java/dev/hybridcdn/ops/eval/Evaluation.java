@@ -2,12 +2,8 @@ package dev.hybridcdn.ops.eval;
 
 import dev.hybridcdn.ops.demo.Demo;
 import dev.hybridcdn.ops.demo.DemoOptions;
-import dev.hybridcdn.ops.report.Summary;
-import dev.hybridcdn.ops.stack.Delivery;
-import dev.hybridcdn.ops.stack.NatProbe;
 import dev.hybridcdn.ops.swarm.PlayerRequest;
 import dev.hybridcdn.ops.swarm.Session;
-import dev.hybridcdn.ops.swarm.Swarm;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -86,58 +82,7 @@ public final class Evaluation {
       run.put("peakRssBytes", out.peakRssBytes());
       Demo.Phase traditional = demo.traditionalCdn();
       run.put("wallTimeS", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-      return build(Phase.of(traditional), Phase.of(out.baseline()), Phase.of(out.hybrid()), run);
-    }
-  }
-
-  /** One delivery tier's run as the tables need it. */
-  record Phase(Summary report, List<PlayerRequest> segments, List<Session> sessions, long failures,
-      Delivery.Hedges hedges, Delivery.NatRelays natRelays, NatProbe.Result natProbe, List<PlayerRequest> requests,
-      Map<String, Long> fetches) {
-    static Phase of(Demo.Phase p) {
-      Swarm.Result r = p.swarm();
-      List<PlayerRequest> segs = r.requests().stream()
-          .filter(q -> !q.failed() && q.kind() == PlayerRequest.Kind.SEGMENT).toList();
-      return new Phase(p.report(), segs, r.sessions(), r.failures().size(), p.hedges(), p.natRelays(), p.natProbe(),
-          r.requests(), p.fetches());
-    }
-
-    List<PlayerRequest> tier(String tier) {
-      return segments.stream().filter(q -> tier.equals(q.source())).toList();
-    }
-
-    long bytes() {
-      return segments.stream().mapToLong(PlayerRequest::bytes).sum();
-    }
-
-    double avgLatencyMs() {
-      return Latency.of(segments).avg();
-    }
-
-    long edgeEgress() {
-      return report.edge() == null ? 0 : report.edge().bytes();
-    }
-
-    long originEgress() {
-      return report.edge() == null ? 0 : report.edge().missBytes();
-    }
-
-    long peerUploads() {
-      return report.peers() == null ? 0 : report.peers().uploadedBytes();
-    }
-
-    /**
-     * Bytes of segments the peers fetched and kept ({@code bytes.<purpose>.<tier>} of their fetch
-     * ledgers), from other peers ({@code tier = peer}) or from any source.
-     */
-    long keptBytes(boolean fromPeersOnly) {
-      return fetches.entrySet().stream()
-          .filter(e -> e.getKey().startsWith("bytes.") && (!fromPeersOnly || e.getKey().endsWith(".peer")))
-          .mapToLong(Map.Entry::getValue).sum();
-    }
-
-    int stalls() {
-      return sessions.stream().mapToInt(Session::stalls).sum();
+      return build(EvalPhase.of(traditional), EvalPhase.of(out.baseline()), EvalPhase.of(out.hybrid()), run);
     }
   }
 
@@ -158,7 +103,7 @@ public final class Evaluation {
    * @param cdn the traditional CDN (players on their region's edge)
    * @param off our peers with P2P off (read-ahead from the edges)
    */
-  static EvalReport build(Phase cdn, Phase off, Phase hybrid, Map<String, Object> run) {
+  static EvalReport build(EvalPhase cdn, EvalPhase off, EvalPhase hybrid, Map<String, Object> run) {
     List<EvalTable> tables = new ArrayList<>();
     tables.add(hitRate(cdn, off, hybrid));
     tables.add(bandwidth(cdn, off, hybrid));
@@ -211,7 +156,7 @@ public final class Evaluation {
     return String.format(Locale.ROOT, "%.1f", v);
   }
 
-  private static EvalTable hitRate(Phase cdn, Phase off, Phase hybrid) {
+  private static EvalTable hitRate(EvalPhase cdn, EvalPhase off, EvalPhase hybrid) {
     String[][] seed = {{"Local cache (LRU)", "local", "35%", "0 ms", "35%"}, {"P2P network", "peer", "45%", "25-50 ms", "45%"},
         {"Edge server", "edge", "15%", "50-100 ms", "15%"}, {"Origin server", "origin", "5%", "100-500 ms", "5%"}};
     List<List<String>> rows = new ArrayList<>();
@@ -235,7 +180,7 @@ public final class Evaluation {
             + " 50 peers over 1 hour.");
   }
 
-  private static EvalTable bandwidth(Phase cdn, Phase off, Phase hybrid) {
+  private static EvalTable bandwidth(EvalPhase cdn, EvalPhase off, EvalPhase hybrid) {
     double cO = share(cdn.originEgress(), cdn.bytes());
     double cE = share(cdn.edgeEgress(), cdn.bytes());
     double oO = share(off.originEgress(), off.bytes());
@@ -255,7 +200,7 @@ public final class Evaluation {
             + " Same workload and seed in every row.");
   }
 
-  private static EvalTable latencyBySource(Phase cdn, Phase off, Phase hybrid) {
+  private static EvalTable latencyBySource(EvalPhase cdn, EvalPhase off, EvalPhase hybrid) {
     List<List<String>> rows = new ArrayList<>();
     rows.add(latencyRow("Local cache", "0 / 0 / 1 / 1", Latency.of(hybrid.tier("local"))));
     // X-CDN-Hops of a peer answer: 1 = straight from the holder, 2-3 = through 1-2 relays (issue 15).
@@ -288,7 +233,7 @@ public final class Evaluation {
         l.avg(), l.max(), l.p95()), Long.toString(l.count()), note);
   }
 
-  private static EvalTable comparison(Phase cdn, Phase off, Phase hybrid) {
+  private static EvalTable comparison(EvalPhase cdn, EvalPhase off, EvalPhase hybrid) {
     double cHit = 1 - share(cdn.tier("origin").size(), cdn.segments().size());
     double oHit = 1 - share(off.tier("origin").size(), off.segments().size());
     double hHit = 1 - share(hybrid.tier("origin").size(), hybrid.segments().size());
@@ -311,9 +256,9 @@ public final class Evaluation {
     return before == 0 ? "-" : String.format(Locale.ROOT, "%+.0f%%", 100 * (now / before - 1));
   }
 
-  private static EvalTable listener(Phase cdn, Phase off, Phase hybrid) {
+  private static EvalTable listener(EvalPhase cdn, EvalPhase off, EvalPhase hybrid) {
     List<List<String>> rows = new ArrayList<>();
-    List<Phase> all = List.of(cdn, hybrid, off);
+    List<EvalPhase> all = List.of(cdn, hybrid, off);
     rows.add(row("songs played (sessions)", all, p -> Integer.toString(p.sessions().size())));
     rows.add(row("startup time avg / p95, ms", all, p -> startup(p.sessions())));
     rows.add(row("stalls (count)", all, p -> Integer.toString(p.stalls())));
@@ -329,7 +274,8 @@ public final class Evaluation {
             + " stalled / (stalled + played), wall time at the run's speed-up.");
   }
 
-  private static List<String> row(String name, List<Phase> phases, java.util.function.Function<Phase, String> cell) {
+  private static List<String> row(String name, List<EvalPhase> phases,
+      java.util.function.Function<EvalPhase, String> cell) {
     List<String> r = new ArrayList<>(List.of(name));
     phases.forEach(p -> r.add(cell.apply(p)));
     return r;
@@ -382,7 +328,8 @@ public final class Evaluation {
         "Peers' downloads = the bytes of the segments the peers fetched and kept, by source (their fetch ledgers,"
             + " 'peers' fetches' in the progress); uploads against edge egress = what holders finished writing"
             + " (heartbeats, uploads the requester dropped included) over that plus what the edges sent."
-            + " NAT'd peers: the model's peers that accept no inbound connection. After the players, each is asked for up to " + Demo.NAT_PROBE_SEGMENTS + " segments it holds (its relay"
+            + " NAT'd peers: the model's peers that accept no inbound connection. After the players, each is asked"
+            + " for up to " + Demo.NAT_PROBE_SEGMENTS + " segments it holds (its relay"
             + " holding none of them) by another public peer through the relay code (the topology's peer-only path, else"
             + " the relays the NAT'd peer measures; relays, its push, SHA-256); delivered = its own bytes arrived. In the swarm itself: "
             + PathFigures.swarmNat(f) + ".");

@@ -272,7 +272,10 @@ public final class SegmentFetcher {
     return flightPurposes.get(segmentId);
   }
 
-  /** The one flight of a segment, or the one under way joined; {@link #flightPurpose} says it is for {@code purpose}. */
+  /**
+   * The one flight of a segment, or the one under way joined; {@link #flightPurpose} says it is for
+   * {@code purpose} while it runs.
+   */
   private Future<Fetched> flight(String segmentId, FetchLedger.Purpose purpose, Supplier<Future<Fetched>> work) {
     return flights.run(segmentId, () -> {
       flightPurposes.put(segmentId, purpose);

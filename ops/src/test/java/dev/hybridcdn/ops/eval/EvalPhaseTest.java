@@ -7,14 +7,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Issue 13's P2P share is what the peers downloaded and kept, by source, not what holders uploaded. */
-class EvaluationPhaseTest {
-  static Evaluation.Phase withFetches(Map<String, Long> fetches) {
-    return new Evaluation.Phase(null, List.of(), List.of(), 0, null, null, null, List.of(), fetches);
+class EvalPhaseTest {
+  static EvalPhase withFetches(Map<String, Long> fetches) {
+    return new EvalPhase(null, List.of(), List.of(), 0, null, null, null, List.of(), fetches);
   }
 
   @Test
   void keptBytesAddUpTheLedgersBytesByTierAndIgnoreItsCounts() {
-    Evaluation.Phase p = withFetches(Map.of(
+    EvalPhase p = withFetches(Map.of(
         "bytes.p2p_window.peer", 700L, "bytes.player.peer", 100L,
         "bytes.http_window.edge", 150L, "bytes.next.origin", 40L, "bytes.hedge.edge", 10L,
         "segments.p2p_window.peer", 7L, "holder_busy", 99L, "upload_rejections", 5L));
@@ -25,7 +25,7 @@ class EvaluationPhaseTest {
 
   @Test
   void aPhaseWithoutPeersKeptNothing() {
-    Evaluation.Phase p = withFetches(Map.of());
+    EvalPhase p = withFetches(Map.of());
 
     assertThat(p.keptBytes(true)).isZero();
     assertThat(p.keptBytes(false)).isZero();
