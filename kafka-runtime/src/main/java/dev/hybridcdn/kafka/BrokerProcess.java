@@ -154,7 +154,7 @@ public final class BrokerProcess implements AutoCloseable {
     try {
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         p.destroyForcibly();
-        throw new IllegalStateException("kafka.tools.StorageTool format failed: " + tail(settings.logFile()));
+        throw new IllegalStateException("kafka.tools.StorageTool format failed: " + logTail(settings.logFile()));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -170,7 +170,7 @@ public final class BrokerProcess implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("the Kafka broker process exited with " + process.exitValue()
-            + "; see " + settings.logFile() + "; its last lines:\n" + tail(settings.logFile()));
+            + "; see " + settings.logFile() + "; its last lines:\n" + logTail(settings.logFile()));
       }
       if (answers(settings.port())) {
         LOG.info("Kafka broker process {} listening on 127.0.0.1:{} in {} ms", process.pid(), settings.port(),
@@ -273,7 +273,13 @@ public final class BrokerProcess implements AutoCloseable {
   }
 
   /** The last lines of a log file, for an error message. */
-  private static String tail(Path log) {
+  /**
+   * The last 15 lines of a process's log, for an error message that says why it failed without the
+   * file (a test's temporary directory is gone by the time anyone reads the report).
+   *
+   * @return the lines joined with newlines, or {@code (no <path>)} when it cannot be read
+   */
+  public static String logTail(Path log) {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));

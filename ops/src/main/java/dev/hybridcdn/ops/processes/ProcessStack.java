@@ -369,7 +369,8 @@ public final class ProcessStack implements AutoCloseable {
       for (ServiceProcess p : file.processes()) {
         String h = p.health(client);
         if ("DEAD".equals(h)) {
-          throw new IllegalStateException(p.name() + " exited at start; see " + p.log());
+          throw new IllegalStateException(p.name() + " exited at start; see " + p.log() + ", which ends:\n"
+              + BrokerProcess.logTail(Path.of(p.log())));
         }
         if (!"UP".equals(h)) {
           last.put(p.name(), h);

@@ -155,7 +155,8 @@ public record ServiceProcess(String name, String kind, long pid, int port, Strin
     String h = health(client);
     while (!"UP".equals(h)) {
       if ("DEAD".equals(h) || System.nanoTime() > deadline) {
-        throw new IllegalStateException(name + " is not up (" + h + "); see " + log);
+        throw new IllegalStateException(name + " is not up (" + h + "); see " + log + ", which ends:\n"
+            + BrokerProcess.logTail(Path.of(log)));
       }
       Thread.sleep(100);
       h = health(client);
