@@ -342,15 +342,16 @@ public final class ChunkedDownload {
   /**
    * A source left idle because no chunk in flight is worth duplicating yet looks again when the
    * first of them becomes overdue; without this a stalled holder would wait out its request's bound.
+   * Only chunks another source could take count (a source never duplicates its own), so a chunk
+   * already overdue does not wake this download every millisecond.
    */
   private void scheduleRecheck() {
-    boolean idle = live().stream().anyMatch(s -> s.active.size() < DEPTH);
+    List<SourceState> idle = live().stream().filter(s -> s.active.size() < DEPTH).toList();
     long at = Long.MAX_VALUE;
-    if (idle) {
-      for (List<Request> rs : inFlight.values()) {
-        if (rs.size() == 1) {
-          at = Math.min(at, overdueNanos(rs.get(0)));
-        }
+    for (List<Request> rs : inFlight.values()) {
+      Request o = rs.size() == 1 ? rs.get(0) : null;
+      if (o != null && idle.stream().anyMatch(s -> s != o.by)) {
+        at = Math.min(at, overdueNanos(o));
       }
     }
     if (at == Long.MAX_VALUE || (recheckTimer >= 0 && recheckAtNanos <= at)) {
