@@ -222,10 +222,12 @@ public final class PlayerRoute {
     Hedge race = new Hedge();
     long delayMs = Math.max(1, joined ? fetcher.hedgeDelayMs(info, hedgeMs) : hedgeMs);
     Runnable edges = () -> fetcher.fetchFromEdges(info).onComplete(ar -> {
-      if (ar.succeeded() && race.answer.tryComplete(new Answered(ar.result(), race.edgeHow(),
-          waited(of, race.edgeHow() == How.HEDGE ? delayMs : -1)))) {
+      if (ar.succeeded() && race.win()) {
+        // Counted and cached before the player is answered: its next request finds the segment local.
         meters.hedgeWon();
         cache.put(ar.result().segment());
+        How how = race.edgeHow();
+        race.answer.tryComplete(new Answered(ar.result(), how, waited(of, how == How.HEDGE ? delayMs : -1)));
         fetcher.cancelAhead(info.segmentId()); // the loser: a read-ahead from holders nobody needs now
       } else if (ar.failed()) {
         race.failed(null, ar.cause());
@@ -242,7 +244,9 @@ public final class PlayerRoute {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         race.flightDone();
-        race.answer.tryComplete(new Answered(ar.result(), own, waited(of, -1)));
+        if (race.win()) {
+          race.answer.tryComplete(new Answered(ar.result(), own, waited(of, -1)));
+        }
       } else {
         // A joined read-ahead asks holders only: its failure leaves the edges to try, at once.
         if (joined && race.fallback()) {
@@ -281,6 +285,7 @@ public final class PlayerRoute {
     private boolean flightDone;
     private boolean edgesStarted;
     private boolean fellBack;
+    private boolean won;
     private Throwable flightCause;
     private Throwable edgeCause;
 
@@ -312,6 +317,15 @@ public final class PlayerRoute {
 
     synchronized void flightDone() {
       flightDone = true;
+    }
+
+    /** True for the first side with a verified copy, which then answers the player; false for the other. */
+    synchronized boolean win() {
+      if (won) {
+        return false;
+      }
+      won = true;
+      return true;
     }
 
     void failed(Throwable ofFlight, Throwable ofEdges) {
