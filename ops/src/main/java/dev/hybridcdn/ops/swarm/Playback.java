@@ -109,7 +109,8 @@ final class Playback {
           }
           Song s = new Song(peer, new Pathways(Playlists.steering(masterUrl, ar.result().bodyAsString())), player,
               song, new ListenerClock(options.speedup(), pressedPlay),
-              estimators.computeIfAbsent(player, p -> new BandwidthEstimator()));
+              estimators.computeIfAbsent(player,
+                  p -> new BandwidthEstimator(BandwidthEstimator.DEFAULT_ESTIMATE_BPS * options.speedup())));
           s.stableVariantId = pick(s, random).stableVariantId();
           return steer(s).compose(v -> playSegments(player, s, 0));
         });

@@ -32,6 +32,21 @@ class ListenerTest {
   }
 
   @Test
+  void aSpedUpPlayerStartsOnTheRenditionItWouldInRealTime() {
+    long[] ladder = {64_000, 128_000, 192_000};
+    int realTime = BandwidthEstimator.choose(ladder, 0, new BandwidthEstimator().estimate(), 1);
+    assertEquals(2, realTime); // 192k fits 500k x 0.7
+    assertEquals(realTime, BandwidthEstimator.choose(ladder, 0,
+        new BandwidthEstimator(BandwidthEstimator.DEFAULT_ESTIMATE_BPS * 4).estimate(), 4));
+    // hls.js's real-time prior at 4x would start on the lowest
+    assertEquals(0, BandwidthEstimator.choose(ladder, 0, new BandwidthEstimator().estimate(), 4));
+    // after the first sample the prior is gone: what was measured decides
+    BandwidthEstimator sped = new BandwidthEstimator(BandwidthEstimator.DEFAULT_ESTIMATE_BPS * 4);
+    sped.sample(1000, 50_000); // 400 kbit/s
+    assertEquals(400_000, sped.estimate(), 1);
+  }
+
+  @Test
   void aStallIsCountedWhenThePlayheadReachesTheEndOfTheBufferBeforeTheNextSegment() {
     ListenerClock c = new ListenerClock(2, 0); // 2x speed-up, play pressed at t=0
     c.appended(300 * MS, 10_000); // first segment after 300 ms: startup 300 ms, 10 s of media = 5 s wall
