@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,9 +21,10 @@ import org.junit.jupiter.api.Test;
  * (every HTTP exchange between origin, edges and peers through the shaping fronts), the quick
  * workload played on a hybrid delivery tier, on a traditional CDN (players on their region's edge)
  * and on our peers with P2P off, after the unmeasured warm-up. Every table is present (issue 15's
- * latency by hops and NAT'd peers' relayed share among them), nothing failed, and the hybrid's average latency is below the traditional CDN's (issue 13; since the
- * latency work of 2026-11-29 it is in three quick runs of four, by 3-12%, on a machine at load
- * average 12-25: not to be asserted on a shared machine, see ops README).
+ * latency by hops and NAT'd peers' relayed share among them), nothing failed, and the hybrid's average
+ * latency is below the traditional CDN's (issue 13). The quick run is mostly start-ups (8 segments a
+ * player); since a fresh peer sends a start-up to the edges at once (2026-12-01) the hybrid averages
+ * about half the traditional CDN's there (ops README, "Results").
  */
 class EvalIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -81,8 +81,6 @@ class EvalIT {
   }
 
   @Test
-  @Disabled("holds in three quick runs of four on a shared machine: 2026-11-29 23:11-23:37 UTC (load average"
-      + " 12-25) hybrid 72.8 / 68.0 / 82.0 / 172.7 ms vs traditional CDN 83.1 / 71.0 / 84.4 / 74.8 ms (ops README)")
   void theHybridsAverageLatencyIsBelowTheTraditionalCdns() {
     JsonNode f = doc.get("figures");
     assertThat(f.get("hybridAvgLatencyMs").asDouble()).as("hybrid vs traditional CDN average player latency, ms")

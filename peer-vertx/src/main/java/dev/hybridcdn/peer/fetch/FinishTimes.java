@@ -68,23 +68,30 @@ public final class FinishTimes {
   /**
    * True when a waiting player's segment of {@code bytes} should go to the edge at once: the edge
    * is expected sooner than a holder, which is expected to take more than {@value #FAST_HOLDER_MS}
-   * ms. Only once both an edge and some holder were measured (before, peers first, as without this
-   * policy), and never with the hedge off.
+   * ms. Until both an edge and some holder were measured nothing can be compared: a start-up goes to
+   * the edges (the player has nothing buffered; p2p-media-loader's default likewise loads a stream's
+   * start over HTTP, {@code httpDownloadInitialTimeout = 0}), anything else peers first. Never with
+   * the hedge off, nor with every edge down.
    *
    * @param hedgeMs {@code PLAYER_HEDGE_MS}; 0 (hedge off) keeps every segment peers first
+   * @param startUp the segment starts a player's buffer: a song's first segment, or the one after a
+   *     miss in a burst (read-ahead's HTTP window)
    */
-  public boolean edgeFirst(long bytes, long hedgeMs) {
-    if (hedgeMs <= 0 || holderRates.isEmpty()) {
+  public boolean edgeFirst(long bytes, long hedgeMs, boolean startUp) {
+    if (hedgeMs <= 0) {
       return false;
     }
     Link edge = links.bestEdge();
-    if (edge == null || !edgeRates.measured(edge.url())) {
+    if (edge == null) {
       return false;
+    }
+    if (holderRates.isEmpty() || !edgeRates.measured(edge.url())) {
+      // A fresh peer's first song waited PLAYER_HEDGE_MS on a thin uplink before the hedge (issue 13).
+      return startUp;
     }
     double holder = holderMs(bytes);
     return holder > FAST_HOLDER_MS && edgeMs(bytes) < holder;
   }
-
 
   private static double rttOr(double rttMs, double otherwise) {
     return Double.isNaN(rttMs) ? otherwise : rttMs;

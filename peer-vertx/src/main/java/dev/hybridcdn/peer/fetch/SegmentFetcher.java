@@ -236,8 +236,9 @@ public final class SegmentFetcher {
   /**
    * A player's miss (or the segment right after its playhead), sent where it is expected to finish
    * first ({@link FinishTimes#edgeFirst}): the edges at once (cached, one flight with any later
-   * fetch of the segment) when the edge is expected sooner than a holder that is not fast, else
-   * the full pipeline ({@link #fetch}). A fetch already under way is
+   * fetch of the segment) when the edge is expected sooner than a holder that is not fast, or, before
+   * either was measured, when the segment starts the player's buffer (a song's first segment, read-ahead's
+   * HTTP window after a miss in a burst); else the full pipeline ({@link #fetch}). A fetch already under way is
    * joined. With P2P off, or the hedge off, this is {@link #fetch}.
    *
    * @return fails with {@link SourceFailure} naming every source tried
@@ -251,8 +252,10 @@ public final class SegmentFetcher {
    * read-ahead's HTTP window), as counted in {@link #ledger}.
    */
   public Future<Fetched> fetchUrgent(Manifest.Segment info, FetchLedger.Purpose purpose) {
+    boolean startUp = purpose == FetchLedger.Purpose.HTTP_WINDOW
+        || purpose == FetchLedger.Purpose.PLAYER && info.index() == 0;
     if (!config.p2pEnabled() || isFetching(info.segmentId())
-        || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis())) {
+        || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis(), startUp)) {
       return fetch(info, purpose);
     }
     return flight(info.segmentId(), purpose, () -> {

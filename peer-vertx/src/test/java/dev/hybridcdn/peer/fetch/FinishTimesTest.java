@@ -25,16 +25,27 @@ class FinishTimesTest {
   }
 
   @Test
-  void peersFirstUntilAnEdgeAndAHolderWereMeasured() {
+  void untilAnEdgeAndAHolderWereMeasuredOnlyAStartUpGoesToTheEdge() {
     // 50 ms assumed round trip + 240 KB at the assumed 1 MB/s
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(290, within(0.01));
     links.edges().get(0).sample(26);
     assertThat(finish.edgeMs(SEGMENT)).isCloseTo(266, within(0.01));
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).as("nothing measured: peers first").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).as("nothing measured: a start-up at the edge").isTrue();
     sample(edges, EDGE, 240_000, 40);
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).as("no holder measured yet").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).as("no holder measured yet").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).isTrue();
     sample(holders, "peer-2", 240_000, 400);
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, 0, true)).as("hedge off: peers first, a start-up too").isFalse();
+  }
+
+  @Test
+  void onceMeasuredAStartUpFromAFastHolderStaysWithThePeers() {
+    links.edges().get(0).sample(1);
+    sample(edges, EDGE, 240_000, 2);
+    sample(holders, "peer-2", 240_000, 20); // a LAN: 12 MB/s
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).isFalse();
   }
 
   @Test
@@ -47,8 +58,8 @@ class FinishTimesTest {
     sample(edges, EDGE, 240_000, 40);        // 6 MB/s: the player's downlink
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(40 + 400, within(0.01)); // the median holder
     assertThat(finish.edgeMs(SEGMENT)).isCloseTo(26 + 40, within(0.01));
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isTrue();
-    assertThat(finish.edgeFirst(SEGMENT, 0)).as("hedge off: peers first whatever the rates").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, 0, false)).as("hedge off: peers first whatever the rates").isFalse();
   }
 
   @Test
@@ -59,7 +70,7 @@ class FinishTimesTest {
     sample(holders, "peer-2", 240_000, 20); // a LAN: 12 MB/s
     sample(edges, EDGE, 240_000, 2);
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(22, within(0.01));
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isFalse();
   }
 
   @Test
@@ -76,6 +87,7 @@ class FinishTimesTest {
     sample(holders, "peer-2", 240_000, 2000);
     links.edges().get(0).failed(System.currentTimeMillis());
     assertThat(finish.edgeMs(SEGMENT)).isEqualTo(Double.MAX_VALUE);
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS)).isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).as("a start-up too").isFalse();
   }
 }

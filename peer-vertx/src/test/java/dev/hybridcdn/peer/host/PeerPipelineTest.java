@@ -547,6 +547,36 @@ class PeerPipelineTest {
   }
 
   @Test
+  void aFreshPeerStartsASongAtTheEdgesAndAsksHoldersFirstForTheRest() throws Exception {
+    HostedPeer peer = hedgingPeer("starter");
+    String first = FakeNetwork.segmentId(0);
+    String later = FakeNetwork.segmentId(2);
+    try {
+      // A slow holder of the song's first segment: before, the player waited the 300 ms hedge for it.
+      net.holders(first, net.slowHolder());
+      int edgeBefore = net.edgeRequests(first);
+      HttpResponse<Buffer> r = get(peer, "/segments/" + first);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(0));
+      assertThat(r.getHeader(CdnHeaders.ANSWER)).as("nothing measured: the start-up goes to the edges at once")
+          .startsWith("edge-first;");
+      assertThat(net.edgeRequests(first) - edgeBefore).isEqualTo(1);
+      assertThat(host.peer("starter").meters().hedges()).isZero();
+
+      // Mid-song, still no holder measured: holders first, as before.
+      assertThat(get(p1, "/segments/" + later).statusCode()).isEqualTo(200);
+      net.holders(later, holderOf(p1));
+      HttpResponse<Buffer> mid = get(peer, "/segments/" + later);
+      assertThat(mid.getHeader("X-CDN-Source")).isEqualTo("peer");
+      assertThat(mid.getHeader(CdnHeaders.ANSWER)).startsWith("fetch;");
+    } finally {
+      net.holders.remove(first);
+      net.holders.remove(later);
+      host.stopPeer("starter", true);
+    }
+  }
+
+  @Test
   void withP2pOffTheTrackerIsNeverAsked() throws Exception {
     HostedPeer baseline = host.startPeer(peerConfig("PEER_ID", "baseline", "P2P_ENABLED", "false"));
     try {
