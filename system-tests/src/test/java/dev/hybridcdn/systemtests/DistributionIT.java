@@ -3,6 +3,8 @@ package dev.hybridcdn.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.origin.OriginConfig;
@@ -18,6 +20,7 @@ import dev.hybridcdn.topology.TopologyApp;
 import dev.hybridcdn.topology.TopologyConfig;
 import dev.hybridcdn.tracker.TrackerApp;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * connected to it by {@code SIGNALLING_URL}. Each song ingested is pushed (its first 2 segments to
  * 2 of the 4 peers); then a player asks a peer (round robin) for the song's first segment, the first
  * request anyone makes for it, and {@code X-CDN-Source} says where it came from. Issue 15's goal:
- * at least 80% from P2P ({@code peer} or {@code local}). {@code -Ddistribution.songs=N} (default 5)
+ * at least 80% from P2P ({@code peer} or {@code local}). The peers are those of a running swarm:
+ * each has fetched from an edge and from a holder before (a fresh peer starts a song at the edges,
+ * as p2p-media-loader does). {@code -Ddistribution.songs=N} (default 5)
  * sets how many songs are measured; the figures are printed.
  */
 class DistributionIT {
@@ -92,10 +97,53 @@ class DistributionIT {
         "HTTP_PORT", "0", "BIND_HOST", "127.0.0.1", "EDGE_URLS", "http://127.0.0.1:" + edge.port(),
         "TRACKER_URL", "http://127.0.0.1:" + tracker.port(), "HEARTBEAT_MS", "500", "READ_AHEAD", "0",
         "TOPOLOGY_URL", "http://127.0.0.1:" + topology.port()));
+    peerEnv.put("PROBE_MS", "500"); // neighbours' round trips known soon after the warm-up
     peers = PeerHost.start(vertx, PeerHostConfig.from(new Env(peerEnv)));
     await("peers connected to the signalling server, its catalog follower positioned")
         .atMost(Duration.ofSeconds(60))
         .until(() -> topology.signalling().connectedPeers() == PEERS && topology.signallingFollowing());
+    warmUp();
+  }
+
+  /**
+   * Plays a song on every peer so each has measured an edge (a hit: a miss times the origin too),
+   * its holders' throughput (3 fetches from them) and its neighbours' round trips (a probe): peer p
+   * fetches a segment the edge has cached and nobody holds, then in round k the one peer p+k fetched
+   * (from holders). Segments 2 and later, which the signalling server does not push.
+   */
+  static void warmUp() throws Exception {
+    Manifest m = ingester.ingest(ReingestIT.tone(tmp, 220, "warm.wav", 16), "dist-warm", "Warm-up").manifest();
+    List<Manifest.Segment> segments = m.rendition("64k").segments();
+    for (int p = 0; p < PEERS; p++) {
+      HttpResponse<Void> cached = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
+          + CdnPaths.segment(segments.get(2 + p).segmentId()))).build(), HttpResponse.BodyHandlers.discarding());
+      assertThat(cached.statusCode()).isEqualTo(200);
+    }
+    for (int p = 0; p < PEERS; p++) {
+      assertThat(source(p, segments.get(2 + p).segmentId())).as("warm-up, peer %d, nothing held", p)
+          .isEqualTo("edge");
+    }
+    for (int k = 1; k < PEERS; k++) {
+      for (int p = 0; p < PEERS; p++) {
+        String held = segments.get(2 + (p + k) % PEERS).segmentId();
+        assertThat(waitForHolder(held, 20_000)).as("a holder of " + held).isPositive();
+        assertThat(source(p, held)).as("warm-up round %d, peer %d", k, p).isEqualTo("peer");
+      }
+    }
+    await("every peer's neighbours probed").atMost(Duration.ofSeconds(20)).until(() -> peers.peers().stream()
+        .allMatch(peer -> peer.status().getJsonArray("links").stream().map(JsonObject.class::cast)
+            .anyMatch(l -> "PEER".equals(l.getString("kind")) && l.getValue("rttMs") != null)));
+  }
+
+  /** Asks peer {@code p} for a segment as a player does; its {@code X-CDN-Source}. */
+  static String source(int p, String segmentId) throws Exception {
+    HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(
+        peers.peers().get(p).baseUrl() + "/segments/" + segmentId)).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).as("peer %d, %s", p, segmentId).isEqualTo(200);
+    System.out.printf("distribution: peer %d, %s: %s (%s)%n", p, segmentId,
+        r.headers().firstValue("X-CDN-Source").orElse("none"), r.headers().firstValue(CdnHeaders.ANSWER).orElse(""));
+    return r.headers().firstValue("X-CDN-Source").orElse("none");
   }
 
   @AfterAll
@@ -117,11 +165,7 @@ class DistributionIT {
       // A player comes a little after the release; the pushes need the time of one edge fetch.
       long known = waitForHolder(first, 20_000);
       holderDelaysMs.add(known < 0 ? -1 : known - published);
-      HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(
-          peers.peers().get(i % PEERS).baseUrl() + "/segments/" + first)).timeout(Duration.ofSeconds(20)).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-      assertThat(r.statusCode()).isEqualTo(200);
-      bySource.merge(r.headers().firstValue("X-CDN-Source").orElse("none"), 1, Integer::sum);
+      bySource.merge(source(i % PEERS, first), 1, Integer::sum);
     }
     int p2p = bySource.getOrDefault("peer", 0) + bySource.getOrDefault("local", 0);
     System.out.printf("distribution: %d songs, first request by X-CDN-Source %s, P2P %.0f%%, "
