@@ -42,7 +42,8 @@ public final class CdnHeaders {
    * its uploads to other peers it was still writing then (upload slots held; under an emulated
    * network about 0: the shaping front takes the bytes at once and paces them itself). A miss adds
    * {@code ; of=<purpose>}: what the fetch the player waited on was for ({@code player} its own, or
-   * the read-ahead it joined: {@code next}, {@code p2p-window}, {@code http-window}, {@code switch}),
+   * the read-ahead it joined: {@code next}, {@code p2p-window}, {@code http-window}, {@code switch},
+   * {@code burst}: a start-up burst's next segments asked of holders),
    * and a hedge {@code ; hedged-after=<ms>}: how long the player waited before the edges were asked.
    */
   public static final String ANSWER = "X-CDN-Answer";

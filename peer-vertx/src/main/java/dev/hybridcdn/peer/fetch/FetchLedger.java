@@ -27,6 +27,11 @@ public final class FetchLedger {
     SWITCH,
     /** Read-ahead further ahead, from holders only. */
     P2P_WINDOW,
+    /**
+     * What a player in its start-up burst asks for next (its 30 s buffer goal), asked of holders
+     * only as it misses, so its next requests join transfers under way.
+     */
+    BURST,
     /** A slow player fetch raced by the edges ({@code PLAYER_HEDGE_MS}). */
     HEDGE
   }

@@ -303,10 +303,18 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} when no holder delivered
    */
   public Future<Fetched> fetchAhead(Manifest.Segment info) {
+    return fetchAhead(info, FetchLedger.Purpose.P2P_WINDOW);
+  }
+
+  /**
+   * {@link #fetchAhead(Manifest.Segment)} on behalf of {@code purpose} ({@link FetchLedger.Purpose#P2P_WINDOW}
+   * or {@link FetchLedger.Purpose#BURST}), as counted in {@link #ledger}.
+   */
+  public Future<Fetched> fetchAhead(Manifest.Segment info, FetchLedger.Purpose purpose) {
     if (!config.p2pEnabled()) {
       return fetch(info);
     }
-    return flight(info.segmentId(), FetchLedger.Purpose.P2P_WINDOW, () -> {
+    return flight(info.segmentId(), purpose, () -> {
       long now = System.currentTimeMillis();
       aheadEnds.put(info.segmentId(), now + (long) finish.holderMs(info.bytes()));
       Trail tried = new Trail();
@@ -325,7 +333,7 @@ public final class SegmentFetcher {
           })
           .onSuccess(f -> {
             cache.put(f.segment());
-            ledger.fetched(FetchLedger.Purpose.P2P_WINDOW, f.tier(), f.segment().size());
+            ledger.fetched(purpose, f.tier(), f.segment().size());
           })
           .onComplete(ar -> {
             aheadEnds.remove(info.segmentId());

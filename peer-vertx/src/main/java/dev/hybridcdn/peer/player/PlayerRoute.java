@@ -143,7 +143,9 @@ public final class PlayerRoute {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
       }
-      return hedged(ctx.vertx(), info).onSuccess(a -> {
+      Future<Answered> answered = hedged(ctx.vertx(), info);
+      readAhead.missed(m, segmentId);
+      return answered.onSuccess(a -> {
         readAhead.after(m, segmentId, false);
         Playing p = playing;
         if (p != null) {

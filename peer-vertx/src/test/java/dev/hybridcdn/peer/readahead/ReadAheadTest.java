@@ -131,6 +131,30 @@ class ReadAheadTest {
   }
 
   @Test
+  void aMissInAStartUpBurstAsksHoldersForThePlayersNext30SecondsAtOnceButNotInSteadyPlay() {
+    Manifest m = LONG_MANIFEST;
+    List<Integer> fromHolders = new ArrayList<>();
+    int[] waiting = {1}; // the player that missed waits
+    ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, fromHolders, waiting), song -> Future.succeededFuture(
+        Map.of()));
+    long t = 1_000_000;
+    readAhead.missed(m, LONG.get(0).segmentId(), t);
+    assertThat(fromHolders).as("10 s segments: the two after the burst window's, in playback order, while the"
+        + " player waits").containsExactly(2, 3);
+
+    readAhead.after(m, LONG.get(4).segmentId(), true, t + 1000);
+    fromHolders.clear();
+    readAhead.missed(m, LONG.get(5).segmentId(), t + 3500); // a segment's playing time later
+    assertThat(fromHolders).as("steady play is read-ahead's, not a burst").isEmpty();
+
+    List<Integer> off = new ArrayList<>();
+    new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, off, new int[1]), null).missed(m, LONG.get(0).segmentId(), t);
+    assertThat(off).as("P2P off").isEmpty();
+  }
+
+  @Test
   void aPlayerSwitchingRenditionGetsTheNextSegmentsOfTheNewOneAtOnce() {
     List<Manifest.Segment> low = IntStream.range(0, 12)
         .mapToObj(i -> new Manifest.Segment(String.format("demo/64k/seg%05d.ts", i), i, 10_000, 1000, "c".repeat(64)))
