@@ -100,7 +100,8 @@ final class AnswerFigures {
             + " fetch = a miss through tracker, holders, then edges; joined = a read-ahead under way answered;"
             + " hedge = the edges, asked after PLAYER_HEDGE_MS, answered first; fallback = a joined read-ahead"
             + " failed, the edges answered; \"of <purpose>\" = the read-ahead joined (next, p2p-window,"
-            + " http-window, switch, burst: a start-up burst's next segments asked of holders); a hedge \"at once\" = an overdue read-ahead, raced without waiting."
+            + " http-window, switch, burst: a start-up burst's next segments asked of holders); a hedge"
+            + " \"at once\" = an overdue read-ahead, raced without waiting."
             + " Fetches under way: at the peer when the request came. Share of all"
             + " latency = this row's summed latency over the phase's: what the average is made of.");
   }

@@ -386,8 +386,10 @@ class PeerPipelineTest {
       // a hit in the burst: READ_AHEAD 1 and READ_AHEAD_MS 20 s of 10 s segments, segment 2 (HTTP window)
       HttpResponse<Buffer> next = get(reader, "/segments/" + FakeNetwork.segmentId(1));
       assertThat(next.getHeader("X-CDN-Source")).isEqualTo("local");
-      assertThat(next.getHeader("X-CDN-Answer")).as("nothing cached right after it").startsWith("local; ahead=0; busy=");
-      await("segment 2 read ahead").atMost(Duration.ofSeconds(10)).until(() -> cache.contains(FakeNetwork.segmentId(2)));
+      assertThat(next.getHeader("X-CDN-Answer")).as("nothing cached right after it")
+          .startsWith("local; ahead=0; busy=");
+      await("segment 2 read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> cache.contains(FakeNetwork.segmentId(2)));
       assertThat(net.edgeRequests(seg3)).as("the P2P window never asks the edge").isEqualTo(edgeBefore);
       assertThat(cache.contains(FakeNetwork.segmentId(4))).isFalse();
     } finally {

@@ -150,7 +150,8 @@ class ReadAheadTest {
 
     List<Integer> off = new ArrayList<>();
     new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
-        new Recording(new ArrayList<>(), Integer.MAX_VALUE, off, new int[1]), null).missed(m, LONG.get(0).segmentId(), t);
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, off, new int[1]), null)
+        .missed(m, LONG.get(0).segmentId(), t);
     assertThat(off).as("P2P off").isEmpty();
   }
 
