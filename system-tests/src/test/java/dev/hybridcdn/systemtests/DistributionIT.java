@@ -138,12 +138,13 @@ class DistributionIT {
   /** Asks peer {@code p} for a segment as a player does; its {@code X-CDN-Source}. */
   static String source(int p, String segmentId) throws Exception {
     HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(
-        peers.peers().get(p).baseUrl() + "/segments/" + segmentId)).timeout(Duration.ofSeconds(20)).build(),
+        peers.peers().get(p).baseUrl() + CdnPaths.segment(segmentId))).timeout(Duration.ofSeconds(20)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).as("peer %d, %s", p, segmentId).isEqualTo(200);
-    System.out.printf("distribution: peer %d, %s: %s (%s)%n", p, segmentId,
-        r.headers().firstValue("X-CDN-Source").orElse("none"), r.headers().firstValue(CdnHeaders.ANSWER).orElse(""));
-    return r.headers().firstValue("X-CDN-Source").orElse("none");
+    String source = r.headers().firstValue(CdnHeaders.SOURCE).orElse("none");
+    System.out.printf("distribution: peer %d, %s: %s (%s)%n", p, segmentId, source,
+        r.headers().firstValue(CdnHeaders.ANSWER).orElse(""));
+    return source;
   }
 
   @AfterAll

@@ -323,7 +323,7 @@ public final class ReadAhead {
     }
     // The burst window's segments (the next 10 s) are asked within one answer's time: the HTTP
     // window's edge fetch after the answer, which a holder on a thin uplink does not beat.
-    for (Manifest.Segment s : next.subList(Math.min(httpWindow(next, false, false), next.size()), next.size())) {
+    for (Manifest.Segment s : next.subList(httpWindow(next, false, false), next.size())) {
       if (fetcher.inFlight() >= maxDownloads) {
         return;
       }
@@ -335,20 +335,19 @@ public final class ReadAhead {
 
   /**
    * A burst's fetch from holders failed (none, or none delivered): a segment the HTTP window passed
-   * over meanwhile (it found this fetch under way), within {@value #BURST_WINDOW_MS} ms of media after
-   * the player's last segment, goes where it finishes first, as the HTTP window would have sent it.
+   * over meanwhile (it found this fetch under way), in the burst window after the player's last
+   * segment ({@link #httpWindow}), goes where it finishes first, as the HTTP window would have sent it.
    * Any other is left for the player's request or a later read-ahead.
    */
   private void burstFailed(Manifest manifest, Manifest.Segment s) {
     Playhead p = playheads.get(manifest.songId());
     Manifest.Rendition r = manifest.rendition(s.rendition());
-    if (p == null || r == null || !p.rendition().equals(s.rendition()) || s.index() <= p.index()
+    if (p == null || r == null || !p.rendition().equals(s.rendition())
         || cache.contains(s.segmentId()) || fetcher.isFetching(s.segmentId())) {
       return;
     }
-    long before = r.segments().stream().filter(b -> b.index() > p.index() && b.index() < s.index())
-        .mapToLong(Manifest.Segment::durationMs).sum();
-    if (before < BURST_WINDOW_MS) {
+    List<Manifest.Segment> after = r.segments().stream().filter(b -> b.index() > p.index()).toList();
+    if (after.subList(0, httpWindow(after, false, false)).contains(s)) {
       fetcher.fetch(s);
     }
   }

@@ -37,6 +37,12 @@ import org.junit.jupiter.api.Test;
  */
 class MultiSourceIT {
   static final long UPLINK = 5_000_000;
+  /**
+   * Holders on time: faster than the rate a holder is assumed to have until its first chunk is in
+   * (8 Mbit/s). At {@link #UPLINK} a first chunk was overdue on that guess alone, by a few ms: 1-3
+   * duplicates, by timing.
+   */
+  static final long ON_TIME_UPLINK = 12_000_000;
   /** One 64 KiB chunk at 5 Mbit/s, ms. */
   static final long CHUNK_MS = 65_536L * 8 * 1000 / UPLINK;
 
@@ -176,9 +182,7 @@ class MultiSourceIT {
     List<JsonObject> holders = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       hold(peer(i), 7, bytes(7));
-      // faster than the rate a holder is assumed to have until its first chunk is in (8 Mbit/s):
-      // at 5 Mbit/s a first chunk was overdue on that guess alone, by a few ms, 1-3 duplicates by timing
-      holders.add(holder(peer(i), link(peer(i), 12_000_000)));
+      holders.add(holder(peer(i), link(peer(i), ON_TIME_UPLINK)));
     }
     net.holders(FakeNetwork.multiSegmentId(7), holders.toArray(JsonObject[]::new));
     Timed got = play(requester, 7);
