@@ -32,7 +32,7 @@ final class FakeNetwork implements AutoCloseable {
   static final int BIG_BYTES = 24 << 20;
   /** A song of 1 MB segments whose manifest carries 64 KiB chunk hashes (multi-source downloads). */
   static final String MULTI_SONG = "multi";
-  static final int MULTI_SEGMENTS = 8;
+  static final int MULTI_SEGMENTS = 9;
   static final int MULTI_BYTES = 1_000_000;
 
   final Vertx vertx;

@@ -116,6 +116,14 @@ public final class ChunkedDownload {
     final List<Request> active = new ArrayList<>(DEPTH);
     boolean dead;
     long bytes;
+    /**
+     * Since when requests have been out at this source without a break, and the bytes of the chunks
+     * that came in since: its throughput samples. Per chunk (bytes x requests sharing the uplink over
+     * the chunk's time) it read 1.6x a 12 Mbit/s link in MultiSourceIT, whose relay sends a holder's
+     * requests one after the other instead of side by side, and chunks on time were duplicated.
+     */
+    long busySinceNanos;
+    long busyBytes;
 
     SourceState(Source source) {
       this.source = source;
@@ -130,12 +138,15 @@ public final class ChunkedDownload {
     final SourceState by;
     final int chunk;
     final long startedNanos = System.nanoTime();
+    /** Requests already out at its source when this one was sent: its bytes come after theirs. */
+    final int ahead;
     HttpClientRequest http;
     boolean cancelled;
 
     Request(SourceState by, int chunk) {
       this.by = by;
       this.chunk = chunk;
+      this.ahead = by.active.size();
     }
   }
 
@@ -285,6 +296,10 @@ public final class ChunkedDownload {
           if (r == null) {
             break;
           }
+          if (s.active.isEmpty()) {
+            s.busySinceNanos = r.startedNanos;
+            s.busyBytes = 0;
+          }
           s.active.add(r);
           inFlight.computeIfAbsent(r.chunk, k -> new ArrayList<>(2)).add(r);
           requests++;
@@ -331,12 +346,14 @@ public final class ChunkedDownload {
   }
 
   /**
-   * When request {@code r} is overdue: its source's requests share its uplink, so each is expected
-   * in after (requests out there) x (one chunk's time at the source's rate); overdue when late by
-   * one more chunk's time.
+   * When request {@code r} is overdue: its source's requests share its uplink, so it is expected in
+   * after (requests ahead of it when it was sent, plus itself) x (one chunk's time at the source's
+   * rate); overdue when late by one more chunk's time. Counting the requests out now instead left a
+   * request sent behind another no margin once that one was in: on time, it was duplicated by
+   * scheduling jitter alone.
    */
   private long overdueNanos(Request r) {
-    return r.startedNanos + (long) ((Math.max(1, r.by.active.size()) + 1) * r.by.secondsPerChunk() * 1e9);
+    return r.startedNanos + (long) ((r.ahead + 2) * r.by.secondsPerChunk() * 1e9);
   }
 
   /**
@@ -397,7 +414,9 @@ public final class ChunkedDownload {
     boolean bad = false;
     String sha = null;
     Buffer body = null;
+    long busySince;
     synchronized (this) {
+      busySince = r.by.busySinceNanos;
       r.by.active.remove(r);
       List<Request> rs = inFlight.get(r.chunk);
       if (rs != null) {
@@ -446,10 +465,8 @@ public final class ChunkedDownload {
           got[r.chunk] = body;
           received++;
           r.by.bytes += body.length();
-          // Its requests share the source's uplink (one connection each, sent together): this one had
-          // about 1/n of it, n counting itself.
-          int sharing = r.by.active.size() + 1;
-          rates.sample(src.id(), (long) body.length() * sharing, System.nanoTime() - r.startedNanos);
+          r.by.busyBytes += body.length();
+          rates.sample(src.id(), r.by.busyBytes, System.nanoTime() - busySince);
           report = true;
           // The other copy of this chunk is no longer needed.
           List<Request> others = inFlight.get(r.chunk);
