@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Measured download throughput per source (holder peer id or edge id), in bytes/s: the capacities of
  * the max-flow plan ({@link ChunkAssignment}). Each chunk that arrives is one sample: a whole
  * segment's bytes over the time from request to last byte, or a chunked download's bytes from the
- * source over the time its requests have been out there without a break; smoothed with an EMA (alpha {@value #ALPHA}). A source never
- * measured is assumed as fast as the median measured one, or {@value #DEFAULT_BYTES_PER_SECOND}
- * bytes/s when none is. Bounded at {@value #MAX_SOURCES} entries (cleared when full). Thread-safe.
+ * source over the time its requests have been out there without a break; smoothed with an EMA
+ * (alpha {@value #ALPHA}). A source never measured is assumed as fast as the median measured one, or
+ * {@value #DEFAULT_BYTES_PER_SECOND} bytes/s when none is. Bounded at {@value #MAX_SOURCES} entries (cleared when full). Thread-safe.
  */
 public final class SourceRates {
   /** Weight of the newest sample. */
