@@ -312,15 +312,8 @@ public final class ReadAhead {
     if (availability == null || !enabled() || at == null || steady(playheads.get(manifest.songId()), at, now)) {
       return;
     }
-    List<Manifest.Segment> next = new ArrayList<>();
-    long media = 0;
-    for (Manifest.Segment s : manifest.following(segmentId, MAX_WINDOW)) {
-      if (media >= BUFFER_GOAL_MS) {
-        break;
-      }
-      media += s.durationMs();
-      next.add(s);
-    }
+    List<Manifest.Segment> following = manifest.following(segmentId, MAX_WINDOW);
+    List<Manifest.Segment> next = following.subList(0, toHold(following, BUFFER_GOAL_MS));
     // The burst window's segments (the next 10 s) are asked within one answer's time: the HTTP
     // window's edge fetch after the answer, which a holder on a thin uplink does not beat.
     for (Manifest.Segment s : next.subList(httpWindow(next, false, false), next.size())) {
@@ -437,15 +430,17 @@ public final class ReadAhead {
       return List.of();
     }
     List<Manifest.Segment> all = manifest.following(segmentId, MAX_WINDOW);
-    int n = Math.min(segments, all.size());
+    return all.subList(0, Math.max(Math.min(segments, all.size()), toHold(all, aheadMediaMs)));
+  }
+
+  /** How many of {@code segments}, from the first, hold {@code mediaMs} ms of media (all, when they hold less). */
+  static int toHold(List<Manifest.Segment> segments, long mediaMs) {
+    int n = 0;
     long media = 0;
-    for (int i = 0; i < n; i++) {
-      media += all.get(i).durationMs();
+    while (n < segments.size() && media < mediaMs) {
+      media += segments.get(n++).durationMs();
     }
-    while (n < all.size() && media < aheadMediaMs) {
-      media += all.get(n++).durationMs();
-    }
-    return all.subList(0, n);
+    return n;
   }
 
   /**

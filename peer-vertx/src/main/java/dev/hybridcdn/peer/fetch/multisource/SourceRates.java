@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * segment's bytes over the time from request to last byte, or a chunked download's bytes from the
  * source over the time its requests have been out there without a break; smoothed with an EMA
  * (alpha {@value #ALPHA}). A source never measured is assumed as fast as the median measured one, or
- * {@value #DEFAULT_BYTES_PER_SECOND} bytes/s when none is. Bounded at {@value #MAX_SOURCES} entries (cleared when full). Thread-safe.
+ * {@value #DEFAULT_BYTES_PER_SECOND} bytes/s when none is. Bounded at {@value #MAX_SOURCES} entries
+ * (cleared when full). Thread-safe.
  */
 public final class SourceRates {
   /** Weight of the newest sample. */
