@@ -163,7 +163,7 @@ public final class Compare {
   private void runAll(List<String> run) throws Exception {
     Path work = options.workDir();
     StackOptions stackOptions = new StackOptions(work.resolve("stack"), false, List.of("local"), "cdn.",
-        2 * options.fileBytes() + (64L << 20), 1, null, null, null, null);
+        2 * options.fileBytes() + (64L << 20), 1, null, null, null, null, null);
     try (LocalStack stack = LocalStack.start(stackOptions, progress)) {
       Path song = MediaFiles.list(options.mediaDir()).stream().min(Comparator.comparingLong(Compare::size))
           .orElseThrow(() -> new IllegalArgumentException("no audio file in " + options.mediaDir()));

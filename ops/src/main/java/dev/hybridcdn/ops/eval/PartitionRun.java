@@ -77,7 +77,7 @@ public final class PartitionRun {
     List<Row> rows = new ArrayList<>();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
-        32L << 20, 1, null, model, null, null), line -> progress.println("• " + line))) {
+        32L << 20, 1, null, model, null, null, null), line -> progress.println("• " + line))) {
       List<Path> files = MediaFiles.smallest(MediaFiles.list(media), 1);
       stack.ingest(files, line -> progress.println("• " + line));
       try (Delivery d = stack.startDelivery("", peers, true)) {

@@ -7,6 +7,7 @@ import dev.hybridcdn.ops.stack.StackOptions;
 import dev.hybridcdn.ops.swarm.PeerDirectory;
 import dev.hybridcdn.ops.swarm.Swarm;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
+import dev.hybridcdn.servicekit.network.FrontPlacement;
 import dev.hybridcdn.servicekit.network.NetworkModel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,7 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sampled once a second, so peers are measured serving, not idle. Memory per peer = (live heap
  * after a full GC while serving - live heap before the tier started) / peers; RSS likewise from
  * {@code /proc/self/status}; CPU = this JVM's share of all cores, averaged over the swarm;
- * connections = node-to-node TCP connections open at the fronts (the most seen). Cached segment
+ * connections = node-to-node TCP connections open at the fronts (the most seen). The fronts run in a
+ * child JVM of their own ({@code FrontPlacement.CHILD_PROCESS}): the emulated network is not a peer's cost,
+ * and each connection through a front then costs this JVM two descriptors, not four. Cached segment
  * bytes live off the heap (peer-vertx {@code CachedSegment.offHeap}), so only RSS counts them. The whole stack
  * (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players) shares the JVM and the
  * machine; the seed ran one process per peer.
@@ -38,10 +41,11 @@ final class ScaleRun {
    * @param openFiles the most file descriptors this JVM held (sockets included; the open-file limit
    *     bounds it), -1 where {@code /proc} is missing
    * @param byLink connections open through the shaping fronts at that moment, by link
-   *     ({@code ShapedNetwork.openByLink}), each four sockets: where the sockets go
+   *     ({@code ShapedNetwork.openByLink}), each two sockets here and two in the fronts' process
+   * @param frontsOpenFiles the most file descriptors the fronts' process held, -1 where unknown
    */
   record Row(int peers, double heapPerPeerMb, double rssPerPeerMb, double heapMb, double rssMb, double cpuPct,
-      long connections, long segments, long failures, long openFiles, String byLink) {}
+      long connections, long segments, long failures, long openFiles, String byLink, long frontsOpenFiles) {}
 
   /** The table and the failed player requests of all rows. */
   record Outcome(EvalTable table, long failures) {}
@@ -50,7 +54,7 @@ final class ScaleRun {
       PrintStream progress) throws InterruptedException {
     List<Row> rows = new ArrayList<>();
     try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
-        32L << 20, 1, null, model, null, null), line -> progress.println("• " + line))) {
+        32L << 20, 1, null, model, null, null, FrontPlacement.CHILD_PROCESS), line -> progress.println("• " + line))) {
       List<Path> files = MediaFiles.smallest(MediaFiles.list(media), 2);
       stack.ingest(files, line -> progress.println("• " + line));
       for (int n : counts) {
@@ -73,19 +77,23 @@ final class ScaleRun {
           s == null ? "-" : s[2], String.format(Locale.ROOT, "%.0f MB heap, %.0f MB RSS (whole JVM)", r.heapMb(), r.rssMb()),
           s == null ? "-" : s[3], String.format(Locale.ROOT, "%.0f%%", r.cpuPct()),
           s == null ? "-" : s[4], r.connections() < 0 ? "- (no model)" : Long.toString(r.connections()),
-          r.openFiles() + (r.byLink().isEmpty() ? "" : "; fronts " + r.byLink()),
+          r.openFiles() + " / " + (r.frontsOpenFiles() < 0 ? "-" : Long.toString(r.frontsOpenFiles()))
+              + (r.byLink().isEmpty() ? "" : "; fronts " + r.byLink()),
           r.segments() + " segments, " + r.failures() + " failed"));
     }
     long failures = rows.stream().mapToLong(Row::failures).sum();
     return new Outcome(new EvalTable("6.1.3", "Scalability: peers hosted in one JVM, measured while serving",
         List.of("Peers", "Seed memory per peer", "Memory per peer", "Seed total", "Total", "Seed CPU", "CPU",
-            "Seed connections", "Connections", "Open files (JVM); at that moment through the fronts", "Workload"), cells,
+            "Seed connections", "Connections",
+            "Open files (JVM / fronts' process); at that moment through the fronts", "Workload"), cells,
         "Per peer = (live heap after a full GC while serving - before the tier) / peers; RSS per peer likewise, for"
             + " the first count of a run only (the JVM keeps and reuses memory; run one count per JVM for each); totals are"
             + " the whole JVM (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players included); CPU ="
-            + " this JVM's share of all cores, swarm average; connections = node-to-node TCP connections open at the"
-            + " shaping fronts, most seen; open files = the most file descriptors the JVM held (limit here 20,000),"
-            + " with the connections then open through the fronts by link (4 sockets each). One player per peer, 6 segments each. Peers keep cached segments off"
+            + " this JVM's share of all cores, swarm average (the fronts' process not included); connections ="
+            + " node-to-node TCP connections open at the shaping fronts, most seen; open files = the most file"
+            + " descriptors the JVM held (limit here 20,000) / the fronts' process held (its own limit), with the"
+            + " connections then open through the fronts by link (2 sockets each in either process: the fronts run"
+            + " in a child JVM). One player per peer, 6 segments each. Peers keep cached segments off"
             + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), failures);
   }
 
@@ -106,6 +114,7 @@ final class ScaleRun {
       double[] cpu = {0, 0};
       long[] connections = {0};
       long[] sockets = {0};
+      long[] frontSockets = {-1};
       String[] byLink = {""};
       double[] liveHeap = {0};
       Thread sampler = new Thread(() -> {
@@ -128,6 +137,9 @@ final class ScaleRun {
             sockets[0] = fds;
             byLink[0] = stack.network() == null ? "" : stack.network().openByLink().toString().replace("=", " ");
           }
+          if (stack.network() != null) {
+            frontSockets[0] = Math.max(frontSockets[0], stack.network().frontsOpenFiles());
+          }
           if (++i == 15) { // mid-swarm: every peer has joined and plays
             System.gc();
             liveHeap[0] = heapMb();
@@ -144,7 +156,7 @@ final class ScaleRun {
       long segments = result.requests().stream()
           .filter(r -> !r.failed() && r.kind() == dev.hybridcdn.ops.swarm.PlayerRequest.Kind.SEGMENT).count();
       Row row = new Row(n, (heap - heap0) / n, firstTier ? (rss - rss0) / n : Double.NaN, heap, rss, cpu[1] == 0 ? 0 : 100 * cpu[0] / cpu[1],
-          connections[0], segments, result.failures().size(), sockets[0], byLink[0]);
+          connections[0], segments, result.failures().size(), sockets[0], byLink[0], frontSockets[0]);
       progress.printf(Locale.ROOT, "• [scale %d] %s%n", n, row);
       return row;
     } finally {

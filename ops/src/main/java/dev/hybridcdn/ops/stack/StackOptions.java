@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.stack;
 
+import dev.hybridcdn.servicekit.network.FrontPlacement;
 import dev.hybridcdn.servicekit.network.NetworkModel;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,14 +25,17 @@ import java.util.List;
  *     {@code network} (the certificates name loopback only, not the emulated nodes' addresses)
  * @param playerTokenSecret {@code PLAYER_TOKEN_SECRET} of the edges, peers and dashboard ({@code --auth}): player
  *     routes need a signed token; null: open (the default)
+ * @param fronts where the emulated network's fronts run ({@code network} only): this JVM (the default) or a
+ *     child JVM of their own, so this one keeps its open files for the nodes ({@code cdn eval --scale})
  */
 public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regions, String topicPrefix,
     long peerCacheBytes, int trackers, String schemaRegistryUrl, NetworkModel network, Path tlsDir,
-    String playerTokenSecret) {
+    String playerTokenSecret, FrontPlacement fronts) {
   /** Most tracker instances a local stack runs. */
   public static final int MAX_TRACKERS = 5;
 
   public StackOptions {
+    fronts = fronts == null ? FrontPlacement.THIS_JVM : fronts;
     if (trackers < 1 || trackers > MAX_TRACKERS) {
       throw new IllegalArgumentException("trackers must be 1 to " + MAX_TRACKERS + ", got " + trackers);
     }
@@ -44,36 +48,42 @@ public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regi
   /** Two regions, the default topic prefix, 32 MiB peer caches (a phone-sized cache), one tracker. */
   public static StackOptions of(Path dataDir, boolean defaultPorts) {
     return new StackOptions(dataDir, defaultPorts, List.of("eu-west", "us-east"), "cdn.", 32L << 20, 1, null, null, null,
-        null);
+        null, FrontPlacement.THIS_JVM);
   }
 
   /** The same layout with {@code n} tracker instances. */
   public StackOptions withTrackers(int n) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, n, schemaRegistryUrl, network,
-        tlsDir, playerTokenSecret);
+        tlsDir, playerTokenSecret, fronts);
   }
 
   /** The same layout in registry mode: events in the Confluent format through the registry at {@code url}. */
   public StackOptions withSchemaRegistry(String url) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, url, network,
-        tlsDir, playerTokenSecret);
+        tlsDir, playerTokenSecret, fronts);
   }
 
   /** The same layout under an emulated network (null: none). */
   public StackOptions withNetwork(NetworkModel model) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        model, tlsDir, playerTokenSecret);
+        model, tlsDir, playerTokenSecret, fronts);
   }
 
   /** The same layout over HTTPS: a local CA and certificates made in {@code dir} (null: plain HTTP). */
   public StackOptions withTls(Path dir) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        network, dir, playerTokenSecret);
+        network, dir, playerTokenSecret, fronts);
   }
 
   /** The same layout with player tokens required under {@code secret} (null: open). */
   public StackOptions withPlayerTokens(String secret) {
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        network, tlsDir, secret);
+        network, tlsDir, secret, fronts);
+  }
+
+  /** The same layout with the emulated network's fronts at {@code placement}. */
+  public StackOptions withFronts(FrontPlacement placement) {
+    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
+        network, tlsDir, playerTokenSecret, placement);
   }
 }

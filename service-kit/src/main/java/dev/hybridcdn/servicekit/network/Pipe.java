@@ -11,8 +11,8 @@ final class Pipe {
 
   private final NetSocket from;
   private final NetSocket to;
-  private final ShapedNetwork.LinkClock sender;
-  private final ShapedNetwork.LinkClock receiver;
+  private final LocalFronts.LinkClock sender;
+  private final LocalFronts.LinkClock receiver;
   private final long oneWayNs;
   private final long notBefore;
   private final double resetRate;
@@ -33,12 +33,12 @@ final class Pipe {
   private boolean ended;
   private boolean closed;
   private final Runnable onFromClosed;
-  private final ShapedNetwork network;
+  private final LocalFronts fronts;
 
-  Pipe(ShapedNetwork network, NetSocket from, NetSocket to, ShapedNetwork.LinkClock sender,
-      ShapedNetwork.LinkClock receiver, long oneWayNs, long notBefore,
+  Pipe(LocalFronts fronts, NetSocket from, NetSocket to, LocalFronts.LinkClock sender,
+      LocalFronts.LinkClock receiver, long oneWayNs, long notBefore,
       double resetRate, SplittableRandom random, Runnable onFromClosed) {
-    this.network = network;
+    this.fronts = fronts;
     this.onFromClosed = onFromClosed;
     this.from = from;
     this.to = to;
@@ -97,7 +97,7 @@ final class Pipe {
     long now = System.nanoTime();
     while (!waiting.isEmpty() && bookedUntil <= now + BOOK_AHEAD_NS) {
       io.vertx.core.buffer.Buffer chunk = waiting.poll();
-      long through = sender == null ? now : network.reserve(sender, receiver, chunk.length(), now);
+      long through = sender == null ? now : fronts.reserve(sender, receiver, chunk.length(), now);
       bookedUntil = through;
       long arrival = Math.max(Math.max(through + oneWayNs, lastArrival), notBefore);
       lastArrival = arrival;
@@ -106,7 +106,7 @@ final class Pipe {
     if (!waiting.isEmpty() && !bookTimerSet) {
       bookTimerSet = true;
       long delayMs = Math.max(1, (bookedUntil - BOOK_AHEAD_NS - now + 999_999) / 1_000_000);
-      network.vertx.setTimer(delayMs, id -> {
+      fronts.vertx.setTimer(delayMs, id -> {
         bookTimerSet = false;
         book();
       });
@@ -124,7 +124,7 @@ final class Pipe {
       pending -= chunk.length();
       to.write(chunk);
       if (resetRate > 0 && random.nextDouble() < resetRate) {
-        network.resets.incrementAndGet();
+        fronts.resets.incrementAndGet();
         closed = true;
         queue.clear();
         waiting.clear();
@@ -147,7 +147,7 @@ final class Pipe {
     if (!timerSet) {
       timerSet = true;
       long delayMs = Math.max(1, ((long) queue.peek()[1] - now + 999_999) / 1_000_000);
-      network.vertx.setTimer(delayMs, id -> {
+      fronts.vertx.setTimer(delayMs, id -> {
         timerSet = false;
         flush();
       });

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * address gets a front, and a client from another node's address sees the model's latency and
  * bandwidth. Stated tolerances: a transfer takes at least the model's time and at most 20% + 150 ms
  * more (a shared 2-core machine only adds delay); a connection's setup costs one round trip within
- * -5 ms / +25 ms (minimum of 5 tries each way).
+ * -5 ms / +25 ms (minimum of 5 tries each way). {@link ShapedNetworkChildProcessTest} runs every test
+ * again with the fronts in a child JVM.
  */
 class ShapedNetworkTest {
   // peer uplink 8 Mbit/s, downlink 100 Mbit/s; one-way peer-peer latency 5 + 5 + 10 = 20 ms, no jitter
@@ -53,8 +54,16 @@ class ShapedNetworkTest {
   static int port;
 
   @BeforeAll
-  static void start() {
-    network = ShapedNetwork.install(NetworkModel.read(new ByteArrayInputStream(MODEL.getBytes(StandardCharsets.UTF_8)), "test"));
+  static void start(org.junit.jupiter.api.TestInfo info) {
+    // the subclass runs every test again with the fronts in a child JVM
+    start(info.getTestClass().filter(ShapedNetworkChildProcessTest.class::equals).isPresent()
+        ? FrontPlacement.CHILD_PROCESS : FrontPlacement.THIS_JVM);
+  }
+
+  /** Installs the test's network with its fronts at {@code placement} and a server on node peer-1. */
+  static void start(FrontPlacement placement) {
+    network = ShapedNetwork.install(NetworkModel.read(new ByteArrayInputStream(MODEL.getBytes(StandardCharsets.UTF_8)),
+        "test"), placement);
     server = network.register(NodeKind.PEER, "peer-1", "eu-west");
     client = network.register(NodeKind.PEER, "peer-2", "eu-west");
     vertx = Vertx.vertx();
