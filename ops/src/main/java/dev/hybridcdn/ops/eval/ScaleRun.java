@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +46,8 @@ final class ScaleRun {
    * @param frontsOpenFiles the most file descriptors the fronts' process held, -1 where unknown
    */
   record Row(int peers, double heapPerPeerMb, double rssPerPeerMb, double heapMb, double rssMb, double cpuPct,
-      long connections, long segments, long failures, long openFiles, String byLink, long frontsOpenFiles) {}
+      long connections, long segments, long failures, long openFiles, String byLink, long frontsOpenFiles,
+      Duration ramp) {}
 
   /** The table and the failed player requests of all rows. */
   record Outcome(EvalTable table, long failures) {}
@@ -79,7 +81,7 @@ final class ScaleRun {
           s == null ? "-" : s[4], r.connections() < 0 ? "- (no model)" : Long.toString(r.connections()),
           r.openFiles() + " / " + (r.frontsOpenFiles() < 0 ? "-" : Long.toString(r.frontsOpenFiles()))
               + (r.byLink().isEmpty() ? "" : "; fronts " + r.byLink()),
-          r.segments() + " segments, " + r.failures() + " failed"));
+          r.segments() + " segments, " + r.failures() + " failed; players joined over " + r.ramp().toSeconds() + " s"));
     }
     long failures = rows.stream().mapToLong(Row::failures).sum();
     return new Outcome(new EvalTable("6.1.3", "Scalability: peers hosted in one JVM, measured while serving",
@@ -93,7 +95,7 @@ final class ScaleRun {
             + " node-to-node TCP connections open at the shaping fronts, most seen; open files = the most file"
             + " descriptors the JVM held (limit here 20,000) / the fronts' process held (its own limit), with the"
             + " connections then open through the fronts by link (2 sockets each in either process: the fronts run"
-            + " in a child JVM). One player per peer, 6 segments each. Peers keep cached segments off"
+            + " in a child JVM). One player per peer, 6 segments each, joining over 60 s (at most 500 a minute past 500 peers). Peers keep cached segments off"
             + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), failures);
   }
 
@@ -108,8 +110,9 @@ final class ScaleRun {
     double rss0 = rssMb();
     progress.printf(Locale.ROOT, "• [scale %d] starting %d peers (heap %.0f MB, RSS %.0f MB before)%n", n, n, heap0, rss0);
     Delivery d = stack.startDelivery("s" + n + "-", n, true);
+    Duration ramp = ramp(base, n);
     try (Swarm swarm = new Swarm(stack.originUrl(), new PeerDirectory(d.peers()), null,
-        base.withPlayers(n).withSongs(1, 6).withChurn(0, 0.5, 2))) {
+        base.withPlayers(n).withSongs(1, 6).withChurn(0, 0.5, 2).withRamp(ramp))) {
       AtomicBoolean running = new AtomicBoolean(true);
       double[] cpu = {0, 0};
       long[] connections = {0};
@@ -156,12 +159,26 @@ final class ScaleRun {
       long segments = result.requests().stream()
           .filter(r -> !r.failed() && r.kind() == dev.hybridcdn.ops.swarm.PlayerRequest.Kind.SEGMENT).count();
       Row row = new Row(n, (heap - heap0) / n, firstTier ? (rss - rss0) / n : Double.NaN, heap, rss, cpu[1] == 0 ? 0 : 100 * cpu[0] / cpu[1],
-          connections[0], segments, result.failures().size(), sockets[0], byLink[0], frontSockets[0]);
+          connections[0], segments, result.failures().size(), sockets[0], byLink[0], frontSockets[0], ramp);
       progress.printf(Locale.ROOT, "• [scale %d] %s%n", n, row);
       return row;
     } finally {
       d.close();
     }
+  }
+
+  /** Players join at most this fast: 500 a minute, the full run's 60 s ramp at 500 peers. */
+  static final double MAX_JOINS_PER_S = 500 / 60.0;
+
+  /**
+   * The players' ramp for {@code n} peers: the base's (60 s), longer past 500 peers so that players
+   * join at most {@link #MAX_JOINS_PER_S}. Each connection through a front costs this JVM two
+   * descriptors and its limit is 20,000 here: a thousand players joining within 60 s held more
+   * connections (most idle in keep-alive) than that.
+   */
+  static Duration ramp(SwarmOptions base, int n) {
+    Duration needed = Duration.ofMillis((long) Math.ceil(n / MAX_JOINS_PER_S * 1000));
+    return needed.compareTo(base.ramp()) > 0 ? needed : base.ramp();
   }
 
   /** File descriptors this JVM holds now (sockets included); -1 where /proc is missing. */

@@ -206,7 +206,8 @@ public final class Delivery implements AutoCloseable, Churn {
 
   /**
    * The running peers' fetch ledgers (peer-vertx {@code FetchLedger}) added up, key by key, plus
-   * {@code upload_rejections} (peer requests refused with 503), {@code uploaded_bytes} (what they
+   * {@code upload_rejections} (peer requests refused with 503; {@code upload_rejections.upload_slots_full} and
+   * {@code upload_rejections.uplink_busy} by the 503's code), {@code uploaded_bytes} (what they
    * finished writing to other peers) and {@code received_bytes} (what they received from peers and
    * edges, kept or not); empty for a traditional CDN.
    */
@@ -220,6 +221,9 @@ public final class Delivery implements AutoCloseable, Churn {
       if (node != null) {
         node.fetchLedger().snapshot().forEach((k, v) -> sum.merge(k, v, Long::sum));
         sum.merge("upload_rejections", (long) node.meters().rejections(), Long::sum);
+        for (var why : dev.hybridcdn.peer.metrics.PeerMeters.Refusal.values()) {
+          sum.merge("upload_rejections." + why.code(), (long) node.meters().rejections(why), Long::sum);
+        }
         sum.merge("uploaded_bytes", node.uploadedBytes(), Long::sum);
         sum.merge("received_bytes", node.downloadedBytes(), Long::sum);
       }

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * One peer's counters in the host's Prometheus registry, each tagged {@code peer=<id>}:
  * {@code cdn_peer_player_requests_total{source}}, {@code cdn_peer_player_bytes_total{source}}
  * (source = local|peer|edge|origin), {@code cdn_peer_uploads_total},
- * {@code cdn_peer_upload_rejections_total}, {@code cdn_peer_integrity_failures_total} (wrong or
+ * {@code cdn_peer_upload_rejections_total{reason}} (reason = upload_slots_full|uplink_busy, the 503's
+ * error code), {@code cdn_peer_integrity_failures_total} (wrong or
  * oversized bodies from holders), {@code cdn_peer_slow_readers_total} (connections closed by
  * {@code WRITE_TIMEOUT_MS}), {@code cdn_peer_player_hedges_total} (player requests that also asked
  * the edges after {@code PLAYER_HEDGE_MS}), {@code cdn_peer_player_hedge_wins_total} (of those, the
@@ -26,7 +27,7 @@ public final class PeerMeters {
   private final Map<Tier, Counter> bytes = new EnumMap<>(Tier.class);
   private final Map<Tier, Timer> latency = new EnumMap<>(Tier.class);
   private final Counter uploads;
-  private final Counter rejections;
+  private final Map<Refusal, Counter> rejections = new EnumMap<>(Refusal.class);
   private final Counter integrityFailures;
   private final Counter slowReaders;
   private final Counter hedges;
@@ -46,8 +47,11 @@ public final class PeerMeters {
     }
     uploads = Counter.builder("cdn.peer.uploads").tag("peer", peerId)
         .description("segments uploaded to other peers").register(registry);
-    rejections = Counter.builder("cdn.peer.upload.rejections").tag("peer", peerId)
-        .description("peer requests refused with 503 because the upload slots were busy").register(registry);
+    for (Refusal r : Refusal.values()) {
+      rejections.put(r, Counter.builder("cdn.peer.upload.rejections").tag("reason", r.code()).tag("peer", peerId)
+          .description("peer requests refused with 503: upload slots busy or the requester choked"
+              + " (upload_slots_full), or the uplink's backlog too long (uplink_busy)").register(registry));
+    }
     integrityFailures = Counter.builder("cdn.peer.integrity.failures").tag("peer", peerId)
         .description("segments from other peers whose SHA-256 or size did not match the manifest").register(registry);
     slowReaders = Counter.builder("cdn.peer.slow.readers").tag("peer", peerId)
@@ -75,8 +79,21 @@ public final class PeerMeters {
     uploads.increment();
   }
 
-  public void rejected() {
-    rejections.increment();
+  /** Why a holder refused another peer's request with 503: the error code it answered. */
+  public enum Refusal {
+    /** Every upload slot busy, or the requester choked ({@code UploadSlots}). */
+    UPLOAD_SLOTS_FULL,
+    /** The upload would wait longer than {@code UPLOAD_QUEUE_MS} behind the uplink's backlog ({@code UplinkBudget}). */
+    UPLINK_BUSY;
+
+    /** The 503's error code, {@code upload_slots_full} or {@code uplink_busy}. */
+    public String code() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  public void rejected(Refusal why) {
+    rejections.get(why).increment();
   }
 
   public void integrityFailure() {
@@ -105,9 +122,14 @@ public final class PeerMeters {
     return hedgeWins.count();
   }
 
-  /** Peer requests refused with 503 because the upload slots were busy. */
+  /** Peer requests refused with 503, for either reason. */
   public double rejections() {
-    return rejections.count();
+    return rejections.values().stream().mapToDouble(Counter::count).sum();
+  }
+
+  /** Peer requests refused with 503 for {@code why}. */
+  public double rejections(Refusal why) {
+    return rejections.get(why).count();
   }
 
   public double slowReaders() {
@@ -128,7 +150,7 @@ public final class PeerMeters {
     requests.values().forEach(registry::remove);
     bytes.values().forEach(registry::remove);
     registry.remove(uploads);
-    registry.remove(rejections);
+    rejections.values().forEach(registry::remove);
     registry.remove(integrityFailures);
     registry.remove(slowReaders);
     registry.remove(hedges);

@@ -83,7 +83,7 @@ public final class UploadRoute {
       if (pushedRelease != null) {
         pushedRelease.run();
       }
-      meters.rejected();
+      meters.rejected(PeerMeters.Refusal.UPLOAD_SLOTS_FULL);
       ctx.response().putHeader("Retry-After", "1");
       new ApiError(503, "upload_slots_full", "all " + slots.capacity() + " upload slots of " + peerId
           + " are busy or " + requester + " is choked; ask another holder").send(ctx);
@@ -94,7 +94,7 @@ public final class UploadRoute {
     if (backlogNs > 0) {
       slots.release(grant.get());
       pushedRelease.run();
-      meters.rejected();
+      meters.rejected(PeerMeters.Refusal.UPLINK_BUSY);
       ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (backlogNs + 999_999_999) / 1_000_000_000)));
       new ApiError(503, "uplink_busy", "the uplink of " + peerId + " has " + backlogNs / 1_000_000
           + " ms of uploads queued; ask another holder").send(ctx);

@@ -9,6 +9,7 @@ import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.peer.metrics.PeerMeters;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.config.Env;
@@ -193,6 +194,9 @@ class PeerPipelineTest {
         slots.tryAcquire(other, System.currentTimeMillis()).ifPresent(held::add);
       }
       assertThat(slots.active()).isEqualTo(slots.capacity());
+      PeerMeters meters = host.peer(p1.id()).meters();
+      double slotsFullBefore = meters.rejections(PeerMeters.Refusal.UPLOAD_SLOTS_FULL);
+      double uplinkBusyBefore = meters.rejections(PeerMeters.Refusal.UPLINK_BUSY);
       HttpResponse<Buffer> direct = get(p1, "/segments/" + seg, "someone");
       assertThat(direct.statusCode()).isEqualTo(503);
       assertThat(direct.getHeader("Retry-After")).isEqualTo("1");
@@ -202,6 +206,9 @@ class PeerPipelineTest {
           .putHeader(CdnHeaders.PEER_REQUEST, "someone").putHeader("Range", "bytes=0-4095").send()
           .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
       assertThat(chunk.statusCode()).isEqualTo(503);
+      assertThat(meters.rejections(PeerMeters.Refusal.UPLOAD_SLOTS_FULL)).as("counted by reason")
+          .isEqualTo(slotsFullBefore + 2);
+      assertThat(meters.rejections(PeerMeters.Refusal.UPLINK_BUSY)).isEqualTo(uplinkBusyBefore);
 
       net.holders(seg, holderOf(p1));
       HttpResponse<Buffer> viaPeer = get(p3, "/segments/" + seg);
@@ -231,6 +238,9 @@ class PeerPipelineTest {
         .putHeader(CdnHeaders.PEER_REQUEST, "x3").putHeader("Range", "bytes=0-999").send()
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     assertThat(chunk.statusCode()).as("1,000 bytes would still wait 2 s behind the first").isEqualTo(503);
+    PeerMeters meters = host.peer(thin.id()).meters();
+    assertThat(meters.rejections(PeerMeters.Refusal.UPLINK_BUSY)).as("counted by reason").isEqualTo(2);
+    assertThat(meters.rejections(PeerMeters.Refusal.UPLOAD_SLOTS_FULL)).isZero();
 
     net.holders(seg, holderOf(thin));
     HttpResponse<Buffer> viaPeer = get(asking, "/segments/" + seg);
