@@ -104,7 +104,8 @@ public final class Demo implements AutoCloseable {
     long t0 = System.nanoTime();
     step("starting Kafka (KRaft), PostgreSQL and Redis, embedded, on free ports under " + options.dataDir());
     stack = LocalStack.start(new StackOptions(options.dataDir(), false, List.of("eu-west", "us-east"), "cdn.",
-        32L << 20, 1, null, options.network(), null, options.auth() ? TrustSettings.newSecret() : null, null), this::step);
+        32L << 20, 1, null, options.network(), null, options.auth() ? TrustSettings.newSecret() : null, null),
+        this::step);
     List<Path> media = media();
     step("ingesting " + media.size() + " tracks from " + options.mediaDir() + " (FFmpeg -> HLS 64k/128k/192k)");
     List<String> songs = stack.ingest(media, this::step).stream().map(r -> r.manifest().songId()).toList();

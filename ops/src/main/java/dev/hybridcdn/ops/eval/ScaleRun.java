@@ -95,7 +95,8 @@ final class ScaleRun {
             + " node-to-node TCP connections open at the shaping fronts, most seen; open files = the most file"
             + " descriptors the JVM held (limit here 20,000) / the fronts' process held (its own limit), with the"
             + " connections then open through the fronts by link (2 sockets each in either process: the fronts run"
-            + " in a child JVM). One player per peer, 6 segments each, joining over 60 s (at most 500 a minute past 500 peers). Peers keep cached segments off"
+            + " in a child JVM). One player per peer, 6 segments each, joining over 60 s (at most 500 a minute past"
+            + " 500 peers). Peers keep cached segments off"
             + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), failures);
   }
 

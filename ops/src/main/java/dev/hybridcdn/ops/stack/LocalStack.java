@@ -101,7 +101,8 @@ public final class LocalStack implements AutoCloseable {
       throw new UncheckedIOException("cannot create " + options.dataDir(), e);
     }
     // Installed before any service starts: HttpVerticles fronts the servers bound to its node addresses.
-    ShapedNetwork network = options.network() == null ? null : ShapedNetwork.install(options.network(), options.fronts());
+    ShapedNetwork network = options.network() == null ? null
+        : ShapedNetwork.install(options.network(), options.fronts());
     EmbeddedInfra infra;
     try {
       infra = EmbeddedInfra.start(options.dataDir());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +49,8 @@ class ShapedNetworkChildProcessTest extends ShapedNetworkTest { // installed by 
 
     // a command out of order is answered with an error naming it; the parent vanishing closes the
     // child's standard input, and the child exits by itself
-    Process orphan = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process orphan = new ProcessBuilder(javaBin,
         "-cp", System.getProperty("java.class.path"), FrontProcess.class.getName())
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     orphan.getOutputStream().write("{\"op\":\"stats\"}\n".getBytes(StandardCharsets.UTF_8));
