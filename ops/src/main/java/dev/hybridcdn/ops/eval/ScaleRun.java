@@ -33,26 +33,37 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (Kafka, PostgreSQL, Redis, origin, edges, tracker, topology, players) shares the JVM and the
  * machine; the seed ran one process per peer.
  */
-final class ScaleRun {
+public final class ScaleRun {
   private ScaleRun() {}
 
   /**
-   * One row: figures while {@code peers} peers served.
+   * One row: figures while {@code peers} peers served. Memory in MiB (2^20 bytes, shown as MB): heap and RSS
+   * per peer (RSS per peer NaN after a JVM's first count), and the whole JVM's; CPU in percent of all cores.
    *
+   * @param connections node-to-node connections open through the fronts, most seen
+   * @param segments segments the players got; {@code failures} player requests that failed
    * @param openFiles the most file descriptors this JVM held (sockets included; the open-file limit
    *     bounds it), -1 where {@code /proc} is missing
    * @param byLink connections open through the shaping fronts at that moment, by link
    *     ({@code ShapedNetwork.openByLink}), each two sockets here and two in the fronts' process
    * @param frontsOpenFiles the most file descriptors the fronts' process held, -1 where unknown
+   * @param ramp how long the players took to join
    */
-  record Row(int peers, double heapPerPeerMb, double rssPerPeerMb, double heapMb, double rssMb, double cpuPct,
+  public record Row(int peers, double heapPerPeerMb, double rssPerPeerMb, double heapMb, double rssMb, double cpuPct,
       long connections, long segments, long failures, long openFiles, String byLink, long frontsOpenFiles,
       Duration ramp) {}
 
-  /** The table and the failed player requests of all rows. */
-  record Outcome(EvalTable table, long failures) {}
+  /** The table, its rows, and the failed player requests of all rows. */
+  public record Outcome(EvalTable table, List<Row> rows, long failures) {}
 
-  static Outcome run(Path dataDir, Path media, NetworkModel model, List<Integer> counts, SwarmOptions base,
+  /**
+   * Measures one row per count in {@code counts}, in this JVM, one hybrid tier after the other.
+   *
+   * @param model the emulated network (its fronts run in a child JVM); not null
+   * @param base the swarm's options: its speed-up and seed (players, songs and ramp are set per count)
+   * @throws InterruptedException when interrupted while sampling
+   */
+  public static Outcome run(Path dataDir, Path media, NetworkModel model, List<Integer> counts, SwarmOptions base,
       PrintStream progress) throws InterruptedException {
     List<Row> rows = new ArrayList<>();
     try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
@@ -97,7 +108,8 @@ final class ScaleRun {
             + " connections then open through the fronts by link (2 sockets each in either process: the fronts run"
             + " in a child JVM). One player per peer, 6 segments each, joining over 60 s (at most 500 a minute past"
             + " 500 peers). Peers keep cached segments off"
-            + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), failures);
+            + " the heap (CachedSegment.offHeap): heap per peer excludes them, RSS includes them."), List.copyOf(rows),
+        failures);
   }
 
   /**
