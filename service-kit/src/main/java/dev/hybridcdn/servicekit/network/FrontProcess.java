@@ -65,7 +65,12 @@ final class FrontProcess implements Fronts {
     Runtime.getRuntime().addShutdownHook(reaper);
     ObjectNode cmd = command("model");
     cmd.set("model", JSON.valueToTree(model));
-    call(cmd);
+    try {
+      call(cmd);
+    } catch (RuntimeException e) {
+      close(); // a child that will not take the model is of no use: do not leave it running
+      throw e;
+    }
   }
 
   private static ObjectNode command(String op) {
