@@ -8,6 +8,7 @@ import dev.hybridcdn.ops.swarm.PeerDirectory;
 import dev.hybridcdn.ops.swarm.Swarm;
 import dev.hybridcdn.ops.swarm.SwarmOptions;
 import dev.hybridcdn.servicekit.network.FrontPlacement;
+import dev.hybridcdn.servicekit.network.FrontStats;
 import dev.hybridcdn.servicekit.network.NetworkModel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -147,14 +148,16 @@ public final class ScaleRun {
             cpu[0] += load;
             cpu[1]++;
           }
-          connections[0] = stack.network() == null ? -1 : Math.max(connections[0], stack.network().openConnections());
+          // one snapshot of the fronts per tick: a round trip to their JVM, which lists its descriptors
+          FrontStats fronts = stack.network() == null ? null : stack.network().stats();
+          connections[0] = fronts == null ? -1 : Math.max(connections[0], fronts.open());
           long fds = openFiles();
           if (fds > sockets[0]) {
             sockets[0] = fds;
-            byLink[0] = stack.network() == null ? "" : stack.network().openByLink().toString().replace("=", " ");
+            byLink[0] = fronts == null ? "" : fronts.openByLink().toString().replace("=", " ");
           }
-          if (stack.network() != null) {
-            frontSockets[0] = Math.max(frontSockets[0], stack.network().frontsOpenFiles());
+          if (fronts != null) {
+            frontSockets[0] = Math.max(frontSockets[0], fronts.openFiles());
           }
           if (++i == 15) { // mid-swarm: every peer has joined and plays
             System.gc();

@@ -80,10 +80,4 @@ public record StackOptions(Path dataDir, boolean defaultPorts, List<String> regi
     return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
         network, tlsDir, secret, fronts);
   }
-
-  /** The same layout with the emulated network's fronts at {@code placement}. */
-  public StackOptions withFronts(FrontPlacement placement) {
-    return new StackOptions(dataDir, defaultPorts, regions, topicPrefix, peerCacheBytes, trackers, schemaRegistryUrl,
-        network, tlsDir, playerTokenSecret, placement);
-  }
 }

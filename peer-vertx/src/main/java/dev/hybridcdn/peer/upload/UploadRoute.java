@@ -83,10 +83,8 @@ public final class UploadRoute {
       if (pushedRelease != null) {
         pushedRelease.run();
       }
-      meters.rejected(PeerMeters.Refusal.UPLOAD_SLOTS_FULL);
-      ctx.response().putHeader("Retry-After", "1");
-      new ApiError(503, "upload_slots_full", "all " + slots.capacity() + " upload slots of " + peerId
-          + " are busy or " + requester + " is choked; ask another holder").send(ctx);
+      refuse(ctx, PeerMeters.Refusal.UPLOAD_SLOTS_FULL, 1, "all " + slots.capacity() + " upload slots of " + peerId
+          + " are busy or " + requester + " is choked");
       return;
     }
     ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
@@ -94,10 +92,8 @@ public final class UploadRoute {
     if (backlogNs > 0) {
       slots.release(grant.get());
       pushedRelease.run();
-      meters.rejected(PeerMeters.Refusal.UPLINK_BUSY);
-      ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (backlogNs + 999_999_999) / 1_000_000_000)));
-      new ApiError(503, "uplink_busy", "the uplink of " + peerId + " has " + backlogNs / 1_000_000
-          + " ms of uploads queued; ask another holder").send(ctx);
+      refuse(ctx, PeerMeters.Refusal.UPLINK_BUSY, Math.max(1, (backlogNs + 999_999_999) / 1_000_000_000),
+          "the uplink of " + peerId + " has " + backlogNs / 1_000_000 + " ms of uploads queued");
       return;
     }
     ctx.response().putHeader(CdnHeaders.PEER, peerId);
@@ -111,6 +107,16 @@ public final class UploadRoute {
         uploadedBytes.addAndGet(ar.result());
       }
     });
+  }
+
+  /**
+   * A 503 whose error code is {@code why}'s, counted by it, with {@code Retry-After} in seconds: the
+   * requester asks another holder at once.
+   */
+  private void refuse(RoutingContext ctx, PeerMeters.Refusal why, long retryAfterS, String what) {
+    meters.rejected(why);
+    ctx.response().putHeader("Retry-After", Long.toString(retryAfterS));
+    new ApiError(503, why.code(), what + "; ask another holder").send(ctx);
   }
 
   /** Bytes uploaded to other peers since start (PeerHeartbeat, {@code /status}). */

@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -59,7 +60,7 @@ final class FrontProcess implements Fronts {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the network fronts' process", e);
     }
-    commands = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     reaper = new Thread(process::destroyForcibly, "fronts-process-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);

@@ -2,7 +2,6 @@ package dev.hybridcdn.servicekit.network;
 
 import io.vertx.core.Future;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Where an emulated network's fronts (the shaping TCP proxies) run: in this JVM ({@link LocalFronts})
@@ -37,15 +36,4 @@ interface Fronts extends AutoCloseable {
 
   @Override
   void close();
-
-  /**
-   * @param connections connections the fronts accepted so far
-   * @param refused refused (NAT, partitions) so far
-   * @param resets reset by the model's reset rate so far
-   * @param open shaped connections open now (between two distinct nodes)
-   * @param openByLink connections open now by "client kind -> server kind", {@code unshaped} for the rest
-   * @param openFiles file descriptors the fronts' own process holds now; -1 when they run in this JVM
-   */
-  record FrontStats(long connections, long refused, long resets, long open, Map<String, Long> openByLink,
-      long openFiles) {}
 }

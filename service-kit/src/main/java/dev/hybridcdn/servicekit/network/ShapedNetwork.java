@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #source(HttpClientOptions, NetNode)}), so the front knows both ends of each connection and
  * applies the {@link NetworkModel}: a new connection costs one round trip before its first byte
  * arrives; every chunk of at most 16 KiB is paced on the sender's uplink and the receiver's downlink
- * (clocks shared by all of a node's connections, {@code LocalFronts.LinkClock}) and arrives one one-way latency later.
+ * (clocks shared by all of a node's connections, {@code LocalFronts.LinkClock}) and arrives one one-way
+ * latency later.
  * A connection books its next chunk on the links only when its previous one is through ({@link Pipe}),
  * so a node's connections take turns chunk by chunk (a fair queue, as fq_codel, Linux's default
  * queueing discipline, gives flows), rather than each booking all it has buffered ahead of the others.
@@ -24,8 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * again ({@link #cutOff}, {@link #reconnect}: a network partition).
  *
  * <p>The fronts run in this JVM or in a child JVM of their own ({@link FrontPlacement}); this object keeps
- * the nodes either way. Inactive unless a stack installs one ({@link #install(NetworkModel)}); services then consult it
- * through {@code HttpVerticles.deploy} (fronts for servers bound to a node address). Never on a
+ * the nodes either way. Inactive unless a stack installs one ({@link #install(NetworkModel)}); services then
+ * consult it through {@code HttpVerticles.deploy} (fronts for servers bound to a node address). Never on a
  * production path: nothing installs it outside {@code ops}' local stack and tests.
  */
 public final class ShapedNetwork implements AutoCloseable {
@@ -174,9 +175,17 @@ public final class ShapedNetwork implements AutoCloseable {
     }).toList();
   }
 
+  /**
+   * Everything the fronts count, in one snapshot: one round trip when they run in a child JVM, so a caller
+   * sampling several figures takes this once rather than each accessor below.
+   */
+  public FrontStats stats() {
+    return fronts.stats();
+  }
+
   /** Connections the fronts accepted, refused (NAT, partitions) and reset (the model's reset rate), so far. */
   public Map<String, Long> counters() {
-    Fronts.FrontStats s = fronts.stats();
+    FrontStats s = fronts.stats();
     return Map.of("connections", s.connections(), "refused", s.refused(), "resets", s.resets());
   }
 
