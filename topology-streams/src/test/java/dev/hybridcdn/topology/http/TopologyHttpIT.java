@@ -140,8 +140,8 @@ class TopologyHttpIT {
     WebSocketClient wsClient = vertx.createWebSocketClient();
     List<JsonObject> messages = new CopyOnWriteArrayList<>();
     // The handler is set in the completion callback, on the event loop, before any frame is read.
-    WebSocket ws = await(wsClient.connect(server.port(), "127.0.0.1", "/ws/topology")
-        .map(socket -> socket.textMessageHandler(text -> messages.add(new JsonObject(text)))));
+    WebSocket ws = await(wsClient.webSocket() // the handler is set before the connection: the first frame is never missed
+        .textMessageHandler(text -> messages.add(new JsonObject(text))).connect(server.port(), "127.0.0.1", "/ws/topology"));
     Awaitility.await("snapshot").atMost(Duration.ofSeconds(5)).until(() -> !messages.isEmpty());
     assertThat(messages.get(0).getString("type")).isEqualTo("snapshot");
     assertThat(messages.get(0).getJsonArray("nodes")).isNotEmpty();
