@@ -1,6 +1,7 @@
 package dev.hybridcdn.peer;
 
 import dev.hybridcdn.peer.signalling.DistributionConfig;
+import dev.hybridcdn.peer.warmstart.WarmStartConfig;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.config.ConfigException;
 import dev.hybridcdn.servicekit.config.Env;
@@ -31,6 +32,7 @@ import java.util.List;
  * @param playerTokens {@code PLAYER_TOKEN_SECRET} (service-kit {@code PlayerTokens}): with it, playlists and
  *     segments need a signed token (players and other peers alike; peers sign their own); null (unset): open
  * @param distribution {@code SIGNALLING_URL}, {@code PUSH_*} ({@link DistributionConfig})
+ * @param warmStarts {@code WARM_START_*} ({@link WarmStartConfig}): the start of popular songs kept ready
  * @param relays {@code PEER_RELAYS}, comma-separated, one entry per peer index, default none (every
  *     peer as the template says): an empty entry keeps peer {@code i} as the template has it, an
  *     entry naming another hosted peer ({@code <prefix><k>}) puts peer {@code i} behind NAT
@@ -44,7 +46,8 @@ import java.util.List;
  */
 public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List<String> regions,
     PeerConfig template, List<String> addresses, Duration topicsTimeout, TrustSettings trust,
-    PlayerTokens playerTokens, DistributionConfig distribution, List<String> relays, List<Long> uplinks) {
+    PlayerTokens playerTokens, DistributionConfig distribution, WarmStartConfig warmStarts, List<String> relays,
+    List<Long> uplinks) {
 
   public static final Duration DEFAULT_TOPICS_TIMEOUT = Duration.ofSeconds(10);
 
@@ -110,7 +113,8 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
-        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env), relays, uplinks);
+        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env), WarmStartConfig.from(env), relays,
+        uplinks);
   }
 
   /**

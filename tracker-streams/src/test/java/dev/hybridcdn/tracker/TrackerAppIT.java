@@ -95,6 +95,12 @@ class TrackerAppIT {
         .isEqualTo(song.getJsonArray("segments").stream().map(o -> (io.vertx.core.json.JsonObject) o)
             .collect(java.util.stream.Collectors.toMap(o -> o.getString("segmentId"), o -> o.getInteger("holders"))));
     assertThat(fx.get(app.port(), "/songs/Song!/availability").body().getString("error")).isEqualTo("invalid_song_id");
+    var popular = fx.get(app.port(), "/songs/popular?limit=20").body().getJsonArray("songs").stream()
+        .map(o -> (io.vertx.core.json.JsonObject) o).filter(o -> o.getString("songId").equals("song-a")).findFirst()
+        .orElseThrow();
+    assertThat(popular.getInteger("holders")).isEqualTo(song.getInteger("holders"));
+    assertThat(popular.getJsonObject("renditions").getMap()).isEqualTo(Map.of("128k", song.getInteger("holders")));
+    assertThat(fx.get(app.port(), "/songs/popular?limit=0").body().getString("error")).isEqualTo("invalid_limit");
   }
 
   @Test

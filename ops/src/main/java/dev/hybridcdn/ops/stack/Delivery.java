@@ -120,10 +120,11 @@ public final class Delivery implements AutoCloseable, Churn {
       // A NAT'd holder pushes a 160-240 KB segment to its relay over a 2-20 Mbit/s uplink: up to a
       // second on the model's slowest uplinks before this JVM's load; the default 1 s would cut it.
       env.put("RELAY_TIMEOUT_MS", "3000");
-      // The urgent hedge's delay, the P2P read-ahead window, the upload slots and the longest an upload
-      // may wait behind a holder's uplink backlog, for experiments (`PLAYER_HEDGE_MS=100 cdn eval`);
-      // peer-vertx's defaults otherwise. All act only with P2P on.
-      for (String knob : List.of("PLAYER_HEDGE_MS", "READ_AHEAD_MS", "UPLOAD_SLOTS", "UPLOAD_QUEUE_MS")) {
+      // The urgent hedge's delay, the P2P read-ahead window, the upload slots, the longest an upload
+      // may wait behind a holder's uplink backlog and the warm starts, for experiments
+      // (`PLAYER_HEDGE_MS=100 cdn eval`); peer-vertx's defaults otherwise. All act only with P2P on.
+      for (String knob : List.of("PLAYER_HEDGE_MS", "READ_AHEAD_MS", "UPLOAD_SLOTS", "UPLOAD_QUEUE_MS",
+          "WARM_START_SONGS", "WARM_START_SEGMENTS", "WARM_START_MS")) {
         String value = System.getenv(knob);
         if (value != null) {
           env.put(knob, value);

@@ -33,7 +33,11 @@ public final class FetchLedger {
      */
     BURST,
     /** A slow player fetch raced by the edges ({@code PLAYER_HEDGE_MS}). */
-    HEDGE
+    HEDGE,
+    /** The start of a song popular in the swarm, kept ready for a player who has not asked yet (WarmStarts). */
+    WARM,
+    /** A segment the topology pushed to this peer (song distribution): holders first, then the edges. */
+    PUSH
   }
 
   /** What the P2P window and the holder requests met. */

@@ -307,8 +307,8 @@ public final class SegmentFetcher {
   }
 
   /**
-   * {@link #fetchAhead(Manifest.Segment)} on behalf of {@code purpose} ({@link FetchLedger.Purpose#P2P_WINDOW}
-   * or {@link FetchLedger.Purpose#BURST}), as counted in {@link #ledger}.
+   * {@link #fetchAhead(Manifest.Segment)} on behalf of {@code purpose} ({@link FetchLedger.Purpose#P2P_WINDOW},
+   * {@link FetchLedger.Purpose#BURST} or {@link FetchLedger.Purpose#WARM}), as counted in {@link #ledger}.
    */
   public Future<Fetched> fetchAhead(Manifest.Segment info, FetchLedger.Purpose purpose) {
     if (!config.p2pEnabled()) {

@@ -124,6 +124,46 @@ public final class TrackerClient {
         order(System.currentTimeMillis()), 0, deadline, timeoutMs);
   }
 
+  /**
+   * A song the swarm holds much of ({@code GET /songs/popular}).
+   *
+   * @param holders live holdings of its segments, summed
+   * @param renditions rendition -> live holdings of its segments
+   */
+  public record PopularSong(String songId, int holders, Map<String, Integer> renditions) {}
+
+  /**
+   * The songs with the most live holdings, most first: {@code GET {tracker}/songs/popular?limit=N}. Same
+   * failover as lookups; never fails.
+   *
+   * @param limit songs wanted, 1 to 200
+   * @param timeoutMs bound, ms
+   * @return at most {@code limit} songs; empty when the tracker failed
+   */
+  public Future<List<PopularSong>> popular(int limit, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    return ask("/songs/popular?limit=" + limit, "popular songs", TrackerClient::parsePopular, List.of(),
+        order(System.currentTimeMillis()), 0, deadline, timeoutMs);
+  }
+
+  /** The songs of a popular-songs answer; entries with an invalid song id or rendition are skipped. */
+  static List<PopularSong> parsePopular(JsonObject body) {
+    List<PopularSong> out = new ArrayList<>();
+    for (Object o : body.getJsonArray("songs", new JsonArray())) {
+      if (!(o instanceof JsonObject song) || !Ids.isSongId(song.getString("songId"))) {
+        continue;
+      }
+      Map<String, Integer> renditions = new HashMap<>();
+      song.getJsonObject("renditions", new JsonObject()).forEach(e -> {
+        if (Ids.isRendition(e.getKey()) && e.getValue() instanceof Number n) {
+          renditions.put(e.getKey(), n.intValue());
+        }
+      });
+      out.add(new PopularSong(song.getString("songId"), song.getInteger("holders", 0), renditions));
+    }
+    return out;
+  }
+
   /** The counts of an availability answer; entries that are not whole numbers are skipped. */
   static Map<String, Integer> parseAvailability(JsonObject body) {
     Map<String, Integer> out = new HashMap<>();

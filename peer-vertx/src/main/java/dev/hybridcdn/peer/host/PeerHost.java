@@ -166,7 +166,7 @@ public final class PeerHost implements AutoCloseable {
 
   private PeerNode deploy(PeerConfig peerConfig) {
     PeerNode node = new PeerNode(peerConfig, shared.forSource(peerConfig.sourceAddress()), config.distribution(),
-        signallingClient);
+        signallingClient, config.warmStarts());
     if (peers.putIfAbsent(peerConfig.peerId(), node) != null) {
       throw new IllegalArgumentException("duplicate peer id " + peerConfig.peerId());
     }

@@ -29,6 +29,8 @@ import dev.hybridcdn.peer.route.RelayCounts;
 import dev.hybridcdn.peer.route.TopologyPaths;
 import dev.hybridcdn.peer.signalling.Distribution;
 import dev.hybridcdn.peer.signalling.DistributionConfig;
+import dev.hybridcdn.peer.warmstart.WarmStartConfig;
+import dev.hybridcdn.peer.warmstart.WarmStarts;
 import dev.hybridcdn.peer.signalling.SignallingClient;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
@@ -88,20 +90,20 @@ public final class PeerNode implements HostedPeer {
   private final Distribution distribution;
   private final WebSocketClient signallingClient;
   private final DistributionConfig distributionConfig;
+  /** Null when off or with P2P off. */
+  private final WarmStarts warmStarts;
   private final List<Long> timers = new ArrayList<>(4);
   private Vertx vertx;
   private HttpVerticles.Deployed server;
   private volatile int port;
 
-  PeerNode(PeerConfig config, Shared shared) {
-    this(config, shared, DistributionConfig.off(), null);
-  }
-
   /**
    * @param distribution signalling and song distribution (issue 15); off: today's behaviour
    * @param signallingClient the host's WebSocket client (null when {@code distribution} is off)
+   * @param warm the start of popular songs kept ready ({@link WarmStarts}; with P2P on only)
    */
-  PeerNode(PeerConfig config, Shared shared, DistributionConfig distribution, WebSocketClient signallingClient) {
+  PeerNode(PeerConfig config, Shared shared, DistributionConfig distribution, WebSocketClient signallingClient,
+      WarmStartConfig warm) {
     this.config = config;
     this.signallingClient = signallingClient;
     this.distributionConfig = distribution;
@@ -174,6 +176,12 @@ public final class PeerNode implements HostedPeer {
         ? new Distribution(config.peerId(), distribution, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
             ReadAhead.Fetches.of(fetcher), config.maxDownloads(), config.uploadSlots())
         : null;
+    this.warmStarts = config.p2pEnabled() && warm.enabled()
+        ? new WarmStarts(config.peerId(), warm, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs)::of,
+            limit -> tracker.popular(limit, config.trackerTimeout().toMillis()),
+            s -> fetcher.fetchAhead(s, FetchLedger.Purpose.WARM), fetcher::isFetching,
+            () -> fetcher.inFlight() < config.maxDownloads() && fetcher.playersWaiting() == 0)
+        : null;
     if (this.distribution != null) {
       player.onPlaying(this.distribution::played);
       uploads.limitPushed(this.distribution::acquireUpload);
@@ -211,6 +219,9 @@ public final class PeerNode implements HostedPeer {
     if (attachment != null) {
       attachment.start();
     }
+    if (warmStarts != null) {
+      warmStarts.start(vertx);
+    }
     if (distribution != null) {
       DistributionConfig dc = distributionConfig;
       distribution.start(vertx, new SignallingClient(vertx, signallingClient, dc.signallingUrl().orElseThrow(),
@@ -227,6 +238,9 @@ public final class PeerNode implements HostedPeer {
     timers.forEach(vertx::cancelTimer);
     if (attachment != null) {
       attachment.stop();
+    }
+    if (warmStarts != null) {
+      warmStarts.stop();
     }
     if (distribution != null) {
       distribution.close();
@@ -407,6 +421,7 @@ public final class PeerNode implements HostedPeer {
         .put("tracker", tracker.currentUrl())
         .put("relay", attachment == null ? relays.status() : relays.status().put("via", attachment.status()))
         .put("distribution", distribution == null ? null : distribution.status())
+        .put("warmStarts", warmStarts == null ? null : warmStarts.status())
         .put("links", linkList);
   }
 

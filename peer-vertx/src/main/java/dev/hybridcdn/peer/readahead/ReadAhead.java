@@ -128,6 +128,14 @@ public final class ReadAhead {
       return fetch(segment);
     }
 
+    /**
+     * Fetches, verifies and caches a segment the topology pushed to this peer (song distribution): holders
+     * first, then the edges, as a fetch no player waits for.
+     */
+    default Future<?> fetchPushed(Manifest.Segment segment) {
+      return fetch(segment);
+    }
+
     /** Players of this peer waiting for a segment now. */
     default int playersWaiting() {
       return 0;
@@ -179,6 +187,11 @@ public final class ReadAhead {
         @Override
         public Future<?> fetchSwitch(Manifest.Segment segment) {
           return fetcher.fetchUrgent(segment, FetchLedger.Purpose.SWITCH);
+        }
+
+        @Override
+        public Future<?> fetchPushed(Manifest.Segment segment) {
+          return fetcher.fetch(segment, FetchLedger.Purpose.PUSH);
         }
 
         @Override

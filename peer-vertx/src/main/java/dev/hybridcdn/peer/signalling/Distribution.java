@@ -231,7 +231,7 @@ public final class Distribution implements AutoCloseable {
       return;
     }
     Manifest.Segment s = next;
-    fetches.fetch(s).onComplete(ar -> {
+    fetches.fetchPushed(s).onComplete(ar -> {
       synchronized (this) {
         pushRunning = false;
         if (ar.succeeded()) {

@@ -9,9 +9,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,6 +46,8 @@ final class FakeNetwork implements AutoCloseable {
   final Map<String, String> peerUrls = new ConcurrentHashMap<>();
   /** Peers' measured links ({@code {nodeId: rttMs}}) the tracker answers {@code GET /peers/{peerId}} with. */
   final Map<String, JsonObject> peerLinks = new ConcurrentHashMap<>();
+  /** Whether the tracker answers {@code GET /songs/popular} (from {@link #holders}); off: 404, as before. */
+  volatile boolean popularSongs;
   final AtomicInteger badHolderRequests = new AtomicInteger();
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
   /** Answers the slow holder has finished sending. */
@@ -285,6 +289,22 @@ final class FakeNetwork implements AutoCloseable {
       }
       ctx.json(new JsonObject().put("peerId", ctx.pathParam("peerId")).put("region", "local").put("baseUrl", url)
           .put("links", links == null ? new JsonObject() : links));
+    });
+    r.get("/songs/popular").handler(ctx -> {
+      if (!popularSongs) {
+        ctx.response().setStatusCode(404).end();
+        return;
+      }
+      Map<String, JsonObject> songs = new TreeMap<>();
+      holders.forEach((id, list) -> {
+        String[] parts = id.split("/");
+        JsonObject song = songs.computeIfAbsent(parts[0], k -> new JsonObject().put("songId", k).put("holders", 0)
+            .put("renditions", new JsonObject()));
+        song.put("holders", song.getInteger("holders") + list.size());
+        JsonObject renditions = song.getJsonObject("renditions");
+        renditions.put(parts[1], renditions.getInteger(parts[1], 0) + list.size());
+      });
+      ctx.json(new JsonObject().put("songs", new JsonArray(new ArrayList<>(songs.values()))));
     });
     r.get("/segments/*").handler(ctx -> {
       lookups.incrementAndGet();

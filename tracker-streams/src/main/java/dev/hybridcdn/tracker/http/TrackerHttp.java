@@ -75,6 +75,18 @@ public final class TrackerHttp {
   private final Health health;
   private final Map<String, AtomicLong> turns = new ConcurrentHashMap<>();
   private final Counter lookups;
+  /** The last {@code /songs/popular} answer per limit, reused for {@link #POPULAR_REUSE_MS}. */
+  private final Map<Integer, Answer> popular = new ConcurrentHashMap<>();
+
+  /** An answer and when it was made (ms since the epoch). */
+  private record Answer(JsonObject body, long atMs) {}
+
+  /**
+   * How long a {@code /songs/popular} answer is reused, ms: every peer asks it every {@code WARM_START_MS}
+   * (5 s), and each fresh answer scans every instance's holder counts, so a thousand peers cost one scan a
+   * second, not two hundred.
+   */
+  static final long POPULAR_REUSE_MS = 1000;
 
   /**
    * @param streams this instance's Streams (not necessarily started yet)
@@ -114,6 +126,7 @@ public final class TrackerHttp {
     router.get("/peers").handler(this::peers);
     router.get("/peers/:peerId").handler(this::peer);
     router.get("/content").handler(this::content);
+    router.get("/songs/popular").handler(this::popular);
     router.get("/songs/:songId/availability").handler(this::availability);
     new SteeringRoute(directory, config.steeringTtl()).install(router);
     router.get("/stats").handler(this::stats);
@@ -252,6 +265,27 @@ public final class TrackerHttp {
           TrackerJson.mergeCounts(parts).forEach(segments::put);
           TrackerJson.send(ctx, new JsonObject().put("songId", songId).put("segments", segments));
         });
+  }
+
+  /**
+   * {@code GET /songs/popular?limit=N}: the songs with the most live holdings, most first, each with its
+   * holdings per rendition, {@code {"songs":[{"songId","holders","renditions":{rendition: holders}}]}},
+   * gathered from every instance (an answer is reused for {@value #POPULAR_REUSE_MS} ms): what peers keep the
+   * start of ready for their players (peer-vertx {@code WarmStarts}). 400 {@code invalid_limit}.
+   */
+  private void popular(RoutingContext ctx) {
+    int limit = limit(ctx.request().getParam("limit"));
+    Answer last = popular.get(limit);
+    long now = System.currentTimeMillis();
+    if (last != null && now - last.atMs() < POPULAR_REUSE_MS) {
+      TrackerJson.send(ctx, last.body());
+      return;
+    }
+    routing.gather(ctx, "/internal/local/content", this::localContentJson).onSuccess(parts -> {
+      JsonObject body = LocalQueries.popular(TrackerJson.mergeCounts(parts), limit);
+      popular.put(limit, new Answer(body, now));
+      TrackerJson.send(ctx, body);
+    });
   }
 
   private void localPeers(RoutingContext ctx) {

@@ -3,6 +3,8 @@ package dev.hybridcdn.tracker.index;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -122,5 +124,30 @@ public final class LocalQueries {
     }
     return new JsonObject().put("songs", new JsonArray(new ArrayList<>(songs.values())))
         .put("segmentCount", sorted.size());
+  }
+
+  /**
+   * The {@code limit} songs with the most holdings (holders summed over their segments), most first, ties
+   * by song id: {@code {"songs":[{"songId","holders","renditions":{rendition: holders}}]}}.
+   *
+   * @param holderCounts segment id ({@code song/rendition/file}) -> live holders
+   */
+  public static JsonObject popular(Map<String, Integer> holderCounts, int limit) {
+    Map<String, Map<String, Integer>> bySong = new TreeMap<>();
+    holderCounts.forEach((segmentId, holders) -> {
+      int song = segmentId.indexOf('/');
+      int rendition = segmentId.indexOf('/', song + 1);
+      if (song > 0 && rendition > song) {
+        bySong.computeIfAbsent(segmentId.substring(0, song), k -> new TreeMap<>())
+            .merge(segmentId.substring(song + 1, rendition), holders, Integer::sum);
+      }
+    });
+    List<JsonObject> songs = new ArrayList<>();
+    bySong.forEach((songId, renditions) -> songs.add(new JsonObject().put("songId", songId)
+        .put("holders", renditions.values().stream().mapToInt(Integer::intValue).sum())
+        .put("renditions", new JsonObject(new LinkedHashMap<>(renditions)))));
+    songs.sort(Comparator.comparingInt((JsonObject o) -> -o.getInteger("holders"))
+        .thenComparing(o -> o.getString("songId")));
+    return new JsonObject().put("songs", new JsonArray(new ArrayList<>(songs.subList(0, Math.min(limit, songs.size())))));
   }
 }

@@ -1,0 +1,167 @@
+package dev.hybridcdn.peer.warmstart;
+
+import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.peer.cache.SegmentCache;
+import dev.hybridcdn.peer.fetch.TrackerClient.PopularSong;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the start of the swarm's popular songs ready before a player asks (issue 13: a song's start-up
+ * came from the edges, a tenth of every session's bytes). Every {@code WARM_START_MS} the tracker names
+ * the {@code WARM_START_SONGS} songs with the most holdings ({@code GET /songs/popular}); of each, the first
+ * {@code WARM_START_SEGMENTS} segments of its rendition with the most holdings that this peer lacks are
+ * fetched from holders only, never the edges (a segment no peer holds waits for a later round), one at a
+ * time, only while fewer than {@code MAX_DOWNLOADS} fetches run and no player of this peer waits, so
+ * players' fetches go first. A
+ * player starting such a song then gets its first segments from its own peer, and read-ahead has their
+ * playing time to find holders for the next ones (the steady play's P2P window, not the start-up's race to
+ * the edges). The kept segments are ordinary cache entries: served to other peers, evicted as any other.
+ * Seed 000 2.3.6 pushes a song's segments along a path as it starts; this is the pull-side counterpart,
+ * as P2P CDNs prefetch the start of popular content.
+ *
+ * <p>Thread-safe: the timer and the fetches' completions may run on different event loops (one monitor).
+ */
+public final class WarmStarts {
+  private static final Logger LOG = LoggerFactory.getLogger(WarmStarts.class);
+
+  /** Where popular songs come from: the tracker ({@code TrackerClient.popular}); never fails. */
+  @FunctionalInterface
+  public interface Popular {
+    Future<List<PopularSong>> songs(int limit);
+  }
+
+  private final String peerId;
+  private final WarmStartConfig config;
+  private final SegmentCache cache;
+  private final Function<String, Future<Manifest>> manifests;
+  private final Popular popular;
+  private final Function<Manifest.Segment, Future<?>> fromHolders;
+  private final Predicate<String> fetching;
+  private final BooleanSupplier mayStart;
+  private final Deque<Manifest.Segment> queue = new ArrayDeque<>();
+  private Vertx vertx;
+  private long timer = -1;
+  private boolean round;
+  private volatile long fetched;
+  private volatile long failed;
+  private volatile long rounds;
+
+  /**
+   * @param manifests song id -> its manifest (the peer's manifest store)
+   * @param fromHolders fetches, verifies and caches a segment from holders only (the P2P window's fetch)
+   * @param fetching whether a fetch of the segment id is under way
+   * @param mayStart whether a segment may start now: fewer than {@code MAX_DOWNLOADS} fetches run and no
+   *     player of this peer waits
+   */
+  public WarmStarts(String peerId, WarmStartConfig config, SegmentCache cache,
+      Function<String, Future<Manifest>> manifests, Popular popular, Function<Manifest.Segment, Future<?>> fromHolders,
+      Predicate<String> fetching, BooleanSupplier mayStart) {
+    this.peerId = peerId;
+    this.config = config;
+    this.cache = cache;
+    this.manifests = manifests;
+    this.popular = popular;
+    this.fromHolders = fromHolders;
+    this.fetching = fetching;
+    this.mayStart = mayStart;
+  }
+
+  /** Asks the tracker now and every period after. */
+  public synchronized void start(Vertx vertx) {
+    this.vertx = vertx;
+    timer = vertx.setPeriodic(1, config.period().toMillis(), id -> round());
+  }
+
+  public synchronized void stop() {
+    if (vertx != null && timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    queue.clear();
+  }
+
+  /** {@code /status}: rounds, segments fetched and failed. */
+  public JsonObject status() {
+    return new JsonObject().put("rounds", rounds).put("fetched", fetched).put("failed", failed);
+  }
+
+  /** One round: the popular songs' missing starts queued, then fetched one after the other. */
+  private synchronized void round() {
+    if (round) {
+      return; // the last round's segments are still being fetched
+    }
+    round = true;
+    rounds++;
+    popular.songs(config.songs()).compose(this::queueStarts).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.debug("{}: warm starts not looked up: {}", peerId, ar.cause().toString());
+      }
+      next();
+    });
+  }
+
+  /** Queues, song by song in the tracker's order, the start segments this peer lacks. */
+  private Future<Void> queueStarts(List<PopularSong> songs) {
+    Future<Void> chain = Future.succeededFuture();
+    for (PopularSong song : songs) {
+      chain = chain.compose(v -> manifests.apply(song.songId()).transform(ar -> {
+        if (ar.succeeded()) {
+          queueStart(ar.result(), song.renditions());
+        }
+        return Future.<Void>succeededFuture();
+      }));
+    }
+    return chain;
+  }
+
+  private synchronized void queueStart(Manifest manifest, Map<String, Integer> holdings) {
+    Manifest.Rendition best = null;
+    int most = 0;
+    for (Manifest.Rendition r : manifest.renditions()) {
+      int held = holdings.getOrDefault(r.name(), 0);
+      if (held > most) {
+        best = r;
+        most = held;
+      }
+    }
+    if (best == null) {
+      return;
+    }
+    for (Manifest.Segment s : best.segments().subList(0, Math.min(config.segments(), best.segments().size()))) {
+      if (!cache.contains(s.segmentId()) && !fetching.test(s.segmentId())) {
+        queue.addLast(s);
+      }
+    }
+  }
+
+  /** The next queued segment, while a download is free; the round ends when none is left or none is free. */
+  private synchronized void next() {
+    Manifest.Segment s = queue.pollFirst();
+    while (s != null && (cache.contains(s.segmentId()) || fetching.test(s.segmentId()))) {
+      s = queue.pollFirst();
+    }
+    if (s == null || !mayStart.getAsBoolean()) {
+      queue.clear(); // the next round looks again, with the tracker's newer view
+      round = false;
+      return;
+    }
+    fromHolders.apply(s).onComplete(ar -> {
+      if (ar.succeeded()) {
+        fetched++;
+      } else {
+        failed++;
+      }
+      next();
+    });
+  }
+}
