@@ -19,10 +19,11 @@ import org.slf4j.LoggerFactory;
  * segments, and with P2P on at least {@code READ_AHEAD_MS} of media (the player's 30 s buffer goal
  * plus a margin: the further ahead a segment is asked for, the longer a holder on a thin uplink has
  * to deliver it). Split as p2p-media-loader does: the segments right after the playhead are the HTTP
- * window, fetched at once: in the player's start-up burst (its next requests follow at once) the
- * next {@value #BURST_WINDOW_MS} ms of media (the next segment: the player is likely to switch
+ * window, fetched at once: after a miss in the player's start-up burst (its next requests follow at once)
+ * the next {@value #BURST_WINDOW_MS} ms of media (the next segment: the player is likely to switch
  * rendition after its first), where they finish first
- * ({@link SegmentFetcher#fetchUrgent}: the edge under the default model); in steady play
+ * ({@link SegmentFetcher#fetchUrgent}: the edge under the default model); after a local hit in a burst
+ * the next segment holders first (the player has media buffered); in steady play
  * ({@value #BURST_GAP_MS} ms or more since the request for the segment before: the player asks again
  * a segment's playing time later) the next {@value #HTTP_WINDOW_MS} ms of media through the full
  * pipeline, holders first when the tracker knows one ({@link SegmentFetcher#fetch}), so read-ahead
@@ -284,7 +285,9 @@ public final class ReadAhead {
     // (a late read-ahead it joined); otherwise it is in a burst and asks again at once.
     boolean steady = steady(before, at, now);
     int urgent = Math.min(httpWindow(window, steady, hit), window.size());
-    start(window.subList(0, urgent), steady ? Mode.NEXT : Mode.URGENT);
+    // After a local hit the player has that segment's media buffered at least: its next segment goes to
+    // holders first. Only a miss in a burst (a player starting, nothing buffered) races to the edges.
+    start(window.subList(0, urgent), steady || hit ? Mode.NEXT : Mode.URGENT);
     List<Manifest.Segment> rest = window.subList(urgent, window.size());
     if (rest.isEmpty() || rest.stream().allMatch(s -> cache.contains(s.segmentId()))) {
       return;
@@ -421,7 +424,9 @@ public final class ReadAhead {
    * How many of {@code window}'s first segments are the HTTP window: at least one, then while their
    * media stays within {@value #HTTP_WINDOW_MS} ms (steady) or {@value #BURST_WINDOW_MS} ms (a miss in
    * a burst: a player starting or refilling its buffer waits). A local hit in a burst (its buffer is
-   * nearly full) keeps one, so what it asks for in steady play later is left to holders. P2P off: one
+   * nearly full) keeps one, holders first (its media is buffered: a warm start's player asks for the
+   * segment after it with 30 s in its buffer), so what it asks for in steady play later is left to
+   * holders. P2P off: one
    * (the whole window goes through the full pipeline anyway).
    */
   int httpWindow(List<Manifest.Segment> window, boolean steady, boolean hit) {
