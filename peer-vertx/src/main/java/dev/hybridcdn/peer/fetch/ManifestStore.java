@@ -15,15 +15,23 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Manifests fetched from edges ({@code GET {edge}/songs/{songId}}), kept for a TTL and shared by
  * every peer of a host (one copy per song per JVM). Concurrent requests for one song share one
- * fetch. Edges are tried in the order the caller gives (lowest RTT first).
+ * fetch. Edges are tried in the order the caller gives (lowest RTT first). The edges' playlists of a
+ * song (as an edge sent them, before a peer's rewrite) are kept alike ({@link #keepPlaylist}): for the
+ * same TTL, and dropped with the song's manifest when a new version is published or the song retired.
  */
 public final class ManifestStore {
   private record Entry(Future<Manifest> manifest, long expiresAtMs) {}
+
+  private record Text(String songId, String text, long expiresAtMs) {}
+
+  /** Playlists kept at most; past it they are all dropped (a host plays far fewer songs at once). */
+  static final int MAX_PLAYLISTS = 4096;
 
   private final WebClient client;
   private final long ttlMs;
   private final UpstreamTokens upstream;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Text> playlists = new ConcurrentHashMap<>();
 
   /** @param ttlMs how long a manifest is reused, ms */
   public ManifestStore(WebClient client, long ttlMs) {
@@ -69,9 +77,35 @@ public final class ManifestStore {
     return promise.future();
   }
 
-  /** Drops a cached manifest (e.g. after a song was retired). */
+  /** Drops a cached manifest and the song's playlists (e.g. after a song was retired). */
   public void invalidate(String songId) {
     entries.remove(songId);
+    dropPlaylists(songId);
+  }
+
+  /**
+   * The text an edge sent for the playlist at {@code path} ({@code /hls/...}), while kept.
+   *
+   * @return null when not kept or older than the TTL
+   */
+  public String playlist(String path) {
+    Text t = playlists.get(path);
+    return t == null || System.currentTimeMillis() >= t.expiresAtMs() ? null : t.text();
+  }
+
+  /** Keeps an edge's text of the song's playlist at {@code path} for the TTL (nothing with a TTL of 0). */
+  public void keepPlaylist(String songId, String path, String text) {
+    if (ttlMs <= 0) {
+      return;
+    }
+    if (playlists.size() >= MAX_PLAYLISTS) {
+      playlists.clear();
+    }
+    playlists.put(path, new Text(songId, text, System.currentTimeMillis() + ttlMs));
+  }
+
+  private void dropPlaylists(String songId) {
+    playlists.values().removeIf(t -> t.songId().equals(songId));
   }
 
   /**
@@ -83,12 +117,14 @@ public final class ManifestStore {
   public boolean published(String songId, long version) {
     Entry e = entries.get(songId);
     if (e == null) {
+      dropPlaylists(songId);
       return false;
     }
     Manifest m = e.manifest().isComplete() && e.manifest().succeeded() ? e.manifest().result() : null;
     if (m != null && version > 0 && m.version() >= version) {
       return false;
     }
+    dropPlaylists(songId);
     return entries.remove(songId, e);
   }
 

@@ -176,9 +176,12 @@ public final class PeerNode implements HostedPeer {
         ? new Distribution(config.peerId(), distribution, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
             ReadAhead.Fetches.of(fetcher), config.maxDownloads(), config.uploadSlots())
         : null;
+    PlaylistRoute playlists = new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
+        new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl), shared.upstream(),
+        shared.manifests());
     this.warmStarts = config.p2pEnabled() && warm.enabled()
         ? new WarmStarts(config.peerId(), warm, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs)::of,
-            limit -> tracker.popular(limit, config.trackerTimeout().toMillis()),
+            limit -> tracker.popular(limit, config.trackerTimeout().toMillis()), playlists::prefetch,
             s -> fetcher.fetchAhead(s, FetchLedger.Purpose.WARM), fetcher::isFetching,
             () -> fetcher.inFlight() < config.maxDownloads() && fetcher.playersWaiting() == 0)
         : null;
@@ -186,9 +189,7 @@ public final class PeerNode implements HostedPeer {
       player.onPlaying(this.distribution::played);
       uploads.limitPushed(this.distribution::acquireUpload);
     }
-    this.router = new PeerRouter(config, new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
-        new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl), shared.upstream()),
-        uploads, player, relays, this::status, shared.upstream().checker(),
+    this.router = new PeerRouter(config, playlists, uploads, player, relays, this::status, shared.upstream().checker(),
         new LocalHitRoute(config.peerId(), player, cache, shared.upstream().checker(), writeTimeout));
   }
 

@@ -4,6 +4,7 @@ import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.fetch.Http;
+import dev.hybridcdn.peer.fetch.ManifestStore;
 import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.servicekit.token.PlayerTokenGuard;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
@@ -27,7 +28,9 @@ import java.util.function.Function;
  * lists every variant once per pathway a player may fail over to ({@link SteeringPathways}). Errors: 400 {@code
  * invalid_song_id} / {@code invalid_rendition}; 404 {@code unknown_song} / {@code
  * unknown_rendition} when an edge answers 404; 502 {@code all_sources_failed} naming every edge
- * tried.
+ * tried. An edge's text is kept with the song's manifest ({@link ManifestStore#keepPlaylist}: {@code
+ * MANIFEST_TTL_MS}, dropped when a new version is published), so a player's playlists cost no edge
+ * round trip once this host has them; {@link #prefetch} gets them before a player asks (warm starts).
  */
 public final class PlaylistRoute {
   private final WebClient client;
@@ -35,10 +38,15 @@ public final class PlaylistRoute {
   private final long edgeTimeoutMs;
   private final SteeringPathways steering;
   private final UpstreamTokens upstream;
+  private final ManifestStore kept;
 
-  /** @param edgeTimeoutMs bound per edge, ms */
+  /**
+   * @param edgeTimeoutMs bound per edge, ms
+   * @param kept where the edges' playlists are kept (the host's manifest store)
+   */
   public PlaylistRoute(WebClient client, LinkTable links, long edgeTimeoutMs, SteeringPathways steering,
-      UpstreamTokens upstream) {
+      UpstreamTokens upstream, ManifestStore kept) {
+    this.kept = kept;
     this.upstream = upstream;
     this.client = client;
     this.links = links;
@@ -73,7 +81,7 @@ public final class PlaylistRoute {
       Function<String, Future<String>> rewrite) {
     List<String> tried = new ArrayList<>();
     String token = upstream.checker() == null ? null : PlayerTokenGuard.tokenOf(ctx);
-    fromEdges(links.edgesByRtt(), 0, songId, path, tried).compose(rewrite).onComplete(ar -> {
+    edgeText(songId, path, tried).compose(rewrite).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Content-Type", ContentTypes.PLAYLIST).putHeader("Cache-Control", "no-cache")
             .end(token == null ? ar.result() : Playlists.withQueryParam(ar.result(), PlayerTokens.PARAM, token));
@@ -84,6 +92,24 @@ public final class PlaylistRoute {
         new ApiError(502, "all_sources_failed", "no edge answered " + path, tried).send(ctx);
       }
     });
+  }
+
+  /**
+   * Gets the song's master playlist and the rendition's media playlist from the edges unless kept; returns
+   * at once, failures ignored (a player's own request tries again).
+   */
+  public void prefetch(String songId, String rendition) {
+    edgeText(songId, CdnPaths.master(songId), new ArrayList<>());
+    edgeText(songId, CdnPaths.mediaPlaylist(songId, rendition), new ArrayList<>());
+  }
+
+  /** The edge's text of the playlist at {@code path}: the kept one, else from the edges (then kept). */
+  private Future<String> edgeText(String songId, String path, List<String> tried) {
+    String text = kept.playlist(path);
+    if (text != null) {
+      return Future.succeededFuture(text);
+    }
+    return fromEdges(links.edgesByRtt(), 0, songId, path, tried).onSuccess(t -> kept.keepPlaylist(songId, path, t));
   }
 
   private Future<String> fromEdges(List<Link> edges, int i, String songId, String path, List<String> tried) {

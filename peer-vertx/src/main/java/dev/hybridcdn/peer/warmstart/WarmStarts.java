@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -19,16 +20,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the start of the swarm's popular songs ready before a player asks (issue 13: a song's start-up
  * came from the edges, a tenth of every session's bytes). Every {@code WARM_START_MS} the tracker names
- * the {@code WARM_START_SONGS} songs with the most holdings ({@code GET /songs/popular}); of each, the first
- * {@code WARM_START_SEGMENTS} segments of its rendition with the most holdings that this peer lacks are
- * fetched from holders only, never the edges (a segment no peer holds waits for a later round), one at a
- * time, only while fewer than {@code MAX_DOWNLOADS} fetches run and no player of this peer waits, so
- * players' fetches go first. A
- * player starting such a song then gets its first segments from its own peer, and read-ahead has their
- * playing time to find holders for the next ones (the steady play's P2P window, not the start-up's race to
- * the edges). The kept segments are ordinary cache entries: served to other peers, evicted as any other.
- * Seed 000 2.3.6 pushes a song's segments along a path as it starts; this is the pull-side counterpart,
- * as P2P CDNs prefetch the start of popular content.
+ * the {@code WARM_START_SONGS} songs with the most holdings ({@code GET /songs/popular}); of each, the song's
+ * playlists are got ready (kept with its manifest) and the first {@code WARM_START_SEGMENTS} segments of its
+ * rendition with the most holdings that this peer lacks are fetched from holders only, never the edges (a
+ * segment no peer holds waits for a later round), one at a time, only while fewer than {@code MAX_DOWNLOADS}
+ * fetches run and no player of this peer waits, so players' fetches go first. A player starting such a song
+ * then gets its playlists and first segments from its own peer, and read-ahead has their playing time to
+ * find holders for the next ones (the steady play's P2P window, not the start-up's race to the edges). The
+ * kept segments are ordinary cache entries: served to other peers, evicted as any other. Seed 000 2.3.6
+ * pushes a song's segments along a path as it starts; this is the pull-side counterpart, as P2P CDNs
+ * prefetch the start of popular content.
  *
  * <p>Thread-safe: the timer and the fetches' completions may run on different event loops (one monitor).
  */
@@ -46,6 +47,7 @@ public final class WarmStarts {
   private final SegmentCache cache;
   private final Function<String, Future<Manifest>> manifests;
   private final Popular popular;
+  private final BiConsumer<String, String> playlists;
   private final Function<Manifest.Segment, Future<?>> fromHolders;
   private final Predicate<String> fetching;
   private final BooleanSupplier mayStart;
@@ -59,19 +61,23 @@ public final class WarmStarts {
 
   /**
    * @param manifests song id -> its manifest (the peer's manifest store)
+   * @param playlists gets the song's master playlist and a rendition's media playlist ready (song id,
+   *     rendition), so the player's playlists cost no edge round trip either
    * @param fromHolders fetches, verifies and caches a segment from holders only (the P2P window's fetch)
    * @param fetching whether a fetch of the segment id is under way
    * @param mayStart whether a segment may start now: fewer than {@code MAX_DOWNLOADS} fetches run and no
    *     player of this peer waits
    */
   public WarmStarts(String peerId, WarmStartConfig config, SegmentCache cache,
-      Function<String, Future<Manifest>> manifests, Popular popular, Function<Manifest.Segment, Future<?>> fromHolders,
+      Function<String, Future<Manifest>> manifests, Popular popular, BiConsumer<String, String> playlists,
+      Function<Manifest.Segment, Future<?>> fromHolders,
       Predicate<String> fetching, BooleanSupplier mayStart) {
     this.peerId = peerId;
     this.config = config;
     this.cache = cache;
     this.manifests = manifests;
     this.popular = popular;
+    this.playlists = playlists;
     this.fromHolders = fromHolders;
     this.fetching = fetching;
     this.mayStart = mayStart;
@@ -137,6 +143,7 @@ public final class WarmStarts {
     if (best == null) {
       return;
     }
+    playlists.accept(manifest.songId(), best.name());
     for (Manifest.Segment s : best.segments().subList(0, Math.min(config.segments(), best.segments().size()))) {
       if (!cache.contains(s.segmentId()) && !fetching.test(s.segmentId())) {
         queue.addLast(s);

@@ -95,4 +95,26 @@ class ManifestStoreTest {
         .handle((v, e) -> e).get(10, TimeUnit.SECONDS)).isInstanceOf(SourceFailure.class)
         .satisfies(e -> assertThat(((SourceFailure) e).notFound()).isTrue());
   }
+
+  @Test
+  void playlistsAreKeptWithTheSongUntilANewerVersionIsPublishedOrTheSongRetired() throws Exception {
+    ManifestStore store = new ManifestStore(client, 60_000);
+    version.set(1);
+    await(store.get("demo", List.of(edgeUrl()), 5000));
+    store.keepPlaylist("demo", "/hls/demo/master.m3u8", "#EXTM3U master");
+    store.keepPlaylist("other", "/hls/other/master.m3u8", "#EXTM3U other");
+    assertThat(store.playlist("/hls/demo/master.m3u8")).isEqualTo("#EXTM3U master");
+
+    assertThat(store.published("demo", 1)).as("the version kept: nothing dropped").isFalse();
+    assertThat(store.playlist("/hls/demo/master.m3u8")).isEqualTo("#EXTM3U master");
+    assertThat(store.published("demo", 2)).isTrue();
+    assertThat(store.playlist("/hls/demo/master.m3u8")).as("a new version: its playlists are asked again").isNull();
+    assertThat(store.playlist("/hls/other/master.m3u8")).as("another song's stay").isEqualTo("#EXTM3U other");
+
+    store.invalidate("other");
+    assertThat(store.playlist("/hls/other/master.m3u8")).isNull();
+    ManifestStore noReuse = new ManifestStore(client, 0);
+    noReuse.keepPlaylist("demo", "/hls/demo/master.m3u8", "#EXTM3U");
+    assertThat(noReuse.playlist("/hls/demo/master.m3u8")).as("MANIFEST_TTL_MS=0 keeps nothing").isNull();
+  }
 }

@@ -48,6 +48,8 @@ final class FakeNetwork implements AutoCloseable {
   final Map<String, JsonObject> peerLinks = new ConcurrentHashMap<>();
   /** Whether the tracker answers {@code GET /songs/popular} (from {@link #holders}); off: 404, as before. */
   volatile boolean popularSongs;
+  /** Playlist requests the edges answered ({@code GET /hls/...}). */
+  final AtomicInteger playlistRequests = new AtomicInteger();
   final AtomicInteger badHolderRequests = new AtomicInteger();
   final AtomicInteger hangingHolderRequests = new AtomicInteger();
   /** Answers the slow holder has finished sending. */
@@ -224,6 +226,10 @@ final class FakeNetwork implements AutoCloseable {
       ctx.json(new JsonObject().put("songId", song).put("title", "Demo").put("durationMs", 10_000L * ids.size())
           .put("renditions", new JsonArray().add(new JsonObject().put("name", "64k").put("bitrateKbps", 64)
               .put("codec", "mp4a.40.2").put("playlist", "/hls/" + song + "/64k/playlist.m3u8").put("segments", segs))));
+    });
+    r.get("/hls/*").handler(ctx -> {
+      playlistRequests.incrementAndGet();
+      ctx.next();
     });
     r.get("/hls/demo/master.m3u8").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/vnd.apple.mpegurl")

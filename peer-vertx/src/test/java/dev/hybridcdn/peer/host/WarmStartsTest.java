@@ -47,12 +47,15 @@ class WarmStartsTest {
   }
 
   HttpResponse<Buffer> play(HostedPeer peer, String segmentId) throws Exception {
-    return http.getAbs(peer.baseUrl() + "/segments/" + segmentId).send().toCompletionStage().toCompletableFuture()
-        .get(20, TimeUnit.SECONDS);
+    return get(peer, "/segments/" + segmentId);
+  }
+
+  HttpResponse<Buffer> get(HostedPeer peer, String path) throws Exception {
+    return http.getAbs(peer.baseUrl() + path).send().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 
   @Test
-  void theStartOfThePopularSongComesFromItsHolderBeforeAnyPlayerAsksAndIsThenPlayedLocally() throws Exception {
+  void theStartOfThePopularSongAndItsPlaylistsAreReadyBeforeAnyPlayerAsksAndThenPlayedLocally() throws Exception {
     HostedPeer holder = host.peers().get(0);
     HostedPeer fresh = host.peers().get(1);
     String seg0 = FakeNetwork.segmentId(0);
@@ -72,6 +75,11 @@ class WarmStartsTest {
     assertThat(net.edgeRequests(seg1)).isEqualTo(1);
     assertThat(host.peer(fresh.id()).fetchLedger().snapshot())
         .containsEntry("bytes.warm.peer", 2L * FakeNetwork.SEGMENT_BYTES);
+    await().atMost(Duration.ofSeconds(5)).until(() -> net.playlistRequests.get() >= 2);
+    int playlistsAsked = net.playlistRequests.get();
+    assertThat(get(fresh, "/hls/demo/master.m3u8").statusCode()).isEqualTo(200);
+    assertThat(get(fresh, "/hls/demo/64k/playlist.m3u8").bodyAsString()).contains("/segments/" + seg0);
+    assertThat(net.playlistRequests.get()).as("the playlists were kept ready: no edge asked").isEqualTo(playlistsAsked);
     HttpResponse<Buffer> first = play(fresh, seg0);
     assertThat(first.statusCode()).isEqualTo(200);
     assertThat(first.getHeader(CdnHeaders.SOURCE)).isEqualTo("local");
