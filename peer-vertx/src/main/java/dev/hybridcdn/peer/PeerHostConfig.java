@@ -113,8 +113,8 @@ public record PeerHostConfig(int peerCount, int firstPort, String idPrefix, List
     }
     return new PeerHostConfig(count, template.httpPort(), prefix, regions, template, addresses,
         env.millis("TOPICS_TIMEOUT_MS", DEFAULT_TOPICS_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
-        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env), WarmStartConfig.from(env), relays,
-        uplinks);
+        TrustSettings.from(env), PlayerTokens.from(env), DistributionConfig.from(env), WarmStartConfig.from(env),
+        relays, uplinks);
   }
 
   /**

@@ -89,6 +89,8 @@ class ReadmissionIT {
           "TRACKER_URL", trackerUrl, "HEARTBEAT_MS", Long.toString(HEARTBEAT_MS), "READ_AHEAD", "0",
           "PEER_TIMEOUT_MS", "1500", "P2P_BUDGET_MS", "4000"));
       peerEnv.put("PLAYER_HEDGE_MS", "0"); // which source answers is asserted: no urgent hedge to the edge
+      // Which peers hold what is asserted: no warm starts fetching the song's start on their own.
+      peerEnv.put("WARM_START_SONGS", "0");
       Map<String, String> witnessEnv = new HashMap<>(peerEnv);
       witnessEnv.put("PEER_ID", "witness");
       PeerHost witnessHost = PeerHost.start(vertx, PeerHostConfig.from(new Env(witnessEnv)));

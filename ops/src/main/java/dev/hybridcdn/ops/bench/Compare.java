@@ -168,9 +168,10 @@ public final class Compare {
       Path song = MediaFiles.list(options.mediaDir()).stream().min(Comparator.comparingLong(Compare::size))
           .orElseThrow(() -> new IllegalArgumentException("no audio file in " + options.mediaDir()));
       Manifest manifest = stack.ingest(List.of(song), progress).get(0).manifest();
-      // No pushed content (issue 15's song distribution): the download shapes need the holders this bench
-      // makes, and aria2's swarms have no pushes either.
-      Delivery delivery = stack.startDelivery("", HOLDERS, true, Map.of("PUSH_CACHE_SHARE", "0"));
+      // No pushed content (issue 15's song distribution) and no warm starts: the download shapes need the
+      // holders this bench makes, and aria2's swarms have neither.
+      Delivery delivery = stack.startDelivery("", HOLDERS, true, Map.of("PUSH_CACHE_SHARE", "0",
+          "WARM_START_SONGS", "0"));
       List<PeerRef> peers = delivery.peers();
       String tracker = stack.trackerUrl();
       progress.accept("edges " + delivery.edgeUrls() + ", " + peers.size() + " peers, tracker " + tracker);

@@ -476,7 +476,8 @@ public final class LocalStack implements AutoCloseable {
 
   /**
    * The same, with {@code peerSettings} (peer-vertx variables) over the local stack's for every peer, e.g.
-   * {@code PUSH_CACHE_SHARE=0} for a bench whose holders must stay where it put them.
+   * {@code PUSH_CACHE_SHARE=0} and {@code WARM_START_SONGS=0} for a bench whose holders must stay where it put
+   * them.
    */
   public Delivery startDelivery(String name, int peers, boolean p2p, Map<String, String> peerSettings) {
     awaitApps();

@@ -3,6 +3,7 @@ package dev.hybridcdn.peer.host;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.servicekit.http.ByteRange;
+import dev.hybridcdn.testkit.LocalPorts;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -10,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -120,6 +122,21 @@ final class FakeNetwork implements AutoCloseable {
   /** The tracker will answer these holders (best first) for the segment. */
   void holders(String segmentId, JsonObject... list) {
     holders.put(segmentId, List.of(list));
+  }
+
+  /**
+   * The variables of a peer host of {@code peerCount} peers on this network (loopback, Kafka absent, no
+   * read-ahead, no hedge), with {@code overrides} (name, value, name, value, ...).
+   */
+  Map<String, String> hostEnv(int peerCount, String... overrides) {
+    Map<String, String> env = new HashMap<>(Map.of("PEER_COUNT", Integer.toString(peerCount), "HTTP_PORT", "0",
+        "BIND_HOST", "127.0.0.1", "EDGE_URLS", edgeUrl(), "TRACKER_URLS", trackerUrl(),
+        "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead(), "TOPICS_TIMEOUT_MS", "0",
+        "READ_AHEAD", "0", "PLAYER_HEDGE_MS", "0"));
+    for (int i = 0; i < overrides.length; i += 2) {
+      env.put(overrides[i], overrides[i + 1]);
+    }
+    return env;
   }
 
   static JsonObject holder(String peerId, String baseUrl) {

@@ -7,12 +7,10 @@ import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.LocalPorts;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,11 +34,7 @@ class LocalHitRouteTest {
     vertx = Vertx.vertx();
     net = new FakeNetwork(vertx);
     http = WebClient.create(vertx);
-    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(Map.ofEntries(
-        Map.entry("PEER_COUNT", "1"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
-        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
-        Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
-        Map.entry("READ_AHEAD", "0"), Map.entry("PLAYER_HEDGE_MS", "0")))));
+    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(net.hostEnv(1))));
     peer = host.peers().get(0);
   }
 

@@ -6,13 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.testkit.LocalPorts;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,12 +31,8 @@ class WarmStartsTest {
     vertx = Vertx.vertx();
     net = new FakeNetwork(vertx);
     http = WebClient.create(vertx);
-    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(Map.ofEntries(
-        Map.entry("PEER_COUNT", "2"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
-        Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
-        Map.entry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalPorts.dead()), Map.entry("TOPICS_TIMEOUT_MS", "0"),
-        Map.entry("READ_AHEAD", "0"), Map.entry("PLAYER_HEDGE_MS", "0"), Map.entry("TRACKER_TIMEOUT_MS", "3000"),
-        Map.entry("WARM_START_SONGS", "1"), Map.entry("WARM_START_SEGMENTS", "2"), Map.entry("WARM_START_MS", "500")))));
+    host = PeerHost.start(vertx, PeerHostConfig.from(new Env(net.hostEnv(2, "TRACKER_TIMEOUT_MS", "3000",
+        "WARM_START_SONGS", "1", "WARM_START_SEGMENTS", "2", "WARM_START_MS", "500"))));
   }
 
   @AfterEach
@@ -51,7 +45,8 @@ class WarmStartsTest {
   }
 
   HttpResponse<Buffer> get(HostedPeer peer, String path) throws Exception {
-    return http.getAbs(peer.baseUrl() + path).send().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    return http.getAbs(peer.baseUrl() + path).send().toCompletionStage().toCompletableFuture()
+        .get(20, TimeUnit.SECONDS);
   }
 
   @Test

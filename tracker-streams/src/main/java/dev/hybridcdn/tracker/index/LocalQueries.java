@@ -148,6 +148,7 @@ public final class LocalQueries {
         .put("renditions", new JsonObject(new LinkedHashMap<>(renditions)))));
     songs.sort(Comparator.comparingInt((JsonObject o) -> -o.getInteger("holders"))
         .thenComparing(o -> o.getString("songId")));
-    return new JsonObject().put("songs", new JsonArray(new ArrayList<>(songs.subList(0, Math.min(limit, songs.size())))));
+    return new JsonObject().put("songs",
+        new JsonArray(new ArrayList<>(songs.subList(0, Math.min(limit, songs.size())))));
   }
 }

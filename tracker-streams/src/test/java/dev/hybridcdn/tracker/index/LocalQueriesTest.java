@@ -17,7 +17,8 @@ class LocalQueriesTest {
 
     List<Object> songs = LocalQueries.popular(counts, 10).getJsonArray("songs").getList();
 
-    assertThat(songs).extracting(o -> ((JsonObject) o).getString("songId")).containsExactly("song-b", "song-a", "song-c");
+    assertThat(songs).extracting(o -> ((JsonObject) o).getString("songId"))
+        .containsExactly("song-b", "song-a", "song-c");
     JsonObject a = (JsonObject) songs.get(1);
     assertThat(a.getInteger("holders")).isEqualTo(6);
     assertThat(a.getJsonObject("renditions").getMap()).isEqualTo(Map.of("128k", 5, "64k", 1));
