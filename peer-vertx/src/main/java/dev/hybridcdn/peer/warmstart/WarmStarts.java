@@ -55,6 +55,7 @@ public final class WarmStarts {
   private Vertx vertx;
   private long timer = -1;
   private boolean round;
+  private boolean stopped;
   private volatile long fetched;
   private volatile long failed;
   private volatile long rounds;
@@ -89,7 +90,9 @@ public final class WarmStarts {
     timer = vertx.setPeriodic(1, config.period().toMillis(), id -> round());
   }
 
+  /** Cancels the timer; a fetch under way finishes, nothing after it starts. */
   public synchronized void stop() {
+    stopped = true;
     if (vertx != null && timer >= 0) {
       vertx.cancelTimer(timer);
     }
@@ -103,7 +106,7 @@ public final class WarmStarts {
 
   /** One round: the popular songs' missing starts queued, then fetched one after the other. */
   private synchronized void round() {
-    if (round) {
+    if (round || stopped) {
       return; // the last round's segments are still being fetched
     }
     round = true;
@@ -157,18 +160,20 @@ public final class WarmStarts {
     while (s != null && (cache.contains(s.segmentId()) || fetching.test(s.segmentId()))) {
       s = queue.pollFirst();
     }
-    if (s == null || !mayStart.getAsBoolean()) {
+    if (s == null || stopped || !mayStart.getAsBoolean()) {
       queue.clear(); // the next round looks again, with the tracker's newer view
       round = false;
       return;
     }
-    fromHolders.apply(s).onComplete(ar -> {
-      if (ar.succeeded()) {
-        fetched++;
-      } else {
-        failed++;
-      }
-      next();
-    });
+    fromHolders.apply(s).onComplete(ar -> finished(ar.succeeded()));
+  }
+
+  private synchronized void finished(boolean ok) {
+    if (ok) {
+      fetched++;
+    } else {
+      failed++;
+    }
+    next();
   }
 }
