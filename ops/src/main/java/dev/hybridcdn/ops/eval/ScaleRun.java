@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -123,7 +124,10 @@ public final class ScaleRun {
     double heap0 = heapMb();
     double rss0 = rssMb();
     progress.printf(Locale.ROOT, "• [scale %d] starting %d peers (heap %.0f MB, RSS %.0f MB before)%n", n, n, heap0, rss0);
-    Delivery d = stack.startDelivery("s" + n + "-", n, true);
+    // No warm starts: with one JVM hosting every peer, each would fetch every song's start through the fronts
+    // (at 1000 peers the run's teardown then passed the 20,000 open files, ops README 6.1.3); the row measures
+    // peers serving their own player.
+    Delivery d = stack.startDelivery("s" + n + "-", n, true, Map.of("WARM_START_SONGS", "0"));
     Duration ramp = ramp(base, n);
     try (Swarm swarm = new Swarm(stack.originUrl(), new PeerDirectory(d.peers()), null,
         base.withPlayers(n).withSongs(1, 6).withChurn(0, 0.5, 2).withRamp(ramp))) {
@@ -183,11 +187,14 @@ public final class ScaleRun {
     }
   }
 
-  /** Players join at most this fast: 500 a minute, the full run's 60 s ramp at 500 peers. */
-  static final double MAX_JOINS_PER_S = 500 / 60.0;
+  /**
+   * Players join at most this fast: 250 a minute, the full run's 60 s ramp up to 250 peers. At 500 a minute
+   * the 1000-peer run passed 20,000 open files during its ramp (2026-12-01 13:54 UTC).
+   */
+  static final double MAX_JOINS_PER_S = 250 / 60.0;
 
   /**
-   * The players' ramp for {@code n} peers: the base's (60 s), longer past 500 peers so that players
+   * The players' ramp for {@code n} peers: the base's (60 s), longer past 250 peers so that players
    * join at most {@link #MAX_JOINS_PER_S}. Each connection through a front costs this JVM two
    * descriptors and its limit is 20,000 here: a thousand players joining within 60 s held more
    * connections (most idle in keep-alive) than that.
