@@ -57,7 +57,6 @@ final class ServeProcesses implements AutoCloseable {
       peer.put("EDGE_URLS", p.edgeUrl);
       peer.put("TRACKER_URLS", String.join(",", trackerUrls));
       peer.put("WARM_START_SONGS", "0"); // the hot path alone: no fetches of its own, and no fifth holder
-
       p.peerUrl = p.launch("serve-peer", "dev.hybridcdn.peer.PeerMain", peer, logDir);
       return p;
     } catch (Exception | Error e) {

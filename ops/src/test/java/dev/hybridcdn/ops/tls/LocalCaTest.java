@@ -163,7 +163,7 @@ class LocalCaTest {
       assertThat(body).isEqualTo("hello tls");
       // shaped: at least the TCP round trip (2 x 20 ms one way) plus the TLS 1.3 handshake's round trip
       assertThat(ms).as("first request over the shaped link, ms").isGreaterThanOrEqualTo(80 - 5);
-      assertThat(network.openConnections()).isPositive();
+      assertThat(network.stats().open()).isPositive();
       server.undeploy(vertx).await();
     } finally {
       network.close();

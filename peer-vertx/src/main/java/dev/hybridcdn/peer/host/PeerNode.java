@@ -29,11 +29,11 @@ import dev.hybridcdn.peer.route.RelayCounts;
 import dev.hybridcdn.peer.route.TopologyPaths;
 import dev.hybridcdn.peer.signalling.Distribution;
 import dev.hybridcdn.peer.signalling.DistributionConfig;
-import dev.hybridcdn.peer.warmstart.WarmStartConfig;
-import dev.hybridcdn.peer.warmstart.WarmStarts;
 import dev.hybridcdn.peer.signalling.SignallingClient;
 import dev.hybridcdn.peer.upload.UploadRoute;
 import dev.hybridcdn.peer.upload.UploadSlots;
+import dev.hybridcdn.peer.warmstart.WarmStartConfig;
+import dev.hybridcdn.peer.warmstart.WarmStarts;
 import dev.hybridcdn.peer.upload.UplinkBudget;
 import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.servicekit.events.EventPublisher;
@@ -146,10 +146,10 @@ public final class PeerNode implements HostedPeer {
     this.prober = new LinkProber(shared.client(), links, Math.max(1000, config.peerTimeout().toMillis()),
         this::measured);
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
+    PeerManifests manifests = new PeerManifests(shared.manifests(), links, edgeTimeoutMs);
     WriteTimeout writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), meters::slowReader);
     this.uploads = new UploadRoute(config.peerId(), cache, slots, uplink, meters, writeTimeout);
-    PlayerRoute player = new PlayerRoute(config.peerId(), cache,
-        new PeerManifests(shared.manifests(), links, edgeTimeoutMs), fetcher,
+    PlayerRoute player = new PlayerRoute(config.peerId(), cache, manifests, fetcher,
         new ReadAhead(config.peerId(), config.readAhead(), config.readAheadMedia().toMillis(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
         events, meters,
@@ -159,8 +159,8 @@ public final class PeerNode implements HostedPeer {
     PeerDirectory directory = new PeerDirectory(links, shared.client(), tracker::currentUrl,
         shared.admissions().holderCheck());
     RelayHops hops = new RelayHops(shared.http(), directory, mailbox, config.peerId(), shared.upstream());
-    this.relays = new RelayRoute(config.peerId(), cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
-        hops, mailbox, slots, uplink, writeTimeout, config.route().relayTimeout().toMillis());
+    this.relays = new RelayRoute(config.peerId(), cache, manifests, hops, mailbox, slots, uplink, writeTimeout,
+        config.route().relayTimeout().toMillis());
     if (config.p2pEnabled()) {
       pathRouter = new PathRouter(config.peerId(), config.route(), new TopologyPaths(shared.vertx(), shared.client(),
           config.route(), config.peerId()), hops, directory, config.region(), config.penalty().toMillis(),
@@ -173,14 +173,14 @@ public final class PeerNode implements HostedPeer {
         ? new RelayAttachment(shared.vertx(), shared.client(), config.peerId(), config.route().relayUrl(), cache, links)
         : null;
     this.distribution = distribution.enabled() && signallingClient != null
-        ? new Distribution(config.peerId(), distribution, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs),
-            ReadAhead.Fetches.of(fetcher), config.maxDownloads(), config.uploadSlots())
+        ? new Distribution(config.peerId(), distribution, cache, manifests, ReadAhead.Fetches.of(fetcher),
+            config.maxDownloads(), config.uploadSlots())
         : null;
     PlaylistRoute playlists = new PlaylistRoute(shared.client(), links, edgeTimeoutMs,
         new SteeringPathways(shared.client(), config, links, this::baseUrl, tracker::currentUrl), shared.upstream(),
         shared.manifests());
     this.warmStarts = config.p2pEnabled() && warm.enabled()
-        ? new WarmStarts(config.peerId(), warm, cache, new PeerManifests(shared.manifests(), links, edgeTimeoutMs)::of,
+        ? new WarmStarts(config.peerId(), warm, cache, manifests::of,
             limit -> tracker.popular(limit, config.trackerTimeout().toMillis()), playlists::prefetch,
             s -> fetcher.fetchAhead(s, FetchLedger.Purpose.WARM), fetcher::isFetching,
             () -> fetcher.inFlight() < config.maxDownloads() && fetcher.playersWaiting() == 0)

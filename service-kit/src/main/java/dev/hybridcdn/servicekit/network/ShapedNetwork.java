@@ -176,40 +176,11 @@ public final class ShapedNetwork implements AutoCloseable {
   }
 
   /**
-   * Everything the fronts count, in one snapshot: one round trip when they run in a child JVM, so a caller
-   * sampling several figures takes this once rather than each accessor below.
+   * Everything the fronts count, in one snapshot ({@link FrontStats}): one round trip when they run in a
+   * child JVM, so a caller sampling several figures takes it once.
    */
   public FrontStats stats() {
     return fronts.stats();
-  }
-
-  /** Connections the fronts accepted, refused (NAT, partitions) and reset (the model's reset rate), so far. */
-  public Map<String, Long> counters() {
-    FrontStats s = fronts.stats();
-    return Map.of("connections", s.connections(), "refused", s.refused(), "resets", s.resets());
-  }
-
-  /**
-   * Shaped connections open now: between two distinct nodes, each counted once at the server's
-   * front (a player on its peer's machine and unknown clients are not counted).
-   */
-  public long openConnections() {
-    return fronts.stats().open();
-  }
-
-  /**
-   * Connections open now through the fronts by link, e.g. {@code PEER->EDGE}, and {@code unshaped}
-   * (a node talking to itself, unknown clients): where the sockets go. Each costs four sockets
-   * (client, front in, front out, server): all four in this JVM when the fronts run in it, two here and
-   * two in the fronts' process under {@link FrontPlacement#CHILD_PROCESS}.
-   */
-  public Map<String, Long> openByLink() {
-    return fronts.stats().openByLink();
-  }
-
-  /** File descriptors the fronts' own process holds now; -1 when the fronts run in this JVM. */
-  public long frontsOpenFiles() {
-    return fronts.stats().openFiles();
   }
 
   /** Stops the fronts (and their process, if any) and uninstalls this network. */

@@ -22,11 +22,12 @@ class ShapedNetworkChildProcessTest extends ShapedNetworkTest { // installed by 
   void theFrontsSocketsAreInTheChildProcess() {
     // peer-1's front listens in the child: a connection through it shows in the child's counters
     var http = vertx.createHttpClient(ShapedNetwork.source(new io.vertx.core.http.HttpClientOptions(), client));
-    long before = network.counters().get("connections");
+    long before = network.stats().connections();
     dev.hybridcdn.servicekit.vertx.Blocking.await(http.request(io.vertx.core.http.HttpMethod.GET, port,
         server.address(), "/?bytes=10").compose(r -> r.send()).compose(r -> r.body()), Duration.ofSeconds(10), "GET");
-    assertEquals(before + 1, network.counters().get("connections"));
-    assertTrue(network.frontsOpenFiles() > 0, "the child reports its descriptors: " + network.frontsOpenFiles());
+    assertEquals(before + 1, network.stats().connections());
+    long openFiles = network.stats().openFiles();
+    assertTrue(openFiles > 0, "the child reports its descriptors: " + openFiles);
     http.close().await();
   }
 
