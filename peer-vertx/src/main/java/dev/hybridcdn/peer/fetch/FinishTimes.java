@@ -76,8 +76,10 @@ public final class FinishTimes {
    * @param hedgeMs {@code PLAYER_HEDGE_MS}; 0 (hedge off) keeps every segment peers first
    * @param startUp the segment starts a player's buffer: a song's first segment, or the one after a
    *     miss in a burst (read-ahead's HTTP window)
+   * @param patienceMs how long the player can wait, ms (0: not known): a holder expected within it is
+   *     asked first, however much sooner the edge would be
    */
-  public boolean edgeFirst(long bytes, long hedgeMs, boolean startUp) {
+  public boolean edgeFirst(long bytes, long hedgeMs, boolean startUp, long patienceMs) {
     if (hedgeMs <= 0) {
       return false;
     }
@@ -90,7 +92,7 @@ public final class FinishTimes {
       return startUp;
     }
     double holder = holderMs(bytes);
-    return holder > FAST_HOLDER_MS && edgeMs(bytes) < holder;
+    return holder > Math.max(FAST_HOLDER_MS, patienceMs) && edgeMs(bytes) < holder;
   }
 
   private static double rttOr(double rttMs, double otherwise) {

@@ -244,18 +244,21 @@ public final class SegmentFetcher {
    * @return fails with {@link SourceFailure} naming every source tried
    */
   public Future<Fetched> fetchUrgent(Manifest.Segment info) {
-    return fetchUrgent(info, FetchLedger.Purpose.PLAYER);
+    return fetchUrgent(info, FetchLedger.Purpose.PLAYER, 0);
   }
 
   /**
    * {@link #fetchUrgent(Manifest.Segment)} on behalf of {@code purpose} (a player's miss, or
    * read-ahead's HTTP window), as counted in {@link #ledger}.
+   *
+   * @param patienceMs how long the waiting player can wait, ms (0: not known; ReadAhead#patienceMs):
+   *     a holder expected within it is asked first ({@link FinishTimes#edgeFirst})
    */
-  public Future<Fetched> fetchUrgent(Manifest.Segment info, FetchLedger.Purpose purpose) {
+  public Future<Fetched> fetchUrgent(Manifest.Segment info, FetchLedger.Purpose purpose, long patienceMs) {
     boolean startUp = purpose == FetchLedger.Purpose.HTTP_WINDOW
         || purpose == FetchLedger.Purpose.PLAYER && info.index() == 0;
     if (!config.p2pEnabled() || isFetching(info.segmentId())
-        || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis(), startUp)) {
+        || !finish.edgeFirst(info.bytes(), config.playerHedge().toMillis(), startUp, patienceMs)) {
       return fetch(info, purpose);
     }
     return flight(info.segmentId(), purpose, () -> {

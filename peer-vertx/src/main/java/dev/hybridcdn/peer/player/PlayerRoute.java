@@ -137,13 +137,13 @@ public final class PlayerRoute {
       ahead[0] = Lead.aheadMs(m, segmentId, cache::contains);
       if (info == null && SegmentNames.hashPrefix(segmentId).isPresent()) {
         // A superseded version's segment (a player finishing the old playlist): the id names its hash.
-        return manifests.superseded(segmentId).compose(old -> hedged(ctx.vertx(), old));
+        return manifests.superseded(segmentId).compose(old -> hedged(ctx.vertx(), old, 0));
       }
       if (info == null) {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
       }
-      Future<Answered> answered = hedged(ctx.vertx(), info);
+      Future<Answered> answered = hedged(ctx.vertx(), info, readAhead.patienceMs(m, segmentId));
       readAhead.missed(m, segmentId);
       return answered.onSuccess(a -> {
         readAhead.after(m, segmentId, false);
@@ -210,19 +210,24 @@ public final class PlayerRoute {
    * did not deliver); the first verified copy wins and is cached, and a losing
    * read-ahead from holders is cancelled ({@link SegmentFetcher#cancelAhead}; a player's own peer
    * fetch goes on and caches). One side failing waits for the other; both failing fail with the
-   * flight's cause (it names every source it tried).
+   * flight's cause (it names every source it tried). A player in steady play, with media buffered,
+   * waits for holders up to {@code patienceMs} before the edges are asked (a holder expected within
+   * it is asked first; a read-ahead it joins, overdue or not, is raced no sooner): its segment from
+   * the swarm costs it latency it can afford, and the edges' bytes a start-up cannot spare.
+   *
+   * @param patienceMs how long the player can wait, ms ({@link ReadAhead#patienceMs}; 0: not known)
    */
-  private Future<Answered> hedged(Vertx vertx, Manifest.Segment info) {
+  private Future<Answered> hedged(Vertx vertx, Manifest.Segment info, long patienceMs) {
     boolean joined = fetcher.isFetching(info.segmentId());
     FetchLedger.Purpose joinedOf = fetcher.flightPurpose(info.segmentId());
-    Future<SegmentFetcher.Fetched> flight = fetcher.fetchUrgent(info);
+    Future<SegmentFetcher.Fetched> flight = fetcher.fetchUrgent(info, FetchLedger.Purpose.PLAYER, patienceMs);
     How own = joined ? How.JOINED : fetcher.isEdgeFlight(info.segmentId()) ? How.EDGE_FIRST : How.FETCH;
     FetchLedger.Purpose of = joined ? joinedOf : FetchLedger.Purpose.PLAYER;
     if (hedgeMs <= 0 || flight.isComplete() || fetcher.isEdgeFlight(info.segmentId())) {
       return fetcher.playerWaiting(flight).map(f -> new Answered(f, own, waited(of, -1)));
     }
     Hedge race = new Hedge();
-    long delayMs = Math.max(1, joined ? fetcher.hedgeDelayMs(info, hedgeMs) : hedgeMs);
+    long delayMs = Math.max(Math.max(1, patienceMs), joined ? fetcher.hedgeDelayMs(info, hedgeMs) : hedgeMs);
     Runnable edges = () -> fetcher.fetchFromEdges(info).onComplete(ar -> {
       if (ar.succeeded() && race.win()) {
         // Counted and cached before the player is answered: its next request finds the segment local.

@@ -66,6 +66,8 @@ public final class ReadAhead {
   /** How long a song's holder counts are reused, ms: a player asks every few seconds per segment. */
   static final long AVAILABILITY_TTL_MS = 2000;
   private static final int MAX_SONGS = 256;
+  /** Most segments whose last answer time {@link #answered} keeps (cleared when full). */
+  private static final int MAX_ANSWERED = 1024;
   /**
    * Read-aheads from holders at once. Each holder's uplink is thin, so more transfers at once
    * finish no sooner in total, but they take this peer's downlink from a player's urgent fetch
@@ -84,6 +86,14 @@ public final class ReadAhead {
   static final long BURST_GAP_MS = 1000;
   /** Most segments in a window, whatever {@code READ_AHEAD_MS} says (very short segments). */
   static final int MAX_WINDOW = 100;
+  /**
+   * Share of a steady player's buffer, in real time, its miss may wait for holders before the edges
+   * are asked ({@link #patienceMs}): an eighth leaves the player seven eighths of its buffer for the
+   * edge's copy after it, whatever the speed of play.
+   */
+  static final double PATIENCE_SHARE = 1.0 / 8;
+  /** Longest a steady player's miss waits for holders, ms, however much it has buffered. */
+  static final long MAX_PATIENCE_MS = 2000;
 
   /** Holder counts per segment of a song (tracker {@code GET /songs/{songId}/availability}). */
   @FunctionalInterface
@@ -167,7 +177,7 @@ public final class ReadAhead {
 
         @Override
         public Future<?> fetch(Manifest.Segment segment) {
-          return fetcher.fetchUrgent(segment, FetchLedger.Purpose.HTTP_WINDOW);
+          return fetcher.fetchUrgent(segment, FetchLedger.Purpose.HTTP_WINDOW, 0);
         }
 
         @Override
@@ -187,7 +197,7 @@ public final class ReadAhead {
 
         @Override
         public Future<?> fetchSwitch(Manifest.Segment segment) {
-          return fetcher.fetchUrgent(segment, FetchLedger.Purpose.SWITCH);
+          return fetcher.fetchUrgent(segment, FetchLedger.Purpose.SWITCH, 0);
         }
 
         @Override
@@ -236,6 +246,21 @@ public final class ReadAhead {
       return super.put(key, value);
     }
   };
+  /**
+   * When each segment was last answered to a player of this peer, epoch ms: whether a request plays
+   * steadily is read from its own previous segment, not from the song's playhead, which another player
+   * of the same song on this peer moves (two players of a popular song on one peer are common: a
+   * full cdn eval has two players per peer, half of them on one song).
+   */
+  private final Map<String, Long> answered = new ConcurrentHashMap<>() {
+    @Override
+    public Long put(String key, Long value) {
+      if (size() >= MAX_ANSWERED && !containsKey(key)) {
+        clear();
+      }
+      return super.put(key, value);
+    }
+  };
 
   /**
    * @param segments {@code READ_AHEAD}, 0 switches read-ahead off
@@ -276,14 +301,14 @@ public final class ReadAhead {
   /** {@link #after(Manifest, String, boolean)} at {@code now}, epoch ms. */
   void after(Manifest manifest, String segmentId, boolean hit, long now) {
     Manifest.Segment at = manifest.segment(segmentId);
-    Playhead before = playheads.get(manifest.songId());
-    if (at != null && availability != null) {
-      playheads.put(manifest.songId(), new Playhead(at.rendition(), at.index(), now));
-    }
-    List<Manifest.Segment> window = window(manifest, segmentId);
     // A player's request a segment's playing time after the one before plays steadily, hit or not
     // (a late read-ahead it joined); otherwise it is in a burst and asks again at once.
-    boolean steady = steady(before, at, now);
+    boolean steady = steady(manifest, at, now);
+    if (at != null && availability != null) {
+      playheads.put(manifest.songId(), new Playhead(at.rendition(), at.index(), now));
+      answered.put(segmentId, now);
+    }
+    List<Manifest.Segment> window = window(manifest, segmentId);
     int urgent = Math.min(httpWindow(window, steady, hit), window.size());
     // After a local hit the player has that segment's media buffered at least: its next segment goes to
     // holders first. Only a miss in a burst (a player starting, nothing buffered) races to the edges.
@@ -307,6 +332,34 @@ public final class ReadAhead {
   }
 
   /**
+   * How long the player asking for {@code segmentId} now can wait for holders before the edges are
+   * asked, ms: {@value #PATIENCE_SHARE} of the media it has buffered, in real time, at most {@value
+   * #MAX_PATIENCE_MS}; 0 when that is not known (a start-up burst, a switch, P2P off). Known only in
+   * steady play: the player asks {@value #BURST_GAP_MS} ms or more after its previous segment was
+   * answered, which an hls.js player does only with {@value #BUFFER_GOAL_MS} ms of media buffered
+   * ({@code maxBufferLength}); this segment is what it lacks of that. The idle time since that answer
+   * is about the previous segment's playing time in real time, so it gives the speed of play (the
+   * eval's 4x too); a slow previous answer shortens it, which errs on the patient side's safe end.
+   *
+   * @return ms, 0 to {@value #MAX_PATIENCE_MS}
+   */
+  public long patienceMs(Manifest manifest, String segmentId) {
+    return patienceMs(manifest, segmentId, System.currentTimeMillis());
+  }
+
+  /** {@link #patienceMs(Manifest, String)} at {@code now}, epoch ms. */
+  long patienceMs(Manifest manifest, String segmentId, long now) {
+    Manifest.Segment at = manifest.segment(segmentId);
+    long idleMs = sinceAnswerBefore(manifest, at, now);
+    if (!enabled() || idleMs < BURST_GAP_MS || previous(manifest, at).durationMs() <= 0) {
+      return 0; // not steady play, or nothing to measure the speed of play with
+    }
+    double realPerMediaMs = (double) idleMs / previous(manifest, at).durationMs();
+    double bufferedRealMs = Math.max(0, BUFFER_GOAL_MS - at.durationMs()) * realPerMediaMs;
+    return Math.min(MAX_PATIENCE_MS, Math.round(bufferedRealMs * PATIENCE_SHARE));
+  }
+
+  /**
    * A player's miss, as it is asked (before its answer). In a start-up burst (not steady play, P2P
    * on) the player asks for the segments after it back to back until {@value #BUFFER_GOAL_MS} ms of
    * media are buffered: those after the burst window (the next {@value #BURST_WINDOW_MS} ms, the HTTP
@@ -325,7 +378,7 @@ public final class ReadAhead {
   /** {@link #missed(Manifest, String)} at {@code now}, epoch ms. */
   void missed(Manifest manifest, String segmentId, long now) {
     Manifest.Segment at = manifest.segment(segmentId);
-    if (availability == null || !enabled() || at == null || steady(playheads.get(manifest.songId()), at, now)) {
+    if (availability == null || !enabled() || at == null || steady(manifest, at, now)) {
       return;
     }
     List<Manifest.Segment> following = manifest.following(segmentId, MAX_WINDOW);
@@ -384,13 +437,31 @@ public final class ReadAhead {
 
   /**
    * True when the player asked for {@code at} at least {@value #BURST_GAP_MS} ms after the segment
-   * before it (same rendition): it plays steadily, its next request is a segment's playing time away.
-   * A local hit alone does not say so: at the end of its start-up burst hls.js asks for segment after
-   * segment while less than 30 s of media is buffered.
+   * before it (same rendition) was answered here: it plays steadily, its next request is a segment's
+   * playing time away. A local hit alone does not say so: at the end of its start-up burst hls.js asks
+   * for segment after segment while less than 30 s of media is buffered.
    */
-  private boolean steady(Playhead before, Manifest.Segment at, long now) {
-    return availability != null && before != null && at != null && before.rendition().equals(at.rendition())
-        && before.index() == at.index() - 1 && now - before.atMs() >= BURST_GAP_MS;
+  private boolean steady(Manifest manifest, Manifest.Segment at, long now) {
+    return sinceAnswerBefore(manifest, at, now) >= BURST_GAP_MS;
+  }
+
+  /** Ms from this peer's last answer of the segment before {@code at} to {@code now}; -1 unknown (or P2P off). */
+  private long sinceAnswerBefore(Manifest manifest, Manifest.Segment at, long now) {
+    Manifest.Segment previous = previous(manifest, at);
+    Long answeredAt = previous == null || availability == null ? null : answered.get(previous.segmentId());
+    return answeredAt == null ? -1 : now - answeredAt;
+  }
+
+  /** The segment before {@code at} in its rendition; null for the first (or an unknown one). */
+  private static Manifest.Segment previous(Manifest manifest, Manifest.Segment at) {
+    Manifest.Rendition r = at == null || at.index() == 0 ? null : manifest.rendition(at.rendition());
+    if (r == null) {
+      return null;
+    }
+    List<Manifest.Segment> all = r.segments();
+    int i = at.index() - 1;
+    return i < all.size() && all.get(i).index() == i ? all.get(i)
+        : all.stream().filter(s -> s.index() == i).findFirst().orElse(null);
   }
 
   /**

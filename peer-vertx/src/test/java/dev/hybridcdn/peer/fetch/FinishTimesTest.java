@@ -30,14 +30,14 @@ class FinishTimesTest {
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(290, within(0.01));
     links.edges().get(0).sample(26);
     assertThat(finish.edgeMs(SEGMENT)).isCloseTo(266, within(0.01));
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).as("nothing measured: peers first").isFalse();
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).as("nothing measured: a start-up at the edge").isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 0)).as("nothing measured: peers first").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true, 0)).as("nothing measured: a start-up at the edge").isTrue();
     sample(edges, EDGE, 240_000, 40);
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).as("no holder measured yet").isFalse();
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 0)).as("no holder measured yet").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true, 0)).isTrue();
     sample(holders, "peer-2", 240_000, 400);
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isTrue();
-    assertThat(finish.edgeFirst(SEGMENT, 0, true)).as("hedge off: peers first, a start-up too").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 0)).isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, 0, true, 0)).as("hedge off: peers first, a start-up too").isFalse();
   }
 
   @Test
@@ -45,7 +45,7 @@ class FinishTimesTest {
     links.edges().get(0).sample(1);
     sample(edges, EDGE, 240_000, 2);
     sample(holders, "peer-2", 240_000, 20); // a LAN: 12 MB/s
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true, 0)).isFalse();
   }
 
   @Test
@@ -58,8 +58,11 @@ class FinishTimesTest {
     sample(edges, EDGE, 240_000, 40);        // 6 MB/s: the player's downlink
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(40 + 400, within(0.01)); // the median holder
     assertThat(finish.edgeMs(SEGMENT)).isCloseTo(26 + 40, within(0.01));
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isTrue();
-    assertThat(finish.edgeFirst(SEGMENT, 0, false)).as("hedge off: peers first whatever the rates").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 0)).isTrue();
+    assertThat(finish.edgeFirst(SEGMENT, 0, false, 0)).as("hedge off: peers first whatever the rates").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 500)).as("a player that can wait 500 ms: holders first")
+        .isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 300)).as("the holder would outlast its patience").isTrue();
   }
 
   @Test
@@ -70,7 +73,7 @@ class FinishTimesTest {
     sample(holders, "peer-2", 240_000, 20); // a LAN: 12 MB/s
     sample(edges, EDGE, 240_000, 2);
     assertThat(finish.holderMs(SEGMENT)).isCloseTo(22, within(0.01));
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 0)).isFalse();
   }
 
   @Test
@@ -87,7 +90,7 @@ class FinishTimesTest {
     sample(holders, "peer-2", 240_000, 2000);
     links.edges().get(0).failed(System.currentTimeMillis());
     assertThat(finish.edgeMs(SEGMENT)).isEqualTo(Double.MAX_VALUE);
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false)).isFalse();
-    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true)).as("a start-up too").isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, false, 0)).isFalse();
+    assertThat(finish.edgeFirst(SEGMENT, HEDGE_MS, true, 0)).as("a start-up too").isFalse();
   }
 }

@@ -156,6 +156,47 @@ class ReadAheadTest {
   }
 
   @Test
+  void aSteadyPlayerMayWaitForHoldersAnEighthOfWhatItHasBufferedInRealTimeAStartingOneNot() {
+    Manifest m = LONG_MANIFEST;
+    ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, new ArrayList<>(), new int[1]),
+        song -> Future.succeededFuture(Map.of()));
+    long t = 1_000_000;
+    assertThat(readAhead.patienceMs(m, LONG.get(0).segmentId(), t)).as("a song's start: nothing buffered").isZero();
+
+    readAhead.after(m, LONG.get(4).segmentId(), true, t); // segment 4 answered at t
+    assertThat(readAhead.patienceMs(m, LONG.get(5).segmentId(), t + 300)).as("asked at once: a burst").isZero();
+    // Asked a 10 s segment's playing time at 4x later: 30 s buffered less this segment, 20 s of media, 5 s.
+    assertThat(readAhead.patienceMs(m, LONG.get(5).segmentId(), t + 2500)).isEqualTo(5000 / 8);
+    assertThat(readAhead.patienceMs(m, LONG.get(5).segmentId(), t + 10_000)).as("1x: 20 s buffered, capped")
+        .isEqualTo(ReadAhead.MAX_PATIENCE_MS);
+    assertThat(readAhead.patienceMs(m, LONG.get(7).segmentId(), t + 2500)).as("not the next one: a seek").isZero();
+
+    ReadAhead off = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, new ArrayList<>(), new int[1]), null);
+    off.after(m, LONG.get(4).segmentId(), true, t);
+    assertThat(off.patienceMs(m, LONG.get(5).segmentId(), t + 2500)).as("P2P off: the edges at once").isZero();
+  }
+
+  @Test
+  void twoPlayersOfOneSongOnOnePeerAreEachSeenPlayingSteadily() {
+    Manifest m = LONG_MANIFEST;
+    List<Integer> fromHolders = new ArrayList<>();
+    ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, fromHolders, new int[1]),
+        song -> Future.succeededFuture(Map.of()));
+    long t = 1_000_000;
+    readAhead.after(m, LONG.get(4).segmentId(), true, t);        // player A's segment 4
+    readAhead.after(m, LONG.get(8).segmentId(), true, t + 1200); // player B's segment 8, in between
+    fromHolders.clear();
+
+    readAhead.missed(m, LONG.get(5).segmentId(), t + 2500);
+    assertThat(fromHolders).as("A plays steadily: no burst asked of holders").isEmpty();
+    assertThat(readAhead.patienceMs(m, LONG.get(5).segmentId(), t + 2500)).isEqualTo(5000 / 8);
+    assertThat(readAhead.patienceMs(m, LONG.get(9).segmentId(), t + 3700)).as("B too").isEqualTo(5000 / 8);
+  }
+
+  @Test
   void aPlayerSwitchingRenditionGetsTheNextSegmentsOfTheNewOneAtOnce() {
     List<Manifest.Segment> low = IntStream.range(0, 12)
         .mapToObj(i -> new Manifest.Segment(String.format("demo/64k/seg%05d.ts", i), i, 10_000, 1000, "c".repeat(64)))
