@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * the {@code WARM_START_SONGS} songs with the most holdings ({@code GET /songs/popular}); of each, the song's
  * playlists are got ready (kept with its manifest) and the first {@code WARM_START_SEGMENTS} segments of its
  * rendition with the most holdings that this peer lacks are fetched from holders only, never the edges (a
- * segment no peer holds waits for a later round), one at a time, only while fewer than {@code MAX_DOWNLOADS}
- * fetches run and no player of this peer waits, so players' fetches go first. A player starting such a song
+ * segment no peer holds waits for a later round), one at a time, first segments of every song first, only
+ * while fewer than {@code MAX_DOWNLOADS} fetches run and no player of this peer waits, so players' fetches go
+ * first (a round held up by them tries again {@value #RETRY_MS} ms later, not a period later). A player starting such a song
  * then gets its playlists and first segments from its own peer, and read-ahead has their playing time to
  * find holders for the next ones (the steady play's P2P window, not the start-up's race to the edges). The
  * kept segments are ordinary cache entries: served to other peers, evicted as any other. Seed 000 2.3.6
@@ -35,6 +37,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class WarmStarts {
   private static final Logger LOG = LoggerFactory.getLogger(WarmStarts.class);
+  /**
+   * How soon a round held up by a waiting player or full downloads tries again, ms: about one edge answer
+   * under the default model, so the start is fetched soon after the player's segment arrived, not a period
+   * later.
+   */
+  static final long RETRY_MS = 250;
 
   /** Where popular songs come from: the tracker ({@code TrackerClient.popular}); never fails. */
   @FunctionalInterface
@@ -55,6 +63,9 @@ public final class WarmStarts {
   private Vertx vertx;
   private long timer = -1;
   private boolean round;
+  /** The retry timer of a held-up round, or -1; its generation tells a stale firing apart. */
+  private long retry = -1;
+  private long retryGeneration;
   private boolean stopped;
   private volatile long fetched;
   private volatile long failed;
@@ -106,9 +117,15 @@ public final class WarmStarts {
 
   /** One round: the popular songs' missing starts queued, then fetched one after the other. */
   private synchronized void round() {
-    if (round || stopped) {
-      return; // the last round's segments are still being fetched
+    if (stopped || (round && retry < 0)) {
+      return; // the last round is asking the tracker or fetching a segment
     }
+    if (retry >= 0) {
+      vertx.cancelTimer(retry); // held up since: start again from the tracker's newer view
+      retry = -1;
+      retryGeneration++;
+    }
+    queue.clear();
     round = true;
     rounds++;
     popular.songs(config.songs()).compose(this::queueStarts).onComplete(ar -> {
@@ -119,21 +136,36 @@ public final class WarmStarts {
     });
   }
 
-  /** Queues, song by song in the tracker's order, the start segments this peer lacks. */
+  /**
+   * Queues the start segments this peer lacks: every song's first segment (in the tracker's order), then
+   * every song's second, and so on, so a player starting any popular song soon finds its first segment.
+   */
   private Future<Void> queueStarts(List<PopularSong> songs) {
+    List<List<Manifest.Segment>> starts = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (PopularSong song : songs) {
       chain = chain.compose(v -> manifests.apply(song.songId()).transform(ar -> {
         if (ar.succeeded()) {
-          queueStart(ar.result(), song.renditions());
+          starts.add(start(ar.result(), song.renditions()));
         }
         return Future.<Void>succeededFuture();
       }));
     }
-    return chain;
+    return chain.onSuccess(v -> queueByIndex(starts));
   }
 
-  private synchronized void queueStart(Manifest manifest, Map<String, Integer> holdings) {
+  private synchronized void queueByIndex(List<List<Manifest.Segment>> starts) {
+    for (int i = 0; i < config.segments(); i++) {
+      for (List<Manifest.Segment> start : starts) {
+        if (i < start.size()) {
+          queue.addLast(start.get(i));
+        }
+      }
+    }
+  }
+
+  /** The first segments of the song's most held rendition this peer lacks (its playlists got ready). */
+  private List<Manifest.Segment> start(Manifest manifest, Map<String, Integer> holdings) {
     Manifest.Rendition best = null;
     int most = 0;
     for (Manifest.Rendition r : manifest.renditions()) {
@@ -144,28 +176,40 @@ public final class WarmStarts {
       }
     }
     if (best == null) {
-      return;
+      return List.of();
     }
     playlists.accept(manifest.songId(), best.name());
-    for (Manifest.Segment s : best.segments().subList(0, Math.min(config.segments(), best.segments().size()))) {
-      if (!cache.contains(s.segmentId()) && !fetching.test(s.segmentId())) {
-        queue.addLast(s);
-      }
-    }
+    return best.segments().subList(0, Math.min(config.segments(), best.segments().size())).stream()
+        .filter(s -> !cache.contains(s.segmentId()) && !fetching.test(s.segmentId())).toList();
   }
 
   /** The next queued segment, while a download is free; the round ends when none is left or none is free. */
   private synchronized void next() {
-    Manifest.Segment s = queue.pollFirst();
+    retry = -1;
+    Manifest.Segment s = queue.peekFirst();
     while (s != null && (cache.contains(s.segmentId()) || fetching.test(s.segmentId()))) {
-      s = queue.pollFirst();
+      queue.pollFirst();
+      s = queue.peekFirst();
     }
-    if (s == null || stopped || !mayStart.getAsBoolean()) {
-      queue.clear(); // the next round looks again, with the tracker's newer view
+    if (s == null || stopped) {
+      queue.clear();
       round = false;
       return;
     }
+    if (!mayStart.getAsBoolean()) {
+      long generation = ++retryGeneration;
+      retry = vertx.setTimer(RETRY_MS, t -> retried(generation));
+      return;
+    }
+    queue.pollFirst();
     fromHolders.apply(s).onComplete(ar -> finished(ar.succeeded()));
+  }
+
+  /** A held-up round's retry timer fired; a round started since (a newer generation) goes on alone. */
+  private synchronized void retried(long generation) {
+    if (generation == retryGeneration && retry >= 0) {
+      next();
+    }
   }
 
   private synchronized void finished(boolean ok) {

@@ -83,8 +83,8 @@ public final class TrackerHttp {
 
   /**
    * How long a {@code /songs/popular} answer is reused, ms: every peer asks it every {@code WARM_START_MS}
-   * (5 s), and each fresh answer scans every instance's holder counts, so a thousand peers cost one scan a
-   * second, not two hundred.
+   * (1 s), and each fresh answer scans every instance's holder counts, so a thousand peers cost one scan a
+   * second, not a thousand.
    */
   static final long POPULAR_REUSE_MS = 1000;
 

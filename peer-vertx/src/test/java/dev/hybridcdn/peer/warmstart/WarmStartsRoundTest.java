@@ -1,0 +1,80 @@
+package dev.hybridcdn.peer.warmstart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.peer.cache.SegmentCache;
+import dev.hybridcdn.peer.fetch.TrackerClient.PopularSong;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The order and timing of a warm-start round: the tracker and the fetches are stand-ins, the timers real. */
+class WarmStartsRoundTest {
+  final Vertx vertx = Vertx.vertx();
+  final List<String> fetched = new CopyOnWriteArrayList<>();
+  final Set<String> done = ConcurrentHashMap.newKeySet();
+  final AtomicBoolean mayStart = new AtomicBoolean(true);
+  WarmStarts warm;
+
+  @AfterEach
+  void stop() {
+    if (warm != null) {
+      warm.stop();
+    }
+    vertx.close();
+  }
+
+  static Manifest song(String id) {
+    List<Manifest.Segment> segments = IntStream.range(0, 4)
+        .mapToObj(i -> new Manifest.Segment(id + "/64k/seg" + i + ".ts", i, 10_000, 1000, "a".repeat(64))).toList();
+    return new Manifest(id, "", 40_000, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC, segments)));
+  }
+
+  WarmStarts start(Duration period) {
+    Map<String, Manifest> songs = Map.of("a", song("a"), "b", song("b"));
+    warm = new WarmStarts("peer-1", new WarmStartConfig(2, 3, period), new SegmentCache(1 << 20, null),
+        id -> Future.succeededFuture(songs.get(id)),
+        limit -> Future.succeededFuture(List.of(new PopularSong("a", 5, Map.of("64k", 5)),
+            new PopularSong("b", 3, Map.of("64k", 3)))),
+        (song, rendition) -> {},
+        s -> {
+          fetched.add(s.segmentId());
+          done.add(s.segmentId()); // stands for "cached": never queued again
+          return Future.succeededFuture();
+        },
+        done::contains, mayStart::get);
+    warm.start(vertx);
+    return warm;
+  }
+
+  @Test
+  void everyPopularSongsFirstSegmentComesBeforeAnySongsSecond() {
+    start(Duration.ofSeconds(10));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> fetched.size() == 6);
+    assertThat(fetched).containsExactly("a/64k/seg0.ts", "b/64k/seg0.ts", "a/64k/seg1.ts", "b/64k/seg1.ts",
+        "a/64k/seg2.ts", "b/64k/seg2.ts");
+  }
+
+  @Test
+  void aRoundHeldUpByAWaitingPlayerGoesOnSoonAfterNotAPeriodLater() throws Exception {
+    mayStart.set(false); // a player of the peer waits
+    start(Duration.ofSeconds(30));
+    Thread.sleep(3 * WarmStarts.RETRY_MS);
+    assertThat(fetched).as("nothing while the player waits").isEmpty();
+
+    mayStart.set(true); // it got its segment
+    await().atMost(Duration.ofSeconds(3)).until(() -> fetched.size() == 6);
+  }
+}
