@@ -117,6 +117,7 @@ class SwarmIT {
         "EDGE_URLS", edgeUrl, "TRACKER_URL", trackerUrl, "HEARTBEAT_MS", "500",
         "READ_AHEAD", "0", "PEER_TIMEOUT_MS", "1500", "P2P_BUDGET_MS", "4000"));
     peerEnv.put("PLAYER_HEDGE_MS", "0"); // sources and attempts are asserted: no urgent hedge to the edge
+    peerEnv.put("WARM_START_SONGS", "0"); // nor a warm start making B's first request local
     host = PeerHost.start(vertx, PeerHostConfig.from(new Env(peerEnv)));
     manifest = get(edgeUrl + "/songs/" + SONG_ID, null).bodyAsJsonObject();
   }

@@ -237,30 +237,27 @@ public final class ReadAhead {
   private final Availability availability;
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
   /** Per song; bounded like {@link #counts} (cleared when full). */
-  private final Map<String, Playhead> playheads = new ConcurrentHashMap<>() {
-    @Override
-    public Playhead put(String key, Playhead value) {
-      if (size() >= MAX_SONGS && !containsKey(key)) {
-        clear();
-      }
-      return super.put(key, value);
-    }
-  };
+  private final Map<String, Playhead> playheads = clearedWhenFull(MAX_SONGS);
   /**
    * When each segment was last answered to a player of this peer, epoch ms: whether a request plays
    * steadily is read from its own previous segment, not from the song's playhead, which another player
    * of the same song on this peer moves (two players of a popular song on one peer are common: a
    * full cdn eval has two players per peer, half of them on one song).
    */
-  private final Map<String, Long> answered = new ConcurrentHashMap<>() {
-    @Override
-    public Long put(String key, Long value) {
-      if (size() >= MAX_ANSWERED && !containsKey(key)) {
-        clear();
+  private final Map<String, Long> answered = clearedWhenFull(MAX_ANSWERED);
+
+  /** A concurrent map that forgets everything when a new key would make it hold more than {@code max}. */
+  private static <V> Map<String, V> clearedWhenFull(int max) {
+    return new ConcurrentHashMap<>() {
+      @Override
+      public V put(String key, V value) {
+        if (size() >= max && !containsKey(key)) {
+          clear();
+        }
+        return super.put(key, value);
       }
-      return super.put(key, value);
-    }
-  };
+    };
+  }
 
   /**
    * @param segments {@code READ_AHEAD}, 0 switches read-ahead off

@@ -26,12 +26,12 @@ import org.slf4j.LoggerFactory;
  * rendition with the most holdings that this peer lacks are fetched from holders only, never the edges (a
  * segment no peer holds waits for a later round), one at a time, first segments of every song first, only
  * while fewer than {@code MAX_DOWNLOADS} fetches run and no player of this peer waits, so players' fetches go
- * first (a round held up by them tries again {@value #RETRY_MS} ms later, not a period later). A player starting such a song
- * then gets its playlists and first segments from its own peer, and read-ahead has their playing time to
- * find holders for the next ones (the steady play's P2P window, not the start-up's race to the edges). The
- * kept segments are ordinary cache entries: served to other peers, evicted as any other. Seed 000 2.3.6
- * pushes a song's segments along a path as it starts; this is the pull-side counterpart, as P2P CDNs
- * prefetch the start of popular content.
+ * first (a round held up by them tries again {@value #RETRY_MS} ms later, not a period later). A player
+ * starting such a song then gets its playlists and first segments from its own peer, and read-ahead has
+ * their playing time to find holders for the next ones (the steady play's P2P window, not the start-up's
+ * race to the edges). The kept segments are ordinary cache entries: served to other peers, evicted as any
+ * other. Seed 000 2.3.6 pushes a song's segments along a path as it starts; this is the pull-side
+ * counterpart, as P2P CDNs prefetch the start of popular content.
  *
  * <p>Thread-safe: the timer and the fetches' completions may run on different event loops (one monitor).
  */
