@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * rendition after its first), where they finish first
  * ({@link SegmentFetcher#fetchUrgent}: the edge under the default model); after a local hit in a burst
  * the next segment holders first (the player has media buffered); in steady play
- * ({@value #BURST_GAP_MS} ms or more since the request for the segment before: the player asks again
+ * ({@value #BURST_GAP_MS} ms or more since the segment before was answered: the player asks again
  * a segment's playing time later) the next {@value #HTTP_WINDOW_MS} ms of media through the full
  * pipeline, holders first when the tracker knows one ({@link SegmentFetcher#fetch}), so read-ahead
  * stays at least a segment ahead of the player's requests; the rest is the P2P
