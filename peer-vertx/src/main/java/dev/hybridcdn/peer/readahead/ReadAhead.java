@@ -348,10 +348,11 @@ public final class ReadAhead {
   long patienceMs(Manifest manifest, String segmentId, long now) {
     Manifest.Segment at = manifest.segment(segmentId);
     long idleMs = sinceAnswerBefore(manifest, at, now);
-    if (!enabled() || idleMs < BURST_GAP_MS || previous(manifest, at).durationMs() <= 0) {
-      return 0; // not steady play, or nothing to measure the speed of play with
+    Manifest.Segment previous = previous(manifest, at);
+    if (!enabled() || idleMs < BURST_GAP_MS || previous.durationMs() <= 0) {
+      return 0; // not steady play (then previous is known), or nothing to measure the speed of play with
     }
-    double realPerMediaMs = (double) idleMs / previous(manifest, at).durationMs();
+    double realPerMediaMs = (double) idleMs / previous.durationMs();
     double bufferedRealMs = Math.max(0, BUFFER_GOAL_MS - at.durationMs()) * realPerMediaMs;
     return Math.min(MAX_PATIENCE_MS, Math.round(bufferedRealMs * PATIENCE_SHARE));
   }

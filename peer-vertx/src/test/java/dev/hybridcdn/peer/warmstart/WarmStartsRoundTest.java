@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,8 @@ class WarmStartsRoundTest {
   final List<String> fetched = new CopyOnWriteArrayList<>();
   final Set<String> done = ConcurrentHashMap.newKeySet();
   final AtomicBoolean mayStart = new AtomicBoolean(true);
+  /** How often the round asked whether a segment may start. */
+  final AtomicInteger asked = new AtomicInteger();
   WarmStarts warm;
 
   @AfterEach
@@ -53,7 +56,10 @@ class WarmStartsRoundTest {
           done.add(s.segmentId()); // stands for "cached": never queued again
           return Future.succeededFuture();
         },
-        done::contains, mayStart::get);
+        done::contains, () -> {
+          asked.incrementAndGet();
+          return mayStart.get();
+        });
     warm.start(vertx);
     return warm;
   }
@@ -68,10 +74,10 @@ class WarmStartsRoundTest {
   }
 
   @Test
-  void aRoundHeldUpByAWaitingPlayerGoesOnSoonAfterNotAPeriodLater() throws Exception {
+  void aRoundHeldUpByAWaitingPlayerGoesOnSoonAfterNotAPeriodLater() {
     mayStart.set(false); // a player of the peer waits
     start(Duration.ofSeconds(30));
-    Thread.sleep(3 * WarmStarts.RETRY_MS);
+    await("the held-up round retried").atMost(Duration.ofSeconds(3)).until(() -> asked.get() >= 3);
     assertThat(fetched).as("nothing while the player waits").isEmpty();
 
     mayStart.set(true); // it got its segment
