@@ -19,6 +19,11 @@ import java.util.Objects;
 public final class Manifest {
   /** RFC 6381 codec string of AAC-LC, the codec of every rendition the origin writes. */
   public static final String AAC_LC = "mp4a.40.2";
+  /**
+   * Codec of a shared file's one rendition ({@code cdn share}, issue 14): its pieces are bytes, not media a
+   * player plays.
+   */
+  public static final String FILE_CODEC = "application/octet-stream";
 
   /**
    * One rendition of the ladder.

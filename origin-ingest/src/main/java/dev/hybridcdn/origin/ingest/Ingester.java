@@ -235,7 +235,7 @@ public final class Ingester implements AutoCloseable {
     media.append("#EXT-X-ENDLIST\n");
     String name = file.getFileName().toString();
     Manifest manifest = new Manifest(id, name, PIECE_MS * pieces.size(), List.of(
-        new Manifest.Rendition(FILE_RENDITION, Ids.bitrateKbps(FILE_RENDITION), "application/octet-stream", pieces)));
+        new Manifest.Rendition(FILE_RENDITION, Ids.bitrateKbps(FILE_RENDITION), Manifest.FILE_CODEC, pieces)));
     OriginStore.SongContent content = new OriginStore.SongContent(manifest, Playlists.master(manifest),
         Map.of(FILE_RENDITION, media.toString()), Map.of(FILE_RENDITION, bytes));
     long version;

@@ -164,13 +164,16 @@ public final class WarmStarts {
     }
   }
 
-  /** The first segments of the song's most held rendition this peer lacks (its playlists got ready). */
+  /**
+   * The first segments of the song's most held rendition this peer lacks (its playlists got ready). A shared
+   * file's pieces ({@link Manifest#FILE_CODEC}) are left out: no player waits on its start, and each is 4 MiB.
+   */
   private List<Manifest.Segment> start(Manifest manifest, Map<String, Integer> holdings) {
     Manifest.Rendition best = null;
     int most = 0;
     for (Manifest.Rendition r : manifest.renditions()) {
       int held = holdings.getOrDefault(r.name(), 0);
-      if (held > most) {
+      if (held > most && !Manifest.FILE_CODEC.equals(r.codec())) {
         best = r;
         most = held;
       }

@@ -39,17 +39,24 @@ class WarmStartsRoundTest {
   }
 
   static Manifest song(String id) {
-    List<Manifest.Segment> segments = IntStream.range(0, 4)
-        .mapToObj(i -> new Manifest.Segment(id + "/64k/seg" + i + ".ts", i, 10_000, 1000, "a".repeat(64))).toList();
-    return new Manifest(id, "", 40_000, List.of(new Manifest.Rendition("64k", 64, Manifest.AAC_LC, segments)));
+    return content(id, "64k", Manifest.AAC_LC);
+  }
+
+  static Manifest content(String id, String rendition, String codec) {
+    List<Manifest.Segment> segments = IntStream.range(0, 4).mapToObj(i ->
+        new Manifest.Segment(id + "/" + rendition + "/seg" + i + ".ts", i, 10_000, 1000, "a".repeat(64))).toList();
+    return new Manifest(id, "", 40_000, List.of(new Manifest.Rendition(rendition, 64, codec, segments)));
   }
 
   WarmStarts start(Duration period) {
-    Map<String, Manifest> songs = Map.of("a", song("a"), "b", song("b"));
+    return start(period, Map.of("a", song("a"), "b", song("b")), List.of(new PopularSong("a", 5, Map.of("64k", 5)),
+        new PopularSong("b", 3, Map.of("64k", 3))));
+  }
+
+  WarmStarts start(Duration period, Map<String, Manifest> songs, List<PopularSong> popular) {
     warm = new WarmStarts("peer-1", new WarmStartConfig(2, 3, period), new SegmentCache(1 << 20, null),
         id -> Future.succeededFuture(songs.get(id)),
-        limit -> Future.succeededFuture(List.of(new PopularSong("a", 5, Map.of("64k", 5)),
-            new PopularSong("b", 3, Map.of("64k", 3)))),
+        limit -> Future.succeededFuture(popular),
         (song, rendition) -> {},
         s -> {
           fetched.add(s.segmentId());
@@ -82,5 +89,14 @@ class WarmStartsRoundTest {
 
     mayStart.set(true); // it got its segment
     await().atMost(Duration.ofSeconds(3)).until(() -> fetched.size() == 6);
+  }
+
+  @Test
+  void aSharedFilesPiecesAreNotWarmedEvenWhenItIsTheMostHeld() {
+    start(Duration.ofSeconds(10), Map.of("f", content("f", "1k", Manifest.FILE_CODEC), "a", song("a")),
+        List.of(new PopularSong("f", 9, Map.of("1k", 9)), new PopularSong("a", 5, Map.of("64k", 5))));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> fetched.size() == 3);
+    assertThat(fetched).containsExactly("a/64k/seg0.ts", "a/64k/seg1.ts", "a/64k/seg2.ts");
   }
 }
