@@ -119,6 +119,35 @@ class TrackerAppIT {
   }
 
   @Test
+  void aSegmentNoOneHoldsIsClaimedByItsFirstFetcherAndOthersAreToldToWaitUntilAHolderAppears() {
+    String path = "/segments/song-c/128k/seg00003.ts/peers?claim=true&exclude=";
+    var first = fx.get(app.port(), path + "it-c1");
+    assertThat(first.status()).isEqualTo(404);
+    assertThat(first.body().getString("error")).as("the first asker claims it").isEqualTo("unknown_segment");
+    assertThat(fx.get(app.port(), path + "it-c1").body().getString("error")).as("its own claim")
+        .isEqualTo("unknown_segment");
+    var second = fx.get(app.port(), path + "it-c2");
+    assertThat(second.status()).isEqualTo(404);
+    assertThat(second.body().getString("error")).isEqualTo("being_fetched");
+    assertThat(second.body().getString("message")).contains("it-c1");
+    assertThat(fx.get(app.port(), "/segments/song-c/128k/seg00003.ts/peers?exclude=it-c3").body()
+        .getString("error")).as("a lookup without claim is told too").isEqualTo("being_fetched");
+
+    fx.join("it-c1", "eu-west");
+    fx.cache("it-c1", "song-c/128k/seg00003.ts");
+    fx.producer.flush();
+    TrackerFixture.within("the claimant's copy announced", Duration.ofSeconds(20))
+        .until(() -> fx.get(app.port(), path + "it-c2").status(), s -> s == 200);
+    assertThat(fx.get(app.port(), path + "it-c2").body().getJsonArray("holders").getJsonObject(0)
+        .getString("peerId")).isEqualTo("it-c1");
+
+    assertThat(fx.get(app.port(), "/segments/song-c/128k/seg00004.ts/peers?claim=yes&exclude=it-c2").body()
+        .getString("error")).isEqualTo("invalid_claim");
+    assertThat(fx.get(app.port(), "/segments/song-c/128k/seg00004.ts/peers?claim=true").body()
+        .getString("error")).isEqualTo("claim_without_requester");
+  }
+
+  @Test
   void expiryIsVisibleOverHttpWithinTtlPlusOneSecondOfTheLastHeartbeat() {
     fx.join("it-x1", "eu-west");
     fx.cache("it-x1", "song-x/64k/seg00000.ts");

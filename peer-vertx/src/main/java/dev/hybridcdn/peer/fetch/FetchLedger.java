@@ -52,6 +52,11 @@ public final class FetchLedger {
     EDGES_NO_HOLDERS,
     /** A fetch through the full pipeline sent to the edges: its holders did not deliver in time. */
     EDGES_HOLDERS_FAILED,
+    /**
+     * A steady-play next segment no peer held that another peer was fetching from an edge: its copy was
+     * waited for (it then came from a holder, or went to the edges as {@link #EDGES_NO_HOLDERS}).
+     */
+    CLAIM_WAITED,
     /** A holder request that timed out ({@code PEER_TIMEOUT_MS}). */
     HOLDER_TIMEOUT,
     /** A holder that answered 503 (upload slots busy). */

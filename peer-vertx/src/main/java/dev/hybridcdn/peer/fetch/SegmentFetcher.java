@@ -16,6 +16,7 @@ import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * The fetch pipeline for a segment missing from the cache (ARCHITECTURE.md, "Request flow at a
  * peer"):
  * <ol>
- *   <li>tracker lookup (skipped when P2P is off);</li>
+ *   <li>tracker lookup (skipped when P2P is off), claiming the segment when no peer holds it (this peer
+ *       will fetch it from an edge); read-ahead's next segment in steady play that another peer is fetching
+ *       from an edge waits for that copy instead ({@link #CLAIM_WAIT_MS});</li>
  *   <li>each holder in the tracker's order, skipping penalised or demoted ones ({@link Penalties}),
  *       with a per-attempt timeout ({@code PEER_TIMEOUT_MS}); a timeout, 404, 503, any other status,
  *       a body over the manifest's size (read no further) or bytes whose SHA-256 differs from the
@@ -67,6 +70,15 @@ public final class SegmentFetcher {
    * from a holder under about 4 Mbit/s always timed out, and the holder was reported to the tracker.
    */
   static final long THIN_UPLINK_BITS_PER_SECOND = 2_000_000;
+  /**
+   * Longest wait, ms, of read-ahead's next segment in steady play for a copy another peer is fetching from an
+   * edge (the tracker's {@code being_fetched}): in steady play the player asks for it about a segment's
+   * playing time later (10 s at 1x, 2.5 s at the eval's 4x); an edge fetch and its announce take a few hundred
+   * ms. A player asking meanwhile goes to the edges at once ({@link #hedgeDelayMs}: the fetch is overdue).
+   */
+  static final long CLAIM_WAIT_MS = 1_500;
+  /** How often such a wait asks the tracker again, ms. */
+  static final long CLAIM_POLL_MS = 150;
 
   /**
    * A fetched and verified segment.
@@ -195,7 +207,7 @@ public final class SegmentFetcher {
         aheadEnds.put(id, System.currentTimeMillis() + (long) finish.holderMs(info.bytes()));
         aheadTrails.put(id, tried);
       }
-      return run(info, tried).onSuccess(f -> {
+      return run(info, tried, next).onSuccess(f -> {
         cache.put(f.segment());
         ledger.fetched(purpose, f.tier(), f.segment().size());
       }).onComplete(ar -> {
@@ -415,9 +427,14 @@ public final class SegmentFetcher {
     return downloadedBytes.get();
   }
 
-  private Future<Fetched> run(Manifest.Segment info, Trail tried) {
-    long deadline = System.currentTimeMillis() + config.p2pBudget().toMillis();
-    Future<Fetched> p2p = config.p2pEnabled() ? fromPeers(info, deadline, tried, true) : Future.succeededFuture(null);
+  /** @param mayWait read-ahead's next segment in steady play: it may wait for another peer's edge copy */
+  private Future<Fetched> run(Manifest.Segment info, Trail tried, boolean mayWait) {
+    long now = System.currentTimeMillis();
+    Future<Fetched> p2p = config.p2pEnabled() ? fromPeers(info, now + config.p2pBudget().toMillis(), tried, true)
+        : Future.succeededFuture(null);
+    if (mayWait) {
+      p2p = p2p.compose(got -> got != null ? Future.succeededFuture(got) : waitForClaim(info, tried, now + CLAIM_WAIT_MS));
+    }
     return p2p.compose(got -> {
       if (got != null) {
         return Future.succeededFuture(got);
@@ -438,19 +455,52 @@ public final class SegmentFetcher {
   }
 
   /**
+   * The tracker said another peer is fetching this segment from an edge: asks again every {@value #CLAIM_POLL_MS}
+   * ms and takes the copy from holders once it is announced. Null (the edges next) when that peer's claim lapsed
+   * (this peer then holds it), {@code waitUntil} (epoch ms) passed, or a hedge took the segment over.
+   */
+  private Future<Fetched> waitForClaim(Manifest.Segment info, Trail tried, long waitUntil) {
+    if (!tried.beingFetched || tried.cancelled() || System.currentTimeMillis() + CLAIM_POLL_MS > waitUntil) {
+      return Future.succeededFuture(null);
+    }
+    if (!tried.waitedForClaim) {
+      tried.waitedForClaim = true;
+      ledger.count(FetchLedger.Event.CLAIM_WAITED);
+    }
+    String id = info.segmentId();
+    aheadEnds.put(id, System.currentTimeMillis()); // overdue: a player joining now goes to the edges at once
+    Promise<Void> slept = Promise.promise();
+    vertx.setTimer(CLAIM_POLL_MS, t -> slept.complete());
+    return slept.future().compose(v -> {
+      if (tried.cancelled()) {
+        return Future.<Fetched>succeededFuture(null);
+      }
+      tried.beingFetched = false;
+      long now = System.currentTimeMillis();
+      aheadEnds.put(id, now + (long) finish.holderMs(info.bytes()));
+      return fromPeers(info, now + config.p2pBudget().toMillis(), tried, true)
+          .compose(got -> got != null ? Future.succeededFuture(got) : waitForClaim(info, tried, waitUntil));
+    });
+  }
+
+  /**
    * Tracker lookup, then the holders (in chunks from several, or one after another) until
    * {@code deadline}; null when none delivered.
    *
-   * @param edgeMayJoin a chunked download may add the edge as a source when its plan misses the deadline
+   * @param edgeMayJoin the edges are next when no holder delivers: the lookup claims a segment no peer holds
+   *     ({@link TrackerClient#lookup(String, String, String, List, long, boolean)}), and a chunked download may
+   *     add the edge as a source when its plan misses the deadline
    */
   private Future<Fetched> fromPeers(Manifest.Segment info, long deadline, Trail tried, boolean edgeMayJoin) {
     long trackerBound = Math.min(config.trackerTimeout().toMillis(), config.p2pBudget().toMillis());
     return tracker.lookup(info.segmentId(), config.region(), config.peerId(),
-            penalties.active(System.currentTimeMillis(), 8), trackerBound)
-        .compose(holders -> {
+            penalties.active(System.currentTimeMillis(), 8), trackerBound, edgeMayJoin)
+        .compose(lookup -> {
+          List<TrackerClient.Holder> holders = lookup.holders();
           if (holders.isEmpty()) {
-            tried.note("tracker: no holders");
+            tried.note(lookup.beingFetched() ? "tracker: no holders, another peer fetching it" : "tracker: no holders");
             tried.noHolders = true;
+            tried.beingFetched = lookup.beingFetched();
           }
           for (TrackerClient.Holder h : holders) {
             links.neighbour(h.peerId(), h.baseUrl(), h.region());
@@ -783,6 +833,10 @@ public final class SegmentFetcher {
     boolean wrongBytes;
     /** The tracker named no holder. */
     boolean noHolders;
+    /** ... and said another peer is fetching it from an edge ({@code being_fetched}). */
+    boolean beingFetched;
+    /** The fetch waited for that peer's copy ({@link #waitForClaim}); counted once. */
+    boolean waitedForClaim;
     /** Bound of one holder request, ms; 0: {@code PEER_TIMEOUT_MS}. */
     long holderBoundMs;
     private boolean cancelled;

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * Holder lookups at the tracker: {@code GET {tracker}/segments/{segmentId}/peers?region=<own>
  * &exclude=<own id>&limit=5} answering {@code {"segmentId","holders":[{"peerId","baseUrl","region",
  * "rttMs","load"}]}} best first (README, "HTTP shapes"). A 404 or a malformed answer means "no
- * holders", as does every tracker instance failing: the peer goes on to the edge. Never fails.
+ * holders", as does every tracker instance failing: the peer goes on to the edge. A {@code 404 being_fetched}
+ * says, besides, that another peer is fetching the segment from an edge ({@link Lookup#beingFetched}).
+ * Never fails.
  *
  * <p>Failover over the instances of {@code TRACKER_URLS} (one tracker application; any instance
  * answers any lookup, forwarding to the owner of the key): lookups stick to the instance that
@@ -99,15 +101,39 @@ public final class TrackerClient {
    */
   public Future<List<Holder>> lookup(String segmentId, String region, String requesterId, List<String> alsoExclude,
       long timeoutMs) {
+    return lookup(segmentId, region, requesterId, alsoExclude, timeoutMs, false).map(Lookup::holders);
+  }
+
+  /**
+   * A lookup's answer.
+   *
+   * @param holders best first, never the requester; empty when none or the tracker failed
+   * @param beingFetched no peer holds the segment and another peer is fetching it from an edge (the
+   *     tracker's {@code 404 being_fetched}): its copy may be waited for
+   */
+  public record Lookup(List<Holder> holders, boolean beingFetched) {
+    static final Lookup NONE = new Lookup(List.of(), false);
+  }
+
+  /**
+   * {@link #lookup(String, String, String, List, long)}, telling whether another peer is fetching a segment
+   * no peer holds.
+   *
+   * @param claim the requester goes to the edges when no peer holds the segment: the tracker records it
+   *     as fetching it ({@code claim=true}), unless another peer's claim stands
+   */
+  public Future<Lookup> lookup(String segmentId, String region, String requesterId, List<String> alsoExclude,
+      long timeoutMs, boolean claim) {
     StringBuilder exclude = new StringBuilder(requesterId);
     for (String id : alsoExclude) {
       exclude.append(',').append(id);
     }
     String query = CdnPaths.segment(segmentId) + "/peers?region=" + enc(region) + "&exclude="
-        + enc(exclude.toString()) + "&limit=" + LIMIT;
+        + enc(exclude.toString()) + "&limit=" + LIMIT + (claim ? "&claim=true" : "");
     long deadline = System.currentTimeMillis() + timeoutMs;
-    return ask(query, segmentId, body -> parse(body, requesterId, check), List.of(), order(System.currentTimeMillis()), 0,
-        deadline, timeoutMs);
+    return ask(query, segmentId, body -> new Lookup(parse(body, requesterId, check), false),
+        body -> body != null && "being_fetched".equals(body.getString("error")) ? new Lookup(List.of(), true) : Lookup.NONE,
+        Lookup.NONE, order(System.currentTimeMillis()), 0, deadline, timeoutMs);
   }
 
   /**
@@ -120,7 +146,7 @@ public final class TrackerClient {
    */
   public Future<Map<String, Integer>> availability(String songId, long timeoutMs) {
     long deadline = System.currentTimeMillis() + timeoutMs;
-    return ask("/songs/" + enc(songId) + "/availability", songId, TrackerClient::parseAvailability, Map.of(),
+    return ask("/songs/" + enc(songId) + "/availability", songId, TrackerClient::parseAvailability, null, Map.of(),
         order(System.currentTimeMillis()), 0, deadline, timeoutMs);
   }
 
@@ -142,7 +168,7 @@ public final class TrackerClient {
    */
   public Future<List<PopularSong>> popular(int limit, long timeoutMs) {
     long deadline = System.currentTimeMillis() + timeoutMs;
-    return ask("/songs/popular?limit=" + limit, "popular songs", TrackerClient::parsePopular, List.of(),
+    return ask("/songs/popular?limit=" + limit, "popular songs", TrackerClient::parsePopular, null, List.of(),
         order(System.currentTimeMillis()), 0, deadline, timeoutMs);
   }
 
@@ -175,8 +201,9 @@ public final class TrackerClient {
     return out;
   }
 
-  private <T> Future<T> ask(String query, String what, Function<JsonObject, T> parse, T none, int[] order, int i,
-      long deadline, long timeoutMs) {
+  /** @param notFound reads a 404's body (the error envelope), or null: a 404 is {@code none} */
+  private <T> Future<T> ask(String query, String what, Function<JsonObject, T> parse, Function<JsonObject, T> notFound,
+      T none, int[] order, int i, long deadline, long timeoutMs) {
     long left = deadline - System.currentTimeMillis();
     if (i >= order.length || left <= 0) {
       return Future.succeededFuture(none);
@@ -191,14 +218,15 @@ public final class TrackerClient {
         if (fair) {
           failed(instance, why);
         }
-        return ask(query, what, parse, none, order, i + 1, deadline, timeoutMs);
+        return ask(query, what, parse, notFound, none, order, i + 1, deadline, timeoutMs);
       }
       answered(instance);
-      if (ar.result().statusCode() != 200) {
+      int status = ar.result().statusCode();
+      if (status != 200 && (status != 404 || notFound == null)) {
         return Future.succeededFuture(none);
       }
       try {
-        return Future.succeededFuture(parse.apply(ar.result().bodyAsJsonObject()));
+        return Future.succeededFuture((status == 200 ? parse : notFound).apply(ar.result().bodyAsJsonObject()));
       } catch (RuntimeException e) {
         LOG.warn("tracker {} answered a malformed query for {}: {}", base, what, e.toString());
         return Future.succeededFuture(none);

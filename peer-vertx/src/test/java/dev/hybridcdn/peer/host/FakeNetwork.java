@@ -44,6 +44,12 @@ final class FakeNetwork implements AutoCloseable {
   final Map<String, AtomicInteger> edgeRequests = new ConcurrentHashMap<>();
   final Map<String, List<JsonObject>> holders = new ConcurrentHashMap<>();
   final AtomicInteger trackerLookups = new AtomicInteger();
+  /**
+   * Segments the tracker says another peer is fetching from an edge ({@code 404 being_fetched}) while no holder
+   * is listed; the lookups that asked to claim one are counted in {@link #claims}.
+   */
+  final java.util.Set<String> beingFetched = ConcurrentHashMap.newKeySet();
+  final AtomicInteger claims = new AtomicInteger();
   /** Live peers' base URLs the tracker answers {@code GET /peers/{peerId}} with (relays resolve path ids). */
   final Map<String, String> peerUrls = new ConcurrentHashMap<>();
   /** Peers' measured links ({@code {nodeId: rttMs}}) the tracker answers {@code GET /peers/{peerId}} with. */
@@ -334,6 +340,13 @@ final class FakeNetwork implements AutoCloseable {
       String path = ctx.request().path();
       String id = path.substring("/segments/".length(), path.length() - "/peers".length());
       List<JsonObject> list = holders.get(id);
+      if ("true".equals(ctx.request().getParam("claim"))) {
+        claims.incrementAndGet();
+      }
+      if (list == null && beingFetched.contains(id)) {
+        ctx.response().setStatusCode(404).end("{\"error\":\"being_fetched\",\"message\":\"another peer\",\"details\":[]}");
+        return;
+      }
       if (list == null) {
         ctx.response().setStatusCode(404).end();
         return;

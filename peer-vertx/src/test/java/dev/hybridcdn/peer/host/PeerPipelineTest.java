@@ -407,6 +407,72 @@ class PeerPipelineTest {
     }
   }
 
+  /** A peer reading one segment ahead, for the claim tests (the multi-source song: no other test here uses it). */
+  static HostedPeer claimTestPeer(String peerId) {
+    return host.startPeer(peerConfig("PEER_ID", peerId, "CACHE_BYTES", "20000000", "PEER_TIMEOUT_MS", "2000",
+        "P2P_BUDGET_MS", "3000", "READ_AHEAD", "1", "READ_AHEAD_MS", "10000", "MAX_DOWNLOADS", "4",
+        "WARM_START_SONGS", "0"));
+  }
+
+  @Test
+  void steadyPlaysNextSegmentThatAnotherPeerIsFetchingFromAnEdgeWaitsForItsCopyInsteadOfTheEdges() throws Exception {
+    String next = FakeNetwork.multiSegmentId(2);
+    net.beingFetched.add(next);
+    HostedPeer waiter = claimTestPeer("waiter");
+    try {
+      var cache = host.peer("waiter").cache();
+      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(0)).statusCode()).isEqualTo(200);
+      await("segment 1 read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> cache.contains(FakeNetwork.multiSegmentId(1)));
+      int edgeBefore = net.edgeRequests(next);
+      int claimsBefore = net.claims.get();
+      // a local hit: steady play's next segment is segment 2, which no peer holds and another peer is fetching
+      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(1)).getHeader("X-CDN-Source"))
+          .isEqualTo("local");
+      await("the waiter asked the tracker again").atMost(Duration.ofSeconds(5))
+          .until(() -> net.claims.get() >= claimsBefore + 2);
+      assertThat(cache.contains(next)).isFalse();
+      assertThat(net.edgeRequests(next)).as("waiting, not at the edges").isEqualTo(edgeBefore);
+
+      // the other peer's copy arrives and is announced
+      assertThat(get(p1, "/segments/" + next).statusCode()).isEqualTo(200);
+      net.holders(next, holderOf(p1));
+      await("segment 2 from the holder").atMost(Duration.ofSeconds(5)).until(() -> cache.contains(next));
+      assertThat(net.edgeRequests(next)).as("only the other peer's copy").isEqualTo(edgeBefore + 1);
+      var ledger = host.peer("waiter").fetchLedger().snapshot();
+      assertThat(ledger.get("claim_waited")).isEqualTo(1L);
+      assertThat(ledger.get("bytes.next.peer")).isEqualTo((long) FakeNetwork.MULTI_BYTES);
+    } finally {
+      net.beingFetched.remove(next);
+      net.holders.remove(next);
+      host.stopPeer("waiter", true);
+    }
+  }
+
+  @Test
+  void aNextSegmentWhoseClaimantNeverDeliversGoesToTheEdgesAfterTheWait() throws Exception {
+    String next = FakeNetwork.multiSegmentId(6);
+    net.beingFetched.add(next);
+    HostedPeer waiter = claimTestPeer("waiter2");
+    try {
+      var cache = host.peer("waiter2").cache();
+      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(4)).statusCode()).isEqualTo(200);
+      await("segment 5 read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> cache.contains(FakeNetwork.multiSegmentId(5)));
+      int edgeBefore = net.edgeRequests(next);
+      long asked = System.nanoTime();
+      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(5)).getHeader("X-CDN-Source"))
+          .isEqualTo("local");
+      await("segment 6 from the edges after the wait").atMost(Duration.ofSeconds(6)).until(() -> cache.contains(next));
+      assertThat(Duration.ofNanos(System.nanoTime() - asked)).isGreaterThanOrEqualTo(Duration.ofMillis(1_000));
+      assertThat(net.edgeRequests(next)).isEqualTo(edgeBefore + 1);
+      assertThat(host.peer("waiter2").fetchLedger().total(FetchLedger.Event.CLAIM_WAITED)).isEqualTo(1);
+    } finally {
+      net.beingFetched.remove(next);
+      host.stopPeer("waiter2", true);
+    }
+  }
+
   @Test
   void aHangingEdgeNeverHoldsThePlayerPastItsTimeout() throws Exception {
     HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "two-edges",

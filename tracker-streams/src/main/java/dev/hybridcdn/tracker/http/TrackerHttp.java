@@ -74,6 +74,8 @@ public final class TrackerHttp {
   private final HolderIndex holderIndex;
   private final Health health;
   private final Map<String, AtomicLong> turns = new ConcurrentHashMap<>();
+  /** Segments no peer holds that a peer is fetching from an edge (lookups with {@code claim=true}). */
+  private final EdgeFetchClaims edgeFetches = new EdgeFetchClaims();
   private final Counter lookups;
   /** The last {@code /songs/popular} answer per limit, reused for {@link #POPULAR_REUSE_MS}. */
   private final Map<Integer, Answer> popular = new ConcurrentHashMap<>();
@@ -145,6 +147,7 @@ public final class TrackerHttp {
     Set<String> exclude = excluded(ctx.request().getParam("exclude"));
     int limit = limit(ctx.request().getParam("limit"));
     String requester = exclude.isEmpty() ? null : exclude.iterator().next();
+    boolean claim = claim(ctx.request().getParam("claim"), requester);
     routing.byKey(ctx, TrackerStores.SEGMENT_HOLDERS, segmentId, (partition, stale, vouched) -> {
       // Interactive queries decide whether this copy may answer (active and running, or stale
       // allowed); the holders are then read from that store partition's own map (HolderIndex).
@@ -161,10 +164,42 @@ public final class TrackerHttp {
       var ranked = ranking.rank(ids, directory::get, requester, region, exclude, limit, turn(segmentId));
       lookups.increment();
       if (ranked.isEmpty() && ids.stream().noneMatch(id -> directory.get(id) != null)) {
-        throw ApiError.notFound("unknown_segment", "no live peer holds segment " + segmentId);
+        throw noHolder(segmentId, requester, claim && !stale);
       }
+      edgeFetches.held(segmentId);
       return LookupJson.encode(segmentId, ranked);
     });
+  }
+
+  /**
+   * The 404 of a segment no live peer holds: {@code being_fetched} when another peer claimed it within
+   * {@link EdgeFetchClaims#TTL_MS} (it is fetching it from an edge), else {@code unknown_segment}; with
+   * {@code claim}, the requester claims it when no other claim stands.
+   */
+  private ApiError noHolder(String segmentId, String requester, boolean claim) {
+    long now = System.currentTimeMillis();
+    EdgeFetchClaims.Claim other = claim ? edgeFetches.claim(segmentId, requester, now)
+        : edgeFetches.standing(segmentId, requester, now);
+    if (other != null) {
+      return ApiError.notFound("being_fetched", "no live peer holds segment " + segmentId + "; peer "
+          + other.peerId() + " has been fetching it from an edge for " + (now - other.atMs()) + " ms");
+    }
+    return ApiError.notFound("unknown_segment", "no live peer holds segment " + segmentId);
+  }
+
+  /** {@code claim}: absent or {@code false}, or {@code true} with a requester (the first of {@code exclude}). */
+  private static boolean claim(String param, String requester) {
+    if (param == null || param.isEmpty() || param.equals("false")) {
+      return false;
+    }
+    if (!param.equals("true")) {
+      throw ApiError.badRequest("invalid_claim", "claim must be true or false");
+    }
+    if (requester == null) {
+      throw ApiError.badRequest("claim_without_requester",
+          "claim=true needs the requester's peer id first in exclude");
+    }
+    return true;
   }
 
   private static String region(String region) {
