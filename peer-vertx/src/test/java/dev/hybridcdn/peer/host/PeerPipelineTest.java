@@ -7,6 +7,7 @@ import dev.hybridcdn.contract.hls.Playlists;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
+import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.metrics.PeerMeters;
@@ -414,21 +415,35 @@ class PeerPipelineTest {
         "WARM_START_SONGS", "0"));
   }
 
+  /**
+   * Brings a claim test peer to steady play on the multi-source song: a miss on segment {@code miss} (a start-up),
+   * the segment after it read ahead.
+   */
+  static SegmentCache missThenReadAhead(HostedPeer peer, int miss) throws Exception {
+    SegmentCache cache = host.peer(peer.id()).cache();
+    assertThat(get(peer, "/segments/" + FakeNetwork.multiSegmentId(miss)).statusCode()).isEqualTo(200);
+    await("segment " + (miss + 1) + " read ahead").atMost(Duration.ofSeconds(10))
+        .until(() -> cache.contains(FakeNetwork.multiSegmentId(miss + 1)));
+    return cache;
+  }
+
+  /** The player's request for the segment read ahead: a local hit, so steady play's next segment is fetched. */
+  static void localHit(HostedPeer peer, int index) throws Exception {
+    assertThat(get(peer, "/segments/" + FakeNetwork.multiSegmentId(index)).getHeader("X-CDN-Source"))
+        .isEqualTo("local");
+  }
+
   @Test
   void steadyPlaysNextSegmentThatAnotherPeerIsFetchingFromAnEdgeWaitsForItsCopyInsteadOfTheEdges() throws Exception {
     String next = FakeNetwork.multiSegmentId(2);
     net.beingFetched.add(next);
     HostedPeer waiter = claimTestPeer("waiter");
     try {
-      var cache = host.peer("waiter").cache();
-      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(0)).statusCode()).isEqualTo(200);
-      await("segment 1 read ahead").atMost(Duration.ofSeconds(10))
-          .until(() -> cache.contains(FakeNetwork.multiSegmentId(1)));
+      SegmentCache cache = missThenReadAhead(waiter, 0);
       int edgeBefore = net.edgeRequests(next);
       int claimsBefore = net.claims.get();
-      // a local hit: steady play's next segment is segment 2, which no peer holds and another peer is fetching
-      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(1)).getHeader("X-CDN-Source"))
-          .isEqualTo("local");
+      // steady play's next segment is segment 2, which no peer holds and another peer is fetching
+      localHit(waiter, 1);
       await("the waiter asked the tracker again").atMost(Duration.ofSeconds(5))
           .until(() -> net.claims.get() >= claimsBefore + 2);
       assertThat(cache.contains(next)).isFalse();
@@ -455,14 +470,10 @@ class PeerPipelineTest {
     net.beingFetched.add(next);
     HostedPeer waiter = claimTestPeer("waiter2");
     try {
-      var cache = host.peer("waiter2").cache();
-      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(4)).statusCode()).isEqualTo(200);
-      await("segment 5 read ahead").atMost(Duration.ofSeconds(10))
-          .until(() -> cache.contains(FakeNetwork.multiSegmentId(5)));
+      SegmentCache cache = missThenReadAhead(waiter, 4);
       int edgeBefore = net.edgeRequests(next);
       long asked = System.nanoTime();
-      assertThat(get(waiter, "/segments/" + FakeNetwork.multiSegmentId(5)).getHeader("X-CDN-Source"))
-          .isEqualTo("local");
+      localHit(waiter, 5);
       await("segment 6 from the edges after the wait").atMost(Duration.ofSeconds(6)).until(() -> cache.contains(next));
       assertThat(Duration.ofNanos(System.nanoTime() - asked)).isGreaterThanOrEqualTo(Duration.ofMillis(1_000));
       assertThat(net.edgeRequests(next)).isEqualTo(edgeBefore + 1);
