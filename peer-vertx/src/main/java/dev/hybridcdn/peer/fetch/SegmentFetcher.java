@@ -433,7 +433,8 @@ public final class SegmentFetcher {
     Future<Fetched> p2p = config.p2pEnabled() ? fromPeers(info, now + config.p2pBudget().toMillis(), tried, true)
         : Future.succeededFuture(null);
     if (mayWait) {
-      p2p = p2p.compose(got -> got != null ? Future.succeededFuture(got) : waitForClaim(info, tried, now + CLAIM_WAIT_MS));
+      p2p = p2p.compose(got -> got != null ? Future.succeededFuture(got)
+          : waitForClaim(info, tried, now + CLAIM_WAIT_MS));
     }
     return p2p.compose(got -> {
       if (got != null) {

@@ -132,7 +132,8 @@ public final class TrackerClient {
         + enc(exclude.toString()) + "&limit=" + LIMIT + (claim ? "&claim=true" : "");
     long deadline = System.currentTimeMillis() + timeoutMs;
     return ask(query, segmentId, body -> new Lookup(parse(body, requesterId, check), false),
-        body -> body != null && "being_fetched".equals(body.getString("error")) ? new Lookup(List.of(), true) : Lookup.NONE,
+        body -> body != null && "being_fetched".equals(body.getString("error"))
+            ? new Lookup(List.of(), true) : Lookup.NONE,
         Lookup.NONE, order(System.currentTimeMillis()), 0, deadline, timeoutMs);
   }
 

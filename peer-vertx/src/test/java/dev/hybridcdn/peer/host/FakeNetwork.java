@@ -344,7 +344,8 @@ final class FakeNetwork implements AutoCloseable {
         claims.incrementAndGet();
       }
       if (list == null && beingFetched.contains(id)) {
-        ctx.response().setStatusCode(404).end("{\"error\":\"being_fetched\",\"message\":\"another peer\",\"details\":[]}");
+        ctx.response().setStatusCode(404)
+            .end("{\"error\":\"being_fetched\",\"message\":\"another peer\",\"details\":[]}");
         return;
       }
       if (list == null) {
