@@ -16,7 +16,6 @@ import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.vertx.SingleFlight;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -470,12 +469,12 @@ public final class SegmentFetcher {
     }
     String id = info.segmentId();
     aheadEnds.put(id, System.currentTimeMillis()); // overdue: a player joining now goes to the edges at once
-    Promise<Void> slept = Promise.promise();
-    vertx.setTimer(CLAIM_POLL_MS, t -> slept.complete());
-    return slept.future().compose(v -> {
+    return vertx.timer(CLAIM_POLL_MS).compose(v -> {
       if (tried.cancelled()) {
         return Future.<Fetched>succeededFuture(null);
       }
+      // the lookup below says afresh whether holders are known: a copy found and then refused counts as failed
+      tried.noHolders = false;
       tried.beingFetched = false;
       long now = System.currentTimeMillis();
       aheadEnds.put(id, now + (long) finish.holderMs(info.bytes()));
