@@ -136,18 +136,22 @@ class EdgeServerIT {
         // a histogram Grafana can sum across edges: fixed buckets, le="10.0" the last before +Inf
         .containsPattern("cdn_edge_request_latency_seconds_bucket\\{[^}]*le=\"10\\.0\"[^}]*} [1-9]");
 
-    // One EdgeServed per request, in Kafka, with the tier of each answer.
+    // One EdgeServed per request, in Kafka, with the tier of each answer. Each is told by its requester, not
+    // by its place in the topic: two answers on different event loops may queue their events either way round.
     List<EdgeServed> served = readEdgeEvents(id, 4);
-    assertThat(served.get(0).getCacheResult()).isEqualTo(EdgeResult.MISS);
-    assertThat(served.get(1).getCacheResult()).isEqualTo(EdgeResult.HIT_MEMORY);
-    assertThat(served).extracting(EdgeServed::getCacheResult).contains(EdgeResult.HIT_DB);
-    assertThat(served.get(0).getBytes()).isEqualTo(seg.getLong("bytes"));
-    assertThat(served.get(0).getEdgeId()).isEqualTo("edge-it-a");
+    assertThat(served).extracting(EdgeServed::getCacheResult).containsOnlyOnce(EdgeResult.MISS)
+        .contains(EdgeResult.HIT_DB);
+    EdgeServed first = served.stream().filter(e -> e.getCacheResult() == EdgeResult.MISS).findFirst().orElseThrow();
+    assertThat(first.getBytes()).isEqualTo(seg.getLong("bytes"));
+    assertThat(first.getEdgeId()).hasToString("edge-it-a");
     // The first request was a player's (no peer header), the second a peer's fetch.
-    assertThat(served.get(0).getRequester()).isEqualTo(EdgeRequester.PLAYER);
-    assertThat(served.get(0).getRequesterPeerId()).isNull();
-    assertThat(served.get(1).getRequester()).isEqualTo(EdgeRequester.PEER);
-    assertThat(served.get(1).getRequesterPeerId()).hasToString("peer-it-7");
+    assertThat(first.getRequester()).isEqualTo(EdgeRequester.PLAYER);
+    assertThat(first.getRequesterPeerId()).isNull();
+    assertThat(served).filteredOn(e -> e.getRequester() == EdgeRequester.PEER)
+        .singleElement().satisfies(peer -> {
+          assertThat(peer.getRequesterPeerId()).hasToString("peer-it-7");
+          assertThat(peer.getCacheResult()).isEqualTo(EdgeResult.HIT_MEMORY);
+        });
   }
 
   @Test
