@@ -2,14 +2,12 @@ package dev.hybridcdn.ops.stack;
 
 import dev.hybridcdn.dashboard.DashboardApp;
 import dev.hybridcdn.dashboard.DashboardConfig;
-import dev.hybridcdn.ops.swarm.PeerRef;
 import dev.hybridcdn.ops.tls.LocalCa;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ingest.IngestResult;
 import dev.hybridcdn.origin.ingest.Ingester;
 import dev.hybridcdn.servicekit.config.Env;
-import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.network.NetNode;
 import dev.hybridcdn.servicekit.network.NodeKind;
 import dev.hybridcdn.servicekit.network.ShapedNetwork;
@@ -24,8 +22,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * start API of every service"): embedded Kafka, PostgreSQL and Redis ({@link EmbeddedInfra}), the
  * origin, the tracker (one or more instances) and topology apps; then one or more delivery tiers ({@link Delivery}: two
  * edges and a host of N peers). Each service gets its configuration the way a process would, from
- * an {@link Env} built from the same variables (see {@link #env()}).
+ * an {@link Env} built from the same variables ({@link ServiceEnv}; see {@link #env()}).
  */
 public final class LocalStack implements AutoCloseable {
   static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
@@ -53,7 +49,7 @@ public final class LocalStack implements AutoCloseable {
   public static final int DASHBOARD_PORT = DashboardConfig.DEFAULT_HTTP_PORT;
 
   private final StackOptions options;
-  private final String clusterSecret = TrustSettings.newSecret();
+  private final ServiceEnv serviceEnv;
   /** Player tokens of this stack ({@code --auth}), null when player routes are open. */
   private final PlayerTokens playerTokens;
   private final EmbeddedInfra infra;
@@ -63,21 +59,19 @@ public final class LocalStack implements AutoCloseable {
   private CompletableFuture<DashboardApp> dashboard;
   private final List<Delivery> deliveries = new ArrayList<>();
   private PortForwarder kafkaForwarder;
-  private volatile String eventEncoding;
   /** The emulated network, or null (StackOptions.network). */
   private final ShapedNetwork network;
   /** The origin's front under the emulated network, else its own port. */
   private final String originUrl;
-  /** The stack's CA ({@code StackOptions.tlsDir}), or null: plain HTTP. */
-  private final LocalCa ca;
 
-  private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin, ShapedNetwork network, LocalCa ca) {
+  private LocalStack(StackOptions options, EmbeddedInfra infra, OriginServer origin, ShapedNetwork network,
+      ServiceEnv serviceEnv) {
     this.options = options;
+    this.serviceEnv = serviceEnv;
     this.playerTokens = options.playerTokenSecret() == null ? null : PlayerTokens.of(options.playerTokenSecret());
     this.infra = infra;
     this.origin = origin;
     this.network = network;
-    this.ca = ca;
     if (network == null) {
       this.originUrl = origin.baseUrl();
     } else {
@@ -116,22 +110,14 @@ public final class LocalStack implements AutoCloseable {
         infra.kafkaBootstrapServers(), infra.postgresPort(), infra.redisUrl(), infra.startTime().toMillis() / 1000.0));
     LocalCa ca = null;
     OriginServer origin;
+    ServiceEnv serviceEnv;
     try {
       if (options.tlsDir() != null) {
         ca = LocalCa.create(options.tlsDir(), "hybrid-cdn local CA");
         progress.accept("HTTPS everywhere: a new local CA " + ca.caFile() + " and a certificate per service");
       }
-      Map<String, String> originEnv = new HashMap<>(baseEnv(options, infra));
-      originEnv.putAll(tlsEnv(ca, "origin"));
-      originEnv.put("HTTP_PORT", port(options, ORIGIN_PORT));
-      // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
-      originEnv.put("ORIGIN_DB_TIMEOUT_MS", "15000");
-      // How long a re-ingest's superseded segments stay served (`ORIGIN_RETENTION_MS=30000 ./cdn up`).
-      String retention = System.getenv("ORIGIN_RETENTION_MS");
-      if (retention != null) {
-        originEnv.put("ORIGIN_RETENTION_MS", retention);
-      }
-      origin = OriginServer.start(OriginConfig.from(new Env(originEnv)));
+      serviceEnv = new ServiceEnv(options, infra, ca);
+      origin = OriginServer.start(OriginConfig.from(new Env(serviceEnv.originEnv())));
     } catch (RuntimeException e) {
       infra.close();
       if (network != null) {
@@ -140,7 +126,7 @@ public final class LocalStack implements AutoCloseable {
       throw new IllegalStateException("the origin did not start: " + e.getMessage(), e);
     }
     progress.accept("origin listening on :" + origin.port());
-    LocalStack stack = new LocalStack(options, infra, origin, network, ca);
+    LocalStack stack = new LocalStack(options, infra, origin, network, serviceEnv);
     if (network != null) {
       progress.accept("emulated network: origin in " + options.network().originRegion() + " behind " + stack.originUrl());
     }
@@ -165,19 +151,13 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private void startApps(Consumer<String> progress) {
-    Map<String, String> base = baseEnv(options, infra);
-    base.put("CLUSTER_SECRET", clusterSecret); // the verifiers of the peers' and edges' events
     long t0 = System.nanoTime();
     for (int i = 0; i < options.trackers(); i++) {
-      Map<String, String> trackerEnv = trackerEnv(base, i);
-      trackerEnv.putAll(tlsEnv(ca, "tracker-" + (i + 1)));
+      Map<String, String> trackerEnv = serviceEnv.trackerEnv(i);
       trackers.add(CompletableFuture.supplyAsync(() -> startWithRetry("tracker " + trackerEnv.get("HTTP_PORT"),
           () -> TrackerApp.start(TrackerConfig.from(new Env(trackerEnv))))));
     }
-    Map<String, String> topologyEnv = new HashMap<>(base);
-    topologyEnv.put("HTTP_PORT", port(options, TOPOLOGY_PORT));
-    topologyEnv.putAll(tlsEnv(ca, "topology"));
-    topologyEnv.put("TOPOLOGY_STATE_DIR", options.dataDir().resolve("topology").toString());
+    Map<String, String> topologyEnv = serviceEnv.topologyEnv();
     topology = CompletableFuture.supplyAsync(
         () -> startWithRetry("topology", () -> TopologyApp.start(TopologyConfig.from(new Env(topologyEnv)))));
     apps().thenRun(() -> progress.accept(String.format(Locale.ROOT,
@@ -185,32 +165,11 @@ public final class LocalStack implements AutoCloseable {
         topology.join().port(), (System.nanoTime() - t0) / 1e9)));
     // the dashboard relays the topology app's graph and reads the event topics: started once the apps run
     dashboard = apps().thenApply(v -> {
-      Map<String, String> env = new HashMap<>(base);
-      env.put("HTTP_PORT", port(options, DASHBOARD_PORT));
-      env.putAll(tlsEnv(ca, "dashboard"));
-      env.put("TOPOLOGY_URL", topologyUrl());
-      env.put("TRACKER_URLS", String.join(",", trackerUrls()));
-      env.put("ORIGIN_URL", originUrl());
-      putPlayerTokenSecret(env); // the web player's tokens are signed by the dashboard
+      Map<String, String> env = serviceEnv.dashboardEnv(topologyUrl(), trackerUrls(), originUrl());
       DashboardApp app = DashboardApp.start(DashboardConfig.from(new Env(env)));
       progress.accept("dashboard " + app.url() + "/ (web player " + app.url() + "/player.html)");
       return app;
     });
-  }
-
-  /**
-   * Instance {@code i} of the tracker: the same application id for all (Kafka Streams splits the
-   * partitions between them and each answers any lookup), its own port and state directory.
-   */
-  private Map<String, String> trackerEnv(Map<String, String> base, int i) {
-    Map<String, String> env = new HashMap<>(base);
-    env.put("HTTP_PORT", options.defaultPorts() ? Integer.toString(TRACKER_PORT + i) : "0");
-    env.put("TRACKER_STATE_DIR", options.dataDir().resolve(i == 0 ? "tracker" : "tracker-" + (i + 1)).toString());
-    env.put("TRACKER_STANDBY_REPLICAS", "0");
-    // Every service shares this JVM's CPU: a heartbeat (every 2 s) can be seconds late on a busy
-    // laptop, so a crashed peer is reaped after 15 s instead of the default 3 x 2 s.
-    env.put("TRACKER_PEER_TTL_MS", "15000");
-    return env;
   }
 
   private CompletableFuture<Void> apps() {
@@ -246,106 +205,30 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /**
-   * The TLS variables of one service: its own certificate for 127.0.0.1, ::1 and localhost
-   * ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}) and the CA ({@code TLS_CA_FILE}); none without a CA.
-   */
-  private static Map<String, String> tlsEnv(LocalCa ca, String service) {
-    if (ca == null) {
-      return Map.of();
-    }
-    LocalCa.Issued cert = ca.issue(service, LocalCa.LOCAL_HOSTS);
-    return Map.of(TlsSettings.CERT_FILE, cert.certFile().toString(), TlsSettings.KEY_FILE, cert.keyFile().toString(),
-        TlsSettings.CA_FILE, ca.caFile().toString());
-  }
-
-  /** {@link #tlsEnv(LocalCa, String)} of this stack's CA, for the services of a delivery tier. */
-  Map<String, String> tlsEnv(String service) {
-    return tlsEnv(ca, service);
-  }
-
-  /** How this stack's clients trust its servers: the CA's file, or the JVM's default alone. */
-  public TlsSettings clientTls() {
-    return ca == null ? TlsSettings.off() : new TlsSettings(null, null, ca.caFile());
-  }
-
-  /** {@code http(s)://127.0.0.1:<port>}, the scheme the stack's services serve. */
-  String localUrl(int port) {
-    return (ca == null ? "http" : "https") + "://127.0.0.1:" + port;
-  }
-
-  private static String port(StackOptions options, int defaultPort) {
-    return options.defaultPorts() ? Integer.toString(defaultPort) : "0";
-  }
-
-  private static Map<String, String> baseEnv(StackOptions options, EmbeddedInfra infra) {
-    Map<String, String> env = baseEnv(infra.kafkaBootstrapServers(), options.topicPrefix(), infra.postgresPort(),
-        infra.redisUrl());
-    if (options.schemaRegistryUrl() != null) {
-      env.put("SCHEMA_REGISTRY_URL", options.schemaRegistryUrl());
-    }
-    return env;
-  }
-
-  /**
-   * The variables every service of a local stack starts from: {@code KAFKA_BOOTSTRAP_SERVERS},
-   * {@code TOPIC_PREFIX}, {@code PG*} (127.0.0.1, database, user and password {@code postgres}),
-   * {@code REDIS_URL}, {@code BIND_HOST} {@code 127.0.0.1} (issue 16: a local stack listens on loopback only;
-   * docker compose keeps the services' default, every interface of the container); in a mutable map, in that order.
-   */
+  /** What every service of a local stack starts from ({@link ServiceEnv#baseEnv(String, String, int, String)}). */
   public static Map<String, String> baseEnv(String bootstrap, String topicPrefix, int postgresPort, String redisUrl) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-    env.put("TOPIC_PREFIX", topicPrefix);
-    env.put("PGHOST", "127.0.0.1");
-    env.put("PGPORT", Integer.toString(postgresPort));
-    env.put("PGDATABASE", "postgres");
-    env.put("PGUSER", "postgres");
-    env.put("PGPASSWORD", "postgres");
-    env.put("REDIS_URL", redisUrl);
-    env.put("BIND_HOST", "127.0.0.1");
-    return env;
+    return ServiceEnv.baseEnv(bootstrap, topicPrefix, postgresPort, redisUrl);
   }
 
-  /**
-   * The variables a process needs to reach this stack: {@code KAFKA_BOOTSTRAP_SERVERS},
-   * {@code TOPIC_PREFIX}, {@code PG*}, {@code REDIS_URL}, {@code ORIGIN_URL}, {@code TRACKER_URLS}
-   * (every instance, as peers take it), {@code TRACKER_URL} (the first, for {@code cdn swarm}),
-   * {@code TOPOLOGY_URL}, {@code DASHBOARD_URL}, {@code PLAYER_TOKEN_SECRET} with {@code --auth},
-   * {@code SCHEMA_REGISTRY_URL} in registry mode, {@code TLS_CA_FILE} over HTTPS and, once a
-   * delivery tier runs, {@code EDGE_URLS} and {@code PEER_URLS}.
-   */
+  /** {@link ServiceEnv#tlsEnv(String)}: the TLS variables of a delivery tier's service. */
+  Map<String, String> tlsEnv(String service) {
+    return serviceEnv.tlsEnv(service);
+  }
+
+  /** How this stack's clients trust its servers ({@link ServiceEnv#clientTls()}). */
+  public TlsSettings clientTls() {
+    return serviceEnv.clientTls();
+  }
+
+  /** The variables a process needs to reach this stack, {@code .cdn/stack.env} ({@link ServiceEnv#stackFile}). */
   public Map<String, String> env() {
-    Map<String, String> env = baseEnv(options, infra);
-    if (kafkaForwarder != null) {
-      env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + KAFKA_PORT);
-    }
-    env.put("ORIGIN_URL", originUrl());
-    env.put("TRACKER_URL", trackerUrl());
-    env.put("TRACKER_URLS", String.join(",", trackerUrls()));
-    env.put("TOPOLOGY_URL", topologyUrl());
-    env.put("DASHBOARD_URL", dashboardUrl());
-    putPlayerTokenSecret(env); // for cdn token and cdn swarm (.cdn/stack.env, never committed)
-    if (ca != null) {
-      env.put(TlsSettings.CA_FILE, ca.caFile().toString()); // for cdn swarm, get, list
-    }
-    if (!deliveries.isEmpty()) {
-      Delivery d = deliveries.get(deliveries.size() - 1);
-      env.put("EDGE_URLS", String.join(",", d.edgeUrls()));
-      env.put("PEER_URLS", String.join(",", d.peers().stream().map(PeerRef::baseUrl).toList()));
-    }
-    return env;
+    return serviceEnv.stackFile(kafkaForwarder != null, originUrl(), trackerUrls(), topologyUrl(), dashboardUrl(),
+        deliveries);
   }
 
   /** The player tokens of this stack ({@code --auth}): what simulated players sign with; null when off. */
   public PlayerTokens playerTokens() {
     return playerTokens;
-  }
-
-  private void putPlayerTokenSecret(Map<String, String> env) {
-    if (options.playerTokenSecret() != null) {
-      env.put(PlayerTokens.SECRET, options.playerTokenSecret());
-    }
   }
 
   /** The origin as edges reach it (its front under an emulated network). */
@@ -366,13 +249,13 @@ public final class LocalStack implements AutoCloseable {
   /** Every tracker instance, in start order; waits for the apps ({@link #awaitApps()}). */
   public List<String> trackerUrls() {
     awaitApps();
-    return trackers.stream().map(t -> localUrl(t.join().port())).toList();
+    return trackers.stream().map(t -> serviceEnv.localUrl(t.join().port())).toList();
   }
 
   /** Waits for the topology app ({@link #awaitApps()}). */
   public String topologyUrl() {
     awaitApps();
-    return localUrl(topology.join().port());
+    return serviceEnv.localUrl(topology.join().port());
   }
 
   /** The dashboard ({@code /}; the web player at {@code /player.html}); waits for it to start. */
@@ -394,30 +277,14 @@ public final class LocalStack implements AutoCloseable {
     return options;
   }
 
-  /**
-   * The variables every service of this stack starts from (Kafka, PostgreSQL, Redis, registry, the
-   * cluster secret; the player token secret with {@code --auth}): what a service started beside the
-   * stack needs to join it.
-   */
+  /** What a service started beside the stack needs to join it ({@link ServiceEnv#baseEnv()}). */
   public Map<String, String> baseEnv() {
-    Map<String, String> env = baseEnv(options, infra);
-    // Event authentication on (issue 16): one secret per stack, shared by the trackers and topology
-    // (verifiers) and the peer hosts and edges (which admit their own nodes). Never in env(): the
-    // stack file other commands read does not need it.
-    env.put("CLUSTER_SECRET", clusterSecret);
-    putPlayerTokenSecret(env); // edges and peers check player tokens; peers sign their own requests
-    if (eventEncoding != null) {
-      env.put("EVENT_ENCODING", eventEncoding);
-    }
-    return env;
+    return serviceEnv.baseEnv();
   }
 
-  /**
-   * Registry mode: {@code EVENT_ENCODING} of the delivery tiers started from now on
-   * ({@code single-object} then {@code confluent} is a migration: every service reads both).
-   */
+  /** Registry mode: {@code EVENT_ENCODING} of the delivery tiers started from now on ({@link ServiceEnv}). */
   public void eventEncoding(String encoding) {
-    this.eventEncoding = encoding;
+    serviceEnv.eventEncoding(encoding);
   }
 
   /** A delivery tier stopped: it no longer counts for {@link #env()}. */
@@ -425,12 +292,9 @@ public final class LocalStack implements AutoCloseable {
     deliveries.remove(d);
   }
 
-  /** The origin's configuration (for ingests through {@link Ingester}). */
+  /** The origin's configuration (for ingests through {@link Ingester}; {@link ServiceEnv#originConfig}). */
   public OriginConfig originConfig() {
-    Map<String, String> env = new HashMap<>(baseEnv(options, infra));
-    env.put("HTTP_PORT", Integer.toString(origin.port()));
-    env.put("ORIGIN_DB_TIMEOUT_MS", "15000");
-    return OriginConfig.from(new Env(env));
+    return serviceEnv.originConfig(origin.port());
   }
 
   /**
