@@ -57,6 +57,11 @@ public final class FetchLedger {
      * waited for (it then came from a holder, or went to the edges as {@link #EDGES_NO_HOLDERS}).
      */
     CLAIM_WAITED,
+    /**
+     * A steady-play next segment whose holders answered 503: the fetch waited until the first of them
+     * accepts again ({@code Retry-After}) and asked again (it then came from a holder, or went to the edges).
+     */
+    BUSY_WAITED,
     /** A holder request that timed out ({@code PEER_TIMEOUT_MS}). */
     HOLDER_TIMEOUT,
     /** A holder that answered 503 (upload slots busy). */

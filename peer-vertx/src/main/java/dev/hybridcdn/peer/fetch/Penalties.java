@@ -80,11 +80,13 @@ public final class Penalties {
    * {@value #MIN_BUSY_MS} ms, at most {@code PENALTY_MS}; its failure streak is untouched.
    *
    * @param retryAfterMs the holder's own {@code Retry-After}, ms, or 0
+   * @return when the holder is asked again, epoch ms
    */
-  public synchronized void busy(String peerId, long nowMs, long retryAfterMs) {
+  public synchronized long busy(String peerId, long nowMs, long retryAfterMs) {
     Entry e = entries.computeIfAbsent(peerId, k -> new Entry());
     e.untilMs = Math.max(e.untilMs, nowMs + Math.min(penaltyMs, Math.max(MIN_BUSY_MS, retryAfterMs)));
     prune(nowMs);
+    return e.untilMs;
   }
 
   /** Good bytes from the holder: its failure streak is forgotten (a running penalty stays). */

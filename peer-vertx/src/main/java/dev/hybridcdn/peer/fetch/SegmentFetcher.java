@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *       a body over the manifest's size (read no further) or bytes whose SHA-256 differs from the
  *       manifest move on to the next; wrong or oversized bytes penalise the holder for
  *       {@code PENALTY_MS} and are logged and counted, a timeout, refused connection or 5xx demotes
- *       it for a back-off;</li>
+ *       it for a back-off; read-ahead's next segment in steady play whose holders answered 503 waits until
+ *       the first of them accepts again and asks once more ({@link #BUSY_WAIT_MS});</li>
  *   <li>the tracker and peers together never take longer than {@code P2P_BUDGET_MS}: past it the
  *       edge is asked;</li>
  *   <li>edges by lowest smoothed RTT, edges known to be down last ({@link LinkTable#edgesByRtt()},
@@ -78,6 +79,13 @@ public final class SegmentFetcher {
   static final long CLAIM_WAIT_MS = 1_500;
   /** How often such a wait asks the tracker again, ms. */
   static final long CLAIM_POLL_MS = 150;
+  /**
+   * Longest wait, ms from the fetch's start, of read-ahead's next segment in steady play for holders that
+   * answered 503 to accept again (their {@code Retry-After}, at least 1 s): the player asks for it about two
+   * segments' playing time later (20 s at 1x, 5 s at the eval's 4x), and the edges after the wait still
+   * come well before.
+   */
+  static final long BUSY_WAIT_MS = 2_500;
 
   /**
    * A fetched and verified segment.
@@ -433,7 +441,8 @@ public final class SegmentFetcher {
         : Future.succeededFuture(null);
     if (mayWait) {
       p2p = p2p.compose(got -> got != null ? Future.succeededFuture(got)
-          : waitForClaim(info, tried, now + CLAIM_WAIT_MS));
+          : waitForClaim(info, tried, now + CLAIM_WAIT_MS))
+          .compose(got -> got != null ? Future.succeededFuture(got) : waitOutBusy(info, tried, now + BUSY_WAIT_MS));
     }
     return p2p.compose(got -> {
       if (got != null) {
@@ -480,6 +489,35 @@ public final class SegmentFetcher {
       aheadEnds.put(id, now + (long) finish.holderMs(info.bytes()));
       return fromPeers(info, now + config.p2pBudget().toMillis(), tried, true)
           .compose(got -> got != null ? Future.succeededFuture(got) : waitForClaim(info, tried, waitUntil));
+    });
+  }
+
+  /**
+   * Holders of this segment answered 503 (their uplinks' backlog full): waits until the first of them accepts
+   * again and asks the tracker and the holders once more, as long as that is before {@code waitUntil} (epoch
+   * ms). Null (the edges next) otherwise, or when a hedge took the segment over.
+   */
+  private Future<Fetched> waitOutBusy(Manifest.Segment info, Trail tried, long waitUntil) {
+    long busyUntil = tried.takeBusyUntil();
+    if (busyUntil == 0 || busyUntil > waitUntil || tried.cancelled()) {
+      return Future.succeededFuture(null);
+    }
+    if (!tried.waitedForBusy) {
+      tried.waitedForBusy = true;
+      ledger.count(FetchLedger.Event.BUSY_WAITED);
+    }
+    String id = info.segmentId();
+    aheadEnds.put(id, System.currentTimeMillis()); // overdue: a player joining now goes to the edges at once
+    return vertx.timer(Math.max(1, busyUntil - System.currentTimeMillis())).compose(v -> {
+      if (tried.cancelled()) {
+        return Future.<Fetched>succeededFuture(null);
+      }
+      tried.noHolders = false;
+      tried.beingFetched = false;
+      long now = System.currentTimeMillis();
+      aheadEnds.put(id, now + (long) finish.holderMs(info.bytes()));
+      return fromPeers(info, now + config.p2pBudget().toMillis(), tried, true)
+          .compose(got -> got != null ? Future.succeededFuture(got) : waitOutBusy(info, tried, waitUntil));
     });
   }
 
@@ -564,7 +602,7 @@ public final class SegmentFetcher {
           ledger.count(reason.startsWith("timeout") ? FetchLedger.Event.HOLDER_TIMEOUT
               : reason.equals("503") ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
           if (reason.equals("503")) {
-            penalties.busy(source.id(), System.currentTimeMillis(), retryAfterMs);
+            tried.busyUntil(penalties.busy(source.id(), System.currentTimeMillis(), retryAfterMs));
           } else {
             penalties.demote(source.id(), System.currentTimeMillis(), retryAfterMs);
           }
@@ -684,7 +722,7 @@ public final class SegmentFetcher {
             tried.attempt(label + ": " + resp.status());
             ledger.count(resp.status() == 503 ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
             if (resp.status() == 503) {
-              penalties.busy(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
+              tried.busyUntil(penalties.busy(h.peerId(), at, retryAfterMs(resp.header("Retry-After"))));
             } else if (resp.status() >= 500) {
               penalties.demote(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
             }
@@ -837,6 +875,10 @@ public final class SegmentFetcher {
     boolean beingFetched;
     /** The fetch waited for that peer's copy ({@link #waitForClaim}); counted once. */
     boolean waitedForClaim;
+    /** When the first holder that answered 503 since {@link #takeBusyUntil} accepts again, epoch ms; 0: none did. */
+    private long busyUntilMs;
+    /** The fetch waited for busy holders ({@link #waitOutBusy}); counted once. */
+    boolean waitedForBusy;
     /** Bound of one holder request, ms; 0: {@code PEER_TIMEOUT_MS}. */
     long holderBoundMs;
     private boolean cancelled;
@@ -869,6 +911,18 @@ public final class SegmentFetcher {
       if (now) {
         r.run();
       }
+    }
+
+    /** A holder answered 503 and is asked again from {@code untilMs} (epoch ms) on. */
+    synchronized void busyUntil(long untilMs) {
+      busyUntilMs = busyUntilMs == 0 ? untilMs : Math.min(busyUntilMs, untilMs);
+    }
+
+    /** When the first holder that answered 503 since the last call accepts again, epoch ms (0: none did). */
+    synchronized long takeBusyUntil() {
+      long at = busyUntilMs;
+      busyUntilMs = 0;
+      return at;
     }
 
     void attempt(String outcome) {

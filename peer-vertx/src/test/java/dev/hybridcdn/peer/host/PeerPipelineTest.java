@@ -18,6 +18,9 @@ import dev.hybridcdn.testkit.LocalPorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -481,6 +484,42 @@ class PeerPipelineTest {
     } finally {
       net.beingFetched.remove(next);
       host.stopPeer("waiter2", true);
+    }
+  }
+
+  @Test
+  void steadyPlaysNextSegmentWhoseOnlyHolderIsBusyWaitsOutItsRetryAfterInsteadOfTheEdges() throws Exception {
+    String next = FakeNetwork.multiSegmentId(8);
+    // 10 Mbit/s: the 1 MB segment books the uplink for 0.8 s, so a second upload would end 1.6 s out, over the
+    // 1 s UPLOAD_QUEUE_MS: the holder answers 503 with Retry-After 1 while the first one is sent.
+    HostedPeer holder = host.startPeer(peerConfig("PEER_ID", "busy-holder", "CACHE_BYTES", "20000000",
+        "UPLINK_BITS_PER_SECOND", "10000000"));
+    HostedPeer waiter = claimTestPeer("waiter3");
+    HttpClient client = vertx.createHttpClient();
+    try {
+      assertThat(get(holder, "/segments/" + next).statusCode()).as("cached from the edge").isEqualTo(200);
+      SegmentCache cache = missThenReadAhead(waiter, 6);
+      int edgeBefore = net.edgeRequests(next);
+      net.holders(next, holderOf(holder));
+      // another peer's upload under way: its answer has begun, so the holder's uplink is booked
+      HttpClientResponse booking = client.request(HttpMethod.GET, holder.port(), "127.0.0.1", "/segments/" + next)
+          .compose(req -> req.putHeader(CdnHeaders.PEER_REQUEST, "x1").send())
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(booking.statusCode()).isEqualTo(200);
+
+      localHit(waiter, 7); // steady play's next segment is segment 8, held only by the busy holder
+      await("segment 8 from the holder once it accepts again").atMost(Duration.ofSeconds(8))
+          .until(() -> cache.contains(next));
+      assertThat(net.edgeRequests(next)).as("never at the edges").isEqualTo(edgeBefore);
+      var ledger = host.peer("waiter3").fetchLedger().snapshot();
+      assertThat(ledger.get("holder_busy")).as("the holder's 503").isGreaterThanOrEqualTo(1L);
+      assertThat(ledger.get("busy_waited")).isEqualTo(1L);
+      assertThat(ledger.get("bytes.next.peer")).isEqualTo((long) FakeNetwork.MULTI_BYTES);
+    } finally {
+      client.close();
+      net.holders.remove(next);
+      host.stopPeer("waiter3", true);
+      host.stopPeer("busy-holder", true);
     }
   }
 
