@@ -476,20 +476,7 @@ public final class SegmentFetcher {
       tried.waitedForClaim = true;
       ledger.count(FetchLedger.Event.CLAIM_WAITED);
     }
-    String id = info.segmentId();
-    aheadEnds.put(id, System.currentTimeMillis()); // overdue: a player joining now goes to the edges at once
-    return vertx.timer(CLAIM_POLL_MS).compose(v -> {
-      if (tried.cancelled()) {
-        return Future.<Fetched>succeededFuture(null);
-      }
-      // the lookup below says afresh whether holders are known: a copy found and then refused counts as failed
-      tried.noHolders = false;
-      tried.beingFetched = false;
-      long now = System.currentTimeMillis();
-      aheadEnds.put(id, now + (long) finish.holderMs(info.bytes()));
-      return fromPeers(info, now + config.p2pBudget().toMillis(), tried, true)
-          .compose(got -> got != null ? Future.succeededFuture(got) : waitForClaim(info, tried, waitUntil));
-    });
+    return askAgainAfter(info, tried, CLAIM_POLL_MS, () -> waitForClaim(info, tried, waitUntil));
   }
 
   /**
@@ -506,18 +493,30 @@ public final class SegmentFetcher {
       tried.waitedForBusy = true;
       ledger.count(FetchLedger.Event.BUSY_WAITED);
     }
+    return askAgainAfter(info, tried, Math.max(1, busyUntil - System.currentTimeMillis()),
+        () -> waitOutBusy(info, tried, waitUntil));
+  }
+
+  /**
+   * A wait of read-ahead's next segment ({@link #waitForClaim}, {@link #waitOutBusy}): after {@code delayMs} asks
+   * the tracker and the holders once more, then {@code otherwise} when none delivered. Meanwhile the fetch counts
+   * as overdue, so a player joining it goes to the edges at once. Null when a hedge took the segment over.
+   */
+  private Future<Fetched> askAgainAfter(Manifest.Segment info, Trail tried, long delayMs,
+      Supplier<Future<Fetched>> otherwise) {
     String id = info.segmentId();
-    aheadEnds.put(id, System.currentTimeMillis()); // overdue: a player joining now goes to the edges at once
-    return vertx.timer(Math.max(1, busyUntil - System.currentTimeMillis())).compose(v -> {
+    aheadEnds.put(id, System.currentTimeMillis());
+    return vertx.timer(delayMs).compose(v -> {
       if (tried.cancelled()) {
         return Future.<Fetched>succeededFuture(null);
       }
+      // the lookup below says afresh whether holders are known: a copy found and then refused counts as failed
       tried.noHolders = false;
       tried.beingFetched = false;
       long now = System.currentTimeMillis();
       aheadEnds.put(id, now + (long) finish.holderMs(info.bytes()));
       return fromPeers(info, now + config.p2pBudget().toMillis(), tried, true)
-          .compose(got -> got != null ? Future.succeededFuture(got) : waitOutBusy(info, tried, waitUntil));
+          .compose(got -> got != null ? Future.succeededFuture(got) : otherwise.get());
     });
   }
 
