@@ -34,9 +34,9 @@ final class ServiceEnv {
 
   /** The origin's variables at start. */
   Map<String, String> originEnv() {
-    Map<String, String> originEnv = new HashMap<>(baseEnv(options, infra));
-    originEnv.putAll(tlsEnv(ca, "origin"));
-    originEnv.put("HTTP_PORT", port(options, LocalStack.ORIGIN_PORT));
+    Map<String, String> originEnv = new HashMap<>(storesEnv());
+    originEnv.putAll(tlsEnv("origin"));
+    originEnv.put("HTTP_PORT", port(LocalStack.ORIGIN_PORT));
     // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
     originEnv.put("ORIGIN_DB_TIMEOUT_MS", "15000");
     // How long a re-ingest's superseded segments stay served (`ORIGIN_RETENTION_MS=30000 ./cdn up`).
@@ -49,7 +49,7 @@ final class ServiceEnv {
 
   /** The base of the tracker, topology and dashboard apps. */
   private Map<String, String> appBase() {
-    Map<String, String> base = baseEnv(options, infra);
+    Map<String, String> base = storesEnv();
     base.put("CLUSTER_SECRET", clusterSecret); // the verifiers of the peers' and edges' events
     return base;
   }
@@ -60,21 +60,21 @@ final class ServiceEnv {
    */
   Map<String, String> trackerEnv(int i) {
     Map<String, String> env = new HashMap<>(appBase());
-    env.put("HTTP_PORT", options.defaultPorts() ? Integer.toString(LocalStack.TRACKER_PORT + i) : "0");
+    env.put("HTTP_PORT", port(LocalStack.TRACKER_PORT + i));
     env.put("TRACKER_STATE_DIR", options.dataDir().resolve(i == 0 ? "tracker" : "tracker-" + (i + 1)).toString());
     env.put("TRACKER_STANDBY_REPLICAS", "0");
     // Every service shares this JVM's CPU: a heartbeat (every 2 s) can be seconds late on a busy
     // laptop, so a crashed peer is reaped after 15 s instead of the default 3 x 2 s.
     env.put("TRACKER_PEER_TTL_MS", "15000");
-    env.putAll(tlsEnv(ca, "tracker-" + (i + 1)));
+    env.putAll(tlsEnv("tracker-" + (i + 1)));
     return env;
   }
 
   /** The topology app's variables. */
   Map<String, String> topologyEnv() {
     Map<String, String> topologyEnv = new HashMap<>(appBase());
-    topologyEnv.put("HTTP_PORT", port(options, LocalStack.TOPOLOGY_PORT));
-    topologyEnv.putAll(tlsEnv(ca, "topology"));
+    topologyEnv.put("HTTP_PORT", port(LocalStack.TOPOLOGY_PORT));
+    topologyEnv.putAll(tlsEnv("topology"));
     topologyEnv.put("TOPOLOGY_STATE_DIR", options.dataDir().resolve("topology").toString());
     return topologyEnv;
   }
@@ -82,8 +82,8 @@ final class ServiceEnv {
   /** The dashboard's variables: the apps' and the origin's URLs besides its own port. */
   Map<String, String> dashboardEnv(String topologyUrl, List<String> trackerUrls, String originUrl) {
     Map<String, String> env = new HashMap<>(appBase());
-    env.put("HTTP_PORT", port(options, LocalStack.DASHBOARD_PORT));
-    env.putAll(tlsEnv(ca, "dashboard"));
+    env.put("HTTP_PORT", port(LocalStack.DASHBOARD_PORT));
+    env.putAll(tlsEnv("dashboard"));
     env.put("TOPOLOGY_URL", topologyUrl);
     env.put("TRACKER_URLS", String.join(",", trackerUrls));
     env.put("ORIGIN_URL", originUrl);
@@ -92,21 +92,17 @@ final class ServiceEnv {
   }
 
   /**
-   * The TLS variables of one service: its own certificate for 127.0.0.1, ::1 and localhost
-   * ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}) and the CA ({@code TLS_CA_FILE}); none without a CA.
+   * The TLS variables of one service (the stack's own, or a delivery tier's): its own certificate for 127.0.0.1,
+   * ::1 and localhost ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}) and the CA ({@code TLS_CA_FILE}); none
+   * without a CA.
    */
-  private static Map<String, String> tlsEnv(LocalCa ca, String service) {
+  Map<String, String> tlsEnv(String service) {
     if (ca == null) {
       return Map.of();
     }
     LocalCa.Issued cert = ca.issue(service, LocalCa.LOCAL_HOSTS);
     return Map.of(TlsSettings.CERT_FILE, cert.certFile().toString(), TlsSettings.KEY_FILE, cert.keyFile().toString(),
         TlsSettings.CA_FILE, ca.caFile().toString());
-  }
-
-  /** {@link #tlsEnv(LocalCa, String)} of this stack's CA, for the services of a delivery tier. */
-  Map<String, String> tlsEnv(String service) {
-    return tlsEnv(ca, service);
   }
 
   /** How this stack's clients trust its servers: the CA's file, or the JVM's default alone. */
@@ -119,11 +115,12 @@ final class ServiceEnv {
     return (ca == null ? "http" : "https") + "://127.0.0.1:" + port;
   }
 
-  private static String port(StackOptions options, int defaultPort) {
+  private String port(int defaultPort) {
     return options.defaultPorts() ? Integer.toString(defaultPort) : "0";
   }
 
-  private static Map<String, String> baseEnv(StackOptions options, EmbeddedInfra infra) {
+  /** {@link #baseEnv(String, String, int, String)} of the embedded stores, and the schema registry in registry mode. */
+  private Map<String, String> storesEnv() {
     Map<String, String> env = baseEnv(infra.kafkaBootstrapServers(), options.topicPrefix(), infra.postgresPort(),
         infra.redisUrl());
     if (options.schemaRegistryUrl() != null) {
@@ -165,7 +162,7 @@ final class ServiceEnv {
    */
   Map<String, String> stackFile(boolean kafkaForwarded, String originUrl, List<String> trackerUrls,
       String topologyUrl, String dashboardUrl, List<Delivery> deliveries) {
-    Map<String, String> env = baseEnv(options, infra);
+    Map<String, String> env = storesEnv();
     if (kafkaForwarded) {
       env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + LocalStack.KAFKA_PORT);
     }
@@ -198,7 +195,7 @@ final class ServiceEnv {
    * stack needs to join it.
    */
   Map<String, String> baseEnv() {
-    Map<String, String> env = baseEnv(options, infra);
+    Map<String, String> env = storesEnv();
     // Event authentication on (issue 16): one secret per stack, shared by the trackers and topology
     // (verifiers) and the peer hosts and edges (which admit their own nodes). Never in env(): the
     // stack file other commands read does not need it.
@@ -220,7 +217,7 @@ final class ServiceEnv {
 
   /** The origin's configuration (for ingests through {@link Ingester}). */
   OriginConfig originConfig(int originPort) {
-    Map<String, String> env = new HashMap<>(baseEnv(options, infra));
+    Map<String, String> env = new HashMap<>(storesEnv());
     env.put("HTTP_PORT", Integer.toString(originPort));
     env.put("ORIGIN_DB_TIMEOUT_MS", "15000");
     return OriginConfig.from(new Env(env));
