@@ -4,16 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -297,11 +295,13 @@ public final class BrokerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * A new cluster id, as {@code kafka-storage random-uuid} makes it: Kafka's {@link Uuid#randomUuid()} never
+   * starts with {@code -}, which the storage tool's argument parser would read as an option (a hand-made
+   * base64 id did, one format in 64).
+   */
   private static String clusterId() {
-    UUID u = UUID.randomUUID();
-    ByteBuffer b = ByteBuffer.allocate(16);
-    b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    return Uuid.randomUuid().toString();
   }
 
   private static void sleep(long ms) {
