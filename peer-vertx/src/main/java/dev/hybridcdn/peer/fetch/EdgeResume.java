@@ -165,7 +165,7 @@ final class EdgeResume {
     }
     int length = (int) (total - from);
     return Http.getRange(http, upstream.segmentUrl(edge.url(), info.segmentId()), edgeTimeoutMs,
-        CdnHeaders.PEER_REQUEST, peerId, from, length, null).compose(resp -> {
+        CdnHeaders.PEER_REQUEST, peerId, from, length, null, null).compose(resp -> {
           String expected = "bytes " + from + "-" + (total - 1) + "/" + total;
           if (resp.status() != 206 || !expected.equals(resp.header("Content-Range"))
               || resp.body().length() != length) {

@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer.fetch;
 
+import dev.hybridcdn.peer.upload.UploadPriority;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -108,7 +109,7 @@ public final class Http {
    */
   public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long capBytes) {
-    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, null, null);
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, null, null, null);
   }
 
   /**
@@ -117,7 +118,7 @@ public final class Http {
    */
   public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long capBytes, java.util.function.Consumer<HttpClientRequest> cancel) {
-    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel, null);
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel, null, null);
   }
 
   /**
@@ -127,11 +128,13 @@ public final class Http {
    *
    * @param cancel told the request once it is sent, so a duplicate request can be reset when another
    *     source's copy of the chunk arrived first; may be null
+   * @param priority its {@code Priority} header ({@link dev.hybridcdn.peer.upload.UploadPriority#header}); null: none
    */
   public static Future<Answer> getRange(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
-      String headerValue, long offset, int length, java.util.function.Consumer<HttpClientRequest> cancel) {
+      String headerValue, long offset, int length, java.util.function.Consumer<HttpClientRequest> cancel,
+      String priority) {
     return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, length,
-        "bytes=" + offset + "-" + (offset + length - 1), cancel, null);
+        "bytes=" + offset + "-" + (offset + length - 1), cancel, null, priority);
   }
 
   /**
@@ -140,16 +143,18 @@ public final class Http {
    *
    * @param cancel told the request once it is sent, so it can be reset; may be null
    * @param receiving told of a 200's body being received; may be null
+   * @param priority its {@code Priority} header ({@link dev.hybridcdn.peer.upload.UploadPriority#header}); null: none
    */
   public static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long capBytes, java.util.function.Consumer<HttpClientRequest> cancel,
-      java.util.function.Consumer<Transfer> receiving) {
-    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel, receiving);
+      java.util.function.Consumer<Transfer> receiving, String priority) {
+    return getCapped(client, absoluteUrl, timeoutMs, headerName, headerValue, capBytes, null, cancel, receiving,
+        priority);
   }
 
   private static Future<Answer> getCapped(HttpClient client, String absoluteUrl, long timeoutMs, String headerName,
       String headerValue, long capBytes, String range, java.util.function.Consumer<HttpClientRequest> cancel,
-      java.util.function.Consumer<Transfer> receiving) {
+      java.util.function.Consumer<Transfer> receiving, String priority) {
     long bound = Math.max(1, timeoutMs);
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(absoluteUrl)
         .setConnectTimeout(bound).setIdleTimeout(bound);
@@ -158,6 +163,9 @@ public final class Http {
     }
     if (range != null) {
       options.putHeader("Range", range);
+    }
+    if (priority != null) {
+      options.putHeader(UploadPriority.HEADER, priority);
     }
     HttpClientRequest[] sent = new HttpClientRequest[1];
     return client.request(options).compose(req -> {

@@ -1,5 +1,6 @@
 package dev.hybridcdn.peer.fetch;
 
+import dev.hybridcdn.peer.upload.UploadPriority;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +13,9 @@ import java.util.Map;
  *       manifest's size) is penalised for {@code PENALTY_MS};</li>
  *   <li>a busy one (503: its upload slots full, or its uplink's backlog too long) is skipped for
  *       the {@code Retry-After} it sent, at least {@value #MIN_BUSY_MS} ms, with no strike: busy is
- *       not a failure, as a choked BitTorrent peer is not a bad one;</li>
+ *       not a failure, as a choked BitTorrent peer is not a bad one; a holder that refused a background
+ *       request ({@link UploadPriority#BACKGROUND}) keeps room for urgent ones, so it is skipped by
+ *       background requests only;</li>
  *   <li>an unavailable one (timeout, refused connection, any other 5xx) is demoted for
  *       {@code HOLDER_BACKOFF_MS}, doubled at each further failure
  *       (exponential back-off, as TCP's retransmission timer, RFC 6298 section 5.5), at most
@@ -30,6 +33,8 @@ public final class Penalties {
 
   private static final class Entry {
     long untilMs;
+    /** Until when background requests skip it (it refused one), epoch ms. */
+    long backgroundUntilMs;
     long lastFailureMs;
     int strikes;
   }
@@ -77,16 +82,23 @@ public final class Penalties {
 
   /**
    * Busy (503 from its upload slots or its uplink): skipped for its {@code Retry-After}, at least
-   * {@value #MIN_BUSY_MS} ms, at most {@code PENALTY_MS}; its failure streak is untouched.
+   * {@value #MIN_BUSY_MS} ms, at most {@code PENALTY_MS}, by requests of the refused one's priority and
+   * lower (a background refusal leaves urgent requests free to ask); its failure streak is untouched.
    *
    * @param retryAfterMs the holder's own {@code Retry-After}, ms, or 0
-   * @return when the holder is asked again, epoch ms
+   * @param priority what the refused request asked as
+   * @return when the holder is asked again at that priority, epoch ms
    */
-  public synchronized long busy(String peerId, long nowMs, long retryAfterMs) {
+  public synchronized long busy(String peerId, long nowMs, long retryAfterMs, UploadPriority priority) {
     Entry e = entries.computeIfAbsent(peerId, k -> new Entry());
-    e.untilMs = Math.max(e.untilMs, nowMs + Math.min(penaltyMs, Math.max(MIN_BUSY_MS, retryAfterMs)));
+    long until = nowMs + Math.min(penaltyMs, Math.max(MIN_BUSY_MS, retryAfterMs));
+    if (priority == UploadPriority.BACKGROUND) {
+      e.backgroundUntilMs = Math.max(e.backgroundUntilMs, until);
+    } else {
+      e.untilMs = Math.max(e.untilMs, until);
+    }
     prune(nowMs);
-    return e.untilMs;
+    return skippedUntil(e, priority);
   }
 
   /** Good bytes from the holder: its failure streak is forgotten (a running penalty stays). */
@@ -97,25 +109,34 @@ public final class Penalties {
     }
   }
 
-  /** Peers penalised or demoted now, at most {@code max} (sent to the tracker as extra {@code exclude}s). */
-  public synchronized List<String> active(long nowMs, int max) {
+  /**
+   * Peers a request of this priority skips now, at most {@code max} (sent to the tracker as extra
+   * {@code exclude}s).
+   */
+  public synchronized List<String> active(long nowMs, int max, UploadPriority priority) {
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
-      if (e.getValue().untilMs > nowMs && out.size() < max) {
+      if (skippedUntil(e.getValue(), priority) > nowMs && out.size() < max) {
         out.add(e.getKey());
       }
     }
     return out;
   }
 
-  public synchronized boolean isPenalised(String peerId, long nowMs) {
+  /** True when a request of this priority skips the holder now. */
+  public synchronized boolean isPenalised(String peerId, long nowMs, UploadPriority priority) {
     Entry e = entries.get(peerId);
-    return e != null && e.untilMs > nowMs;
+    return e != null && skippedUntil(e, priority) > nowMs;
+  }
+
+  private static long skippedUntil(Entry e, UploadPriority priority) {
+    return priority == UploadPriority.BACKGROUND ? Math.max(e.untilMs, e.backgroundUntilMs) : e.untilMs;
   }
 
   private void prune(long nowMs) {
     if (entries.size() > PRUNE_ABOVE) {
-      entries.values().removeIf(e -> e.untilMs <= nowMs && nowMs - e.lastFailureMs > penaltyMs);
+      entries.values().removeIf(e -> Math.max(e.untilMs, e.backgroundUntilMs) <= nowMs
+          && nowMs - e.lastFailureMs > penaltyMs);
     }
   }
 }

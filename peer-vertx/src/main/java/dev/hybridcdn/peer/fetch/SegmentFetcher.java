@@ -11,6 +11,7 @@ import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import dev.hybridcdn.peer.probe.Link;
 import dev.hybridcdn.peer.probe.LinkTable;
 import dev.hybridcdn.peer.route.PathRouter;
+import dev.hybridcdn.peer.upload.UploadPriority;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.schemas.events.Tier;
@@ -341,6 +342,7 @@ public final class SegmentFetcher {
       aheadEnds.put(info.segmentId(), now + (long) finish.holderMs(info.bytes()));
       Trail tried = new Trail();
       tried.holderBoundMs = patientHolderMs(info);
+      tried.priority = purpose == FetchLedger.Purpose.BURST ? UploadPriority.URGENT : UploadPriority.BACKGROUND;
       aheadTrails.put(info.segmentId(), tried);
       long budget = Math.max(config.p2pBudget().toMillis(), 2 * tried.holderBoundMs);
       return fromPeers(info, now + budget, tried, false)
@@ -531,7 +533,7 @@ public final class SegmentFetcher {
   private Future<Fetched> fromPeers(Manifest.Segment info, long deadline, Trail tried, boolean edgeMayJoin) {
     long trackerBound = Math.min(config.trackerTimeout().toMillis(), config.p2pBudget().toMillis());
     return tracker.lookup(info.segmentId(), config.region(), config.peerId(),
-            penalties.active(System.currentTimeMillis(), 8), trackerBound, edgeMayJoin)
+            penalties.active(System.currentTimeMillis(), 8, tried.priority), trackerBound, edgeMayJoin)
         .compose(lookup -> {
           List<TrackerClient.Holder> holders = lookup.holders();
           if (holders.isEmpty()) {
@@ -543,7 +545,7 @@ public final class SegmentFetcher {
             links.neighbour(h.peerId(), h.baseUrl(), h.region());
           }
           List<TrackerClient.Holder> usable = holders.stream()
-              .filter(h -> !penalties.isPenalised(h.peerId(), System.currentTimeMillis())).toList();
+              .filter(h -> !penalties.isPenalised(h.peerId(), System.currentTimeMillis(), tried.priority)).toList();
           if (chunked(info, usable.size()) && worthChunking(info, usable)) {
             return chunked(info, usable, deadline, tried, edgeMayJoin);
           }
@@ -601,7 +603,7 @@ public final class SegmentFetcher {
           ledger.count(reason.startsWith("timeout") ? FetchLedger.Event.HOLDER_TIMEOUT
               : reason.equals("503") ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
           if (reason.equals("503")) {
-            tried.busyUntil(penalties.busy(source.id(), System.currentTimeMillis(), retryAfterMs));
+            tried.busyUntil(penalties.busy(source.id(), System.currentTimeMillis(), retryAfterMs, tried.priority));
           } else {
             penalties.demote(source.id(), System.currentTimeMillis(), retryAfterMs);
           }
@@ -618,7 +620,8 @@ public final class SegmentFetcher {
       }
     };
     ChunkedDownload download = new ChunkedDownload(vertx, http, rates, listener, config.peerId(), info, sources,
-        edgeMayJoin ? this::edgeSource : () -> null, config.peerTimeout().toMillis(), deadline, upstream);
+        edgeMayJoin ? this::edgeSource : () -> null, config.peerTimeout().toMillis(), deadline, upstream,
+        tried.priority);
     Future<ChunkedDownload.Result> run = download.run();
     tried.onCancel(() -> download.abort("the segment came from elsewhere first"));
     resume.downloading(info.segmentId(), download, tried::cancel, run);
@@ -677,7 +680,7 @@ public final class SegmentFetcher {
       return Future.succeededFuture(null);
     }
     TrackerClient.Holder h = holders.get(i);
-    if (penalties.isPenalised(h.peerId(), now)) {
+    if (penalties.isPenalised(h.peerId(), now, tried.priority)) {
       tried.note("peer " + h.peerId() + ": skipped, penalised or backing off");
       return tryHolders(info, holders, i + 1, deadline, tried);
     }
@@ -691,7 +694,8 @@ public final class SegmentFetcher {
     long started = System.nanoTime();
     return Http.getCapped(http, upstream.segmentUrl(h.baseUrl(), info.segmentId()), bound, CdnHeaders.PEER_REQUEST,
         config.peerId(), bodyCap(info), req -> tried.onCancel(req::reset),
-        t -> resume.sending(info.segmentId(), h.peerId(), tried, tried::cancel, t)).transform(ar -> {
+        t -> resume.sending(info.segmentId(), h.peerId(), tried, tried::cancel, t), tried.priority.header())
+        .transform(ar -> {
           resume.ended(info.segmentId(), tried);
           long at = System.currentTimeMillis();
           if (ar.failed() && tried.cancelled()) {
@@ -704,7 +708,7 @@ public final class SegmentFetcher {
             if (ar.cause() instanceof Http.BodyTooLarge) {
               badHolder(h.peerId(), info, "a body over the manifest's " + info.bytes() + " bytes", ar.cause().getMessage());
             } else {
-              if (!penalties.isPenalised(h.peerId(), at)) {
+              if (!penalties.isPenalised(h.peerId(), at, tried.priority)) {
                 integrity.holderFailed(h.peerId(), info.segmentId(),
                     Http.isTimeout(ar.cause()) ? HolderFault.TIMEOUT : HolderFault.REFUSED);
               }
@@ -721,7 +725,8 @@ public final class SegmentFetcher {
             tried.attempt(label + ": " + resp.status());
             ledger.count(resp.status() == 503 ? FetchLedger.Event.HOLDER_BUSY : FetchLedger.Event.HOLDER_OTHER);
             if (resp.status() == 503) {
-              tried.busyUntil(penalties.busy(h.peerId(), at, retryAfterMs(resp.header("Retry-After"))));
+              tried.busyUntil(penalties.busy(h.peerId(), at, retryAfterMs(resp.header("Retry-After")),
+                  tried.priority));
             } else if (resp.status() >= 500) {
               penalties.demote(h.peerId(), at, retryAfterMs(resp.header("Retry-After")));
             }
@@ -880,6 +885,8 @@ public final class SegmentFetcher {
     boolean waitedForBusy;
     /** Bound of one holder request, ms; 0: {@code PEER_TIMEOUT_MS}. */
     long holderBoundMs;
+    /** What the holders are asked as: background for read-ahead with time to spare ({@link #fetchAhead}). */
+    UploadPriority priority = UploadPriority.URGENT;
     private boolean cancelled;
     private Runnable onCancel;
 

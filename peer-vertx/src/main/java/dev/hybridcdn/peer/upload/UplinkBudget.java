@@ -22,6 +22,11 @@ import java.time.Duration;
  * <p>Thread-safe.
  */
 public final class UplinkBudget {
+  /**
+   * Share of {@code UPLOAD_QUEUE_MS} a background upload ({@link UploadPriority#BACKGROUND}) may fill: the
+   * other half is kept for urgent ones.
+   */
+  static final double BACKGROUND_SHARE = 0.5;
   private final double nsPerByte;
   private final long maxQueueNs;
   private long busyUntilNs;
@@ -68,19 +73,22 @@ public final class UplinkBudget {
   }
 
   /**
-   * Books an upload of {@code bytes} on the uplink, unless it would end more than the queue bound
-   * from now behind a backlog. One that finds no backlog is always booked, however large.
+   * Books an upload of {@code bytes} on the uplink, unless it would end more than the queue bound from now
+   * behind a backlog: {@code UPLOAD_QUEUE_MS} for an urgent one, {@value #BACKGROUND_SHARE} of it for a
+   * background one, so the rest stays free for the segments players need next. One that finds no backlog is
+   * always booked, however large.
    *
    * @param nowNs {@link System#nanoTime()}
    * @return 0 when booked; else how long until the backlog has drained, ns (&gt; 0: refused)
    */
-  public synchronized long tryBook(long bytes, long nowNs) {
+  public synchronized long tryBook(long bytes, long nowNs, UploadPriority priority) {
     if (nsPerByte == 0) {
       return 0;
     }
     long start = Math.max(nowNs, busyUntilNs);
     long end = start + (long) (bytes * nsPerByte);
-    if (start > nowNs && end - nowNs > maxQueueNs) {
+    long bound = priority == UploadPriority.BACKGROUND ? (long) (maxQueueNs * BACKGROUND_SHARE) : maxQueueNs;
+    if (start > nowNs && end - nowNs > bound) {
       refusals++;
       return start - nowNs;
     }

@@ -88,7 +88,8 @@ public final class UploadRoute {
       return;
     }
     ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
-    long backlogNs = uplink.tryBook(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime());
+    long backlogNs = uplink.tryBook(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime(),
+        UploadPriority.of(ctx.request().getHeader(UploadPriority.HEADER)));
     if (backlogNs > 0) {
       slots.release(grant.get());
       pushedRelease.run();

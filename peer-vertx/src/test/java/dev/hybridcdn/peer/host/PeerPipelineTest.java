@@ -11,6 +11,7 @@ import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.metrics.PeerMeters;
+import dev.hybridcdn.peer.upload.UploadPriority;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.Tier;
 import dev.hybridcdn.servicekit.config.Env;
@@ -256,6 +257,34 @@ class PeerPipelineTest {
     await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(get(thin, "/segments/" + seg, "x4").statusCode())
             .as("the backlog drained").isEqualTo(200));
+  }
+
+  @Test
+  void aHolderKeepsHalfItsUplinkQueueForUrgentRequestsAndRefusesBackgroundOnesBeyondIt() throws Exception {
+    // 400 kbit/s: a 20,000-byte segment books the uplink for 400 ms; background uploads may fill 500 ms of the
+    // 1 s UPLOAD_QUEUE_MS
+    HostedPeer holder = host.startPeer(peerConfig("PEER_ID", "half-queue", "UPLINK_BITS_PER_SECOND", "400000"));
+    String seg = FakeNetwork.segmentId(1);
+    assertThat(get(holder, "/segments/" + seg).statusCode()).as("cached from the edge").isEqualTo(200);
+
+    assertThat(getWithPriority(holder, seg, "b1", UploadPriority.BACKGROUND.header()).statusCode())
+        .as("an idle uplink takes a background upload").isEqualTo(200);
+    HttpResponse<Buffer> background = getWithPriority(holder, seg, "b2", "u=6, i");
+    assertThat(background.statusCode()).as("it would end 800 ms from now: past half the queue").isEqualTo(503);
+    assertThat(background.bodyAsJsonObject().getString("error")).isEqualTo("uplink_busy");
+    assertThat(getWithPriority(holder, seg, "u1", null).statusCode())
+        .as("an urgent one (no Priority: RFC 9218's default) still fits within 1 s").isEqualTo(200);
+    assertThat(getWithPriority(holder, seg, "u2", "u=1").statusCode()).as("1,200 ms: past the whole queue")
+        .isEqualTo(503);
+  }
+
+  private static HttpResponse<Buffer> getWithPriority(HostedPeer holder, String seg, String requester,
+      String priority) throws Exception {
+    var req = http.getAbs(holder.baseUrl() + "/segments/" + seg).putHeader(CdnHeaders.PEER_REQUEST, requester);
+    if (priority != null) {
+      req.putHeader(UploadPriority.HEADER, priority);
+    }
+    return req.send().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 
   @Test

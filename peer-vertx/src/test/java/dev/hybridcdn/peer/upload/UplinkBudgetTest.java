@@ -1,5 +1,7 @@
 package dev.hybridcdn.peer.upload;
 
+import static dev.hybridcdn.peer.upload.UploadPriority.BACKGROUND;
+import static dev.hybridcdn.peer.upload.UploadPriority.URGENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,21 +20,34 @@ class UplinkBudgetTest {
     // 8 Mbit/s = 1,000 bytes per ms; a 1,000 ms bound
     UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(8_000_000, Duration.ofMillis(1000)));
     long t = 1_000_000_000L;
-    assertThat(uplink.tryBook(400_000, t)).as("400 ms, alone").isZero();
-    assertThat(uplink.tryBook(400_000, t)).as("ends at 800 ms").isZero();
-    assertThat(uplink.tryBook(400_000, t)).as("would end at 1,200 ms: 800 ms until the backlog drains")
+    assertThat(uplink.tryBook(400_000, t, URGENT)).as("400 ms, alone").isZero();
+    assertThat(uplink.tryBook(400_000, t, URGENT)).as("ends at 800 ms").isZero();
+    assertThat(uplink.tryBook(400_000, t, URGENT)).as("would end at 1,200 ms: 800 ms until the backlog drains")
         .isEqualTo(800 * MS);
-    assertThat(uplink.tryBook(200_000, t)).as("ends at 1,000 ms: within the bound").isZero();
-    assertThat(uplink.tryBook(400_000, t + 700 * MS)).as("300 ms left, then 400").isZero();
+    assertThat(uplink.tryBook(200_000, t, URGENT)).as("ends at 1,000 ms: within the bound").isZero();
+    assertThat(uplink.tryBook(400_000, t + 700 * MS, URGENT)).as("300 ms left, then 400").isZero();
     assertThat(uplink.refusals()).isEqualTo(1);
+  }
+
+  @Test
+  void aBackgroundUploadMayFillHalfTheQueueSoUrgentOnesStillFit() {
+    // 8 Mbit/s = 1,000 bytes per ms; a 1,000 ms bound, 500 ms of it for background uploads
+    UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(8_000_000, Duration.ofMillis(1000)));
+    assertThat(uplink.tryBook(300_000, 0, BACKGROUND)).as("300 ms, alone").isZero();
+    assertThat(uplink.tryBook(300_000, 0, BACKGROUND)).as("would end at 600 ms: past half the bound")
+        .isEqualTo(300 * MS);
+    assertThat(uplink.tryBook(200_000, 0, BACKGROUND)).as("ends at 500 ms").isZero();
+    assertThat(uplink.tryBook(500_000, 0, URGENT)).as("an urgent one still fits: ends at 1,000 ms").isZero();
+    assertThat(uplink.tryBook(1, 0, URGENT)).as("then the whole bound is used").isEqualTo(1000 * MS);
+    assertThat(uplink.refusals()).isEqualTo(2);
   }
 
   @Test
   void anIdleUplinkTakesAnUploadLongerThanTheBound() {
     UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(2_000_000, Duration.ofMillis(1000)));
-    assertThat(uplink.tryBook(500_000, 0)).as("2 s at 2 Mbit/s, nothing before it").isZero();
-    assertThat(uplink.tryBook(1, 0)).as("one byte behind 2 s").isEqualTo(2000 * MS);
-    assertThat(uplink.tryBook(1, 2000 * MS)).as("drained").isZero();
+    assertThat(uplink.tryBook(500_000, 0, BACKGROUND)).as("2 s at 2 Mbit/s, nothing before it").isZero();
+    assertThat(uplink.tryBook(1, 0, URGENT)).as("one byte behind 2 s").isEqualTo(2000 * MS);
+    assertThat(uplink.tryBook(1, 2000 * MS, URGENT)).as("drained").isZero();
   }
 
   @Test
@@ -40,7 +55,7 @@ class UplinkBudgetTest {
     UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(8_000_000, Duration.ofMillis(1000)));
     uplink.book(900_000, 0);
     uplink.book(900_000, 0); // 1,800 ms booked, beyond the bound: still sent
-    assertThat(uplink.tryBook(1, 0)).as("behind 1,800 ms").isEqualTo(1800 * MS);
+    assertThat(uplink.tryBook(1, 0, URGENT)).as("behind 1,800 ms").isEqualTo(1800 * MS);
     assertThat(uplink.refusals()).isEqualTo(1);
   }
 
@@ -48,7 +63,7 @@ class UplinkBudgetTest {
   void anUnknownRateRefusesNothing() {
     UplinkBudget uplink = new UplinkBudget(UplinkBudget.Limit.NONE);
     for (int i = 0; i < 100; i++) {
-      assertThat(uplink.tryBook(10_000_000, 0)).isZero();
+      assertThat(uplink.tryBook(10_000_000, 0, URGENT)).isZero();
     }
   }
 

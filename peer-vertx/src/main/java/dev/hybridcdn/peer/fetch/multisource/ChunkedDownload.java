@@ -4,6 +4,7 @@ import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.peer.fetch.Http;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
+import dev.hybridcdn.peer.upload.UploadPriority;
 import dev.hybridcdn.servicekit.token.UpstreamTokens;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -162,6 +163,7 @@ public final class ChunkedDownload {
   private final SourceRates rates;
   private final Listener listener;
   private final String requesterId;
+  private final UploadPriority priority;
   private final Manifest.Segment info;
   private final Manifest.Chunks chunks;
   private final long floorMs;
@@ -182,6 +184,8 @@ public final class ChunkedDownload {
 
   /**
    * @param requesterId this peer's id, sent as {@value CdnHeaders#PEER_REQUEST}
+   * @param priority what the holders are asked as ({@link UploadPriority}: urgent, or read-ahead in the
+   *     background); the edge, added late, is asked without
    * @param info the segment, with chunk hashes
    * @param holders holders to ask, best first
    * @param edge the edge to add when the deadline needs it (null or a null answer: none)
@@ -191,8 +195,9 @@ public final class ChunkedDownload {
    */
   public ChunkedDownload(Vertx vertx, HttpClient http, SourceRates rates, Listener listener, String requesterId,
       Manifest.Segment info, List<Source> holders, Supplier<Source> edge, long floorMs, long deadlineMs,
-      UpstreamTokens upstream) {
+      UpstreamTokens upstream, UploadPriority priority) {
     this.upstream = upstream;
+    this.priority = priority;
     if (info.chunks() == null) {
       throw new IllegalArgumentException(info.segmentId() + " has no chunk hashes");
     }
@@ -400,7 +405,7 @@ public final class ChunkedDownload {
           if (cancel) {
             req.reset();
           }
-        }).onComplete(ar -> {
+        }, r.by.source.edge() ? null : priority.header()).onComplete(ar -> {
           finished(r, ar, bound);
           pump();
         });
