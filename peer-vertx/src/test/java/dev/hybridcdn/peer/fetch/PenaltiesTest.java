@@ -45,7 +45,8 @@ class PenaltiesTest {
     assertThat(p.isPenalised("h", 1_999, URGENT)).isTrue();
     assertThat(p.isPenalised("h", 2_000, URGENT)).as("back after its Retry-After, however often busy").isFalse();
     assertThat(p.demote("h", 3_000, 0)).as("busy left no strike: a first failure").isEqualTo(2_000);
-    assertThat(p.busy("y", 0, 0, URGENT)).as("when it is asked again: no Retry-After, 1 s").isEqualTo(Penalties.MIN_BUSY_MS);
+    assertThat(p.busy("y", 0, 0, URGENT)).as("when it is asked again: no Retry-After, 1 s")
+        .isEqualTo(Penalties.MIN_BUSY_MS);
     assertThat(p.isPenalised("y", Penalties.MIN_BUSY_MS - 1, URGENT)).isTrue();
     assertThat(p.isPenalised("y", Penalties.MIN_BUSY_MS, URGENT)).isFalse();
   }
