@@ -8,7 +8,6 @@ import dev.hybridcdn.servicekit.config.Env;
 import dev.hybridcdn.servicekit.identity.TrustSettings;
 import dev.hybridcdn.servicekit.token.PlayerTokens;
 import dev.hybridcdn.servicekit.tls.TlsSettings;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +33,9 @@ final class ServiceEnv {
 
   /** The origin's variables at start. */
   Map<String, String> originEnv() {
-    Map<String, String> originEnv = new HashMap<>(storesEnv());
+    Map<String, String> originEnv = originBase();
     originEnv.putAll(tlsEnv("origin"));
     originEnv.put("HTTP_PORT", port(LocalStack.ORIGIN_PORT));
-    // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
-    originEnv.put("ORIGIN_DB_TIMEOUT_MS", "15000");
     // How long a re-ingest's superseded segments stay served (`ORIGIN_RETENTION_MS=30000 ./cdn up`).
     String retention = System.getenv("ORIGIN_RETENTION_MS");
     if (retention != null) {
@@ -59,7 +56,7 @@ final class ServiceEnv {
    * partitions between them and each answers any lookup), its own port and state directory.
    */
   Map<String, String> trackerEnv(int i) {
-    Map<String, String> env = new HashMap<>(appBase());
+    Map<String, String> env = appBase();
     env.put("HTTP_PORT", port(LocalStack.TRACKER_PORT + i));
     env.put("TRACKER_STATE_DIR", options.dataDir().resolve(i == 0 ? "tracker" : "tracker-" + (i + 1)).toString());
     env.put("TRACKER_STANDBY_REPLICAS", "0");
@@ -72,7 +69,7 @@ final class ServiceEnv {
 
   /** The topology app's variables. */
   Map<String, String> topologyEnv() {
-    Map<String, String> topologyEnv = new HashMap<>(appBase());
+    Map<String, String> topologyEnv = appBase();
     topologyEnv.put("HTTP_PORT", port(LocalStack.TOPOLOGY_PORT));
     topologyEnv.putAll(tlsEnv("topology"));
     topologyEnv.put("TOPOLOGY_STATE_DIR", options.dataDir().resolve("topology").toString());
@@ -81,7 +78,7 @@ final class ServiceEnv {
 
   /** The dashboard's variables: the apps' and the origin's URLs besides its own port. */
   Map<String, String> dashboardEnv(String topologyUrl, List<String> trackerUrls, String originUrl) {
-    Map<String, String> env = new HashMap<>(appBase());
+    Map<String, String> env = appBase();
     env.put("HTTP_PORT", port(LocalStack.DASHBOARD_PORT));
     env.putAll(tlsEnv("dashboard"));
     env.put("TOPOLOGY_URL", topologyUrl);
@@ -217,9 +214,16 @@ final class ServiceEnv {
 
   /** The origin's configuration (for ingests through {@link Ingester}). */
   OriginConfig originConfig(int originPort) {
-    Map<String, String> env = new HashMap<>(storesEnv());
+    Map<String, String> env = originBase();
     env.put("HTTP_PORT", Integer.toString(originPort));
-    env.put("ORIGIN_DB_TIMEOUT_MS", "15000");
     return OriginConfig.from(new Env(env));
+  }
+
+  /** What the origin and an ingest's origin configuration share: the stores, and patience with PostgreSQL. */
+  private Map<String, String> originBase() {
+    Map<String, String> env = storesEnv();
+    // A fresh embedded PostgreSQL on a busy laptop can take seconds to answer the first queries.
+    env.put("ORIGIN_DB_TIMEOUT_MS", "15000");
+    return env;
   }
 }
