@@ -5,8 +5,10 @@ import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 
 /**
  * Sends a cached segment as an HTTP answer, to a player or to another peer alike: {@code
@@ -43,6 +45,16 @@ public final class SegmentResponse {
    */
   public static Future<Long> send(RoutingContext ctx, CachedSegment seg, ByteRange.Parsed range,
       WriteTimeout writeTimeout) {
+    return send(ctx, seg, range, body -> writeTimeout.end(ctx, body));
+  }
+
+  /**
+   * The same, the body ended by {@code writer} (a holder's upload pacer: {@code upload.UploadPacer}).
+   *
+   * @param writer ends the response with the body it is given; its future as {@link WriteTimeout#end}'s
+   */
+  public static Future<Long> send(RoutingContext ctx, CachedSegment seg, ByteRange.Parsed range,
+      Function<Buffer, Future<Void>> writer) {
     HttpServerResponse resp = ctx.response().putHeader("Content-Type", ContentTypes.SEGMENT)
         .putHeader("ETag", "\"" + seg.sha256() + "\"").putHeader("Accept-Ranges", "bytes");
     int len = seg.size();
@@ -54,8 +66,8 @@ public final class SegmentResponse {
     if (range instanceof ByteRange.Partial p) {
       ByteRange r = p.range();
       resp.setStatusCode(206).putHeader("Content-Range", r.contentRange(len));
-      return writeTimeout.end(ctx, seg.bytes().slice((int) r.start(), (int) r.end() + 1)).map(r.length());
+      return writer.apply(seg.bytes().slice((int) r.start(), (int) r.end() + 1)).map(r.length());
     }
-    return writeTimeout.end(ctx, seg.bytes()).map((long) len);
+    return writer.apply(seg.bytes()).map((long) len);
   }
 }

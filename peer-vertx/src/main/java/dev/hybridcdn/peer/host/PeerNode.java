@@ -35,6 +35,7 @@ import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.peer.warmstart.WarmStartConfig;
 import dev.hybridcdn.peer.warmstart.WarmStarts;
 import dev.hybridcdn.peer.upload.UplinkBudget;
+import dev.hybridcdn.peer.upload.UploadPacer;
 import dev.hybridcdn.schemas.events.HolderFault;
 import dev.hybridcdn.servicekit.events.EventPublisher;
 import dev.hybridcdn.servicekit.identity.NodeIdentity;
@@ -77,6 +78,8 @@ public final class PeerNode implements HostedPeer {
   private final UploadSlots slots;
   /** The uplink's backlog: peer uploads that would wait too long are refused, relays' sends are booked. */
   private final UplinkBudget uplink;
+  /** Sends uploads at the uplink's rate, urgent ones first. */
+  private final UploadPacer pacer;
   private final LinkTable links;
   private final TrackerClient tracker;
   private final SegmentFetcher fetcher;
@@ -148,7 +151,8 @@ public final class PeerNode implements HostedPeer {
     long edgeTimeoutMs = config.edgeTimeout().toMillis();
     PeerManifests manifests = new PeerManifests(shared.manifests(), links, edgeTimeoutMs);
     WriteTimeout writeTimeout = new WriteTimeout(config.writeTimeout().toMillis(), meters::slowReader);
-    this.uploads = new UploadRoute(config.peerId(), cache, slots, uplink, meters, writeTimeout);
+    this.pacer = new UploadPacer(shared.vertx(), config.uplink().bitsPerSecond());
+    this.uploads = new UploadRoute(config.peerId(), cache, slots, uplink, pacer, meters, writeTimeout);
     PlayerRoute player = new PlayerRoute(config.peerId(), cache, manifests, fetcher,
         new ReadAhead(config.peerId(), config.readAhead(), config.readAheadMedia().toMillis(), config.maxDownloads(), cache, ReadAhead.Fetches.of(fetcher),
             config.p2pEnabled() ? song -> tracker.availability(song, config.trackerTimeout().toMillis()) : null),
@@ -159,7 +163,7 @@ public final class PeerNode implements HostedPeer {
     PeerDirectory directory = new PeerDirectory(links, shared.client(), tracker::currentUrl,
         shared.admissions().holderCheck());
     RelayHops hops = new RelayHops(shared.http(), directory, mailbox, config.peerId(), shared.upstream());
-    this.relays = new RelayRoute(config.peerId(), cache, manifests, hops, mailbox, slots, uplink, writeTimeout,
+    this.relays = new RelayRoute(config.peerId(), cache, manifests, hops, mailbox, slots, uplink, pacer, writeTimeout,
         config.route().relayTimeout().toMillis());
     if (config.p2pEnabled()) {
       pathRouter = new PathRouter(config.peerId(), config.route(), new TopologyPaths(shared.vertx(), shared.client(),
@@ -349,6 +353,11 @@ public final class PeerNode implements HostedPeer {
     return slots;
   }
 
+  /** The uplink's pacer (tests see the uploads it has under way). */
+  public UploadPacer uploadPacer() {
+    return pacer;
+  }
+
   /** The segment cache. */
   public SegmentCache cache() {
     return cache;
@@ -416,7 +425,7 @@ public final class PeerNode implements HostedPeer {
         .put("uploads", new JsonObject().put("active", slots.active()).put("slots", slots.capacity())
             .put("unchoked", new JsonArray(slots.unchokedPeers())).put("optimistic", slots.optimisticPeer())
             .put("uploads", slots.uploads()).put("rejections", slots.rejections())
-            .put("uploadedBytes", uploads.uploadedBytes()))
+            .put("uploadedBytes", uploads.uploadedBytes()).put("paced", pacer.active()))
         .put("downloads", new JsonObject().put("inFlight", fetcher.inFlight())
             .put("downloadedBytes", fetcher.downloadedBytes()).put("multiSource", fetcher.multiSourceDownloads()))
         .put("tracker", tracker.currentUrl())

@@ -11,6 +11,8 @@ import dev.hybridcdn.peer.fetch.SourceFailure;
 import dev.hybridcdn.peer.route.RouteConfig;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.peer.upload.UplinkBudget;
+import dev.hybridcdn.peer.upload.UploadPacer;
+import dev.hybridcdn.peer.upload.UploadPriority;
 import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
@@ -63,15 +65,17 @@ public final class RelayRoute {
   private final Mailbox mailbox;
   private final UploadSlots slots;
   private final UplinkBudget uplink;
+  private final UploadPacer pacer;
   private final WriteTimeout writeTimeout;
   private final long relayTimeoutMs;
   private final AtomicLong relayed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
 
   public RelayRoute(String self, SegmentCache cache, PeerManifests manifests, RelayHops hops, Mailbox mailbox,
-      UploadSlots slots, UplinkBudget uplink, WriteTimeout writeTimeout, long relayTimeoutMs) {
+      UploadSlots slots, UplinkBudget uplink, UploadPacer pacer, WriteTimeout writeTimeout, long relayTimeoutMs) {
     this.self = self;
     this.uplink = uplink;
+    this.pacer = pacer;
     this.cache = cache;
     this.manifests = manifests;
     this.hops = hops;
@@ -142,9 +146,10 @@ public final class RelayRoute {
     }
     ctx.response().putHeader(CdnHeaders.PEER, self).putHeader(CdnHeaders.PATH, String.join(",", path));
     ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
-    // sent whatever the uplink's backlog (the segment was fetched for this requester), but booked on it
+    // sent whatever the uplink's backlog (the segment was fetched for this requester), but booked on it, and
+    // paced as urgent: the requester asked through its relay because it is behind NAT, not because it can wait
     uplink.book(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime());
-    SegmentResponse.send(ctx, seg, range, writeTimeout)
+    SegmentResponse.send(ctx, seg, range, body -> pacer.send(ctx.request(), body, UploadPriority.URGENT, writeTimeout))
         .onComplete(ar -> slots.release(grant.get()));
   }
 

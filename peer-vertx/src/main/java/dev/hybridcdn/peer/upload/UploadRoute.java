@@ -9,6 +9,7 @@ import dev.hybridcdn.schemas.Ids;
 import dev.hybridcdn.servicekit.http.ApiError;
 import dev.hybridcdn.servicekit.http.ByteRange;
 import dev.hybridcdn.servicekit.http.WriteTimeout;
+import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +30,7 @@ public final class UploadRoute {
   private final PeerMeters meters;
   private final WriteTimeout writeTimeout;
   private final UplinkBudget uplink;
+  private final UploadPacer pacer;
   private final AtomicLong uploadedBytes = new AtomicLong();
   private volatile PushedShare pushedShare;
 
@@ -47,12 +49,14 @@ public final class UploadRoute {
 
   /**
    * @param uplink the uplink's backlog of uploads (an upload that would wait too long behind it is refused)
+   * @param pacer sends the accepted uploads at the uplink's rate, urgent ones first
    * @param writeTimeout bounds how long a requester that stops reading keeps its upload slot
    */
-  public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, UplinkBudget uplink, PeerMeters meters,
-      WriteTimeout writeTimeout) {
+  public UploadRoute(String peerId, SegmentCache cache, UploadSlots slots, UplinkBudget uplink, UploadPacer pacer,
+      PeerMeters meters, WriteTimeout writeTimeout) {
     this.peerId = peerId;
     this.uplink = uplink;
+    this.pacer = pacer;
     this.writeTimeout = writeTimeout;
     this.cache = cache;
     this.slots = slots;
@@ -88,8 +92,8 @@ public final class UploadRoute {
       return;
     }
     ByteRange.Parsed range = SegmentResponse.range(ctx, seg);
-    long backlogNs = uplink.tryBook(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime(),
-        UploadPriority.of(ctx.request().getHeader(UploadPriority.HEADER)));
+    UploadPriority priority = UploadPriority.of(ctx.request().getHeader(UploadPriority.HEADER));
+    long backlogNs = uplink.tryBook(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime(), priority);
     if (backlogNs > 0) {
       slots.release(grant.get());
       pushedRelease.run();
@@ -98,15 +102,24 @@ public final class UploadRoute {
       return;
     }
     ctx.response().putHeader(CdnHeaders.PEER, peerId);
-    // The slot is held until the last byte is written; a requester that stops reading loses the
-    // connection, and so the slot, after the write timeout.
-    SegmentResponse.send(ctx, seg, range, writeTimeout).onComplete(ar -> {
+    Runnable release = () -> {
       slots.release(grant.get());
       pushedRelease.run();
-      if (ar.succeeded()) {
-        meters.uploaded();
-        uploadedBytes.addAndGet(ar.result());
-      }
+    };
+    Future<Long> sent = SegmentResponse.send(ctx, seg, range,
+        body -> pacer.send(ctx.request(), body, priority, writeTimeout));
+    if (pacer.paced()) {
+      // Queued on the paced uplink: the backlog's bound, not the slot, limits how long its bytes wait there,
+      // as it did when a write ended once the kernel took the bytes.
+      release.run();
+    } else {
+      // The slot is held until the last byte is written; a requester that stops reading loses the
+      // connection, and so the slot, after the write timeout.
+      sent.onComplete(ar -> release.run());
+    }
+    sent.onSuccess(bytes -> {
+      meters.uploaded();
+      uploadedBytes.addAndGet(bytes);
     });
   }
 

@@ -22,6 +22,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,6 +48,8 @@ class PeerPipelineTest {
   static FakeNetwork net;
   static PeerHost host;
   static WebClient http;
+  /** For answers read from their head on (a holder's paced upload). */
+  static HttpClient heads;
   static HostedPeer p1;
   static HostedPeer p2;
   static HostedPeer p3;
@@ -57,6 +61,7 @@ class PeerPipelineTest {
     vertx = Vertx.vertx();
     net = new FakeNetwork(vertx);
     http = WebClient.create(vertx);
+    heads = vertx.createHttpClient();
     env = Map.ofEntries(
         Map.entry("PEER_COUNT", "3"), Map.entry("HTTP_PORT", "0"), Map.entry("BIND_HOST", "127.0.0.1"),
         Map.entry("EDGE_URLS", net.edgeUrl()), Map.entry("TRACKER_URLS", net.trackerUrl()),
@@ -233,7 +238,7 @@ class PeerPipelineTest {
     String seg = FakeNetwork.segmentId(1);
     assertThat(get(thin, "/segments/" + seg).statusCode()).as("cached from the edge").isEqualTo(200);
 
-    HttpResponse<Buffer> first = get(thin, "/segments/" + seg, "x1");
+    HttpClientResponse first = underWay(thin, seg, "x1", null);
     assertThat(first.statusCode()).as("an idle uplink takes an upload however long it is").isEqualTo(200);
     HttpResponse<Buffer> second = get(thin, "/segments/" + seg, "x2");
     assertThat(second.statusCode()).isEqualTo(503);
@@ -267,15 +272,43 @@ class PeerPipelineTest {
     String seg = FakeNetwork.segmentId(1);
     assertThat(get(holder, "/segments/" + seg).statusCode()).as("cached from the edge").isEqualTo(200);
 
-    assertThat(getWithPriority(holder, seg, "b1", UploadPriority.BACKGROUND.header()).statusCode())
-        .as("an idle uplink takes a background upload").isEqualTo(200);
+    HttpClientResponse b1 = underWay(holder, seg, "b1", UploadPriority.BACKGROUND.header());
+    assertThat(b1.statusCode()).as("an idle uplink takes a background upload").isEqualTo(200);
+    List<String> ended = new CopyOnWriteArrayList<>();
+    Future<Buffer> b1Body = b1.body().onSuccess(b -> ended.add("b1"));
     HttpResponse<Buffer> background = getWithPriority(holder, seg, "b2", "u=6, i");
     assertThat(background.statusCode()).as("it would end 800 ms from now: past half the queue").isEqualTo(503);
     assertThat(background.bodyAsJsonObject().getString("error")).isEqualTo("uplink_busy");
-    assertThat(getWithPriority(holder, seg, "u1", null).statusCode())
-        .as("an urgent one (no Priority: RFC 9218's default) still fits within 1 s").isEqualTo(200);
+    Future<HttpClientResponse> u1 = ask(holder, seg, "u1", null);
+    // booked once the pacer has it (its head waits for the slice of b1 under way, up to 330 ms)
+    await().atMost(Duration.ofSeconds(5)).until(() -> host.peer(holder.id()).uploadPacer().active() == 2);
     assertThat(getWithPriority(holder, seg, "u2", "u=1").statusCode()).as("1,200 ms: past the whole queue")
         .isEqualTo(503);
+    assertThat(u1.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS).statusCode())
+        .as("an urgent one (no Priority: RFC 9218's default) still fits within 1 s").isEqualTo(200);
+    Future<Buffer> u1Body = u1.compose(HttpClientResponse::body).onSuccess(b -> ended.add("u1"));
+    Future.all(b1Body, u1Body).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(ended).as("the urgent upload is sent before the background one under way").containsExactly("u1", "b1");
+  }
+
+  /**
+   * A peer's request for {@code seg}, completing once the answer's head arrived (a holder's paced upload
+   * sends it with its first slice), the body still to come; {@code priority} null sends none.
+   */
+  private static HttpClientResponse underWay(HostedPeer holder, String seg, String requester, String priority)
+      throws Exception {
+    return ask(holder, seg, requester, priority).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  /** {@link #underWay} not waited for. */
+  private static Future<HttpClientResponse> ask(HostedPeer holder, String seg, String requester, String priority) {
+    return heads.request(new RequestOptions().setAbsoluteURI(holder.baseUrl() + "/segments/" + seg)
+        .putHeader(CdnHeaders.PEER_REQUEST, requester)).compose(req -> {
+          if (priority != null) {
+            req.putHeader(UploadPriority.HEADER, priority);
+          }
+          return req.send();
+        });
   }
 
   private static HttpResponse<Buffer> getWithPriority(HostedPeer holder, String seg, String requester,
