@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * A holder's uplink as its uploads book it: each accepted upload adds its bytes at the uplink's
  * rate to a backlog, and an upload that would finish more than {@code UPLOAD_QUEUE_MS} from now
- * behind the others is refused (503 {@code uplink_busy}), so the requester asks another holder or
+ * behind the uploads sent before it (for an urgent one, the urgent ones: {@link UploadPacer} sends them
+ * first) is refused (503 {@code uplink_busy}), so the requester asks another holder or
  * the edge at once instead of timing out on a share of a thin uplink. Upload slots
  * ({@link UploadSlots}) bound <em>who</em> is served; this bounds how many bytes wait.
  *
@@ -29,7 +30,10 @@ public final class UplinkBudget {
   static final double BACKGROUND_SHARE = 0.5;
   private final double nsPerByte;
   private final long maxQueueNs;
+  /** When every upload booked has been sent (nanoTime). */
   private long busyUntilNs;
+  /** When the urgent uploads booked have been sent: the uplink sends them first (nanoTime). */
+  private long urgentUntilNs;
   private long refusals;
 
   /**
@@ -74,38 +78,49 @@ public final class UplinkBudget {
 
   /**
    * Books an upload of {@code bytes} on the uplink, unless it would end more than the queue bound from now
-   * behind a backlog: {@code UPLOAD_QUEUE_MS} for an urgent one, {@value #BACKGROUND_SHARE} of it for a
-   * background one, so the rest stays free for the segments players need next. One that finds no backlog is
+   * behind the uploads it waits for. The uplink sends urgent uploads first ({@link UploadPacer}), so an urgent
+   * one waits only for the urgent ones booked before it, within {@code UPLOAD_QUEUE_MS}; a background one
+   * waits for everything booked, within {@value #BACKGROUND_SHARE} of it (and for urgent ones booked after
+   * it), so the rest stays free for the segments players need next. One that finds nothing to wait for is
    * always booked, however large.
    *
    * @param nowNs {@link System#nanoTime()}
-   * @return 0 when booked; else how long until the backlog has drained, ns (&gt; 0: refused)
+   * @return 0 when booked; else how long until what it would wait for has drained, ns (&gt; 0: refused)
    */
   public synchronized long tryBook(long bytes, long nowNs, UploadPriority priority) {
     if (nsPerByte == 0) {
       return 0;
     }
-    long start = Math.max(nowNs, busyUntilNs);
+    boolean urgent = priority == UploadPriority.URGENT;
+    long start = Math.max(nowNs, urgent ? urgentUntilNs : busyUntilNs);
     long end = start + (long) (bytes * nsPerByte);
-    long bound = priority == UploadPriority.BACKGROUND ? (long) (maxQueueNs * BACKGROUND_SHARE) : maxQueueNs;
+    long bound = urgent ? maxQueueNs : (long) (maxQueueNs * BACKGROUND_SHARE);
     if (start > nowNs && end - nowNs > bound) {
       refusals++;
       return start - nowNs;
     }
-    busyUntilNs = end;
+    add(bytes, nowNs, urgent);
     return 0;
   }
 
   /**
    * Books an upload of {@code bytes} that is sent whatever the backlog (a relay's answer: it has
-   * fetched the segment for this requester already), so the uploads after it queue behind it.
+   * fetched the segment for this requester already; sent as urgent), so the uploads after it queue behind it.
    *
    * @param nowNs {@link System#nanoTime()}
    */
   public synchronized void book(long bytes, long nowNs) {
     if (nsPerByte > 0) {
-      busyUntilNs = Math.max(nowNs, busyUntilNs) + (long) (bytes * nsPerByte);
+      add(bytes, nowNs, true);
     }
+  }
+
+  private void add(long bytes, long nowNs, boolean urgent) {
+    long ns = (long) (bytes * nsPerByte);
+    if (urgent) {
+      urgentUntilNs = Math.max(nowNs, urgentUntilNs) + ns;
+    }
+    busyUntilNs = Math.max(nowNs, busyUntilNs) + ns;
   }
 
   /** Uploads refused since start. */

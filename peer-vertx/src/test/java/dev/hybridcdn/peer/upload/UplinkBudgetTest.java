@@ -30,24 +30,37 @@ class UplinkBudgetTest {
   }
 
   @Test
-  void aBackgroundUploadMayFillHalfTheQueueSoUrgentOnesStillFit() {
+  void aBackgroundUploadMayFillHalfTheQueueAndAnUrgentOneWaitsOnlyForUrgentOnes() {
     // 8 Mbit/s = 1,000 bytes per ms; a 1,000 ms bound, 500 ms of it for background uploads
     UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(8_000_000, Duration.ofMillis(1000)));
     assertThat(uplink.tryBook(300_000, 0, BACKGROUND)).as("300 ms, alone").isZero();
     assertThat(uplink.tryBook(300_000, 0, BACKGROUND)).as("would end at 600 ms: past half the bound")
         .isEqualTo(300 * MS);
     assertThat(uplink.tryBook(200_000, 0, BACKGROUND)).as("ends at 500 ms").isZero();
-    assertThat(uplink.tryBook(500_000, 0, URGENT)).as("an urgent one still fits: ends at 1,000 ms").isZero();
-    assertThat(uplink.tryBook(1, 0, URGENT)).as("then the whole bound is used").isEqualTo(1000 * MS);
-    assertThat(uplink.refusals()).isEqualTo(2);
+    assertThat(uplink.tryBook(500_000, 0, URGENT)).as("an urgent one is sent first: no urgent one before it")
+        .isZero();
+    assertThat(uplink.tryBook(400_000, 0, URGENT)).as("behind 500 ms of urgent ones: ends at 900 ms").isZero();
+    assertThat(uplink.tryBook(200_000, 0, URGENT)).as("would end at 1,100 ms: 900 ms until the urgent ones drain")
+        .isEqualTo(900 * MS);
+    assertThat(uplink.tryBook(1, 0, BACKGROUND)).as("a background one waits for all 1,400 ms")
+        .isEqualTo(1400 * MS);
+    assertThat(uplink.refusals()).isEqualTo(3);
   }
 
   @Test
   void anIdleUplinkTakesAnUploadLongerThanTheBound() {
     UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(2_000_000, Duration.ofMillis(1000)));
-    assertThat(uplink.tryBook(500_000, 0, BACKGROUND)).as("2 s at 2 Mbit/s, nothing before it").isZero();
+    assertThat(uplink.tryBook(500_000, 0, URGENT)).as("2 s at 2 Mbit/s, nothing before it").isZero();
     assertThat(uplink.tryBook(1, 0, URGENT)).as("one byte behind 2 s").isEqualTo(2000 * MS);
     assertThat(uplink.tryBook(1, 2000 * MS, URGENT)).as("drained").isZero();
+  }
+
+  @Test
+  void anUrgentUploadIsBookedAheadOfALongBackgroundOne() {
+    UplinkBudget uplink = new UplinkBudget(new UplinkBudget.Limit(2_000_000, Duration.ofMillis(1000)));
+    assertThat(uplink.tryBook(500_000, 0, BACKGROUND)).as("2 s at 2 Mbit/s, nothing before it").isZero();
+    assertThat(uplink.tryBook(100_000, 0, URGENT)).as("400 ms, sent before it").isZero();
+    assertThat(uplink.tryBook(1, 0, BACKGROUND)).as("behind both: 2,400 ms").isEqualTo(2400 * MS);
   }
 
   @Test
