@@ -149,8 +149,9 @@ public final class RelayRoute {
     // sent whatever the uplink's backlog (the segment was fetched for this requester), but booked on it, and
     // paced as urgent: the requester asked through its relay because it is behind NAT, not because it can wait
     uplink.book(Math.max(0, SegmentResponse.length(range, seg)), System.nanoTime());
-    SegmentResponse.send(ctx, seg, range, body -> pacer.send(ctx.request(), body, UploadPriority.URGENT, writeTimeout))
-        .onComplete(ar -> slots.release(grant.get()));
+    Future<Long> sent = SegmentResponse.send(ctx, seg, range,
+        body -> pacer.send(ctx.request(), body, UploadPriority.URGENT, writeTimeout));
+    pacer.releaseSlot(sent, () -> slots.release(grant.get()));
   }
 
   private void attach(RoutingContext ctx) {

@@ -42,7 +42,7 @@ public final class UploadPacer {
   /**
    * How far behind the clock the uplink's account may fall, ns: a timer that fires late (an event loop busy
    * with other peers) leaves the uplink idle meanwhile, and that much of the time lost is made up by
-   * releasing the next slices at once. 20 ms: three slices at 20 Mbit/s, a sixth of one at 2 Mbit/s.
+   * releasing the next slices at once. 20 ms: three slices at 20 Mbit/s, a third of one at 2 Mbit/s.
    */
   private static final long CATCH_UP_NS = 20_000_000;
 
@@ -90,6 +90,20 @@ public final class UploadPacer {
   /** True when uploads are paced (a rate is granted). */
   public boolean paced() {
     return nsPerByte > 0;
+  }
+
+  /**
+   * Gives an upload's slot back once the upload no longer holds it: paced, at once (queued, its bytes wait
+   * within the backlog's bound, as they did when a write ended once the kernel took them); unpaced, once
+   * {@code sent} completes (a requester that stops reading loses the connection, and so the slot, after the
+   * write timeout).
+   */
+  public void releaseSlot(Future<?> sent, Runnable release) {
+    if (paced()) {
+      release.run();
+    } else {
+      sent.onComplete(ar -> release.run());
+    }
   }
 
   /** Uploads under way or waiting for the uplink, of both classes. */

@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * not_cached}; a peer request never starts a fetch), within the {@link UploadSlots} (503 {@code
  * upload_slots_full} + {@code Retry-After: 1}, and the requester moves on to another holder at
  * once) and the uplink's backlog ({@link UplinkBudget}: 503 {@code uplink_busy} + {@code Retry-After}
- * in seconds until it drains), one byte range as for players ({@link SegmentResponse}). A requester that takes no byte for
- * {@code WRITE_TIMEOUT_MS} is disconnected and its slot freed.
+ * in seconds until it drains), one byte range as for players ({@link SegmentResponse}), sent at the
+ * uplink's rate, urgent ones first ({@link UploadPacer}). A requester that takes no byte for
+ * {@code WRITE_TIMEOUT_MS} is disconnected (the slot: {@link UploadPacer#releaseSlot}).
  */
 public final class UploadRoute {
   private final String peerId;
@@ -102,21 +103,12 @@ public final class UploadRoute {
       return;
     }
     ctx.response().putHeader(CdnHeaders.PEER, peerId);
-    Runnable release = () -> {
-      slots.release(grant.get());
-      pushedRelease.run();
-    };
     Future<Long> sent = SegmentResponse.send(ctx, seg, range,
         body -> pacer.send(ctx.request(), body, priority, writeTimeout));
-    if (pacer.paced()) {
-      // Queued on the paced uplink: the backlog's bound, not the slot, limits how long its bytes wait there,
-      // as it did when a write ended once the kernel took the bytes.
-      release.run();
-    } else {
-      // The slot is held until the last byte is written; a requester that stops reading loses the
-      // connection, and so the slot, after the write timeout.
-      sent.onComplete(ar -> release.run());
-    }
+    pacer.releaseSlot(sent, () -> {
+      slots.release(grant.get());
+      pushedRelease.run();
+    });
     sent.onSuccess(bytes -> {
       meters.uploaded();
       uploadedBytes.addAndGet(bytes);
