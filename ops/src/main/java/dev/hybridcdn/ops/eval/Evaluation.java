@@ -331,7 +331,9 @@ public final class Evaluation {
             + " NAT'd peers: the model's peers that accept no inbound connection. After the players, each is asked"
             + " for up to " + Demo.NAT_PROBE_SEGMENTS + " segments it holds (its relay"
             + " holding none of them) by another public peer through the relay code (the topology's peer-only path, else"
-            + " the relays the NAT'd peer measures; relays, its push, SHA-256); delivered = its own bytes arrived. In the swarm itself: "
+            + " the relays the NAT'd peer measures; relays, its push, SHA-256); delivered = its own bytes arrived;"
+            + " an ask a relay further along the path answered from its own copy is not counted (the next segment is"
+            + " asked instead). In the swarm itself: "
             + PathFigures.swarmNat(f) + ".");
   }
 

@@ -22,13 +22,22 @@ import java.util.concurrent.TimeUnit;
  * would answer from its copy), a public peer other than its relay (round-robin in start order) runs
  * {@link PathRouter#viaRelay} for it: the topology's peer-only path or else the relay the NAT'd peer
  * measures (its own relay), each relay hop, the NAT'd peer's push through its poll, the SHA-256 checks. One at a time, so upload slots are not the limit.
+ * A relay further along a topology path may hold the segment too and answer from its copy: that ask did not
+ * reach the NAT'd peer, so it is not counted, and the next segment is asked instead (at most
+ * {@value #TRIES_PER_ASK} tries per counted ask); such answers are listed under {@value #RELAY_COPY}.
  */
 public final class NatProbe {
+  /** The failures' key of asks a relay on the path answered from its own copy (not counted in asked). */
+  static final String RELAY_COPY = "not counted: a relay on the path answered from its copy";
+  /** Tries per counted ask at most: a popular NAT'd peer's segments are often held along the path too. */
+  static final int TRIES_PER_ASK = 3;
+
   /**
    * @param natPeers NAT'd peers of the tier
    * @param asked segments asked of them
    * @param delivered of those, the ones whose bytes came from the NAT'd peer itself
-   * @param failures why the others failed, reason -> count (the relay code's messages, node ids removed)
+   * @param failures why the others failed, reason -> count (the relay code's messages, node ids removed);
+   *     also {@value #RELAY_COPY}, the asks not counted
    * @param latencyMsByHops each delivered segment's time from the requester's ask to its verified
    *     bytes, ms, by hops from the requester to the NAT'd peer (2 = one relay, 3 = two)
    */
@@ -72,34 +81,41 @@ public final class NatProbe {
       }
       List<String> ids = new ArrayList<>(holder.cache().segmentIds());
       ids.sort(null);
-      int tried = 0;
+      int counted = 0;
+      int tries = 0;
       for (String id : ids) {
         CachedSegment seg = holder.cache().get(id);
-        if (tried >= perPeer || seg == null || (relay != null && relay.cache().contains(id))) {
+        if (counted >= perPeer || tries >= perPeer * TRIES_PER_ASK || seg == null
+            || (relay != null && relay.cache().contains(id))) {
           continue;
         }
-        tried++;
-        asked++;
+        tries++;
         PeerNode requester = requesters.get(next++ % requesters.size());
         Manifest.Segment info = new Manifest.Segment(id, 0, 0, seg.size(), seg.sha256());
         long t0 = System.nanoTime();
+        String failure = null;
         try {
           PathRouter.ViaRelay v = requester.pathRouter().viaRelay(info, holder.id(), boundMs).toCompletionStage()
               .toCompletableFuture().get(boundMs + 5000, TimeUnit.MILLISECONDS);
           List<String> path = v.relayed().path();
-          if (holder.id().equals(path.get(path.size() - 1))) {
-            delivered++;
-            latency.computeIfAbsent(path.size(), k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
-          } else {
-            failures.merge("answered from a relay's copy", 1, Integer::sum);
+          if (!holder.id().equals(path.get(path.size() - 1))) {
+            failures.merge(RELAY_COPY, 1, Integer::sum); // never reached the NAT'd peer: not counted
+            continue;
           }
+          delivered++;
+          latency.computeIfAbsent(path.size(), k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
         } catch (java.util.concurrent.ExecutionException e) {
-          failures.merge(reason(e.getCause()), 1, Integer::sum);
+          failure = reason(e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-          failures.merge("no answer within the bound", 1, Integer::sum);
+          failure = "no answer within the bound";
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;
+        }
+        counted++;
+        asked++;
+        if (failure != null) {
+          failures.merge(failure, 1, Integer::sum);
         }
       }
     }
