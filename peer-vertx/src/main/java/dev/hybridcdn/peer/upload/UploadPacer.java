@@ -145,15 +145,19 @@ public final class UploadPacer {
 
   /** The upload whose slice goes next: the oldest urgent one, else the oldest background one; null if none. */
   private Upload next() {
-    for (Deque<Upload> queue : List.of(urgent, background)) {
-      while (!queue.isEmpty()) {
-        Upload u = queue.peekFirst();
-        if (!u.response.closed()) {
-          return u;
-        }
-        queue.pollFirst(); // its requester went away: the uplink goes to the others
-        u.context.runOnContext(v -> u.done.tryFail("connection closed before the upload ended"));
+    Upload u = firstOpen(urgent);
+    return u != null ? u : firstOpen(background);
+  }
+
+  /** The queue's oldest upload whose requester is still connected; the ones gone before it are dropped. */
+  private static Upload firstOpen(Deque<Upload> queue) {
+    while (!queue.isEmpty()) {
+      Upload u = queue.peekFirst();
+      if (!u.response.closed()) {
+        return u;
       }
+      queue.pollFirst(); // its requester went away: the uplink goes to the others
+      u.context.runOnContext(v -> u.done.tryFail("connection closed before the upload ended"));
     }
     return null;
   }
