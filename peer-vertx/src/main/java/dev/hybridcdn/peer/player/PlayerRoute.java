@@ -143,7 +143,9 @@ public final class PlayerRoute {
         return Future.failedFuture(ApiError.notFound("unknown_segment", "song " + id.songId()
             + " has no segment " + segmentId));
       }
-      Future<Answered> answered = hedged(ctx.vertx(), info, readAhead.patienceMs(m, segmentId));
+      long patienceMs = fetcher.flightPurpose(segmentId) == FetchLedger.Purpose.BURST
+          ? readAhead.burstPatienceMs(m, segmentId) : readAhead.patienceMs(m, segmentId);
+      Future<Answered> answered = hedged(ctx.vertx(), info, patienceMs);
       readAhead.missed(m, segmentId);
       return answered.onSuccess(a -> {
         readAhead.after(m, segmentId, false);
@@ -213,7 +215,8 @@ public final class PlayerRoute {
    * flight's cause (it names every source it tried). A player in steady play, with media buffered,
    * waits for holders up to {@code patienceMs} before the edges are asked (a holder expected within
    * it is asked first; a read-ahead it joins, overdue or not, is raced no sooner): its segment from
-   * the swarm costs it latency it can afford, and the edges' bytes a start-up cannot spare.
+   * the swarm costs it latency it can afford, and the edges' bytes a start-up cannot spare. A player in
+   * its start-up burst joining a burst's read-ahead from holders likewise ({@link ReadAhead#burstPatienceMs}).
    *
    * @param patienceMs how long the player can wait, ms ({@link ReadAhead#patienceMs}; 0: not known)
    */

@@ -94,6 +94,12 @@ public final class ReadAhead {
   static final double PATIENCE_SHARE = 1.0 / 8;
   /** Longest a steady player's miss waits for holders, ms, however much it has buffered. */
   static final long MAX_PATIENCE_MS = 2000;
+  /**
+   * Longest a player in its start-up burst waits for the read-ahead from holders it joined ({@link
+   * #burstPatienceMs}), ms: a burst's next request follows the answer before it, so the player has that
+   * segment's media buffered at least, and the read-ahead was asked of holders one answer or more before.
+   */
+  public static final long MAX_BURST_PATIENCE_MS = 1000;
 
   /** Holder counts per segment of a song (tracker {@code GET /songs/{songId}/availability}). */
   @FunctionalInterface
@@ -355,6 +361,32 @@ public final class ReadAhead {
     double realPerMediaMs = (double) idleMs / previous.durationMs();
     double bufferedRealMs = Math.max(0, BUFFER_GOAL_MS - at.durationMs()) * realPerMediaMs;
     return Math.min(MAX_PATIENCE_MS, Math.round(bufferedRealMs * PATIENCE_SHARE));
+  }
+
+  /**
+   * How long a player in its start-up burst (not steady play) can wait for a read-ahead from holders it
+   * joins before the edges are asked, ms: {@value #PATIENCE_SHARE} of the segment before it, which this
+   * peer answered (the player has its media buffered), as if played in real time, at most {@value
+   * #MAX_BURST_PATIENCE_MS}; 0 when that segment was not answered here, or in steady play ({@link
+   * #patienceMs}) or P2P off. Only for a read-ahead joined: a segment not under way still goes where it
+   * finishes first (holders first for a burst's HTTP window made every answer slower: ops measurement log,
+   * 2026-12-01 22:26).
+   *
+   * @return ms, 0 to {@value #MAX_BURST_PATIENCE_MS}
+   */
+  public long burstPatienceMs(Manifest manifest, String segmentId) {
+    return burstPatienceMs(manifest, segmentId, System.currentTimeMillis());
+  }
+
+  /** {@link #burstPatienceMs(Manifest, String)} at {@code now}, epoch ms. */
+  long burstPatienceMs(Manifest manifest, String segmentId, long now) {
+    Manifest.Segment at = manifest.segment(segmentId);
+    long idleMs = sinceAnswerBefore(manifest, at, now);
+    if (!enabled() || idleMs < 0 || idleMs >= BURST_GAP_MS) {
+      return 0; // the segment before not answered here, or steady play (patienceMs)
+    }
+    long bufferedMs = previous(manifest, at).durationMs();
+    return Math.min(MAX_BURST_PATIENCE_MS, Math.round(Math.max(0, bufferedMs) * PATIENCE_SHARE));
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.hybridcdn.peer.cache.SegmentCache;
 import dev.hybridcdn.peer.fetch.FetchLedger;
 import dev.hybridcdn.peer.fetch.SegmentFetcher;
 import dev.hybridcdn.peer.metrics.PeerMeters;
+import dev.hybridcdn.peer.readahead.ReadAhead;
 import dev.hybridcdn.peer.upload.UploadPriority;
 import dev.hybridcdn.peer.upload.UploadSlots;
 import dev.hybridcdn.schemas.events.Tier;
@@ -764,6 +765,40 @@ class PeerPipelineTest {
       net.holders.remove(first);
       net.holders.remove(later);
       host.stopPeer("starter", true);
+    }
+  }
+
+  @Test
+  void aPlayerInItsStartUpBurstWaitsForTheBurstsReadAheadFromHoldersBeforeTheEdgesAreAsked() throws Exception {
+    HostedPeer peer = host.startPeer(peerConfig("PEER_ID", "burster", "CACHE_BYTES", "10000000",
+        "PLAYER_HEDGE_MS", "300", "READ_AHEAD", "3", "PEER_TIMEOUT_MS", "5000", "P2P_BUDGET_MS", "6000",
+        "TRACKER_TIMEOUT_MS", "3000"));
+    String third = FakeNetwork.segmentId(2);
+    try {
+      // The song's start from the edges; its third segment's only holder sends it after 2.5 s.
+      net.holders(third, net.slowHolder());
+      int edgeBefore = net.edgeRequests(third);
+      assertThat(get(peer, "/segments/" + FakeNetwork.segmentId(0)).getHeader(CdnHeaders.ANSWER))
+          .startsWith("edge-first;");
+      await("the next segment read ahead").atMost(Duration.ofSeconds(10))
+          .until(() -> host.peer("burster").cache().contains(FakeNetwork.segmentId(1)));
+      assertThat(get(peer, "/segments/" + FakeNetwork.segmentId(1)).getHeader("X-CDN-Source")).isEqualTo("local");
+
+      // Asked at once after the second, as hls.js does in its burst: it joins the burst's read-ahead, and
+      // with 10 s of media buffered it waits a second for the holder before the edges (300 ms before).
+      long start = System.nanoTime();
+      HttpResponse<Buffer> r = get(peer, "/segments/" + third);
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(SegmentFetcher.sha256(r.body())).isEqualTo(sha(2));
+      assertThat(r.getHeader(CdnHeaders.ANSWER)).startsWith("hedge;")
+          .endsWith("; of=burst; hedged-after=" + ReadAhead.MAX_BURST_PATIENCE_MS);
+      assertThat(ms).as("the edges asked after the patience, not after the holder's 2.5 s")
+          .isBetween(ReadAhead.MAX_BURST_PATIENCE_MS, FakeNetwork.SLOW_HOLDER_MS - 200);
+      assertThat(net.edgeRequests(third) - edgeBefore).isEqualTo(1);
+    } finally {
+      net.holders.remove(third);
+      host.stopPeer("burster", true);
     }
   }
 

@@ -179,6 +179,29 @@ class ReadAheadTest {
   }
 
   @Test
+  void aPlayerInItsBurstMayWaitForTheReadAheadItJoinsAnEighthOfTheSegmentBeforeAtMostHalfASecond() {
+    Manifest m = LONG_MANIFEST;
+    ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, new ArrayList<>(), new int[1]),
+        song -> Future.succeededFuture(Map.of()));
+    long t = 1_000_000;
+    assertThat(readAhead.burstPatienceMs(m, LONG.get(0).segmentId(), t)).as("a song's start: nothing buffered")
+        .isZero();
+    readAhead.after(m, LONG.get(4).segmentId(), false, t); // segment 4 (10 s) answered at t
+    assertThat(readAhead.burstPatienceMs(m, LONG.get(5).segmentId(), t + 120))
+        .as("10 s buffered: an eighth is 1.25 s, capped at 1 s").isEqualTo(ReadAhead.MAX_BURST_PATIENCE_MS);
+    assertThat(readAhead.burstPatienceMs(m, LONG.get(5).segmentId(), t + 2500)).as("steady play: patienceMs")
+        .isZero();
+    assertThat(readAhead.burstPatienceMs(m, LONG.get(7).segmentId(), t + 120)).as("the one before not answered")
+        .isZero();
+
+    ReadAhead off = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
+        new Recording(new ArrayList<>(), Integer.MAX_VALUE, new ArrayList<>(), new int[1]), null);
+    off.after(m, LONG.get(4).segmentId(), false, t);
+    assertThat(off.burstPatienceMs(m, LONG.get(5).segmentId(), t + 120)).as("P2P off").isZero();
+  }
+
+  @Test
   void twoPlayersOfOneSongOnOnePeerAreEachSeenPlayingSteadily() {
     Manifest m = LONG_MANIFEST;
     List<Integer> fromHolders = new ArrayList<>();
