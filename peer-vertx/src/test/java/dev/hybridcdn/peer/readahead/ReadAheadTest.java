@@ -179,7 +179,7 @@ class ReadAheadTest {
   }
 
   @Test
-  void aPlayerInItsBurstMayWaitForTheReadAheadItJoinsAnEighthOfTheSegmentBeforeAtMostHalfASecond() {
+  void aPlayerInItsBurstMayWaitForTheReadAheadItJoinsAnEighthOfTheSegmentBeforeAtMostOneSecond() {
     Manifest m = LONG_MANIFEST;
     ReadAhead readAhead = new ReadAhead("peer-1", 3, 60_000, 10, new SegmentCache(1 << 20, null),
         new Recording(new ArrayList<>(), Integer.MAX_VALUE, new ArrayList<>(), new int[1]),
