@@ -218,7 +218,8 @@ public final class PlayerRoute {
    * the swarm costs it latency it can afford, and the edges' bytes a start-up cannot spare. A player in
    * its start-up burst joining a burst's read-ahead from holders likewise ({@link ReadAhead#burstPatienceMs}).
    *
-   * @param patienceMs how long the player can wait, ms ({@link ReadAhead#patienceMs}; 0: not known)
+   * @param patienceMs how long the player can wait, ms ({@link ReadAhead#patienceMs}, or
+   *     {@link ReadAhead#burstPatienceMs} for a burst's read-ahead joined; 0: not known)
    */
   private Future<Answered> hedged(Vertx vertx, Manifest.Segment info, long patienceMs) {
     boolean joined = fetcher.isFetching(info.segmentId());
