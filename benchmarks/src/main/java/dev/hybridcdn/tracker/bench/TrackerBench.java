@@ -1,6 +1,9 @@
 package dev.hybridcdn.tracker.bench;
 
 import dev.hybridcdn.kafka.EmbeddedKafka;
+import dev.hybridcdn.ops.bench.ExternalTools;
+import dev.hybridcdn.ops.bench.OpenTracker;
+import dev.hybridcdn.ops.bench.Wrk;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.NodeKind;
 import dev.hybridcdn.schemas.events.PeerHeartbeat;
@@ -57,20 +60,26 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Arguments ({@code key=value}, all optional): {@code peers=10000 segments=20000 perPeer=200
  * links=5 lookupSeconds=20 warmupSeconds=3 connections=32 commitMs=100 rounds=3 signed=true restore=false
- * client=wrk|vertx bootstrap=<host:port>}, and any {@code TRACKER_*} or {@code STREAMS_*} setting of the tracker
- * under test (no bootstrap: an embedded KRaft broker; {@code client}: the lookups' load generator,
- * {@code wrk} (default when installed: a C program outside the measured JVM) or {@code vertx} (a Vert.x
- * client in this JVM, closed loop; the default without wrk)). {@code signed=true}: every peer is admitted and signs its events, the tracker verifies
+ * client=wrk|vertx opentracker=true|false bootstrap=<host:port>}, and any {@code TRACKER_*} or
+ * {@code STREAMS_*} setting of the tracker under test (no bootstrap: an embedded KRaft broker;
+ * {@code client}: the lookups' load generator, {@code wrk} (default when installed: a C program outside
+ * the measured JVM) or {@code vertx} (a Vert.x client in this JVM, closed loop; the default without
+ * wrk)). {@code signed=true}: every peer is admitted and signs its events, the tracker verifies
  * them ({@code EVENT_AUTH=require}, issue 16). After the ingest it prints the heap the tracker's state
  * takes (used heap after a full GC, minus the same before the tracker started), then {@code rounds}
  * lookup rounds; {@code restore=true} then starts a second instance of the same application with an
- * empty state directory and times its restore from the changelogs. Targets (issue 19): >= 100,000
- * events/s; lookup p99 <= 5 ms in every round; 100k peers and 1M holdings within 4 GiB of heap, restore
- * <= 60 s.
+ * empty state directory and times its restore from the changelogs. {@code opentracker=true} (the default
+ * where opentracker and wrk are installed) runs a round of opentracker announces before each lookup round,
+ * the load {@code cdn bench compare} gives it ({@link OpenTracker#announceLoad}, same wrk shape), and prints
+ * the lookups' ratio to it. Targets (issue 19): >= 100,000 events/s; lookup p99 <= 5 ms in every round, at
+ * least 2x opentracker's announces; 100k peers and 1M holdings within 4 GiB of heap, restore <= 60 s.
  *
  * <pre>./cdn bench TrackerBench [key=value ...]</pre>
  */
 public final class TrackerBench {
+  /** Holders a lookup asks for ({@code limit}), and peers an announce of the opentracker rounds ({@code numwant}). */
+  private static final int LIMIT = 10;
+
   private TrackerBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -148,20 +157,37 @@ public final class TrackerBench {
             + " load average %.1f on %d cores%n", cpu, events / cpu, loadAverage(),
             Runtime.getRuntime().availableProcessors());
         heap(heapBefore, peers, (long) peers * perPeer);
-        String client = a.getOrDefault("client", dev.hybridcdn.ops.bench.ExternalTools.find("wrk") != null ? "wrk"
+        String client = a.getOrDefault("client", ExternalTools.find("wrk") != null ? "wrk"
             : "vertx");
         Path script = client.equals("wrk") ? wrkScript(peers, segmentIds) : null;
-        for (int r = 1; r <= rounds; r++) {
-          System.out.printf("lookup round %d of %d (client %s):%n", r, rounds, client);
-          long[] gc0 = gcCountAndMs();
-          if (script != null) {
-            wrk(app.port(), script, connections, r == 1 ? warmupSeconds : 1, lookupSeconds);
-          } else {
-            lookups(app.port(), peers, segmentIds, connections, r == 1 ? warmupSeconds : 1, lookupSeconds, r);
+        OpenTracker openTracker = script != null && wantOpenTracker(a) ? startOpenTracker(stateDir) : null;
+        Path announces = openTracker == null ? null : Wrk.pathsScript(stateDir, "announces",
+            OpenTracker.announceLoad(1000, LIMIT, new Random(19)));
+        try {
+          for (int r = 1; r <= rounds; r++) {
+            System.out.printf("lookup round %d of %d (client %s):%n", r, rounds, client);
+            Wrk.Result announced = openTracker == null ? null
+                : announces(openTracker, announces, connections, r == 1 ? warmupSeconds : 1, lookupSeconds);
+            long[] gc0 = gcCountAndMs();
+            if (script != null) {
+              Wrk.Result looked = wrk(app.port(), script, connections, r == 1 ? warmupSeconds : 1, lookupSeconds);
+              if (announced != null) {
+                double ratio = looked.requestsPerSecond() / announced.requestsPerSecond();
+                System.out.printf("  lookups / opentracker announces: %.2fx, p99 %.2f ms"
+                    + " (goal >= 2x, p99 <= 5 ms: %s)%n", ratio, looked.p99Ms(),
+                    ratio >= 2 && looked.p99Ms() <= 5 ? "met" : "not met");
+              }
+            } else {
+              lookups(app.port(), peers, segmentIds, connections, r == 1 ? warmupSeconds : 1, lookupSeconds, r);
+            }
+            long[] gc1 = gcCountAndMs();
+            System.out.printf("  GC meanwhile (warm-up included): %d pauses, %d ms in all%n", gc1[0] - gc0[0],
+                gc1[1] - gc0[1]);
           }
-          long[] gc1 = gcCountAndMs();
-          System.out.printf("  GC meanwhile (warm-up included): %d pauses, %d ms in all%n", gc1[0] - gc0[0],
-              gc1[1] - gc0[1]);
+        } finally {
+          if (openTracker != null) {
+            openTracker.close(); // a process of its own
+          }
         }
       }
       if (restore) {
@@ -281,7 +307,7 @@ public final class TrackerBench {
     String[] paths = new String[100_000];
     for (int i = 0; i < paths.length; i++) {
       paths[i] = "/segments/" + segmentIds[random.nextInt(segmentIds.length)] + "/peers?exclude=bench-peer-"
-          + random.nextInt(peers) + "&limit=10";
+          + random.nextInt(peers) + "&limit=" + LIMIT;
     }
     // One array for every round (the bench JVM also holds the tracker): a 160 MB array allocated per
     // round was a humongous allocation that started G1 concurrent cycles during the lookups.
@@ -342,7 +368,7 @@ public final class TrackerBench {
     lua.append("}\nmath.randomseed(7)\nrequest = function()\n")
         .append("  local s = segments[math.random(#segments)]\n")
         .append("  return wrk.format(\"GET\", \"/segments/\" .. s .. \"/peers?exclude=bench-peer-\" .. ")
-        .append("math.random(0, ").append(peers - 1).append(") .. \"&limit=10\")\nend\n");
+        .append("math.random(0, ").append(peers - 1).append(") .. \"&limit=").append(LIMIT).append("\")\nend\n");
     Files.writeString(script, lua);
     return script;
   }
@@ -352,11 +378,12 @@ public final class TrackerBench {
    * generator, so the JVM measured holds only the tracker and the broker, and the client's garbage is
    * not the tracker's young pauses): an unreported warm-up run, then the measured one.
    */
-  private static void wrk(int port, Path script, int connections, int warmupSeconds, int seconds) throws Exception {
+  private static Wrk.Result wrk(int port, Path script, int connections, int warmupSeconds, int seconds)
+      throws Exception {
     String url = "http://127.0.0.1:" + port;
-    dev.hybridcdn.ops.bench.Wrk.run(url, 1, connections, warmupSeconds, null, script);
+    Wrk.run(url, 1, connections, warmupSeconds, null, script);
     long cpu0 = cpuNanos();
-    dev.hybridcdn.ops.bench.Wrk.Result r = dev.hybridcdn.ops.bench.Wrk.run(url, 1, connections, seconds, null, script);
+    Wrk.Result r = Wrk.run(url, 1, connections, seconds, null, script);
     double cpu = (cpuNanos() - cpu0) / 1e9;
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s50%\\s+(\\S+)\\s+75%\\s+(\\S+)\\s+90%\\s+(\\S+)")
         .matcher(r.raw().replace('\n', ' '));
@@ -366,6 +393,42 @@ public final class TrackerBench {
         r.p99Ms());
     System.out.printf("  CPU of this JVM (server + broker) meanwhile: %.1f s = %.0f lookups per CPU-second;"
         + " load average %.1f%n", cpu, r.requestsPerSecond() * seconds / cpu, loadAverage());
+    return r;
+  }
+
+  /** {@code opentracker=true|false}; by default true where opentracker is installed. */
+  private static boolean wantOpenTracker(Map<String, String> a) {
+    boolean installed = ExternalTools.find("opentracker") != null;
+    boolean wanted = Boolean.parseBoolean(a.getOrDefault("opentracker", Boolean.toString(installed)));
+    if (wanted && !installed) {
+      throw new IllegalArgumentException("opentracker=true, but opentracker is not installed");
+    }
+    return wanted;
+  }
+
+  /** opentracker on a free loopback port, tracking the announce load's swarms, its files under {@code dir}. */
+  private static OpenTracker startOpenTracker(Path dir) throws Exception {
+    int port;
+    try (OpenTracker.PortHold hold = OpenTracker.PortHold.take()) {
+      port = hold.port();
+    }
+    return OpenTracker.start(dir.resolve("opentracker"), port, OpenTracker.loadHashes());
+  }
+
+  /**
+   * One round of opentracker announces from wrk, as {@code cdn bench compare}'s tracker comparison asks
+   * them (the reference of issue 19's lookup goal, here at this bench's index): an unreported warm-up run,
+   * then the measured one. opentracker closes the connection after every answer: wrk's read errors are
+   * its reconnections, not failures.
+   */
+  private static Wrk.Result announces(OpenTracker openTracker, Path script, int connections, int warmupSeconds,
+      int seconds) throws Exception {
+    String url = openTracker.url() + "/";
+    Wrk.run(url, 1, connections, warmupSeconds, null, script);
+    Wrk.Result r = Wrk.run(url, 1, connections, seconds, null, script);
+    System.out.printf("opentracker announces: %.0f/s over %d connections (wrk -t1), p99 %.2f ms%n",
+        r.requestsPerSecond(), connections, r.p99Ms());
+    return r;
   }
 
   /** Young and old collections so far: count, and their accumulated time in ms. */

@@ -189,7 +189,7 @@ public final class Compare {
           sides.download = downloadComparison.setup(stack, delivery, tracker, OpenTracker.announceUrl(openTrackerPort));
         }
         if (run.contains("tracker") || run.contains("download")) {
-          List<String> hashes = new ArrayList<>(TrackerComparison.syntheticHashes());
+          List<String> hashes = new ArrayList<>(OpenTracker.loadHashes());
           if (sides.download != null) {
             hashes.add(sides.download.fourTorrent().infoHash());
             hashes.add(sides.download.oneTorrent().infoHash());
@@ -262,6 +262,7 @@ public final class Compare {
     int seconds = Math.max(1, options.seconds() / 4);
     if (sides.serve != null) {
       Wrk.run(sides.serve.nginxUrl(), 1, options.connections(), seconds, null, null, pinning::onLoadCore);
+      shared.warmJvm("vert.x floor", sides.serve.bareUrl(), sides.serveProcesses.pid("bare"));
       shared.warmJvm("edge", sides.serve.edgeUrl(), sides.serveProcesses.pid("edge"));
       shared.warmJvm("peer", sides.serve.peerUrl(), sides.serveProcesses.pid("peer"));
     }

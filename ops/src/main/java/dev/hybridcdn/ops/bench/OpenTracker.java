@@ -8,9 +8,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -24,6 +28,8 @@ import java.util.regex.Pattern;
  */
 public final class OpenTracker implements AutoCloseable {
   private static final Pattern COMPLETE = Pattern.compile("8:completei(\\d+)e");
+  /** Swarms of the announce load ({@link #announceLoad}). */
+  public static final int LOAD_SWARMS = 16;
   private final Process process;
   private final int port;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -129,6 +135,43 @@ public final class OpenTracker implements AutoCloseable {
   public static String announcePath(String infoHash, String peerId, int peerPort, int numwant) {
     return "/announce?info_hash=" + percent(infoHash) + "&peer_id=" + peerId + "&port=" + peerPort
         + "&uploaded=0&downloaded=0&left=0&compact=1&numwant=" + numwant;
+  }
+
+  /**
+   * The info hashes of the announce load, {@value #LOAD_SWARMS} swarms (SHA-1 of {@code compare-<i>}): opentracker
+   * must be started with them ({@link #start}'s whitelist).
+   */
+  public static List<String> loadHashes() {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < LOAD_SWARMS; i++) {
+      out.add(HexFormat.of().formatHex(sha1(("compare-" + i).getBytes(StandardCharsets.US_ASCII))));
+    }
+    return out;
+  }
+
+  /**
+   * The announce load of the tracker comparisons ({@code cdn bench compare}, {@code TrackerBench}): {@code count}
+   * announces, each of a random one of {@link #loadHashes}, by a random peer id and port, asking {@code numwant}
+   * peers; drawn from {@code random}, so a seed gives the same load.
+   *
+   * @return request paths ({@link #announcePath}), for a wrk script ({@link Wrk#pathsScript})
+   */
+  public static List<String> announceLoad(int count, int numwant, Random random) {
+    List<String> hashes = loadHashes();
+    List<String> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(announcePath(hashes.get(random.nextInt(hashes.size())),
+          String.format("-CP0001-%012d", random.nextInt(1_000_000)), 10000 + random.nextInt(50000), numwant));
+    }
+    return out;
+  }
+
+  private static byte[] sha1(byte[] in) {
+    try {
+      return MessageDigest.getInstance("SHA-1").digest(in);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-1", e);
+    }
   }
 
   /** Seeders (complete peers) opentracker knows for {@code infoHash}, from a scrape. */

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The edge and the peer of the {@code serve} comparison, each in a JVM of its own, as they are deployed
+ * The edge and the peer of the {@code serve} comparison (and the framework's floor, {@link #startBare}),
+ * each in a JVM of its own, as they are deployed
  * and as nginx runs: measured inside the bench's JVM, which also holds Kafka, both Streams apps and
  * the other peers, their p99 was that JVM's young-GC pauses (164-390 ms per run, edge-vertx README).
  * Both join the bench's stack (its Kafka, PostgreSQL, Redis, origin and tracker) through the stack's
@@ -70,8 +71,8 @@ final class ServeProcesses implements AutoCloseable {
   }
 
   /**
-   * Pinned, puts the JVM named {@code measured} ({@code "edge"}, {@code "peer"}, or null for neither) on
-   * the server cores and the other one on the load core ({@link CorePinning}); nothing when unpinned.
+   * Pinned, puts the JVM named {@code measured} ({@code "edge"}, {@code "peer"}, {@code "bare"}, or null for none) on
+   * the server cores and the others on the load core ({@link CorePinning}); nothing when unpinned.
    */
   void measure(String measured) {
     for (ServiceProcess p : started) {
@@ -87,7 +88,7 @@ final class ServeProcesses implements AutoCloseable {
     return edgeUrl;
   }
 
-  /** The process id of the JVM of {@code kind} ({@code "edge"} or {@code "peer"}). */
+  /** The process id of the JVM of {@code kind} ({@code "edge"}, {@code "peer"} or {@code "bare"}). */
   long pid(String kind) {
     return started.stream().filter(p -> p.kind().equals(kind)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no " + kind + " JVM")).pid();
@@ -95,6 +96,20 @@ final class ServeProcesses implements AutoCloseable {
 
   String peerUrl() {
     return peerUrl;
+  }
+
+  /**
+   * Starts the framework's floor ({@link BareVertxServer}) serving {@code file} at {@code path}, in a JVM of
+   * its own like the edge's and the peer's, and waits for it to answer {@code /health}.
+   *
+   * @return its base URL
+   * @throws IllegalStateException when it does not come up (its log's path in the message)
+   */
+  String startBare(Path file, String path, Path logDir) throws Exception {
+    Map<String, String> vars = new HashMap<>();
+    vars.put("BARE_SEGMENT_FILE", file.toString());
+    vars.put("BARE_SEGMENT_PATH", path);
+    return launch("serve-bare", BareVertxServer.class.getName(), vars, logDir);
   }
 
   private String launch(String name, String mainClass, Map<String, String> vars, Path logDir) throws Exception {

@@ -4,9 +4,7 @@ import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
@@ -28,23 +26,11 @@ final class TrackerComparison {
 
   record TrackerSide(String openTrackerUrl, Path announces, String trackerUrl, Path lookups) {}
 
-  /** Info hashes of the announce load, besides the download's torrents: 16 swarms. */
-  static List<String> syntheticHashes() throws Exception {
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < 16; i++) {
-      out.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(("compare-" + i).getBytes())));
-    }
-    return out;
-  }
-
   TrackerSide setup(String tracker, Manifest.Rendition rendition, OpenTracker openTracker) throws Exception {
     Random random = new Random(19);
-    List<String> hashes = syntheticHashes();
-    List<String> announces = new ArrayList<>();
+    List<String> announces = OpenTracker.announceLoad(1000, PEERS_WANTED, random);
     List<String> lookups = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      announces.add(OpenTracker.announcePath(hashes.get(random.nextInt(hashes.size())),
-          String.format("-CP0001-%012d", random.nextInt(1_000_000)), 10000 + random.nextInt(50000), PEERS_WANTED));
       Manifest.Segment s = rendition.segments().get(random.nextInt(rendition.segments().size()));
       lookups.add(CdnPaths.segment(s.segmentId()) + "/peers?exclude=compare-" + random.nextInt(1_000_000) + "&limit="
           + PEERS_WANTED);
