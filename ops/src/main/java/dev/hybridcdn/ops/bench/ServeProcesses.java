@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The edge and the peer of the {@code serve} comparison (and the framework's floor, {@link #startBare}),
- * each in a JVM of its own, as they are deployed
- * and as nginx runs: measured inside the bench's JVM, which also holds Kafka, both Streams apps and
- * the other peers, their p99 was that JVM's young-GC pauses (164-390 ms per run, edge-vertx README).
+ * The edge and the peer of the {@code serve} comparison (and the framework's floor, {@link #startBare}), each
+ * in a JVM of its own, as they are deployed and as nginx runs: measured inside the bench's JVM, which also
+ * holds Kafka, both Streams apps and the other peers, their p99 was that JVM's young-GC pauses (164-390 ms
+ * per run, edge-vertx README).
  * Both join the bench's stack (its Kafka, PostgreSQL, Redis, origin and tracker) through the stack's
  * variables, on free loopback ports, from the bench's own classpath ({@code ops.jar}'s manifest names
  * every module's jar), with the JVM's default collector and JIT. Pinned ({@link CorePinning}), each JVM
@@ -71,8 +71,8 @@ final class ServeProcesses implements AutoCloseable {
   }
 
   /**
-   * Pinned, puts the JVM named {@code measured} ({@code "edge"}, {@code "peer"}, {@code "bare"}, or null for none) on
-   * the server cores and the others on the load core ({@link CorePinning}); nothing when unpinned.
+   * Pinned, puts the JVM named {@code measured} ({@code "edge"}, {@code "peer"}, {@code "bare"}, or null for
+   * none) on the server cores and the others on the load core ({@link CorePinning}); nothing when unpinned.
    */
   void measure(String measured) {
     for (ServiceProcess p : started) {
