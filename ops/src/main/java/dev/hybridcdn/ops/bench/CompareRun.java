@@ -4,6 +4,8 @@ import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +29,8 @@ final class CompareRun {
   static final int MAX_WARM_UP_S = 40;
   /** Length of one warm-up run, s. */
   static final int WARM_UP_RUN_S = 2;
+  /** The bench JVM's compile time per second of a warm-up run under which the stack counts as compiled. */
+  static final double SETTLED_COMPILE_SHARE = 0.05;
 
   final Compare.Options options;
   final CorePinning pinning;
@@ -46,30 +50,40 @@ final class CompareRun {
   record Measured(Wrk.Result result, Double cpuUsPerRequest) {}
 
   /**
-   * Loads a new serving JVM until its CPU per answer stops falling: runs of {@value #WARM_UP_RUN_S} s
-   * until one costs no more than 10% below the run before (the JIT has compiled the hot path; an
-   * async-profiler run of 2026-11-30 found the C2 compiler at 37% of the edge JVM's CPU over a whole
-   * bench with a fixed 4 s warm-up, and round 1 at twice round 2's CPU per answer), at most {@value
-   * #MAX_WARM_UP_S} s. Where {@code /proc} cannot tell, one run of half a round.
+   * Loads a new serving JVM until its CPU per answer stops falling and the stack has compiled what the
+   * load makes it run: runs of {@value #WARM_UP_RUN_S} s until one costs no more than 10% below the run
+   * before (the JIT has compiled the hot path; an async-profiler run of 2026-11-30 found the C2 compiler at
+   * 37% of the edge JVM's CPU over a whole bench with a fixed 4 s warm-up, and round 1 at twice round 2's
+   * CPU per answer) and this JVM's compilers (the stack's: the broker and the consumers of the server's
+   * events) took under {@value #SETTLED_COMPILE_SHARE} of a core in it (they took 15-37% of one during the
+   * measured rounds of 2026-12-02 13:21, ops/MEASUREMENTS.md), at most {@value #MAX_WARM_UP_S} s. Where
+   * {@code /proc} cannot tell, one run of half a round.
    */
   void warmJvm(String name, String url, long pid) throws Exception {
+    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    boolean timed = compiler != null && compiler.isCompilationTimeMonitoringSupported();
     double previous = Double.MAX_VALUE;
     int spent = 0;
+    double stackCompiling = 0;
     while (spent < MAX_WARM_UP_S) {
+      long compiled = timed ? compiler.getTotalCompilationTime() : 0;
       Double cost = measured(url, null, pid, WARM_UP_RUN_S).cpuUsPerRequest();
       spent += WARM_UP_RUN_S;
+      stackCompiling = timed ? (compiler.getTotalCompilationTime() - compiled) / (WARM_UP_RUN_S * 1000.0) : 0;
       if (cost == null) {
         Wrk.run(url, 1, options.connections(), Math.max(2, options.seconds() / 2), null, null, pinning::onLoadCore);
         break;
       }
-      if (cost >= 0.9 * previous) {
+      if (cost >= 0.9 * previous && stackCompiling < SETTLED_COMPILE_SHARE) {
         break;
       }
-      previous = cost;
+      previous = Math.min(previous, cost);
     }
     int warmed = spent;
+    String stack = String.format(java.util.Locale.ROOT, ", the stack's JIT at %.0f%% of a core in the last run",
+        100 * stackCompiling);
     setup.computeIfPresent("serve", (k, v) -> v + "; the " + name + " warmed up " + warmed
-        + " s, until its CPU per answer stopped falling");
+        + " s, until its CPU per answer stopped falling" + (timed ? stack : ""));
     progress.accept(name + " warmed up in " + spent + " s (CPU per answer steady)");
   }
 

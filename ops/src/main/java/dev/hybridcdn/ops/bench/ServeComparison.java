@@ -3,6 +3,7 @@ package dev.hybridcdn.ops.bench;
 import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.ops.bench.floor.BareVertxServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

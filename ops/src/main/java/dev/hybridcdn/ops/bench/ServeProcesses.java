@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.bench;
 
+import dev.hybridcdn.ops.bench.floor.BareVertxServer;
 import dev.hybridcdn.ops.processes.ServiceProcess;
 import java.net.http.HttpClient;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.hybridcdn.ops.bench;
+package dev.hybridcdn.ops.bench.floor;
 
 import dev.hybridcdn.contract.http.ContentTypes;
 import dev.hybridcdn.peer.cache.CachedSegment;
@@ -22,7 +22,7 @@ import java.util.HexFormat;
  * what Vert.x and Netty cost before any of this project's code, so the edge's and the peer's gap to it is
  * ours, and its own gap to nginx the framework's.
  *
- * <p>Run by {@link ServeProcesses} as a JVM of its own, from the environment: {@code HTTP_PORT},
+ * <p>Run by {@code bench.ServeProcesses} as a JVM of its own, from the environment: {@code HTTP_PORT},
  * {@code BIND_HOST}, {@code BARE_SEGMENT_FILE} (the bytes to serve) and {@code BARE_SEGMENT_PATH} (the
  * request path that gets them; every other path is a 404).
  */
