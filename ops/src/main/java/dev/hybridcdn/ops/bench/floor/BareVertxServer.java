@@ -32,7 +32,8 @@ public final class BareVertxServer {
   /**
    * Starts the server and returns; the JVM runs until it is stopped.
    *
-   * @throws IllegalArgumentException when a variable is missing or the file cannot be read
+   * @throws IllegalArgumentException when a variable is missing
+   * @throws java.io.IOException when the file cannot be read
    */
   public static void main(String[] args) throws Exception {
     int port = Integer.parseInt(required("HTTP_PORT"));
