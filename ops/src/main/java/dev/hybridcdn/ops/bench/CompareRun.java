@@ -51,8 +51,8 @@ final class CompareRun {
 
   /**
    * Loads a new serving JVM until its CPU per answer stops falling and the stack has compiled what the
-   * load makes it run: runs of {@value #WARM_UP_RUN_S} s until one costs no more than 10% below the run
-   * before (the JIT has compiled the hot path; an async-profiler run of 2026-11-30 found the C2 compiler at
+   * load makes it run: runs of {@value #WARM_UP_RUN_S} s until one costs no more than 10% below the cheapest
+   * run before (the JIT has compiled the hot path; an async-profiler run of 2026-11-30 found the C2 compiler at
    * 37% of the edge JVM's CPU over a whole bench with a fixed 4 s warm-up, and round 1 at twice round 2's
    * CPU per answer) and this JVM's compilers (the stack's: the broker and the consumers of the server's
    * events) took under {@value #SETTLED_COMPILE_SHARE} of a core in it (they took 15-37% of one during the

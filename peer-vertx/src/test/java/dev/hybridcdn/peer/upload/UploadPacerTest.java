@@ -11,7 +11,9 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.PoolOptions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,13 +30,14 @@ class UploadPacerTest {
   static final long SLICE_MS = UploadPacer.SLICE_BYTES / 125;
 
   Vertx vertx;
+  UploadPacer pacer;
   HttpClient client;
   int port;
 
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    UploadPacer pacer = new UploadPacer(vertx, RATE);
+    pacer = new UploadPacer(vertx, RATE);
     WriteTimeout writeTimeout = new WriteTimeout(5_000, () -> { });
     HttpServer server = vertx.createHttpServer().requestHandler(req -> {
       int bytes = Integer.parseInt(req.path().substring(1));
@@ -88,7 +91,8 @@ class UploadPacerTest {
   void anUrgentUploadOvertakesBackgroundOnesUnderWay() throws Exception {
     Future<Long> first = await(fetchUnderWay(250_000, UploadPriority.BACKGROUND));
     Future<Long> second = fetch(250_000, UploadPriority.BACKGROUND); // its head waits for its first slice
-    Thread.sleep(300);
+    // both background uploads queued behind the uplink before the urgent one arrives
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pacer.active() == 2);
     long urgent = await(fetch(50_000, UploadPriority.URGENT));
     // Shared fairly, the urgent upload would take a third of the uplink: 1,200 ms. First, 400 ms plus at
     // most the slice under way.
