@@ -1,9 +1,8 @@
 package dev.hybridcdn.testkit;
 
+import dev.hybridcdn.kafka.LoopbackPorts;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 
 /** Loopback port helpers for tests. */
@@ -20,13 +19,9 @@ public final class LocalPorts {
     }
   }
 
-  /** A port that was free on loopback a moment ago. */
+  /** A port that was free a moment ago, outside the kernel's ephemeral range ({@link LoopbackPorts}). */
   public static int free() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.free();
   }
 
   /** A loopback port nothing listens on (for "dependency down" tests). */

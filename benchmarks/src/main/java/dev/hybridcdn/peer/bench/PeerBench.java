@@ -1,6 +1,7 @@
 package dev.hybridcdn.peer.bench;
 
 import dev.hybridcdn.contract.http.CdnHeaders;
+import dev.hybridcdn.kafka.LoopbackPorts;
 import dev.hybridcdn.peer.PeerConfig;
 import dev.hybridcdn.peer.PeerHostConfig;
 import dev.hybridcdn.peer.cache.CachedSegment;
@@ -15,7 +16,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,7 +119,7 @@ public final class PeerBench {
     Path file = dir.resolve("www/segments/" + SEGMENT);
     Files.createDirectories(file.getParent());
     Files.write(file, bytes.getBytes());
-    int nginxPort = freePort();
+    int nginxPort = LoopbackPorts.free();
     Path conf = dir.resolve("nginx.conf");
     Files.writeString(conf, """
         worker_processes 1;
@@ -232,14 +232,8 @@ public final class PeerBench {
     return nanos / 1_000_000.0;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static int deadPort() throws IOException {
-    return freePort();
+    return LoopbackPorts.free();
   }
 
   private static void waitForPort(int port) throws InterruptedException {

@@ -1,8 +1,8 @@
 package dev.hybridcdn.kafka.registry;
 
+import dev.hybridcdn.kafka.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -110,7 +110,7 @@ public final class ApicurioRegistry implements AutoCloseable {
    * @throws IllegalStateException when it exits or does not answer within 90 s (with the log's tail)
    */
   public static ApicurioRegistry start(Path home, int port, Path log) {
-    int p = port == 0 ? freePort() : port;
+    int p = port == 0 ? LoopbackPorts.free() : port;
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         // A small registry: a few dozen schemas in memory; C1 only starts it sooner on a busy machine.
         "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -221,14 +221,6 @@ public final class ApicurioRegistry implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted: " + String.join(" ", cmd), e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
     }
   }
 }

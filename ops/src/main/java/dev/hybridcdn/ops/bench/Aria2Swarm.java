@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.bench;
 
+import dev.hybridcdn.kafka.LoopbackPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ public final class Aria2Swarm implements AutoCloseable {
     Files.createDirectories(dir);
     Files.copy(t.file(), dir.resolve(t.file().getFileName()));
     List<String> cmd = new ArrayList<>(List.of("aria2c", "--dir=" + dir, "--seed-ratio=0.0", "--check-integrity=true",
-        "--listen-port=" + StaticNginx.freePort()));
+        "--listen-port=" + LoopbackPorts.free()));
     cmd.addAll(COMMON);
     cmd.add(t.torrentFile().toString());
     seeders.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("aria2.log").toFile())
@@ -80,7 +81,7 @@ public final class Aria2Swarm implements AutoCloseable {
       for (Path dir : dirs) {
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>(List.of("aria2c", "--dir=" + dir, "--seed-time=0",
-            "--listen-port=" + StaticNginx.freePort()));
+            "--listen-port=" + LoopbackPorts.free()));
         cmd.addAll(COMMON);
         cmd.add(t.torrentFile().toString());
         leechers.add(new ProcessBuilder(cmd).redirectErrorStream(true)

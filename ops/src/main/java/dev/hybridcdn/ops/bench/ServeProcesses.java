@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.bench;
 
+import dev.hybridcdn.kafka.LoopbackPorts;
 import dev.hybridcdn.ops.bench.floor.BareVertxServer;
 import dev.hybridcdn.ops.processes.ServiceProcess;
 import java.net.http.HttpClient;
@@ -114,7 +115,7 @@ final class ServeProcesses implements AutoCloseable {
   }
 
   private String launch(String name, String mainClass, Map<String, String> vars, Path logDir) throws Exception {
-    int port = StaticNginx.freePort();
+    int port = LoopbackPorts.free();
     vars.put("HTTP_PORT", Integer.toString(port));
     vars.put("BIND_HOST", "127.0.0.1");
     String url = "http://127.0.0.1:" + port;

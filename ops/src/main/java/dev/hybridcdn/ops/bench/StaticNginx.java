@@ -1,8 +1,8 @@
 package dev.hybridcdn.ops.bench;
 
+import dev.hybridcdn.kafka.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,7 +53,7 @@ public final class StaticNginx implements AutoCloseable {
       Files.write(file, f.getValue());
     }
     Files.createDirectories(dir.resolve("logs"));
-    int port = freePort();
+    int port = LoopbackPorts.free();
     // Started as root, nginx would run its workers as nobody, who cannot enter a private temp dir.
     String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
     String conf = user + """
@@ -121,12 +121,6 @@ public final class StaticNginx implements AutoCloseable {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

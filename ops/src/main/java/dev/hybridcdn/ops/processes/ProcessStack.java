@@ -1,6 +1,7 @@
 package dev.hybridcdn.ops.processes;
 
 import dev.hybridcdn.kafka.BrokerProcess;
+import dev.hybridcdn.kafka.LoopbackPorts;
 import dev.hybridcdn.ops.stack.EmbeddedStores;
 import dev.hybridcdn.ops.stack.LocalStack;
 import dev.hybridcdn.ops.tls.LocalCa;
@@ -183,8 +184,8 @@ public final class ProcessStack implements AutoCloseable {
   private static BrokerProcess startBroker(Layout layout, Path data, Path logs, Consumer<String> progress) {
     boolean dp = layout.defaultPorts();
     for (int attempt = 1; ; attempt++) {
-      int kafkaPort = dp ? LocalStack.KAFKA_PORT : EmbeddedStores.freePort();
-      int controllerPort = dp ? CONTROLLER_PORT : EmbeddedStores.freePort();
+      int kafkaPort = dp ? LocalStack.KAFKA_PORT : LoopbackPorts.free();
+      int controllerPort = dp ? CONTROLLER_PORT : LoopbackPorts.free();
       try {
         return BrokerProcess.start(new BrokerProcess.Settings(data.resolve("kafka"),
             BrokerProcess.classPath(layout.home().resolve("ops/target/lib")), kafkaPort, controllerPort,
@@ -212,7 +213,7 @@ public final class ProcessStack implements AutoCloseable {
     all.add(new ServiceProcess("redis", "redis", stores.redisPid().orElse(0), stores.redisPort(), null, "", List.of(),
         Map.of()));
 
-    int originPort = dp ? LocalStack.ORIGIN_PORT : EmbeddedStores.freePort();
+    int originPort = dp ? LocalStack.ORIGIN_PORT : LoopbackPorts.free();
     Map<String, String> origin = new HashMap<>(env);
     origin.put("HTTP_PORT", Integer.toString(originPort));
     origin.put("ORIGIN_EVENT_LOOPS", "1");
@@ -222,8 +223,8 @@ public final class ProcessStack implements AutoCloseable {
     String originUrl = url(originPort);
 
     List<String> edgeUrls = new ArrayList<>();
-    int[] edgePorts = {dp ? LocalStack.EDGE_PORT : EmbeddedStores.freePort(),
-        dp ? LocalStack.EDGE_PORT + 1 : EmbeddedStores.freePort()};
+    int[] edgePorts = {dp ? LocalStack.EDGE_PORT : LoopbackPorts.free(),
+        dp ? LocalStack.EDGE_PORT + 1 : LoopbackPorts.free()};
     for (int i = 0; i < 2; i++) {
       int port = edgePorts[i];
       Map<String, String> e = new HashMap<>(env);
@@ -248,7 +249,7 @@ public final class ProcessStack implements AutoCloseable {
     List<String> trackerUrls = new ArrayList<>();
     List<Integer> trackerPorts = new ArrayList<>();
     for (int i = 0; i < layout.trackers(); i++) {
-      int port = dp ? LocalStack.TRACKER_PORT + i : EmbeddedStores.freePort();
+      int port = dp ? LocalStack.TRACKER_PORT + i : LoopbackPorts.free();
       trackerPorts.add(port);
       trackerUrls.add(url(port));
     }
@@ -264,7 +265,7 @@ public final class ProcessStack implements AutoCloseable {
       all.add(service("tracker-" + (i + 1), "tracker", "tracker-streams", trackerPorts.get(i), t));
     }
 
-    int topologyPort = dp ? LocalStack.TOPOLOGY_PORT : EmbeddedStores.freePort();
+    int topologyPort = dp ? LocalStack.TOPOLOGY_PORT : LoopbackPorts.free();
     Map<String, String> topo = new HashMap<>(env);
     topo.put("HTTP_PORT", Integer.toString(topologyPort));
     topo.put("TOPOLOGY_STATE_DIR", data.resolve("topology").toString());
@@ -273,7 +274,7 @@ public final class ProcessStack implements AutoCloseable {
 
     List<String> peerUrls = new ArrayList<>();
     for (int i = 0; i < layout.peers(); i++) {
-      int port = dp ? LocalStack.PEER_PORT + i : EmbeddedStores.freePort();
+      int port = dp ? LocalStack.PEER_PORT + i : LoopbackPorts.free();
       Map<String, String> p = new HashMap<>(env);
       p.remove("REDIS_URL");
       p.put("PEER_ID", "peer-" + (i + 1));

@@ -1,10 +1,8 @@
 package dev.hybridcdn.ops.stack;
 
+import dev.hybridcdn.kafka.LoopbackPorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +44,7 @@ public final class EmbeddedStores implements AutoCloseable {
   public static EmbeddedStores start(Path dataDir) {
     Path pgDir = dataDir.resolve("postgres");
     CompletableFuture<EmbeddedPostgres> pg = CompletableFuture.supplyAsync(() -> startPostgres(pgDir), OWN_THREAD);
-    int redisPort = freePort();
+    int redisPort = LoopbackPorts.free();
     CompletableFuture<RedisServer> redis = CompletableFuture.supplyAsync(() -> startRedis(redisPort), OWN_THREAD);
     try {
       CompletableFuture.allOf(pg, redis).join();
@@ -62,7 +60,7 @@ public final class EmbeddedStores implements AutoCloseable {
   private static EmbeddedPostgres startPostgres(Path dir) {
     try {
       Files.createDirectories(dir);
-      return EmbeddedPostgres.builder().setPort(freePort()).setDataDirectory(dir).setCleanDataDirectory(true)
+      return EmbeddedPostgres.builder().setPort(LoopbackPorts.free()).setDataDirectory(dir).setCleanDataDirectory(true)
           .setPGStartupWait(Duration.ofSeconds(60)).start();
     } catch (IOException e) {
       throw new IllegalStateException("embedded PostgreSQL did not start: " + e.getMessage(), e);
@@ -110,15 +108,6 @@ public final class EmbeddedStores implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  /** A loopback port that was free a moment ago. */
-  public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** PostgreSQL port on 127.0.0.1 (user and password {@code postgres}). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hybridcdn.kafka.BrokerProcess;
+import dev.hybridcdn.kafka.LoopbackPorts;
 import dev.hybridcdn.ops.stack.EmbeddedStores;
 import dev.hybridcdn.ops.tls.LocalCa;
 import dev.hybridcdn.schemas.topics.CdnTopic;
@@ -61,9 +62,9 @@ class KafkaScramAclIT {
     LocalCa.Issued cert = ca.issue("kafka", LocalCa.LOCAL_HOSTS);
     Path keystore = dir.resolve("tls/broker-keystore.pem"); // Kafka's PEM key store: key, then the chain
     Files.writeString(keystore, Files.readString(cert.keyFile()) + Files.readString(cert.certFile()));
-    int client = EmbeddedStores.freePort();
-    int broker = EmbeddedStores.freePort();
-    int controller = EmbeddedStores.freePort();
+    int client = LoopbackPorts.free();
+    int broker = LoopbackPorts.free();
+    int controller = LoopbackPorts.free();
     Map<String, String> security = new HashMap<>();
     security.put("listeners", "SASL_SSL://127.0.0.1:" + client + ",BROKER://127.0.0.1:" + broker
         + ",CONTROLLER://127.0.0.1:" + controller);
