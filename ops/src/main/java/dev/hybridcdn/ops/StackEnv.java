@@ -49,9 +49,23 @@ public final class StackEnv {
         env.string(TlsSettings.CA_FILE, "")))).caFile());
   }
 
-  /** A {@code java.net.http} client trusting {@link #clientTls()}. */
+  /** A {@code java.net.http} client trusting {@link #clientTls()} ({@link #clientBuilder}'s HTTP/1.1). */
   public static HttpClient httpClient(Duration connectTimeout) {
-    return HttpClient.newBuilder().connectTimeout(connectTimeout).sslContext(clientTls().sslContext()).build();
+    return clientBuilder(connectTimeout).sslContext(clientTls().sslContext()).build();
+  }
+
+  /**
+   * The one way this module builds a {@code java.net.http} client for the stack's servers: HTTP/1.1, as wrk,
+   * ffmpeg, VLC and hls.js over plain HTTP speak. The JDK's default (HTTP/2) upgrades every new plain-HTTP
+   * connection with {@code Upgrade: h2c}; when the server answers the upgrade request at once with a whole
+   * segment after the {@code 101} (a peer's cached one: 64 KB, the stream's first window), the JDK's client
+   * (17 and 25) fails 1-7% of them with "protocol error: Frame type(..) length(..) exceeds MAX_FRAME_SIZE",
+   * and curl {@code --http2} 16% with "buffer size is too small to store data following HTTP Upgrade". The
+   * frames on the wire were valid (checked with a raw client, 2026-12-02); {@code cdn bench compare} failed
+   * its set-up check on it.
+   */
+  public static HttpClient.Builder clientBuilder(Duration connectTimeout) {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout);
   }
 
   /** The stack file's variables overlaid by the process environment. */

@@ -3,6 +3,7 @@ package dev.hybridcdn.edge.bench;
 import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
 import dev.hybridcdn.edge.cache.SegmentService;
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.bench.StaticNginx;
 import dev.hybridcdn.ops.bench.Wrk;
 import dev.hybridcdn.servicekit.config.Env;
@@ -11,13 +12,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -168,8 +169,8 @@ public final class HotTierBench {
   }
 
   private static void expectCache(String url, String expected, int bytes) throws Exception {
-    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r = StackEnv.clientBuilder(Duration.ofSeconds(5)).build()
+        .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
     String cache = r.headers().firstValue("X-Cache").orElse("");
     if (r.statusCode() != 200 || r.body().length != bytes || (expected != null && !cache.equals(expected))) {
       throw new IllegalStateException("edge answered " + r.statusCode() + " X-Cache " + cache + " with "

@@ -2,6 +2,7 @@ package dev.hybridcdn.ops.bench;
 
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
+import dev.hybridcdn.ops.StackEnv;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
@@ -24,9 +25,13 @@ import java.util.function.Consumer;
  * and waits for the tracker to list a segment's holders.
  */
 final class CompareRun {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  /** Longest JIT warm-up of a serving JVM, s. */
-  static final int MAX_WARM_UP_S = 40;
+  private static final HttpClient HTTP = StackEnv.clientBuilder(Duration.ofSeconds(5)).build();
+  /**
+   * Longest JIT warm-up of a serving JVM, in measured runs' lengths: 40 s before 8 s runs (the default, the
+   * cap the warm-up reached in the runs of 2026-12-02), 10 s before {@code --quick}'s 2 s, a check that every
+   * row works and not a measurement.
+   */
+  static final int MAX_WARM_UP_RUNS = 5;
   /** Length of one warm-up run, s. */
   static final int WARM_UP_RUN_S = 2;
   /** The bench JVM's compile time per second of a warm-up run under which the stack counts as compiled. */
@@ -56,8 +61,8 @@ final class CompareRun {
    * 37% of the edge JVM's CPU over a whole bench with a fixed 4 s warm-up, and round 1 at twice round 2's
    * CPU per answer) and this JVM's compilers (the stack's: the broker and the consumers of the server's
    * events) took under {@value #SETTLED_COMPILE_SHARE} of a core in it (they took 15-37% of one during the
-   * measured rounds of 2026-12-02 13:21, ops/MEASUREMENTS.md), at most {@value #MAX_WARM_UP_S} s. Where
-   * {@code /proc} cannot tell, one run of half a round.
+   * measured rounds of 2026-12-02 13:21, ops/MEASUREMENTS.md), at most {@value #MAX_WARM_UP_RUNS} times a
+   * measured run's length. Where {@code /proc} cannot tell, one run of half a round.
    */
   void warmJvm(String name, String url, long pid) throws Exception {
     CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
@@ -65,7 +70,8 @@ final class CompareRun {
     double previous = Double.MAX_VALUE;
     int spent = 0;
     double stackCompiling = 0;
-    while (spent < MAX_WARM_UP_S) {
+    int cap = MAX_WARM_UP_RUNS * options.seconds();
+    while (spent < cap) {
       long compiled = timed ? compiler.getTotalCompilationTime() : 0;
       Double cost = measured(url, null, pid, WARM_UP_RUN_S).cpuUsPerRequest();
       spent += WARM_UP_RUN_S;

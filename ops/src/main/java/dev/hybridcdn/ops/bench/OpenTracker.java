@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.bench;
 
+import dev.hybridcdn.ops.StackEnv;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +33,7 @@ public final class OpenTracker implements AutoCloseable {
   public static final int LOAD_SWARMS = 16;
   private final Process process;
   private final int port;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = StackEnv.clientBuilder(Duration.ofSeconds(5)).build();
 
   private OpenTracker(Process process, int port) {
     this.process = process;

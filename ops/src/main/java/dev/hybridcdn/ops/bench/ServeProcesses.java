@@ -1,6 +1,7 @@
 package dev.hybridcdn.ops.bench;
 
 import dev.hybridcdn.kafka.LoopbackPorts;
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.bench.floor.BareVertxServer;
 import dev.hybridcdn.ops.processes.ServiceProcess;
 import java.net.http.HttpClient;
@@ -25,7 +26,7 @@ import java.util.Map;
  */
 final class ServeProcesses implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient HTTP = StackEnv.clientBuilder(Duration.ofSeconds(2)).build();
 
   private final List<ServiceProcess> started = new ArrayList<>();
   private final CorePinning pinning;

@@ -99,12 +99,12 @@ public final class StaticNginx implements AutoCloseable {
     return new StaticNginx(p, port);
   }
 
-  /** {@code http://127.0.0.1:<port>}. */
   /** The master's process id (its workers are its children). */
   public long pid() {
     return process.pid();
   }
 
+  /** {@code http://127.0.0.1:<port>}. */
   public String url() {
     return "http://127.0.0.1:" + port;
   }

@@ -1,5 +1,6 @@
 package dev.hybridcdn.ops.eval;
 
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.stack.Delivery;
 import dev.hybridcdn.ops.stack.LocalStack;
 import dev.hybridcdn.ops.stack.MediaFiles;
@@ -75,7 +76,7 @@ public final class PartitionRun {
       PrintStream progress) throws InterruptedException {
     int peers = sizes.stream().mapToInt(Integer::intValue).max().orElse(0) + SPARE_PEERS;
     List<Row> rows = new ArrayList<>();
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpClient http = StackEnv.clientBuilder(Duration.ofSeconds(2)).build();
     try (LocalStack stack = LocalStack.start(new StackOptions(dataDir, false, List.of("eu-west", "us-east"), "cdn.",
         32L << 20, 1, null, model, null, null, null), line -> progress.println("• " + line))) {
       List<Path> files = MediaFiles.smallest(MediaFiles.list(media), 1);

@@ -2,6 +2,7 @@ package dev.hybridcdn.ops.processes;
 
 import dev.hybridcdn.kafka.BrokerProcess;
 import dev.hybridcdn.kafka.LoopbackPorts;
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.stack.EmbeddedStores;
 import dev.hybridcdn.ops.stack.LocalStack;
 import dev.hybridcdn.ops.tls.LocalCa;
@@ -361,7 +362,7 @@ public final class ProcessStack implements AutoCloseable {
   }
 
   private void awaitHealthy(Duration timeout) {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
+    HttpClient client = StackEnv.clientBuilder(Duration.ofSeconds(1))
         .sslContext((ca == null ? TlsSettings.off() : new TlsSettings(null, null, ca.caFile())).sslContext()).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, String> last = new LinkedHashMap<>();
