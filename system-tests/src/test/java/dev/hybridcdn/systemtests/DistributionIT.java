@@ -7,6 +7,7 @@ import dev.hybridcdn.contract.http.CdnHeaders;
 import dev.hybridcdn.contract.http.CdnPaths;
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.edge.EdgeServer;
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ingest.Ingester;
@@ -57,7 +58,7 @@ class DistributionIT {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
   static final int PEERS = 4;
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP = StackEnv.clientBuilder(Duration.ofSeconds(5)).build();
 
   static Vertx vertx;
   static Ingester ingester;

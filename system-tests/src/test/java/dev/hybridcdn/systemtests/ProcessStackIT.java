@@ -2,6 +2,7 @@ package dev.hybridcdn.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.processes.ProcessStack;
 import dev.hybridcdn.ops.processes.ServiceProcess;
 import dev.hybridcdn.ops.processes.StackFile;
@@ -39,7 +40,7 @@ class ProcessStackIT {
       StackFile file = StackFile.read(stack.stackFile()).orElseThrow();
       assertThat(file.processes()).extracting(ServiceProcess::kind).containsExactly("kafka", "postgres", "redis",
           "origin", "edge", "edge", "tracker", "topology", "peer", "peer", "peer");
-      HttpClient http = HttpClient.newHttpClient();
+      HttpClient http = StackEnv.clientBuilder(Duration.ofSeconds(5)).build();
       for (ServiceProcess p : file.processes()) {
         assertThat(p.pid()).as(p.name() + " pid").isPositive();
         assertThat(p.health(http)).as(p.name() + " health").isEqualTo("UP");

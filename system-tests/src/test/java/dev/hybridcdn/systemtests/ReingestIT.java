@@ -8,6 +8,7 @@ import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.contract.manifest.ManifestJson;
 import dev.hybridcdn.edge.EdgeConfig;
 import dev.hybridcdn.edge.EdgeServer;
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
 import dev.hybridcdn.origin.ffmpeg.FFmpegTools;
@@ -62,7 +63,7 @@ class ReingestIT {
 
   static final String SONG_ID = "reingest-song";
   static final long RETENTION_MS = 20_000;
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP = StackEnv.clientBuilder(Duration.ofSeconds(5)).build();
 
   static Vertx vertx;
   static Ingester ingester;

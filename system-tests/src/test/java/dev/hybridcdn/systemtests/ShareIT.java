@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hybridcdn.contract.manifest.Manifest;
 import dev.hybridcdn.edge.EdgeServer;
+import dev.hybridcdn.ops.StackEnv;
 import dev.hybridcdn.ops.share.FileDownload;
 import dev.hybridcdn.origin.OriginConfig;
 import dev.hybridcdn.origin.OriginServer;
@@ -49,7 +50,7 @@ class ShareIT {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
   static final String ID = "shared-blob";
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP = StackEnv.clientBuilder(Duration.ofSeconds(5)).build();
 
   static Vertx vertx;
   static Ingester ingester;
