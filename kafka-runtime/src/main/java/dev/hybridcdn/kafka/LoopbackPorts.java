@@ -30,6 +30,8 @@ public final class LoopbackPorts {
   static final int LOWEST = 20_000;
   private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
   private static final int DEFAULT_EPHEMERAL_START = 32_768;
+  /** The first port of the ephemeral range, read once: a sysctl that changes while a stack runs is not a case. */
+  static final int EPHEMERAL_START = ephemeralStart();
   private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
   private LoopbackPorts() {}
@@ -41,7 +43,7 @@ public final class LoopbackPorts {
    * @throws UncheckedIOException when no port in the range can be bound
    */
   public static int free() {
-    int end = ephemeralStart();
+    int end = EPHEMERAL_START;
     if (end - LOWEST < 1_000) {
       return kernelPick();
     }
@@ -57,7 +59,7 @@ public final class LoopbackPorts {
   }
 
   /** The first port of the kernel's ephemeral range, or 32768 where it cannot be read (not Linux). */
-  static int ephemeralStart() {
+  private static int ephemeralStart() {
     try {
       // Read line by line: Files.readString trusts the size procfs reports and returns the first byte only.
       String[] range = Files.readAllLines(EPHEMERAL_RANGE).get(0).trim().split("\\s+");

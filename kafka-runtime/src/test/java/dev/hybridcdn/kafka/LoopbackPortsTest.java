@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class LoopbackPortsTest {
   @Test
   void picksDistinctBindablePortsBelowTheEphemeralRange() throws Exception {
-    int ephemeralStart = LoopbackPorts.ephemeralStart();
+    int ephemeralStart = LoopbackPorts.EPHEMERAL_START;
     Set<Integer> picked = new HashSet<>();
     for (int i = 0; i < 200; i++) {
       int port = LoopbackPorts.free();
@@ -38,7 +38,7 @@ class LoopbackPortsTest {
     Set<Integer> held = new HashSet<>();
     List<ServerSocket> listeners = new ArrayList<>();
     try {
-      for (int port = LoopbackPorts.LOWEST; held.size() < 300 && port < LoopbackPorts.ephemeralStart(); port++) {
+      for (int port = LoopbackPorts.LOWEST; held.size() < 300 && port < LoopbackPorts.EPHEMERAL_START; port++) {
         try {
           ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
           listeners.add(s);

@@ -1,8 +1,8 @@
 package dev.hybridcdn.tracker.bench;
 
 import dev.hybridcdn.kafka.EmbeddedKafka;
+import dev.hybridcdn.kafka.LoopbackPorts;
 import dev.hybridcdn.ops.bench.ExternalTools;
-import dev.hybridcdn.ops.bench.OpenTracker;
 import dev.hybridcdn.ops.bench.Wrk;
 import dev.hybridcdn.schemas.events.LinkMeasured;
 import dev.hybridcdn.schemas.events.NodeKind;
@@ -70,7 +70,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * lookup rounds; {@code restore=true} then starts a second instance of the same application with an
  * empty state directory and times its restore from the changelogs. {@code opentracker=true} (the default
  * where opentracker and wrk are installed) runs a round of opentracker announces before each lookup round,
- * the load {@code cdn bench compare} gives it ({@link OpenTracker#announceLoad}, same wrk shape), and prints
+ * the load {@code cdn bench compare} gives it ({@link OpenTrackerRounds}, same wrk shape), and prints
  * the lookups' ratio to it. Targets (issue 19): >= 100,000 events/s; lookup p99 <= 5 ms in every round, at
  * least 2x opentracker's announces; 100k peers and 1M holdings within 4 GiB of heap, restore <= 60 s.
  *
@@ -105,10 +105,7 @@ public final class TrackerBench {
     String bootstrap = kafka == null ? a.get("bootstrap") : kafka.bootstrapServers();
     String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + ".";
     Path stateDir = Files.createTempDirectory("tracker-bench");
-    int httpPort;
-    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      httpPort = free.getLocalPort(); // a fixed port lets the tracker run one HTTP server per core
-    }
+    int httpPort = LoopbackPorts.free(); // a fixed port lets the tracker run one HTTP server per core
     boolean signed = Boolean.parseBoolean(a.getOrDefault("signed", "true"));
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "3"));
     boolean restore = Boolean.parseBoolean(a.getOrDefault("restore", "false"));
@@ -160,33 +157,24 @@ public final class TrackerBench {
         String client = a.getOrDefault("client", ExternalTools.find("wrk") != null ? "wrk"
             : "vertx");
         Path script = client.equals("wrk") ? wrkScript(peers, segmentIds) : null;
-        OpenTracker openTracker = script != null && wantOpenTracker(a) ? startOpenTracker(stateDir) : null;
-        Path announces = openTracker == null ? null : Wrk.pathsScript(stateDir, "announces",
-            OpenTracker.announceLoad(1000, LIMIT, new Random(19)));
-        try {
+        try (OpenTrackerRounds openTracker = script != null && OpenTrackerRounds.wanted(a)
+            ? OpenTrackerRounds.start(stateDir, connections, LIMIT) : null) {
           for (int r = 1; r <= rounds; r++) {
             System.out.printf("lookup round %d of %d (client %s):%n", r, rounds, client);
-            Wrk.Result announced = openTracker == null ? null
-                : announces(openTracker, announces, connections, r == 1 ? warmupSeconds : 1, lookupSeconds);
+            int warmup = r == 1 ? warmupSeconds : 1;
+            Wrk.Result announced = openTracker == null ? null : openTracker.round(warmup, lookupSeconds);
             long[] gc0 = gcCountAndMs();
             if (script != null) {
-              Wrk.Result looked = wrk(app.port(), script, connections, r == 1 ? warmupSeconds : 1, lookupSeconds);
+              Wrk.Result looked = wrk(app.port(), script, connections, warmup, lookupSeconds);
               if (announced != null) {
-                double ratio = looked.requestsPerSecond() / announced.requestsPerSecond();
-                System.out.printf("  lookups / opentracker announces: %.2fx, p99 %.2f ms"
-                    + " (goal >= 2x, p99 <= 5 ms: %s)%n", ratio, looked.p99Ms(),
-                    ratio >= 2 && looked.p99Ms() <= 5 ? "met" : "not met");
+                OpenTrackerRounds.printRatio(looked, announced);
               }
             } else {
-              lookups(app.port(), peers, segmentIds, connections, r == 1 ? warmupSeconds : 1, lookupSeconds, r);
+              lookups(app.port(), peers, segmentIds, connections, warmup, lookupSeconds, r);
             }
             long[] gc1 = gcCountAndMs();
             System.out.printf("  GC meanwhile (warm-up included): %d pauses, %d ms in all%n", gc1[0] - gc0[0],
                 gc1[1] - gc0[1]);
-          }
-        } finally {
-          if (openTracker != null) {
-            openTracker.close(); // a process of its own
           }
         }
       }
@@ -396,41 +384,6 @@ public final class TrackerBench {
     return r;
   }
 
-  /** {@code opentracker=true|false}; by default true where opentracker is installed. */
-  private static boolean wantOpenTracker(Map<String, String> a) {
-    boolean installed = ExternalTools.find("opentracker") != null;
-    boolean wanted = Boolean.parseBoolean(a.getOrDefault("opentracker", Boolean.toString(installed)));
-    if (wanted && !installed) {
-      throw new IllegalArgumentException("opentracker=true, but opentracker is not installed");
-    }
-    return wanted;
-  }
-
-  /** opentracker on a free loopback port, tracking the announce load's swarms, its files under {@code dir}. */
-  private static OpenTracker startOpenTracker(Path dir) throws Exception {
-    int port;
-    try (OpenTracker.PortHold hold = OpenTracker.PortHold.take()) {
-      port = hold.port();
-    }
-    return OpenTracker.start(dir.resolve("opentracker"), port, OpenTracker.loadHashes());
-  }
-
-  /**
-   * One round of opentracker announces from wrk, as {@code cdn bench compare}'s tracker comparison asks
-   * them (the reference of issue 19's lookup goal, here at this bench's index): an unreported warm-up run,
-   * then the measured one. opentracker closes the connection after every answer: wrk's read errors are
-   * its reconnections, not failures.
-   */
-  private static Wrk.Result announces(OpenTracker openTracker, Path script, int connections, int warmupSeconds,
-      int seconds) throws Exception {
-    String url = openTracker.url() + "/";
-    Wrk.run(url, 1, connections, warmupSeconds, null, script);
-    Wrk.Result r = Wrk.run(url, 1, connections, seconds, null, script);
-    System.out.printf("opentracker announces: %.0f/s over %d connections (wrk -t1), p99 %.2f ms%n",
-        r.requestsPerSecond(), connections, r.p99Ms());
-    return r;
-  }
-
   /** Young and old collections so far: count, and their accumulated time in ms. */
   private static long[] gcCountAndMs() {
     long n = 0;
@@ -482,9 +435,7 @@ public final class TrackerBench {
       int lookupSeconds) throws Exception {
     Map<String, String> second = new HashMap<>(env);
     second.put("TRACKER_STATE_DIR", Files.createTempDirectory("tracker-bench-restore").toString());
-    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      second.put("HTTP_PORT", Integer.toString(free.getLocalPort()));
-    }
+    second.put("HTTP_PORT", Integer.toString(LoopbackPorts.free()));
     long t0 = System.nanoTime();
     try (TrackerApp app = TrackerApp.start(TrackerConfig.from(new Env(second)))) {
       double running = (System.nanoTime() - t0) / 1e9;
